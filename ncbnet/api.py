@@ -1,0 +1,172 @@
+"""The JSON API (/api/v1/): one NinjaAPI, routers from each app, errors as RFC 9457 problem details.
+
+Deny by default: the API's default auth refuses everyone; each operation names its policy with
+`auth=allow(POLICY)`, and the URL-policy test fails on any operation that does not.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.utils import check_csrf
+
+from ncbnet.security import services as security
+from ncbnet.security.middleware import client_ip
+from ncbnet.security.policies import API_OPERATION, Policy
+
+log = logging.getLogger("ncbnet.api")
+PROBLEM = "application/problem+json"
+
+
+class Refused(Exception):
+    """Authenticated, but the policy does not allow this operation."""
+
+
+class ApiAuth:
+    """Session (both factors done) or bearer token, then the operation's policy."""
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+
+    def __call__(self, request: HttpRequest) -> Any:
+        header = request.headers.get("Authorization", "")
+        if header.lower().startswith("bearer "):
+            try:
+                user = security.authenticate_token(header[7:], client_ip(request))
+            except security.SignInError as exc:
+                raise AuthenticationError(401, str(exc)) from exc
+        elif request.user.is_authenticated:
+            user = request.user
+            if request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request) is not None:
+                raise AuthenticationError(403, "CSRF check failed: send the X-CSRFToken header.")
+        else:
+            raise AuthenticationError(401, "Sign in, or send an API token as 'Authorization: Bearer …'.")
+        if not self.policy.allows(user):
+            raise Refused(f"Your account may not use this operation (policy {self.policy.name}).")
+        request.user = user
+        return user
+
+
+class DenyAll:
+    """The API's default: an operation that forgot to declare a policy refuses everyone."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        raise Refused("This operation declares no access policy.")
+
+
+def allow(policy: Policy) -> ApiAuth:
+    return ApiAuth(policy)
+
+
+def problem(status: int, title: str, detail: str = "", **extra: Any) -> HttpResponse:
+    import json
+
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return HttpResponse(json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM)
+
+
+def _docs_login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """The OpenAPI document and its viewer: any signed-in person, never the anonymous public."""
+
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if not request.user.is_authenticated:
+            return problem(401, "Unauthorized", "Sign in to read the API documentation.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+api = NinjaAPI(
+    title="ncbnet",
+    version="1",
+    description=(
+        "The API of one ncbnet node. Humans use a session with a second factor; machines a bearer token."
+    ),
+    urls_namespace="api",
+    auth=DenyAll(),
+    docs_decorator=_docs_login_required,
+)
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = []
+    for e in exc.errors:
+        loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "payload")]
+        errors.append({"field": ".".join(loc) or None, "message": e.get("msg", "invalid")})
+    return problem(422, "Invalid input", "Some fields are not valid.", errors=errors)
+
+
+@api.exception_handler(DjangoValidationError)
+def _invalid_domain(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    errors: list[dict[str, str | None]]
+    if hasattr(exc, "error_dict"):
+        errors = [{"field": f, "message": " ".join(m)} for f, m in exc.message_dict.items()]
+    else:
+        errors = [{"field": None, "message": m} for m in exc.messages]
+    return problem(422, "Invalid input", "Some fields are not valid.", errors=errors)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    status = exc.status_code
+    return problem(status, "Unauthorized" if status == 401 else "Forbidden", exc.message)
+
+
+@api.exception_handler(Refused)
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return problem(403, "Forbidden", str(exc) or "You may not do this.")
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem(404, "Not found", str(exc) or "No such resource.")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return problem(exc.status_code, exc.message)
+
+
+def _register_routers() -> None:
+    from ncbnet.audit.api import router as audit_router
+    from ncbnet.core.api import router as core_router
+    from ncbnet.network.api import router as network_router
+
+    api.add_router("", core_router)
+    api.add_router("/audit", audit_router)
+    api.add_router("/keys", network_router)
+
+
+_register_routers()
+
+
+def urls() -> tuple[list[Any], str, str]:
+    """The API's URL patterns, each marked as delegating its policy to the API operation."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        setattr(pattern.callback, "ncbnet_policy", API_OPERATION)  # noqa: B010 - callbacks are partials
+    return patterns, app_name, namespace
+
+
+def operations() -> list[tuple[str, str, Any]]:
+    """Every (path, method, operation) of the API, for the URL-policy test."""
+    out = []
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for op in path_view.operations:
+                for method in op.methods:
+                    out.append((f"{prefix}{path}", method, op))
+    return out

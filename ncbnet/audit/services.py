@@ -1,0 +1,221 @@
+"""Write, verify and seal the audit chain.
+
+`record()` must run inside the transaction of the thing it records: both commit or neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+
+from ncbnet.core import clock
+from ncbnet.core.node import node_id
+from ncbnet.security import policies
+from ncbnet.security.crypto import KeyProblem, KeyStore, canonical, verify
+
+from .models import GENESIS, AuditEntry, ChainHead, ChainSeal
+
+
+class AuditOutsideTransaction(RuntimeError):
+    pass
+
+
+def entry_hash(prev_hash: str, content: dict[str, Any]) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + canonical(content)).hexdigest()
+
+
+def actor_fields(actor: Any) -> tuple[str, int | None]:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return "anonymous", None
+    return actor.get_username(), actor.pk
+
+
+def record(
+    action: str,
+    *,
+    actor: Any = None,
+    subject: str = "",
+    target: Any = None,
+    target_type: str = "",
+    target_id: str = "",
+    detail: dict[str, Any] | None = None,
+    ip: str | None = None,
+) -> AuditEntry:
+    """Append one entry to the chain, inside the caller's transaction."""
+    if not connection.in_atomic_block:
+        raise AuditOutsideTransaction(f"audit entry {action!r} must be written inside a transaction")
+    if target is not None:
+        target_type = target_type or target._meta.label_lower
+        target_id = target_id or str(target.pk)
+    name, actor_pk = actor_fields(actor)
+    head, _ = ChainHead.objects.select_for_update().get_or_create(id=1)
+    entry = AuditEntry(
+        seq=head.seq + 1,
+        at=clock.now(),
+        node=node_id(),
+        actor=name,
+        actor_id=actor_pk,
+        action=action,
+        subject=subject[:150],
+        target_type=target_type,
+        target_id=str(target_id)[:64],
+        detail=detail or {},
+        ip=ip or "",
+        prev_hash=head.hash,
+    )
+    # Round-trip the detail through JSON so the hash covers exactly what the database returns.
+    entry.detail = _json_roundtrip(entry.detail)
+    entry.hash = entry_hash(entry.prev_hash, entry.content())
+    entry.save()
+    head.seq, head.hash = entry.seq, entry.hash
+    head.save(update_fields=["seq", "hash"])
+    return entry
+
+
+def _json_roundtrip(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def record_now(action: str, **kwargs: Any) -> AuditEntry:
+    """Record an event that changes nothing else (a failed login, a read), in its own transaction."""
+    with transaction.atomic():
+        return record(action, **kwargs)
+
+
+def recent_count(actions: tuple[str, ...], subject: str, since: datetime) -> int:
+    return AuditEntry.objects.filter(action__in=actions, subject=subject, at__gte=since).count()
+
+
+def last_at(actions: tuple[str, ...], subject: str) -> datetime | None:
+    entry = AuditEntry.objects.filter(action__in=actions, subject=subject).order_by("-seq").only("at").first()
+    return entry.at if entry else None
+
+
+@dataclass(frozen=True)
+class Finding:
+    seq: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"entry #{self.seq}: {self.problem}"
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    entries: int
+    seals: int
+    finding: Finding | None
+
+    @property
+    def ok(self) -> bool:
+        return self.finding is None
+
+
+def _entries() -> Iterator[AuditEntry]:
+    return AuditEntry.objects.order_by("seq").iterator(chunk_size=2000)
+
+
+def verify_chain(keys: KeyStore | None = None) -> VerifyResult:
+    """Walk the chain from the start; report the first entry that was altered, removed or reordered."""
+    expected_seq, prev, count = 1, GENESIS, 0
+    hashes_at_seals: dict[int, str] = {}
+    seals = list(ChainSeal.objects.order_by("seq"))
+    wanted = {s.seq for s in seals}
+    for entry in _entries():
+        count += 1
+        if entry.seq != expected_seq:
+            return VerifyResult(count, 0, Finding(expected_seq, f"missing (the next entry is #{entry.seq})"))
+        if entry.prev_hash != prev:
+            return VerifyResult(
+                count, 0, Finding(entry.seq, "does not follow the entry before it (removed or reordered)")
+            )
+        if entry_hash(entry.prev_hash, entry.content()) != entry.hash:
+            return VerifyResult(count, 0, Finding(entry.seq, "its content does not match its hash (altered)"))
+        if entry.seq in wanted:
+            hashes_at_seals[entry.seq] = entry.hash
+        prev = entry.hash
+        expected_seq += 1
+    head = ChainHead.objects.filter(id=1).first()
+    last = expected_seq - 1
+    if head is not None and head.seq != last:
+        return VerifyResult(
+            count, 0, Finding(last + 1, f"missing: the chain head says #{head.seq} is the newest entry")
+        )
+    if head is not None and head.hash != prev:
+        return VerifyResult(count, 0, Finding(last, "differs from the hash the chain head recorded"))
+    for seal in seals:
+        if seal.seq > last:
+            return VerifyResult(count, len(seals), Finding(last + 1, f"missing: sealed up to #{seal.seq}"))
+        if hashes_at_seals.get(seal.seq) != seal.hash:
+            return VerifyResult(
+                count, len(seals), Finding(seal.seq, "differs from the hash sealed on " + str(seal.sealed_at))
+            )
+        if keys is not None:
+            try:
+                public = keys.public(seal.key_id).signing_public
+            except KeyProblem as exc:
+                return VerifyResult(count, len(seals), Finding(seal.seq, f"seal key unknown: {exc}"))
+            if not verify(public, seal.signature, canonical(seal.signed_content(node_id()))):
+                return VerifyResult(count, len(seals), Finding(seal.seq, "seal signature is invalid"))
+    return VerifyResult(count, len(seals), None)
+
+
+def seal(keys: KeyStore) -> ChainSeal | None:
+    """Sign the current chain head (nothing to do if it has not moved since the last seal)."""
+    with transaction.atomic():
+        head = ChainHead.objects.filter(id=1).first()
+        if head is None or head.seq == 0:
+            return None
+        last = ChainSeal.objects.order_by("-seq").first()
+        if last is not None and last.seq == head.seq:
+            return None
+        s = ChainSeal(seq=head.seq, hash=head.hash, sealed_at=clock.now(), key_id="", signature="")
+        s.key_id, s.signature = keys.sign(canonical(s.signed_content(node_id())))
+        s.save()
+        return s
+
+
+def seal_due(every: timedelta) -> bool:
+    last = ChainSeal.objects.order_by("-seq").first()
+    return last is None or clock.now() - last.sealed_at >= every
+
+
+PAGE = 100
+
+
+def search(
+    actor: Any,
+    *,
+    who: str = "",
+    action: str = "",
+    subject: str = "",
+    before: int | None = None,
+    ip: str | None = None,
+) -> list[AuditEntry]:
+    """Search the audit log (newest first, keyset-paginated by sequence); the search is itself audited."""
+    if not policies.can_read_audit(actor):
+        raise PermissionDenied("You may not read the audit log.")
+    qs = AuditEntry.objects.order_by("-seq")
+    if who:
+        qs = qs.filter(actor=who)
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if subject:
+        qs = qs.filter(subject=subject)
+    if before is not None:
+        qs = qs.filter(seq__lt=before)
+    with transaction.atomic():
+        record(
+            "audit.search",
+            actor=actor,
+            ip=ip,
+            detail={"who": who, "action": action, "subject": subject, "before": before},
+        )
+    return list(qs[:PAGE])

@@ -1,0 +1,454 @@
+"""The `ncbnet` command: one entry point for operators.
+
+Bad input gets a one-line message on standard error and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A problem the operator can fix; printed as one line, exit code 2."""
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ncbnet.settings")
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        import django
+
+        django.setup()
+    except ImproperlyConfigured as exc:
+        raise CommandError(str(exc).replace("\n", " ")) from exc
+
+
+def _django_errors(exc: Exception) -> str:
+    from django.core.exceptions import ValidationError
+
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        return "; ".join(f"{f}: {' '.join(m)}" for f, m in exc.message_dict.items())
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    return str(exc)
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from ncbnet import config
+
+    try:
+        cfg = config.load()
+    except config.ConfigError as exc:
+        for problem in exc.problems:
+            print(f"problem: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    problems = []
+    _setup_django()
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    from ncbnet.core.node import keys
+    from ncbnet.security.crypto import KeyProblem
+
+    try:
+        connection.ensure_connection()
+    except OperationalError as exc:
+        problems.append(f"the database cannot be reached: {str(exc).strip().splitlines()[0]}")
+    try:
+        keys().signing_key()
+    except KeyProblem as exc:
+        problems.append(str(exc))
+    for problem in problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    if problems:
+        return EXIT_USAGE
+    print(f"ok: {cfg.node_id} node ({cfg.mode} mode), data in {cfg.data_dir}")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from ncbnet import config
+
+    data_dir = config.resolve_data_dir(os.environ)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(data_dir, 0o700)
+    if os.environ.get("NCBNET_MODE", "production") != "production":
+        config.ensure_local_secret(data_dir)
+    _setup_django()
+    from django.core.management import call_command
+
+    from ncbnet.core.node import keys
+
+    store = keys()
+    if store.exists:
+        identity = store.public()
+        created = False
+    else:
+        identity = store.generate()
+        created = True
+    call_command("migrate", interactive=False, verbosity=0)
+    from django.conf import settings
+
+    if settings.NCBNET_ROLE == "hub":
+        from ncbnet.network import services as network
+
+        network.register(None, identity.as_dict())
+    state = "created" if created else "kept existing"
+    print(f"{identity.node}: keys {state} in {store.root} (key {identity.key_id}); database migrated")
+    if args.json:
+        print(json.dumps(identity.as_dict()))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _setup_django()
+    from ncbnet.embedded import serve
+
+    serve(args.host, args.port, args.workers)
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from ncbnet.embedded import DemoNetwork
+
+    return DemoNetwork(Path(args.data).resolve(), args.base_port, args.nats_port).run()
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.exceptions import ValidationError
+
+    from ncbnet.core import services
+    from ncbnet.core.models import Agency
+
+    password = ""
+    if args.kind != "system":
+        password = (
+            sys.stdin.readline().rstrip("\n")
+            if args.password_stdin
+            else getpass.getpass("Temporary password: ")
+        )
+    agency_id = None
+    if args.agency:
+        agency = Agency.objects.filter(name=args.agency).first()
+        if agency is None:
+            raise CommandError(f"no agency named {args.agency!r} in this bureau")
+        agency_id = agency.pk
+    try:
+        user = services.create_user(
+            None,
+            username=args.username,
+            password=password,
+            kind=args.kind,
+            role=args.role,
+            first_name=args.first_name,
+            last_name=args.last_name,
+            email=args.email,
+            agency_id=agency_id,
+            time_zone=args.time_zone,
+        )
+    except ValidationError as exc:
+        raise CommandError(_django_errors(exc)) from exc
+    print(f"created {user.username} ({user.kind}, {user.role}); the second factor is set up at first sign-in")
+    return 0
+
+
+def cmd_user_disable(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.exceptions import ValidationError
+
+    from ncbnet.core import services
+
+    try:
+        services.set_active(None, args.username, False)
+    except ValidationError as exc:
+        raise CommandError(_django_errors(exc)) from exc
+    print(f"disabled {args.username}")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    _setup_django()
+    from ncbnet.core.models import User
+    from ncbnet.security import services
+
+    account = User.objects.filter(username=args.user).first()
+    if account is None:
+        raise CommandError(f"no account named {args.user!r}")
+    try:
+        token, raw = services.create_token(None, account, args.name, args.days)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    print(raw)
+    print(
+        f"token {token.prefix} for {account.username}, expires {token.expires_at:%Y-%m-%d}; "
+        "it is shown only now",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    _setup_django()
+    from ncbnet.security import services
+    from ncbnet.security.models import ApiToken
+
+    prefix = args.prefix.split("_")[1] if args.prefix.startswith("ncb_") else args.prefix
+    try:
+        services.revoke_token(None, prefix)
+    except ApiToken.DoesNotExist as exc:
+        raise CommandError(f"no token {prefix}") from exc
+    print(f"revoked token {prefix}")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    _setup_django()
+    from ncbnet.audit import services
+    from ncbnet.core.node import keys
+
+    result = services.verify_chain(keys())
+    if result.finding is not None:
+        print(f"audit chain BROKEN at {result.finding}", file=sys.stderr)
+        return 1
+    print(f"audit chain intact: {result.entries} entries, {result.seals} seals verified")
+    return 0
+
+
+def cmd_audit_seal(args: argparse.Namespace) -> int:
+    _setup_django()
+    from datetime import timedelta
+
+    from ncbnet.audit import services
+    from ncbnet.core.node import keys
+
+    store = keys()
+    if args.every is None:
+        seal = services.seal(store)
+        print(f"sealed up to entry #{seal.seq}" if seal else "nothing new to seal")
+        return 0
+    import signal
+    import threading
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    while not stop.is_set():
+        if services.seal_due(timedelta(seconds=args.every)):
+            services.seal(store)
+        stop.wait(min(args.every, 60))
+    return 0
+
+
+def cmd_keys_show(args: argparse.Namespace) -> int:
+    _setup_django()
+    from ncbnet.core.node import keys
+
+    print(json.dumps(keys().public().as_dict(), indent=2))
+    return 0
+
+
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    _setup_django()
+    from ncbnet.core.node import keys
+
+    identity = keys().generate()
+    print(json.dumps(identity.as_dict(), indent=2))
+    print(
+        "new keys are current; send the public part above to the hub (`ncbnet keys register`)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_keys_register(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from ncbnet.network import services
+
+    for path in args.files:
+        try:
+            public = json.loads(Path(path).read_text("utf-8"))
+            key = services.register(None, public)
+        except (OSError, json.JSONDecodeError) as exc:
+            raise CommandError(f"{path}: not a readable public key file ({exc})") from exc
+        except (ValidationError, PermissionDenied) as exc:
+            raise CommandError(f"{path}: {_django_errors(exc)}") from exc
+        print(f"registered {key.node} key {key.key_id}")
+    return 0
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from ncbnet.network import services
+
+    try:
+        key = services.revoke(None, args.key_id, args.reason)
+    except (ValidationError, PermissionDenied) as exc:
+        raise CommandError(_django_errors(exc)) from exc
+    print(f"revoked {key.node} key {key.key_id}")
+    return 0
+
+
+def cmd_keys_directory(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.exceptions import PermissionDenied
+
+    from ncbnet.core.node import keys
+    from ncbnet.network import services
+
+    try:
+        print(json.dumps(services.signed_directory(keys()), indent=2))
+    except PermissionDenied as exc:
+        raise CommandError(str(exc)) from exc
+    return 0
+
+
+def cmd_demo_seed(args: argparse.Namespace) -> int:
+    _setup_django()
+    from ncbnet.core import demo
+
+    try:
+        logins = demo.seed()
+    except demo.DemoRefused as exc:
+        raise CommandError(str(exc)) from exc
+    print(
+        json.dumps([login.__dict__ for login in logins]) if args.json else f"{len(logins)} demo logins ready"
+    )
+    return 0
+
+
+def cmd_demo_totp(args: argparse.Namespace) -> int:
+    import pyotp
+
+    from ncbnet.core.demo import DEMO_TOTP_SECRET
+
+    if os.environ.get("NCBNET_MODE") == "production":
+        raise CommandError("the demo authenticator is refused in production mode")
+    print(pyotp.TOTP(DEMO_TOTP_SECRET).now())
+    return 0
+
+
+# --- parser --------------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="ncbnet", description="Run and administer one ncbnet node (or the embedded demo network)."
+    )
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def add(
+        name: str, fn: Callable[[argparse.Namespace], int], help: str, parent: Any = sub
+    ) -> argparse.ArgumentParser:
+        sp = parent.add_parser(name, help=help, description=help)
+        sp.set_defaults(fn=fn)
+        return sp
+
+    add("check", cmd_check, "check this node's configuration, database and keys")
+    sp = add("init", cmd_init, "create this node's keys and database (keeps existing keys)")
+    sp.add_argument("--json", action="store_true", help="also print the public keys as JSON")
+    sp = add("serve", cmd_serve, "serve this node's pages and API with gunicorn")
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=8000)
+    sp.add_argument("--workers", type=int, default=2)
+    sp = add("up", cmd_up, "start the embedded demo network: NATS, the hub and NCB nodes FR, BR, KE")
+    sp.add_argument("--data", default="var", help="folder for every node's data (default: var)")
+    sp.add_argument("--base-port", type=int, default=int(os.environ.get("NCBNET_BASE_PORT", "8000")))
+    sp.add_argument("--nats-port", type=int, default=int(os.environ.get("NCBNET_NATS_PORT", "14222")))
+
+    user = sub.add_parser("user", help="manage accounts").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    sp = add("add", cmd_user_add, "create an account on this node", user)
+    sp.add_argument("username")
+    sp.add_argument("--kind", required=True, choices=["ncb", "agency", "gs", "system"])
+    sp.add_argument("--role", required=True)
+    sp.add_argument("--agency", help="agency name (national agency users)")
+    sp.add_argument("--first-name", default="")
+    sp.add_argument("--last-name", default="")
+    sp.add_argument("--email", default="")
+    sp.add_argument("--time-zone", default="UTC")
+    sp.add_argument("--password-stdin", action="store_true", help="read the temporary password from stdin")
+    sp = add("disable", cmd_user_disable, "disable an account", user)
+    sp.add_argument("username")
+
+    token = sub.add_parser("token", help="API tokens for system accounts").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    sp = add("create", cmd_token_create, "issue a token (printed once)", token)
+    sp.add_argument("--user", required=True, help="the system account")
+    sp.add_argument("--name", required=True, help="what the token is for")
+    sp.add_argument("--days", type=int, default=365)
+    sp = add("revoke", cmd_token_revoke, "revoke a token by its prefix", token)
+    sp.add_argument("prefix")
+
+    audit = sub.add_parser("audit", help="the audit chain").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    add(
+        "verify",
+        cmd_audit_verify,
+        "verify the hash chain and seals; exit 1 naming the first bad entry",
+        audit,
+    )
+    sp = add("seal", cmd_audit_seal, "sign the chain head (once, or --every SECONDS until stopped)", audit)
+    sp.add_argument("--every", type=int, default=None)
+
+    keys = sub.add_parser("keys", help="node keys and the key directory").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    add("show", cmd_keys_show, "print this node's current public keys", keys)
+    add("rotate", cmd_keys_rotate, "create new keys and make them current", keys)
+    sp = add("register", cmd_keys_register, "hub: add nodes' public key files to the directory", keys)
+    sp.add_argument("files", nargs="+")
+    sp = add("revoke", cmd_keys_revoke, "hub: revoke a key", keys)
+    sp.add_argument("key_id")
+    sp.add_argument("--reason", required=True)
+    add("directory", cmd_keys_directory, "hub: print the signed key directory", keys)
+
+    demo = sub.add_parser("demo", help="demo data (refused in production)").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    sp = add("seed", cmd_demo_seed, "create demo agencies and accounts on this node", demo)
+    sp.add_argument("--json", action="store_true")
+    add("totp", cmd_demo_totp, "print the current code of the demo authenticator", demo)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.fn(args))
+    except CommandError as exc:
+        print(f"ncbnet: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+"""Node configuration read from the environment, validated before Django starts.
+
+Every problem is collected, so `ncbnet check` can name them all at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+import pycountry
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MODES = ("production", "demo", "test")
+ROLES = ("hub", "ncb")
+# Secrets shorter than this are refused in production (Django's own check asks for 50).
+MIN_SECRET_LENGTH = 50
+KNOWN_INSECURE_SECRETS = frozenset({"", "changeme", "secret", "ncbnet-demo", "django-insecure"})
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@cache
+def member_codes() -> frozenset[str]:
+    data = json.loads((PACKAGE_DIR / "core" / "data" / "members.json").read_text("utf-8"))
+    return frozenset(m["code"] for m in data["members"])
+
+
+@dataclass(frozen=True)
+class Config:
+    mode: str
+    role: str
+    country: str | None
+    data_dir: Path
+    database_url: str
+    nats_url: str
+    secret_key: str
+    allowed_hosts: list[str] = field(default_factory=list)
+    session_idle_minutes: int = 30
+    key_passphrase: str | None = None
+
+    @property
+    def node_id(self) -> str:
+        """`hub` for the General Secretariat, else the country code."""
+        return "hub" if self.role == "hub" else str(self.country)
+
+    @property
+    def production(self) -> bool:
+        return self.mode == "production"
+
+
+def _country_problem(code: str) -> str | None:
+    if pycountry.countries.get(alpha_2=code) is None:
+        return f"NCBNET_COUNTRY={code!r} is not an ISO 3166-1 alpha-2 country code"
+    if code not in member_codes():
+        return f"NCBNET_COUNTRY={code!r} is not a member country"
+    return None
+
+
+def _read_secret(env: Mapping[str, str], data_dir: Path, mode: str, problems: list[str]) -> str:
+    secret = env.get("NCBNET_SECRET_KEY", "")
+    secret_file = env.get("NCBNET_SECRET_KEY_FILE", "")
+    if not secret and secret_file:
+        try:
+            secret = Path(secret_file).read_text("utf-8").strip()
+        except OSError as exc:
+            problems.append(f"NCBNET_SECRET_KEY_FILE cannot be read: {exc.strerror}")
+    if not secret and mode != "production":
+        # Demo and test nodes keep a generated secret in their data directory.
+        path = data_dir / "secret_key"
+        if path.exists():
+            secret = path.read_text("utf-8").strip()
+        elif mode == "test":
+            secret = secrets.token_urlsafe(48)
+        else:
+            problems.append(f"no secret key: set NCBNET_SECRET_KEY or run `ncbnet init` ({path})")
+    if mode == "production":
+        if not secret:
+            problems.append("NCBNET_SECRET_KEY (or NCBNET_SECRET_KEY_FILE) is required in production mode")
+        elif secret.lower() in KNOWN_INSECURE_SECRETS or secret.startswith("django-insecure"):
+            problems.append("NCBNET_SECRET_KEY is a known default; generate a new one")
+        elif len(secret) < MIN_SECRET_LENGTH or len(set(secret)) < 5:
+            problems.append(
+                f"NCBNET_SECRET_KEY is too weak: use at least {MIN_SECRET_LENGTH} random characters"
+            )
+    return secret
+
+
+def resolve_data_dir(env: Mapping[str, str]) -> Path:
+    """NCBNET_DATA_DIR, or var/<node> under the working directory."""
+    if env.get("NCBNET_DATA_DIR"):
+        return Path(env["NCBNET_DATA_DIR"]).resolve()
+    node = "hub" if env.get("NCBNET_ROLE") == "hub" else (env.get("NCBNET_COUNTRY") or "node").lower()
+    return (Path.cwd() / "var" / node).resolve()
+
+
+def ensure_local_secret(data_dir: Path) -> None:
+    """Demo and test nodes keep a generated secret key in their data directory."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_urlsafe(64) + "\n")
+
+
+def load(env: Mapping[str, str] | None = None) -> Config:
+    """Read and validate the configuration; raise ConfigError naming every problem."""
+    env = os.environ if env is None else env
+    problems: list[str] = []
+
+    mode = env.get("NCBNET_MODE", "production")
+    if mode not in MODES:
+        problems.append(f"NCBNET_MODE={mode!r} must be one of {', '.join(MODES)}")
+        mode = "production"
+
+    role = env.get("NCBNET_ROLE", "")
+    if role not in ROLES:
+        problems.append(f"NCBNET_ROLE={role!r} must be 'hub' or 'ncb'")
+
+    country = env.get("NCBNET_COUNTRY", "").strip().upper() or None
+    if role == "ncb":
+        if country is None:
+            problems.append("NCBNET_COUNTRY is required when NCBNET_ROLE=ncb")
+        elif problem := _country_problem(country):
+            problems.append(problem)
+    elif role == "hub" and country is not None:
+        problems.append("NCBNET_COUNTRY must not be set on the hub (NCBNET_ROLE=hub)")
+
+    data_dir = resolve_data_dir(env)
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'db.sqlite3'}"
+    try:
+        parsed = dj_database_url.parse(database_url)
+        if not parsed.get("ENGINE"):
+            raise ValueError
+    except (ValueError, KeyError):
+        problems.append(
+            "DATABASE_URL is not a database URL (postgres://user@host:port/name or sqlite:///path)"
+        )
+
+    nats_url = env.get("NATS_URL", "nats://127.0.0.1:4222")
+    for one in nats_url.split(","):
+        parts = urlsplit(one.strip())
+        if parts.scheme not in ("nats", "tls") or not parts.hostname:
+            problems.append(f"NATS_URL={one.strip()!r} must look like nats://host:port or tls://host:port")
+            break
+
+    idle_raw = env.get("NCBNET_SESSION_IDLE_MINUTES", "30")
+    try:
+        idle = int(idle_raw)
+        if not 1 <= idle <= 24 * 60:
+            raise ValueError
+    except ValueError:
+        problems.append(
+            f"NCBNET_SESSION_IDLE_MINUTES={idle_raw!r} must be a whole number of minutes (1-1440)"
+        )
+        idle = 30
+
+    hosts = [h.strip() for h in env.get("NCBNET_ALLOWED_HOSTS", "").split(",") if h.strip()]
+    if not hosts:
+        if mode == "production":
+            problems.append("NCBNET_ALLOWED_HOSTS is required in production mode (the node's host names)")
+        hosts = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+
+    secret = _read_secret(env, data_dir, mode, problems)
+
+    if problems:
+        raise ConfigError(problems)
+    return Config(
+        mode=mode,
+        role=role,
+        country=country if role == "ncb" else None,
+        data_dir=data_dir,
+        database_url=database_url,
+        nats_url=nats_url,
+        secret_key=secret,
+        allowed_hosts=hosts,
+        session_idle_minutes=idle,
+        key_passphrase=env.get("NCBNET_KEY_PASSPHRASE") or None,
+    )

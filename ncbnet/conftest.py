@@ -1,0 +1,93 @@
+"""Shared fixtures: real database, real crypto, real sign-in. Nothing of ours is mocked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pyotp
+import pytest
+from django.apps import apps
+from django.test import Client
+
+from ncbnet.core import clock
+from ncbnet.core import services as core
+from ncbnet.core.models import Agency, User
+from ncbnet.security.models import TOTPDevice
+
+PASSWORD = "a-long-test-passphrase"
+TOTP_SECRET = pyotp.random_base32()
+
+
+@pytest.fixture
+def agency_factory(db: Any) -> Callable[..., Agency]:
+    def make(name: str = "Police nationale", kind: str = "police") -> Agency:
+        ncb = core.local_ncb()
+        agency, _ = Agency.objects.get_or_create(ncb=ncb, name=name, defaults={"kind": kind})
+        return agency
+
+    return make
+
+
+@pytest.fixture
+def user_factory(db: Any, agency_factory: Callable[..., Agency]) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def make(
+        kind: str = "ncb",
+        role: str = "officer",
+        *,
+        username: str | None = None,
+        agency: Agency | None = None,
+        totp: bool = True,
+    ) -> User:
+        if kind == "agency" and agency is None:
+            agency = agency_factory()
+        user = core.create_user(
+            None,
+            username=username or f"{role}{next(counter)}",
+            password=PASSWORD,
+            kind=kind,
+            role=role,
+            agency_id=agency.pk if agency else None,
+            first_name="Test",
+            last_name=role.title(),
+        )
+        if totp and kind != "system":
+            TOTPDevice.objects.create(
+                user=user, secret=TOTP_SECRET, confirmed=True, created_at=user.date_joined
+            )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def hub(settings: Any) -> None:
+    """Make this test's node the hub (the General Secretariat)."""
+    settings.NCBNET_ROLE = "hub"
+    settings.NCBNET_COUNTRY = None
+
+
+def totp_now() -> str:
+    """The code an officer's authenticator shows at this moment of the node's clock."""
+    return pyotp.TOTP(TOTP_SECRET).at(clock.now())
+
+
+def sign_in(client: Client, username: str, password: str = PASSWORD, code: str | None = None) -> Any:
+    """Sign in through the real pages, both steps; return the last response."""
+    client.post("/login/", {"username": username, "password": password})
+    return client.post("/login/verify/", {"code": code or totp_now()})
+
+
+def database_state(
+    exclude: tuple[str, ...] = ("audit.auditentry", "audit.chainhead", "sessions.session"),
+) -> dict[str, Any]:
+    """Every row of every table but the audit trail (and sessions), to show that nothing else changed."""
+    state = {}
+    for model in apps.get_models():
+        label = model._meta.label_lower
+        if label in exclude:
+            continue
+        state[label] = sorted(map(repr, model._default_manager.values_list()))
+    return state

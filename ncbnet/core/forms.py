@@ -1,0 +1,56 @@
+from typing import Any
+from zoneinfo import available_timezones
+
+from django import forms
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from .models import Agency, User
+
+TIME_ZONES = sorted(available_timezones())
+
+
+class UserForm(forms.Form):
+    username = forms.RegexField(label=_("Username"), regex=r"^[\w.@+-]{3,150}$", max_length=150)
+    first_name = forms.CharField(label=_("Given name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Family name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    role = forms.ChoiceField(label=_("Role"))
+    agency = forms.ModelChoiceField(label=_("Agency"), queryset=Agency.objects.none(), required=False)
+    password = forms.CharField(
+        label=_("Temporary password"),
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "At least 12 characters. Hand it over in person; the second factor is set up at first sign-in."
+        ),
+    )
+
+    def __init__(self, *args: Any, actor: User, agencies: QuerySet[Agency], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        agency_field = self.fields["agency"]
+        assert isinstance(agency_field, forms.ModelChoiceField)
+        agency_field.queryset = agencies
+        roles = []
+        kinds: tuple[str, ...]
+        if actor.kind == User.Kind.NCB:
+            kinds = (User.Kind.NCB, User.Kind.AGENCY, User.Kind.SYSTEM)
+        else:
+            kinds = (User.Kind.GS, User.Kind.SYSTEM)
+        for kind in kinds:
+            for role in User.ROLES_BY_KIND[kind]:
+                roles.append((f"{kind}:{role}", f"{User.Kind(kind).label} — {User.Role(role).label}"))
+        role_field = self.fields["role"]
+        assert isinstance(role_field, forms.ChoiceField)
+        role_field.choices = roles
+
+    def kind_and_role(self) -> tuple[str, str]:
+        kind, role = self.cleaned_data["role"].split(":", 1)
+        return kind, role
+
+
+class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=[(z, z) for z in TIME_ZONES])

@@ -1,0 +1,6 @@
+from django.urls import path
+
+from . import views
+
+app_name = "network"
+urlpatterns = [path("network/keys/", views.keys, name="keys")]

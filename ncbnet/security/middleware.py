@@ -1,0 +1,70 @@
+"""Deny by default: a view runs only if it declared a policy and the request satisfies it."""
+
+from __future__ import annotations
+
+import logging
+import zoneinfo
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone, translation
+
+from .policies import API_OPERATION, policy_of
+
+log = logging.getLogger("ncbnet.security")
+
+
+class PolicyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        policy = policy_of(view)
+        if policy is None:
+            log.error("refused %s: view %r declares no policy", request.path, view)
+            return render(request, "403.html", status=403)
+        if policy is API_OPERATION:
+            return None  # each API operation checks its own policy (see ncbnet.api)
+        if policy.allows(request.user):
+            return None
+        if not request.user.is_authenticated:
+            if settings.NCBNET_ROLE == "hub" and request.path == "/":
+                from django.shortcuts import redirect
+
+                return redirect("public:home")
+            return redirect_to_login(request.get_full_path())
+        return render(request, "403.html", status=403)
+
+
+class UserPreferencesMiddleware:
+    """Show each officer the site in their language and their time zone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if user.language and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = user.language
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+        else:
+            timezone.deactivate()
+        return self.get_response(request)
+
+
+def client_ip(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))

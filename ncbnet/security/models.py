@@ -1,0 +1,51 @@
+"""Second factors and machine tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+
+
+class TOTPDevice(models.Model):
+    """A user's time-based one-time password generator (RFC 6238, via pyotp)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp")
+    secret = models.CharField(max_length=64)
+    confirmed = models.BooleanField(default=False)
+    # The last accepted 30-second time step: a code from that step or earlier is a replay.
+    last_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"TOTP for {self.user_id}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for a system account. Only a SHA-256 digest of the secret is kept."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    def state(self, at: datetime) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if at >= self.expires_at:
+            return "expired"
+        return "active"

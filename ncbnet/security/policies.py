@@ -1,0 +1,141 @@
+"""Who may do what. Deny by default: every page and API route names one of these.
+
+A policy is a small pure function of the user (and, for object checks, the object).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from ncbnet.core.models import Agency, User
+
+
+class AuthedRequest(HttpRequest):
+    """A request that passed a non-public policy: its user is a signed-in account."""
+
+    user: User
+
+
+K_NCB, K_AGENCY, K_GS, K_SYSTEM = "ncb", "agency", "gs", "system"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A named rule for a route. `public` routes are open to anyone (login, the hub's portal)."""
+
+    name: str
+    check: Callable[[Any], bool]
+    public: bool = False
+
+    def allows(self, user: Any) -> bool:
+        if self.public:
+            return bool(self.check(user))
+        if user is None or not user.is_authenticated or not user.is_active:
+            return False
+        return bool(self.check(user))
+
+
+def _always(user: Any) -> bool:
+    return True
+
+
+def is_ncb_staff(user: User) -> bool:
+    return user.kind == K_NCB
+
+
+def is_ncb_manager(user: User) -> bool:
+    """Head of NCB or NCB administrator: manages the bureau's users and agencies."""
+    return user.kind == K_NCB and user.role in ("head", "admin")
+
+
+def is_gs_staff(user: User) -> bool:
+    return user.kind == K_GS
+
+
+def is_network_admin(user: User) -> bool:
+    return user.kind == K_GS and user.role == "network_admin"
+
+
+def is_human(user: User) -> bool:
+    return user.kind in (K_NCB, K_AGENCY, K_GS)
+
+
+def is_national_user(user: User) -> bool:
+    return user.kind in (K_NCB, K_AGENCY)
+
+
+def can_manage_users(user: User) -> bool:
+    return is_ncb_manager(user) or is_network_admin(user)
+
+
+def can_read_audit(user: User) -> bool:
+    return is_ncb_manager(user) or is_network_admin(user)
+
+
+def can_view_agency(user: User, agency: Agency) -> bool:
+    """NCB staff see every agency of their country; an agency user sees only their own."""
+    if user.kind == K_NCB:
+        return user.ncb_id == agency.ncb_id
+    if user.kind == K_AGENCY:
+        return user.agency_id == agency.pk
+    return False
+
+
+def can_manage_user(actor: User, target: User) -> bool:
+    """Managers act on accounts of their own bureau (NCB) or of the GS (hub)."""
+    if actor.pk == target.pk:
+        return False
+    if is_ncb_manager(actor):
+        return target.kind in (K_NCB, K_AGENCY, K_SYSTEM) and target.ncb_id == actor.ncb_id
+    if is_network_admin(actor):
+        return target.kind in (K_GS, K_SYSTEM) and target.ncb_id is None
+    return False
+
+
+def hub_only(user: Any) -> bool:
+    return settings.NCBNET_ROLE == "hub"
+
+
+PUBLIC = Policy("public", _always, public=True)
+AUTHENTICATED = Policy("authenticated", _always)
+HUMAN = Policy("human", is_human)
+NCB_STAFF = Policy("ncb-staff", is_ncb_staff)
+NATIONAL = Policy("national-user", is_national_user)
+MANAGE_USERS = Policy("manage-users", can_manage_users)
+READ_AUDIT = Policy("read-audit", can_read_audit)
+NETWORK_ADMIN = Policy("network-admin", is_network_admin)
+# The hub's public portal: open to anyone on the hub; on an NCB node it does not exist.
+PUBLIC_PORTAL = Policy("public-portal", hub_only, public=True)
+
+
+def route(policy: Policy) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare the policy of a Django view; PolicyMiddleware enforces it before the view runs."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return view(*args, **kwargs)
+
+        wrapper.ncbnet_policy = policy  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def policy_of(view: Any) -> Policy | None:
+    """The declared policy of a resolved view (function or class-based)."""
+    found = getattr(view, "ncbnet_policy", None)
+    if found is None and hasattr(view, "view_class"):
+        found = getattr(view.view_class, "ncbnet_policy", None)
+    return found if isinstance(found, Policy) else None
+
+
+# Marks the URL patterns of the JSON API: each API operation declares its own policy.
+API_OPERATION = Policy("api-operation", _always, public=True)

@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from ncbnet import api
+
+urlpatterns = [
+    path("", include("ncbnet.web.urls")),
+    path("", include("ncbnet.security.urls")),
+    path("", include("ncbnet.core.urls")),
+    path("", include("ncbnet.audit.urls")),
+    path("", include("ncbnet.network.urls")),
+    path("", include("ncbnet.public.urls")),
+    path("api/v1/", api.urls()),
+]

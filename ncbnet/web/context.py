@@ -1,0 +1,45 @@
+"""What every page knows: which node this is and the navigation the signed-in person may use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from ncbnet.security import policies
+
+
+def navigation(request: HttpRequest) -> list[dict[str, Any]]:
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    items: list[tuple[str, str]] = [("web:home", _("Home"))]
+    if policies.is_national_user(user):
+        items.append(("core:agencies", _("Agencies") if policies.is_ncb_staff(user) else _("My agency")))
+    items.append(("core:countries", _("Member countries")))
+    if policies.can_manage_users(user):
+        items.append(("core:users", _("People")))
+    if policies.can_read_audit(user):
+        items.append(("audit:log", _("Audit log")))
+    if policies.is_network_admin(user):
+        items.append(("network:keys", _("Key directory")))
+    items.append(("core:account", _("My account")))
+    out = []
+    for name, label in items:
+        url = reverse(name)
+        current = request.path == url if url == "/" else request.path.startswith(url)
+        out.append({"url": url, "label": label, "current": current})
+    return out
+
+
+def node(request: HttpRequest) -> dict[str, Any]:
+    label = _("General Secretariat") if settings.NCBNET_ROLE == "hub" else f"NCB {settings.NCBNET_COUNTRY}"
+    return {
+        "node_role": settings.NCBNET_ROLE,
+        "node_country": settings.NCBNET_COUNTRY,
+        "node_label": label,
+        "nav": navigation(request),
+    }

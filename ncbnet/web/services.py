@@ -1,0 +1,25 @@
+"""Read models for the home pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ncbnet.audit.models import AuditEntry, ChainSeal
+from ncbnet.core import services as core
+
+
+def recent_sign_ins(user: Any, limit: int = 5) -> list[AuditEntry]:
+    """The person's own latest sign-ins and failed attempts, so misuse of an account shows."""
+    actions = ("auth.login", "auth.login_failed", "auth.second_factor_failed", "auth.login_refused_locked")
+    return list(AuditEntry.objects.filter(subject=user.username, action__in=actions).order_by("-seq")[:limit])
+
+
+def manager_overview(user: Any) -> dict[str, Any]:
+    people = core.manageable_users(user)
+    last_seal = ChainSeal.objects.order_by("-seq").first()
+    return {
+        "people": people.filter(is_active=True).count(),
+        "disabled": people.filter(is_active=False).count(),
+        "agencies": core.visible_agencies(user).count(),
+        "last_seal": last_seal,
+    }

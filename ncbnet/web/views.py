@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.i18n import set_language
+
+from ncbnet.core import services as core
+from ncbnet.security import policies
+from ncbnet.security.policies import AUTHENTICATED, PUBLIC, AuthedRequest, route
+
+from . import services
+
+
+@route(AUTHENTICATED)
+def home(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    context: dict[str, Any] = {
+        "ncb": core.local_ncb(),
+        "sign_ins": services.recent_sign_ins(user),
+        "is_manager": policies.can_manage_users(user),
+        "is_ncb": policies.is_ncb_staff(user),
+        "is_agency": user.kind == "agency",
+        "is_gs": policies.is_gs_staff(user),
+    }
+    if context["is_manager"]:
+        context["overview"] = services.manager_overview(user)
+    return render(request, "web/home.html", context)
+
+
+# The language switch must work on the login page, so it is public like the login itself.
+language = route(PUBLIC)(set_language)
