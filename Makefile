@@ -31,7 +31,7 @@ types: $(STAMP)
 pytest: $(STAMP)
 	env -u DATABASE_URL $(BIN)/pytest -q
 	@if [ -n "$$DATABASE_URL" ]; then \
-		echo "--- again on PostgreSQL ($$DATABASE_URL)"; $(BIN)/pytest -q; \
+		echo "--- again on PostgreSQL ($$DATABASE_URL)"; $(BIN)/pytest -q -m "not embedded"; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "CI=true but DATABASE_URL is not set: the PostgreSQL run is required in CI" >&2; exit 1; \
 	else echo "--- DATABASE_URL not set: PostgreSQL run skipped (set it to run the suite on PostgreSQL)"; fi

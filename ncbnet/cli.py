@@ -337,7 +337,7 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
 def cmd_demo_totp(args: argparse.Namespace) -> int:
     import pyotp
 
-    from ncbnet.core.demo import DEMO_TOTP_SECRET
+    from ncbnet.core.demo_credentials import DEMO_TOTP_SECRET
 
     if os.environ.get("NCBNET_MODE") == "production":
         raise CommandError("the demo authenticator is refused in production mode")

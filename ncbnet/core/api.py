@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.http import Http404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from ncbnet.api import allow
@@ -9,7 +9,7 @@ from ncbnet.security.middleware import client_ip
 from ncbnet.security.policies import AUTHENTICATED, MANAGE_USERS, NATIONAL, AuthedRequest
 
 from . import services
-from .models import Agency, Country, User
+from .models import Country, User
 
 router = Router(tags=["registry and people"])
 
@@ -25,7 +25,7 @@ class AgencyOut(Schema):
     id: int
     name: str
     kind: str
-    country: str
+    country: str = Field(alias="ncb.country_id")
 
 
 class AccountOut(Schema):
@@ -59,10 +59,6 @@ def _account(u: User) -> AccountOut:
     return AccountOut(active=u.is_active, **d)
 
 
-def _agency(a: Agency) -> AgencyOut:
-    return AgencyOut(id=a.pk, name=a.name, kind=a.kind, country=a.ncb.country_id)
-
-
 @router.get("/me", response=AccountOut, auth=allow(AUTHENTICATED), summary="Who am I")
 def me(request: AuthedRequest) -> AccountOut:
     return _account(request.user)
@@ -89,9 +85,15 @@ def agencies(request: AuthedRequest) -> object:
 
 
 @router.get("/agencies/{agency_id}", response=AgencyDetailOut, auth=allow(NATIONAL))
-def agency(request: AuthedRequest, agency_id: int) -> AgencyDetailOut:
+def agency(request: AuthedRequest, agency_id: int) -> dict[str, object]:
     found, users = services.read_agency(request.user, agency_id, client_ip(request))
-    return AgencyDetailOut(**_agency(found).dict(), accounts=[_account(u) for u in users])
+    return {
+        "id": found.pk,
+        "name": found.name,
+        "kind": found.kind,
+        "ncb.country_id": found.ncb.country_id,
+        "accounts": [_account(u) for u in users],
+    }
 
 
 @router.get("/users", response=list[AccountOut], auth=allow(MANAGE_USERS))
@@ -100,9 +102,9 @@ def users(request: AuthedRequest, q: str = "") -> list[AccountOut]:
 
 
 @router.post("/users", response={201: AccountOut}, auth=allow(MANAGE_USERS))
-def create_user(request: AuthedRequest, payload: UserIn) -> tuple[int, AccountOut]:
+def create_user(request: AuthedRequest, payload: UserIn) -> Status:
     created = services.create_user(request.user, ip=client_ip(request), **payload.dict())
-    return 201, _account(created)
+    return Status(201, _account(created))
 
 
 @router.post("/users/{username}/disable", response=AccountOut, auth=allow(MANAGE_USERS))

@@ -15,11 +15,8 @@ from ncbnet.core import clock
 from ncbnet.security.models import TOTPDevice
 
 from . import services
+from .demo_credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from .models import NCB, Agency, SubBureau, User
-
-DEMO_PASSWORD = "ncbnet-demo-pass"
-# Printed by `make run`: every demo account shares this authenticator key.
-DEMO_TOTP_SECRET = "NCBNETDEMOKEY234NCBNETDEMOKEY234"
 
 AGENCIES = {
     "FR": [

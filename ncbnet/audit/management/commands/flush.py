@@ -1,0 +1,30 @@
+"""Django's `flush`, made to pass the audit table's append-only guard, and refused in production.
+
+The test suite empties the database between transactional tests with `flush`; the member-country
+registry is reference data loaded by a migration, so it is loaded again afterwards.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import CommandError
+from django.core.management.commands.flush import Command as FlushCommand
+from django.db import connections
+
+from ncbnet.audit import guards
+
+
+class Command(FlushCommand):
+    def handle(self, **options: Any) -> None:
+        if settings.NCBNET_MODE == "production":
+            raise CommandError("flush would erase the audit trail: refused in production mode")
+        connection = connections[options["database"]]
+        guards.remove(connection)
+        try:
+            super().handle(**options)
+        finally:
+            guards.install(connection)
+        from ncbnet.core import registry
+        from ncbnet.core.models import NCB, Country, Region, RegionalBureau
+
+        registry.load(Region, RegionalBureau, Country, NCB)
