@@ -143,11 +143,13 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from ncbnet.audit.api import router as audit_router
     from ncbnet.core.api import router as core_router
+    from ncbnet.messaging.api import router as messaging_router
     from ncbnet.network.api import router as network_router
 
     api.add_router("", core_router)
     api.add_router("/audit", audit_router)
     api.add_router("/keys", network_router)
+    api.add_router("/messages", messaging_router)
 
 
 _register_routers()

@@ -320,6 +320,52 @@ def cmd_keys_directory(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_network_run(args: argparse.Namespace) -> int:
+    _setup_django()
+    import asyncio
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from ncbnet.network.worker import Worker
+
+    seal = timedelta(seconds=args.seal_every) if args.seal_every > 0 else None
+    asyncio.run(Worker(settings.NODE.nats_url, settings.NODE.nats_seed, seal).run())
+    return 0
+
+
+def cmd_network_nats_config(args: argparse.Namespace) -> int:
+    from ncbnet.network import natsconf
+
+    nodes = [n.strip() for n in args.nodes.split(",") if n.strip()]
+    from ncbnet.config import member_codes
+
+    bad = [n for n in nodes if n != "hub" and n not in member_codes()]
+    if bad:
+        raise CommandError(f"unknown node ids: {', '.join(bad)} (use 'hub' and member country codes)")
+    out = Path(args.out).resolve()
+    conf = natsconf.generate(nodes, out, port=args.port, store_dir=out / "jetstream")
+    print(f"wrote {conf} and one credential (nkey seed) per node in {out / 'creds'}")
+    return 0
+
+
+def cmd_keys_pin_hub(args: argparse.Namespace) -> int:
+    _setup_django()
+    import shutil
+
+    from ncbnet.network.delivery import hub_key_file
+
+    try:
+        data = json.loads(Path(args.file).read_text("utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise CommandError(f"{args.file}: not a readable public key file ({exc})") from exc
+    if data.get("node") != "hub":
+        raise CommandError(f"{args.file} is not the hub's public key file")
+    shutil.copyfile(args.file, hub_key_file())
+    print(f"pinned hub key {data['key_id']}")
+    return 0
+
+
 def cmd_demo_seed(args: argparse.Namespace) -> int:
     _setup_django()
     from ncbnet.core import demo
@@ -429,6 +475,22 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("key_id")
     sp.add_argument("--reason", required=True)
     add("directory", cmd_keys_directory, "hub: print the signed key directory", keys)
+    sp = add("pin-hub", cmd_keys_pin_hub, "node: pin the hub's public key file", keys)
+    sp.add_argument("file")
+
+    network = sub.add_parser("network", help="the secure network").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    sp = add(
+        "run", cmd_network_run, "run this node's network worker (outbox, inbox, relay at the hub)", network
+    )
+    sp.add_argument("--seal-every", type=int, default=300, help="seconds between audit seals (0: never)")
+    sp = add(
+        "nats-config", cmd_network_nats_config, "write the NATS server config and node credentials", network
+    )
+    sp.add_argument("--nodes", required=True, help="comma-separated: hub,FR,BR,…")
+    sp.add_argument("--out", required=True)
+    sp.add_argument("--port", type=int, default=4222)
 
     demo = sub.add_parser("demo", help="demo data (refused in production)").add_subparsers(
         dest="action", required=True, parser_class=_Parser

@@ -49,6 +49,7 @@ class Config:
     allowed_hosts: list[str] = field(default_factory=list)
     session_idle_minutes: int = 30
     key_passphrase: str | None = None
+    nats_seed: Path | None = None
 
     @property
     def node_id(self) -> str:
@@ -189,4 +190,13 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         allowed_hosts=hosts,
         session_idle_minutes=idle,
         key_passphrase=env.get("NCBNET_KEY_PASSPHRASE") or None,
+        nats_seed=_nats_seed(env, data_dir),
     )
+
+
+def _nats_seed(env: Mapping[str, str], data_dir: Path) -> Path | None:
+    """The node's NATS nkey seed: NCBNET_NATS_SEED, or `nats.nk` in the data directory if present."""
+    if env.get("NCBNET_NATS_SEED"):
+        return Path(env["NCBNET_NATS_SEED"])
+    default = data_dir / "nats.nk"
+    return default if default.exists() else None

@@ -91,3 +91,36 @@ def database_state(
             continue
         state[label] = sorted(map(repr, model._default_manager.values_list()))
     return state
+
+
+@pytest.fixture
+def peers(db: Any, tmp_path: Any) -> dict[str, Any]:
+    """Key stores for the hub, BR and KE (in a temporary folder) and this node's (FR) own keys,
+    all in this node's copy of the key directory, with the hub's key pinned."""
+    import json
+
+    from ncbnet.core.node import keys
+    from ncbnet.network.delivery import hub_key_file
+    from ncbnet.network.models import NodeKey
+    from ncbnet.security.crypto import KeyStore
+
+    own = keys()
+    if not own.exists:
+        own.generate()
+    stores = {"FR": own}
+    for node in ("hub", "BR", "KE"):
+        stores[node] = KeyStore(tmp_path / node, node)
+        stores[node].generate()
+    for node, store in stores.items():
+        p = store.public()
+        NodeKey.objects.update_or_create(
+            key_id=p.key_id,
+            defaults={
+                "node": node,
+                "signing_public": p.signing_public,
+                "encryption_public": p.encryption_public,
+                "valid_from": clock.now(),
+            },
+        )
+    hub_key_file().write_text(json.dumps(stores["hub"].public().as_dict()))
+    return stores

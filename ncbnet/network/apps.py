@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class NetworkConfig(AppConfig):
     name = "ncbnet.network"
     label = "network"
+
+    def ready(self) -> None:
+        from . import directory  # noqa: F401 - registers the "directory" envelope handler

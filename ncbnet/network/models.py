@@ -50,3 +50,75 @@ class NodeKey(models.Model):
             "revoked_at": iso(self.revoked_at),
             "revocation_reason": self.revocation_reason or None,
         }
+
+
+class OutboxEnvelope(models.Model):
+    """An envelope queued in the same transaction as what it carries; the worker publishes it."""
+
+    envelope_id = models.CharField(max_length=36, unique=True)
+    kind = models.CharField(max_length=32)
+    recipients = models.JSONField()
+    payload = models.BinaryField()
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["id"]
+
+    def __str__(self) -> str:
+        return f"outbox {self.envelope_id} ({self.kind})"
+
+
+class InboxEnvelope(models.Model):
+    """An accepted envelope: its id is remembered so that a replay is refused and a redelivery ignored."""
+
+    envelope_id = models.CharField(max_length=36, unique=True)
+    kind = models.CharField(max_length=32)
+    sender = models.CharField(max_length=8)
+    created_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+    stream_seq = models.BigIntegerField()
+
+    class Meta:
+        ordering: ClassVar = ["id"]
+
+    def __str__(self) -> str:
+        return f"inbox {self.envelope_id} from {self.sender}"
+
+
+class Quarantine(models.Model):
+    """An envelope refused on arrival, kept as it came, with the reason."""
+
+    received_at = models.DateTimeField()
+    reason = models.TextField()
+    claimed_id = models.CharField(max_length=64, blank=True)
+    claimed_sender = models.CharField(max_length=16, blank=True)
+    stream_seq = models.BigIntegerField(null=True, blank=True)
+    raw = models.BinaryField()
+
+    class Meta:
+        ordering: ClassVar = ["-id"]
+
+    def __str__(self) -> str:
+        return f"quarantined {self.claimed_id}: {self.reason}"
+
+
+class RelayedEnvelope(models.Model):
+    """At the hub: an envelope relayed between nodes, kept as it travelled (sealed bodies stay sealed)."""
+
+    envelope_id = models.CharField(max_length=36, unique=True)
+    kind = models.CharField(max_length=32)
+    sender = models.CharField(max_length=8)
+    recipients = models.JSONField()
+    created_at = models.DateTimeField()
+    relayed_at = models.DateTimeField()
+    relay_seq = models.BigIntegerField()
+    raw = models.BinaryField()
+
+    class Meta:
+        ordering: ClassVar = ["id"]
+
+    def __str__(self) -> str:
+        return f"relayed {self.envelope_id} {self.sender}→{','.join(self.recipients)}"

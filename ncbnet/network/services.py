@@ -12,6 +12,7 @@ from django.db import transaction
 from ncbnet.audit import services as audit
 from ncbnet.config import member_codes
 from ncbnet.core import clock
+from ncbnet.core.node import keys
 from ncbnet.security.crypto import KeyStore, canonical, key_id, unb64, verify
 
 from .models import NodeKey
@@ -71,6 +72,7 @@ def register(actor: Any, public: dict[str, Any]) -> NodeKey:
             valid_from=now,
         )
         audit.record("keys.register", actor=actor, target=key, subject=node, detail={"key_id": kid})
+        _push_directory()
     return key
 
 
@@ -86,7 +88,16 @@ def revoke(actor: Any, kid: str, reason: str) -> NodeKey:
             key.status, key.revoked_at, key.revocation_reason = NodeKey.Status.REVOKED, clock.now(), reason
             key.save(update_fields=["status", "revoked_at", "revocation_reason"])
             audit.record("keys.revoke", actor=actor, target=key, subject=key.node, detail={"reason": reason})
+            _push_directory()
     return key
+
+
+def _push_directory() -> None:
+    """Every change reaches the nodes as a new signed directory, queued with the change itself."""
+    from .directory import push
+
+    if keys().exists:
+        push()
 
 
 def directory_document() -> dict[str, Any]:

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from ncbnet.messaging.policies import can_message
 from ncbnet.security import policies
 
 
@@ -17,6 +18,8 @@ def navigation(request: HttpRequest) -> list[dict[str, Any]]:
     if not user.is_authenticated:
         return []
     items: list[tuple[str, str]] = [("web:home", _("Home"))]
+    if can_message(user):
+        items.append(("messaging:inbox", _("Messages")))
     if policies.is_national_user(user):
         items.append(("core:agencies", _("Agencies") if policies.is_ncb_staff(user) else _("My agency")))
     items.append(("core:countries", _("Member countries")))
@@ -42,4 +45,5 @@ def node(request: HttpRequest) -> dict[str, Any]:
         "node_country": settings.NCBNET_COUNTRY,
         "node_label": label,
         "nav": navigation(request),
+        "can_message": request.user.is_authenticated and can_message(request.user),
     }

@@ -33,6 +33,7 @@ ROUTES = list(walk(get_resolver().url_patterns))
 def concrete(route: str) -> str:
     """A URL for a route pattern, with sample values for its parameters."""
     path = re.sub(r"<int:\w+>", "1", route)
+    path = re.sub(r"<uuid:\w+>", "01900000-0000-7000-8000-000000000000", path)
     path = re.sub(r"<(?:str:)?\w+>", "x", path)
     path = re.sub(r"\{\w+\}", "1", path)
     return "/" + path.lstrip("^").rstrip("$")

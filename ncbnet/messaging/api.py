@@ -1,0 +1,96 @@
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import CursorPagination, paginate
+
+from ncbnet.api import allow
+from ncbnet.security.middleware import client_ip
+from ncbnet.security.policies import AuthedRequest
+
+from . import services
+from .models import Handling, InformationAccuracy, Priority, SourceReliability
+from .policies import MESSAGING
+
+router = Router(tags=["messages"])
+
+
+class Reference(Schema):
+    kind: Literal["record", "notice", "case"]
+    id: str = Field(min_length=1, max_length=64)
+
+
+class MessageIn(Schema):
+    to: list[str] = Field(min_length=1, description='Country codes, "region:<code>", "all" or "hub"')
+    subject: str = Field(min_length=1, max_length=300)
+    body: str = Field(min_length=1, max_length=services.MAX_BODY)
+    gs_copy: bool = False
+    priority: Priority = Priority.ROUTINE
+    handling: Handling = Handling.H0
+    handling_note: str = ""
+    source_reliability: SourceReliability = SourceReliability.X
+    information_accuracy: InformationAccuracy = InformationAccuracy.FOUR
+    references: list[Reference] = []
+    in_reply_to: str | None = None
+
+
+class DeliveryOut(Schema):
+    node: str
+    status: str
+    delivered_at: datetime | None
+    read_at: datetime | None
+
+
+class MessageOut(Schema):
+    id: UUID
+    thread_id: UUID
+    in_reply_to: UUID | None
+    direction: str
+    sender_node: str
+    sender_name: str
+    recipients: list[str]
+    gs_copy: bool
+    subject: str
+    body: str
+    priority: str
+    handling: str
+    handling_note: str
+    source_reliability: str
+    information_accuracy: str
+    references: list[dict[str, str]]
+    created_at: datetime
+    received_at: datetime | None
+    read_at: datetime | None
+    deliveries: list[DeliveryOut]
+
+    @staticmethod
+    def resolve_deliveries(obj: Any) -> list[Any]:
+        return list(obj.deliveries.all())
+
+
+@router.get("", response=list[MessageOut], auth=allow(MESSAGING), summary="The inbox or the sent box")
+@paginate(CursorPagination, ordering=("-created_at",))
+def list_messages(
+    request: AuthedRequest,
+    box: Literal["inbox", "sent"] = "inbox",
+    q: str = "",
+    priority: str = "",
+    unread: bool = False,
+) -> Any:
+    f = services.Filters(box=box, q=q, priority=priority, unread=unread)
+    return services.search(request.user, f, client_ip(request)).prefetch_related("deliveries")
+
+
+@router.post("", response={201: MessageOut}, auth=allow(MESSAGING), summary="Send a message")
+def send(request: AuthedRequest, payload: MessageIn) -> Status:
+    data = payload.dict()
+    data["references"] = [dict(r) for r in data["references"]]
+    message = services.send(request.user, services.Draft(**data), client_ip(request))
+    return Status(201, message)
+
+
+@router.get("/{message_id}", response=MessageOut, auth=allow(MESSAGING), summary="Read a message")
+def read(request: AuthedRequest, message_id: str) -> Any:
+    message, _thread = services.read(request.user, message_id, client_ip(request))
+    return message

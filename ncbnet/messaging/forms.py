@@ -1,0 +1,42 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Handling, InformationAccuracy, Priority, SourceReliability
+
+
+class ComposeForm(forms.Form):
+    to = forms.CharField(
+        label=_("To"),
+        max_length=2000,
+        help_text=_("Country codes separated by commas (FR, BR, KE), region:AF for a region, or all."),
+    )
+    gs_copy = forms.BooleanField(label=_("General Secretariat in copy"), required=False)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.ROUTINE)
+    subject = forms.CharField(label=_("Subject"), max_length=300)
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 10}))
+    handling = forms.ChoiceField(label=_("Handling code"), choices=Handling.choices, initial=Handling.H0)
+    handling_note = forms.CharField(label=_("Restriction (H3)"), max_length=500, required=False)
+    source_reliability = forms.ChoiceField(
+        label=_("Source reliability"), choices=SourceReliability.choices, initial=SourceReliability.X
+    )
+    information_accuracy = forms.ChoiceField(
+        label=_("Information accuracy"), choices=InformationAccuracy.choices, initial=InformationAccuracy.FOUR
+    )
+    references = forms.CharField(
+        label=_("References"),
+        required=False,
+        max_length=2000,
+        help_text=_("One per line: record ID, notice ID or case ID, e.g. notice 0193…"),
+    )
+    in_reply_to = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_references(self) -> list[dict[str, str]]:
+        out = []
+        for line in self.cleaned_data["references"].splitlines():
+            if not line.strip():
+                continue
+            parts = line.split(None, 1)
+            if len(parts) != 2:
+                raise forms.ValidationError(_("Write each reference as a kind and an id: notice 0193…"))
+            out.append({"kind": parts[0].lower(), "id": parts[1].strip()})
+        return out

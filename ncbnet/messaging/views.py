@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from django.contrib import messages as flash
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ncbnet.network.delivery import connected_nodes
+from ncbnet.security.middleware import client_ip
+from ncbnet.security.policies import AuthedRequest, route
+
+from . import services
+from .forms import ComposeForm
+from .policies import MESSAGING
+
+
+def _filters(request: AuthedRequest, box: str) -> services.Filters:
+    return services.Filters(
+        box=box,
+        q=request.GET.get("q", "").strip(),
+        priority=request.GET.get("priority", ""),
+        unread=request.GET.get("unread") == "1",
+    )
+
+
+def _box(request: AuthedRequest, box: str) -> HttpResponse:
+    f = _filters(request, box)
+    found = services.search(request.user, f, client_ip(request))[:200]
+    return render(request, "messaging/box.html", {"messages_list": found, "f": f, "box": box})
+
+
+@route(MESSAGING)
+def inbox(request: AuthedRequest) -> HttpResponse:
+    return _box(request, "inbox")
+
+
+@route(MESSAGING)
+def sent(request: AuthedRequest) -> HttpResponse:
+    return _box(request, "sent")
+
+
+@route(MESSAGING)
+def thread(request: AuthedRequest, message_id: str) -> HttpResponse:
+    message, thread = services.read(request.user, message_id, client_ip(request))
+    return render(request, "messaging/thread.html", {"message": message, "thread": thread})
+
+
+@route(MESSAGING)
+@require_http_methods(["GET", "POST"])
+def compose(request: AuthedRequest) -> HttpResponse:
+    initial = {}
+    reply_to = request.GET.get("reply")
+    if reply_to:
+        original, _thread = services.read(request.user, reply_to, client_ip(request))
+        initial = {
+            "to": original.sender_node if original.direction == "in" else ", ".join(original.recipients),
+            "subject": original.subject
+            if original.subject.lower().startswith("re:")
+            else f"Re: {original.subject}",
+            "in_reply_to": str(original.pk),
+            "handling": original.handling,
+            "priority": original.priority,
+        }
+    form = ComposeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        draft = services.Draft(
+            to=[t for t in data["to"].replace(";", ",").split(",")],
+            subject=data["subject"],
+            body=data["body"],
+            gs_copy=data["gs_copy"],
+            priority=data["priority"],
+            handling=data["handling"],
+            handling_note=data["handling_note"],
+            source_reliability=data["source_reliability"],
+            information_accuracy=data["information_accuracy"],
+            references=data["references"],
+            in_reply_to=data["in_reply_to"] or None,
+        )
+        try:
+            message = services.send(request.user, draft, client_ip(request))
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            flash.success(request, _("Message queued for %(to)s.") % {"to": ", ".join(message.recipients)})
+            return redirect("messaging:thread", message_id=message.pk)
+    return render(
+        request,
+        "messaging/compose.html",
+        {"form": form, "nodes": connected_nodes()},
+        status=400 if form.errors else 200,
+    )
+
+
+@route(MESSAGING)
+def alerts(request: AuthedRequest) -> HttpResponse:
+    """The on-screen alert for unread urgent and flash messages (polled by every page)."""
+    return render(request, "messaging/alerts.html", {"alerts": services.alerts(request.user)})
