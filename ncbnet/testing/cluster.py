@@ -1,0 +1,149 @@
+"""A real network for tests: nats-server, the hub and NCB nodes as separate processes with their
+own SQLite databases and keys, driven through each node's HTTP API with a system token.
+
+Tests kill and restart single processes (a node's worker, nats-server) to show nothing is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import sqlite3
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ncbnet.embedded import DemoNetwork, Node
+
+T = TypeVar("T")
+
+
+def free_base_port(size: int) -> int:
+    """A base port with `size` free ports after it."""
+    for base in range(30000, 60000, 53):
+        ok = True
+        for port in range(base, base + size):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    ok = False
+                    break
+        if ok:
+            return base
+    raise RuntimeError("no free block of ports")
+
+
+def wait_for(check: Callable[[], T], timeout: float = 30, what: str = "condition") -> T:
+    """Poll `check` until it returns something truthy (the tests' only way of waiting)."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what} (last: {last!r})")
+
+
+class Cluster(DemoNetwork):
+    def __init__(self, data: Path):
+        base = free_base_port(12)
+        super().__init__(data, base, base + 10)
+        self.by_name = {n.name: n for n in self.nodes}
+        self.workers: dict[str, subprocess.Popen[bytes]] = {}
+        self.servers: dict[str, subprocess.Popen[bytes]] = {}
+        self.tokens: dict[str, str] = {}
+        self.nats: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Cluster:
+        self.setup_quietly()
+        for node in self.nodes:
+            self.servers[node.name] = self.start_server(node)
+            self.workers[node.name] = self.start_worker(node)
+            if node.name != "hub":
+                self.tokens[node.name] = self.ncbnet(
+                    node, "token", "create", "--user", f"{node.name.lower()}-border-system", "--name", "tests"
+                ).strip()
+        for node in self.nodes:
+            self.wait_until_up(f"http://127.0.0.1:{node.port}/login/", self.servers[node.name])
+        # The hub has pushed the directory to every node once each holds every node's keys.
+        for node in self.nodes[1:]:
+
+            def has_directory(name: str = node.name) -> bool:
+                return self.count(name, "network_nodekey") == len(self.nodes)
+
+            wait_for(has_directory, 60, f"the key directory on {node.name}")
+        return self
+
+    def setup_quietly(self) -> None:
+        import contextlib
+        import io
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            self.setup()
+
+    def start_nats(self) -> subprocess.Popen[bytes]:
+        self.nats = super().start_nats()
+        return self.nats
+
+    def kill_nats(self) -> None:
+        assert self.nats is not None
+        self.nats.kill()
+        self.nats.wait()
+
+    def restart_nats(self) -> None:
+        self.kill_nats()
+        self.start_nats()
+
+    def kill_worker(self, name: str) -> None:
+        proc = self.workers.pop(name)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+    def restart_worker(self, name: str) -> None:
+        if name in self.workers:
+            self.kill_worker(name)
+        self.workers[name] = self.start_worker(self.by_name[name])
+
+    # --- looking at a node ------------------------------------------------------------------------
+
+    def db(self, name: str) -> Path:
+        return self.data / name.lower() / "db.sqlite3"
+
+    def query(self, name: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(f"file:{self.db(name)}?mode=ro", uri=True, timeout=10) as con:
+            return list(con.execute(sql, params).fetchall())
+
+    def count(self, name: str, table: str, where: str = "1=1", params: tuple[Any, ...] = ()) -> int:
+        return int(self.query(name, f"SELECT count(*) FROM {table} WHERE {where}", params)[0][0])  # noqa: S608
+
+    def api(self, name: str, method: str, path: str, payload: Any = None) -> Any:
+        node: Node = self.by_name[name]
+        data = json.dumps(payload).encode() if payload is not None else None
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{node.port}/api/v1{path}",
+            data=data,
+            method=method,
+            headers={"Authorization": f"Bearer {self.tokens[name]}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own node
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            raise AssertionError(f"{method} {path} on {name}: {exc.code} {exc.read().decode()}") from exc
+
+    def send(self, sender: str, to: list[str], subject: str, **extra: Any) -> dict[str, Any]:
+        payload = {"to": to, "subject": subject, "body": extra.pop("body", f"body of {subject}"), **extra}
+        return dict(self.api(sender, "POST", "/messages", payload))
+
+    def inbox_subjects(self, name: str) -> list[str]:
+        rows = self.query(
+            name, "SELECT subject FROM messaging_message WHERE direction='in' ORDER BY created_at"
+        )
+        return [r[0] for r in rows]
