@@ -366,6 +366,15 @@ def cmd_keys_pin_hub(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_messaging(args: argparse.Namespace) -> int:
+    if args.messages < 1:
+        raise CommandError("--messages must be at least 1")
+    from ncbnet.bench import messaging
+
+    messaging.main(args.messages, args.rate)
+    return 0
+
+
 def cmd_demo_seed(args: argparse.Namespace) -> int:
     _setup_django()
     from ncbnet.core import demo
@@ -491,6 +500,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--nodes", required=True, help="comma-separated: hub,FR,BR,…")
     sp.add_argument("--out", required=True)
     sp.add_argument("--port", type=int, default=4222)
+
+    bench = sub.add_parser("bench", help="benchmarks (one JSON line each)").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    sp = add(
+        "messaging", cmd_bench_messaging, "hub and two NCB nodes on loopback: end-to-end messaging", bench
+    )
+    sp.add_argument("--messages", type=int, default=2000)
+    sp.add_argument(
+        "--rate", type=float, default=None, help="offered messages per second (default: as fast as possible)"
+    )
 
     demo = sub.add_parser("demo", help="demo data (refused in production)").add_subparsers(
         dest="action", required=True, parser_class=_Parser

@@ -69,7 +69,7 @@ class StartupFailed(Exception):
 class DemoNetwork:
     """NATS, the hub and three NCB nodes on localhost, each with its own database under `data`."""
 
-    COUNTRIES = ("FR", "BR", "KE")
+    COUNTRIES: tuple[str, ...] = ("FR", "BR", "KE")
 
     def __init__(self, data: Path, base_port: int, nats_port: int):
         self.data = data

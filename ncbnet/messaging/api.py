@@ -1,7 +1,11 @@
+import base64
+import binascii
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
@@ -21,6 +25,21 @@ class Reference(Schema):
     id: str = Field(min_length=1, max_length=64)
 
 
+class AttachmentIn(Schema):
+    name: str = Field(min_length=1, max_length=255)
+    content_type: str = Field("application/octet-stream", max_length=100)
+    data: str = Field(description="The file, base64-encoded")
+
+
+class AttachmentOut(Schema):
+    id: UUID
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    complete: bool
+
+
 class MessageIn(Schema):
     to: list[str] = Field(min_length=1, description='Country codes, "region:<code>", "all" or "hub"')
     subject: str = Field(min_length=1, max_length=300)
@@ -33,6 +52,7 @@ class MessageIn(Schema):
     information_accuracy: InformationAccuracy = InformationAccuracy.FOUR
     references: list[Reference] = []
     in_reply_to: str | None = None
+    attachments: list[AttachmentIn] = []
 
 
 class DeliveryOut(Schema):
@@ -63,10 +83,15 @@ class MessageOut(Schema):
     received_at: datetime | None
     read_at: datetime | None
     deliveries: list[DeliveryOut]
+    attachments: list[AttachmentOut]
 
     @staticmethod
     def resolve_deliveries(obj: Any) -> list[Any]:
         return list(obj.deliveries.all())
+
+    @staticmethod
+    def resolve_attachments(obj: Any) -> list[Any]:
+        return list(obj.attachments.all())
 
 
 @router.get("", response=list[MessageOut], auth=allow(MESSAGING), summary="The inbox or the sent box")
@@ -86,7 +111,14 @@ def list_messages(
 def send(request: AuthedRequest, payload: MessageIn) -> Status:
     data = payload.dict()
     data["references"] = [dict(r) for r in data["references"]]
-    message = services.send(request.user, services.Draft(**data), client_ip(request))
+    uploads = []
+    for i, a in enumerate(data.pop("attachments")):
+        try:
+            content = base64.b64decode(a["data"], validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValidationError({f"attachments.{i}.data": "not base64"}) from exc
+        uploads.append(services.Upload(a["name"], a["content_type"], content))
+    message = services.send(request.user, services.Draft(**data, attachments=uploads), client_ip(request))
     return Status(201, message)
 
 
@@ -94,3 +126,16 @@ def send(request: AuthedRequest, payload: MessageIn) -> Status:
 def read(request: AuthedRequest, message_id: str) -> Any:
     message, _thread = services.read(request.user, message_id, client_ip(request))
     return message
+
+
+@router.get(
+    "/{message_id}/attachments/{attachment_id}", auth=allow(MESSAGING), summary="Download an attachment"
+)
+def attachment(request: AuthedRequest, message_id: UUID, attachment_id: UUID) -> StreamingHttpResponse:
+    found, content = services.attachment(
+        request.user, str(message_id), str(attachment_id), client_ip(request)
+    )
+    response = StreamingHttpResponse(content, content_type=found.content_type)
+    response["Content-Length"] = str(found.size)
+    response["X-Content-SHA256"] = found.sha256
+    return response

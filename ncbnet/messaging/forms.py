@@ -1,7 +1,25 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Handling, InformationAccuracy, Priority, SourceReliability
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
 
 
 class ComposeForm(forms.Form):
@@ -27,6 +45,11 @@ class ComposeForm(forms.Form):
         required=False,
         max_length=2000,
         help_text=_("One per line: record ID, notice ID or case ID, e.g. notice 0193…"),
+    )
+    attachments = MultipleFileField(
+        label=_("Attachments"),
+        required=False,
+        help_text=_("Up to 50 MB in all. Each file is encrypted like the message."),
     )
     in_reply_to = forms.CharField(required=False, widget=forms.HiddenInput)
 

@@ -97,6 +97,7 @@ class Delivery(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     delivered_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)  # when this node learned the status
 
     class Meta:
         ordering: ClassVar = ["node"]
@@ -106,3 +107,37 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} → {self.node}: {self.status}"
+
+
+class Attachment(models.Model):
+    """A file sent with a message; it travels in checksummed chunks of its own envelopes."""
+
+    id = models.UUIDField(primary_key=True)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    chunks = models.PositiveIntegerField()
+    complete = models.BooleanField(default=False)
+
+    class Meta:
+        ordering: ClassVar = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.size} bytes)"
+
+
+class AttachmentChunk(models.Model):
+    attachment = models.ForeignKey(Attachment, on_delete=models.CASCADE, related_name="parts")
+    index = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        ordering: ClassVar = ["index"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["attachment", "index"], name="one_chunk_per_index")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attachment_id} #{self.index}"

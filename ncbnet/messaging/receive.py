@@ -5,6 +5,8 @@ Each runs inside the transaction that records the envelope as received (exactly 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -15,8 +17,8 @@ from ncbnet.network import delivery as network
 from ncbnet.network.envelope import Rejected
 from ncbnet.network.handlers import register
 
-from .models import Delivery, Message
-from .services import KIND, RECEIPT
+from .models import Attachment, AttachmentChunk, Delivery, Message
+from .services import CHUNK, KIND, RECEIPT
 
 
 @register(KIND)
@@ -46,6 +48,17 @@ def message_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
             created_at=datetime.fromisoformat(body["created_at"]),
             received_at=clock.now(),
         )
+        for meta in body.get("attachments", []):
+            Attachment.objects.create(
+                id=uuid.UUID(meta["id"]),
+                message_id=message_id,
+                name=str(meta["name"])[:255],
+                content_type=str(meta["content_type"])[:100],
+                size=int(meta["size"]),
+                sha256=str(meta["sha256"]),
+                chunks=int(meta["chunks"]),
+                complete=False,
+            )
     except (KeyError, ValueError, TypeError) as exc:
         raise Rejected(f"malformed message body: {exc}") from exc
     network.queue(
@@ -71,4 +84,32 @@ def receipt_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
         d.delivered_at = at
     if Delivery.RANK[status] > Delivery.RANK[d.status]:
         d.status = status
-    d.save(update_fields=["status", "delivered_at", "read_at"])
+    d.updated_at = clock.now()
+    d.save(update_fields=["status", "delivered_at", "read_at", "updated_at"])
+
+
+@register(CHUNK)
+def chunk_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+    """Keep one checksummed piece of an attachment; the last piece checks the whole file."""
+    attachment = (
+        Attachment.objects.select_for_update()
+        .filter(pk=body["attachment_id"], message__sender_node=envelope["from"])
+        .first()
+    )
+    if attachment is None:
+        raise Rejected("a chunk for an attachment this node does not know")
+    data = base64.b64decode(body["data"], validate=True)
+    index = int(body["index"])
+    if hashlib.sha256(data).hexdigest() != body["sha256"] or not 0 <= index < attachment.chunks:
+        raise Rejected(f"chunk {index} of {attachment.pk} fails its checksum")
+    AttachmentChunk.objects.update_or_create(attachment=attachment, index=index, defaults={"data": data})
+    if AttachmentChunk.objects.filter(attachment=attachment).count() == attachment.chunks:
+        whole = hashlib.sha256()
+        for part in (
+            AttachmentChunk.objects.filter(attachment=attachment).order_by("index").only("data").iterator()
+        ):
+            whole.update(bytes(part.data))
+        if whole.hexdigest() != attachment.sha256:
+            raise Rejected(f"attachment {attachment.pk} does not match its checksum")
+        attachment.complete = True
+        attachment.save(update_fields=["complete"])

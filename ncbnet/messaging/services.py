@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,13 +22,32 @@ from ncbnet.core.node import node_id
 from ncbnet.network import delivery as network
 from ncbnet.network.envelope import new_id
 
-from .models import Delivery, Handling, InformationAccuracy, Message, Priority, SourceReliability
+from .models import (
+    Attachment,
+    AttachmentChunk,
+    Delivery,
+    Handling,
+    InformationAccuracy,
+    Message,
+    Priority,
+    SourceReliability,
+)
 from .policies import can_message
 
 KIND = "message"
 RECEIPT = "message.receipt"
+CHUNK = "message.chunk"
+CHUNK_BYTES = 1024 * 1024
+MAX_ATTACHMENTS_BYTES = 50 * 1024 * 1024
 REFERENCE_KINDS = ("record", "notice", "case")
 MAX_BODY = 100_000
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    content_type: str
+    data: bytes
 
 
 @dataclass
@@ -42,6 +63,7 @@ class Draft:
     information_accuracy: str = InformationAccuracy.FOUR
     references: list[dict[str, str]] = field(default_factory=list)
     in_reply_to: str | None = None
+    attachments: list[Upload] = field(default_factory=list)
 
 
 def _require(actor: Any) -> None:
@@ -104,6 +126,13 @@ def _validate(d: Draft) -> None:
         errors["source_reliability"] = _("A, B, C, D or X.")
     if d.information_accuracy not in InformationAccuracy.values:
         errors["information_accuracy"] = _("1, 2, 3 or 4.")
+    total = sum(len(a.data) for a in d.attachments)
+    if total > MAX_ATTACHMENTS_BYTES:
+        errors["attachments"] = _(
+            "Attachments are limited to 50 MB in all; larger files go through the large-file exchange."
+        )
+    if any(not a.name.strip() or len(a.name) > 255 for a in d.attachments):
+        errors["attachments"] = _("Each attachment needs a file name of at most 255 characters.")
     for ref in d.references:
         if ref.get("kind") not in REFERENCE_KINDS or not str(ref.get("id", "")).strip():
             errors["references"] = _("Each reference is a record, notice or case with its id.")
@@ -147,7 +176,22 @@ def send(actor: Any, draft: Draft, ip: str | None = None) -> Message:
         "evaluation": {"source": draft.source_reliability, "information": draft.information_accuracy},
         "references": draft.references,
         "created_at": now.isoformat(),
+        "attachments": [],
     }
+    prepared = []
+    for upload in draft.attachments:
+        attachment_id = uuid.UUID(new_id())
+        pieces = [upload.data[i : i + CHUNK_BYTES] for i in range(0, len(upload.data), CHUNK_BYTES)] or [b""]
+        meta: dict[str, Any] = {
+            "id": str(attachment_id),
+            "name": upload.name.strip(),
+            "content_type": upload.content_type,
+            "size": len(upload.data),
+            "sha256": hashlib.sha256(upload.data).hexdigest(),
+            "chunks": len(pieces),
+        }
+        body["attachments"].append(meta)
+        prepared.append((meta, pieces))
     with transaction.atomic():
         message = Message.objects.create(
             id=message_id,
@@ -171,12 +215,40 @@ def send(actor: Any, draft: Draft, ip: str | None = None) -> Message:
         )
         Delivery.objects.bulk_create([Delivery(message=message, node=n) for n in recipients])
         envelope_id = network.queue(KIND, recipients, body)
+        for meta, pieces in prepared:
+            attachment = Attachment.objects.create(
+                id=meta["id"],
+                message=message,
+                name=meta["name"],
+                content_type=meta["content_type"],
+                size=meta["size"],
+                sha256=meta["sha256"],
+                chunks=meta["chunks"],
+                complete=True,
+            )
+            for index, piece in enumerate(pieces):
+                AttachmentChunk.objects.create(attachment=attachment, index=index, data=piece)
+                network.queue(
+                    CHUNK,
+                    recipients,
+                    {
+                        "attachment_id": meta["id"],
+                        "index": index,
+                        "sha256": hashlib.sha256(piece).hexdigest(),
+                        "data": base64.b64encode(piece).decode("ascii"),
+                    },
+                )
         audit.record(
             "messaging.send",
             actor=actor,
             target=message,
             ip=ip,
-            detail={"to": recipients, "priority": draft.priority, "envelope": envelope_id},
+            detail={
+                "to": recipients,
+                "priority": draft.priority,
+                "envelope": envelope_id,
+                "attachments": [m["sha256"] for m, _p in prepared],
+            },
         )
     return message
 
@@ -249,3 +321,31 @@ def alerts(actor: Any) -> list[Message]:
             priority__in=[Priority.URGENT, Priority.FLASH],
         ).order_by("-created_at")[:20]
     )
+
+
+def attachment(
+    actor: Any, message_id: str, attachment_id: str, ip: str | None = None
+) -> tuple[Attachment, Iterable[bytes]]:
+    """A complete attachment's content, chunk by chunk; the download is audited."""
+    _require(actor)
+    found = Attachment.objects.filter(pk=attachment_id, message_id=message_id).first()
+    if found is None:
+        raise Http404(_("No such attachment on this node."))
+    if not found.complete:
+        raise Http404(_("This attachment has not fully arrived yet."))
+    with transaction.atomic():
+        audit.record(
+            "messaging.attachment.read",
+            actor=actor,
+            target=found,
+            ip=ip,
+            detail={"message": str(message_id), "sha256": found.sha256},
+        )
+
+    def chunks() -> Iterable[bytes]:
+        for part in (
+            AttachmentChunk.objects.filter(attachment=found).order_by("index").only("data").iterator()
+        ):
+            yield bytes(part.data)
+
+    return found, chunks()

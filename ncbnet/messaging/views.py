@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -63,7 +64,7 @@ def compose(request: AuthedRequest) -> HttpResponse:
             "handling": original.handling,
             "priority": original.priority,
         }
-    form = ComposeForm(request.POST or None, initial=initial)
+    form = ComposeForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         draft = services.Draft(
@@ -78,6 +79,10 @@ def compose(request: AuthedRequest) -> HttpResponse:
             information_accuracy=data["information_accuracy"],
             references=data["references"],
             in_reply_to=data["in_reply_to"] or None,
+            attachments=[
+                services.Upload(f.name, f.content_type or "application/octet-stream", f.read())
+                for f in data["attachments"]
+            ],
         )
         try:
             message = services.send(request.user, draft, client_ip(request))
@@ -99,3 +104,13 @@ def compose(request: AuthedRequest) -> HttpResponse:
 def alerts(request: AuthedRequest) -> HttpResponse:
     """The on-screen alert for unread urgent and flash messages (polled by every page)."""
     return render(request, "messaging/alerts.html", {"alerts": services.alerts(request.user)})
+
+
+@route(MESSAGING)
+def download(request: AuthedRequest, message_id: str, attachment_id: str) -> StreamingHttpResponse:
+    found, content = services.attachment(request.user, message_id, attachment_id, client_ip(request))
+    response = StreamingHttpResponse(content, content_type=found.content_type)
+    response["Content-Length"] = str(found.size)
+    response["Content-Disposition"] = content_disposition_header(True, found.name) or "attachment"
+    response["X-Content-SHA256"] = found.sha256
+    return response

@@ -133,8 +133,11 @@ class Cluster(DemoNetwork):
             headers={"Authorization": f"Bearer {self.tokens[name]}", "Content-Type": "application/json"},
         )
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own node
-                return json.loads(response.read() or b"null")
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - our own node
+                body = response.read()
+                if response.headers.get_content_type() != "application/json":
+                    return body
+                return json.loads(body or b"null")
         except urllib.error.HTTPError as exc:
             raise AssertionError(f"{method} {path} on {name}: {exc.code} {exc.read().decode()}") from exc
 

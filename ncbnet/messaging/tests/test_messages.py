@@ -289,3 +289,102 @@ def test_malformed_receipt_is_quarantined_not_retried_forever(peers, bad_id):
         now=clock.now(),
     )
     assert delivery.accept(envelope.encode(e), stream_seq=1) == "quarantined"
+
+
+def test_attachments_travel_in_checksummed_sealed_chunks(peers, user_factory):
+    import hashlib
+    import os
+
+    content = os.urandom(services.CHUNK_BYTES * 2 + 123)
+    m = services.send(
+        user_factory("ncb", "officer"),
+        draft(attachments=[services.Upload("scan.pdf", "application/pdf", content)]),
+    )
+    chunks = list(OutboxEnvelope.objects.filter(kind="message.chunk").order_by("id"))
+    assert len(chunks) == 3
+    opened = [envelope.open_body(envelope.decode(bytes(c.payload)), "BR", peers["BR"]) for c in chunks]
+    import base64
+
+    assert b"".join(base64.b64decode(o["data"]) for o in opened) == content
+    meta = envelope.open_body(
+        envelope.decode(bytes(OutboxEnvelope.objects.get(kind="message").payload)), "BR", peers["BR"]
+    )["attachments"][0]
+    assert meta["sha256"] == hashlib.sha256(content).hexdigest() and meta["chunks"] == 3
+    assert m.attachments.get().complete
+
+
+def test_attachment_over_50_mb_is_refused(peers, user_factory):
+    big = services.Upload("big.bin", "application/octet-stream", b"\0" * (services.MAX_ATTACHMENTS_BYTES + 1))
+    with pytest.raises(ValidationError) as refused:
+        services.send(user_factory("ncb", "officer"), draft(attachments=[big]))
+    assert "attachments" in refused.value.message_dict
+
+
+def incoming_with_attachment(peers, content, corrupt=False):
+    import base64
+    import hashlib
+
+    attachment_id = envelope.new_id()
+    msg = incoming(
+        peers,
+        body_over={
+            "attachments": [
+                {
+                    "id": attachment_id,
+                    "name": "photo.jpg",
+                    "content_type": "image/jpeg",
+                    "size": len(content),
+                    "sha256": hashlib.sha256(content).hexdigest(),
+                    "chunks": 2,
+                }
+            ]
+        },
+    )
+    halves = [content[: len(content) // 2], content[len(content) // 2 :]]
+    if corrupt:
+        halves[1] = halves[1][::-1]
+    chunks = [
+        envelope.build(
+            kind="message.chunk",
+            sender="BR",
+            recipients={"FR": peer(peers, "FR")},
+            body={
+                "attachment_id": attachment_id,
+                "index": i,
+                "sha256": hashlib.sha256(h).hexdigest(),
+                "data": base64.b64encode(h).decode(),
+            },
+            signer=peers["BR"],
+            now=clock.now(),
+        )
+        for i, h in enumerate(halves)
+    ]
+    return msg, chunks
+
+
+def test_received_attachment_is_complete_only_when_every_chunk_checks_out(client, peers, user_factory):
+    content = b"JPEG" + bytes(range(256)) * 40
+    msg, chunks = incoming_with_attachment(peers, content)
+    assert delivery.accept(envelope.encode(msg), 1) == "accepted"
+    from ncbnet.messaging.models import Attachment
+
+    assert not Attachment.objects.get().complete
+    assert delivery.accept(envelope.encode(chunks[0]), 2) == "accepted"
+    assert delivery.accept(envelope.encode(chunks[1]), 3) == "accepted"
+    a = Attachment.objects.get()
+    assert a.complete
+    user_factory("ncb", "officer", username="fr-officer")
+    sign_in(client, "fr-officer")
+    response = client.get(f"/messages/{a.message_id}/attachments/{a.pk}/")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == content
+    assert AuditEntry.objects.filter(action="messaging.attachment.read", actor="fr-officer").exists()
+
+
+def test_attachment_that_fails_its_checksum_never_completes(peers):
+    msg, chunks = incoming_with_attachment(peers, b"0123456789" * 100, corrupt=True)
+    delivery.accept(envelope.encode(msg), 1)
+    delivery.accept(envelope.encode(chunks[0]), 2)
+    assert delivery.accept(envelope.encode(chunks[1]), 3) == "quarantined"
+    from ncbnet.messaging.models import Attachment
+
+    assert not Attachment.objects.get().complete

@@ -2,7 +2,10 @@
 hub and three NCB nodes, each with its own database and keys."""
 
 import asyncio
+import base64
 import contextlib
+import hashlib
+import os
 
 import nats
 import pytest
@@ -26,7 +29,8 @@ def deliveries(cluster, sender, message_id):
     return {d["node"]: d["status"] for m in found if m["id"] == message_id for d in m["deliveries"]}
 
 
-def test_three_nodes_exchange_messages_and_receipts(cluster):
+def test_three_nodes_exchange_messages_receipts_and_attachments(cluster):
+    photo = os.urandom(3 * 1024 * 1024 + 17)  # four chunks
     sent = cluster.send(
         "FR",
         ["BR", "KE"],
@@ -34,6 +38,7 @@ def test_three_nodes_exchange_messages_and_receipts(cluster):
         priority="urgent",
         handling="H2",
         body="Meeting point: Lyon, 06:00 UTC.",
+        attachments=[{"name": "plan.bin", "data": base64.b64encode(photo).decode()}],
     )
     assert sorted(d["node"] for d in sent["deliveries"]) == ["BR", "KE"]
     for node in ("BR", "KE"):
@@ -43,6 +48,16 @@ def test_three_nodes_exchange_messages_and_receipts(cluster):
         30,
         "delivery receipts",
     )
+    for node in ("BR", "KE"):
+        wait_for(
+            lambda n=node: cluster.count(n, "messaging_attachment", "complete = 1") == 1,
+            60,
+            f"attachment on {node}",
+        )
+    attachment = sent["attachments"][0]
+    assert attachment["sha256"] == hashlib.sha256(photo).hexdigest()
+    downloaded = cluster.api("KE", "GET", f"/messages/{sent['id']}/attachments/{attachment['id']}")
+    assert downloaded == photo
     received = cluster.api("BR", "GET", f"/messages/{sent['id']}")
     assert received["body"] == "Meeting point: Lyon, 06:00 UTC." and received["priority"] == "urgent"
     assert received["sender_node"] == "FR" and received["handling"] == "H2"
