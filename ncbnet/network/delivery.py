@@ -230,3 +230,19 @@ def relay(raw: bytes, stream_seq: int, publisher: str) -> list[tuple[str, str]]:
         _quarantine(raw, str(exc), stream_seq, claimed)
         return []
     return [(natsconf.inbox_subject(r), f"{claimed['id']}:{r}") for r in claimed["to"]]
+
+
+def accept_batch(items: list[tuple[bytes, int]]) -> list[str]:
+    """Take a fetched batch from the inbox in one transaction (each envelope in a savepoint).
+
+    The worker acknowledges the batch only after this commits, so a crash anywhere means the
+    whole batch comes again, and `accept()` recognises what was already handled.
+    """
+    with transaction.atomic():
+        return [accept(raw, seq) for raw, seq in items]
+
+
+def relay_batch(items: list[tuple[bytes, int, str]]) -> list[list[tuple[str, str]]]:
+    """Hub: `relay()` for a fetched batch, in one transaction."""
+    with transaction.atomic():
+        return [relay(raw, seq, publisher) for raw, seq, publisher in items]

@@ -138,7 +138,10 @@ class Worker:
                 continue
             await db(delivery.mark_sent)([item.pk for item in batch])
 
-    async def consume(self, stream: str, consumer: str, handle: Callable[[Any], Awaitable[None]]) -> None:
+    async def consume(
+        self, stream: str, consumer: str, handle: Callable[[list[Any]], Awaitable[None]]
+    ) -> None:
+        """Fetch batches in stream order; a batch is acknowledged only after it is handled and committed."""
         sub = None
         while not self.stop.is_set():
             try:
@@ -156,29 +159,28 @@ class Worker:
                 sub = None
                 await self._pause(1)
                 continue
-            for i, msg in enumerate(msgs):
-                try:
-                    await handle(msg)
-                    await msg.ack()
-                except Exception:
-                    log.exception(
-                        "%s failed on %s #%s; it will be delivered again",
-                        self.me,
-                        stream,
-                        msg.metadata.sequence.stream,
-                    )
-                    for rest in msgs[i:]:
-                        await rest.nak(delay=1)
-                    await self._pause(1)
-                    break
+            try:
+                await handle(msgs)
+            except Exception:
+                log.exception("%s failed on a batch from %s; it will be delivered again", self.me, stream)
+                await asyncio.gather(*(m.nak(delay=1) for m in msgs), return_exceptions=True)
+                await self._pause(1)
+                continue
+            await asyncio.gather(*(m.ack() for m in msgs))
 
-    async def handle_inbox(self, msg: Any) -> None:
-        await db(delivery.accept)(msg.data, msg.metadata.sequence.stream)
+    async def handle_inbox(self, msgs: list[Any]) -> None:
+        await db(delivery.accept_batch)([(m.data, m.metadata.sequence.stream) for m in msgs])
 
-    async def handle_relay(self, msg: Any) -> None:
-        publisher = msg.subject.rsplit(".", 1)[1]
-        targets = await db(delivery.relay)(msg.data, msg.metadata.sequence.stream, publisher)
-        await asyncio.gather(*(self.publish(subject, msg.data, mid) for subject, mid in targets))
+    async def handle_relay(self, msgs: list[Any]) -> None:
+        items = [(m.data, m.metadata.sequence.stream, m.subject.rsplit(".", 1)[1]) for m in msgs]
+        targets = await db(delivery.relay_batch)(items)
+        await asyncio.gather(
+            *(
+                self.publish(subject, m.data, mid)
+                for m, pairs in zip(msgs, targets, strict=True)
+                for subject, mid in pairs
+            )
+        )
 
     async def seal_loop(self) -> None:
         assert self.seal_every is not None
