@@ -5,7 +5,6 @@ Playwright drives Debian's Chromium (/usr/bin/chromium); Playwright's own browse
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator
@@ -20,35 +19,14 @@ from django.utils import translation
 from ncbnet.conftest import PASSWORD, totp_now
 from ncbnet.core import registry
 from ncbnet.core.models import NCB, Country, Region, RegionalBureau
+from ncbnet.testing.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARABIC_MO = Path(settings.BASE_DIR) / "locale" / "ar" / "LC_MESSAGES" / "django.mo"
 # Left for a person to look at: /tmp/ncbnet-home-en.png and /tmp/ncbnet-home-ar.png.
 SCREENSHOT_EN = Path(tempfile.gettempdir()) / "ncbnet-home-en.png"
 SCREENSHOT_AR = Path(tempfile.gettempdir()) / "ncbnet-home-ar.png"
-
-
-def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(
-            f"CI=true but {CHROMIUM} is missing: the browser tests must run in CI "
-            "(install it with: apt-get install chromium)",
-            pytrace=False,
-        )
-    pytest.skip("browser tests need Debian's chromium: apt-get install chromium")
 
 
 @pytest.fixture
@@ -64,7 +42,7 @@ def open_browser(transactional_db: None, live_server: Any) -> Iterator[Callable[
     (an async context gets its own): the database fixtures must set up and tear down outside it, which
     is why Playwright starts here, after them, and stops before them rather than once per module.
     """
-    _require_chromium()
+    require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     registry.load(Region, RegionalBureau, Country, NCB)
