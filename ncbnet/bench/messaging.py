@@ -65,6 +65,12 @@ async def raw_nats(url: str, seed: Path, count: int, size: int) -> float:
     return count / elapsed
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run(messages: int, rate: float | None, keep: Path | None = None) -> dict[str, Any]:
     root = keep or Path(tempfile.mkdtemp(prefix="ncbnet-bench-"))
     from ncbnet.testing.cluster import free_base_port
@@ -75,6 +81,8 @@ def run(messages: int, rate: float | None, keep: Path | None = None) -> dict[str
         with contextlib.redirect_stdout(io.StringIO()):
             net.setup()
         workers = [net.start_worker(n) for n in net.nodes]
+        cpu_before = {n.name: _cpu_seconds(w.pid) for n, w in zip(net.nodes, workers, strict=True)}
+        cpu_before["sender"] = _cpu_seconds(os.getpid())
         fr: Node = next(n for n in net.nodes if n.name == "FR")
         os.environ.update(net.env(fr))
         import django
@@ -105,6 +113,10 @@ def run(messages: int, rate: float | None, keep: Path | None = None) -> dict[str
             if any(w.poll() is not None for w in workers):
                 raise RuntimeError(f"a worker stopped; see {root}/logs")
             time.sleep(0.05)
+        cpu = {
+            n.name: _cpu_seconds(w.pid) - cpu_before[n.name] for n, w in zip(net.nodes, workers, strict=True)
+        }
+        cpu["sender"] = _cpu_seconds(os.getpid()) - cpu_before["sender"]
         rows = [
             (c, u)
             for c, u in Delivery.objects.filter(node="BR").values_list("message__created_at", "updated_at")
@@ -130,6 +142,7 @@ def run(messages: int, rate: float | None, keep: Path | None = None) -> dict[str
             "p99_ms": round(_percentile(latencies, 0.99), 1),
             "raw_nats_msgs_per_s": round(raw, 1),
             "offered_rate": rate,
+            "cpu_ms_per_msg": {k: round(v * 1000 / messages, 2) for k, v in cpu.items()},
         }
     finally:
         with contextlib.redirect_stdout(io.StringIO()):

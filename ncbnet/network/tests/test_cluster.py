@@ -167,8 +167,11 @@ def test_a_node_cannot_read_another_nodes_inbox_or_publish_as_another(cluster):
         ), errors
 
 
-def test_tampered_and_replayed_envelopes_are_refused_by_the_hub_and_audited(cluster):
+def test_tampered_replayed_and_wrongly_signed_envelopes_are_refused_and_audited(cluster, tmp_path):
     import json
+    from datetime import UTC, datetime
+
+    from ncbnet.security.crypto import KeyStore
 
     sent = cluster.send("FR", ["BR"], "Original")
     wait_for(lambda: "Original" in cluster.inbox_subjects("BR"), 30, "BR inbox")
@@ -190,13 +193,31 @@ def test_tampered_and_replayed_envelopes_are_refused_by_the_hub_and_audited(clus
             await js.publish(natsconf.relay_subject("FR"), p)
         await nc.close()
 
+    # Signed with a key the directory does not hold for France (a stolen NATS credential alone
+    # does not let anyone speak as France).
+    rogue = KeyStore(tmp_path / "rogue", "FR")
+    rogue.generate()
+    br = json.loads(next((cluster.data / "br" / "keys").glob("*/public.json")).read_text())
+    forged = envelope.build(
+        kind="message",
+        sender="FR",
+        recipients={
+            "BR": envelope.PeerKey(
+                "BR", br["key_id"], br["signing_public"], br["encryption_public"], "active"
+            )
+        },
+        body={"subject": "forged"},
+        signer=rogue,
+        now=datetime.now(UTC),
+    )
     before = cluster.count("hub", "network_quarantine")
-    asyncio.run(publish([raw, json.dumps(tampered).encode()]))
-    wait_for(lambda: cluster.count("hub", "network_quarantine") == before + 2, 30, "hub quarantine")
+    asyncio.run(publish([raw, json.dumps(tampered).encode(), envelope.encode(forged)]))
+    wait_for(lambda: cluster.count("hub", "network_quarantine") == before + 3, 30, "hub quarantine")
     reasons = [
-        r[0] for r in cluster.query("hub", "SELECT reason FROM network_quarantine ORDER BY id DESC LIMIT 2")
+        r[0] for r in cluster.query("hub", "SELECT reason FROM network_quarantine ORDER BY id DESC LIMIT 3")
     ]
     assert any("replay" in r for r in reasons) and any("bad signature" in r for r in reasons)
-    assert cluster.count("hub", "audit_auditentry", "action = 'network.quarantine'") >= 2
+    assert any("unknown signing key" in r for r in reasons)
+    assert cluster.count("hub", "audit_auditentry", "action = 'network.quarantine'") >= 3
     assert cluster.inbox_subjects("BR").count("Original") == 1
     assert sent["subject"] == "Original"
