@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Handling, InformationAccuracy, Priority, SourceReliability
 
@@ -30,7 +31,7 @@ class ComposeForm(forms.Form):
     )
     gs_copy = forms.BooleanField(label=_("General Secretariat in copy"), required=False)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.ROUTINE)
-    subject = forms.CharField(label=_("Subject"), max_length=300)
+    subject = forms.CharField(label=pgettext_lazy("message subject", "Subject"), max_length=300)
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 10}))
     handling = forms.ChoiceField(label=_("Handling code"), choices=Handling.choices, initial=Handling.H0)
     handling_note = forms.CharField(label=_("Restriction (H3)"), max_length=500, required=False)

@@ -12,16 +12,17 @@ from ncbnet.conftest import sign_in
 LANGS = ["fr", "es", "ar"]
 
 
-def po_messages(lang: str) -> dict[str, str]:
-    """msgid -> msgstr of the singular, placeholder-free entries of a catalogue."""
+def po_messages(lang: str) -> dict[tuple[str | None, str], str]:
+    """(context, msgid) -> msgstr of the singular, placeholder-free entries of a catalogue."""
     text = (settings.LOCALE_PATHS[0] / lang / "LC_MESSAGES" / "django.po").read_text("utf-8")
     out = {}
     for block in text.split("\n\n")[1:]:
-        m = re.search(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', block + "\n", re.M)
+        m = re.search(r'^(?:msgctxt "(.*)"\n)?msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', block + "\n", re.M)
         if m:
-            msgid, msgstr = ("".join(re.findall(r'"(.*)"', g)) for g in m.groups())
+            context = m.group(1)
+            msgid, msgstr = ("".join(re.findall(r'"(.*)"', g)) for g in m.groups()[1:])
             if msgid and "%(" not in msgid and "\\" not in msgid:
-                out[msgid] = msgstr
+                out[(context, msgid)] = msgstr
     return out
 
 
@@ -35,7 +36,11 @@ def test_catalogue_is_complete_and_compiled(lang):
         catalog = gettext.GNUTranslations(fh)
     messages = po_messages(lang)
     assert len(messages) > 100
-    missing = [m for m, translated in messages.items() if catalog.gettext(m) != translated]
+    missing = [
+        m
+        for (context, m), translated in messages.items()
+        if (catalog.pgettext(context, m) if context else catalog.gettext(m)) != translated
+    ]
     assert not missing, f"{lang}.mo is stale (run `make messages`): {missing[:3]}"
 
 
