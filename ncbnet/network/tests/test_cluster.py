@@ -72,6 +72,19 @@ def test_three_nodes_exchange_messages_receipts_and_attachments(cluster):
     assert thread[0][0] == 2 and reply["thread_id"] == sent["id"]
 
 
+def test_the_gs_in_copy_receives_and_reads_what_bureaus_copy_to_it(cluster):
+    sent = cluster.send("KE", ["FR"], "Copy to the GS", gs_copy=True, body="For the GS's information.")
+    assert sent["recipients"] == ["FR", "hub"]
+    wait_for(lambda: "Copy to the GS" in cluster.inbox_subjects("hub"), 30, "the hub's inbox")
+    body = cluster.query("hub", "SELECT body FROM messaging_message WHERE subject = 'Copy to the GS'")
+    assert body == [("For the GS's information.",)]
+    wait_for(
+        lambda: deliveries(cluster, "KE", sent["id"]) == {"FR": "delivered", "hub": "delivered"},
+        30,
+        "receipts from FR and the hub",
+    )
+
+
 def test_hub_holds_no_plaintext_of_a_message_between_bureaus(cluster):
     marker = "Zanzibar-7731-plaintext-marker"
     sent = cluster.send("BR", ["KE"], f"Subject {marker}", body=f"Body {marker}")
