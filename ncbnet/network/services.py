@@ -133,3 +133,25 @@ def verify_directory(published: dict[str, Any], pinned_hub_signing_public: str) 
     if not verify(pinned_hub_signing_public, signature, canonical(document)):
         raise DirectoryInvalid("the signature does not match the pinned hub key")
     return dict(document)
+
+
+def status() -> dict[str, Any]:
+    """What an administrator needs to see at a glance: backlog, last traffic, refusals."""
+    from .models import InboxEnvelope, OutboxEnvelope, Quarantine, RelayedEnvelope
+
+    pending = OutboxEnvelope.objects.filter(sent_at__isnull=True)
+    oldest = pending.order_by("id").values_list("created_at", flat=True).first()
+    return {
+        "pending": pending.count(),
+        "oldest_pending": oldest,
+        "last_sent": OutboxEnvelope.objects.exclude(sent_at=None)
+        .order_by("-sent_at")
+        .values_list("sent_at", flat=True)
+        .first(),
+        "last_received": InboxEnvelope.objects.order_by("-id").values_list("received_at", flat=True).first(),
+        "received": InboxEnvelope.objects.count(),
+        "relayed": RelayedEnvelope.objects.count(),
+        "quarantine": list(Quarantine.objects.order_by("-id")[:50]),
+        "quarantined": Quarantine.objects.count(),
+        "keys": list(NodeKey.objects.order_by("node", "-valid_from")),
+    }

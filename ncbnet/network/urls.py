@@ -3,4 +3,4 @@ from django.urls import path
 from . import views
 
 app_name = "network"
-urlpatterns = [path("network/keys/", views.keys, name="keys")]
+urlpatterns = [path("network/", views.keys, name="keys")]

@@ -1,11 +1,16 @@
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import render
 
-from ncbnet.security.policies import NETWORK_ADMIN, route
+from ncbnet.audit import services as audit
+from ncbnet.security.policies import READ_AUDIT, AuthedRequest, route
 
-from .models import NodeKey
+from . import services
 
 
-@route(NETWORK_ADMIN)
-def keys(request: HttpRequest) -> HttpResponse:
-    return render(request, "network/keys.html", {"keys": NodeKey.objects.order_by("node", "-valid_from")})
+@route(READ_AUDIT)
+def keys(request: AuthedRequest) -> HttpResponse:
+    """The network's state on this node: backlog, traffic, quarantined envelopes, the key directory."""
+    with transaction.atomic():
+        audit.record("network.status.read", actor=request.user)
+    return render(request, "network/keys.html", services.status())

@@ -27,8 +27,8 @@ def navigation(request: HttpRequest) -> list[dict[str, Any]]:
         items.append(("core:users", _("People")))
     if policies.can_read_audit(user):
         items.append(("audit:log", _("Audit log")))
-    if policies.is_network_admin(user):
-        items.append(("network:keys", _("Key directory")))
+    if policies.can_read_audit(user):
+        items.append(("network:keys", _("Network")))
     items.append(("core:account", _("My account")))
     out = []
     for name, label in items:

@@ -6,7 +6,7 @@ from ncbnet.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
-MANAGER_PAGES = ["/people/", "/people/new/", "/audit/"]
+MANAGER_PAGES = ["/people/", "/people/new/", "/audit/", "/network/"]
 
 
 @pytest.mark.parametrize("role", ["head", "admin"])
@@ -51,7 +51,7 @@ def test_gs_network_administrator_on_the_hub(client, hub, user_factory):
     user_factory("gs", "network_admin", username="gs-netadmin")
     user_factory("gs", "reviewer", username="gs-reviewer")
     sign_in(client, "gs-netadmin")
-    assert client.get("/network/keys/").status_code == 200
+    assert client.get("/network/").status_code == 200
     assert client.get("/people/").status_code == 200
     assert client.get("/agencies/").status_code == 403  # national agencies are not the GS's business
     page = client.get("/people/").content.decode()
@@ -62,5 +62,5 @@ def test_gs_reviewer_cannot_administer(client, hub, user_factory):
     user_factory("gs", "reviewer", username="gs-reviewer")
     sign_in(client, "gs-reviewer")
     assert client.get("/").status_code == 200
-    for page in ["/people/", "/audit/", "/network/keys/"]:
+    for page in ["/people/", "/audit/", "/network/"]:
         assert client.get(page).status_code == 403, page

@@ -388,3 +388,16 @@ def test_attachment_that_fails_its_checksum_never_completes(peers):
     from ncbnet.messaging.models import Attachment
 
     assert not Attachment.objects.get().complete
+
+
+def test_network_page_shows_backlog_and_quarantine_to_the_bureaus_managers(client, peers, user_factory):
+    e = incoming(peers)
+    e["to"] = ["FR", "KE"]  # altered on the way: the signature no longer matches
+    delivery.accept(envelope.encode(e), stream_seq=9)
+    services.send(user_factory("ncb", "officer"), draft())
+    user_factory("ncb", "head", username="fr-head")
+    sign_in(client, "fr-head")
+    page = client.get("/network/").content.decode()
+    assert "Waiting to be sent: 1" in page
+    assert "bad signature" in page and e["id"] in page
+    assert AuditEntry.objects.filter(action="network.status.read", actor="fr-head").exists()
