@@ -344,7 +344,7 @@ def cmd_network_nats_config(args: argparse.Namespace) -> int:
     if bad:
         raise CommandError(f"unknown node ids: {', '.join(bad)} (use 'hub' and member country codes)")
     out = Path(args.out).resolve()
-    conf = natsconf.generate(nodes, out, port=args.port, store_dir=out / "jetstream")
+    conf = natsconf.generate(nodes, out, port=args.port, host=args.host, store_dir=out / "jetstream")
     print(f"wrote {conf} and one credential (nkey seed) per node in {out / 'creds'}")
     return 0
 
@@ -361,6 +361,14 @@ def cmd_keys_pin_hub(args: argparse.Namespace) -> int:
         raise CommandError(f"{args.file}: not a readable public key file ({exc})") from exc
     if data.get("node") != "hub":
         raise CommandError(f"{args.file} is not the hub's public key file")
+    from ncbnet.security.crypto import key_id, unb64
+
+    try:
+        computed = key_id(unb64(data["signing_public"]))
+    except (KeyError, ValueError) as exc:
+        raise CommandError(f"{args.file}: no valid signing_public key") from exc
+    if computed != data.get("key_id"):
+        raise CommandError(f"{args.file}: key_id does not match the signing key (expected {computed})")
     shutil.copyfile(args.file, hub_key_file())
     print(f"pinned hub key {data['key_id']}")
     return 0
@@ -500,6 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--nodes", required=True, help="comma-separated: hub,FR,BR,…")
     sp.add_argument("--out", required=True)
     sp.add_argument("--port", type=int, default=4222)
+    sp.add_argument("--host", default="127.0.0.1", help="address nats-server listens on")
 
     bench = sub.add_parser("bench", help="benchmarks (one JSON line each)").add_subparsers(
         dest="action", required=True, parser_class=_Parser

@@ -91,7 +91,7 @@ def server_config(
     )
 
 
-def generate(nodes: list[str], out: Path, *, port: int, store_dir: Path) -> Path:
+def generate(nodes: list[str], out: Path, *, port: int, store_dir: Path, host: str = "127.0.0.1") -> Path:
     """Make (or keep) a seed per node under `out/creds/` and write `out/nats.conf`."""
     users = {}
     for node in nodes:
@@ -101,5 +101,5 @@ def generate(nodes: list[str], out: Path, *, port: int, store_dir: Path) -> Path
             write_seed(seed_path, seed)
         users[node] = public_of(seed_path)
     conf = out / "nats.conf"
-    conf.write_text(server_config(users, port=port, store_dir=store_dir))
+    conf.write_text(server_config(users, port=port, store_dir=store_dir, host=host))
     return conf

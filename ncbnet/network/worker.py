@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -44,6 +45,8 @@ class Worker:
         self.seed = seed
         self.seal_every = seal_every
         self.stop = asyncio.Event()
+        # Copies of each stream a NATS cluster keeps (1 on a single server, 3 on a GS cluster).
+        self.replicas = int(os.environ.get("NCBNET_STREAM_REPLICAS", "1"))
         self.streams: set[str] = set()
         self.nc: Any = None
         self.js: Any = None
@@ -80,6 +83,7 @@ class Worker:
             return
         config = api.StreamConfig(
             name=name,
+            num_replicas=self.replicas,
             subjects=[subject],
             retention=api.RetentionPolicy.LIMITS,
             storage=api.StorageType.FILE,
@@ -220,4 +224,12 @@ class Worker:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await self.nc.drain()
+        # Drain only a live connection, and not for ever: a stop must not hang while NATS is away.
+        try:
+            if self.nc.is_connected:
+                await asyncio.wait_for(self.nc.drain(), timeout=5)
+        except (TimeoutError, nats.errors.Error) as exc:
+            log.warning("%s stopped without draining NATS (%s)", self.me, exc)
+        finally:
+            if not self.nc.is_closed:
+                await self.nc.close()

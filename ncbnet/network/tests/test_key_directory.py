@@ -109,3 +109,15 @@ def test_directory_api_on_the_hub(client, hub, user_factory, settings):
     client.force_login(user_factory("gs", "network_admin"))
     published = client.get("/api/v1/keys/directory").json()
     services.verify_directory(published, store.public().signing_public)
+
+
+def test_pin_hub_refuses_a_file_whose_key_id_does_not_match(tmp_path, capsys):
+    store = KeyStore(tmp_path / "hub", "hub")
+    public = store.generate().as_dict()
+    good = tmp_path / "hub.json"
+    good.write_text(json.dumps(public))
+    assert main(["keys", "pin-hub", str(good)]) == 0
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({**public, "key_id": "0" * 32}))
+    assert main(["keys", "pin-hub", str(bad)]) == 2
+    assert "key_id does not match" in capsys.readouterr().err
