@@ -51,16 +51,24 @@ def key_of(node: str, kid: str) -> env.PeerKey | None:
     k = NodeKey.objects.filter(node=node, key_id=kid).first()
     if k is not None:
         return _peer(k)
-    if node == "hub" and hub_key_file().exists():
-        pinned = json.loads(hub_key_file().read_text("utf-8"))
-        if pinned.get("key_id") == kid:
-            return env.PeerKey("hub", kid, pinned["signing_public"], pinned["encryption_public"], "active")
-    return None
+    hub = pinned_hub() if node == "hub" else None
+    return hub if hub is not None and hub.key_id == kid else None
+
+
+def pinned_hub() -> env.PeerKey | None:
+    if not hub_key_file().exists():
+        return None
+    pinned = json.loads(hub_key_file().read_text("utf-8"))
+    return env.PeerKey(
+        "hub", pinned["key_id"], pinned["signing_public"], pinned["encryption_public"], "active"
+    )
 
 
 def active_keys(nodes: Iterable[str]) -> dict[str, env.PeerKey]:
     wanted = set(nodes)
     found = {k.node: _peer(k) for k in NodeKey.objects.filter(node__in=wanted, status=NodeKey.Status.ACTIVE)}
+    if "hub" in wanted and "hub" not in found and (hub := pinned_hub()) is not None:
+        found["hub"] = hub  # before the first directory arrives, the pinned key reaches the hub
     missing = sorted(wanted - set(found))
     if missing:
         raise NotOnNetwork(f"not on the network yet (no keys in the directory): {', '.join(missing)}")

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
+
 from ncbnet.audit import services as audit
 from ncbnet.core.node import keys, node_id
 
@@ -16,6 +18,7 @@ from .handlers import register
 from .models import NodeKey
 
 KIND = "directory"
+REQUEST = "directory.request"
 
 
 def push() -> str | None:
@@ -67,3 +70,22 @@ def raise_rejected(reason: str) -> None:
     from .envelope import Rejected
 
     raise Rejected(reason)
+
+
+def request_if_missing() -> str | None:
+    """Node: ask the hub for the directory when this node has none (say its first copy arrived
+    before the hub key was pinned and was refused)."""
+    if node_id() == "hub" or NodeKey.objects.filter(node=node_id()).exists():
+        return None
+    if delivery.pinned_hub() is None:
+        return None
+    with transaction.atomic():
+        return delivery.queue(REQUEST, ["hub"], {"node": node_id()})
+
+
+@register(REQUEST)
+def answer_request(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+    """Hub: send the signed directory to the node that asked."""
+    if node_id() != "hub":
+        raise_rejected("only the hub answers directory requests")
+    delivery.queue(KIND, [str(envelope["from"])], services.signed_directory(keys()), confidential=False)

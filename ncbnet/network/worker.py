@@ -25,7 +25,7 @@ from nats.js.errors import NotFoundError
 from ncbnet.audit import services as audit
 from ncbnet.core.node import keys, node_id
 
-from . import delivery, natsconf
+from . import delivery, directory, natsconf
 
 log = logging.getLogger("ncbnet.network")
 RETENTION = timedelta(days=30)
@@ -205,6 +205,8 @@ class Worker:
         await self.connect()
         if self.me == "hub":
             await self.ensure_streams()
+        else:
+            await db(directory.request_if_missing)()
         tasks = [
             asyncio.create_task(self.outbox_loop()),
             asyncio.create_task(

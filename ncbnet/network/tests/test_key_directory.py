@@ -121,3 +121,31 @@ def test_pin_hub_refuses_a_file_whose_key_id_does_not_match(tmp_path, capsys):
     bad.write_text(json.dumps({**public, "key_id": "0" * 32}))
     assert main(["keys", "pin-hub", str(bad)]) == 2
     assert "key_id does not match" in capsys.readouterr().err
+
+
+def test_a_node_without_a_directory_asks_the_hub_which_answers(peers, settings):
+    from ncbnet.core import clock
+    from ncbnet.network import delivery, directory, envelope
+    from ncbnet.network.models import OutboxEnvelope
+
+    assert directory.request_if_missing() is None  # this node (FR) already holds the directory
+    NodeKey.objects.all().delete()
+    directory.request_if_missing()
+    request = envelope.decode(bytes(OutboxEnvelope.objects.get(kind="directory.request").payload))
+    assert request["to"] == ["hub"]  # sealed to the pinned hub key
+    assert envelope.open_body(request, "hub", peers["hub"]) == {"node": "FR"}
+
+    # At the hub: the request arrives and the signed directory goes back to France.
+    settings.NCBNET_ROLE, settings.NCBNET_COUNTRY = "hub", None
+    for node, store in peers.items():
+        p = store.public()
+        NodeKey.objects.create(node=node, key_id=p.key_id, signing_public=p.signing_public,
+                               encryption_public=p.encryption_public, valid_from=clock.now())
+    fr = peers["FR"].public()
+    asked = envelope.build(kind="directory.request", sender="FR",
+                           recipients={"hub": envelope.PeerKey("hub", "x", "", "", "active")},
+                           body={"node": "FR"}, signer=peers["FR"], now=clock.now(), confidential=False)
+    assert fr.key_id == asked["key_id"]
+    assert delivery.accept(envelope.encode(asked), stream_seq=1) == "accepted"
+    answer = envelope.decode(bytes(OutboxEnvelope.objects.get(kind="directory").payload))
+    assert answer["to"] == ["FR"] and "directory" in answer["body"]
