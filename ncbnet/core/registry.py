@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pycountry
+
 from ncbnet.config import PACKAGE_DIR
 
 MEMBERS_FILE = PACKAGE_DIR / "core" / "data" / "members.json"
@@ -30,8 +32,6 @@ def load(region_model: Any, bureau_model: Any, country_model: Any, ncb_model: An
                 "region_id": b["region"],
             },
         )
-    import pycountry
-
     for m in data["members"]:
         country, _ = country_model.objects.update_or_create(
             code=m["code"],

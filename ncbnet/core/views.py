@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -101,8 +102,6 @@ def account(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.set_preferences(user, **form.cleaned_data)
         response = redirect("core:account")
-        from django.conf import settings
-
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["language"], samesite="Lax")
         messages.success(request, _("Your preferences are saved."))
         return response

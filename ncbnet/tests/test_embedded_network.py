@@ -8,7 +8,6 @@ import http.cookiejar
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import urllib.parse
@@ -18,24 +17,9 @@ import pyotp
 import pytest
 
 from ncbnet.core.demo_credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from ncbnet.testing.cluster import free_base_port
 
 pytestmark = pytest.mark.embedded
-
-
-def free_block(size: int) -> int:
-    """A base port with `size` free ports after it."""
-    for base in range(21000, 40000, 97):
-        ok = True
-        for port in range(base, base + size):
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", port))
-                except OSError:
-                    ok = False
-                    break
-        if ok:
-            return base
-    raise RuntimeError("no free ports")
 
 
 def start(data, base: int) -> tuple[subprocess.Popen, list[str]]:
@@ -93,7 +77,7 @@ def sign_in(base_url: str, username: str) -> str:
 
 
 def test_demo_network_starts_serves_and_stops(tmp_path):
-    base = free_block(11)
+    base = free_base_port(11)
     proc, lines = start(tmp_path, base)
     try:
         text = "\n".join(lines)

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from ncbnet.audit.models import AuditEntry
 from ncbnet.cli import main
@@ -76,7 +77,7 @@ def test_manager_cannot_change_accounts_of_another_bureau_or_the_gs(admin_client
 
     assert not policies.can_manage_user(admin, gs)
     assert not policies.can_manage_user(admin, admin)
-    with pytest.raises(Exception, match="may not"):
+    with pytest.raises(PermissionDenied, match="may not"):
         services.set_active(admin, "fr-admin", False)
 
 

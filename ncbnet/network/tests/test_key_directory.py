@@ -139,12 +139,23 @@ def test_a_node_without_a_directory_asks_the_hub_which_answers(peers, settings):
     settings.NCBNET_ROLE, settings.NCBNET_COUNTRY = "hub", None
     for node, store in peers.items():
         p = store.public()
-        NodeKey.objects.create(node=node, key_id=p.key_id, signing_public=p.signing_public,
-                               encryption_public=p.encryption_public, valid_from=clock.now())
+        NodeKey.objects.create(
+            node=node,
+            key_id=p.key_id,
+            signing_public=p.signing_public,
+            encryption_public=p.encryption_public,
+            valid_from=clock.now(),
+        )
     fr = peers["FR"].public()
-    asked = envelope.build(kind="directory.request", sender="FR",
-                           recipients={"hub": envelope.PeerKey("hub", "x", "", "", "active")},
-                           body={"node": "FR"}, signer=peers["FR"], now=clock.now(), confidential=False)
+    asked = envelope.build(
+        kind="directory.request",
+        sender="FR",
+        recipients={"hub": envelope.PeerKey("hub", "x", "", "", "active")},
+        body={"node": "FR"},
+        signer=peers["FR"],
+        now=clock.now(),
+        confidential=False,
+    )
     assert fr.key_id == asked["key_id"]
     assert delivery.accept(envelope.encode(asked), stream_seq=1) == "accepted"
     answer = envelope.decode(bytes(OutboxEnvelope.objects.get(kind="directory").payload))
