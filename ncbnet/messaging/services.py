@@ -16,6 +16,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from ncbnet.audit import services as audit
+from ncbnet.config import member_codes
 from ncbnet.core import clock
 from ncbnet.core.models import Country
 from ncbnet.core.node import node_id
@@ -90,7 +91,7 @@ def expand_recipients(to: Iterable[str]) -> list[str]:
             chosen |= members & connected
         elif item.lower() in ("hub", "gs"):
             chosen.add("hub")
-        elif Country.objects.filter(code=item.upper()).exists():
+        elif item.upper() in member_codes():
             if item.upper() in connected:
                 chosen.add(item.upper())
             else:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 from collections.abc import Iterable, Mapping
@@ -46,11 +47,35 @@ def _peer(k: NodeKey) -> env.PeerKey:
     return env.PeerKey(k.node, k.key_id, k.signing_public, k.encryption_public, k.status)
 
 
+class Snapshot:
+    """This node's copy of the key directory, read once for a whole batch of envelopes."""
+
+    def __init__(self) -> None:
+        rows = [_peer(k) for k in NodeKey.objects.all()]
+        self.by_id = {(p.node, p.key_id): p for p in rows}
+        self.active = {p.node: p for p in rows if p.status == NodeKey.Status.ACTIVE}
+
+
+# Set while a batch is being handled, so that lookups (and the handlers' own sends) reuse one read.
+_snapshot: contextvars.ContextVar[Snapshot | None] = contextvars.ContextVar("directory", default=None)
+
+
+def refresh_snapshot() -> None:
+    """After the directory changed in the middle of a batch, read it again for the rest."""
+    if _snapshot.get() is not None:
+        _snapshot.set(Snapshot())
+
+
 def key_of(node: str, kid: str) -> env.PeerKey | None:
     """A node's key by id, from the directory; the hub's from the key this node pinned."""
-    k = NodeKey.objects.filter(node=node, key_id=kid).first()
-    if k is not None:
-        return _peer(k)
+    snap = _snapshot.get()
+    if snap is not None:
+        found = snap.by_id.get((node, kid))
+    else:
+        k = NodeKey.objects.filter(node=node, key_id=kid).first()
+        found = _peer(k) if k is not None else None
+    if found is not None:
+        return found
     hub = pinned_hub() if node == "hub" else None
     return hub if hub is not None and hub.key_id == kid else None
 
@@ -66,7 +91,12 @@ def pinned_hub() -> env.PeerKey | None:
 
 def active_keys(nodes: Iterable[str]) -> dict[str, env.PeerKey]:
     wanted = set(nodes)
-    found = {k.node: _peer(k) for k in NodeKey.objects.filter(node__in=wanted, status=NodeKey.Status.ACTIVE)}
+    snap = _snapshot.get()
+    if snap is not None:
+        found = {n: p for n, p in snap.active.items() if n in wanted}
+    else:
+        active = NodeKey.objects.filter(node__in=wanted, status=NodeKey.Status.ACTIVE)
+        found = {k.node: _peer(k) for k in active}
     if "hub" in wanted and "hub" not in found and (hub := pinned_hub()) is not None:
         found["hub"] = hub  # before the first directory arrives, the pinned key reaches the hub
     missing = sorted(wanted - set(found))
@@ -76,6 +106,9 @@ def active_keys(nodes: Iterable[str]) -> dict[str, env.PeerKey]:
 
 
 def connected_nodes() -> list[str]:
+    snap = _snapshot.get()
+    if snap is not None:
+        return sorted(snap.active)
     return sorted(NodeKey.objects.filter(status=NodeKey.Status.ACTIVE).values_list("node", flat=True))
 
 
@@ -152,17 +185,30 @@ def _parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def accept(raw: bytes, stream_seq: int) -> str:
-    """Take one envelope from this node's inbox. Returns 'accepted', 'duplicate' or 'quarantined'."""
+def accept(
+    raw: bytes,
+    stream_seq: int,
+    journal: list[dict[str, Any]] | None = None,
+    seen: dict[str, int] | None = None,
+) -> str:
+    """Take one envelope from this node's inbox. Returns 'accepted', 'duplicate' or 'quarantined'.
+
+    With a `journal`, the audit line for the envelope is added to it, for the batch's one
+    audit entry; without, it is written at once.
+    """
     me = node_id()
     claimed: dict[str, Any] | None = None
     try:
         claimed = env.decode(raw)
         if me not in claimed["to"]:
             raise env.Rejected(f"not addressed to {me}")
-        seen = InboxEnvelope.objects.filter(envelope_id=claimed["id"]).first()
-        if seen is not None:
-            if seen.stream_seq == stream_seq:
+        if seen is None:
+            earlier = InboxEnvelope.objects.filter(envelope_id=claimed["id"]).values_list(
+                "stream_seq", flat=True
+            )
+            seen = {str(claimed["id"]): seq for seq in earlier[:1]}
+        if claimed["id"] in seen:
+            if seen[claimed["id"]] == stream_seq:
                 return "duplicate"  # a redelivery after a crash: already handled
             raise env.Rejected(f"replay: envelope {claimed['id']} was received before")
         env.check(claimed, key_of, clock.now())
@@ -184,20 +230,39 @@ def accept(raw: bytes, stream_seq: int) -> str:
             except (KeyError, ValueError, TypeError, DjangoValidationError) as exc:
                 # A body its handler cannot take would block the inbox forever: refuse it instead.
                 raise env.Rejected(f"malformed {claimed['type']} body: {exc}") from exc
-            audit.record(
-                "network.receive",
-                subject=str(claimed["from"]),
-                target_type="network.envelope",
-                target_id=str(claimed["id"]),
-                detail={"type": claimed["type"]},
-            )
+            seen[claimed["id"]] = stream_seq
+            line = {"id": claimed["id"], "type": claimed["type"], "from": claimed["from"]}
+            if journal is None:
+                _audit_envelopes("network.receive", [line])
+            else:
+                journal.append(line)
     except env.Rejected as exc:
         _quarantine(raw, str(exc), stream_seq, claimed)
         return "quarantined"
     return "accepted"
 
 
-def relay(raw: bytes, stream_seq: int, publisher: str) -> list[tuple[str, str]]:
+def _audit_envelopes(action: str, lines: list[dict[str, Any]]) -> None:
+    """One audit entry naming every envelope of a batch (with its type and sender)."""
+    if not lines:
+        return
+    senders = sorted({str(line["from"]) for line in lines})
+    audit.record(
+        action,
+        subject=senders[0] if len(senders) == 1 else "",
+        target_type="network.envelope",
+        target_id=str(lines[0]["id"]) if len(lines) == 1 else "",
+        detail={"envelopes": lines},
+    )
+
+
+def relay(
+    raw: bytes,
+    stream_seq: int,
+    publisher: str,
+    journal: list[dict[str, Any]] | None = None,
+    relayed: dict[str, int] | None = None,
+) -> list[tuple[str, str]]:
     """Hub: check an envelope `publisher` put on the relay, keep it, and say where it goes.
 
     Returns (subject, de-duplication id) pairs to publish; empty when the envelope is refused.
@@ -211,11 +276,17 @@ def relay(raw: bytes, stream_seq: int, publisher: str) -> list[tuple[str, str]]:
         unknown = [r for r in claimed["to"] if r not in known]
         if unknown or not claimed["to"]:
             raise env.Rejected(f"unknown recipients: {', '.join(unknown) or 'none'}")
-        seen = RelayedEnvelope.objects.filter(envelope_id=claimed["id"]).first()
-        if seen is not None and seen.relay_seq != stream_seq:
+        if relayed is None:
+            earlier = RelayedEnvelope.objects.filter(envelope_id=claimed["id"]).values_list(
+                "relay_seq", flat=True
+            )
+            relayed = {str(claimed["id"]): seq for seq in earlier[:1]}
+        first_time = claimed["id"] not in relayed
+        if not first_time and relayed[claimed["id"]] != stream_seq:
             raise env.Rejected(f"replay: envelope {claimed['id']} was relayed before")
         env.check(claimed, key_of, clock.now())
-        if seen is None:
+        if first_time:
+            relayed[claimed["id"]] = stream_seq
             with transaction.atomic():
                 RelayedEnvelope.objects.create(
                     envelope_id=claimed["id"],
@@ -227,13 +298,11 @@ def relay(raw: bytes, stream_seq: int, publisher: str) -> list[tuple[str, str]]:
                     relay_seq=stream_seq,
                     raw=raw,
                 )
-                audit.record(
-                    "network.relay",
-                    subject=publisher,
-                    target_type="network.envelope",
-                    target_id=str(claimed["id"]),
-                    detail={"type": claimed["type"], "to": claimed["to"]},
-                )
+                line = {"id": claimed["id"], "type": claimed["type"], "from": publisher, "to": claimed["to"]}
+                if journal is None:
+                    _audit_envelopes("network.relay", [line])
+                else:
+                    journal.append(line)
     except env.Rejected as exc:
         _quarantine(raw, str(exc), stream_seq, claimed)
         return []
@@ -244,13 +313,49 @@ def accept_batch(items: list[tuple[bytes, int]]) -> list[str]:
     """Take a fetched batch from the inbox in one transaction (each envelope in a savepoint).
 
     The worker acknowledges the batch only after this commits, so a crash anywhere means the
-    whole batch comes again, and `accept()` recognises what was already handled.
+    whole batch comes again, and `accept()` recognises what was already handled. The directory
+    is read once for the batch, and one audit entry names every envelope accepted.
     """
+    journal: list[dict[str, Any]] = []
     with transaction.atomic():
-        return [accept(raw, seq) for raw, seq in items]
+        token = _snapshot.set(Snapshot())
+        seen = dict(
+            InboxEnvelope.objects.filter(
+                envelope_id__in=_claimed_ids(raw for raw, _seq in items)
+            ).values_list("envelope_id", "stream_seq")
+        )
+        try:
+            results = [accept(raw, seq, journal, seen) for raw, seq in items]
+        finally:
+            _snapshot.reset(token)
+        _audit_envelopes("network.receive", journal)
+    return results
+
+
+def _claimed_ids(raws: Iterable[bytes]) -> list[str]:
+    """The ids the envelopes of a batch claim (malformed ones are judged later, one by one)."""
+    ids = []
+    for raw in raws:
+        try:
+            ids.append(str(json.loads(raw)["id"]))
+        except (ValueError, TypeError, KeyError):
+            continue
+    return ids
 
 
 def relay_batch(items: list[tuple[bytes, int, str]]) -> list[list[tuple[str, str]]]:
-    """Hub: `relay()` for a fetched batch, in one transaction."""
+    """Hub: `relay()` for a fetched batch, in one transaction, with one audit entry."""
+    journal: list[dict[str, Any]] = []
     with transaction.atomic():
-        return [relay(raw, seq, publisher) for raw, seq, publisher in items]
+        token = _snapshot.set(Snapshot())
+        relayed = dict(
+            RelayedEnvelope.objects.filter(
+                envelope_id__in=_claimed_ids(raw for raw, _s, _p in items)
+            ).values_list("envelope_id", "relay_seq")
+        )
+        try:
+            results = [relay(raw, seq, publisher, journal, relayed) for raw, seq, publisher in items]
+        finally:
+            _snapshot.reset(token)
+        _audit_envelopes("network.relay", journal)
+    return results

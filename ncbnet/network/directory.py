@@ -61,6 +61,7 @@ def apply(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
                 "revocation_reason": e["revocation_reason"] or "",
             },
         )
+    delivery.refresh_snapshot()
     audit.record(
         "keys.directory_applied", subject=node_id(), detail={"as_of": document["as_of"], "keys": len(entries)}
     )

@@ -401,3 +401,20 @@ def test_network_page_shows_backlog_and_quarantine_to_the_bureaus_managers(clien
     assert "Waiting to be sent: 1" in page
     assert "bad signature" in page and e["id"] in page
     assert AuditEntry.objects.filter(action="network.status.read", actor="fr-head").exists()
+
+
+def test_a_batch_handles_each_envelope_once_and_refuses_a_replay_within_it(peers):
+    first, second = envelope.encode(incoming(peers)), envelope.encode(incoming(peers))
+    assert delivery.accept_batch([(first, 1), (second, 2), (first, 3)]) == [
+        "accepted",
+        "accepted",
+        "quarantined",
+    ]
+    assert Message.objects.count() == 2
+    # The batch is delivered again after a crash before its acknowledgement: nothing doubles.
+    assert delivery.accept_batch([(first, 1), (second, 2)]) == ["duplicate", "duplicate"]
+    entry = AuditEntry.objects.filter(action="network.receive").get()
+    assert [e["id"] for e in entry.detail["envelopes"]] == [
+        envelope.decode(first)["id"],
+        envelope.decode(second)["id"],
+    ]
