@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection, transaction
+from django.db.models import F
 
 from ncbnet.audit import services as audit
 from ncbnet.core import clock
@@ -149,7 +150,12 @@ def pending(limit: int = 200) -> list[Pending]:
 
 
 def mark_sent(pks: list[int]) -> None:
-    OutboxEnvelope.objects.filter(pk__in=pks).update(sent_at=clock.now())
+    OutboxEnvelope.objects.filter(pk__in=pks).update(sent_at=clock.now(), last_error="")
+
+
+def mark_failed(pks: list[int], error: str) -> None:
+    """Keep them queued, and say why, for the network page."""
+    OutboxEnvelope.objects.filter(pk__in=pks).update(attempts=F("attempts") + 1, last_error=error[:500])
 
 
 def publications(item: Pending) -> list[tuple[str, str]]:

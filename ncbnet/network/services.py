@@ -141,9 +141,13 @@ def status() -> dict[str, Any]:
 
     pending = OutboxEnvelope.objects.filter(sent_at__isnull=True)
     oldest = pending.order_by("id").values_list("created_at", flat=True).first()
+    failing = (
+        pending.exclude(last_error="").order_by("-attempts").values_list("attempts", "last_error").first()
+    )
     return {
         "pending": pending.count(),
         "oldest_pending": oldest,
+        "failing": failing,
         "last_sent": OutboxEnvelope.objects.exclude(sent_at=None)
         .order_by("-sent_at")
         .values_list("sent_at", flat=True)

@@ -18,6 +18,7 @@ from typing import Any
 
 import nats
 from asgiref.sync import sync_to_async
+from django.db import close_old_connections
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import api
 from nats.js.errors import NotFoundError
@@ -35,7 +36,14 @@ BATCH = 200
 
 
 def db(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
-    return sync_to_async(fn, thread_sensitive=True)
+    """Run database work in the worker's one database thread, on a connection that is still good
+    (a long-running worker outlives database restarts and connection lifetimes)."""
+
+    def fresh(*args: Any, **kwargs: Any) -> Any:
+        close_old_connections()
+        return fn(*args, **kwargs)
+
+    return sync_to_async(fresh, thread_sensitive=True)
 
 
 class Worker:
@@ -138,6 +146,7 @@ class Worker:
                 await asyncio.gather(*sends)
             except Exception as exc:  # NATS unreachable or slow: keep them queued and try again
                 log.warning("%s could not publish %d envelopes (%s); will retry", self.me, len(batch), exc)
+                await db(delivery.mark_failed)([item.pk for item in batch], f"{type(exc).__name__}: {exc}")
                 await self._pause(1)
                 continue
             await db(delivery.mark_sent)([item.pk for item in batch])

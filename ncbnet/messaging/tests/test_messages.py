@@ -395,10 +395,12 @@ def test_network_page_shows_backlog_and_quarantine_to_the_bureaus_managers(clien
     e["to"] = ["FR", "KE"]  # altered on the way: the signature no longer matches
     delivery.accept(envelope.encode(e), stream_seq=9)
     services.send(user_factory("ncb", "officer"), draft())
+    delivery.mark_failed([p.pk for p in delivery.pending()], "NoServersError: nats: no servers available")
     user_factory("ncb", "head", username="fr-head")
     sign_in(client, "fr-head")
     page = client.get("/network/").content.decode()
     assert "Waiting to be sent: 1" in page
+    assert "Publishing failed 1 times: NoServersError" in page
     assert "bad signature" in page and e["id"] in page
     assert AuditEntry.objects.filter(action="network.status.read", actor="fr-head").exists()
 
