@@ -220,36 +220,44 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     from ncbnet.audit import services
     from ncbnet.core.node import keys
 
-    result = services.verify_chain(keys())
+    anchors = None
+    if args.anchors:
+        try:
+            anchors = json.loads(Path(args.anchors).read_text("utf-8"))
+            result = services.verify_chain(keys(), anchors)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise CommandError(f"{args.anchors}: not the hub's seals of this node ({exc})") from exc
+    else:
+        result = services.verify_chain(keys())
     if result.finding is not None:
         print(f"audit chain BROKEN at {result.finding}", file=sys.stderr)
         return 1
-    print(f"audit chain intact: {result.entries} entries, {result.seals} seals verified")
+    print(
+        f"audit chain intact: {result.entries} entries, {result.seals} seals verified"
+        + (f" (including {len(anchors)} held by the hub)" if anchors is not None else "")
+    )
+    return 0
+
+
+def cmd_audit_anchors(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.conf import settings
+
+    from ncbnet.audit import anchoring
+
+    if settings.NCBNET_ROLE != "hub":
+        raise CommandError("only the hub holds the nodes' seals")
+    print(json.dumps(anchoring.exported(args.node.upper()), indent=2))
     return 0
 
 
 def cmd_audit_seal(args: argparse.Namespace) -> int:
     _setup_django()
-    from datetime import timedelta
-
-    from ncbnet.audit import services
+    from ncbnet.audit import anchoring
     from ncbnet.core.node import keys
 
-    store = keys()
-    if args.every is None:
-        seal = services.seal(store)
-        print(f"sealed up to entry #{seal.seq}" if seal else "nothing new to seal")
-        return 0
-    import signal
-    import threading
-
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    while not stop.is_set():
-        if services.seal_due(timedelta(seconds=args.every)):
-            services.seal(store)
-        stop.wait(min(args.every, 60))
+    seal = anchoring.seal_and_anchor(keys())
+    print(f"sealed up to entry #{seal.seq}" if seal else "nothing new to seal")
     return 0
 
 
@@ -472,14 +480,21 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="the audit chain").add_subparsers(
         dest="action", required=True, parser_class=_Parser
     )
-    add(
+    sp = add(
         "verify",
         cmd_audit_verify,
         "verify the hash chain and seals; exit 1 naming the first bad entry",
         audit,
     )
-    sp = add("seal", cmd_audit_seal, "sign the chain head (once, or --every SECONDS until stopped)", audit)
-    sp.add_argument("--every", type=int, default=None)
+    sp.add_argument("--anchors", help="also check against the seals the hub holds (from `audit anchors`)")
+    add("seal", cmd_audit_seal, "sign the chain head now and send the seal to the hub", audit)
+    sp = add(
+        "anchors",
+        cmd_audit_anchors,
+        "hub: print the seals a node sent, for its `audit verify --anchors`",
+        audit,
+    )
+    sp.add_argument("--node", required=True)
 
     keys = sub.add_parser("keys", help="node keys and the key directory").add_subparsers(
         dest="action", required=True, parser_class=_Parser

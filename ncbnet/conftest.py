@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pyotp
@@ -94,7 +94,7 @@ def database_state(
 
 
 @pytest.fixture
-def peers(db: Any, tmp_path: Any) -> dict[str, Any]:
+def peers(db: Any, tmp_path: Any) -> Iterator[dict[str, Any]]:
     """Key stores for the hub, BR and KE (in a temporary folder) and this node's (FR) own keys,
     all in this node's copy of the key directory, with the hub's key pinned."""
     import json
@@ -123,4 +123,5 @@ def peers(db: Any, tmp_path: Any) -> dict[str, Any]:
             },
         )
     hub_key_file().write_text(json.dumps(stores["hub"].public().as_dict()))
-    return stores
+    yield stores
+    hub_key_file().unlink(missing_ok=True)  # the pin lives in the shared test data folder

@@ -122,11 +122,16 @@ def _entries() -> Iterator[AuditEntry]:
     return AuditEntry.objects.order_by("seq").iterator(chunk_size=2000)
 
 
-def verify_chain(keys: KeyStore | None = None) -> VerifyResult:
-    """Walk the chain from the start; report the first entry that was altered, removed or reordered."""
+def verify_chain(keys: KeyStore | None = None, anchors: list[dict[str, Any]] | None = None) -> VerifyResult:
+    """Walk the chain from the start; report the first entry that was altered, removed or reordered.
+
+    The chain is checked against this node's seals and, when given, against the seals the hub
+    holds (`anchors`, exported with `ncbnet audit anchors`).
+    """
     expected_seq, prev, count = 1, GENESIS, 0
     hashes_at_seals: dict[int, str] = {}
-    seals = list(ChainSeal.objects.order_by("seq"))
+    seals = list(ChainSeal.objects.order_by("seq")) + [_anchor_as_seal(a) for a in anchors or []]
+    seals.sort(key=lambda s: s.seq)
     wanted = {s.seq for s in seals}
     for entry in _entries():
         count += 1
@@ -165,6 +170,18 @@ def verify_chain(keys: KeyStore | None = None) -> VerifyResult:
             if not verify(public, seal.signature, canonical(seal.signed_content(node_id()))):
                 return VerifyResult(count, len(seals), Finding(seal.seq, "seal signature is invalid"))
     return VerifyResult(count, len(seals), None)
+
+
+def _anchor_as_seal(anchor: dict[str, Any]) -> ChainSeal:
+    if anchor.get("node") != node_id():
+        raise ValueError(f"these seals are {anchor.get('node')}'s, not {node_id()}'s")
+    return ChainSeal(
+        seq=int(anchor["seq"]),
+        hash=str(anchor["hash"]),
+        sealed_at=datetime.fromisoformat(str(anchor["sealed_at"]).replace("Z", "+00:00")),
+        key_id=str(anchor["key_id"]),
+        signature=str(anchor["signature"]),
+    )
 
 
 def seal(keys: KeyStore) -> ChainSeal | None:

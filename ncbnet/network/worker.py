@@ -23,6 +23,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js import api
 from nats.js.errors import NotFoundError
 
+from ncbnet.audit import anchoring
 from ncbnet.audit import services as audit
 from ncbnet.core.node import keys, node_id
 
@@ -200,7 +201,7 @@ class Worker:
         store = keys()
         while not self.stop.is_set():
             if await db(audit.seal_due)(self.seal_every):
-                await db(audit.seal)(store)
+                await db(anchoring.seal_and_anchor)(store)
             await self._pause(min(self.seal_every.total_seconds(), 60))
 
     async def _pause(self, seconds: float) -> None:

@@ -234,3 +234,16 @@ def test_tampered_replayed_and_wrongly_signed_envelopes_are_refused_and_audited(
     assert cluster.count("hub", "audit_auditentry", "action = 'network.quarantine'") >= 3
     assert cluster.inbox_subjects("BR").count("Original") == 1
     assert sent["subject"] == "Original"
+
+
+def test_every_node_sends_its_audit_seals_to_the_hub(cluster):
+    for node in ("FR", "BR", "KE"):
+        wait_for(
+            lambda n=node: cluster.count("hub", "audit_anchoredseal", "node = ?", (n,)) >= 1,
+            30,
+            f"{node}'s seal at the hub",
+        )
+    seq, digest = cluster.query(
+        "hub", "SELECT seq, hash FROM audit_anchoredseal WHERE node='FR' ORDER BY seq LIMIT 1"
+    )[0]
+    assert cluster.query("FR", "SELECT hash FROM audit_auditentry WHERE seq = ?", (seq,)) == [(digest,)]
