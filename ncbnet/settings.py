@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "ncbnet.audit",
     "ncbnet.network",
     "ncbnet.messaging",
+    "ncbnet.records",
     "ncbnet.public",
     "ncbnet.web",
 ]

@@ -1,0 +1,111 @@
+"""The global databases at the hub: every record has exactly one owner NCB and the owner's
+restrictions on who may see it."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Database(models.TextChoices):
+    PERSONS = "persons", _("Persons")
+    DOCUMENTS = "documents", _("Travel documents")
+    VEHICLES = "vehicles", _("Vehicles")
+    ARTWORKS = "artworks", _("Works of art")
+    FIREARMS = "firearms", _("Firearms")
+
+
+class Access(models.TextChoices):
+    ALL = "all", _("Every member country")
+    ALLOW = "allow", _("Only the countries listed")
+    DENY = "deny", _("Every country but those listed")
+
+
+class RecordQuerySet(models.QuerySet["Record"]):
+    def visible_to(self, country: str | None, *, gs: bool = False) -> RecordQuerySet:
+        """The records a country may see; the same rule as `policies.may_see`, in SQL."""
+        if gs:
+            return self
+        if not country:
+            return self.none()
+        listed = RecordCountry.objects.filter(record=OuterRef("pk"), country=country)
+        return self.filter(
+            Q(owner=country)
+            | Q(access=Access.ALL)
+            | (Q(access=Access.ALLOW) & Exists(listed))
+            | (Q(access=Access.DENY) & ~Exists(listed))
+        )
+
+    def live(self) -> RecordQuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+
+class Record(models.Model):
+    id = models.UUIDField(primary_key=True)
+    database = models.CharField(max_length=10, choices=Database.choices)
+    owner = models.CharField(max_length=2)  # the owner NCB's country
+    label = models.CharField(max_length=300)  # what lists show: a name, a document number, a VIN
+    key = models.CharField(max_length=100, db_index=True)  # normalized identifier for exact lookups
+    data = models.JSONField()
+    version = models.PositiveIntegerField(default=1)
+    access = models.CharField(max_length=5, choices=Access.choices, default=Access.ALL)
+    handling = models.CharField(max_length=2, default="H0")
+    handling_note = models.CharField(max_length=500, blank=True)
+    notify_on_view = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RecordQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["database", "label"]
+        indexes: ClassVar = [models.Index(fields=["database", "key"], name="record_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.database}/{self.label} ({self.owner})"
+
+    @property
+    def countries(self) -> list[str]:
+        return sorted(self.listed.values_list("country", flat=True))
+
+
+class RecordCountry(models.Model):
+    """A country the owner listed: allowed (access=allow) or denied (access=deny)."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="listed")
+    country = models.CharField(max_length=2)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["record", "country"], name="record_country_once")
+        ]
+        indexes: ClassVar = [models.Index(fields=["country", "record"], name="record_country_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} {self.country}"
+
+
+class RecordVersion(models.Model):
+    """Every state a record has had: what, who, where from, when and why."""
+
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField()
+    data = models.JSONField()
+    restriction = models.JSONField()
+    changed_by = models.CharField(max_length=150)
+    changed_by_country = models.CharField(max_length=8)  # a country code, or "GS"
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar = ["record", "version"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["record", "version"], name="one_row_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} v{self.version}"

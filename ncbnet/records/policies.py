@@ -1,0 +1,31 @@
+"""Who may see and change a record. The owner's restriction decides; the GS sees everything."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from .models import Access
+
+
+def may_see(
+    owner: str, access: str, listed: Collection[str], country: str | None, *, gs: bool = False
+) -> bool:
+    """Deny by default: only the owner, the GS, and the countries the owner's restriction admits."""
+    if gs:
+        return True
+    if not country:
+        return False
+    if country == owner or access == Access.ALL:
+        return True
+    if access == Access.ALLOW:
+        return country in listed
+    if access == Access.DENY:
+        return country not in listed
+    return False
+
+
+def may_change(owner: str, country: str | None, *, gs: bool, reason: str) -> bool:
+    """Only the owner changes its record; the GS may, with a written reason."""
+    if gs:
+        return bool(reason.strip())
+    return country == owner

@@ -1,0 +1,142 @@
+"""What a record holds, per database, checked before anything is written.
+
+Partial dates of birth stay partial: a year, a year and month, or a full date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import pycountry
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ncbnet.config import member_codes
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _country(code: str) -> str:
+    code = code.upper()
+    if pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+class PartialDate(Strict):
+    year: int = Field(ge=1850, le=2100)
+    month: int | None = Field(None, ge=1, le=12)
+    day: int | None = Field(None, ge=1, le=31)
+
+    @model_validator(mode="after")
+    def consistent(self) -> PartialDate:
+        if self.day is not None and self.month is None:
+            raise ValueError("a day needs a month")
+        if self.day is not None and self.month is not None:
+            dt.date(self.year, self.month, self.day)  # raises ValueError for 31 February
+        return self
+
+    def text(self) -> str:
+        parts = [f"{self.year:04d}"] + [f"{v:02d}" for v in (self.month, self.day) if v is not None]
+        return "-".join(parts)
+
+
+class Name(Strict):
+    value: str = Field(min_length=1, max_length=200)
+    script: str = Field("Latn", pattern=r"^[A-Z][a-z]{3}$", description="ISO 15924 script code")
+    kind: Literal["primary", "alias", "latin"] = "primary"
+
+
+class PersonData(Strict):
+    names: list[Name] = Field(min_length=1)
+    date_of_birth: PartialDate | None = None
+    sex: Literal["F", "M", "X", "U"] = "U"
+    nationalities: list[str] = []
+    distinguishing_marks: str = Field("", max_length=2000)
+
+    _nationalities = field_validator("nationalities", mode="after")(lambda v: [_country(c) for c in v])
+
+    @model_validator(mode="after")
+    def one_primary_name(self) -> PersonData:
+        if not any(n.kind == "primary" for n in self.names):
+            raise ValueError("a person needs a primary name")
+        return self
+
+
+class DocumentData(Strict):
+    number: str = Field(min_length=3, max_length=40)
+    type: Literal["passport", "id_card", "visa", "residence_permit", "other"]
+    issuing_country: str
+    status: Literal["stolen", "lost", "revoked", "invalidated"]
+    date: dt.date
+
+    _issuer = field_validator("issuing_country", mode="after")(lambda v: _country(v))
+
+
+class VehicleData(Strict):
+    vin: str = Field("", max_length=17)
+    plate: str = Field("", max_length=20)
+    make: str = Field(min_length=1, max_length=60)
+    model: str = Field("", max_length=60)
+    colour: str = Field("", max_length=40)
+    country: str
+
+    _country = field_validator("country", mode="after")(lambda v: _country(v))
+
+    @model_validator(mode="after")
+    def identifiable(self) -> VehicleData:
+        if not (self.vin or self.plate):
+            raise ValueError("a vehicle needs a VIN or a plate")
+        return self
+
+
+class ArtworkData(Strict):
+    title: str = Field(min_length=1, max_length=300)
+    artist: str = Field("", max_length=200)
+    type: str = Field(min_length=1, max_length=60)
+    dimensions: str = Field("", max_length=100)
+    description: str = Field("", max_length=4000)
+
+
+class FirearmData(Strict):
+    make: str = Field(min_length=1, max_length=60)
+    model: str = Field("", max_length=60)
+    serial_number: str = Field(min_length=1, max_length=60)
+    calibre: str = Field("", max_length=30)
+    type: str = Field(min_length=1, max_length=60)
+
+
+SCHEMAS: dict[str, type[Strict]] = {
+    "persons": PersonData,
+    "documents": DocumentData,
+    "vehicles": VehicleData,
+    "artworks": ArtworkData,
+    "firearms": FirearmData,
+}
+
+
+class RestrictionData(Strict):
+    access: Literal["all", "allow", "deny"] = "all"
+    countries: list[str] = []
+    handling: Literal["H0", "H1", "H2", "H3"] = "H0"
+    handling_note: str = Field("", max_length=500)
+    notify_on_view: bool = False
+
+    @field_validator("countries", mode="after")
+    @classmethod
+    def members(cls, v: list[str]) -> list[str]:
+        codes = sorted({c.upper() for c in v})
+        unknown = [c for c in codes if c not in member_codes()]
+        if unknown:
+            raise ValueError(f"not member countries: {', '.join(unknown)}")
+        return codes
+
+    @model_validator(mode="after")
+    def coherent(self) -> RestrictionData:
+        if self.access != "all" and not self.countries:
+            raise ValueError(f"'{self.access}' needs at least one country")
+        if self.handling == "H3" and not self.handling_note:
+            raise ValueError("H3 needs the restriction stated")
+        return self

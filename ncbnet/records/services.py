@@ -1,0 +1,231 @@
+"""Contribute, change, read and search records at the hub. Every one is audited.
+
+The acting bureau is named explicitly (`Actor`): contributions reach the hub from NCB nodes.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pydantic
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+
+from ncbnet.audit import services as audit
+from ncbnet.core import clock
+from ncbnet.network.envelope import new_id
+
+from . import policies
+from .models import Database, Record, RecordCountry, RecordQuerySet, RecordVersion
+from .schemas import SCHEMAS, RestrictionData
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: an NCB (by country) or the GS, and the person or system that did it."""
+
+    name: str
+    country: str | None = None
+    gs: bool = False
+    user: Any = None
+
+    @property
+    def where(self) -> str:
+        return "GS" if self.gs else str(self.country)
+
+
+def _errors(exc: pydantic.ValidationError) -> ValidationError:
+    out: dict[str, list[str]] = {}
+    for e in exc.errors():
+        field = ".".join(str(p) for p in e["loc"]) or "data"
+        out.setdefault(field, []).append(str(e["msg"]).removeprefix("Value error, "))
+    return ValidationError(out)
+
+
+def _validate(database: str, data: dict[str, Any]) -> dict[str, Any]:
+    schema = SCHEMAS.get(database)
+    if schema is None:
+        raise ValidationError({"database": f"unknown database {database!r}"})
+    try:
+        return schema.model_validate(data).model_dump(mode="json")
+    except pydantic.ValidationError as exc:
+        raise _errors(exc) from exc
+
+
+def _restriction(restriction: dict[str, Any] | None) -> dict[str, Any]:
+    try:
+        return RestrictionData.model_validate(restriction or {}).model_dump(mode="json")
+    except pydantic.ValidationError as exc:
+        raise _errors(exc) from exc
+
+
+def _normal(value: str) -> str:
+    return re.sub(r"[\s\-./]", "", value).upper()
+
+
+def label_and_key(database: str, data: dict[str, Any]) -> tuple[str, str]:
+    if database == Database.PERSONS:
+        name = next(n["value"] for n in data["names"] if n["kind"] == "primary")
+        return name, name.casefold()[:100]
+    if database == Database.DOCUMENTS:
+        return f"{data['issuing_country']} {data['number']}", _normal(data["number"])
+    if database == Database.VEHICLES:
+        ident = data["vin"] or data["plate"]
+        return f"{data['make']} {ident}", _normal(ident)
+    if database == Database.FIREARMS:
+        return f"{data['make']} {data['serial_number']}", _normal(data["serial_number"])
+    return data["title"], data["title"].casefold()[:100]
+
+
+def _apply_restriction(record: Record, r: dict[str, Any]) -> None:
+    record.access, record.handling = r["access"], r["handling"]
+    record.handling_note, record.notify_on_view = r["handling_note"], r["notify_on_view"]
+
+
+def _snapshot(record: Record, actor: Actor, reason: str, restriction: dict[str, Any]) -> None:
+    RecordVersion.objects.create(
+        record=record,
+        version=record.version,
+        data=record.data,
+        restriction=restriction,
+        changed_by=actor.name,
+        changed_by_country=actor.where,
+        reason=reason,
+        at=record.updated_at,
+    )
+
+
+def contribute(
+    actor: Actor, database: str, data: dict[str, Any], restriction: dict[str, Any] | None = None
+) -> Record:
+    """A bureau adds a record it will own. The GS does not own records."""
+    if actor.gs or not actor.country:
+        raise PermissionDenied("Records are contributed by an NCB, which owns them.")
+    clean = _validate(database, data)
+    r = _restriction(restriction)
+    label, key = label_and_key(database, clean)
+    now = clock.now()
+    with transaction.atomic():
+        record = Record(
+            id=uuid.UUID(new_id()),
+            database=database,
+            owner=actor.country,
+            label=label[:300],
+            key=key,
+            data=clean,
+            created_at=now,
+            updated_at=now,
+        )
+        _apply_restriction(record, r)
+        record.save()
+        RecordCountry.objects.bulk_create([RecordCountry(record=record, country=c) for c in r["countries"]])
+        _snapshot(record, actor, "contributed", r)
+        audit.record(
+            "records.contribute",
+            actor=actor.user,
+            subject=actor.where,
+            target=record,
+            detail={"by": actor.name, "database": database, "access": r["access"]},
+        )
+    return record
+
+
+def change(
+    actor: Actor,
+    record_id: str,
+    data: dict[str, Any] | None = None,
+    restriction: dict[str, Any] | None = None,
+    reason: str = "",
+) -> Record:
+    """The owner changes its record (or the GS, with a reason); the old state stays as a version."""
+    with transaction.atomic():
+        record = Record.objects.select_for_update().filter(pk=record_id).live().first()
+        if record is None:
+            raise Http404("No such record.")
+        if not policies.may_change(record.owner, actor.country, gs=actor.gs, reason=reason):
+            audit.record(
+                "records.change_refused",
+                actor=actor.user,
+                subject=actor.where,
+                target=record,
+                detail={"by": actor.name},
+            )
+            refused = True
+        else:
+            refused = False
+            if data is not None:
+                record.data = _validate(record.database, data)
+                label, record.key = label_and_key(record.database, record.data)
+                record.label = label[:300]
+            r = _restriction(restriction) if restriction is not None else _current_restriction(record)
+            _apply_restriction(record, r)
+            RecordCountry.objects.filter(record=record).delete()
+            RecordCountry.objects.bulk_create(
+                [RecordCountry(record=record, country=c) for c in r["countries"]]
+            )
+            record.version += 1
+            record.updated_at = clock.now()
+            record.save()
+            _snapshot(record, actor, reason, r)
+            audit.record(
+                "records.change",
+                actor=actor.user,
+                subject=actor.where,
+                target=record,
+                detail={"by": actor.name, "version": record.version, "reason": reason},
+            )
+    if refused:
+        raise PermissionDenied("Only the owner NCB changes a record; the GS may, with a written reason.")
+    return record
+
+
+def _current_restriction(record: Record) -> dict[str, Any]:
+    return {
+        "access": record.access,
+        "countries": record.countries,
+        "handling": record.handling,
+        "handling_note": record.handling_note,
+        "notify_on_view": record.notify_on_view,
+    }
+
+
+def read(actor: Actor, record_id: str) -> Record:
+    """One record, if the actor may see it; refused reads look like missing ones, and both are audited."""
+    try:
+        pk = uuid.UUID(str(record_id))
+    except ValueError as exc:
+        raise Http404("No such record.") from exc
+    found = Record.objects.live().visible_to(actor.country, gs=actor.gs).filter(pk=pk).first()
+    with transaction.atomic():
+        audit.record(
+            "records.read" if found else "records.read_refused",
+            actor=actor.user,
+            subject=actor.where,
+            target_type="records.record",
+            target_id=str(pk),
+            detail={"by": actor.name},
+        )
+    if found is None:
+        raise Http404("No such record.")
+    return found
+
+
+def search(actor: Actor, database: str | None = None, q: str = "") -> RecordQuerySet:
+    """Browse or search what the actor may see; audited."""
+    qs = Record.objects.live().visible_to(actor.country, gs=actor.gs)
+    if database:
+        qs = qs.filter(database=database)
+    if q:
+        qs = qs.filter(key__startswith=_normal(q)) | qs.filter(label__icontains=q)
+    with transaction.atomic():
+        audit.record(
+            "records.search",
+            actor=actor.user,
+            subject=actor.where,
+            detail={"by": actor.name, "database": database, "q": q},
+        )
+    return qs.order_by("database", "label")

@@ -1,0 +1,152 @@
+"""Records at the hub: one owner each, versions kept, only the owner (or the GS with a reason)
+changes them, and the owner's restriction decides who sees them — in every read and search."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase
+
+from ncbnet.audit.models import AuditEntry
+from ncbnet.records import policies, services
+from ncbnet.records.models import Record, RecordVersion
+from ncbnet.records.services import Actor
+
+FR = Actor("fr-officer", "FR")
+BR = Actor("br-officer", "BR")
+KE = Actor("ke-officer", "KE")
+GS = Actor("gs-reviewer", gs=True)
+
+PERSON = {
+    "names": [
+        {"value": "Алексей Смирнов", "script": "Cyrl"},
+        {"value": "Aleksei Smirnov", "script": "Latn", "kind": "latin"},
+    ],
+    "date_of_birth": {"year": 1984, "month": 3},
+    "sex": "M",
+    "nationalities": ["ru"],
+}
+DOCUMENT = {
+    "number": "12ab 34567",
+    "type": "passport",
+    "issuing_country": "FR",
+    "status": "stolen",
+    "date": "2026-10-02",
+}
+
+pytestmark = pytest.mark.django_db
+
+
+def test_contribution_keeps_owner_version_and_partial_date():
+    r = services.contribute(FR, "persons", PERSON)
+    assert r.owner == "FR" and r.version == 1 and r.label == "Алексей Смирнов"
+    assert r.data["date_of_birth"] == {"year": 1984, "month": 3, "day": None}
+    assert r.data["nationalities"] == ["RU"]
+    v = RecordVersion.objects.get(record=r)
+    assert (v.version, v.changed_by, v.changed_by_country) == (1, "fr-officer", "FR")
+    assert AuditEntry.objects.filter(action="records.contribute", subject="FR").exists()
+
+
+@pytest.mark.parametrize(
+    ("database", "data", "field"),
+    [
+        ("persons", {**PERSON, "names": []}, "names"),
+        ("persons", {**PERSON, "date_of_birth": {"year": 1984, "day": 3}}, "date_of_birth"),
+        ("persons", {**PERSON, "date_of_birth": {"year": 1984, "month": 2, "day": 30}}, "date_of_birth"),
+        ("persons", {**PERSON, "nationalities": ["XX"]}, "nationalities"),
+        ("documents", {**DOCUMENT, "status": "misplaced"}, "status"),
+        ("documents", {**DOCUMENT, "issuing_country": "ZZ"}, "issuing_country"),
+        ("vehicles", {"make": "Peugeot", "country": "FR"}, "data"),
+        ("firearms", {"make": "Glock", "type": "pistol"}, "serial_number"),
+        ("unicorns", {}, "database"),
+    ],
+)
+def test_a_missing_or_wrong_field_is_named_and_nothing_is_written(database, data, field):
+    with pytest.raises(ValidationError) as refused:
+        services.contribute(FR, database, data)
+    assert any(k.startswith(field) for k in refused.value.message_dict), refused.value.message_dict
+    assert not Record.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("restriction", "field"),
+    [
+        ({"access": "allow"}, "data"),
+        ({"access": "deny", "countries": ["KP"]}, "countries"),
+        ({"handling": "H3"}, "data"),
+    ],
+)
+def test_bad_restrictions_are_refused(restriction, field):
+    with pytest.raises(ValidationError) as refused:
+        services.contribute(FR, "documents", DOCUMENT, restriction)
+    assert field in refused.value.message_dict
+
+
+def test_only_the_owner_or_the_gs_with_a_reason_changes_a_record():
+    r = services.contribute(FR, "documents", DOCUMENT)
+    with pytest.raises(PermissionDenied, match="Only the owner"):
+        services.change(BR, str(r.pk), {**DOCUMENT, "status": "lost"})
+    assert AuditEntry.objects.filter(action="records.change_refused", subject="BR").exists()
+    with pytest.raises(PermissionDenied):
+        services.change(GS, str(r.pk), {**DOCUMENT, "status": "lost"})  # no reason given
+    services.change(
+        GS, str(r.pk), {**DOCUMENT, "status": "invalidated"}, reason="Issuer confirmed cancellation"
+    )
+    services.change(FR, str(r.pk), {**DOCUMENT, "status": "lost"})
+    r.refresh_from_db()
+    assert r.version == 3 and r.data["status"] == "lost"
+    history = list(
+        RecordVersion.objects.filter(record=r).values_list("version", "changed_by_country", "data__status")
+    )
+    assert history == [(1, "FR", "stolen"), (2, "GS", "invalidated"), (3, "FR", "lost")]
+
+
+def test_denied_country_cannot_read_or_find_the_record():
+    r = services.contribute(FR, "documents", DOCUMENT, {"access": "deny", "countries": ["BR"]})
+    assert services.read(KE, str(r.pk)) == r
+    with pytest.raises(Http404):
+        services.read(BR, str(r.pk))
+    assert list(services.search(BR, "documents", "12AB34567")) == []
+    assert list(services.search(KE, "documents", "12AB-34567")) == [r]
+    assert AuditEntry.objects.filter(action="records.read_refused", subject="BR").exists()
+    assert services.read(GS, str(r.pk)) == r
+
+
+COUNTRIES = ["FR", "BR", "KE", "DE", "JP"]
+restriction = st.fixed_dictionaries(
+    {
+        "access": st.sampled_from(["all", "allow", "deny"]),
+        "countries": st.lists(st.sampled_from(COUNTRIES), min_size=1, max_size=4, unique=True),
+    }
+)
+
+
+class RestrictionProperty(TestCase):
+    """No combination of restrictions lets a record reach a country the owner did not admit."""
+
+    @settings(max_examples=40, deadline=None)
+    @given(
+        records=st.lists(st.tuples(st.sampled_from(COUNTRIES), restriction), min_size=1, max_size=6),
+        viewer=st.sampled_from(COUNTRIES),
+    )
+    def test_search_browse_and_read_agree_with_the_rule(self, records, viewer):
+        made = []
+        for owner, r in records:
+            made.append(
+                services.contribute(Actor(f"{owner.lower()}-officer", owner), "documents", DOCUMENT, r)
+            )
+        expected = {
+            m.pk
+            for m, (owner, r) in zip(made, records, strict=True)
+            if policies.may_see(owner, r["access"], r["countries"], viewer)
+        }
+        actor = Actor("viewer", viewer)
+        assert {m.pk for m in services.search(actor)} == expected
+        assert {m.pk for m in services.search(actor, "documents", "12AB")} == expected
+        for m in made:
+            if m.pk in expected:
+                assert services.read(actor, str(m.pk)).pk == m.pk
+            else:
+                with pytest.raises(Http404):
+                    services.read(actor, str(m.pk))
