@@ -57,6 +57,7 @@ class Record(models.Model):
     notify_on_view = models.BooleanField(default=False)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    retain_until = models.DateTimeField()  # the Rules' 5 years, or the owner's shorter national retention
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     objects = RecordQuerySet.as_manager()

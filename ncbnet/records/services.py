@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pydantic
@@ -19,7 +20,7 @@ from ncbnet.audit import services as audit
 from ncbnet.core import clock
 from ncbnet.network.envelope import new_id
 
-from . import policies
+from . import national_law, policies
 from .models import Database, Record, RecordCountry, RecordQuerySet, RecordVersion
 from .schemas import SCHEMAS, RestrictionData
 
@@ -81,6 +82,14 @@ def label_and_key(database: str, data: dict[str, Any]) -> tuple[str, str]:
     return data["title"], data["title"].casefold()[:100]
 
 
+def add_years(at: datetime, years: int) -> datetime:
+    """The same day `years` later (28 February for a 29 February that does not come again)."""
+    try:
+        return at.replace(year=at.year + years)
+    except ValueError:
+        return at.replace(year=at.year + years, day=28)
+
+
 def _apply_restriction(record: Record, r: dict[str, Any]) -> None:
     record.access, record.handling = r["access"], r["handling"]
     record.handling_note, record.notify_on_view = r["handling_note"], r["notify_on_view"]
@@ -106,6 +115,7 @@ def contribute(
     if actor.gs or not actor.country:
         raise PermissionDenied("Records are contributed by an NCB, which owns them.")
     clean = _validate(database, data)
+    law = national_law.check_contribution(actor.country, database, clean)
     r = _restriction(restriction)
     label, key = label_and_key(database, clean)
     now = clock.now()
@@ -119,6 +129,7 @@ def contribute(
             data=clean,
             created_at=now,
             updated_at=now,
+            retain_until=add_years(now, law.retention_years),
         )
         _apply_restriction(record, r)
         record.save()
@@ -159,6 +170,8 @@ def change(
             refused = False
             if data is not None:
                 record.data = _validate(record.database, data)
+                if not actor.gs:
+                    national_law.check_contribution(record.owner, record.database, record.data)
                 label, record.key = label_and_key(record.database, record.data)
                 record.label = label[:300]
             r = _restriction(restriction) if restriction is not None else _current_restriction(record)

@@ -1,6 +1,8 @@
 """Records at the hub: one owner each, versions kept, only the owner (or the GS with a reason)
 changes them, and the owner's restriction decides who sees them — in every read and search."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -150,3 +152,24 @@ class RestrictionProperty(TestCase):
             else:
                 with pytest.raises(Http404):
                     services.read(actor, str(m.pk))
+
+
+def test_national_policy_refuses_naming_the_rule():
+    with pytest.raises(ValidationError) as refused:
+        services.contribute(BR, "artworks", {"title": "Madonna", "type": "painting"})
+    assert "rule: databases" in refused.value.message_dict["database"][0]
+    without_nationality = {k: v for k, v in PERSON.items() if k != "nationalities"}
+    with pytest.raises(ValidationError) as refused:
+        services.contribute(FR, "persons", without_nationality)
+    assert "rule: required_fields.persons" in refused.value.message_dict["nationalities"][0]
+    assert not Record.objects.exists()
+
+
+def test_retention_follows_the_rules_or_the_shorter_national_law():
+    from ncbnet.core import clock
+
+    now = clock.now()
+    fr = services.contribute(FR, "documents", DOCUMENT)
+    ke = services.contribute(KE, "documents", DOCUMENT)
+    assert fr.retain_until.year == now.year + 5 and ke.retain_until.year == now.year + 3
+    assert services.add_years(datetime(2028, 2, 29, tzinfo=UTC), 1) == datetime(2029, 2, 28, tzinfo=UTC)
