@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "ncbnet.network",
     "ncbnet.messaging",
     "ncbnet.records",
+    "ncbnet.notices",
     "ncbnet.public",
     "ncbnet.web",
 ]

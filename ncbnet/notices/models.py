@@ -1,0 +1,123 @@
+"""Notices (published by the GS at an NCB's request after review) and diffusions (sent by an NCB
+directly, checked afterwards). State transitions live here."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    RED = "red", _("Red: locate and arrest with a view to extradition")
+    YELLOW = "yellow", _("Yellow: locate a missing person or identify a person")
+    BLUE = "blue", _("Blue: information on identity, location or activities")
+    BLACK = "black", _("Black: unidentified bodies")
+    GREEN = "green", _("Green: warning about a person's criminal activities")
+    ORANGE = "orange", _("Orange: serious and imminent threat")
+    PURPLE = "purple", _("Purple: modus operandi, objects, devices, concealment")
+    SILVER = "silver", _("Silver: trace and locate criminal assets")
+    UNSC = "unsc", _("UN Security Council Special Notice")
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    CHANGES_REQUESTED = "changes", _("Changes requested")
+    REJECTED = "rejected", _("Rejected")
+    PUBLISHED = "published", _("Published")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+
+
+class TransitionRefused(Exception):
+    pass
+
+
+# Which state may follow which: everything else is refused.
+TRANSITIONS: dict[str, set[str]] = {
+    State.DRAFT: {State.IN_REVIEW, State.CANCELLED},
+    State.CHANGES_REQUESTED: {State.IN_REVIEW, State.CANCELLED},
+    State.IN_REVIEW: {State.PUBLISHED, State.REJECTED, State.CHANGES_REQUESTED, State.CANCELLED},
+    State.PUBLISHED: {State.CANCELLED, State.EXPIRED},
+    State.REJECTED: set(),
+    State.CANCELLED: set(),
+    State.EXPIRED: set(),
+}
+
+
+class Notice(models.Model):
+    id = models.UUIDField(primary_key=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    owner = models.CharField(max_length=2)  # the requesting NCB
+    title = models.CharField(max_length=300)
+    data = models.JSONField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    flags = models.JSONField(default=list)  # the automatic checks' findings, for the reviewer
+    created_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    review_due = models.DateTimeField(null=True, blank=True)  # the GS's 24-hour target
+    published_at = models.DateTimeField(null=True, blank=True)
+    periodic_review_at = models.DateTimeField(null=True, blank=True)  # 5 years after publication
+    owner_warned_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+        indexes: ClassVar = [models.Index(fields=["state", "submitted_at"], name="notice_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.title} ({self.state})"
+
+    def move(self, to: str) -> str:
+        """Change state if the workflow allows it; return the state left."""
+        if to not in TRANSITIONS[self.state]:
+            raise TransitionRefused(
+                f"a {self.get_state_display().lower()} notice cannot become {State(to).label.lower()}"
+            )
+        before, self.state = self.state, to
+        return str(before)
+
+
+class NoticeEvent(models.Model):
+    """The notice's history: every transition with who, from where and the written reason."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=150)
+    actor_country = models.CharField(max_length=8)  # a country code or "GS"
+    from_state = models.CharField(max_length=10)
+    to_state = models.CharField(max_length=10)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["notice", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}: {self.from_state} → {self.to_state}"
+
+
+class Diffusion(models.Model):
+    """An alert an NCB sent directly to chosen countries: recorded at the hub, checked afterwards."""
+
+    id = models.UUIDField(primary_key=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    owner = models.CharField(max_length=2)
+    recipients = models.JSONField()
+    title = models.CharField(max_length=300)
+    data = models.JSONField()
+    flags = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+    checked_at = models.DateTimeField(null=True, blank=True)
+    checked_by = models.CharField(max_length=150, blank=True)
+    check_outcome = models.CharField(
+        max_length=10, blank=True, choices=[("compliant", _("Compliant")), ("withdrawn", _("Withdrawn"))]
+    )
+    check_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"diffusion {self.kind} {self.title}"

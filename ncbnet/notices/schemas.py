@@ -1,0 +1,102 @@
+"""What each kind of notice must hold. Red Notices carry identity and judicial data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from ncbnet.records.schemas import Name, PartialDate, Strict
+
+
+class Subject(Strict):
+    """The person (or entity) concerned: a persons record of the owner, or identity given here."""
+
+    record_id: str | None = None
+    names: list[Name] = []
+    date_of_birth: PartialDate | None = None
+
+    @model_validator(mode="after")
+    def identified(self) -> Subject:
+        if not self.record_id and not self.names:
+            raise ValueError("identity data: a persons record or at least one name")
+        return self
+
+
+class Warrant(Strict):
+    reference: str = Field(min_length=1, max_length=200)
+    date: dt.date
+    authority: str = Field(min_length=1, max_length=300)
+
+
+class Facts(Strict):
+    summary: str = Field(min_length=20, max_length=10000)
+    date: dt.date | None = None
+    place: str = Field(min_length=1, max_length=300)
+
+
+class Red(Strict):
+    subject: Subject
+    purpose: Literal["prosecution", "sentence"]
+    charges: list[str] = Field(min_length=1)
+    law: str = Field(min_length=1, max_length=2000)
+    max_penalty_years: float = Field(ge=0)
+    sentence_remaining_months: int | None = Field(None, ge=0)
+    warrant: Warrant
+    facts: Facts
+
+
+class Yellow(Strict):
+    subject: Subject
+    missing_since: dt.date | None = None
+    place: str = Field(min_length=1, max_length=300)
+    circumstances: str = Field(min_length=10, max_length=10000)
+
+
+class Blue(Strict):
+    subject: Subject
+    information_sought: str = Field(min_length=10, max_length=10000)
+
+
+class Black(Strict):
+    description: str = Field(min_length=10, max_length=10000)
+    found_on: dt.date
+    place: str = Field(min_length=1, max_length=300)
+
+
+class Green(Strict):
+    subject: Subject
+    activities: str = Field(min_length=10, max_length=10000)
+
+
+class Orange(Strict):
+    threat: str = Field(min_length=10, max_length=10000)
+
+
+class Purple(Strict):
+    modus_operandi: str = Field(min_length=10, max_length=10000)
+
+
+class Silver(Strict):
+    subject: Subject
+    assets: str = Field(min_length=10, max_length=10000)
+
+
+class UNSC(Strict):
+    subject: Subject
+    regime: str = Field(min_length=1, max_length=300)
+    measures: list[Literal["asset_freeze", "travel_ban", "arms_embargo"]] = Field(min_length=1)
+
+
+SCHEMAS: dict[str, type[Strict]] = {
+    "red": Red,
+    "yellow": Yellow,
+    "blue": Blue,
+    "black": Black,
+    "green": Green,
+    "orange": Orange,
+    "purple": Purple,
+    "silver": Silver,
+    "unsc": UNSC,
+}

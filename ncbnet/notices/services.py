@@ -1,0 +1,346 @@
+"""Notices: draft → in review (after the automatic checks) → published, rejected or sent back
+with changes requested → periodic review five years after publication (the owner warned six
+months before) → extended or expired; cancelled by the owner at any time. Every transition
+has a written reason where the Rules ask for one, is kept as an event, and is audited.
+Diffusions are recorded as sent and checked by the GS afterwards."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+
+from ncbnet.audit import services as audit
+from ncbnet.core import clock
+from ncbnet.network.envelope import new_id
+from ncbnet.records.models import Record
+from ncbnet.records.services import Actor, add_years
+
+from . import checks
+from .models import Diffusion, Notice, NoticeEvent, State
+
+REVIEW_TARGET = timedelta(hours=24)
+PERIODIC_REVIEW_YEARS = 5
+WARN_BEFORE = timedelta(days=182)  # about six months
+
+
+@dataclass(frozen=True)
+class Decision:
+    APPROVE = "approve"
+    REJECT = "reject"
+    CHANGES = "changes"
+
+
+def _title(kind: str, data: dict[str, Any]) -> str:
+    subject = data.get("subject") or {}
+    names = [n["value"] for n in subject.get("names", []) if n.get("kind", "primary") == "primary"]
+    if names:
+        return names[0]
+    if subject.get("record_id"):
+        record = Record.objects.filter(pk=subject["record_id"]).first()
+        if record is not None:
+            return record.label
+    for field in ("description", "threat", "modus_operandi"):
+        if data.get(field):
+            return str(data[field])[:80]
+    return kind
+
+
+def _event(notice: Notice, actor: Actor, before: str, reason: str = "") -> None:
+    NoticeEvent.objects.create(
+        notice=notice,
+        at=clock.now(),
+        actor=actor.name,
+        actor_country=actor.where,
+        from_state=before,
+        to_state=notice.state,
+        reason=reason,
+    )
+    audit.record(
+        f"notices.{notice.state}",
+        actor=actor.user,
+        subject=actor.where,
+        target=notice,
+        detail={"by": actor.name, "from": before, "reason": reason},
+    )
+
+
+def _get(notice_id: str, *, lock: bool = True) -> Notice:
+    try:
+        pk = uuid.UUID(str(notice_id))
+    except ValueError as exc:
+        raise Http404("No such notice.") from exc
+    qs = Notice.objects.select_for_update() if lock else Notice.objects
+    found = qs.filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such notice.")
+    return found
+
+
+def _require_owner(notice: Notice, actor: Actor) -> None:
+    if actor.gs or actor.country != notice.owner:
+        raise PermissionDenied("Only the NCB that requested the notice may do this.")
+
+
+def _require_reason(reason: str) -> str:
+    if not reason.strip():
+        raise ValidationError({"reason": "a written reason is required"})
+    return reason.strip()
+
+
+def _check_subject_record(actor: Actor, data: dict[str, Any]) -> None:
+    record_id = (data.get("subject") or {}).get("record_id")
+    if (
+        record_id
+        and not Record.objects.filter(pk=record_id, owner=actor.country, database="persons").exists()
+    ):
+        raise ValidationError({"subject.record_id": "not a persons record of this NCB"})
+
+
+def draft(actor: Actor, kind: str, data: dict[str, Any]) -> Notice:
+    """An NCB prepares a request for a notice. Fields are checked when it is submitted."""
+    if actor.gs or not actor.country:
+        raise PermissionDenied("Notices are requested by an NCB.")
+    if kind not in checks.SCHEMAS:
+        raise ValidationError({"kind": f"unknown kind of notice {kind!r}"})
+    with transaction.atomic():
+        notice = Notice.objects.create(
+            id=uuid.UUID(new_id()),
+            kind=kind,
+            owner=actor.country,
+            title=_title(kind, data)[:300],
+            data=data,
+            created_at=clock.now(),
+        )
+        _event(notice, actor, "")
+    return notice
+
+
+def edit(actor: Actor, notice_id: str, data: dict[str, Any]) -> Notice:
+    with transaction.atomic():
+        notice = _get(notice_id)
+        _require_owner(notice, actor)
+        if notice.state not in (State.DRAFT, State.CHANGES_REQUESTED):
+            raise ValidationError({"state": "only a draft, or a notice sent back for changes, can be edited"})
+        notice.data, notice.title = data, _title(notice.kind, data)[:300]
+        notice.save(update_fields=["data", "title"])
+        audit.record(
+            "notices.edit", actor=actor.user, subject=actor.where, target=notice, detail={"by": actor.name}
+        )
+    return notice
+
+
+def likely_duplicates(notice: Notice) -> list[dict[str, str]]:
+    """Live notices of the same kind about the same subject (same record, or same name and birth year)."""
+    subject = notice.data.get("subject") or {}
+    live = Notice.objects.filter(kind=notice.kind, state__in=[State.IN_REVIEW, State.PUBLISHED]).exclude(
+        pk=notice.pk
+    )
+    flags = []
+    names = {n["value"].casefold() for n in subject.get("names", [])}
+    year = (subject.get("date_of_birth") or {}).get("year")
+    for other in live:
+        o = other.data.get("subject") or {}
+        same_record = subject.get("record_id") and o.get("record_id") == subject.get("record_id")
+        other_names = {n["value"].casefold() for n in o.get("names", [])}
+        same_person = names & other_names and year == (o.get("date_of_birth") or {}).get("year")
+        if same_record or same_person:
+            flags.append(
+                {"check": "duplicate", "notice": str(other.pk), "owner": other.owner, "state": other.state}
+            )
+    return flags
+
+
+def submit(actor: Actor, notice_id: str) -> Notice:
+    """Run the automatic checks; a notice that passes goes to the GS review queue with its flags."""
+    with transaction.atomic():
+        notice = _get(notice_id)
+        _require_owner(notice, actor)
+        clean = checks.validate(notice.kind, notice.data)
+        checks.thresholds(notice.kind, clean)
+        _check_subject_record(actor, clean)
+        notice.data = clean
+        notice.flags = checks.neutrality(clean) + likely_duplicates(notice)
+        before = notice.move(State.IN_REVIEW)
+        notice.submitted_at = clock.now()
+        notice.review_due = notice.submitted_at + REVIEW_TARGET
+        notice.save()
+        _event(notice, actor, before)
+    return notice
+
+
+def review(actor: Actor, notice_id: str, decision: str, reason: str) -> Notice:
+    """A GS reviewer approves, rejects or asks for changes, always with a written reason."""
+    if not actor.gs:
+        raise PermissionDenied("Notices are reviewed by the General Secretariat.")
+    reason = _require_reason(reason)
+    target = {
+        Decision.APPROVE: State.PUBLISHED,
+        Decision.REJECT: State.REJECTED,
+        Decision.CHANGES: State.CHANGES_REQUESTED,
+    }.get(decision)
+    if target is None:
+        raise ValidationError({"decision": "approve, reject or changes"})
+    with transaction.atomic():
+        notice = _get(notice_id)
+        before = notice.move(target)
+        now = clock.now()
+        if target == State.PUBLISHED:
+            notice.published_at = now
+            notice.periodic_review_at = add_years(now, PERIODIC_REVIEW_YEARS)
+        if target == State.REJECTED:
+            notice.closed_at = now
+        notice.save()
+        _event(notice, actor, before, reason)
+    return notice
+
+
+def cancel(actor: Actor, notice_id: str, reason: str) -> Notice:
+    """The owner withdraws its request or its published notice, at any time."""
+    reason = _require_reason(reason)
+    with transaction.atomic():
+        notice = _get(notice_id)
+        _require_owner(notice, actor)
+        before = notice.move(State.CANCELLED)
+        notice.closed_at = clock.now()
+        notice.save()
+        _event(notice, actor, before, reason)
+    return notice
+
+
+def extend(actor: Actor, notice_id: str, reason: str) -> Notice:
+    """At its periodic review the owner keeps a published notice for five more years, with a reason."""
+    reason = _require_reason(reason)
+    with transaction.atomic():
+        notice = _get(notice_id)
+        _require_owner(notice, actor)
+        if notice.state != State.PUBLISHED or notice.periodic_review_at is None:
+            raise ValidationError({"state": "only a published notice is extended"})
+        notice.periodic_review_at = add_years(notice.periodic_review_at, PERIODIC_REVIEW_YEARS)
+        notice.owner_warned_at = None
+        notice.save(update_fields=["periodic_review_at", "owner_warned_at"])
+        NoticeEvent.objects.create(
+            notice=notice,
+            at=clock.now(),
+            actor=actor.name,
+            actor_country=actor.where,
+            from_state=notice.state,
+            to_state=notice.state,
+            reason=f"extended: {reason}",
+        )
+        audit.record(
+            "notices.extend",
+            actor=actor.user,
+            subject=actor.where,
+            target=notice,
+            detail={"by": actor.name, "until": notice.periodic_review_at.isoformat(), "reason": reason},
+        )
+    return notice
+
+
+def tick() -> dict[str, int]:
+    """Run on the node's clock: warn owners six months before the periodic review; expire what
+    was not extended by then."""
+    now = clock.now()
+    system = Actor("ncbnet", gs=True)
+    warned = expired = 0
+    with transaction.atomic():
+        due = Notice.objects.select_for_update().filter(
+            state=State.PUBLISHED, owner_warned_at__isnull=True, periodic_review_at__lte=now + WARN_BEFORE
+        )
+        for notice in due:
+            notice.owner_warned_at = now
+            notice.save(update_fields=["owner_warned_at"])
+            audit.record(
+                "notices.review_warning",
+                subject=notice.owner,
+                target=notice,
+                detail={"review_at": str(notice.periodic_review_at)},
+            )
+            warned += 1
+        for notice in Notice.objects.select_for_update().filter(
+            state=State.PUBLISHED, periodic_review_at__lte=now
+        ):
+            before = notice.move(State.EXPIRED)
+            notice.closed_at = now
+            notice.save()
+            _event(notice, system, before, "not extended at its periodic review")
+            expired += 1
+    return {"warned": warned, "expired": expired}
+
+
+def review_queue() -> QuerySet[Notice]:
+    """Notices waiting for a GS reviewer, oldest first (each with its 24-hour target)."""
+    return Notice.objects.filter(state=State.IN_REVIEW).order_by("submitted_at")
+
+
+def published(kind: str | None = None) -> QuerySet[Notice]:
+    qs = Notice.objects.filter(state=State.PUBLISHED)
+    return qs.filter(kind=kind) if kind else qs
+
+
+# --- diffusions --------------------------------------------------------------------------------
+
+
+def diffuse(actor: Actor, kind: str, recipients: list[str], data: dict[str, Any]) -> Diffusion:
+    """An NCB's direct alert to chosen countries: recorded (with the checks' flags), not approved."""
+    if actor.gs or not actor.country:
+        raise PermissionDenied("Diffusions are sent by an NCB.")
+    from ncbnet.config import member_codes
+
+    to = sorted({r.upper() for r in recipients})
+    unknown = [r for r in to if r not in member_codes()]
+    if not to or unknown:
+        raise ValidationError(
+            {"recipients": f"member countries, at least one (unknown: {', '.join(unknown)})"}
+        )
+    clean = checks.validate(kind, data)
+    checks.thresholds(kind, clean)
+    with transaction.atomic():
+        d = Diffusion.objects.create(
+            id=uuid.UUID(new_id()),
+            kind=kind,
+            owner=actor.country,
+            recipients=to,
+            title=_title(kind, clean)[:300],
+            data=clean,
+            flags=checks.neutrality(clean),
+            created_at=clock.now(),
+        )
+        audit.record(
+            "diffusions.send",
+            actor=actor.user,
+            subject=actor.where,
+            target=d,
+            detail={"by": actor.name, "to": to, "kind": kind},
+        )
+    return d
+
+
+def check_diffusion(actor: Actor, diffusion_id: str, outcome: str, reason: str) -> Diffusion:
+    """The GS checks a diffusion after the fact: compliant, or withdrawn, with a reason."""
+    if not actor.gs:
+        raise PermissionDenied("Diffusions are checked by the General Secretariat.")
+    reason = _require_reason(reason)
+    if outcome not in ("compliant", "withdrawn"):
+        raise ValidationError({"outcome": "compliant or withdrawn"})
+    with transaction.atomic():
+        d = Diffusion.objects.select_for_update().filter(pk=diffusion_id).first()
+        if d is None:
+            raise Http404("No such diffusion.")
+        d.checked_at, d.checked_by, d.check_outcome, d.check_reason = clock.now(), actor.name, outcome, reason
+        d.save()
+        audit.record(
+            "diffusions.check",
+            actor=actor.user,
+            subject=actor.where,
+            target=d,
+            detail={"by": actor.name, "outcome": outcome, "reason": reason},
+        )
+    return d
