@@ -382,6 +382,43 @@ def cmd_keys_pin_hub(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_replica_verify(args: argparse.Namespace) -> int:
+    _setup_django()
+    import time
+
+    from django.conf import settings
+
+    from ncbnet.records import replication
+    from ncbnet.records.models import ReplicaCheck
+
+    if settings.NCBNET_ROLE == "hub":
+        raise CommandError("the hub holds the databases themselves; run this on an NCB node")
+    check = replication.request_check()
+    deadline = time.monotonic() + args.timeout
+    while True:
+        check = ReplicaCheck.objects.get(pk=check.pk)
+        if check.expected is not None:
+            break
+        if time.monotonic() > deadline:
+            print(
+                f"ncbnet: the hub did not answer within {args.timeout} s (is `network run` up?)",
+                file=sys.stderr,
+            )
+            return 1
+        time.sleep(0.2)
+    result = replication.compare(check.expected)
+    print(
+        f"expected {result['expected']} records (digest {result['expected_digest'][:16]}), "
+        f"holding {result['held']} (digest {result['held_digest'][:16]})"
+    )
+    for name in ("missing", "extra", "stale"):
+        for rid in result[name][:20]:
+            print(f"{name}: {rid}")
+        if len(result[name]) > 20:
+            print(f"{name}: … and {len(result[name]) - 20} more")
+    return 0 if not (result["missing"] or result["extra"] or result["stale"]) else 1
+
+
 def cmd_bench_messaging(args: argparse.Namespace) -> int:
     if args.messages < 1:
         raise CommandError("--messages must be at least 1")
@@ -524,6 +561,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", required=True)
     sp.add_argument("--port", type=int, default=4222)
     sp.add_argument("--host", default="127.0.0.1", help="address nats-server listens on")
+
+    replica = sub.add_parser("replica", help="this node's replica of the global databases").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    sp = add(
+        "verify", cmd_replica_verify, "compare the replica with what the hub says it should hold", replica
+    )
+    sp.add_argument("--timeout", type=float, default=60)
 
     bench = sub.add_parser("bench", help="benchmarks (one JSON line each)").add_subparsers(
         dest="action", required=True, parser_class=_Parser

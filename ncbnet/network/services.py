@@ -16,6 +16,7 @@ from ncbnet.core.node import keys
 from ncbnet.security.crypto import KeyStore, canonical, key_id, unb64, verify
 
 from .models import NodeKey
+from .signals import node_joined
 
 DIRECTORY_KIND = "ncbnet.key-directory"
 DIRECTORY_VERSION = 1
@@ -60,6 +61,7 @@ def register(actor: Any, public: dict[str, Any]) -> NodeKey:
                 raise ValidationError({"key_id": "this key was revoked and cannot return"})
             return existing
         now = clock.now()
+        first_key = not NodeKey.objects.filter(node=node).exists()
         for old in NodeKey.objects.select_for_update().filter(node=node, status=NodeKey.Status.ACTIVE):
             old.status, old.retired_at = NodeKey.Status.RETIRED, now
             old.save(update_fields=["status", "retired_at"])
@@ -73,6 +75,8 @@ def register(actor: Any, public: dict[str, Any]) -> NodeKey:
         )
         audit.record("keys.register", actor=actor, target=key, subject=node, detail={"key_id": kid})
         _push_directory()
+        if first_key:
+            node_joined.send(sender=NodeKey, node=node)
     return key
 
 

@@ -5,3 +5,6 @@ class RecordsConfig(AppConfig):
     name = "ncbnet.records"
     label = "records"
     verbose_name = "Global databases"
+
+    def ready(self) -> None:
+        from . import contribution, replication  # noqa: F401 - register their envelope handlers

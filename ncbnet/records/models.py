@@ -110,3 +110,61 @@ class RecordVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_id} v{self.version}"
+
+
+class ReplicaRecord(models.Model):
+    """On an NCB node: a record the hub sent because this country may see it. The owner's list of
+    allowed or denied countries never leaves the hub."""
+
+    id = models.UUIDField(primary_key=True)
+    database = models.CharField(max_length=10, choices=Database.choices)
+    owner = models.CharField(max_length=2)
+    label = models.CharField(max_length=300)
+    key = models.CharField(max_length=100, db_index=True)
+    data = models.JSONField()
+    version = models.PositiveIntegerField()
+    handling = models.CharField(max_length=2)
+    handling_note = models.CharField(max_length=500, blank=True)
+    notify_on_view = models.BooleanField(default=False)
+    updated_at = models.DateTimeField()
+    retain_until = models.DateTimeField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar = ["database", "label"]
+        indexes: ClassVar = [models.Index(fields=["database", "key"], name="replica_lookup")]
+
+    def __str__(self) -> str:
+        return f"replica {self.database}/{self.label} ({self.owner})"
+
+
+class ReplicaCheck(models.Model):
+    """On an NCB node: one `ncbnet replica verify`, with what the hub said the replica should hold."""
+
+    requested_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    expected = models.JSONField(null=True, blank=True)  # {record id: version}
+
+    class Meta:
+        ordering: ClassVar = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"replica check {self.requested_at}"
+
+
+class Contribution(models.Model):
+    """On an NCB node: a contribution sent to the hub, and what became of it."""
+
+    id = models.UUIDField(primary_key=True)
+    database = models.CharField(max_length=10)
+    sent_by = models.CharField(max_length=150)
+    sent_at = models.DateTimeField()
+    status = models.CharField(max_length=10, default="sent")  # sent, accepted, refused
+    record_id = models.UUIDField(null=True, blank=True)
+    errors = models.JSONField(default=dict)
+
+    class Meta:
+        ordering: ClassVar = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"contribution {self.id} ({self.status})"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
+
+from ncbnet.security.policies import Policy
 
 from .models import Access
 
@@ -29,3 +32,16 @@ def may_change(owner: str, country: str | None, *, gs: bool, reason: str) -> boo
     if gs:
         return bool(reason.strip())
     return country == owner
+
+
+def contributes(user: Any) -> bool:
+    """NCB staff and the bureau's national systems contribute; agency users go through their NCB."""
+    return user.kind in ("ncb", "system")
+
+
+def reads_replica(user: Any) -> bool:
+    return user.kind in ("ncb", "agency", "system")
+
+
+CONTRIBUTE = Policy("records-contribute", contributes)
+READ_REPLICA = Policy("records-replica", reads_replica)

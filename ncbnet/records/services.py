@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import pydantic
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -20,7 +21,7 @@ from ncbnet.audit import services as audit
 from ncbnet.core import clock
 from ncbnet.network.envelope import new_id
 
-from . import national_law, policies
+from . import national_law, policies, replication
 from .models import Database, Record, RecordCountry, RecordQuerySet, RecordVersion
 from .schemas import SCHEMAS, RestrictionData
 
@@ -90,6 +91,11 @@ def add_years(at: datetime, years: int) -> datetime:
         return at.replace(year=at.year + years, day=28)
 
 
+def _require_hub() -> None:
+    if settings.NCBNET_ROLE != "hub":
+        raise PermissionDenied("The global databases are kept at the hub.")
+
+
 def _apply_restriction(record: Record, r: dict[str, Any]) -> None:
     record.access, record.handling = r["access"], r["handling"]
     record.handling_note, record.notify_on_view = r["handling_note"], r["notify_on_view"]
@@ -112,6 +118,7 @@ def contribute(
     actor: Actor, database: str, data: dict[str, Any], restriction: dict[str, Any] | None = None
 ) -> Record:
     """A bureau adds a record it will own. The GS does not own records."""
+    _require_hub()
     if actor.gs or not actor.country:
         raise PermissionDenied("Records are contributed by an NCB, which owns them.")
     clean = _validate(database, data)
@@ -135,6 +142,7 @@ def contribute(
         record.save()
         RecordCountry.objects.bulk_create([RecordCountry(record=record, country=c) for c in r["countries"]])
         _snapshot(record, actor, "contributed", r)
+        replication.fanout(record, set())
         audit.record(
             "records.contribute",
             actor=actor.user,
@@ -152,7 +160,9 @@ def change(
     restriction: dict[str, Any] | None = None,
     reason: str = "",
 ) -> Record:
-    """The owner changes its record (or the GS, with a reason); the old state stays as a version."""
+    """The owner changes its record (or the GS, with a reason); the old state stays as a version;
+    the nodes that may see it receive the change, those that no longer may are told to drop it."""
+    _require_hub()
     with transaction.atomic():
         record = Record.objects.select_for_update().filter(pk=record_id).live().first()
         if record is None:
@@ -175,6 +185,7 @@ def change(
                 label, record.key = label_and_key(record.database, record.data)
                 record.label = label[:300]
             r = _restriction(restriction) if restriction is not None else _current_restriction(record)
+            before = replication.audience(record)
             _apply_restriction(record, r)
             RecordCountry.objects.filter(record=record).delete()
             RecordCountry.objects.bulk_create(
@@ -184,6 +195,7 @@ def change(
             record.updated_at = clock.now()
             record.save()
             _snapshot(record, actor, reason, r)
+            replication.fanout(record, before)
             audit.record(
                 "records.change",
                 actor=actor.user,

@@ -19,6 +19,11 @@ GS = Actor("gs-reviewer", gs=True)
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def at_the_hub(hub):
+    """The global databases and notices are kept at the hub."""
+
+
 def red(**over):
     data = {
         "subject": {"names": [{"value": "Marc Dupont"}], "date_of_birth": {"year": 1979}},

@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.test import override_settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from ncbnet.audit.models import AuditEntry
-from ncbnet.records import policies, services
+from ncbnet.records import policies, replication, services
 from ncbnet.records.models import Record, RecordVersion
 from ncbnet.records.services import Actor
 
@@ -38,6 +39,11 @@ DOCUMENT = {
 }
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def at_the_hub(hub):
+    """The global databases and notices are kept at the hub."""
 
 
 def test_contribution_keeps_owner_version_and_partial_date():
@@ -124,8 +130,10 @@ restriction = st.fixed_dictionaries(
 )
 
 
+@override_settings(NCBNET_ROLE="hub", NCBNET_COUNTRY=None)
 class RestrictionProperty(TestCase):
-    """No combination of restrictions lets a record reach a country the owner did not admit."""
+    """No combination of restrictions lets a record reach a country the owner did not admit:
+    not through search, browse, read, nor the replica feed."""
 
     @settings(max_examples=40, deadline=None)
     @given(
@@ -145,6 +153,9 @@ class RestrictionProperty(TestCase):
         }
         actor = Actor("viewer", viewer)
         assert {m.pk for m in services.search(actor)} == expected
+        fed = {m.pk for m in made if viewer in replication.audience(m, COUNTRIES)}
+        assert fed == expected
+        assert set(replication.expected(viewer)) == {str(pk) for pk in expected}
         assert {m.pk for m in services.search(actor, "documents", "12AB")} == expected
         for m in made:
             if m.pk in expected:

@@ -1,0 +1,71 @@
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.http import Http404
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import CursorPagination, paginate
+
+from ncbnet.api import allow
+from ncbnet.security.policies import AuthedRequest
+
+from . import contribution
+from .models import Contribution
+from .policies import CONTRIBUTE, READ_REPLICA
+
+router = Router(tags=["records"])
+
+
+class ContributionIn(Schema):
+    database: str = Field(description="persons, documents, vehicles, artworks or firearms")
+    data: dict[str, Any]
+    restriction: dict[str, Any] | None = None
+
+
+class ContributionOut(Schema):
+    id: UUID
+    database: str
+    status: str
+    record_id: UUID | None
+    errors: dict[str, Any]
+    sent_at: datetime
+
+
+class ReplicaOut(Schema):
+    id: UUID
+    database: str
+    owner: str
+    label: str
+    data: dict[str, Any]
+    version: int
+    handling: str
+    handling_note: str
+
+
+@router.post(
+    "/contributions",
+    response={202: ContributionOut},
+    auth=allow(CONTRIBUTE),
+    summary="Contribute a record (the hub checks it and answers)",
+)
+def contribute(request: AuthedRequest, payload: ContributionIn) -> Status:
+    return Status(202, contribution.submit(request.user, payload.database, payload.data, payload.restriction))
+
+
+@router.get("/contributions/{contribution_id}", response=ContributionOut, auth=allow(CONTRIBUTE))
+def contribution_status(request: AuthedRequest, contribution_id: UUID) -> Contribution:
+    found = Contribution.objects.filter(pk=contribution_id).first()
+    if found is None:
+        raise Http404("No such contribution.")
+    return found
+
+
+@router.get(
+    "/replica",
+    response=list[ReplicaOut],
+    auth=allow(READ_REPLICA),
+    summary="Search this country's replica of the global databases",
+)
+@paginate(CursorPagination, ordering=("id",))
+def replica(request: AuthedRequest, database: str | None = None, q: str = "") -> Any:
+    return contribution.search_replica(request.user, database, q)

@@ -1,0 +1,100 @@
+"""Contributing from an NCB node: the bureau's contribution travels to the hub, which checks it
+(schema, national law, restriction) and, once it is a record, feeds it back to every node that
+may see it, the owner's own included. A refusal comes back as an envelope too."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from ncbnet.audit import services as audit
+from ncbnet.core import clock
+from ncbnet.core.node import node_id
+from ncbnet.network import delivery
+from ncbnet.network.envelope import Rejected, new_id
+from ncbnet.network.handlers import register
+
+from . import services
+from .models import Contribution
+from .schemas import SCHEMAS
+
+CONTRIBUTE = "records.contribute"
+OUTCOME = "records.outcome"
+
+
+def submit(
+    actor: Any, database: str, data: dict[str, Any], restriction: dict[str, Any] | None = None
+) -> Contribution:
+    """An NCB officer or national system contributes a record; the hub decides."""
+    if node_id() == "hub" or getattr(actor, "kind", None) not in ("ncb", "system"):
+        raise PermissionDenied("Records are contributed by an NCB's staff or its national systems.")
+    if database not in SCHEMAS:
+        raise ValidationError({"database": f"unknown database {database!r}"})
+    with transaction.atomic():
+        c = Contribution.objects.create(
+            id=new_id(), database=database, sent_by=actor.get_username(), sent_at=clock.now()
+        )
+        delivery.queue(
+            CONTRIBUTE,
+            ["hub"],
+            {
+                "contribution": str(c.id),
+                "by": actor.get_username(),
+                "database": database,
+                "data": data,
+                "restriction": restriction,
+            },
+        )
+        audit.record("records.contribution_sent", actor=actor, target=c, detail={"database": database})
+    return c
+
+
+@register(CONTRIBUTE)
+def contribution_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+    """Hub: the sending NCB owns what it contributes; the outcome goes back to it."""
+    if node_id() != "hub":
+        raise Rejected("contributions go to the hub")
+    owner = str(envelope["from"])
+    outcome: dict[str, Any] = {"contribution": body["contribution"]}
+    try:
+        with transaction.atomic():
+            record = services.contribute(
+                services.Actor(str(body["by"]), owner),
+                body["database"],
+                body["data"],
+                body.get("restriction"),
+            )
+        outcome |= {"status": "accepted", "record": str(record.pk)}
+    except ValidationError as exc:
+        outcome |= {
+            "status": "refused",
+            "errors": exc.message_dict if hasattr(exc, "error_dict") else {"data": exc.messages},
+        }
+    delivery.queue(OUTCOME, [owner], outcome)
+
+
+@register(OUTCOME)
+def outcome_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+    if envelope["from"] != "hub":
+        raise Rejected("outcomes come from the hub")
+    Contribution.objects.filter(pk=body["contribution"]).update(
+        status=body["status"], record_id=body.get("record"), errors=body.get("errors", {})
+    )
+
+
+def search_replica(actor: Any, database: str | None = None, q: str = "") -> Any:
+    """Node: search this country's replica (what the hub sent because this country may see it)."""
+    from .models import ReplicaRecord
+    from .services import _normal
+
+    qs = ReplicaRecord.objects.all()
+    if database:
+        qs = qs.filter(database=database)
+    if q:
+        qs = qs.filter(key__startswith=_normal(q)) | qs.filter(label__icontains=q)
+    with transaction.atomic():
+        audit.record("records.replica_search", actor=actor, detail={"database": database, "q": q})
+    return qs.order_by("database", "label")

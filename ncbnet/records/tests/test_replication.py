@@ -1,0 +1,140 @@
+"""The change feed: each node receives exactly what its country may see, and gives back what it
+no longer may; a joining node gets its snapshot; `replica verify` names the differences."""
+
+import pytest
+
+from ncbnet.core import clock
+from ncbnet.network import delivery, envelope
+from ncbnet.network import services as network
+from ncbnet.network.models import NodeKey, OutboxEnvelope
+from ncbnet.records import replication, services
+from ncbnet.records.models import ReplicaCheck, ReplicaRecord
+from ncbnet.records.services import Actor
+
+DOC = {
+    "number": "X1234567",
+    "type": "passport",
+    "issuing_country": "KE",
+    "status": "stolen",
+    "date": "2026-01-05",
+}
+KE = Actor("ke-officer", "KE")
+
+pytestmark = pytest.mark.django_db
+
+
+def feed(kind):
+    out = []
+    for o in OutboxEnvelope.objects.filter(kind=kind).order_by("id"):
+        out.append(envelope.decode(bytes(o.payload)))
+    return out
+
+
+def test_a_record_reaches_exactly_the_nodes_that_may_see_it_and_leaves_when_denied(peers, hub, settings):
+    record = services.contribute(KE, "documents", DOC, {"access": "deny", "countries": ["BR"]})
+    [upsert] = feed(replication.UPSERT)
+    assert upsert["to"] == ["FR", "KE"]  # never BR
+    assert "BR" not in upsert["sealed"]["keys"]
+    body = envelope.open_body(upsert, "KE", peers["KE"])
+    assert body["records"][0]["id"] == str(record.pk) and "countries" not in body["records"][0]
+    services.change(KE, str(record.pk), restriction={"access": "allow", "countries": ["BR"]}, reason="")
+    upserts, [removal] = feed(replication.UPSERT), feed(replication.REMOVE)
+    assert upserts[-1]["to"] == ["BR", "KE"] and removal["to"] == ["FR"]
+    assert envelope.open_body(removal, "FR", peers["FR"]) == {"ids": [str(record.pk)]}
+
+
+def test_a_joining_node_gets_its_snapshot(tmp_path, peers, hub):
+    from ncbnet.security.crypto import KeyStore
+
+    services.contribute(KE, "documents", DOC)
+    services.contribute(
+        KE, "documents", {**DOC, "number": "Y7654321"}, {"access": "deny", "countries": ["DE"]}
+    )
+    de = KeyStore(tmp_path / "de", "DE")
+    network.register(None, de.generate().as_dict())
+    [snapshot] = [e for e in feed(replication.UPSERT) if e["to"] == ["DE"]]
+    assert [r["key"] for r in envelope.open_body(snapshot, "DE", de)["records"]] == ["X1234567"]
+
+
+def node_receives(peers, kind, body, seq):
+    e = envelope.build(
+        kind=kind,
+        sender="hub",
+        recipients={
+            "FR": envelope.PeerKey(
+                "FR",
+                peers["FR"].public().key_id,
+                peers["FR"].public().signing_public,
+                peers["FR"].public().encryption_public,
+                "active",
+            )
+        },
+        body=body,
+        signer=peers["hub"],
+        now=clock.now(),
+    )
+    return delivery.accept(envelope.encode(e), seq)
+
+
+def record_body(version, number="X1234567", rid="019ac000-0000-7000-8000-000000000001"):
+    now = clock.now().isoformat()
+    return {
+        "id": rid,
+        "database": "documents",
+        "owner": "KE",
+        "label": f"KE {number}",
+        "key": number,
+        "data": {**DOC, "number": number},
+        "version": version,
+        "handling": "H0",
+        "handling_note": "",
+        "notify_on_view": False,
+        "updated_at": now,
+        "retain_until": now,
+    }
+
+
+def test_the_node_applies_changes_in_version_order_and_removals(peers):
+    assert node_receives(peers, replication.UPSERT, {"records": [record_body(2)]}, 1) == "accepted"
+    assert node_receives(peers, replication.UPSERT, {"records": [record_body(1, "OLD")]}, 2) == "accepted"
+    assert ReplicaRecord.objects.get().key == "X1234567"  # the late older version did not win
+    node_receives(peers, replication.REMOVE, {"ids": [record_body(2)["id"]]}, 3)
+    assert not ReplicaRecord.objects.exists()
+
+
+def test_replica_changes_from_anyone_but_the_hub_are_refused(peers):
+    e = envelope.build(
+        kind=replication.UPSERT,
+        sender="BR",
+        recipients={
+            "FR": envelope.PeerKey(
+                "FR",
+                peers["FR"].public().key_id,
+                peers["FR"].public().signing_public,
+                peers["FR"].public().encryption_public,
+                "active",
+            )
+        },
+        body={"records": [record_body(1)]},
+        signer=peers["BR"],
+        now=clock.now(),
+    )
+    assert delivery.accept(envelope.encode(e), 1) == "quarantined"
+    assert not ReplicaRecord.objects.exists()
+
+
+def test_replica_verify_names_the_differences(peers, capsys, monkeypatch):
+    node_receives(peers, replication.UPSERT, {"records": [record_body(1)]}, 1)
+    check = replication.request_check()
+    assert feed(replication.VERIFY_REQUEST)[0]["to"] == ["hub"]
+    expected = {record_body(1)["id"]: 2, "019ac000-0000-7000-8000-00000000000f": 1}
+    node_receives(peers, replication.VERIFY_ANSWER, {"check": check.pk, "expected": expected}, 2)
+    result = replication.compare(ReplicaCheck.objects.get(pk=check.pk).expected)
+    assert result["missing"] == ["019ac000-0000-7000-8000-00000000000f"]
+    assert result["stale"] == [record_body(1)["id"]] and result["extra"] == []
+    assert result["expected_digest"] != result["held_digest"]
+    assert (
+        replication.compare({record_body(1)["id"]: 1})["held_digest"]
+        == replication.compare({record_body(1)["id"]: 1})["expected_digest"]
+    )
+    assert NodeKey.objects.filter(node="hub").exists()
