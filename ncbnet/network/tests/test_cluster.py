@@ -6,6 +6,8 @@ import base64
 import contextlib
 import hashlib
 import os
+import subprocess
+import sys
 
 import nats
 import pytest
@@ -247,3 +249,54 @@ def test_every_node_sends_its_audit_seals_to_the_hub(cluster):
         "hub", "SELECT seq, hash FROM audit_anchoredseal WHERE node='FR' ORDER BY seq LIMIT 1"
     )[0]
     assert cluster.query("FR", "SELECT hash FROM audit_auditentry WHERE seq = ?", (seq,)) == [(digest,)]
+
+
+def test_a_contributed_record_reaches_exactly_the_nodes_that_may_see_it(cluster):
+    document = {
+        "number": "17FR99001",
+        "type": "passport",
+        "issuing_country": "FR",
+        "status": "stolen",
+        "date": "2026-11-02",
+    }
+    sent = cluster.api(
+        "FR",
+        "POST",
+        "/records/contributions",
+        {"database": "documents", "data": document, "restriction": {"access": "deny", "countries": ["BR"]}},
+    )
+    wait_for(
+        lambda: cluster.api("FR", "GET", f"/records/contributions/{sent['id']}")["status"] == "accepted",
+        30,
+        "the hub's answer",
+    )
+    for node in ("FR", "KE"):
+        wait_for(
+            lambda n=node: cluster.count(n, "records_replicarecord", "key = '17FR99001'") == 1,
+            30,
+            f"{node}'s replica",
+        )
+    found = cluster.api("KE", "GET", "/records/replica?q=17FR-99001")["results"]
+    assert [r["owner"] for r in found] == ["FR"]
+    refused = cluster.api(
+        "FR",
+        "POST",
+        "/records/contributions",
+        {"database": "persons", "data": {"names": [{"value": "No Nationality"}]}},
+    )
+    wait_for(
+        lambda: cluster.api("FR", "GET", f"/records/contributions/{refused['id']}")["status"] == "refused",
+        30,
+        "the refusal",
+    )
+    for node in ("FR", "BR", "KE"):
+        result = subprocess.run(
+            [sys.executable, "-m", "ncbnet.cli", "replica", "verify", "--timeout", "30"],
+            env=cluster.env(cluster.by_name[node]),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, (node, result.stdout, result.stderr)
+    assert cluster.count("BR", "records_replicarecord", "key = '17FR99001'") == 0
+    assert not [p for p in (cluster.data / "br").rglob("*") if p.is_file() and b"17FR99001" in p.read_bytes()]
