@@ -25,3 +25,22 @@ def register(kind: str) -> Callable[[Handler], Handler]:
 
 def handler_for(kind: str) -> Handler | None:
     return _handlers.get(kind)
+
+
+# Periodic jobs the worker runs on its node's clock: (name, seconds between runs, function).
+_periodic: list[tuple[str, float, Callable[[], object]]] = []
+
+
+def every(seconds: float, name: str) -> Callable[[Callable[[], object]], Callable[[], object]]:
+    """Register a job for `ncbnet network run` (for instance the notices' periodic review)."""
+
+    def decorate(fn: Callable[[], object]) -> Callable[[], object]:
+        if all(n != name for n, _s, _f in _periodic):
+            _periodic.append((name, seconds, fn))
+        return fn
+
+    return decorate
+
+
+def periodic() -> list[tuple[str, float, Callable[[], object]]]:
+    return list(_periodic)

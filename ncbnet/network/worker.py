@@ -27,7 +27,7 @@ from ncbnet.audit import anchoring
 from ncbnet.audit import services as audit
 from ncbnet.core.node import keys, node_id
 
-from . import delivery, directory, natsconf
+from . import delivery, directory, handlers, natsconf
 
 log = logging.getLogger("ncbnet.network")
 RETENTION = timedelta(days=30)
@@ -204,6 +204,17 @@ class Worker:
                 await db(anchoring.seal_and_anchor)(store)
             await self._pause(min(self.seal_every.total_seconds(), 60))
 
+    async def job_loop(self, name: str, seconds: float, fn: Callable[[], object]) -> None:
+        """An app's periodic job (see `handlers.every`); a failure is logged and tried again next time."""
+        while not self.stop.is_set():
+            try:
+                result = await db(fn)()
+                if result:
+                    log.info("%s: %s %s", self.me, name, result)
+            except Exception:
+                log.exception("%s: periodic job %s failed; next run in %s s", self.me, name, seconds)
+            await self._pause(seconds)
+
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.stop.wait(), timeout=seconds)
@@ -231,6 +242,8 @@ class Worker:
             )
         if self.seal_every is not None:
             tasks.append(asyncio.create_task(self.seal_loop()))
+        for name, seconds, fn in handlers.periodic():
+            tasks.append(asyncio.create_task(self.job_loop(name, seconds, fn)))
         log.info("network worker for %s running", self.me)
         await self.stop.wait()
         for task in tasks:

@@ -18,6 +18,8 @@ from django.http import Http404
 
 from ncbnet.audit import services as audit
 from ncbnet.core import clock
+from ncbnet.core.node import node_id
+from ncbnet.network import handlers
 from ncbnet.network.envelope import new_id
 from ncbnet.records.models import Record
 from ncbnet.records.services import Actor, add_years
@@ -242,6 +244,12 @@ def extend(actor: Actor, notice_id: str, reason: str) -> Notice:
             detail={"by": actor.name, "until": notice.periodic_review_at.isoformat(), "reason": reason},
         )
     return notice
+
+
+@handlers.every(600, "notices.periodic_review")
+def tick_at_the_hub() -> dict[str, int] | None:
+    """The hub's worker runs the periodic review every ten minutes."""
+    return tick() if node_id() == "hub" else None
 
 
 def tick() -> dict[str, int]:

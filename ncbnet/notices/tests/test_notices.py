@@ -246,3 +246,17 @@ def test_diffusions_are_recorded_then_checked_by_the_gs():
     d = services.check_diffusion(GS, str(d.pk), "withdrawn", "Political character: opposition activity.")
     assert d.check_outcome == "withdrawn"
     assert AuditEntry.objects.filter(action="diffusions.check").exists()
+
+
+def test_the_hubs_network_worker_runs_the_periodic_review(settings):
+    from ncbnet.network import handlers
+
+    jobs = {name: (seconds, fn) for name, seconds, fn in handlers.periodic()}
+    seconds, job = jobs["notices.periodic_review"]
+    assert seconds == 600
+    n = submitted()
+    services.review(GS, str(n.pk), "approve", "ok")
+    with clock.travel(timedelta(days=365 * 5 + 2)):
+        assert job() == {"warned": 1, "expired": 1}
+        settings.NCBNET_ROLE, settings.NCBNET_COUNTRY = "ncb", "FR"
+        assert job() is None  # NCB nodes do not review notices
