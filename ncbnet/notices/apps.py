@@ -7,4 +7,4 @@ class NoticesConfig(AppConfig):
     verbose_name = "Notices and diffusions"
 
     def ready(self) -> None:
-        from . import services  # noqa: F401 - registers the periodic review with the network worker
+        from . import replication, services  # noqa: F401 - register envelope handlers and the periodic review

@@ -121,3 +121,21 @@ class Diffusion(models.Model):
 
     def __str__(self) -> str:
         return f"diffusion {self.kind} {self.title}"
+
+
+class ReplicaNotice(models.Model):
+    """On an NCB node: a published notice, as the hub sent it; removed when cancelled or expired."""
+
+    id = models.UUIDField(primary_key=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    owner = models.CharField(max_length=2)
+    title = models.CharField(max_length=300)
+    data = models.JSONField()
+    published_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar = ["-published_at"]
+
+    def __str__(self) -> str:
+        return f"replica {self.kind} {self.title}"

@@ -24,7 +24,7 @@ from ncbnet.network.envelope import new_id
 from ncbnet.records.models import Record
 from ncbnet.records.services import Actor, add_years
 
-from . import checks
+from . import checks, replication
 from .models import Diffusion, Notice, NoticeEvent, State
 
 REVIEW_TARGET = timedelta(hours=24)
@@ -200,6 +200,8 @@ def review(actor: Actor, notice_id: str, decision: str, reason: str) -> Notice:
             notice.closed_at = now
         notice.save()
         _event(notice, actor, before, reason)
+        if target == State.PUBLISHED:
+            replication.published(notice)
     return notice
 
 
@@ -213,6 +215,8 @@ def cancel(actor: Actor, notice_id: str, reason: str) -> Notice:
         notice.closed_at = clock.now()
         notice.save()
         _event(notice, actor, before, reason)
+        if before == State.PUBLISHED:
+            replication.withdrawn(notice)
     return notice
 
 
@@ -279,6 +283,7 @@ def tick() -> dict[str, int]:
             notice.closed_at = now
             notice.save()
             _event(notice, system, before, "not extended at its periodic review")
+            replication.withdrawn(notice)
             expired += 1
     return {"warned": warned, "expired": expired}
 

@@ -1,0 +1,72 @@
+"""Published notices reach every NCB node; cancellation and expiry take them off every replica."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from ncbnet.core import clock
+from ncbnet.network import delivery
+from ncbnet.network.envelope import Rejected
+from ncbnet.network.handlers import register
+
+from .models import Notice, ReplicaNotice
+
+PUBLISHED = "replica.notice"
+WITHDRAWN = "replica.notice_withdrawn"
+
+
+def _nodes() -> list[str]:
+    return [n for n in delivery.connected_nodes() if n != "hub"]
+
+
+def published(notice: Notice) -> None:
+    """Hub, in the publishing transaction."""
+    if nodes := _nodes():
+        delivery.queue(
+            PUBLISHED,
+            nodes,
+            {
+                "id": str(notice.pk),
+                "kind": notice.kind,
+                "owner": notice.owner,
+                "title": notice.title,
+                "data": notice.data,
+                "published_at": notice.published_at.isoformat() if notice.published_at else "",
+            },
+        )
+
+
+def withdrawn(notice: Notice) -> None:
+    """Hub, in the cancelling or expiring transaction."""
+    if nodes := _nodes():
+        delivery.queue(WITHDRAWN, nodes, {"id": str(notice.pk), "state": notice.state})
+
+
+def _from_hub(envelope: Mapping[str, Any]) -> None:
+    if envelope["from"] != "hub":
+        raise Rejected("notices come only from the hub")
+
+
+@register(PUBLISHED)
+def notice_published(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+    _from_hub(envelope)
+    ReplicaNotice.objects.update_or_create(
+        id=uuid.UUID(body["id"]),
+        defaults={
+            "kind": body["kind"],
+            "owner": body["owner"],
+            "title": body["title"],
+            "data": body["data"],
+            "published_at": datetime.fromisoformat(body["published_at"]),
+            "received_at": clock.now(),
+        },
+    )
+
+
+@register(WITHDRAWN)
+def notice_withdrawn(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+    _from_hub(envelope)
+    ReplicaNotice.objects.filter(pk=uuid.UUID(body["id"])).delete()

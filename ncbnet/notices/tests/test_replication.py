@@ -1,0 +1,70 @@
+"""Published notices reach every node; cancellation and expiry take them off every replica."""
+
+from datetime import timedelta
+
+import pytest
+
+from ncbnet.core import clock
+from ncbnet.network import delivery, envelope
+from ncbnet.network.models import OutboxEnvelope
+from ncbnet.notices import replication, services
+from ncbnet.notices.models import ReplicaNotice
+from ncbnet.notices.tests.test_notices import FR, GS, red, submitted
+
+pytestmark = pytest.mark.django_db
+
+
+def sent(kind):
+    return [
+        envelope.decode(bytes(o.payload)) for o in OutboxEnvelope.objects.filter(kind=kind).order_by("id")
+    ]
+
+
+def test_publication_cancellation_and_expiry_reach_every_node(peers, hub):
+    n = submitted()
+    assert sent(replication.PUBLISHED) == []
+    services.review(GS, str(n.pk), "approve", "ok")
+    [published] = sent(replication.PUBLISHED)
+    assert published["to"] == ["BR", "FR", "KE"]
+    assert envelope.open_body(published, "BR", peers["BR"])["title"] == "Marc Dupont"
+    services.cancel(FR, str(n.pk), "Arrested.")
+    assert envelope.open_body(sent(replication.WITHDRAWN)[0], "KE", peers["KE"]) == {
+        "id": str(n.pk),
+        "state": "cancelled",
+    }
+    other = submitted(red(subject={"names": [{"value": "Luc Martin"}]}))
+    services.review(GS, str(other.pk), "approve", "ok")
+    with clock.travel(timedelta(days=365 * 5 + 2)):
+        services.tick()
+    assert [e for e in sent(replication.WITHDRAWN)][-1]["to"] == ["BR", "FR", "KE"]
+
+
+def from_hub(peers, kind, body, seq, signer="hub"):
+    fr = peers["FR"].public()
+    e = envelope.build(
+        kind=kind,
+        sender="hub" if signer == "hub" else signer,
+        recipients={
+            "FR": envelope.PeerKey("FR", fr.key_id, fr.signing_public, fr.encryption_public, "active")
+        },
+        body=body,
+        signer=peers[signer],
+        now=clock.now(),
+    )
+    return delivery.accept(envelope.encode(e), seq)
+
+
+def test_a_node_keeps_published_notices_until_withdrawn(peers):
+    body = {
+        "id": "019ac000-0000-7000-8000-0000000000aa",
+        "kind": "red",
+        "owner": "KE",
+        "title": "Otieno",
+        "data": {},
+        "published_at": clock.now().isoformat(),
+    }
+    assert from_hub(peers, replication.PUBLISHED, body, 1) == "accepted"
+    assert ReplicaNotice.objects.get().title == "Otieno"
+    assert from_hub(peers, replication.WITHDRAWN, {"id": body["id"], "state": "expired"}, 2) == "accepted"
+    assert not ReplicaNotice.objects.exists()
+    assert from_hub(peers, replication.PUBLISHED, body, 3, signer="BR") == "quarantined"
