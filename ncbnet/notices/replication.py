@@ -7,12 +7,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from django.dispatch import receiver
+
 from ncbnet.core import clock
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected
 from ncbnet.network.handlers import register
+from ncbnet.network.signals import node_joined
 
-from .models import Notice, ReplicaNotice
+from .models import Notice, ReplicaNotice, State
 
 PUBLISHED = "replica.notice"
 WITHDRAWN = "replica.notice_withdrawn"
@@ -25,18 +28,27 @@ def _nodes() -> list[str]:
 def published(notice: Notice) -> None:
     """Hub, in the publishing transaction."""
     if nodes := _nodes():
-        delivery.queue(
-            PUBLISHED,
-            nodes,
-            {
-                "id": str(notice.pk),
-                "kind": notice.kind,
-                "owner": notice.owner,
-                "title": notice.title,
-                "data": notice.data,
-                "published_at": notice.published_at.isoformat() if notice.published_at else "",
-            },
-        )
+        delivery.queue(PUBLISHED, nodes, _body(notice))
+
+
+def _body(notice: Notice) -> dict[str, Any]:
+    return {
+        "id": str(notice.pk),
+        "kind": notice.kind,
+        "owner": notice.owner,
+        "title": notice.title,
+        "data": notice.data,
+        "published_at": notice.published_at.isoformat() if notice.published_at else "",
+    }
+
+
+@receiver(node_joined)
+def send_published(sender: Any, node: str, **kwargs: Any) -> None:
+    """A node joining the network gets every published notice."""
+    if node == "hub":
+        return
+    for notice in Notice.objects.filter(state=State.PUBLISHED).order_by("published_at"):
+        delivery.queue(PUBLISHED, [node], _body(notice))
 
 
 def withdrawn(notice: Notice) -> None:

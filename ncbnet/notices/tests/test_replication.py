@@ -68,3 +68,16 @@ def test_a_node_keeps_published_notices_until_withdrawn(peers):
     assert from_hub(peers, replication.WITHDRAWN, {"id": body["id"], "state": "expired"}, 2) == "accepted"
     assert not ReplicaNotice.objects.exists()
     assert from_hub(peers, replication.PUBLISHED, body, 3, signer="BR") == "quarantined"
+
+
+def test_a_joining_node_gets_the_published_notices(tmp_path, peers, hub):
+    from ncbnet.network import services as network
+    from ncbnet.security.crypto import KeyStore
+
+    n = submitted()
+    services.review(GS, str(n.pk), "approve", "ok")
+    submitted(red(subject={"names": [{"value": "Not Yet Reviewed"}]}))
+    de = KeyStore(tmp_path / "de", "DE")
+    network.register(None, de.generate().as_dict())
+    [snapshot] = [e for e in sent(replication.PUBLISHED) if e["to"] == ["DE"]]
+    assert envelope.open_body(snapshot, "DE", de)["id"] == str(n.pk)
