@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("ncbnet.audit.urls")),
     path("", include("ncbnet.network.urls")),
     path("", include("ncbnet.messaging.urls")),
+    path("", include("ncbnet.records.urls")),
+    path("", include("ncbnet.notices.urls")),
     path("", include("ncbnet.public.urls")),
     path("api/v1/", api.urls()),
 ]

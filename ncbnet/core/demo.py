@@ -136,5 +136,9 @@ def seed() -> list[DemoLogin]:
                 TOTPDevice.objects.create(
                     user=user, secret=DEMO_TOTP_SECRET, confirmed=True, created_at=clock.now()
                 )
+        if node == "hub":
+            from ncbnet.records import demo as records_demo
+
+            records_demo.seed()
         audit.record("demo.seed", detail={"node": node})
     return logins

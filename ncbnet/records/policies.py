@@ -45,3 +45,11 @@ def reads_replica(user: Any) -> bool:
 
 CONTRIBUTE = Policy("records-contribute", contributes)
 READ_REPLICA = Policy("records-replica", reads_replica)
+
+
+def reads_records(user: Any) -> bool:
+    """National users read their replica; GS staff read the databases at the hub."""
+    return user.kind in ("ncb", "agency", "gs")
+
+
+READ_RECORDS = Policy("records-read", reads_records)

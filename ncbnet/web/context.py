@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from ncbnet.messaging.policies import can_message
+from ncbnet.notices.policies import reads_notices, reviews_notices
+from ncbnet.records.policies import reads_records
 from ncbnet.security import policies
 
 
@@ -20,6 +22,12 @@ def navigation(request: HttpRequest) -> list[dict[str, Any]]:
     items: list[tuple[str, str]] = [("web:home", _("Home"))]
     if can_message(user):
         items.append(("messaging:inbox", _("Messages")))
+    if reads_records(user):
+        items.append(("records:search", _("Databases")))
+    if reads_notices(user):
+        items.append(("notices:list", _("Notices")))
+    if reviews_notices(user):
+        items.append(("notices:queue", _("Review queue")))
     if policies.is_national_user(user):
         items.append(("core:agencies", _("Agencies") if policies.is_ncb_staff(user) else _("My agency")))
     items.append(("core:countries", _("Member countries")))

@@ -1,0 +1,85 @@
+"""The pages: a node's databases and notices (its replica), the hub's review queue."""
+
+import uuid
+
+import pytest
+
+from ncbnet.audit.models import AuditEntry
+from ncbnet.conftest import sign_in
+from ncbnet.core import clock
+from ncbnet.notices import services
+from ncbnet.notices.models import Notice, ReplicaNotice, State
+from ncbnet.notices.tests.test_notices import FR, red
+from ncbnet.records.models import ReplicaRecord
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_node_shows_its_replica_of_records_and_notices(client, user_factory):
+    now = clock.now()
+    ReplicaRecord.objects.create(
+        id=uuid.uuid4(),
+        database="documents",
+        owner="KE",
+        label="KE AB1234567",
+        key="AB1234567",
+        data={"number": "AB1234567", "status": "stolen"},
+        version=1,
+        handling="H0",
+        updated_at=now,
+        retain_until=now,
+        received_at=now,
+    )
+    notice = ReplicaNotice.objects.create(
+        id=uuid.uuid4(),
+        kind="red",
+        owner="BR",
+        title="João da Silva",
+        data={"charges": ["fraud"], "law": "CP art. 171"},
+        published_at=now,
+        received_at=now,
+    )
+    user_factory("agency", "query", username="fr-police")
+    sign_in(client, "fr-police")
+    page = client.get("/records/", {"q": "ab-1234567"}).content.decode()
+    assert "KE AB1234567" in page
+    assert (
+        "confirm with the owner" in client.get(f"/records/{ReplicaRecord.objects.get().pk}/").content.decode()
+    )
+    assert "João da Silva" in client.get("/notices/").content.decode()
+    detail = client.get(f"/notices/{notice.pk}/").content.decode()
+    assert "fraud" in detail and "not an arrest warrant" in detail
+    assert AuditEntry.objects.filter(action="records.replica_search", actor="fr-police").exists()
+    assert AuditEntry.objects.filter(action="notices.read", actor="fr-police").exists()
+    assert client.get("/review/").status_code == 403
+
+
+def test_the_gs_reviewer_decides_from_the_queue_with_a_reason(client, hub, user_factory):
+    n = services.submit(
+        FR,
+        str(
+            services.draft(
+                FR,
+                "red",
+                red(
+                    facts={"summary": "Organised an opposition protest that turned violent.", "place": "Lyon"}
+                ),
+            ).pk
+        ),
+    )
+    user_factory("gs", "reviewer", username="gs-reviewer")
+    sign_in(client, "gs-reviewer")
+    page = client.get("/review/").content.decode()
+    assert "Marc Dupont" in page and "opposition" in page and "political" in page
+    client.post(f"/review/{n.pk}/", {"decision": "approve", "reason": ""})
+    assert Notice.objects.get(pk=n.pk).state == State.IN_REVIEW
+    client.post(f"/review/{n.pk}/", {"decision": "reject", "reason": "Political character."})
+    assert Notice.objects.get(pk=n.pk).state == State.REJECTED
+    assert "Nothing waiting." in client.get("/review/").content.decode()
+
+
+def test_a_gs_analyst_does_not_review(client, hub, user_factory):
+    user_factory("gs", "analyst", username="gs-analyst")
+    sign_in(client, "gs-analyst")
+    assert client.get("/review/").status_code == 403
+    assert client.get("/notices/").status_code == 200

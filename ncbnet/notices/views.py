@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ncbnet.audit import services as audit
+from ncbnet.core import clock
+from ncbnet.records.services import Actor
+from ncbnet.security.middleware import client_ip
+from ncbnet.security.policies import AuthedRequest, route
+
+from . import services
+from .models import Kind, Notice, ReplicaNotice
+from .policies import READ_NOTICES, REVIEW
+
+
+@route(READ_NOTICES)
+def notice_list(request: AuthedRequest) -> HttpResponse:
+    kind = request.GET.get("kind") or None
+    found: list[Notice] | list[ReplicaNotice]
+    if settings.NCBNET_ROLE == "hub":
+        found = list(services.published(kind)[:300])
+    else:
+        qs = ReplicaNotice.objects.all()
+        found = list((qs.filter(kind=kind) if kind else qs)[:300])
+    with transaction.atomic():
+        audit.record("notices.browse", actor=request.user, detail={"kind": kind}, ip=client_ip(request))
+    return render(request, "notices/list.html", {"notices": found, "kind": kind, "kinds": Kind.choices})
+
+
+@route(READ_NOTICES)
+def notice_detail(request: AuthedRequest, notice_id: uuid.UUID) -> HttpResponse:
+    model = Notice if settings.NCBNET_ROLE == "hub" else ReplicaNotice
+    notice = model.objects.filter(pk=notice_id).first()
+    with transaction.atomic():
+        audit.record(
+            "notices.read",
+            actor=request.user,
+            target_type="notices.notice",
+            target_id=str(notice_id),
+            ip=client_ip(request),
+        )
+    if notice is None:
+        raise Http404("No such notice on this node.")
+    return render(request, "notices/detail.html", {"notice": notice})
+
+
+@route(REVIEW)
+def queue(request: AuthedRequest) -> HttpResponse:
+    waiting = list(services.review_queue())
+    return render(request, "notices/queue.html", {"waiting": waiting, "now": clock.now()})
+
+
+@route(REVIEW)
+@require_POST
+def decide(request: AuthedRequest, notice_id: uuid.UUID) -> HttpResponse:
+    actor = Actor(request.user.get_username(), gs=True, user=request.user)
+    try:
+        services.review(
+            actor, str(notice_id), request.POST.get("decision", ""), request.POST.get("reason", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("notices:queue")

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+
+from ncbnet.audit import services as audit
+from ncbnet.security.middleware import client_ip
+from ncbnet.security.policies import AuthedRequest, route
+
+from . import contribution, services
+from .models import Database, Record, ReplicaRecord
+from .policies import READ_RECORDS
+
+
+def _actor(request: AuthedRequest) -> services.Actor:
+    user = request.user
+    return services.Actor(user.get_username(), user.country_code, gs=user.kind == "gs", user=user)
+
+
+@route(READ_RECORDS)
+def search(request: AuthedRequest) -> HttpResponse:
+    """The global databases: at the hub all of them; on a node, this country's replica."""
+    database = request.GET.get("database") or None
+    q = request.GET.get("q", "").strip()
+    if settings.NCBNET_ROLE == "hub":
+        found = list(services.search(_actor(request), database, q)[:200])
+    else:
+        found = list(contribution.search_replica(request.user, database, q)[:200])
+    return render(
+        request,
+        "records/search.html",
+        {
+            "records": found,
+            "database": database,
+            "q": q,
+            "databases": Database.choices,
+        },
+    )
+
+
+@route(READ_RECORDS)
+def detail(request: AuthedRequest, record_id: uuid.UUID) -> HttpResponse:
+    record: Record | ReplicaRecord | None
+    if settings.NCBNET_ROLE == "hub":
+        record = services.read(_actor(request), str(record_id))
+    else:
+        record = ReplicaRecord.objects.filter(pk=record_id).first()
+        with transaction.atomic():
+            audit.record(
+                "records.replica_read" if record else "records.replica_read_refused",
+                actor=request.user,
+                target_type="records.record",
+                target_id=str(record_id),
+                ip=client_ip(request),
+            )
+        if record is None:
+            raise Http404("No such record on this node.")
+    return render(request, "records/detail.html", {"record": record})
