@@ -17,7 +17,7 @@ import pyotp
 import pytest
 
 from ncbnet.core.demo_credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
-from ncbnet.testing.cluster import free_base_port
+from ncbnet.testing.cluster import free_base_port, wait_for
 
 pytestmark = pytest.mark.embedded
 
@@ -61,7 +61,7 @@ def stop(proc: subprocess.Popen) -> str:
     return rest
 
 
-def sign_in(base_url: str, username: str) -> str:
+def sign_in(base_url: str, username: str) -> tuple[urllib.request.OpenerDirector, str]:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
 
@@ -73,7 +73,7 @@ def sign_in(base_url: str, username: str) -> str:
         return opener.open(request).read().decode()
 
     post("/login/", {"username": username, "password": DEMO_PASSWORD})
-    return post("/login/verify/", {"code": pyotp.TOTP(DEMO_TOTP_SECRET).now()})
+    return opener, post("/login/verify/", {"code": pyotp.TOTP(DEMO_TOTP_SECRET).now()})
 
 
 def test_demo_network_starts_serves_and_stops(tmp_path):
@@ -87,8 +87,14 @@ def test_demo_network_starts_serves_and_stops(tmp_path):
         assert "fr-officer (officer)" in text and "gs-reviewer (reviewer)" in text
         assert DEMO_PASSWORD in text and DEMO_TOTP_SECRET in text
 
-        home = sign_in(f"http://127.0.0.1:{base + 1}", "fr-officer")
+        opener, home = sign_in(f"http://127.0.0.1:{base + 1}", "fr-officer")
         assert "Welcome, Claire Martin" in home and "NCB France" in home
+
+        def notices_on_france() -> bool:
+            page = opener.open(f"http://127.0.0.1:{base + 1}/notices/").read().decode()
+            return page.count('class="badge notice-') >= 7
+
+        wait_for(notices_on_france, 60, "the demo's published notices on France's node")
         public = urllib.request.urlopen(f"http://127.0.0.1:{base}/public/").read().decode()
         assert "do not take requests" in public
         with pytest.raises(urllib.error.HTTPError) as refused:
@@ -102,7 +108,7 @@ def test_demo_network_starts_serves_and_stops(tmp_path):
     proc, lines = start(tmp_path, base)
     try:
         assert "ncbnet demo network is up" in "\n".join(lines)
-        home = sign_in(f"http://127.0.0.1:{base + 3}", "ke-head")
+        _opener, home = sign_in(f"http://127.0.0.1:{base + 3}", "ke-head")
         assert "NCB Kenya" in home
     finally:
         stop(proc)
