@@ -145,6 +145,7 @@ def _register_routers() -> None:
     from ncbnet.core.api import router as core_router
     from ncbnet.messaging.api import router as messaging_router
     from ncbnet.network.api import router as network_router
+    from ncbnet.notices.api import router as notices_router
     from ncbnet.records.api import router as records_router
 
     api.add_router("", core_router)
@@ -152,6 +153,7 @@ def _register_routers() -> None:
     api.add_router("/keys", network_router)
     api.add_router("/messages", messaging_router)
     api.add_router("/records", records_router)
+    api.add_router("/notices", notices_router)
 
 
 _register_routers()

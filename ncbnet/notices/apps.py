@@ -7,4 +7,4 @@ class NoticesConfig(AppConfig):
     verbose_name = "Notices and diffusions"
 
     def ready(self) -> None:
-        from . import replication, services  # noqa: F401 - register envelope handlers and the periodic review
+        from . import replication, requests, services  # noqa: F401 - envelope handlers, periodic review

@@ -139,3 +139,23 @@ class ReplicaNotice(models.Model):
 
     def __str__(self) -> str:
         return f"replica {self.kind} {self.title}"
+
+
+class NoticeRequest(models.Model):
+    """On an NCB node: a notice this bureau asked the GS to publish, and where it stands."""
+
+    id = models.UUIDField(primary_key=True)  # the same id as the notice at the hub
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    title = models.CharField(max_length=300)
+    requested_by = models.CharField(max_length=150)
+    requested_at = models.DateTimeField()
+    state = models.CharField(max_length=10, default="sent")  # sent, refused, or the hub's notice state
+    reason = models.TextField(blank=True)
+    errors = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"request {self.kind} {self.title} ({self.state})"

@@ -55,6 +55,10 @@ def _title(kind: str, data: dict[str, Any]) -> str:
 
 
 def _event(notice: Notice, actor: Actor, before: str, reason: str = "") -> None:
+    if before:  # the requesting bureau hears of every step after its draft
+        from .requests import tell_owner
+
+        tell_owner(notice, reason)
     NoticeEvent.objects.create(
         notice=notice,
         at=clock.now(),
@@ -105,7 +109,7 @@ def _check_subject_record(actor: Actor, data: dict[str, Any]) -> None:
         raise ValidationError({"subject.record_id": "not a persons record of this NCB"})
 
 
-def draft(actor: Actor, kind: str, data: dict[str, Any]) -> Notice:
+def draft(actor: Actor, kind: str, data: dict[str, Any], notice_id: str | None = None) -> Notice:
     """An NCB prepares a request for a notice. Fields are checked when it is submitted."""
     if actor.gs or not actor.country:
         raise PermissionDenied("Notices are requested by an NCB.")
@@ -113,7 +117,7 @@ def draft(actor: Actor, kind: str, data: dict[str, Any]) -> Notice:
         raise ValidationError({"kind": f"unknown kind of notice {kind!r}"})
     with transaction.atomic():
         notice = Notice.objects.create(
-            id=uuid.UUID(new_id()),
+            id=uuid.UUID(notice_id or new_id()),
             kind=kind,
             owner=actor.country,
             title=_title(kind, data)[:300],

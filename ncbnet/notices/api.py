@@ -1,0 +1,61 @@
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.http import Http404
+from ninja import Field, Router, Schema, Status
+
+from ncbnet.api import allow
+from ncbnet.security.policies import NCB_STAFF, AuthedRequest
+
+from . import requests
+from .models import NoticeRequest
+
+router = Router(tags=["notices"])
+
+
+class RequestIn(Schema):
+    kind: str = Field(description="red, yellow, blue, black, green, orange, purple, silver or unsc")
+    data: dict[str, Any]
+
+
+class CancelIn(Schema):
+    reason: str = Field(min_length=1)
+
+
+class RequestOut(Schema):
+    id: UUID
+    kind: str
+    title: str
+    state: str
+    reason: str
+    errors: dict[str, Any]
+    requested_at: datetime
+    updated_at: datetime | None
+
+
+def _get(request_id: UUID) -> NoticeRequest:
+    found = NoticeRequest.objects.filter(pk=request_id).first()
+    if found is None:
+        raise Http404("No such notice request from this bureau.")
+    return found
+
+
+@router.post(
+    "/requests",
+    response={202: RequestOut},
+    auth=allow(NCB_STAFF),
+    summary="Ask the GS to publish a notice (checked and reviewed at the hub)",
+)
+def request_notice(request: AuthedRequest, payload: RequestIn) -> Status:
+    return Status(202, requests.request(request.user, payload.kind, payload.data))
+
+
+@router.get("/requests/{request_id}", response=RequestOut, auth=allow(NCB_STAFF))
+def request_status(request: AuthedRequest, request_id: UUID) -> NoticeRequest:
+    return _get(request_id)
+
+
+@router.post("/requests/{request_id}/cancel", response={202: RequestOut}, auth=allow(NCB_STAFF))
+def cancel_notice(request: AuthedRequest, request_id: UUID, payload: CancelIn) -> Status:
+    return Status(202, requests.cancel(request.user, str(_get(request_id).pk), payload.reason))
