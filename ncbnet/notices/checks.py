@@ -15,10 +15,17 @@ from typing import Any
 
 import pydantic
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from .schemas import SCHEMAS
 
 TERMS_FILE = Path(__file__).resolve().parent / "data" / "neutrality_terms.json"
+CHARACTERS = {
+    "political": _("political"),
+    "military": _("military"),
+    "religious": _("religious"),
+    "racial": _("racial"),
+}
 PROSECUTION_MIN_YEARS = 2
 SENTENCE_MIN_MONTHS = 6
 

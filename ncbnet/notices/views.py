@@ -17,7 +17,7 @@ from ncbnet.records.services import Actor
 from ncbnet.security.middleware import client_ip
 from ncbnet.security.policies import AuthedRequest, route
 
-from . import services
+from . import checks, services
 from .models import Kind, Notice, ReplicaNotice
 from .policies import READ_NOTICES, REVIEW
 
@@ -56,6 +56,12 @@ def notice_detail(request: AuthedRequest, notice_id: uuid.UUID) -> HttpResponse:
 @route(REVIEW)
 def queue(request: AuthedRequest) -> HttpResponse:
     waiting = list(services.review_queue())
+    languages = dict(settings.LANGUAGES)
+    for notice in waiting:
+        for flag in notice.flags:
+            if flag["check"] == "neutrality":
+                flag["character_label"] = checks.CHARACTERS.get(flag["character"], flag["character"])
+                flag["language_label"] = languages.get(flag["language"], flag["language"])
     return render(request, "notices/queue.html", {"waiting": waiting, "now": clock.now()})
 
 
