@@ -14,6 +14,7 @@ from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected
 from ncbnet.network.handlers import register
 from ncbnet.network.signals import node_joined
+from ncbnet.records.models import Record
 
 from .models import Notice, ReplicaNotice, State
 
@@ -32,12 +33,23 @@ def published(notice: Notice) -> None:
 
 
 def _body(notice: Notice) -> dict[str, Any]:
+    """The notice as every node sees it: with the subject's identity copied from the owner's record
+    (a node may not hold that record), so the notice stands on its own."""
+    data = dict(notice.data)
+    subject = dict(data.get("subject") or {})
+    if subject.get("record_id"):
+        record = Record.objects.filter(pk=subject["record_id"]).first()
+        if record is not None:
+            for field in ("names", "date_of_birth", "sex", "nationalities", "distinguishing_marks"):
+                if field in record.data:
+                    subject[field] = record.data[field]
+        data["subject"] = subject
     return {
         "id": str(notice.pk),
         "kind": notice.kind,
         "owner": notice.owner,
         "title": notice.title,
-        "data": notice.data,
+        "data": data,
         "published_at": notice.published_at.isoformat() if notice.published_at else "",
     }
 

@@ -22,7 +22,7 @@ from ncbnet.core.node import node_id
 from ncbnet.network import handlers
 from ncbnet.network.envelope import new_id
 from ncbnet.records.models import Record
-from ncbnet.records.services import Actor, add_years
+from ncbnet.records.services import Actor, add_years, person_label
 
 from . import checks, replication
 from .models import Diffusion, Notice, NoticeEvent, State
@@ -41,9 +41,8 @@ class Decision:
 
 def _title(kind: str, data: dict[str, Any]) -> str:
     subject = data.get("subject") or {}
-    names = [n["value"] for n in subject.get("names", []) if n.get("kind", "primary") == "primary"]
-    if names:
-        return names[0]
+    if subject.get("names"):
+        return person_label(subject["names"])
     if subject.get("record_id"):
         record = Record.objects.filter(pk=subject["record_id"]).first()
         if record is not None:

@@ -69,10 +69,21 @@ def _normal(value: str) -> str:
     return re.sub(r"[\s\-./]", "", value).upper()
 
 
+def person_label(names: list[dict[str, Any]]) -> str:
+    """The primary name, with its Latin form beside it when it is written in another script, so
+    that an officer who cannot read the script still has a name to say."""
+    primary = next((n for n in names if n.get("kind", "primary") == "primary"), names[0])
+    latin = next((n["value"] for n in names if n.get("kind") == "latin"), None)
+    if primary.get("script", "Latn") != "Latn" and latin:
+        return f"{primary['value']} ({latin})"
+    return str(primary["value"])
+
+
 def label_and_key(database: str, data: dict[str, Any]) -> tuple[str, str]:
     if database == Database.PERSONS:
-        name = next(n["value"] for n in data["names"] if n["kind"] == "primary")
-        return name, name.casefold()[:100]
+        return person_label(data["names"]), next(
+            n["value"] for n in data["names"] if n["kind"] == "primary"
+        ).casefold()[:100]
     if database == Database.DOCUMENTS:
         return f"{data['issuing_country']} {data['number']}", _normal(data["number"])
     if database == Database.VEHICLES:

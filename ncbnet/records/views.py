@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from ncbnet.audit import services as audit
 from ncbnet.security.middleware import client_ip
@@ -14,6 +15,31 @@ from ncbnet.security.policies import AuthedRequest, route
 from . import contribution, services
 from .models import Database, Record, ReplicaRecord
 from .policies import READ_RECORDS
+
+FIELD_LABELS = {
+    "names": _("Names"),
+    "date_of_birth": _("Date of birth"),
+    "sex": _("Sex"),
+    "nationalities": _("Nationalities"),
+    "distinguishing_marks": _("Distinguishing marks"),
+    "number": _("Number"),
+    "type": _("Type"),
+    "issuing_country": _("Issuing country"),
+    "status": _("Status"),
+    "date": _("Date"),
+    "vin": _("VIN"),
+    "plate": _("Plate"),
+    "make": _("Make"),
+    "model": _("Model"),
+    "colour": _("Colour"),
+    "country": _("Country"),
+    "title": _("Title"),
+    "artist": _("Artist"),
+    "dimensions": _("Dimensions"),
+    "description": _("Description"),
+    "serial_number": _("Serial number"),
+    "calibre": _("Calibre"),
+}
 
 
 def _actor(request: AuthedRequest) -> services.Actor:
@@ -59,4 +85,5 @@ def detail(request: AuthedRequest, record_id: uuid.UUID) -> HttpResponse:
             )
         if record is None:
             raise Http404("No such record on this node.")
-    return render(request, "records/detail.html", {"record": record})
+    fields = [(FIELD_LABELS.get(k, k), k, v) for k, v in record.data.items()]
+    return render(request, "records/detail.html", {"record": record, "fields": fields})

@@ -81,3 +81,27 @@ def test_a_joining_node_gets_the_published_notices(tmp_path, peers, hub):
     network.register(None, de.generate().as_dict())
     [snapshot] = [e for e in sent(replication.PUBLISHED) if e["to"] == ["DE"]]
     assert envelope.open_body(snapshot, "DE", de)["id"] == str(n.pk)
+
+
+def test_a_published_notice_carries_its_subjects_identity_to_every_node(peers, hub):
+    from ncbnet.records import services as records
+
+    person = records.contribute(
+        FR,
+        "persons",
+        {
+            "names": [
+                {"value": "Алексей Смирнов", "script": "Cyrl"},
+                {"value": "Aleksei Smirnov", "kind": "latin"},
+            ],
+            "date_of_birth": {"year": 1984, "month": 3},
+            "nationalities": ["RU"],
+        },
+        {"access": "allow", "countries": ["KE"]},
+    )
+    n = submitted(red(subject={"record_id": str(person.pk)}))
+    assert n.title == "Алексей Смирнов (Aleksei Smirnov)"
+    services.review(GS, str(n.pk), "approve", "ok")
+    body = envelope.open_body(sent(replication.PUBLISHED)[-1], "BR", peers["BR"])
+    assert body["data"]["subject"]["names"][1]["value"] == "Aleksei Smirnov"
+    assert body["data"]["subject"]["date_of_birth"] == {"year": 1984, "month": 3, "day": None}

@@ -48,7 +48,7 @@ def at_the_hub(hub):
 
 def test_contribution_keeps_owner_version_and_partial_date():
     r = services.contribute(FR, "persons", PERSON)
-    assert r.owner == "FR" and r.version == 1 and r.label == "Алексей Смирнов"
+    assert r.owner == "FR" and r.version == 1 and r.label == "Алексей Смирнов (Aleksei Smirnov)"
     assert r.data["date_of_birth"] == {"year": 1984, "month": 3, "day": None}
     assert r.data["nationalities"] == ["RU"]
     v = RecordVersion.objects.get(record=r)
