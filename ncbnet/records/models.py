@@ -168,3 +168,20 @@ class Contribution(models.Model):
 
     def __str__(self) -> str:
         return f"contribution {self.id} ({self.status})"
+
+
+class OwnerAlert(models.Model):
+    """On the owner's node: another bureau (or the GS) viewed a record the owner asked to be told
+    about. Screening hits will be told the same way."""
+
+    record_id = models.UUIDField()
+    label = models.CharField(max_length=300)
+    event = models.CharField(max_length=10, default="viewed")
+    by = models.CharField(max_length=8)  # the viewing country, or "GS"
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.event} by {self.by}"

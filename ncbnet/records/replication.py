@@ -25,7 +25,7 @@ from ncbnet.network.handlers import register
 from ncbnet.network.signals import node_joined
 
 from . import policies
-from .models import Record, ReplicaCheck, ReplicaRecord
+from .models import OwnerAlert, Record, ReplicaCheck, ReplicaRecord
 
 UPSERT = "replica.record"
 REMOVE = "replica.remove"
@@ -181,3 +181,31 @@ def compare(expected_versions: Mapping[str, int]) -> dict[str, Any]:
         "extra": extra,
         "stale": stale,
     }
+
+
+VIEWED = "records.viewed"
+
+
+def tell_owner_viewed(record: Record | ReplicaRecord, by: str) -> None:
+    """If the owner asked to be told, tell it that `by` viewed its record (in the reading transaction)."""
+    if not record.notify_on_view or by == record.owner or record.owner not in delivery.connected_nodes():
+        return
+    delivery.queue(
+        VIEWED,
+        [record.owner],
+        {"id": str(record.pk), "label": record.label, "by": by, "at": clock.now().isoformat()},
+    )
+
+
+@register(VIEWED)
+def viewed(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+    """On the owner's node: keep the alert. The sender must be the viewer (or the hub for the GS)."""
+    by = str(body["by"])
+    if envelope["from"] != by and not (by == "GS" and envelope["from"] == "hub"):
+        raise Rejected("a view is reported by the bureau that viewed")
+    OwnerAlert.objects.create(
+        record_id=uuid.UUID(body["id"]),
+        label=str(body["label"])[:300],
+        by=by,
+        at=datetime.fromisoformat(body["at"]),
+    )

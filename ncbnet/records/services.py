@@ -237,6 +237,8 @@ def read(actor: Actor, record_id: str) -> Record:
         raise Http404("No such record.") from exc
     found = Record.objects.live().visible_to(actor.country, gs=actor.gs).filter(pk=pk).first()
     with transaction.atomic():
+        if found is not None and actor.gs:  # at the hub, only the GS reads records itself
+            replication.tell_owner_viewed(found, "GS")
         audit.record(
             "records.read" if found else "records.read_refused",
             actor=actor.user,

@@ -12,7 +12,7 @@ from ncbnet.audit import services as audit
 from ncbnet.security.middleware import client_ip
 from ncbnet.security.policies import AuthedRequest, route
 
-from . import contribution, services
+from . import contribution, replication, services
 from .models import Database, Record, ReplicaRecord
 from .policies import READ_RECORDS
 
@@ -76,6 +76,8 @@ def detail(request: AuthedRequest, record_id: uuid.UUID) -> HttpResponse:
     else:
         record = ReplicaRecord.objects.filter(pk=record_id).first()
         with transaction.atomic():
+            if record is not None:
+                replication.tell_owner_viewed(record, str(request.user.country_code))
             audit.record(
                 "records.replica_read" if record else "records.replica_read_refused",
                 actor=request.user,

@@ -14,6 +14,13 @@ def recent_sign_ins(user: Any, limit: int = 5) -> list[AuditEntry]:
     return list(AuditEntry.objects.filter(subject=user.username, action__in=actions).order_by("-seq")[:limit])
 
 
+def owner_alerts(limit: int = 10) -> list[Any]:
+    """Views of this bureau's records by other bureaus, where the bureau asked to be told."""
+    from ncbnet.records.models import OwnerAlert
+
+    return list(OwnerAlert.objects.order_by("-at")[:limit])
+
+
 def manager_overview(user: Any) -> dict[str, Any]:
     people = core.manageable_users(user)
     last_seal = ChainSeal.objects.order_by("-seq").first()

@@ -24,6 +24,8 @@ def home(request: AuthedRequest) -> HttpResponse:
         "is_agency": user.kind == "agency",
         "is_gs": policies.is_gs_staff(user),
     }
+    if context["is_ncb"]:
+        context["owner_alerts"] = services.owner_alerts()
     if context["is_manager"]:
         context["overview"] = services.manager_overview(user)
     return render(request, "web/home.html", context)

@@ -138,3 +138,34 @@ def test_replica_verify_names_the_differences(peers, capsys, monkeypatch):
         == replication.compare({record_body(1)["id"]: 1})["expected_digest"]
     )
     assert NodeKey.objects.filter(node="hub").exists()
+
+
+def test_an_owner_who_asked_is_told_when_another_bureau_views_its_record(client, peers, user_factory):
+    from ncbnet.conftest import sign_in
+    from ncbnet.records.models import OwnerAlert
+
+    body = record_body(1) | {"owner": "KE", "notify_on_view": True}
+    node_receives(peers, replication.UPSERT, {"records": [body]}, 1)
+    user_factory("ncb", "officer", username="fr-officer")
+    sign_in(client, "fr-officer")
+    assert client.get(f"/records/{body['id']}/").status_code == 200
+    [told] = feed(replication.VIEWED)
+    assert told["to"] == ["KE"]
+    assert envelope.open_body(told, "KE", peers["KE"])["by"] == "FR"
+    # On the owner's side (this test node stands in for Kenya's): a report from the viewer is kept.
+    me = peers["FR"].public()
+    for sender, by, expected in (("BR", "BR", "accepted"), ("BR", "KE", "quarantined")):
+        e = envelope.build(
+            kind=replication.VIEWED,
+            sender=sender,
+            recipients={
+                "FR": envelope.PeerKey("FR", me.key_id, me.signing_public, me.encryption_public, "active")
+            },
+            body={"id": body["id"], "label": "KE X1234567", "by": by, "at": clock.now().isoformat()},
+            signer=peers[sender],
+            now=clock.now(),
+        )
+        assert delivery.accept(envelope.encode(e), 10 + len(by) + len(expected)) == expected
+    assert list(OwnerAlert.objects.values_list("by", flat=True)) == ["BR"]
+    home = client.get("/").content.decode()
+    assert "viewed by others" in home and "KE X1234567" in home
