@@ -19,6 +19,12 @@ class RequestIn(Schema):
     data: dict[str, Any]
 
 
+class DiffusionIn(Schema):
+    kind: str
+    recipients: list[str] = Field(min_length=1)
+    data: dict[str, Any]
+
+
 class CancelIn(Schema):
     reason: str = Field(min_length=1)
 
@@ -59,3 +65,13 @@ def request_status(request: AuthedRequest, request_id: UUID) -> NoticeRequest:
 @router.post("/requests/{request_id}/cancel", response={202: RequestOut}, auth=allow(NCB_STAFF))
 def cancel_notice(request: AuthedRequest, request_id: UUID, payload: CancelIn) -> Status:
     return Status(202, requests.cancel(request.user, str(_get(request_id).pk), payload.reason))
+
+
+@router.post(
+    "/diffusions",
+    response={202: dict[str, str]},
+    auth=allow(NCB_STAFF),
+    summary="Send a diffusion to chosen countries (the GS checks it afterwards)",
+)
+def diffuse(request: AuthedRequest, payload: DiffusionIn) -> Status:
+    return Status(202, {"id": requests.diffuse(request.user, payload.kind, payload.recipients, payload.data)})

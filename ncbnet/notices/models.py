@@ -133,12 +133,14 @@ class ReplicaNotice(models.Model):
     data = models.JSONField()
     published_at = models.DateTimeField()
     received_at = models.DateTimeField()
+    # "notice": published by the GS; "diffusion": sent by the owner NCB directly to chosen countries
+    source = models.CharField(max_length=10, default="notice")
 
     class Meta:
         ordering: ClassVar = ["-published_at"]
 
     def __str__(self) -> str:
-        return f"replica {self.kind} {self.title}"
+        return f"replica {self.source} {self.kind} {self.title}"
 
 
 class NoticeRequest(models.Model):

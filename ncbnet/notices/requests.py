@@ -19,8 +19,8 @@ from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import register
 from ncbnet.records.services import Actor
 
-from . import services
-from .models import Notice, NoticeRequest
+from . import checks, services
+from .models import Notice, NoticeRequest, ReplicaNotice
 from .schemas import SCHEMAS
 
 REQUEST = "notices.request"
@@ -122,3 +122,80 @@ def status_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
         errors=body.get("errors", {}),
         updated_at=clock.now(),
     )
+
+
+DIFFUSION = "notices.diffusion"
+DIFFUSION_WITHDRAWN = "notices.diffusion_withdrawn"
+
+
+def diffuse(actor: Any, kind: str, recipients: list[str], data: dict[str, Any]) -> str:
+    """Node: send a diffusion straight to chosen countries, the GS in copy to check it afterwards.
+    Its fields are checked here; it is not approved beforehand."""
+    if node_id() == "hub" or getattr(actor, "kind", None) != "ncb":
+        raise PermissionDenied("Diffusions are sent by an NCB's staff.")
+    clean = checks.validate(kind, data)
+    checks.thresholds(kind, clean)
+    to = sorted({r.strip().upper() for r in recipients} - {node_id()})
+    diffusion_id = new_id()
+    with transaction.atomic():
+        delivery.queue(
+            DIFFUSION,
+            [*to, "hub"],
+            {
+                "id": diffusion_id,
+                "by": actor.get_username(),
+                "kind": kind,
+                "recipients": to,
+                "data": clean,
+                "title": services.subject_title(kind, clean),
+            },
+        )
+        audit.record(
+            "diffusions.sent",
+            actor=actor,
+            target_type="notices.diffusion",
+            target_id=diffusion_id,
+            detail={"to": to, "kind": kind},
+        )
+    return diffusion_id
+
+
+@register(DIFFUSION)
+def diffusion_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+    """Hub: record it for the GS's check. A recipient node: show it with the notices."""
+    sender = str(envelope["from"])
+    if node_id() == "hub":
+        services.diffuse(
+            Actor(str(body["by"]), sender),
+            str(body["kind"]),
+            list(body["recipients"]),
+            dict(body["data"]),
+            diffusion_id=str(body["id"]),
+        )
+        return
+    ReplicaNotice.objects.update_or_create(
+        id=uuid.UUID(str(body["id"])),
+        defaults={
+            "kind": body["kind"],
+            "owner": sender,
+            "title": str(body.get("title", ""))[:300],
+            "data": body["data"],
+            "published_at": clock.now(),
+            "received_at": clock.now(),
+            "source": "diffusion",
+        },
+    )
+
+
+def withdraw_diffusion(d: Any) -> None:
+    """Hub: the GS withdrew a diffusion; its recipients take it off their lists."""
+    nodes = [n for n in d.recipients if n in delivery.connected_nodes()]
+    if nodes:
+        delivery.queue(DIFFUSION_WITHDRAWN, nodes, {"id": str(d.pk)})
+
+
+@register(DIFFUSION_WITHDRAWN)
+def diffusion_withdrawn(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+    if envelope["from"] != "hub":
+        raise Rejected("withdrawals come from the hub")
+    ReplicaNotice.objects.filter(pk=uuid.UUID(str(body["id"])), source="diffusion").delete()

@@ -39,6 +39,10 @@ class Decision:
     CHANGES = "changes"
 
 
+def subject_title(kind: str, data: dict[str, Any]) -> str:
+    return _title(kind, data)
+
+
 def _title(kind: str, data: dict[str, Any]) -> str:
     subject = data.get("subject") or {}
     if subject.get("names"):
@@ -304,7 +308,9 @@ def published(kind: str | None = None) -> QuerySet[Notice]:
 # --- diffusions --------------------------------------------------------------------------------
 
 
-def diffuse(actor: Actor, kind: str, recipients: list[str], data: dict[str, Any]) -> Diffusion:
+def diffuse(
+    actor: Actor, kind: str, recipients: list[str], data: dict[str, Any], diffusion_id: str | None = None
+) -> Diffusion:
     """An NCB's direct alert to chosen countries: recorded (with the checks' flags), not approved."""
     if actor.gs or not actor.country:
         raise PermissionDenied("Diffusions are sent by an NCB.")
@@ -320,7 +326,7 @@ def diffuse(actor: Actor, kind: str, recipients: list[str], data: dict[str, Any]
     checks.thresholds(kind, clean)
     with transaction.atomic():
         d = Diffusion.objects.create(
-            id=uuid.UUID(new_id()),
+            id=uuid.UUID(diffusion_id or new_id()),
             kind=kind,
             owner=actor.country,
             recipients=to,
@@ -352,6 +358,10 @@ def check_diffusion(actor: Actor, diffusion_id: str, outcome: str, reason: str) 
             raise Http404("No such diffusion.")
         d.checked_at, d.checked_by, d.check_outcome, d.check_reason = clock.now(), actor.name, outcome, reason
         d.save()
+        if outcome == "withdrawn":
+            from .requests import withdraw_diffusion
+
+            withdraw_diffusion(d)
         audit.record(
             "diffusions.check",
             actor=actor.user,

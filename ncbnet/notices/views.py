@@ -18,7 +18,7 @@ from ncbnet.security.middleware import client_ip
 from ncbnet.security.policies import AuthedRequest, route
 
 from . import checks, services
-from .models import Kind, Notice, ReplicaNotice
+from .models import Diffusion, Kind, Notice, ReplicaNotice
 from .policies import READ_NOTICES, REVIEW
 
 
@@ -78,3 +78,25 @@ def decide(request: AuthedRequest, notice_id: uuid.UUID) -> HttpResponse:
     else:
         messages.success(request, _("Decision recorded."))
     return redirect("notices:queue")
+
+
+@route(REVIEW)
+def diffusions(request: AuthedRequest) -> HttpResponse:
+    """Diffusions the GS has not checked yet, oldest first."""
+    waiting = list(Diffusion.objects.filter(checked_at__isnull=True).order_by("created_at")[:200])
+    return render(request, "notices/diffusions.html", {"waiting": waiting})
+
+
+@route(REVIEW)
+@require_POST
+def check(request: AuthedRequest, diffusion_id: uuid.UUID) -> HttpResponse:
+    actor = Actor(request.user.get_username(), gs=True, user=request.user)
+    try:
+        services.check_diffusion(
+            actor, str(diffusion_id), request.POST.get("outcome", ""), request.POST.get("reason", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
+    else:
+        messages.success(request, _("Check recorded."))
+    return redirect("notices:diffusions")

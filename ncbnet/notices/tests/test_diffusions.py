@@ -1,0 +1,96 @@
+"""Diffusions travel from a bureau straight to the countries it chose, the GS in copy; the GS
+checks them afterwards and a withdrawn one leaves the recipients' lists."""
+
+import uuid
+
+import pytest
+
+from ncbnet.conftest import sign_in
+from ncbnet.core import clock
+from ncbnet.network import delivery, envelope
+from ncbnet.network.models import OutboxEnvelope
+from ncbnet.notices import requests
+from ncbnet.notices.models import Diffusion, ReplicaNotice
+from ncbnet.notices.tests.test_notices import red
+
+pytestmark = pytest.mark.django_db
+
+
+def latest(kind):
+    return envelope.decode(bytes(OutboxEnvelope.objects.filter(kind=kind).latest("id").payload))
+
+
+def accept(peers, kind, body, seq, sender):
+    me = peers["FR"].public()
+    e = envelope.build(
+        kind=kind,
+        sender=sender,
+        recipients={
+            "FR" if sender != "FR" else "hub": envelope.PeerKey(
+                "x", me.key_id, me.signing_public, me.encryption_public, "active"
+            )
+        },
+        body=body,
+        signer=peers[sender],
+        now=clock.now(),
+    )
+    return delivery.accept(envelope.encode(e), seq)
+
+
+def test_a_bureau_diffuses_to_chosen_countries_with_the_gs_in_copy(client, peers, user_factory):
+    client.force_login(user_factory("ncb", "officer"))
+    response = client.post(
+        "/api/v1/notices/diffusions",
+        {"kind": "red", "recipients": ["br", "KE"], "data": red()},
+        content_type="application/json",
+    )
+    assert response.status_code == 202
+    sent = latest(requests.DIFFUSION)
+    assert sent["to"] == ["BR", "KE", "hub"]
+    assert envelope.open_body(sent, "hub", peers["hub"])["recipients"] == ["BR", "KE"]
+    bad = client.post(
+        "/api/v1/notices/diffusions",
+        {"kind": "red", "recipients": ["BR"], "data": red(max_penalty_years=1)},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422
+
+
+def test_the_hub_records_it_and_the_gs_withdrawal_reaches_the_recipients(client, peers, hub, user_factory):
+    body = {
+        "id": str(uuid.uuid4()),
+        "by": "fr-officer",
+        "kind": "red",
+        "recipients": ["BR", "KE"],
+        "data": red(facts={"summary": "Leader of an opposition party, accused of fraud.", "place": "Paris"}),
+        "title": "Marc Dupont",
+    }
+    assert accept(peers, requests.DIFFUSION, body, 1, "FR") == "accepted"
+    d = Diffusion.objects.get()
+    assert d.owner == "FR" and any(f["character"] == "political" for f in d.flags)
+    user_factory("gs", "reviewer", username="gs-reviewer")
+    sign_in(client, "gs-reviewer")
+    assert "Marc Dupont" in client.get("/review/diffusions/").content.decode()
+    client.post(f"/review/diffusions/{d.pk}/", {"outcome": "withdrawn", "reason": "Political character."})
+    d.refresh_from_db()
+    assert d.check_outcome == "withdrawn"
+    assert latest(requests.DIFFUSION_WITHDRAWN)["to"] == ["BR", "KE"]
+
+
+def test_a_recipient_lists_it_until_the_gs_withdraws_it(client, peers, user_factory):
+    body = {
+        "id": str(uuid.uuid4()),
+        "by": "br-officer",
+        "kind": "red",
+        "recipients": ["FR"],
+        "data": red(),
+        "title": "Marc Dupont",
+    }
+    assert accept(peers, requests.DIFFUSION, body, 1, "BR") == "accepted"
+    assert ReplicaNotice.objects.get().source == "diffusion"
+    user_factory("ncb", "officer", username="fr-officer")
+    sign_in(client, "fr-officer")
+    assert "Diffusion" in client.get("/notices/").content.decode()
+    assert accept(peers, requests.DIFFUSION_WITHDRAWN, {"id": body["id"]}, 2, "BR") == "quarantined"
+    assert accept(peers, requests.DIFFUSION_WITHDRAWN, {"id": body["id"]}, 3, "hub") == "accepted"
+    assert not ReplicaNotice.objects.exists()
