@@ -276,6 +276,13 @@ def tick() -> dict[str, int]:
         for notice in due:
             notice.owner_warned_at = now
             notice.save(update_fields=["owner_warned_at"])
+            from .requests import tell_owner
+
+            tell_owner(
+                notice,
+                f"periodic review due on {notice.periodic_review_at:%Y-%m-%d}: extend it with a reason, "
+                "or it expires",
+            )
             audit.record(
                 "notices.review_warning",
                 subject=notice.owner,

@@ -1,17 +1,18 @@
+import json
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from ncbnet.api import allow
 from ncbnet.security.policies import AuthedRequest
 
-from . import contribution
+from . import contribution, services
 from .models import Contribution
-from .policies import CONTRIBUTE, READ_REPLICA
+from .policies import CONTRIBUTE, EXPORT, READ_REPLICA
 
 router = Router(tags=["records"])
 
@@ -69,3 +70,11 @@ def contribution_status(request: AuthedRequest, contribution_id: UUID) -> Contri
 @paginate(CursorPagination, ordering=("id",))
 def replica(request: AuthedRequest, database: str | None = None, q: str = "") -> Any:
     return contribution.search_replica(request.user, database, q)
+
+
+@router.get("/export", auth=allow(EXPORT), summary="Export the records the caller may see, as JSON lines")
+def export(request: AuthedRequest, database: str | None = None) -> StreamingHttpResponse:
+    user = request.user
+    actor = services.Actor(user.get_username(), user.country_code, gs=user.kind == "gs", user=user)
+    lines = (json.dumps(r, ensure_ascii=False) + "\n" for r in services.export(actor, database))
+    return StreamingHttpResponse(lines, content_type="application/x-ndjson")

@@ -53,3 +53,11 @@ def reads_records(user: Any) -> bool:
 
 
 READ_RECORDS = Policy("records-read", reads_records)
+
+
+def exports(user: Any) -> bool:
+    """At the hub, GS analysts and network administrators export the databases."""
+    return user.kind == "gs" and user.role in ("analyst", "network_admin")
+
+
+EXPORT = Policy("records-export", exports)

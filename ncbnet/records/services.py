@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -267,3 +268,20 @@ def search(actor: Actor, database: str | None = None, q: str = "") -> RecordQuer
             detail={"by": actor.name, "database": database, "q": q},
         )
     return qs.order_by("database", "label")
+
+
+def export(actor: Actor, database: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every record the actor may see, as a node would receive it (never the owner's country list);
+    the export is audited before the first record leaves."""
+    qs = Record.objects.live().visible_to(actor.country, gs=actor.gs)
+    if database:
+        qs = qs.filter(database=database)
+    with transaction.atomic():
+        audit.record(
+            "records.export",
+            actor=actor.user,
+            subject=actor.where,
+            detail={"by": actor.name, "database": database, "count": qs.count()},
+        )
+    for record in qs.order_by("pk").iterator(chunk_size=2000):
+        yield replication.payload(record)

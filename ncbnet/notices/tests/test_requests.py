@@ -83,3 +83,16 @@ def test_the_node_follows_its_request(peers, user_factory):
     assert (r.state, r.title, r.reason) == ("published", "Marc Dupont", "Meets the Rules.")
     requests.cancel(officer, str(r.pk), "Arrested in Spain.")
     assert envelope.open_body(latest(requests.CANCEL), "hub", peers["hub"])["reason"] == "Arrested in Spain."
+
+
+def test_the_owner_is_warned_six_months_before_the_periodic_review(peers, hub):
+    from datetime import timedelta
+
+    from ncbnet.notices.tests.test_notices import submitted
+
+    n = submitted()
+    services.review(GS, str(n.pk), "approve", "ok")
+    with clock.travel(timedelta(days=365 * 5 - 150)):
+        services.tick()
+    warning = envelope.open_body(latest(requests.STATUS), "FR", peers["FR"])
+    assert warning["state"] == "published" and "periodic review due" in warning["reason"]

@@ -1,6 +1,7 @@
 """Records at the hub: one owner each, versions kept, only the owner (or the GS with a reason)
 changes them, and the owner's restriction decides who sees them — in every read and search."""
 
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -155,6 +156,9 @@ class RestrictionProperty(TestCase):
         assert {m.pk for m in services.search(actor)} == expected
         fed = {m.pk for m in made if viewer in replication.audience(m, COUNTRIES)}
         assert fed == expected
+        exported = list(services.export(actor))
+        assert {uuid.UUID(r["id"]) for r in exported} == expected
+        assert all("countries" not in r for r in exported)
         assert set(replication.expected(viewer)) == {str(pk) for pk in expected}
         assert {m.pk for m in services.search(actor, "documents", "12AB")} == expected
         for m in made:
@@ -184,3 +188,16 @@ def test_retention_follows_the_rules_or_the_shorter_national_law():
     ke = services.contribute(KE, "documents", DOCUMENT)
     assert fr.retain_until.year == now.year + 5 and ke.retain_until.year == now.year + 3
     assert services.add_years(datetime(2028, 2, 29, tzinfo=UTC), 1) == datetime(2029, 2, 28, tzinfo=UTC)
+
+
+def test_the_gs_exports_as_json_lines_and_nobody_else_does(client, user_factory):
+    import json
+
+    services.contribute(FR, "documents", DOCUMENT, {"access": "deny", "countries": ["BR"]})
+    client.force_login(user_factory("gs", "analyst"))
+    response = client.get("/api/v1/records/export?database=documents")
+    lines = [json.loads(line) for line in b"".join(response.streaming_content).decode().splitlines()]
+    assert [r["key"] for r in lines] == ["12AB34567"] and "countries" not in lines[0]
+    assert AuditEntry.objects.filter(action="records.export").exists()
+    client.force_login(user_factory("gs", "reviewer"))
+    assert client.get("/api/v1/records/export").status_code == 403
