@@ -428,7 +428,36 @@ def cmd_bench_messaging(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress_bar() -> Callable[[str, int, int], None]:
+    import time
+
+    started: dict[str, float] = {}
+
+    def show(label: str, done: int, total: int) -> None:
+        start = started.setdefault(label, time.monotonic())
+        rate = done / max(time.monotonic() - start, 1e-6)
+        filled = int(30 * done / total) if total else 30
+        print(
+            f"\r{label:<10} [{'#' * filled}{'.' * (30 - filled)}] {done:>11,}/{total:,}  {rate:,.0f}/s",
+            end="\n" if done >= total else "",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return show
+
+
 def cmd_demo_seed(args: argparse.Namespace) -> int:
+    if args.persons or args.documents:
+        _setup_django()
+        from ncbnet.records import bulk
+
+        try:
+            counts = bulk.seed(args.persons, args.documents, progress=_progress_bar())
+        except PermissionError as exc:
+            raise CommandError(str(exc)) from exc
+        print(json.dumps(counts))
+        return 0
     _setup_django()
     from ncbnet.core import demo
 
@@ -584,8 +613,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="demo data (refused in production)").add_subparsers(
         dest="action", required=True, parser_class=_Parser
     )
-    sp = add("seed", cmd_demo_seed, "create demo agencies and accounts on this node", demo)
+    sp = add(
+        "seed", cmd_demo_seed, "create demo agencies and accounts on this node (and records at the hub)", demo
+    )
     sp.add_argument("--json", action="store_true")
+    sp.add_argument(
+        "--persons", type=int, default=0, help="hub: also write this many synthetic persons, in bulk"
+    )
+    sp.add_argument(
+        "--documents", type=int, default=0, help="hub: also write this many travel documents, in bulk"
+    )
     add("totp", cmd_demo_totp, "print the current code of the demo authenticator", demo)
     return p
 

@@ -1,0 +1,154 @@
+"""Scale data for the hub: millions of synthetic persons and travel documents, written in
+batches (one transaction, one version row per record and one audit entry per batch), with
+progress. For demos and benchmarks; refused in production. Bulk-seeded records are not fed to
+nodes as they are written: nodes that join later get them in their snapshot."""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+import uuid
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from ncbnet.audit import services as audit
+from ncbnet.core import clock
+from ncbnet.network.envelope import new_id
+
+from .models import Record
+from .schemas import DocumentData, PersonData, Strict
+from .services import add_years, label_and_key
+
+NAMES_FILE = Path(__file__).resolve().parent / "data" / "demo_names.json"
+OWNERS = ("FR", "BR", "KE")
+Progress = Callable[[str, int, int], None]
+
+
+@cache
+def cultures() -> list[dict[str, Any]]:
+    return list(json.loads(NAMES_FILE.read_text("utf-8"))["cultures"])
+
+
+def _join(parts: list[str], separator: str) -> str:
+    return separator.join(p for p in parts if p)
+
+
+def person(rnd: random.Random) -> dict[str, Any]:
+    """One synthetic person: a name in its own script and its Latin form, sometimes an alias."""
+    c = rnd.choice(cultures())
+    sex = rnd.choice("MF")
+    given = rnd.choice([g for g in c["given"] if g.get("sex") == sex] or c["given"])
+    family = rnd.choice(c["family"])
+    fam_native = family.get("native_f", family["native"]) if sex == "F" else family["native"]
+    fam_latin = family.get("latin_f", family["latin"]) if sex == "F" else family["latin"]
+    native_parts = (
+        [given["native"], fam_native] if c["order"] == "given_family" else [fam_native, given["native"]]
+    )
+    latin_parts = (
+        [given["latin"], fam_latin] if c["latin_order"] == "given_family" else [fam_latin, given["latin"]]
+    )
+    names = [{"value": _join(native_parts, c["separator"]), "script": c["script"], "kind": "primary"}]
+    latin = _join(latin_parts, " ")
+    if c["script"] != "Latn":
+        names.append({"value": latin, "script": "Latn", "kind": "latin"})
+    if rnd.random() < 0.1:
+        names.append({"value": _join(list(reversed(latin_parts)), " "), "script": "Latn", "kind": "alias"})
+    dob: dict[str, int | None] = {"year": rnd.randint(1950, 2006), "month": None, "day": None}
+    if rnd.random() < 0.85:
+        dob["month"] = rnd.randint(1, 12)
+        if rnd.random() < 0.85:
+            dob["day"] = rnd.randint(1, 28)
+    return {
+        "names": names,
+        "date_of_birth": dob,
+        "sex": sex,
+        "nationalities": [rnd.choice(c["countries"])],
+        "distinguishing_marks": "",
+    }
+
+
+def document(rnd: random.Random, owner: str) -> dict[str, Any]:
+    return {
+        "number": "".join(rnd.choices(string.ascii_uppercase, k=2))
+        + "".join(rnd.choices(string.digits, k=7)),
+        "type": rnd.choice(["passport", "passport", "passport", "id_card", "visa", "residence_permit"]),
+        "issuing_country": rnd.choice([owner, owner, "DE", "ES", "NG", "IN", "CN", "US"]),
+        "status": rnd.choice(["stolen", "lost", "lost", "revoked", "invalidated"]),
+        "date": f"{rnd.randint(2016, 2026)}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}",
+    }
+
+
+SCHEMA: dict[str, type[Strict]] = {"persons": PersonData, "documents": DocumentData}
+
+
+def seed(
+    persons: int = 0,
+    documents: int = 0,
+    batch: int = 5000,
+    progress: Progress | None = None,
+    seed_value: int = 2026,
+) -> dict[str, int]:
+    if settings.NCBNET_MODE == "production":
+        raise PermissionError("demo data is refused in production mode")
+    if settings.NCBNET_ROLE != "hub":
+        raise PermissionError("scale data is written at the hub, which keeps the global databases")
+    rnd = random.Random(seed_value)
+    counts = {}
+    for database, total in (("persons", persons), ("documents", documents)):
+        done = 0
+        while done < total:
+            n = min(batch, total - done)
+            _batch(database, n, rnd)
+            done += n
+            if progress is not None:
+                progress(database, done, total)
+        counts[database] = done
+    return counts
+
+
+def _batch(database: str, n: int, rnd: random.Random) -> None:
+    """One batch through executemany: the ORM's per-field preparation costs more than the data."""
+    now = clock.now()
+    ops = connection.ops
+    at = ops.adapt_datetimefield_value(now)
+    retain = ops.adapt_datetimefield_value(add_years(now, 5))
+    uuid_db = Record._meta.pk.get_db_prep_value
+    records, versions, ids = [], [], []
+    for i in range(n):
+        owner = OWNERS[rnd.randrange(len(OWNERS))]
+        data = person(rnd) if database == "persons" else document(rnd, owner)
+        if i == 0:  # the generator's output is checked against the schema once per batch
+            checked = SCHEMA[database].model_validate(data).model_dump(mode="json")
+            if checked != data:
+                raise ValueError(f"the {database} generator drifted from its schema: {checked} != {data}")
+        label, key = label_and_key(database, data)
+        pk = uuid_db(uuid.UUID(new_id()), connection)
+        text = json.dumps(data, ensure_ascii=False)
+        ids.append(pk)
+        records.append(
+            (pk, database, owner, label[:300], key, text, 1, "all", "H0", "", False, at, at, retain)
+        )
+        versions.append((pk, 1, text, '{"access": "all"}', "demo-seed", owner, "scale demo data", at))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO records_record (id, database, owner, label, key, data, version, access, handling, "
+            "handling_note, notify_on_view, created_at, updated_at, retain_until) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            records,
+        )
+        cursor.executemany(
+            "INSERT INTO records_recordversion (record_id, version, data, restriction, changed_by, "
+            "changed_by_country, reason, at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            versions,
+        )
+        audit.record(
+            "records.bulk_seed",
+            subject="GS",
+            detail={"database": database, "count": n, "first": str(ids[0]), "last": str(ids[-1])},
+        )
