@@ -28,7 +28,7 @@ CANCEL = "notices.cancel"
 STATUS = "notices.status"
 
 
-def request(actor: Any, kind: str, data: dict[str, Any]) -> NoticeRequest:
+def request(actor: Any, kind: str, data: dict[str, Any], title: str = "") -> NoticeRequest:
     """Node: an NCB officer asks the GS to publish a notice."""
     if node_id() == "hub" or getattr(actor, "kind", None) != "ncb":
         raise PermissionDenied("Notices are requested by an NCB's staff.")
@@ -38,7 +38,7 @@ def request(actor: Any, kind: str, data: dict[str, Any]) -> NoticeRequest:
         r = NoticeRequest.objects.create(
             id=uuid.UUID(new_id()),
             kind=kind,
-            title=str(data.get("title", ""))[:300],
+            title=title[:300],
             requested_by=actor.get_username(),
             requested_at=clock.now(),
         )

@@ -9,16 +9,18 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ncbnet.audit import services as audit
 from ncbnet.core import clock
+from ncbnet.records.models import ReplicaRecord
 from ncbnet.records.services import Actor
 from ncbnet.security.middleware import client_ip
-from ncbnet.security.policies import AuthedRequest, route
+from ncbnet.security.policies import NCB_STAFF, AuthedRequest, route
 
-from . import checks, services
-from .models import Diffusion, Kind, Notice, ReplicaNotice
+from . import checks, requests, services
+from .forms import RedNoticeForm
+from .models import Diffusion, Kind, Notice, NoticeRequest, ReplicaNotice
 from .policies import READ_NOTICES, REVIEW
 
 
@@ -100,3 +102,46 @@ def check(request: AuthedRequest, diffusion_id: uuid.UUID) -> HttpResponse:
     else:
         messages.success(request, _("Check recorded."))
     return redirect("notices:diffusions")
+
+
+@route(NCB_STAFF)
+@require_http_methods(["GET", "POST"])
+def request_red(request: AuthedRequest) -> HttpResponse:
+    """An NCB's officer asks the GS to publish a Red Notice about one of the bureau's persons records."""
+    if settings.NCBNET_ROLE == "hub":
+        raise Http404("Notices are requested from an NCB's node.")
+    own = ReplicaRecord.objects.filter(database="persons", owner=settings.NCBNET_COUNTRY).order_by("label")
+    form = RedNoticeForm(request.POST or None, subjects=[(str(r.pk), r.label) for r in own[:2000]])
+    if request.method == "POST" and form.is_valid():
+        data = form.notice_data()
+        try:
+            checks.validate("red", data)
+            checks.thresholds("red", data)
+            chosen = own.filter(pk=form.cleaned_data["subject"]).values_list("label", flat=True).first()
+            requests.request(request.user, "red", data, title=chosen or "")
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(None, f"{field}: {' '.join(errors)}")
+        else:
+            messages.success(request, _("Sent to the General Secretariat for its checks and review."))
+            return redirect("notices:requests")
+    return render(request, "notices/request.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@route(NCB_STAFF)
+def our_requests(request: AuthedRequest) -> HttpResponse:
+    return render(
+        request, "notices/requests.html", {"requests": NoticeRequest.objects.order_by("-requested_at")[:100]}
+    )
+
+
+@route(NCB_STAFF)
+@require_POST
+def cancel_request(request: AuthedRequest, request_id: uuid.UUID) -> HttpResponse:
+    try:
+        requests.cancel(request.user, str(request_id), request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
+    else:
+        messages.success(request, _("Cancellation sent to the General Secretariat."))
+    return redirect("notices:requests")

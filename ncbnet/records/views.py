@@ -3,18 +3,22 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
 
 from ncbnet.audit import services as audit
 from ncbnet.security.middleware import client_ip
 from ncbnet.security.policies import AuthedRequest, route
 
 from . import contribution, replication, services
-from .models import Database, Record, ReplicaRecord
-from .policies import READ_RECORDS
+from .forms import FORMS
+from .models import Contribution, Database, Record, ReplicaRecord
+from .policies import CONTRIBUTE, READ_RECORDS, contributes
 
 FIELD_LABELS = {
     "names": _("Names"),
@@ -64,6 +68,7 @@ def search(request: AuthedRequest) -> HttpResponse:
             "database": database,
             "q": q,
             "databases": Database.choices,
+            "can_contribute": settings.NCBNET_ROLE != "hub" and contributes(request.user),
         },
     )
 
@@ -89,3 +94,38 @@ def detail(request: AuthedRequest, record_id: uuid.UUID) -> HttpResponse:
             raise Http404("No such record on this node.")
     fields = [(FIELD_LABELS.get(k, k), k, v) for k, v in record.data.items()]
     return render(request, "records/detail.html", {"record": record, "fields": fields})
+
+
+@route(CONTRIBUTE)
+@require_http_methods(["GET", "POST"])
+def contribute(request: AuthedRequest, database: str) -> HttpResponse:
+    """A bureau's officer contributes a person or a travel document; the hub checks and answers."""
+    form_class = FORMS.get(database)
+    if form_class is None or settings.NCBNET_ROLE == "hub":
+        raise Http404("No such form.")
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contribution.submit(request.user, database, form.data_for_hub(), form.restriction())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("Sent to the hub, which checks it against your national law and the Rules.")
+            )
+            return redirect("records:contributions")
+    return render(
+        request,
+        "records/contribute.html",
+        {"form": form, "database": database},
+        status=400 if form.errors else 200,
+    )
+
+
+@route(CONTRIBUTE)
+def contributions(request: AuthedRequest) -> HttpResponse:
+    return render(
+        request,
+        "records/contributions.html",
+        {"contributions": Contribution.objects.order_by("-sent_at")[:100]},
+    )

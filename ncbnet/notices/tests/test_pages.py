@@ -83,3 +83,51 @@ def test_a_gs_analyst_does_not_review(client, hub, user_factory):
     sign_in(client, "gs-analyst")
     assert client.get("/review/").status_code == 403
     assert client.get("/notices/").status_code == 200
+
+
+def test_an_officer_requests_a_red_notice_from_the_node_and_can_cancel_it(client, peers, user_factory):
+    from ncbnet.network import envelope
+    from ncbnet.network.models import OutboxEnvelope
+    from ncbnet.notices.models import NoticeRequest
+
+    person = ReplicaRecord.objects.create(
+        id=uuid.uuid4(),
+        database="persons",
+        owner="FR",
+        label="Marc Dupont",
+        key="marc dupont",
+        data={"names": [{"value": "Marc Dupont", "script": "Latn", "kind": "primary"}]},
+        version=1,
+        handling="H0",
+        updated_at=clock.now(),
+        retain_until=clock.now(),
+        received_at=clock.now(),
+    )
+    user_factory("ncb", "officer", username="fr-officer")
+    sign_in(client, "fr-officer")
+    form = {
+        "subject": str(person.pk),
+        "purpose": "prosecution",
+        "charges": "armed robbery\nkidnapping",
+        "law": "Code pénal, art. 311-8",
+        "max_penalty_years": "1",
+        "warrant_reference": "MA-1",
+        "warrant_date": "2026-09-01",
+        "warrant_authority": "Juge d'instruction, Lyon",
+        "facts": "Robbed a jewellery store at gunpoint with two accomplices.",
+        "facts_place": "Lyon",
+    }
+    refused = client.post("/notices/request/red/", form)
+    assert refused.status_code == 400 and "at least 2 years" in refused.content.decode()
+    assert client.post("/notices/request/red/", form | {"max_penalty_years": "20"}).status_code == 302
+    sent = envelope.open_body(
+        envelope.decode(bytes(OutboxEnvelope.objects.get(kind="notices.request").payload)),
+        "hub",
+        peers["hub"],
+    )
+    assert sent["data"]["charges"] == ["armed robbery", "kidnapping"]
+    assert sent["data"]["subject"] == {"record_id": str(person.pk)}
+    r = NoticeRequest.objects.get()
+    assert r.title == "Marc Dupont" and "Marc Dupont" in client.get("/notices/requests/").content.decode()
+    client.post(f"/notices/requests/{r.pk}/cancel/", {"reason": "Arrested."})
+    assert OutboxEnvelope.objects.filter(kind="notices.cancel").exists()

@@ -1,0 +1,137 @@
+"""Forms for a bureau's officers: contribute a person or a travel document, with the owner's restriction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+SCRIPTS = [
+    ("Latn", _("Latin")),
+    ("Cyrl", _("Cyrillic")),
+    ("Arab", _("Arabic")),
+    ("Hans", _("Chinese (simplified)")),
+    ("Hant", _("Chinese (traditional)")),
+    ("Grek", _("Greek")),
+    ("Hebr", _("Hebrew")),
+    ("Deva", _("Devanagari")),
+    ("Jpan", _("Japanese")),
+    ("Hang", _("Korean")),
+    ("Thai", _("Thai")),
+    ("Geor", _("Georgian")),
+    ("Armn", _("Armenian")),
+    ("Ethi", _("Ethiopic")),
+]
+
+
+class RestrictionForm(forms.Form):
+    access = forms.ChoiceField(
+        label=_("Who may see it"),
+        choices=[
+            ("all", _("Every member country")),
+            ("allow", _("Only the countries listed")),
+            ("deny", _("Every country but those listed")),
+        ],
+        initial="all",
+    )
+    countries = forms.CharField(
+        label=_("Countries (codes, separated by commas)"), required=False, max_length=600
+    )
+    handling = forms.ChoiceField(label=_("Handling code"), choices=[(c, c) for c in ("H0", "H1", "H2", "H3")])
+    handling_note = forms.CharField(label=_("Restriction (H3)"), required=False, max_length=500)
+    notify_on_view = forms.BooleanField(label=_("Tell us whenever another bureau views it"), required=False)
+
+    def restriction(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "access": d["access"],
+            "countries": [c.strip() for c in d["countries"].split(",") if c.strip()],
+            "handling": d["handling"],
+            "handling_note": d["handling_note"],
+            "notify_on_view": d["notify_on_view"],
+        }
+
+
+class PersonForm(RestrictionForm):
+    name = forms.CharField(label=_("Name as written"), max_length=200)
+    script = forms.ChoiceField(label=_("Script"), choices=SCRIPTS, initial="Latn")
+    latin = forms.CharField(
+        label=_("Name in Latin letters (if written in another script)"), required=False, max_length=200
+    )
+    birth_year = forms.IntegerField(label=_("Year of birth"), required=False, min_value=1850, max_value=2100)
+    birth_month = forms.IntegerField(label=_("Month of birth"), required=False, min_value=1, max_value=12)
+    birth_day = forms.IntegerField(label=_("Day of birth"), required=False, min_value=1, max_value=31)
+    sex = forms.ChoiceField(
+        label=_("Sex"), choices=[("U", _("Unknown")), ("F", _("Female")), ("M", _("Male")), ("X", _("Other"))]
+    )
+    nationalities = forms.CharField(label=_("Nationalities (codes, separated by commas)"), required=False)
+    distinguishing_marks = forms.CharField(
+        label=_("Distinguishing marks"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    field_order = [
+        "name",
+        "script",
+        "latin",
+        "birth_year",
+        "birth_month",
+        "birth_day",
+        "sex",
+        "nationalities",
+        "distinguishing_marks",
+    ]
+
+    def data_for_hub(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        names = [{"value": d["name"], "script": d["script"], "kind": "primary"}]
+        if d["latin"]:
+            names.append({"value": d["latin"], "script": "Latn", "kind": "latin"})
+        dob = None
+        if d["birth_year"]:
+            dob = {"year": d["birth_year"], "month": d["birth_month"], "day": d["birth_day"]}
+        return {
+            "names": names,
+            "date_of_birth": dob,
+            "sex": d["sex"],
+            "nationalities": [c.strip() for c in d["nationalities"].split(",") if c.strip()],
+            "distinguishing_marks": d["distinguishing_marks"],
+        }
+
+
+class DocumentForm(RestrictionForm):
+    number = forms.CharField(label=_("Document number"), max_length=40)
+    type = forms.ChoiceField(
+        label=_("Type"),
+        choices=[
+            ("passport", _("Passport")),
+            ("id_card", _("Identity card")),
+            ("visa", _("Visa")),
+            ("residence_permit", _("Residence permit")),
+            ("other", _("Other")),
+        ],
+    )
+    issuing_country = forms.CharField(label=_("Issuing country (code)"), max_length=2)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            ("stolen", _("Stolen")),
+            ("lost", _("Lost")),
+            ("revoked", _("Revoked")),
+            ("invalidated", _("Invalidated")),
+        ],
+    )
+    date = forms.DateField(label=_("Date of theft or loss"), widget=forms.DateInput(attrs={"type": "date"}))
+    field_order = ["number", "type", "issuing_country", "status", "date"]
+
+    def data_for_hub(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "number": d["number"],
+            "type": d["type"],
+            "issuing_country": d["issuing_country"],
+            "status": d["status"],
+            "date": d["date"].isoformat(),
+        }
+
+
+FORMS: dict[str, type[PersonForm] | type[DocumentForm]] = {"persons": PersonForm, "documents": DocumentForm}

@@ -1,0 +1,57 @@
+"""A bureau's officer contributes from the node's pages and follows the hub's answer."""
+
+import pytest
+
+from ncbnet.conftest import sign_in
+from ncbnet.network import envelope
+from ncbnet.network.models import OutboxEnvelope
+from ncbnet.records.models import Contribution
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_officer_contributes_a_person_in_cyrillic_and_sees_it_waiting(client, peers, user_factory):
+    user_factory("ncb", "officer", username="fr-officer")
+    sign_in(client, "fr-officer")
+    assert client.get("/records/contribute/persons/").status_code == 200
+    response = client.post(
+        "/records/contribute/persons/",
+        {
+            "name": "Алексей Смирнов",
+            "script": "Cyrl",
+            "latin": "Aleksei Smirnov",
+            "birth_year": "1984",
+            "birth_month": "3",
+            "sex": "M",
+            "nationalities": "RU",
+            "access": "deny",
+            "countries": "BR",
+            "handling": "H1",
+            "notify_on_view": "on",
+        },
+    )
+    assert response.status_code == 302
+    sent = envelope.open_body(
+        envelope.decode(bytes(OutboxEnvelope.objects.get(kind="records.contribute").payload)),
+        "hub",
+        peers["hub"],
+    )
+    assert sent["data"]["names"][0] == {"value": "Алексей Смирнов", "script": "Cyrl", "kind": "primary"}
+    assert sent["data"]["date_of_birth"] == {"year": 1984, "month": 3, "day": None}
+    assert sent["restriction"] == {
+        "access": "deny",
+        "countries": ["BR"],
+        "handling": "H1",
+        "handling_note": "",
+        "notify_on_view": True,
+    }
+    page = client.get("/records/contributions/").content.decode()
+    assert "waiting for the hub" in page
+    Contribution.objects.update(status="refused", errors={"nationalities": ["rule: required_fields.persons"]})
+    assert "rule: required_fields.persons" in client.get("/records/contributions/").content.decode()
+
+
+def test_agency_users_and_the_hub_have_no_contribution_pages(client, user_factory):
+    user_factory("agency", "query", username="fr-police")
+    sign_in(client, "fr-police")
+    assert client.get("/records/contribute/persons/").status_code == 403
