@@ -70,6 +70,7 @@ def person(rnd: random.Random) -> dict[str, Any]:
         "sex": sex,
         "nationalities": [rnd.choice(c["countries"])],
         "distinguishing_marks": "",
+        "photos": [],
     }
 
 

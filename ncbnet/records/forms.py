@@ -69,6 +69,7 @@ class PersonForm(RestrictionForm):
     distinguishing_marks = forms.CharField(
         label=_("Distinguishing marks"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    photo = forms.FileField(label=_("Photo (JPEG, PNG or WebP, up to 1 MB)"), required=False)
     field_order = [
         "name",
         "script",

@@ -5,7 +5,10 @@ Partial dates of birth stay partial: a year, a year and month, or a full date.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import hashlib
 from typing import Literal
 
 import pycountry
@@ -43,6 +46,39 @@ class PartialDate(Strict):
         return "-".join(parts)
 
 
+MAX_PHOTO_BYTES = 1024 * 1024
+MAX_PHOTOS = 4
+
+
+class Photo(Strict):
+    """A photograph kept in the record itself (so it travels with the record to every replica)."""
+
+    content_type: Literal["image/jpeg", "image/png", "image/webp"]
+    data: str = Field(description="base64")
+    sha256: str = ""
+
+    @model_validator(mode="after")
+    def checked(self) -> Photo:
+        try:
+            raw = base64.b64decode(self.data, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError("a photo's data must be base64") from exc
+        if len(raw) > MAX_PHOTO_BYTES:
+            raise ValueError(f"a photo is at most {MAX_PHOTO_BYTES // 1024} KB")
+        signatures = {
+            "image/jpeg": (b"\xff\xd8\xff",),
+            "image/png": (b"\x89PNG\r\n\x1a\n",),
+            "image/webp": (b"RIFF",),
+        }
+        if not raw.startswith(signatures[self.content_type]):
+            raise ValueError(f"the data is not a {self.content_type} image")
+        digest = hashlib.sha256(raw).hexdigest()
+        if self.sha256 and self.sha256 != digest:
+            raise ValueError("the photo does not match its SHA-256")
+        self.sha256 = digest
+        return self
+
+
 class Name(Strict):
     value: str = Field(min_length=1, max_length=200)
     script: str = Field("Latn", pattern=r"^[A-Z][a-z]{3}$", description="ISO 15924 script code")
@@ -55,6 +91,7 @@ class PersonData(Strict):
     sex: Literal["F", "M", "X", "U"] = "U"
     nationalities: list[str] = []
     distinguishing_marks: str = Field("", max_length=2000)
+    photos: list[Photo] = Field([], max_length=MAX_PHOTOS)
 
     _nationalities = field_validator("nationalities", mode="after")(lambda v: [_country(c) for c in v])
 
@@ -98,6 +135,7 @@ class ArtworkData(Strict):
     type: str = Field(min_length=1, max_length=60)
     dimensions: str = Field("", max_length=100)
     description: str = Field("", max_length=4000)
+    photos: list[Photo] = Field([], max_length=MAX_PHOTOS)
 
 
 class FirearmData(Strict):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import uuid
 
 from django.conf import settings
@@ -43,6 +44,7 @@ FIELD_LABELS = {
     "description": _("Description"),
     "serial_number": _("Serial number"),
     "calibre": _("Calibre"),
+    "photos": _("Photos"),
 }
 
 
@@ -103,10 +105,19 @@ def contribute(request: AuthedRequest, database: str) -> HttpResponse:
     form_class = FORMS.get(database)
     if form_class is None or settings.NCBNET_ROLE == "hub":
         raise Http404("No such form.")
-    form = form_class(request.POST or None)
+    form = form_class(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            contribution.submit(request.user, database, form.data_for_hub(), form.restriction())
+            data = form.data_for_hub()
+            upload = form.cleaned_data.get("photo")
+            if database == "persons" and upload is not None:
+                data["photos"] = [
+                    {
+                        "content_type": upload.content_type or "",
+                        "data": base64.b64encode(upload.read()).decode("ascii"),
+                    }
+                ]
+            contribution.submit(request.user, database, data, form.restriction())
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -55,3 +55,55 @@ def test_agency_users_and_the_hub_have_no_contribution_pages(client, user_factor
     user_factory("agency", "query", username="fr-police")
     sign_in(client, "fr-police")
     assert client.get("/records/contribute/persons/").status_code == 403
+
+
+def test_a_photo_travels_with_the_contribution_and_shows_on_the_record(client, peers, user_factory):
+    import uuid
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ncbnet.core import clock
+    from ncbnet.records.models import ReplicaRecord
+    from ncbnet.records.tests.test_records import PNG
+
+    user_factory("ncb", "officer", username="fr-officer")
+    sign_in(client, "fr-officer")
+    client.post(
+        "/records/contribute/persons/",
+        {
+            "name": "Marc Dupont",
+            "script": "Latn",
+            "birth_year": "1979",
+            "sex": "M",
+            "nationalities": "FR",
+            "access": "all",
+            "handling": "H0",
+            "photo": SimpleUploadedFile("m.png", PNG, content_type="image/png"),
+        },
+    )
+    sent = envelope.open_body(
+        envelope.decode(bytes(OutboxEnvelope.objects.get(kind="records.contribute").payload)),
+        "hub",
+        peers["hub"],
+    )
+    assert sent["data"]["photos"][0]["content_type"] == "image/png"
+    import base64
+
+    record = ReplicaRecord.objects.create(
+        id=uuid.uuid4(),
+        database="persons",
+        owner="FR",
+        label="Marc Dupont",
+        key="marc dupont",
+        data={
+            "names": [{"value": "Marc Dupont", "script": "Latn", "kind": "primary"}],
+            "photos": [{"content_type": "image/png", "data": base64.b64encode(PNG).decode(), "sha256": ""}],
+        },
+        version=1,
+        handling="H0",
+        updated_at=clock.now(),
+        retain_until=clock.now(),
+        received_at=clock.now(),
+    )
+    page = client.get(f"/records/{record.pk}/").content.decode()
+    assert 'src="data:image/png;base64,' in page

@@ -201,3 +201,31 @@ def test_the_gs_exports_as_json_lines_and_nobody_else_does(client, user_factory)
     assert AuditEntry.objects.filter(action="records.export").exists()
     client.force_login(user_factory("gs", "reviewer"))
     assert client.get("/api/v1/records/export").status_code == 403
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6300010000050001"
+    "0d0a2db40000000049454e44ae426082"
+)
+
+
+def test_photos_are_checked_and_kept_in_the_record():
+    import base64
+    import hashlib
+
+    photo = {"content_type": "image/png", "data": base64.b64encode(PNG).decode()}
+    r = services.contribute(KE, "persons", {"names": [{"value": "Otieno"}], "photos": [photo]})
+    assert r.data["photos"][0]["sha256"] == hashlib.sha256(PNG).hexdigest()
+    for bad, message in [
+        ({**photo, "content_type": "image/jpeg"}, "not a image/jpeg image"),
+        ({**photo, "data": "***"}, "base64"),
+        ({**photo, "sha256": "0" * 64}, "does not match"),
+        (
+            {**photo, "data": base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"0" * (1024 * 1024)).decode()},
+            "at most",
+        ),
+    ]:
+        with pytest.raises(ValidationError) as refused:
+            services.contribute(KE, "persons", {"names": [{"value": "Otieno"}], "photos": [bad]})
+        assert message in str(refused.value.message_dict), refused.value.message_dict
