@@ -135,4 +135,51 @@ class DocumentForm(RestrictionForm):
         }
 
 
-FORMS: dict[str, type[PersonForm] | type[DocumentForm]] = {"persons": PersonForm, "documents": DocumentForm}
+class VehicleForm(RestrictionForm):
+    vin = forms.CharField(label=_("VIN"), required=False, max_length=17)
+    plate = forms.CharField(label=_("Plate"), required=False, max_length=20)
+    make = forms.CharField(label=_("Make"), max_length=60)
+    model = forms.CharField(label=_("Model"), required=False, max_length=60)
+    colour = forms.CharField(label=_("Colour"), required=False, max_length=40)
+    country = forms.CharField(label=_("Country of registration (code)"), max_length=2)
+    field_order = ["vin", "plate", "make", "model", "colour", "country"]
+
+    def data_for_hub(self) -> dict[str, Any]:
+        return {k: self.cleaned_data[k] for k in ("vin", "plate", "make", "model", "colour", "country")}
+
+
+class FirearmForm(RestrictionForm):
+    make = forms.CharField(label=_("Make"), max_length=60)
+    model = forms.CharField(label=_("Model"), required=False, max_length=60)
+    serial_number = forms.CharField(label=_("Serial number"), max_length=60)
+    calibre = forms.CharField(label=_("Calibre"), required=False, max_length=30)
+    type = forms.CharField(label=_("Type"), max_length=60)
+    field_order = ["make", "model", "serial_number", "calibre", "type"]
+
+    def data_for_hub(self) -> dict[str, Any]:
+        return {k: self.cleaned_data[k] for k in ("make", "model", "serial_number", "calibre", "type")}
+
+
+class ArtworkForm(RestrictionForm):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    artist = forms.CharField(label=_("Artist"), required=False, max_length=200)
+    type = forms.CharField(label=_("Type"), max_length=60)
+    dimensions = forms.CharField(label=_("Dimensions"), required=False, max_length=100)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    field_order = ["title", "artist", "type", "dimensions", "description"]
+
+    def data_for_hub(self) -> dict[str, Any]:
+        return {k: self.cleaned_data[k] for k in ("title", "artist", "type", "dimensions", "description")}
+
+
+FORMS: dict[
+    str, type[PersonForm] | type[DocumentForm] | type[VehicleForm] | type[FirearmForm] | type[ArtworkForm]
+] = {
+    "persons": PersonForm,
+    "documents": DocumentForm,
+    "vehicles": VehicleForm,
+    "firearms": FirearmForm,
+    "artworks": ArtworkForm,
+}

@@ -128,7 +128,7 @@ def contribute(request: AuthedRequest, database: str) -> HttpResponse:
     return render(
         request,
         "records/contribute.html",
-        {"form": form, "database": database},
+        {"form": form, "database": database, "database_label": Database(database).label},
         status=400 if form.errors else 200,
     )
 

@@ -107,3 +107,25 @@ def test_a_photo_travels_with_the_contribution_and_shows_on_the_record(client, p
     )
     page = client.get(f"/records/{record.pk}/").content.decode()
     assert 'src="data:image/png;base64,' in page
+
+
+@pytest.mark.parametrize(
+    ("database", "form", "key"),
+    [
+        ("vehicles", {"vin": "WVWZZZ1JZXW000001", "make": "Volkswagen", "country": "FR"}, "vin"),
+        ("firearms", {"make": "Glock", "serial_number": "ABC123", "type": "pistol"}, "serial_number"),
+        ("artworks", {"title": "Portrait de femme", "type": "painting"}, "title"),
+    ],
+)
+def test_every_database_has_its_contribution_page(client, peers, user_factory, database, form, key):
+    user_factory("ncb", "officer", username="fr-officer")
+    sign_in(client, "fr-officer")
+    assert client.get(f"/records/contribute/{database}/").status_code == 200
+    response = client.post(f"/records/contribute/{database}/", form | {"access": "all", "handling": "H0"})
+    assert response.status_code == 302
+    sent = envelope.open_body(
+        envelope.decode(bytes(OutboxEnvelope.objects.get(kind="records.contribute").payload)),
+        "hub",
+        peers["hub"],
+    )
+    assert sent["database"] == database and sent["data"][key] == form[key]
