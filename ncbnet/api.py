@@ -147,6 +147,7 @@ def _register_routers() -> None:
     from ncbnet.network.api import router as network_router
     from ncbnet.notices.api import router as notices_router
     from ncbnet.records.api import router as records_router
+    from ncbnet.screening.api import router as screening_router
 
     api.add_router("", core_router)
     api.add_router("/audit", audit_router)
@@ -154,6 +155,7 @@ def _register_routers() -> None:
     api.add_router("/messages", messaging_router)
     api.add_router("/records", records_router)
     api.add_router("/notices", notices_router)
+    api.add_router("/screening", screening_router)
 
 
 _register_routers()

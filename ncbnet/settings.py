@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "ncbnet.messaging",
     "ncbnet.records",
     "ncbnet.notices",
+    "ncbnet.screening",
     "ncbnet.public",
     "ncbnet.web",
 ]

@@ -1,0 +1,220 @@
+"""Documents, MRZ, vehicles and firearms: screened against this node's replica (or the hub's
+databases), every check digit verified, restricted records never in another country's results."""
+
+import uuid
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ncbnet.audit.models import AuditEntry
+from ncbnet.core import clock
+from ncbnet.records.models import ReplicaRecord
+from ncbnet.screening import mrz, services
+
+TD3 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10"
+TD2 = "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<\nD231458907UTO7408122F1204159<<<<<<<6"
+TD1 = "I<UTOD231458907<<<<<<<<<<<<<<<\n7408122F1204159UTO<<<<<<<<<<<6\nERIKSSON<<ANNA<MARIA<<<<<<<<<<"
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt", "number"),
+    [(TD3, "TD3", "L898902C3"), (TD2, "TD2", "D23145890"), (TD1, "TD1", "D23145890")],
+)
+def test_icao_specimens_parse_with_every_check_digit_right(text, fmt, number):
+    m = mrz.parse(text)
+    assert m.valid, m.problems
+    assert (m.format, m.document_number, m.surname, m.given_names) == (fmt, number, "ERIKSSON", "ANNA MARIA")
+    assert (m.birth_date, m.expiry_date, m.sex, m.issuing_state) == ("1974-08-12", "2012-04-15", "F", "UTO")
+
+
+@pytest.mark.parametrize(
+    ("position", "field"),
+    [
+        (9, "document number"),
+        (19, "date of birth"),
+        (27, "date of expiry"),
+        (42, "optional data"),
+        (43, "the whole MRZ (composite)"),
+    ],
+)
+def test_a_wrong_check_digit_is_reported_by_field(position, field):
+    line1, line2 = TD3.split("\n")
+    wrong = str((int(line2[position]) + 1) % 10)
+    m = mrz.parse(line1 + "\n" + line2[:position] + wrong + line2[position + 1 :])
+    assert not m.valid
+    assert any(p.startswith(f"check digit of {field}") for p in m.problems), m.problems
+
+
+def test_an_altered_number_fails_its_check_digit_and_the_composite():
+    line1, line2 = TD3.split("\n")
+    m = mrz.parse(line1 + "\n" + "L898902C4" + line2[9:])
+    assert [p.split(" is ")[0] for p in m.problems] == [
+        "check digit of document number",
+        "check digit of the whole MRZ (composite)",
+    ]
+
+
+def test_a_td1_number_longer_than_nine_characters_continues_in_the_optional_data():
+    # Number D23145890734 (12 characters): '<' where its check digit would be, the rest and the check after.
+    line1 = "I<UTOD23145890<7349<<<<<<<<<<<"
+    line1 = line1[:15] + "734" + str(mrz.check_digit("D23145890734")) + line1[19:]
+    line2 = "7408122F1204159UTO<<<<<<<<<<<"
+    line2 += str(mrz.check_digit(line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29]))
+    m = mrz.parse("\n".join([line1, line2, "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"]))
+    assert m.valid, m.problems
+    assert m.document_number == "D23145890734"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "P<UTO",
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nl898902c36UTO7408122F1204159ZE184226B<<<<<1",
+        "a\nb\nc\nd",
+    ],
+)
+def test_text_that_is_not_an_mrz_is_refused(text):
+    with pytest.raises(mrz.MRZInvalid):
+        mrz.parse(text)
+
+
+@given(
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<", min_size=1, max_size=40),
+    st.integers(0, 39),
+    st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"),
+)
+def test_changing_any_one_digit_changes_the_check_digit_or_swaps_an_equal_value(data, i, ch):
+    """The 7-3-1 check catches every single-character substitution except between characters of
+    equal value modulo 10 at the same weight (as ICAO 9303 accepts)."""
+    i %= len(data)
+    changed = data[:i] + ch + data[i + 1 :]
+
+    def value(c):
+        return int(c) if c.isdigit() else (ord(c) - 55 if c != "<" else 0)
+
+    weight = (7, 3, 1)[i % 3]
+    same = (value(data[i]) * weight - value(ch) * weight) % 10 == 0
+    assert (mrz.check_digit(changed) == mrz.check_digit(data)) == same
+
+
+def test_document_number_variants_read_o_and_0_i_and_1_either_way():
+    assert set(services.variants("AB 10-O")) == {
+        "AB10O",
+        "AB100",
+        "AB1OO",
+        "AB1O0",
+        "ABI0O",
+        "ABI00",
+        "ABIOO",
+        "ABIO0",
+    }
+
+
+def replica(database, owner, key, data):
+    now = clock.now()
+    return ReplicaRecord.objects.create(
+        id=uuid.uuid4(),
+        database=database,
+        owner=owner,
+        label=key,
+        key=key,
+        data=data,
+        version=1,
+        handling="H0",
+        updated_at=now,
+        retain_until=now,
+        received_at=now,
+    )
+
+
+@pytest.mark.django_db
+def test_documents_are_found_on_the_replica_despite_confusions(user_factory):
+    officer = user_factory("agency", "query")
+    replica(
+        "documents", "KE", "AB1000234", {"number": "AB1000234", "issuing_country": "KE", "status": "stolen"}
+    )
+    result = services.document(officer, "ab-1oo0234")
+    assert [h["owner"] for h in result.hits] == ["KE"]
+    assert result.hits[0]["status"] == services.POSSIBLE_MATCH
+    assert "O/0" in result.hits[0]["matched"]
+    assert services.document(officer, "AB1000234", "FR").hits == []
+    assert AuditEntry.objects.filter(action="screening.document").count() == 2
+
+
+@pytest.mark.django_db
+def test_mrz_screening_reports_bad_check_digits_and_still_screens(client, user_factory):
+    replica(
+        "documents", "BR", "L898902C3", {"number": "L898902C3", "issuing_country": "BR", "status": "lost"}
+    )
+    client.force_login(user_factory("ncb", "officer"))
+    ok = client.post("/api/v1/screening/mrz", {"mrz": TD3}, content_type="application/json").json()
+    # Utopia is ICAO's specimen state, in no country list: the number alone decides.
+    assert ok["problems"] == [] and [h["owner"] for h in ok["hits"]] == ["BR"]
+    line1, line2 = TD3.split("\n")
+    bad = client.post(
+        "/api/v1/screening/mrz",
+        {"mrz": line1 + "\n" + line2[:19] + "0" + line2[20:]},
+        content_type="application/json",
+    ).json()
+    assert any("date of birth" in p for p in bad["problems"])
+    refused = client.post("/api/v1/screening/mrz", {"mrz": "x" * 61}, content_type="application/json")
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "mrz"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("vin", "problem"),
+    [
+        ("1M8GDM9AXKP042788", None),
+        ("1M8GDM9A1KP042788", "check digit"),
+        ("WVWZZZ1JZXW000001", None),  # outside North America the 9th character need not be a check digit
+        ("1M8GDM9AXKP04278", "17 characters"),
+        ("1M8GDM9AXKPO42788", "I, O or Q"),
+    ],
+)
+def test_vin_validation(user_factory, vin, problem):
+    result = services.vehicle(user_factory("ncb", "officer"), vin=vin)
+    if problem is None:
+        assert result.problems == []
+    else:
+        assert any(problem in p for p in result.problems), result.problems
+
+
+@pytest.mark.django_db
+def test_vehicles_by_vin_or_plate_and_firearms_by_serial_and_make(user_factory):
+    officer = user_factory("ncb", "officer")
+    replica(
+        "vehicles",
+        "FR",
+        "WVWZZZ1JZXW000001",
+        {"vin": "WVWZZZ1JZXW000001", "plate": "AB-123-CD", "make": "VW"},
+    )
+    replica("firearms", "KE", "G1OCK77", {"make": "Glock", "serial_number": "G1OCK77"})
+    assert len(services.vehicle(officer, vin="wvwzzz1jzxw000001").hits) == 1
+    assert len(services.vehicle(officer, plate="AB-123-CD").hits) == 1
+    assert [h["matched"] for h in services.firearm(officer, "GIOCK77", "glock").hits] == [
+        "serial number and make"
+    ]
+    assert services.firearm(officer, "G1OCK77", "Beretta").hits == []
+
+
+@pytest.mark.django_db
+def test_at_the_hub_a_denied_country_never_gets_a_restricted_record(hub, user_factory):
+    from ncbnet.records import services as records
+    from ncbnet.records.services import Actor
+
+    records.contribute(
+        Actor("ke-officer", "KE"),
+        "documents",
+        {
+            "number": "KE7654321",
+            "type": "passport",
+            "issuing_country": "KE",
+            "status": "stolen",
+            "date": "2026-01-01",
+        },
+        {"access": "deny", "countries": ["BR"]},
+    )
+    gs = user_factory("gs", "analyst")
+    assert len(services.document(gs, "KE7654321").hits) == 1
