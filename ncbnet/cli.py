@@ -447,6 +447,39 @@ def _progress_bar() -> Callable[[str, int, int], None]:
     return show
 
 
+def cmd_bench_matching(args: argparse.Namespace) -> int:
+    from ncbnet.bench import matching
+
+    matching.main()
+    return 0
+
+
+def cmd_screening_compare(args: argparse.Namespace) -> int:
+    """Read a CSV with name1,name2 (other columns kept) and write it back with score and match."""
+    import csv
+
+    from ncbnet.screening import names
+
+    try:
+        fh = sys.stdin if args.csv == "-" else open(args.csv, encoding="utf-8", newline="")  # noqa: SIM115
+    except OSError as exc:
+        raise CommandError(f"{args.csv}: {exc.strerror}") from exc
+    with fh:
+        reader = csv.DictReader(fh)
+        missing = {"name1", "name2"} - set(reader.fieldnames or [])
+        if missing:
+            absent = ", ".join(sorted(missing))
+            raise CommandError(f"{args.csv}: the CSV needs the columns name1 and name2 (missing: {absent})")
+        writer = csv.DictWriter(sys.stdout, fieldnames=[*(reader.fieldnames or []), "score", "match"])
+        writer.writeheader()
+        for row in reader:
+            result = names.compare(row["name1"] or "", row["name2"] or "")
+            writer.writerow(
+                row | {"score": f"{result.score:.4f}", "match": "true" if result.match else "false"}
+            )
+    return 0
+
+
 def cmd_demo_seed(args: argparse.Namespace) -> int:
     if args.persons or args.documents:
         _setup_django()
@@ -591,6 +624,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--port", type=int, default=4222)
     sp.add_argument("--host", default="127.0.0.1", help="address nats-server listens on")
 
+    screening = sub.add_parser("screening", help="screening tools").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    sp = add(
+        "compare",
+        cmd_screening_compare,
+        "score name pairs from a CSV (name1,name2) to standard output",
+        screening,
+    )
+    sp.add_argument("--csv", required=True, help="the CSV file, or - for standard input")
+
     replica = sub.add_parser("replica", help="this node's replica of the global databases").add_subparsers(
         dest="action", required=True, parser_class=_Parser
     )
@@ -601,6 +645,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="benchmarks (one JSON line each)").add_subparsers(
         dest="action", required=True, parser_class=_Parser
+    )
+    add(
+        "matching",
+        cmd_bench_matching,
+        "precision, recall and F1 of the name matcher on the labelled pairs",
+        bench,
     )
     sp = add(
         "messaging", cmd_bench_messaging, "hub and two NCB nodes on loopback: end-to-end messaging", bench

@@ -1,0 +1,95 @@
+"""Person names across scripts and spellings: each kind of variation, the near misses that are
+different people, and the explanation shown to the officer."""
+
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ncbnet.screening.names import compare
+
+SAME = [
+    ("cross-script Cyrillic", "Алексей Смирнов", "Aleksei Smirnov"),
+    ("cross-script Greek", "Γιώργος Παπαδόπουλος", "Georgios Papadopoulos"),
+    ("cross-script Chinese", "王伟", "Wang Wei"),
+    ("cross-script Arabic", "محمد العلي", "Mohammed Al-Ali"),
+    ("transliteration", "Aleksei Smirnov", "Alexey Smirnov"),
+    ("transliteration", "Muhammad Hasan", "Mohammed Hassan"),
+    ("reordered", "Wang Wei", "Wei Wang"),
+    ("reordered", "SMITH John", "John Smith"),
+    ("initials", "J. R. Smith", "John Robert Smith"),
+    ("missing middle name", "Mohammed Ali Hassan", "Mohammed Hassan"),
+    ("particles apart", "Abdullah bin Saleh", "Abdullah Saleh"),
+    ("particles together", "de la Cruz", "Delacruz"),
+    ("typo", "Katarzyna Kowalska", "Katarzina Kowalska"),
+    ("hyphen and spacing", "Jean-Pierre Dubois", "Jean Pierre Dubois"),
+]
+DIFFERENT = [
+    ("other given name", "Maria Garcia", "Mario Garcia"),
+    ("other gender", "Aleksandr Ivanov", "Aleksandra Ivanova"),
+    ("other family name", "Ivan Petrov", "Ivan Popov"),
+    ("other family name", "Mohammed Hassan", "Mohammed Hussein"),
+    ("family name only", "Smith", "John Smith"),
+    ("other person", "Olga Ivanova", "Anna Petrova"),
+]
+
+
+@pytest.mark.parametrize(("kind", "a", "b"), SAME, ids=[f"{k}: {a}" for k, a, _ in SAME])
+def test_the_same_person_matches(kind, a, b):
+    result = compare(a, b)
+    assert result.match, (kind, result)
+    assert result.explanation
+
+
+@pytest.mark.parametrize(("kind", "a", "b"), DIFFERENT, ids=[f"{k}: {a}" for k, a, _ in DIFFERENT])
+def test_different_people_do_not_match(kind, a, b):
+    assert not compare(a, b).match, (kind, compare(a, b))
+
+
+def test_the_explanation_says_what_matched_and_what_did_not():
+    result = compare("Aleksandr Ivanov", "Aleksandra Ivanova")
+    assert any("another gender's form" in line for line in result.explanation)
+    result = compare("Wang Wei", "Wei Wang")
+    assert "names in another order" in result.explanation
+    result = compare("Mohammed Ali Hassan", "Mohammed Hassan")
+    assert "not on the other side: ali" in result.explanation
+
+
+names = st.lists(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyzéàü", min_size=2, max_size=10), min_size=1, max_size=4
+)
+
+
+@given(names, names)
+def test_scores_are_symmetric_bounded_and_a_name_matches_itself(a, b):
+    x, y = " ".join(a), " ".join(b)
+    assert 0.0 <= compare(x, y).score <= 1.0
+    assert compare(x, y).score == pytest.approx(compare(y, x).score, abs=1e-9)
+    assert compare(x, x).match
+
+
+def test_screening_compare_adds_score_and_match_and_keeps_other_columns(tmp_path):
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text(
+        "id,name1,name2\n7,Алексей Смирнов,Aleksei Smirnov\n8,Maria Garcia,Mario Garcia\n", encoding="utf-8"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "ncbnet.cli", "screening", "compare", "--csv", str(pairs)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert out[0] == "id,name1,name2,score,match"
+    assert out[1].startswith("7,Алексей Смирнов,Aleksei Smirnov,") and out[1].endswith(",true")
+    assert out[2].endswith(",false")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    refused = subprocess.run(
+        [sys.executable, "-m", "ncbnet.cli", "screening", "compare", "--csv", str(bad)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.returncode == 2 and "name1 and name2" in refused.stderr
