@@ -2,7 +2,7 @@
 
 Each name is transliterated to Latin letters (`anyascii`; Chinese and Korean syllable by
 syllable), reduced to a spelling skeleton that absorbs the usual transliteration variants, and
-compared token by token in any order (Jaro-Winkler from `rapidfuzz`). Features, each explained:
+compared token by token in any order (normalized Levenshtein from `rapidfuzz`). Features, each explained:
 tokens matched and how well, initials, names missing on one side, particles written apart or
 together, and gender forms of the same name, which are different people.
 """
@@ -14,10 +14,11 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from anyascii import anyascii
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import Levenshtein
 
-THRESHOLD = 0.86
+THRESHOLD = 0.88
 TOKEN_MIN = 0.80
+MISMATCH_CAP = 0.75
 PARTICLES = frozenset(
     {
         "al",
@@ -90,6 +91,33 @@ class Comparison:
     explanation: list[str] = field(default_factory=list)
 
 
+def _consonants(word: str) -> str:
+    """The letters a script without written vowels keeps: for Arabic and Hebrew names, compared on
+    both sides (Khalid ~ خالد: h-l-d). Vowel letters (w, y), the glottal marks and a final h
+    (ta marbuta) go; common digraphs fold."""
+    for old, new in (
+        ("kh", "h"),
+        ("sh", "s"),
+        ("th", "t"),
+        ("dh", "d"),
+        ("gh", "g"),
+        ("ph", "f"),
+        ("q", "k"),
+        ("c", "k"),
+        ("x", "ks"),
+        ("z", "s"),
+        ("j", "g"),
+    ):
+        word = word.replace(old, new)
+    word = re.sub(r"[aeiouwyv'`]", "", word)
+    word = re.sub(r"(.)\1+", r"\1", word)
+    return word[:-1] if len(word) > 2 and word.endswith("h") else word
+
+
+def _vowels(key: str) -> int:
+    return len(re.findall(r"[aeiou]+", key))
+
+
 def _skeleton(text: str) -> str:
     for old, new in VARIANTS:
         text = text.replace(old, new)
@@ -111,12 +139,13 @@ def tokens(name: str) -> list[Token]:
     text = "".join(spaced)
     abjad = any(_script(ch).startswith(ABJADS) for ch in text)
     out = []
-    for raw in re.split(r"[\s\-_.,/]+", anyascii(text).lower()):
-        word = re.sub(r"[^a-z`']", "", raw)
+    for native in re.split(r"[\s\-_.,/]+", text):
+        if abjad and native.startswith("ال") and len(native) > 3:
+            native = native[2:]  # the Arabic article, written joined to the name
+        word = re.sub(r"[^a-z`']", "", anyascii(native).lower())
         if not word:
             continue
-        key = _skeleton(word)
-        out.append(Token(word, key, re.sub(r"[aeiou]", "", key) or key, abjad))
+        out.append(Token(word, _skeleton(word), _consonants(word), abjad))
     return out
 
 
@@ -142,10 +171,19 @@ def _similarity(a: Token, b: Token) -> tuple[float, str]:
         return (0.9, "initial") if word.text.startswith(initial.text) else (0.0, "initial")
     if _gender_forms(a.key, b.key):
         return 0.6, "another gender's form of the name"
-    score = JaroWinkler.similarity(a.key, b.key)
+    score = Levenshtein.normalized_similarity(a.key, b.key)
     how = "same" if a.text == b.text else ("spelling variant" if score >= TOKEN_MIN else "different")
+    if (
+        not a.abjad
+        and not b.abjad
+        and score < 0.9
+        and min(len(a.key), len(b.key)) >= 6
+        and a.consonants == b.consonants
+        and _vowels(a.key) == _vowels(b.key)
+    ):  # Muhammad/Mohammed: the same letters around vowels written otherwise
+        score, how = 0.9, "same consonants, vowels written otherwise"
     if a.abjad != b.abjad:  # one side written without vowels: compare consonants
-        consonant = JaroWinkler.similarity(a.consonants, b.consonants) * 0.97
+        consonant = Levenshtein.normalized_similarity(a.consonants, b.consonants) * 0.97
         if consonant > score:
             score, how = consonant, "same consonants (a script without written vowels)"
     return score, how
@@ -185,7 +223,8 @@ def _compare(name1: str, name2: str, threshold: float) -> Comparison:
         weight += w
         mark = "≈" if score >= TOKEN_MIN else "≠"
         explanation.append(f"{a.text} {mark} {long[j].text} ({score:.2f}, {how})")
-    token_score = total / weight
+    # The weakest name counts as much as the average: one different name makes a different person.
+    token_score = 0.5 * (total / weight) + 0.5 * min(matched[i][0] for i in range(len(short)))
     extra = [b.text for j, b in enumerate(long) if j not in used_j]
     if extra:
         token_score *= 1 - 0.03 * len(extra)
@@ -196,14 +235,26 @@ def _compare(name1: str, name2: str, threshold: float) -> Comparison:
     order = [matched[i][2] for i in range(len(short))]
     if order != sorted(order):
         explanation.append("names in another order")
-    joined = JaroWinkler.similarity(
-        "".join(t.key for t in tokens(name1)), "".join(t.key for t in tokens(name2))
-    )
+    all1, all2 = tokens(name1), tokens(name2)
+    joined = Levenshtein.normalized_similarity("".join(t.key for t in all1), "".join(t.key for t in all2))
+    if all1[0].abjad != all2[0].abjad:
+        joined = max(
+            joined,
+            0.97
+            * Levenshtein.normalized_similarity(
+                "".join(t.consonants for t in all1), "".join(t.consonants for t in all2)
+            ),
+        )
     score = token_score
-    if joined * 0.98 > score and not any(_gender_forms(a.key, b.key) for a in t1 for b in t2):
+    spacing_differs = len(all1) != len(all2)
+    if (
+        spacing_differs
+        and joined * 0.98 > score
+        and not any(_gender_forms(a.key, b.key) for a in t1 for b in t2)
+    ):
         score = joined * 0.98
         explanation.append(f"the names written together agree ({joined:.2f}): particles or spacing differ")
-    if any(matched[i][0] < TOKEN_MIN for i in range(len(short))) and joined < 0.95:
-        score = min(score, threshold - 0.01)  # a name that does not match at all is not outweighed
+    if any(matched[i][0] < TOKEN_MIN for i in range(len(short))) and not (spacing_differs and joined >= 0.95):
+        score = min(score, MISMATCH_CAP)  # a name that does not match at all is not outweighed
     score = round(max(0.0, min(1.0, score)), 4)
     return Comparison(score, score >= threshold, explanation)
