@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
 from django.conf import settings
 
 from ncbnet.security.crypto import KeyStore
@@ -13,4 +16,11 @@ def node_id() -> str:
 
 
 def keys() -> KeyStore:
-    return KeyStore(settings.DATA_DIR, node_id(), settings.NODE.key_passphrase)
+    """This node's key store, one per process (it keeps decrypted keys so that signing and opening
+    envelopes do not read and decrypt PEM files each time)."""
+    return _store(str(settings.DATA_DIR), node_id(), settings.NODE.key_passphrase)
+
+
+@cache
+def _store(data_dir: str, node: str, passphrase: str | None) -> KeyStore:
+    return KeyStore(Path(data_dir), node, passphrase)

@@ -14,7 +14,8 @@ from ncbnet.audit import services as audit
 from ncbnet.core.node import keys, node_id
 
 from . import delivery, services
-from .handlers import register
+from .envelope import Rejected
+from .handlers import register, require_hub
 from .models import NodeKey
 
 KIND = "directory"
@@ -36,15 +37,14 @@ def _time(value: str | None) -> datetime | None:
 @register(KIND)
 def apply(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
     """Node: replace the local copy of the directory with the one the hub signed."""
-    if envelope["from"] != "hub":
-        raise_rejected("a key directory comes only from the hub")
+    require_hub(envelope, "key directories")
     if not delivery.hub_key_file().exists():
-        raise_rejected("no pinned hub key on this node")
+        raise Rejected("no pinned hub key on this node")
     pinned = json.loads(delivery.hub_key_file().read_text("utf-8"))
     try:
         document = services.verify_directory(body, pinned["signing_public"])
     except services.DirectoryInvalid as exc:
-        raise_rejected(str(exc))
+        raise Rejected(str(exc)) from exc
     entries = document["keys"]
     NodeKey.objects.exclude(key_id__in=[e["key_id"] for e in entries]).delete()
     for e in entries:
@@ -67,12 +67,6 @@ def apply(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
     )
 
 
-def raise_rejected(reason: str) -> None:
-    from .envelope import Rejected
-
-    raise Rejected(reason)
-
-
 def request_if_missing() -> str | None:
     """Node: ask the hub for the directory when this node has none (say its first copy arrived
     before the hub key was pinned and was refused)."""
@@ -88,5 +82,5 @@ def request_if_missing() -> str | None:
 def answer_request(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
     """Hub: send the signed directory to the node that asked."""
     if node_id() != "hub":
-        raise_rejected("only the hub answers directory requests")
+        raise Rejected("only the hub answers directory requests")
     delivery.queue(KIND, [str(envelope["from"])], services.signed_directory(keys()), confidential=False)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .envelope import Rejected
+
 Handler = Callable[[Mapping[str, Any], dict[str, Any]], None]
 _handlers: dict[str, Handler] = {}
 
@@ -25,6 +27,13 @@ def register(kind: str) -> Callable[[Handler], Handler]:
 
 def handler_for(kind: str) -> Handler | None:
     return _handlers.get(kind)
+
+
+def require_hub(envelope: Mapping[str, Any], what: str) -> None:
+    """Refuse an envelope of a kind that only the hub sends (the key directory, replica changes,
+    answers to this node's requests)."""
+    if envelope["from"] != "hub":
+        raise Rejected(f"{what} come only from the hub")
 
 
 # Periodic jobs the worker runs on its node's clock: (name, seconds between runs, function).

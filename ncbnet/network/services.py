@@ -105,11 +105,9 @@ def _push_directory() -> None:
 
 
 def directory_document() -> dict[str, Any]:
-    keys = [k.as_entry() for k in NodeKey.objects.order_by("node", "valid_from")]
-    changed = max(
-        (t for k in NodeKey.objects.all() for t in (k.valid_from, k.retired_at, k.revoked_at) if t),
-        default=None,
-    )
+    rows = list(NodeKey.objects.order_by("node", "valid_from"))
+    keys = [k.as_entry() for k in rows]
+    changed = max((t for k in rows for t in (k.valid_from, k.retired_at, k.revoked_at) if t), default=None)
     return {
         "kind": DIRECTORY_KIND,
         "version": DIRECTORY_VERSION,
@@ -139,8 +137,10 @@ def verify_directory(published: dict[str, Any], pinned_hub_signing_public: str) 
     return dict(document)
 
 
-def status() -> dict[str, Any]:
-    """What an administrator needs to see at a glance: backlog, last traffic, refusals."""
+def status(actor: Any) -> dict[str, Any]:
+    """What an administrator needs to see at a glance: backlog, last traffic, refusals (audited)."""
+    with transaction.atomic():
+        audit.record("network.status.read", actor=actor)
     from .models import InboxEnvelope, OutboxEnvelope, Quarantine, RelayedEnvelope
 
     pending = OutboxEnvelope.objects.filter(sent_at__isnull=True)

@@ -13,9 +13,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pydantic
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from ncbnet.records.schemas import checked
 
 from .schemas import SCHEMAS
 
@@ -34,15 +35,7 @@ def validate(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     schema = SCHEMAS.get(kind)
     if schema is None:
         raise ValidationError({"kind": f"unknown kind of notice {kind!r}"})
-    try:
-        return schema.model_validate(data).model_dump(mode="json")
-    except pydantic.ValidationError as exc:
-        out: dict[str, list[str]] = {}
-        for e in exc.errors():
-            out.setdefault(".".join(str(p) for p in e["loc"]) or "data", []).append(
-                str(e["msg"]).removeprefix("Value error, ")
-            )
-        raise ValidationError(out) from exc
+    return checked(schema, data)
 
 
 def thresholds(kind: str, data: dict[str, Any]) -> None:

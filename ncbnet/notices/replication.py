@@ -11,8 +11,7 @@ from django.dispatch import receiver
 
 from ncbnet.core import clock
 from ncbnet.network import delivery
-from ncbnet.network.envelope import Rejected
-from ncbnet.network.handlers import register
+from ncbnet.network.handlers import register, require_hub
 from ncbnet.network.signals import node_joined
 from ncbnet.records.models import Record
 
@@ -69,14 +68,9 @@ def withdrawn(notice: Notice) -> None:
         delivery.queue(WITHDRAWN, nodes, {"id": str(notice.pk), "state": notice.state})
 
 
-def _from_hub(envelope: Mapping[str, Any]) -> None:
-    if envelope["from"] != "hub":
-        raise Rejected("notices come only from the hub")
-
-
 @register(PUBLISHED)
 def notice_published(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
-    _from_hub(envelope)
+    require_hub(envelope, "notices")
     ReplicaNotice.objects.update_or_create(
         id=uuid.UUID(body["id"]),
         defaults={
@@ -92,5 +86,5 @@ def notice_published(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
 
 @register(WITHDRAWN)
 def notice_withdrawn(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
-    _from_hub(envelope)
+    require_hub(envelope, "notices")
     ReplicaNotice.objects.filter(pk=uuid.UUID(body["id"])).delete()

@@ -16,12 +16,11 @@ from ncbnet.core import clock
 from ncbnet.core.node import node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected, new_id
-from ncbnet.network.handlers import register
+from ncbnet.network.handlers import register, require_hub
 from ncbnet.records.services import Actor
 
 from . import checks, services
 from .models import Notice, NoticeRequest, ReplicaNotice
-from .schemas import SCHEMAS
 
 REQUEST = "notices.request"
 CANCEL = "notices.cancel"
@@ -29,11 +28,11 @@ STATUS = "notices.status"
 
 
 def request(actor: Any, kind: str, data: dict[str, Any], title: str = "") -> NoticeRequest:
-    """Node: an NCB officer asks the GS to publish a notice."""
+    """Node: an NCB officer asks the GS to publish a notice. The required fields and thresholds are
+    checked here too, so the officer hears at once what the GS's automatic checks would refuse."""
     if node_id() == "hub" or getattr(actor, "kind", None) != "ncb":
         raise PermissionDenied("Notices are requested by an NCB's staff.")
-    if kind not in SCHEMAS:
-        raise ValidationError({"kind": f"unknown kind of notice {kind!r}"})
+    checks.thresholds(kind, checks.validate(kind, data))
     with transaction.atomic():
         r = NoticeRequest.objects.create(
             id=uuid.UUID(new_id()),
@@ -113,8 +112,7 @@ def cancel_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
 
 @register(STATUS)
 def status_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
-    if envelope["from"] != "hub":
-        raise Rejected("notice states come from the hub")
+    require_hub(envelope, "notice states")
     NoticeRequest.objects.filter(pk=body["id"]).update(
         state=body["state"],
         title=body.get("title") or "",
@@ -196,6 +194,5 @@ def withdraw_diffusion(d: Any) -> None:
 
 @register(DIFFUSION_WITHDRAWN)
 def diffusion_withdrawn(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
-    if envelope["from"] != "hub":
-        raise Rejected("withdrawals come from the hub")
+    require_hub(envelope, "withdrawals")
     ReplicaNotice.objects.filter(pk=uuid.UUID(str(body["id"])), source="diffusion").delete()

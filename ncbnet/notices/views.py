@@ -5,13 +5,11 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ncbnet.audit import services as audit
 from ncbnet.core import clock
 from ncbnet.records.models import ReplicaRecord
 from ncbnet.records.services import Actor
@@ -20,38 +18,20 @@ from ncbnet.security.policies import NCB_STAFF, AuthedRequest, route
 
 from . import checks, requests, services
 from .forms import RedNoticeForm
-from .models import Diffusion, Kind, Notice, NoticeRequest, ReplicaNotice
+from .models import Diffusion, Kind, NoticeRequest
 from .policies import READ_NOTICES, REVIEW
 
 
 @route(READ_NOTICES)
 def notice_list(request: AuthedRequest) -> HttpResponse:
     kind = request.GET.get("kind") or None
-    found: list[Notice] | list[ReplicaNotice]
-    if settings.NCBNET_ROLE == "hub":
-        found = list(services.published(kind)[:300])
-    else:
-        qs = ReplicaNotice.objects.all()
-        found = list((qs.filter(kind=kind) if kind else qs)[:300])
-    with transaction.atomic():
-        audit.record("notices.browse", actor=request.user, detail={"kind": kind}, ip=client_ip(request))
+    found = services.browse(request.user, kind, client_ip(request))
     return render(request, "notices/list.html", {"notices": found, "kind": kind, "kinds": Kind.choices})
 
 
 @route(READ_NOTICES)
 def notice_detail(request: AuthedRequest, notice_id: uuid.UUID) -> HttpResponse:
-    model = Notice if settings.NCBNET_ROLE == "hub" else ReplicaNotice
-    notice = model.objects.filter(pk=notice_id).first()
-    with transaction.atomic():
-        audit.record(
-            "notices.read",
-            actor=request.user,
-            target_type="notices.notice",
-            target_id=str(notice_id),
-            ip=client_ip(request),
-        )
-    if notice is None:
-        raise Http404("No such notice on this node.")
+    notice = services.read(request.user, notice_id, client_ip(request))
     return render(request, "notices/detail.html", {"notice": notice})
 
 
@@ -70,7 +50,7 @@ def queue(request: AuthedRequest) -> HttpResponse:
 @route(REVIEW)
 @require_POST
 def decide(request: AuthedRequest, notice_id: uuid.UUID) -> HttpResponse:
-    actor = Actor(request.user.get_username(), gs=True, user=request.user)
+    actor = Actor.of(request.user)
     try:
         services.review(
             actor, str(notice_id), request.POST.get("decision", ""), request.POST.get("reason", "")
@@ -92,7 +72,7 @@ def diffusions(request: AuthedRequest) -> HttpResponse:
 @route(REVIEW)
 @require_POST
 def check(request: AuthedRequest, diffusion_id: uuid.UUID) -> HttpResponse:
-    actor = Actor(request.user.get_username(), gs=True, user=request.user)
+    actor = Actor.of(request.user)
     try:
         services.check_diffusion(
             actor, str(diffusion_id), request.POST.get("outcome", ""), request.POST.get("reason", "")
@@ -115,8 +95,6 @@ def request_red(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.notice_data()
         try:
-            checks.validate("red", data)
-            checks.thresholds("red", data)
             chosen = own.filter(pk=form.cleaned_data["subject"]).values_list("label", flat=True).first()
             requests.request(request.user, "red", data, title=chosen or "")
         except ValidationError as exc:

@@ -75,6 +75,6 @@ def replica(request: AuthedRequest, database: str | None = None, q: str = "") ->
 @router.get("/export", auth=allow(EXPORT), summary="Export the records the caller may see, as JSON lines")
 def export(request: AuthedRequest, database: str | None = None) -> StreamingHttpResponse:
     user = request.user
-    actor = services.Actor(user.get_username(), user.country_code, gs=user.kind == "gs", user=user)
+    actor = services.Actor.of(user)
     lines = (json.dumps(r, ensure_ascii=False) + "\n" for r in services.export(actor, database))
     return StreamingHttpResponse(lines, content_type="application/x-ndjson")

@@ -4,18 +4,20 @@ may see it, the owner's own included. A refusal comes back as an envelope too.""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 
 from ncbnet.audit import services as audit
 from ncbnet.core import clock
 from ncbnet.core.node import node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected, new_id
-from ncbnet.network.handlers import register
+from ncbnet.network.handlers import register, require_hub
 
 from . import services
 from .models import Contribution
@@ -78,8 +80,7 @@ def contribution_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> N
 
 @register(OUTCOME)
 def outcome_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
-    if envelope["from"] != "hub":
-        raise Rejected("outcomes come from the hub")
+    require_hub(envelope, "outcomes")
     Contribution.objects.filter(pk=body["contribution"]).update(
         status=body["status"], record_id=body.get("record"), errors=body.get("errors", {})
     )
@@ -98,3 +99,25 @@ def search_replica(actor: Any, database: str | None = None, q: str = "") -> Any:
     with transaction.atomic():
         audit.record("records.replica_search", actor=actor, detail={"database": database, "q": q})
     return qs.order_by("database", "label")
+
+
+def read_replica(actor: Any, record_id: uuid.UUID, ip: str | None = None) -> Any:
+    """Node: one record of this country's replica. The read is audited (a missing one too), and an
+    owner who asked is told."""
+    from .models import ReplicaRecord
+    from .replication import tell_owner_viewed
+
+    record = ReplicaRecord.objects.filter(pk=record_id).first()
+    with transaction.atomic():
+        if record is not None:
+            tell_owner_viewed(record, str(actor.country_code))
+        audit.record(
+            "records.replica_read" if record else "records.replica_read_refused",
+            actor=actor,
+            target_type="records.record",
+            target_id=str(record_id),
+            ip=ip,
+        )
+    if record is None:
+        raise Http404("No such record on this node.")
+    return record

@@ -21,7 +21,7 @@ from ncbnet.core import clock
 from ncbnet.core.node import node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected
-from ncbnet.network.handlers import register
+from ncbnet.network.handlers import register, require_hub
 from ncbnet.network.signals import node_joined
 
 from . import policies
@@ -107,14 +107,9 @@ def answer_verify(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
 # --- on an NCB node -----------------------------------------------------------------------------
 
 
-def _from_hub(envelope: Mapping[str, Any]) -> None:
-    if envelope["from"] != "hub":
-        raise Rejected("replica changes come only from the hub")
-
-
 @register(UPSERT)
 def apply_records(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
-    _from_hub(envelope)
+    require_hub(envelope, "replica changes")
     now = clock.now()
     for r in body["records"]:
         current = ReplicaRecord.objects.filter(pk=r["id"]).values_list("version", flat=True).first()
@@ -141,7 +136,7 @@ def apply_records(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
 
 @register(REMOVE)
 def remove_records(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
-    _from_hub(envelope)
+    require_hub(envelope, "replica changes")
     ReplicaRecord.objects.filter(pk__in=[uuid.UUID(i) for i in body["ids"]]).delete()
 
 
@@ -156,7 +151,7 @@ def request_check() -> ReplicaCheck:
 
 @register(VERIFY_ANSWER)
 def verify_answered(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
-    _from_hub(envelope)
+    require_hub(envelope, "replica changes")
     ReplicaCheck.objects.filter(pk=int(body["check"])).update(
         answered_at=clock.now(), expected=body["expected"]
     )

@@ -9,9 +9,11 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
-from typing import Literal
+from typing import Any, Literal
 
 import pycountry
+import pydantic
+from django.core.exceptions import ValidationError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ncbnet.config import member_codes
@@ -19,6 +21,19 @@ from ncbnet.config import member_codes
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def checked(schema: type[Strict], data: Any) -> dict[str, Any]:
+    """The data as the schema normalizes it; pydantic's errors become a Django ValidationError
+    naming each field (dotted path), as the pages, the API and the CLI report them."""
+    try:
+        return schema.model_validate(data).model_dump(mode="json")
+    except pydantic.ValidationError as exc:
+        out: dict[str, list[str]] = {}
+        for e in exc.errors():
+            field = ".".join(str(p) for p in e["loc"]) or "data"
+            out.setdefault(field, []).append(str(e["msg"]).removeprefix("Value error, "))
+        raise ValidationError(out) from exc
 
 
 def _country(code: str) -> str:

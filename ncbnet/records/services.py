@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import pydantic
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -24,7 +23,7 @@ from ncbnet.network.envelope import new_id
 
 from . import national_law, policies, replication
 from .models import Database, Record, RecordCountry, RecordQuerySet, RecordVersion
-from .schemas import SCHEMAS, RestrictionData
+from .schemas import SCHEMAS, RestrictionData, checked
 
 
 @dataclass(frozen=True)
@@ -40,30 +39,21 @@ class Actor:
     def where(self) -> str:
         return "GS" if self.gs else str(self.country)
 
-
-def _errors(exc: pydantic.ValidationError) -> ValidationError:
-    out: dict[str, list[str]] = {}
-    for e in exc.errors():
-        field = ".".join(str(p) for p in e["loc"]) or "data"
-        out.setdefault(field, []).append(str(e["msg"]).removeprefix("Value error, "))
-    return ValidationError(out)
+    @classmethod
+    def of(cls, user: Any) -> Actor:
+        """The signed-in account as an actor: its bureau's country, or the GS."""
+        return cls(user.get_username(), user.country_code, gs=user.kind == "gs", user=user)
 
 
 def _validate(database: str, data: dict[str, Any]) -> dict[str, Any]:
     schema = SCHEMAS.get(database)
     if schema is None:
         raise ValidationError({"database": f"unknown database {database!r}"})
-    try:
-        return schema.model_validate(data).model_dump(mode="json")
-    except pydantic.ValidationError as exc:
-        raise _errors(exc) from exc
+    return checked(schema, data)
 
 
 def _restriction(restriction: dict[str, Any] | None) -> dict[str, Any]:
-    try:
-        return RestrictionData.model_validate(restriction or {}).model_dump(mode="json")
-    except pydantic.ValidationError as exc:
-        raise _errors(exc) from exc
+    return checked(RestrictionData, restriction or {})
 
 
 def _normal(value: str) -> str:

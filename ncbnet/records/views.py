@@ -6,17 +6,15 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from ncbnet.audit import services as audit
 from ncbnet.security.middleware import client_ip
 from ncbnet.security.policies import AuthedRequest, route
 
-from . import contribution, replication, services
+from . import contribution, services
 from .forms import FORMS
 from .models import Contribution, Database, Record, ReplicaRecord
 from .policies import CONTRIBUTE, READ_RECORDS, contributes
@@ -48,18 +46,13 @@ FIELD_LABELS = {
 }
 
 
-def _actor(request: AuthedRequest) -> services.Actor:
-    user = request.user
-    return services.Actor(user.get_username(), user.country_code, gs=user.kind == "gs", user=user)
-
-
 @route(READ_RECORDS)
 def search(request: AuthedRequest) -> HttpResponse:
     """The global databases: at the hub all of them; on a node, this country's replica."""
     database = request.GET.get("database") or None
     q = request.GET.get("q", "").strip()
     if settings.NCBNET_ROLE == "hub":
-        found = list(services.search(_actor(request), database, q)[:200])
+        found = list(services.search(services.Actor.of(request.user), database, q)[:200])
     else:
         found = list(contribution.search_replica(request.user, database, q)[:200])
     return render(
@@ -79,21 +72,9 @@ def search(request: AuthedRequest) -> HttpResponse:
 def detail(request: AuthedRequest, record_id: uuid.UUID) -> HttpResponse:
     record: Record | ReplicaRecord | None
     if settings.NCBNET_ROLE == "hub":
-        record = services.read(_actor(request), str(record_id))
+        record = services.read(services.Actor.of(request.user), str(record_id))
     else:
-        record = ReplicaRecord.objects.filter(pk=record_id).first()
-        with transaction.atomic():
-            if record is not None:
-                replication.tell_owner_viewed(record, str(request.user.country_code))
-            audit.record(
-                "records.replica_read" if record else "records.replica_read_refused",
-                actor=request.user,
-                target_type="records.record",
-                target_id=str(record_id),
-                ip=client_ip(request),
-            )
-        if record is None:
-            raise Http404("No such record on this node.")
+        record = contribution.read_replica(request.user, record_id, client_ip(request))
     fields = [(FIELD_LABELS.get(k, k), k, v) for k, v in record.data.items()]
     return render(request, "records/detail.html", {"record": record, "fields": fields})
 

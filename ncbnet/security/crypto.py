@@ -80,6 +80,7 @@ class KeyStore:
         self.root = data_dir / "keys"
         self.node = node
         self.passphrase = passphrase
+        self._loaded: dict[tuple[str, str], object] = {}  # private keys already read and decrypted
 
     @property
     def exists(self) -> bool:
@@ -134,6 +135,12 @@ class KeyStore:
         return [self.public(p.name) for p in sorted(self.root.iterdir()) if (p / "public.json").exists()]
 
     def _load(self, kid: str, name: str) -> object:
+        """A private key of generation `kid`, read (and decrypted) once per process."""
+        if (kid, name) not in self._loaded:
+            self._loaded[(kid, name)] = self._read(kid, name)
+        return self._loaded[(kid, name)]
+
+    def _read(self, kid: str, name: str) -> object:
         path = self.root / kid / name
         try:
             data = path.read_bytes()
