@@ -125,3 +125,32 @@ def peers(db: Any, tmp_path: Any) -> Iterator[dict[str, Any]]:
     hub_key_file().write_text(json.dumps(stores["hub"].public().as_dict()))
     yield stores
     hub_key_file().unlink(missing_ok=True)  # the pin lives in the shared test data folder
+
+
+def arriving(
+    peers: dict[str, Any],
+    kind: str,
+    body: dict[str, Any],
+    *,
+    sender: str,
+    signer: str | None = None,
+    confidential: bool = True,
+    to: str | None = None,
+) -> bytes:
+    """An envelope from `sender` to this test node, as the network brings it: sealed to the node's
+    own keys (peers["FR"] is keys(), whatever role the test gives the node) and signed by
+    `signer` (the sender unless a forgery is wanted), addressed `to` this node's id unless told."""
+    from ncbnet.core.node import node_id
+    from ncbnet.network import envelope
+
+    me = envelope.PeerKey.of(peers["FR"].public())
+    built = envelope.build(
+        kind=kind,
+        sender=sender,
+        recipients={to or node_id(): me},
+        body=body,
+        signer=peers[signer or sender],
+        now=clock.now(),
+        confidential=confidential,
+    )
+    return envelope.encode(built)

@@ -23,7 +23,7 @@ import nacl.utils
 import uuid6
 from cryptography.hazmat.primitives import serialization
 
-from ncbnet.security.crypto import KeyProblem, KeyStore, b64, canonical, unb64, verify
+from ncbnet.security.crypto import KeyProblem, KeyStore, PublicIdentity, b64, canonical, unb64, verify
 
 VERSION = 1
 ALGORITHM = "xchacha20poly1305-ietf+sealedbox-x25519"
@@ -44,6 +44,12 @@ class PeerKey:
     signing_public: str
     encryption_public: str
     status: str  # active, retired or revoked
+
+    @classmethod
+    def of(cls, identity: PublicIdentity, status: str = "active") -> PeerKey:
+        return cls(
+            identity.node, identity.key_id, identity.signing_public, identity.encryption_public, status
+        )
 
 
 def iso(at: datetime) -> str:

@@ -8,7 +8,7 @@ from ncbnet.audit import anchoring, services
 from ncbnet.audit.models import AnchoredSeal, AuditEntry, ChainSeal
 from ncbnet.audit.tests.test_chain import without_triggers, write
 from ncbnet.cli import main
-from ncbnet.core import clock
+from ncbnet.conftest import arriving
 from ncbnet.network import delivery, envelope
 from ncbnet.network.models import OutboxEnvelope, Quarantine
 
@@ -38,19 +38,7 @@ def test_a_node_not_yet_on_the_network_seals_locally(db):
 def seal_envelope(peers, signature=None):
     sealed = services.seal(peers["FR"])
     body = sealed.signed_content("FR") | {"key_id": sealed.key_id, "signature": signature or sealed.signature}
-    hub = peers["hub"].public()
-    e = envelope.build(
-        kind="audit.seal",
-        sender="FR",
-        recipients={
-            "hub": envelope.PeerKey("hub", hub.key_id, hub.signing_public, hub.encryption_public, "active")
-        },
-        body=body,
-        signer=peers["FR"],
-        now=clock.now(),
-        confidential=False,
-    )
-    return sealed, e
+    return sealed, arriving(peers, "audit.seal", body, sender="FR", confidential=False, to="hub")
 
 
 def test_the_hub_keeps_a_seal_its_node_signed_and_refuses_a_forged_one(peers, settings):
@@ -59,8 +47,8 @@ def test_the_hub_keeps_a_seal_its_node_signed_and_refuses_a_forged_one(peers, se
     write(1)
     _forged_seal, forged = seal_envelope(peers, signature=sealed.signature)  # signature of another seal
     settings.NCBNET_ROLE, settings.NCBNET_COUNTRY = "hub", None
-    assert delivery.accept(envelope.encode(good), 1) == "accepted"
-    assert delivery.accept(envelope.encode(forged), 2) == "quarantined"
+    assert delivery.accept(good, 1) == "accepted"
+    assert delivery.accept(forged, 2) == "quarantined"
     assert "does not verify" in Quarantine.objects.get().reason
     assert [a["seq"] for a in anchoring.exported("FR")] == [sealed.seq]
 

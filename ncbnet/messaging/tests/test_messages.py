@@ -27,8 +27,7 @@ def draft(**kw):
 
 
 def peer(stores, node):
-    p = stores[node].public()
-    return envelope.PeerKey(node, p.key_id, p.signing_public, p.encryption_public, "active")
+    return envelope.PeerKey.of(stores[node].public())
 
 
 def incoming(stores, sender="BR", body_over=None, to=("FR",), signer=None):

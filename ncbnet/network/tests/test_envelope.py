@@ -24,8 +24,7 @@ def stores(tmp_path_factory):
 
 
 def peer(store: KeyStore, status: str = "active") -> env.PeerKey:
-    p = store.public()
-    return env.PeerKey(p.node, p.key_id, p.signing_public, p.encryption_public, status)
+    return env.PeerKey.of(store.public(), status)
 
 
 def directory(stores, status="active"):

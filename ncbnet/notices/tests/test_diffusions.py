@@ -5,8 +5,7 @@ import uuid
 
 import pytest
 
-from ncbnet.conftest import sign_in
-from ncbnet.core import clock
+from ncbnet.conftest import arriving, sign_in
 from ncbnet.network import delivery, envelope
 from ncbnet.network.models import OutboxEnvelope
 from ncbnet.notices import requests
@@ -21,20 +20,7 @@ def latest(kind):
 
 
 def accept(peers, kind, body, seq, sender):
-    me = peers["FR"].public()
-    e = envelope.build(
-        kind=kind,
-        sender=sender,
-        recipients={
-            "FR" if sender != "FR" else "hub": envelope.PeerKey(
-                "x", me.key_id, me.signing_public, me.encryption_public, "active"
-            )
-        },
-        body=body,
-        signer=peers[sender],
-        now=clock.now(),
-    )
-    return delivery.accept(envelope.encode(e), seq)
+    return delivery.accept(arriving(peers, kind, body, sender=sender), seq)
 
 
 def test_a_bureau_diffuses_to_chosen_countries_with_the_gs_in_copy(client, peers, user_factory):

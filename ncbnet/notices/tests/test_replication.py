@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from ncbnet.conftest import arriving
 from ncbnet.core import clock
 from ncbnet.network import delivery, envelope
 from ncbnet.network.models import OutboxEnvelope
@@ -40,18 +41,7 @@ def test_publication_cancellation_and_expiry_reach_every_node(peers, hub):
 
 
 def from_hub(peers, kind, body, seq, signer="hub"):
-    fr = peers["FR"].public()
-    e = envelope.build(
-        kind=kind,
-        sender="hub" if signer == "hub" else signer,
-        recipients={
-            "FR": envelope.PeerKey("FR", fr.key_id, fr.signing_public, fr.encryption_public, "active")
-        },
-        body=body,
-        signer=peers[signer],
-        now=clock.now(),
-    )
-    return delivery.accept(envelope.encode(e), seq)
+    return delivery.accept(arriving(peers, kind, body, sender=signer), seq)
 
 
 def test_a_node_keeps_published_notices_until_withdrawn(peers):

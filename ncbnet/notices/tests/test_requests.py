@@ -2,6 +2,7 @@
 
 import pytest
 
+from ncbnet.conftest import arriving
 from ncbnet.core import clock
 from ncbnet.network import delivery, envelope
 from ncbnet.network.models import OutboxEnvelope
@@ -18,20 +19,7 @@ def latest(kind):
 
 def to_self(peers, kind, body, seq, sender):
     """An envelope from `sender` opened by this test node (whose keys stand for the hub's or FR's)."""
-    me = peers["FR"].public()
-    e = envelope.build(
-        kind=kind,
-        sender=sender,
-        recipients={
-            "hub" if sender != "hub" else "FR": envelope.PeerKey(
-                "x", me.key_id, me.signing_public, me.encryption_public, "active"
-            )
-        },
-        body=body,
-        signer=peers["FR"] if sender == "FR" else peers["hub"],
-        now=clock.now(),
-    )
-    return delivery.accept(envelope.encode(e), seq)
+    return delivery.accept(arriving(peers, kind, body, sender=sender), seq)
 
 
 def test_an_officer_requests_a_red_notice_through_the_api(client, peers, user_factory):

@@ -3,6 +3,7 @@ through the replica feed."""
 
 import pytest
 
+from ncbnet.conftest import arriving
 from ncbnet.core import clock
 from ncbnet.network import delivery, envelope
 from ncbnet.network.models import OutboxEnvelope
@@ -39,18 +40,7 @@ def test_a_node_sends_its_contribution_to_the_hub(peers, user_factory, client):
 
 def hub_receives(peers, body, seq):
     # In these tests the hub's private keys are this test node's own (peers["FR"] is keys()).
-    hub = peers["FR"].public()
-    e = envelope.build(
-        kind=contribution.CONTRIBUTE,
-        sender="FR",
-        recipients={
-            "hub": envelope.PeerKey("hub", hub.key_id, hub.signing_public, hub.encryption_public, "active")
-        },
-        body=body,
-        signer=peers["FR"],
-        now=clock.now(),
-    )
-    return delivery.accept(envelope.encode(e), seq)
+    return delivery.accept(arriving(peers, contribution.CONTRIBUTE, body, sender="FR"), seq)
 
 
 def test_the_hub_makes_the_sender_the_owner_and_answers(peers, hub):

@@ -3,6 +3,7 @@ no longer may; a joining node gets its snapshot; `replica verify` names the diff
 
 import pytest
 
+from ncbnet.conftest import arriving
 from ncbnet.core import clock
 from ncbnet.network import delivery, envelope
 from ncbnet.network import services as network
@@ -57,23 +58,7 @@ def test_a_joining_node_gets_its_snapshot(tmp_path, peers, hub):
 
 
 def node_receives(peers, kind, body, seq):
-    e = envelope.build(
-        kind=kind,
-        sender="hub",
-        recipients={
-            "FR": envelope.PeerKey(
-                "FR",
-                peers["FR"].public().key_id,
-                peers["FR"].public().signing_public,
-                peers["FR"].public().encryption_public,
-                "active",
-            )
-        },
-        body=body,
-        signer=peers["hub"],
-        now=clock.now(),
-    )
-    return delivery.accept(envelope.encode(e), seq)
+    return delivery.accept(arriving(peers, kind, body, sender="hub"), seq)
 
 
 def record_body(version, number="X1234567", rid="019ac000-0000-7000-8000-000000000001"):
@@ -103,23 +88,8 @@ def test_the_node_applies_changes_in_version_order_and_removals(peers):
 
 
 def test_replica_changes_from_anyone_but_the_hub_are_refused(peers):
-    e = envelope.build(
-        kind=replication.UPSERT,
-        sender="BR",
-        recipients={
-            "FR": envelope.PeerKey(
-                "FR",
-                peers["FR"].public().key_id,
-                peers["FR"].public().signing_public,
-                peers["FR"].public().encryption_public,
-                "active",
-            )
-        },
-        body={"records": [record_body(1)]},
-        signer=peers["BR"],
-        now=clock.now(),
-    )
-    assert delivery.accept(envelope.encode(e), 1) == "quarantined"
+    raw = arriving(peers, replication.UPSERT, {"records": [record_body(1)]}, sender="BR")
+    assert delivery.accept(raw, 1) == "quarantined"
     assert not ReplicaRecord.objects.exists()
 
 
