@@ -22,6 +22,11 @@ from .models import Diffusion, Kind, NoticeRequest
 from .policies import READ_NOTICES, REVIEW
 
 
+def _refused(request: AuthedRequest, exc: ValidationError) -> None:
+    """Say on the next page why the service refused, field by field."""
+    messages.error(request, " ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
+
+
 @route(READ_NOTICES)
 def notice_list(request: AuthedRequest) -> HttpResponse:
     kind = request.GET.get("kind") or None
@@ -56,7 +61,7 @@ def decide(request: AuthedRequest, notice_id: uuid.UUID) -> HttpResponse:
             actor, str(notice_id), request.POST.get("decision", ""), request.POST.get("reason", "")
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
+        _refused(request, exc)
     else:
         messages.success(request, _("Decision recorded."))
     return redirect("notices:queue")
@@ -78,7 +83,7 @@ def check(request: AuthedRequest, diffusion_id: uuid.UUID) -> HttpResponse:
             actor, str(diffusion_id), request.POST.get("outcome", ""), request.POST.get("reason", "")
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
+        _refused(request, exc)
     else:
         messages.success(request, _("Check recorded."))
     return redirect("notices:diffusions")
@@ -119,7 +124,7 @@ def cancel_request(request: AuthedRequest, request_id: uuid.UUID) -> HttpRespons
     try:
         requests.cancel(request.user, str(request_id), request.POST.get("reason", ""))
     except ValidationError as exc:
-        messages.error(request, " ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
+        _refused(request, exc)
     else:
         messages.success(request, _("Cancellation sent to the General Secretariat."))
     return redirect("notices:requests")
