@@ -6,6 +6,7 @@ Bad input gets a one-line message on standard error and exit code 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import os
@@ -454,6 +455,22 @@ def cmd_bench_matching(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_screening(args: argparse.Namespace) -> int:
+    """A hub of its own in --data (kept, so a second run reuses what the first seeded), or in
+    DATABASE_URL's database when that is set."""
+    import tempfile
+
+    data = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="ncbnet-bench-screening-"))
+    for key in [k for k in os.environ if k.startswith("NCBNET_")]:
+        del os.environ[key]
+    os.environ.update({"NCBNET_MODE": "demo", "NCBNET_ROLE": "hub", "NCBNET_DATA_DIR": str(data)})
+    cmd_init(argparse.Namespace(json=False))
+    from ncbnet.bench import screening
+
+    screening.main(args.persons, args.documents, progress=_progress_bar())
+    return 0
+
+
 def cmd_screening_compare(args: argparse.Namespace) -> int:
     """Read a CSV with name1,name2 (other columns kept) and write it back with score and match."""
     import csv
@@ -477,6 +494,71 @@ def cmd_screening_compare(args: argparse.Namespace) -> int:
             writer.writerow(
                 row | {"score": f"{result.score:.4f}", "match": "true" if result.match else "false"}
             )
+    return 0
+
+
+def cmd_screening_manifest(args: argparse.Namespace) -> int:
+    """Screen a manifest as one job, here and now, with a progress bar; write the result CSV."""
+    _setup_django()
+    from django.core.exceptions import ValidationError
+
+    from ncbnet.core.models import User
+    from ncbnet.screening import manifests
+
+    actor = User.objects.filter(username=args.user, is_active=True).first()
+    if actor is None:
+        raise CommandError(f"no active account {args.user!r} on this node")
+    try:
+        with open(args.file, "rb") as fh:
+            content = fh.read()
+    except OSError as exc:
+        raise CommandError(f"{args.file}: {exc.strerror}") from exc
+    context = {"reason": args.reason, "place": args.place, "urgent": args.urgent}
+    try:
+        job = manifests.submit(actor, os.path.basename(args.file), content, context)
+    except ValidationError as exc:
+        raise CommandError(
+            f"{args.file}: " + " ".join(" ".join(v) for v in exc.message_dict.values())
+        ) from exc
+    job = manifests.run(job, actor, progress=_progress_bar())
+    out = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8", newline="")  # noqa: SIM115
+    with out if out is not sys.stdout else contextlib.nullcontext(out):
+        for line in manifests.result_lines(job):
+            out.write(line)
+    print(
+        f"manifest {job.pk}: {job.total:,} rows, {job.hits:,} with possible matches "
+        f"(reported to their owners), {job.problems:,} with problems",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_screening_work(args: argparse.Namespace) -> int:
+    """Run the manifest jobs submitted on the pages and the API, one after another, until stopped."""
+    _setup_django()
+    import logging
+    import signal
+    import threading
+
+    from django.db import close_old_connections
+
+    from ncbnet.screening import manifests
+
+    log = logging.getLogger("ncbnet.screening")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    while not stop.is_set():
+        close_old_connections()
+        job = manifests.claim()
+        if job is None:
+            stop.wait(args.poll)
+            continue
+        log.info("manifest %s: %s rows from row %s", job.pk, job.total, job.done + 1)
+        try:
+            manifests.run(job)
+        except Exception:
+            log.exception("manifest %s failed", job.pk)
     return 0
 
 
@@ -634,6 +716,24 @@ def build_parser() -> argparse.ArgumentParser:
         screening,
     )
     sp.add_argument("--csv", required=True, help="the CSV file, or - for standard input")
+    sp = add(
+        "manifest",
+        cmd_screening_manifest,
+        "screen a passenger manifest (CSV or JSON) as one job; every hit is reported to its owner",
+        screening,
+    )
+    sp.add_argument(
+        "file",
+        help="CSV with a header, or JSON (a list of objects): name, date_of_birth, sex, "
+        "nationality, document_number, issuing_country",
+    )
+    sp.add_argument("--user", required=True, help="the account that screens (an officer or a border system)")
+    sp.add_argument("--out", default="-", help="where the result CSV goes (default: standard output)")
+    sp.add_argument("--reason", default="", help="why (sent with every hit report)")
+    sp.add_argument("--place", default="", help="where (sent with every hit report)")
+    sp.add_argument("--urgent", action="store_true", help="the passengers are here now: 10-minute answers")
+    sp = add("work", cmd_screening_work, "run manifest jobs submitted on the pages and the API", screening)
+    sp.add_argument("--poll", type=float, default=1.0, help="seconds between looks for new jobs")
 
     replica = sub.add_parser("replica", help="this node's replica of the global databases").add_subparsers(
         dest="action", required=True, parser_class=_Parser
@@ -652,6 +752,15 @@ def build_parser() -> argparse.ArgumentParser:
         "precision, recall and F1 of the name matcher on the labelled pairs",
         bench,
     )
+    sp = add(
+        "screening",
+        cmd_bench_screening,
+        "index build, name search, document lookups and a 10,000-row manifest on a hub of N persons",
+        bench,
+    )
+    sp.add_argument("--persons", type=int, default=100_000)
+    sp.add_argument("--documents", type=int, default=100_000)
+    sp.add_argument("--data", default=None, help="the bench hub's data folder (default: a new temporary one)")
     sp = add(
         "messaging", cmd_bench_messaging, "hub and two NCB nodes on loopback: end-to-end messaging", bench
     )

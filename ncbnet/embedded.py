@@ -184,6 +184,11 @@ class DemoNetwork:
         argv = [sys.executable, "-m", "ncbnet.cli", "network", "run"]
         return self.spawn(node, argv, self.data / "logs" / f"{node.name.lower()}-network.log")
 
+    def start_jobs(self, node: Node) -> subprocess.Popen[bytes]:
+        """The node's job runner: manifests submitted on the pages and the API."""
+        argv = [sys.executable, "-m", "ncbnet.cli", "screening", "work"]
+        return self.spawn(node, argv, self.data / "logs" / f"{node.name.lower()}-jobs.log")
+
     def run(self) -> int:
         signal.signal(signal.SIGTERM, lambda *_: self.stop.set())
         try:
@@ -192,6 +197,7 @@ class DemoNetwork:
             for node in self.nodes:
                 servers.append(self.start_server(node))
                 self.start_worker(node)
+                self.start_jobs(node)
             for node, proc in zip(self.nodes, servers, strict=True):
                 self.wait_until_up(f"http://127.0.0.1:{node.port}/login/", proc)
             self.banner(logins)

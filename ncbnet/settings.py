@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "ncbnet.records",
     "ncbnet.notices",
     "ncbnet.screening",
+    "ncbnet.hits",
     "ncbnet.public",
     "ncbnet.web",
 ]

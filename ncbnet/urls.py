@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("ncbnet.messaging.urls")),
     path("", include("ncbnet.records.urls")),
     path("", include("ncbnet.notices.urls")),
+    path("", include("ncbnet.screening.urls")),
+    path("", include("ncbnet.hits.urls")),
     path("", include("ncbnet.public.urls")),
     path("api/v1/", api.urls()),
 ]

@@ -120,7 +120,7 @@ def _batch(database: str, n: int, rnd: random.Random) -> None:
     at = ops.adapt_datetimefield_value(now)
     retain = ops.adapt_datetimefield_value(add_years(now, 5))
     uuid_db = Record._meta.pk.get_db_prep_value
-    records, versions, ids = [], [], []
+    records, versions, ids, persons = [], [], [], []
     for i in range(n):
         owner = OWNERS[rnd.randrange(len(OWNERS))]
         data = person(rnd) if database == "persons" else document(rnd, owner)
@@ -132,6 +132,8 @@ def _batch(database: str, n: int, rnd: random.Random) -> None:
         pk = uuid_db(uuid.UUID(new_id()), connection)
         text = json.dumps(data, ensure_ascii=False)
         ids.append(pk)
+        if database == "persons":
+            persons.append((pk, data))
         records.append(
             (pk, database, owner, label[:300], key, text, 1, "all", "H0", "", False, at, at, retain)
         )
@@ -148,6 +150,10 @@ def _batch(database: str, n: int, rnd: random.Random) -> None:
             "changed_by_country, reason, at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
             versions,
         )
+        if persons:  # raw inserts bypass the signals that keep the screening index in step
+            from ncbnet.screening import index
+
+            index.add(persons)
         audit.record(
             "records.bulk_seed",
             subject="GS",

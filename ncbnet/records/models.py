@@ -172,7 +172,8 @@ class Contribution(models.Model):
 
 class OwnerAlert(models.Model):
     """On the owner's node: another bureau (or the GS) viewed a record the owner asked to be told
-    about. Screening hits will be told the same way."""
+    about ("viewed"), screening hit one of its records ("hit"), or the hub escalated a hit the
+    owner has not answered ("overdue")."""
 
     record_id = models.UUIDField()
     label = models.CharField(max_length=300)

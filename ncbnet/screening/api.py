@@ -1,37 +1,75 @@
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from ninja import Field, Router, Schema
+from django.http import Http404, StreamingHttpResponse
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from ncbnet.api import allow
 from ncbnet.security.policies import AuthedRequest
 
-from . import mrz, services
+from . import manifests, mrz, services
+from .models import Manifest
 from .policies import SCREEN
 
 router = Router(tags=["screening"])
 
 
-class DocumentIn(Schema):
+class ContextIn(Schema):
+    """Why and where: sent with every hit report to the record's owner and the GS."""
+
+    reason: str = Field("", max_length=200, description="why this screening (border check, investigation …)")
+    place: str = Field("", max_length=200, description="where (border crossing, airport, city)")
+    urgent: bool = Field(
+        False, description="the person or object is here now: the owner answers within 10 minutes"
+    )
+
+    def context(self) -> dict[str, Any]:
+        return {"reason": self.reason, "place": self.place, "urgent": self.urgent}
+
+
+class PersonIn(ContextIn):
+    name: str = Field(min_length=1, max_length=300, description="in any script, in any order")
+    date_of_birth: str = Field("", max_length=10, description="1980, 1980-05 or 1980-05-12")
+    sex: str = Field("", pattern="^[FMXU]?$")
+    nationality: str = Field("", max_length=2)
+
+
+class DocumentIn(ContextIn):
     number: str = Field(min_length=1, max_length=60)
     issuing_country: str = Field("", max_length=2)
 
 
-class MRZIn(Schema):
+class DocumentQuery(Schema):
+    number: str = Field(min_length=1, max_length=60)
+    issuing_country: str = Field("", max_length=2)
+
+
+class DocumentsIn(ContextIn):
+    documents: list[DocumentQuery] = Field(min_length=1, max_length=1000)
+
+
+class MRZIn(ContextIn):
     mrz: str = Field(
         min_length=60, max_length=200, description="The lines of the zone, separated by newlines"
     )
 
 
-class VehicleIn(Schema):
+class VehicleIn(ContextIn):
     vin: str = Field("", max_length=30)
     plate: str = Field("", max_length=20)
 
 
-class FirearmIn(Schema):
+class FirearmIn(ContextIn):
     serial_number: str = Field(min_length=1, max_length=60)
     make: str = Field("", max_length=60)
+
+
+class ArtworkIn(ContextIn):
+    text: str = Field(min_length=3, max_length=300, description="title, artist or description")
 
 
 class ResultOut(Schema):
@@ -40,9 +78,41 @@ class ResultOut(Schema):
     hits: list[dict[str, Any]]
 
 
+@router.post(
+    "/persons",
+    response=ResultOut,
+    auth=allow(SCREEN),
+    summary="Screen a person by name (any script), with date of birth, sex and nationality as qualifiers",
+)
+def person(request: AuthedRequest, payload: PersonIn) -> dict[str, Any]:
+    try:
+        found = services.person(
+            request.user,
+            payload.name,
+            payload.date_of_birth,
+            payload.sex,
+            payload.nationality,
+            context=payload.context(),
+        )
+    except ValueError as exc:
+        raise ValidationError({"date_of_birth": str(exc)}) from exc
+    return asdict(found)
+
+
 @router.post("/documents", response=ResultOut, auth=allow(SCREEN), summary="Screen a travel document number")
 def document(request: AuthedRequest, payload: DocumentIn) -> dict[str, Any]:
-    return asdict(services.document(request.user, payload.number, payload.issuing_country))
+    return asdict(services.document(request.user, payload.number, payload.issuing_country, payload.context()))
+
+
+@router.post(
+    "/documents/batch",
+    response=list[ResultOut],
+    auth=allow(SCREEN),
+    summary="Screen up to 1,000 travel documents in one request (a border system's batch)",
+)
+def documents(request: AuthedRequest, payload: DocumentsIn) -> list[dict[str, Any]]:
+    queries = [(d.number, d.issuing_country) for d in payload.documents]
+    return [asdict(r) for r in services.documents(request.user, queries, payload.context())]
 
 
 @router.post(
@@ -53,7 +123,7 @@ def document(request: AuthedRequest, payload: DocumentIn) -> dict[str, Any]:
 )
 def machine_readable_zone(request: AuthedRequest, payload: MRZIn) -> dict[str, Any]:
     try:
-        return asdict(services.machine_readable_zone(request.user, payload.mrz))
+        return asdict(services.machine_readable_zone(request.user, payload.mrz, payload.context()))
     except mrz.MRZInvalid as exc:
         raise ValidationError({"mrz": str(exc)}) from exc
 
@@ -62,9 +132,73 @@ def machine_readable_zone(request: AuthedRequest, payload: MRZIn) -> dict[str, A
 def vehicle(request: AuthedRequest, payload: VehicleIn) -> dict[str, Any]:
     if not (payload.vin or payload.plate):
         raise ValidationError({"vin": "a VIN or a plate"})
-    return asdict(services.vehicle(request.user, payload.vin, payload.plate))
+    return asdict(services.vehicle(request.user, payload.vin, payload.plate, payload.context()))
 
 
 @router.post("/firearms", response=ResultOut, auth=allow(SCREEN), summary="Screen a firearm by serial number")
 def firearm(request: AuthedRequest, payload: FirearmIn) -> dict[str, Any]:
-    return asdict(services.firearm(request.user, payload.serial_number, payload.make))
+    return asdict(services.firearm(request.user, payload.serial_number, payload.make, payload.context()))
+
+
+class ManifestOut(Schema):
+    id: UUID
+    filename: str
+    state: str
+    total: int
+    done: int
+    percent: int
+    hits: int
+    problems: int
+    error: str
+    submitted_at: datetime
+    finished_at: datetime | None
+
+
+class ManifestContext(Schema):
+    reason: str = ""
+    place: str = ""
+    urgent: bool = False
+
+
+def _manifest(request: AuthedRequest, manifest_id: UUID) -> Manifest:
+    job = manifests.visible(request.user).filter(pk=manifest_id).first()
+    if job is None:
+        raise Http404("No such manifest.")
+    return job
+
+
+@router.post(
+    "/manifests",
+    response={202: ManifestOut},
+    auth=allow(SCREEN),
+    summary="Submit a manifest (CSV or JSON, up to 100,000 rows) to be screened as one job",
+)
+def manifest_submit(
+    request: AuthedRequest, file: File[UploadedFile], context: Form[ManifestContext]
+) -> Status:
+    job = manifests.submit(request.user, file.name or "manifest", file.read(), context.dict())
+    return Status(202, job)
+
+
+@router.get(
+    "/manifests/{manifest_id}", response=ManifestOut, auth=allow(SCREEN), summary="A manifest job's progress"
+)
+def manifest_progress(request: AuthedRequest, manifest_id: UUID) -> Manifest:
+    return _manifest(request, manifest_id)
+
+
+@router.get(
+    "/manifests/{manifest_id}/result",
+    auth=allow(SCREEN),
+    summary="The result as CSV: the manifest's rows with outcome, possible matches and hit reports",
+)
+def manifest_result(request: AuthedRequest, manifest_id: UUID) -> StreamingHttpResponse:
+    job = manifests.download(request.user, _manifest(request, manifest_id))
+    response = StreamingHttpResponse(manifests.result_lines(job), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="screening-{job.pk}.csv"'
+    return response
+
+
+@router.post("/artworks", response=ResultOut, auth=allow(SCREEN), summary="Screen a work of art by text")
+def artwork(request: AuthedRequest, payload: ArtworkIn) -> dict[str, Any]:
+    return asdict(services.artwork(request.user, payload.text, payload.context()))

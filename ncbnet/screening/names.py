@@ -2,9 +2,11 @@
 
 Each name is transliterated to Latin letters (`anyascii`; Chinese and Korean syllable by
 syllable), reduced to a spelling skeleton that absorbs the usual transliteration variants, and
-compared token by token in any order (normalized Levenshtein from `rapidfuzz`). Features, each explained:
-tokens matched and how well, initials, names missing on one side, particles written apart or
-together, and gender forms of the same name, which are different people.
+compared token by token in any order (the optimal string alignment distance from `rapidfuzz`,
+normalized: two letters swapped count as one edit). Features, each explained: tokens matched and
+how well, initials, short forms and nicknames (the `nicknames` dataset), names missing on one
+side, particles written apart or together, and gender forms of the same name, which are
+different people.
 """
 
 from __future__ import annotations
@@ -12,13 +14,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+import pykakasi
 from anyascii import anyascii
-from rapidfuzz.distance import Levenshtein
+from nicknames import NickNamer
+from rapidfuzz.distance import OSA
 
 THRESHOLD = 0.88
 TOKEN_MIN = 0.80
 MISMATCH_CAP = 0.75
+NICKNAME = 0.9
 PARTICLES = frozenset(
     {
         "al",
@@ -119,6 +125,9 @@ def _vowels(key: str) -> int:
 
 
 def _skeleton(text: str) -> str:
+    # German umlauts written out (Mueller, Juergen: anyascii reads Müller as Muller) and a vowel
+    # lengthened with h before a consonant or at the end (Satoh, Ohno), as passports write them.
+    text = re.sub(r"([aou])e|([aeiou])h(?=[^aeiouy]|$)", lambda m: m.group(1) or m.group(2), text)
     for old, new in VARIANTS:
         text = text.replace(old, new)
     return re.sub(r"(.)\1+", r"\1", text)
@@ -133,6 +142,11 @@ def _script(ch: str) -> str:
 
 def tokens(name: str) -> list[Token]:
     """The name's tokens in Latin letters; syllabic scripts split per character."""
+    return list(_tokens(name))
+
+
+@lru_cache(maxsize=100_000)
+def _tokens(name: str) -> tuple[Token, ...]:
     spaced = []
     for ch in unicodedata.normalize("NFC", name):
         spaced.append(f" {ch} " if _script(ch).startswith(SYLLABIC) else ch)
@@ -146,7 +160,7 @@ def tokens(name: str) -> list[Token]:
         if not word:
             continue
         out.append(Token(word, _skeleton(word), _consonants(word), abjad))
-    return out
+    return tuple(out)
 
 
 def _gender_forms(a: str, b: str) -> bool:
@@ -165,14 +179,30 @@ def _gender_forms(a: str, b: str) -> bool:
     )
 
 
+@lru_cache(maxsize=1)
+def _nicknamer() -> NickNamer:
+    return NickNamer()
+
+
+@lru_cache(maxsize=65536)
+def _nickname(a: str, b: str) -> bool:
+    """Bob and Robert, Bill and William: one is a known short form of the other (the `nicknames`
+    dataset, English given names)."""
+    n = _nicknamer()
+    return b in n.nicknames_of(a) or a in n.nicknames_of(b)
+
+
+@lru_cache(maxsize=200_000)
 def _similarity(a: Token, b: Token) -> tuple[float, str]:
     if len(a.text) == 1 or len(b.text) == 1:
         initial, word = (a, b) if len(a.text) == 1 else (b, a)
         return (0.9, "initial") if word.text.startswith(initial.text) else (0.0, "initial")
     if _gender_forms(a.key, b.key):
         return 0.6, "another gender's form of the name"
-    score = Levenshtein.normalized_similarity(a.key, b.key)
+    score = OSA.normalized_similarity(a.key, b.key)
     how = "same" if a.text == b.text else ("spelling variant" if score >= TOKEN_MIN else "different")
+    if score < NICKNAME and _nickname(a.text, b.text):
+        return NICKNAME, "a short form or nickname of the name"
     if (
         not a.abjad
         and not b.abjad
@@ -183,21 +213,63 @@ def _similarity(a: Token, b: Token) -> tuple[float, str]:
     ):  # Muhammad/Mohammed: the same letters around vowels written otherwise
         score, how = 0.9, "same consonants, vowels written otherwise"
     if a.abjad != b.abjad:  # one side written without vowels: compare consonants
-        consonant = Levenshtein.normalized_similarity(a.consonants, b.consonants) * 0.97
+        consonant = OSA.normalized_similarity(a.consonants, b.consonants) * 0.97
         if consonant > score:
             score, how = consonant, "same consonants (a script without written vowels)"
     return score, how
 
 
+@lru_cache(maxsize=1)
+def _kakasi() -> pykakasi.kakasi:
+    return pykakasi.kakasi()
+
+
+@lru_cache(maxsize=65536)
+def readings(name: str) -> tuple[str, ...]:
+    """The ways a name may be read in Latin letters: as written, and for a name in Japanese script
+    its Hepburn reading (`pykakasi`, long vowels written short as passports do: Satō is Sato).
+    Kanji alone may be a Chinese or a Japanese name, so both readings are kept."""
+    scripts = [_script(ch) for ch in name]
+    kana = any(s.startswith(("HIRAGANA", "KATAKANA")) for s in scripts)
+    if not kana and not any(s.startswith("CJK UNIFIED IDEOGRAPH") for s in scripts):
+        return (name,)
+    parts = [p["hepburn"] for p in _kakasi().convert(name) if p["hepburn"].strip()]
+    japanese = re.sub(r"([aeiou])\1", r"\1", " ".join(parts).replace("ou", "o")) if parts else ""
+    if kana:
+        return (japanese or name,)
+    return (name, japanese) if japanese else (name,)
+
+
 def compare(name1: str, name2: str, threshold: float = THRESHOLD) -> Comparison:
-    """Score two names (0 to 1), decide at `threshold`, and explain. The same either way round."""
-    one, two = _compare(name1, name2, threshold), _compare(name2, name1, threshold)
-    return one if one.score >= two.score else two
+    """Score two names (0 to 1), decide at `threshold`, and explain. The same either way round;
+    a name in Japanese script is compared in its Japanese reading too."""
+    best: Comparison | None = None
+    for r1 in readings(name1):
+        for r2 in readings(name2):
+            for c in (_compare(r1, r2, threshold), _compare(r2, r1, threshold)):
+                if best is None or c.score > best.score:
+                    best = c
+                    read = [r for r, n in ((r1, name1), (r2, name2)) if r != n]
+                    if read:
+                        c.explanation.insert(0, "read as Japanese: " + ", ".join(read))
+    assert best is not None
+    return best
+
+
+def _named(tokens: tuple[Token, ...]) -> list[Token]:
+    """The tokens without particles: a particle comes before a name (bin Saleh, van der Berg), so
+    a last token is a name even when it is spelt like one (Su-bin)."""
+    last = len(tokens) - 1
+    return [t for i, t in enumerate(tokens) if t.text not in PARTICLES or i == last] or list(tokens)
+
+
+def named_tokens(name: str) -> list[Token]:
+    return _named(_tokens(name))
 
 
 def _compare(name1: str, name2: str, threshold: float) -> Comparison:
-    t1 = [t for t in tokens(name1) if t.text not in PARTICLES] or tokens(name1)
-    t2 = [t for t in tokens(name2) if t.text not in PARTICLES] or tokens(name2)
+    all1, all2 = _tokens(name1), _tokens(name2)
+    t1, t2 = _named(all1), _named(all2)
     if not t1 or not t2:
         return Comparison(0.0, False, ["a name is empty"])
     short, long = (t1, t2) if len(t1) <= len(t2) else (t2, t1)
@@ -235,13 +307,12 @@ def _compare(name1: str, name2: str, threshold: float) -> Comparison:
     order = [matched[i][2] for i in range(len(short))]
     if order != sorted(order):
         explanation.append("names in another order")
-    all1, all2 = tokens(name1), tokens(name2)
-    joined = Levenshtein.normalized_similarity("".join(t.key for t in all1), "".join(t.key for t in all2))
+    joined = OSA.normalized_similarity("".join(t.key for t in all1), "".join(t.key for t in all2))
     if all1[0].abjad != all2[0].abjad:
         joined = max(
             joined,
             0.97
-            * Levenshtein.normalized_similarity(
+            * OSA.normalized_similarity(
                 "".join(t.consonants for t in all1), "".join(t.consonants for t in all2)
             ),
         )

@@ -9,22 +9,35 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import pycountry
+from anyascii import anyascii
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from rapidfuzz import fuzz
+from rapidfuzz.utils import default_process
 from vininfo import Vin
 
 from ncbnet.audit import services as audit
 from ncbnet.records.models import Record, ReplicaRecord
 
+from . import index, names
 from . import mrz as mrz_module
 
 CONFUSABLE = {"0": "O", "O": "0", "1": "I", "I": "1"}
 MAX_VARIANTS = 256
-POSSIBLE_MATCH = "possible match: confirm with the owner NCB before acting"
+ARTWORK_THRESHOLD = 0.8
+ARTWORK_STOPWORDS = frozenset({"the", "and", "with", "of", "les", "des", "del", "della", "von", "und"})
+POSSIBLE_MATCH = "possible match: awaiting confirmation by the owner NCB; do not act on it before"
+# Why and where the screening happened ("reason", "place") and whether it is urgent ("urgent"). Every
+# hit is reported to its owner; only benchmarks pass None (no report).
+Context = Mapping[str, Any] | None
+REPORT_HITS: Context = MappingProxyType({})
 
 
 def normal(value: str) -> str:
@@ -65,7 +78,7 @@ def _holdings(database: str, actor: Any) -> Any:
     return ReplicaRecord.objects.filter(database=database)
 
 
-def _hit(record: Any, why: str) -> dict[str, Any]:
+def _hit(record: Any, why: str, score: float = 1.0, explanation: list[str] | None = None) -> dict[str, Any]:
     return {
         "record": str(record.pk),
         "database": record.database,
@@ -74,39 +87,90 @@ def _hit(record: Any, why: str) -> dict[str, Any]:
         "data": {k: v for k, v in record.data.items() if k != "photos"},
         "handling": record.handling,
         "matched": why,
+        "score": score,
+        "explanation": explanation or [why],
         "status": POSSIBLE_MATCH,
     }
 
 
-def _audit(actor: Any, kind: str, result: Result) -> None:
+def report_hits(
+    actor: Any, groups: Sequence[tuple[list[dict[str, Any]], Mapping[str, Any]]], context: Context
+) -> None:
+    """Every hit (of each query's hits) becomes a hit report to its owner and the GS, inside the
+    caller's transaction, with one audit entry for them all (unless `context` is None: benchmarks
+    of the search alone)."""
+    if context is None:
+        return
+    from ncbnet.hits import services as hit_reports
+
+    found = [(hit, query) for hits, query in groups for hit in hits]
+    for (hit, _query), report in zip(found, hit_reports.report_all(actor, found, context), strict=True):
+        hit["report"] = str(report.pk)
+        hit["due_at"] = report.due_at.isoformat()
+
+
+def _finish(actor: Any, kind: str, result: Result, context: Context) -> Result:
+    """Audit the screening and report its hits, in one transaction."""
     with transaction.atomic():
+        report_hits(actor, [(result.hits, result.query)], context)
         audit.record(
             f"screening.{kind}",
             actor=actor,
             detail={"query": result.query, "hits": len(result.hits), "problems": result.problems},
         )
-
-
-def _documents(actor: Any, number: str, issuing_country: str) -> list[dict[str, Any]]:
-    hits = []
-    for r in _holdings("documents", actor).filter(key__in=variants(number)):
-        if issuing_country and r.data.get("issuing_country") != issuing_country.upper():
-            continue
-        exact = r.key == normal(number)
-        hits.append(
-            _hit(r, "document number" if exact else "document number, reading O/0 or I/1 the other way")
-        )
-    return hits
-
-
-def document(actor: Any, number: str, issuing_country: str = "") -> Result:
-    result = Result({"number": number, "issuing_country": issuing_country})
-    result.hits = _documents(actor, number, issuing_country)
-    _audit(actor, "document", result)
     return result
 
 
-def machine_readable_zone(actor: Any, text: str) -> Result:
+def find_documents(actor: Any, number: str, issuing_country: str) -> list[dict[str, Any]]:
+    return find_documents_batch(actor, [(number, issuing_country)])[0]
+
+
+def find_documents_batch(actor: Any, queries: list[tuple[str, str]]) -> list[list[dict[str, Any]]]:
+    """Many document numbers in one database query: the hits of each, in order."""
+    wanted = {q: variants(q[0]) for q in queries}
+    keys = sorted({v for vs in wanted.values() for v in vs})
+    by_key: dict[str, list[Any]] = {}
+    for start in range(0, len(keys), 2000):  # below every backend's limit on parameters
+        for r in _holdings("documents", actor).filter(key__in=keys[start : start + 2000]):
+            by_key.setdefault(r.key, []).append(r)
+    out = []
+    for number, issuing_country in queries:
+        hits = []
+        for v in wanted[(number, issuing_country)]:
+            for r in by_key.get(v, []):
+                if issuing_country and r.data.get("issuing_country") != issuing_country.upper():
+                    continue
+                exact = r.key == normal(number)
+                why = "document number" if exact else "document number, reading O/0 or I/1 the other way"
+                hits.append(_hit(r, why))
+        out.append(hits)
+    return out
+
+
+def documents(actor: Any, queries: list[tuple[str, str]], context: Context = REPORT_HITS) -> list[Result]:
+    """A border system's batch of travel documents (up to 1,000): one database query, one audit
+    entry naming every number, a hit report for every hit."""
+    results = [Result({"number": n, "issuing_country": c}) for n, c in queries]
+    for result, hits in zip(results, find_documents_batch(actor, queries), strict=True):
+        result.hits = hits
+    with transaction.atomic():
+        for result in results:
+            report_hits(actor, [(result.hits, result.query)], context)
+        audit.record(
+            "screening.documents",
+            actor=actor,
+            detail={"queries": [r.query for r in results], "hits": sum(len(r.hits) for r in results)},
+        )
+    return results
+
+
+def document(actor: Any, number: str, issuing_country: str = "", context: Context = REPORT_HITS) -> Result:
+    result = Result({"number": number, "issuing_country": issuing_country})
+    result.hits = find_documents(actor, number, issuing_country)
+    return _finish(actor, "document", result, context)
+
+
+def machine_readable_zone(actor: Any, text: str, context: Context = REPORT_HITS) -> Result:
     """Read the MRZ (every check digit verified) and screen its document; a bad check digit is
     reported with the field it guards, and the document is screened all the same."""
     parsed = mrz_module.parse(text)
@@ -114,12 +178,11 @@ def machine_readable_zone(actor: Any, text: str) -> Result:
     result = Result(
         {"mrz": {k: v for k, v in parsed.__dict__.items() if k != "problems"}}, problems=list(parsed.problems)
     )
-    result.hits = _documents(actor, parsed.document_number, state.alpha_2 if state else "")
-    _audit(actor, "mrz", result)
-    return result
+    result.hits = find_documents(actor, parsed.document_number, state.alpha_2 if state else "")
+    return _finish(actor, "mrz", result, context)
 
 
-def vehicle(actor: Any, vin: str = "", plate: str = "") -> Result:
+def vehicle(actor: Any, vin: str = "", plate: str = "", context: Context = REPORT_HITS) -> Result:
     result = Result({"vin": vin, "plate": plate})
     if vin:
         key = normal(vin)
@@ -137,15 +200,139 @@ def vehicle(actor: Any, vin: str = "", plate: str = "") -> Result:
         for r in holdings.filter(key=normal(plate)) | holdings.filter(data__plate__iexact=plate.strip()):
             if str(r.pk) not in seen:
                 result.hits.append(_hit(r, "plate"))
-    _audit(actor, "vehicle", result)
-    return result
+    return _finish(actor, "vehicle", result, context)
 
 
-def firearm(actor: Any, serial_number: str, make: str = "") -> Result:
+def firearm(actor: Any, serial_number: str, make: str = "", context: Context = REPORT_HITS) -> Result:
     result = Result({"serial_number": serial_number, "make": make})
     for r in _holdings("firearms", actor).filter(key__in=variants(serial_number)):
         if make and r.data.get("make", "").casefold() != make.strip().casefold():
             continue
         result.hits.append(_hit(r, "serial number" + (" and make" if make else "")))
-    _audit(actor, "firearm", result)
-    return result
+    return _finish(actor, "firearm", result, context)
+
+
+def artwork(actor: Any, text: str, context: Context = REPORT_HITS) -> Result:
+    """Works of art by text: title, artist or description, in any order, with spelling slips.
+    Candidates share at least one word with the text (in SQL); each is scored with rapidfuzz's
+    token set ratio against its title and artist, both in Latin letters (`anyascii`: œ is oe)."""
+    result = Result({"text": text})
+    words = [w for w in re.findall(r"\w{3,}", text.casefold()) if w not in ARTWORK_STOPWORDS]
+    if words:
+        holdings = _holdings("artworks", actor)
+        match = Q()
+        for w in words[:8]:
+            match |= Q(label__icontains=w) | Q(data__artist__icontains=w) | Q(data__description__icontains=w)
+        for r in holdings.filter(match)[:200]:
+            described = f"{r.data.get('title', '')} {r.data.get('artist', '')}"
+            score = fuzz.token_set_ratio(anyascii(text), anyascii(described), processor=default_process) / 100
+            if score >= ARTWORK_THRESHOLD:
+                why = f"title and artist ({score:.2f}): {described.strip()}"
+                result.hits.append(_hit(r, "title and artist", round(score, 4), [why]))
+    result.hits.sort(key=lambda h: -h["score"])
+    return _finish(actor, "artwork", result, context)
+
+
+# --- persons ---------------------------------------------------------------------------------------
+
+
+def partial_date(text: str) -> dict[str, int] | None:
+    """A date of birth as an officer types it: 1980, 1980-05 or 1980-05-12 (a partial date stays
+    partial). Full dates are read by `date.fromisoformat`; a bad one raises ValueError."""
+    import datetime as dt
+
+    text = text.strip()
+    if not text:
+        return None
+    if re.fullmatch(r"\d{4}", text):
+        return {"year": int(text)}
+    if re.fullmatch(r"\d{4}-\d{2}", text):
+        d = dt.date.fromisoformat(text + "-01")
+        return {"year": d.year, "month": d.month}
+    d = dt.date.fromisoformat(text)
+    return {"year": d.year, "month": d.month, "day": d.day}
+
+
+def _date_of_birth(query: dict[str, int], held: dict[str, Any]) -> tuple[float, str]:
+    """How far the dates of birth agree, as a factor on the score and a sentence."""
+    common = [k for k in ("year", "month", "day") if query.get(k) is not None and held.get(k) is not None]
+    same = [k for k in common if query[k] == held[k]]
+    if same == common:
+        full = len(common) == 3
+        return 1.0, ("date of birth agrees" if full else "date of birth agrees as far as both are known")
+    swapped = len(common) == 3 and (query["day"], query["month"]) == (held["month"], held["day"])
+    if swapped and query["year"] == held["year"]:
+        return 0.96, "date of birth with day and month swapped"
+    if abs(query["year"] - held["year"]) == 1 and all(query[k] == held[k] for k in common if k != "year"):
+        return 0.95, "year of birth one off"
+    return 0.7, "date of birth differs"
+
+
+def qualify(
+    score: float,
+    explanation: list[str],
+    data: dict[str, Any],
+    dob: dict[str, int] | None,
+    sex: str,
+    nationality: str,
+) -> float:
+    """Date of birth, sex and nationality weigh on the name's score; each says what it did."""
+    if dob and data.get("date_of_birth"):
+        factor, why = _date_of_birth(dob, data["date_of_birth"])
+        score *= factor
+        explanation.append(why)
+    held_sex = data.get("sex", "U")
+    if sex in ("F", "M") and held_sex in ("F", "M"):
+        if sex == held_sex:
+            explanation.append("sex agrees")
+        else:
+            score *= 0.85
+            explanation.append("sex differs")
+    held = data.get("nationalities") or []
+    if nationality and held:
+        if nationality.upper() in held:
+            explanation.append("nationality agrees")
+        else:
+            score *= 0.97
+            explanation.append("nationality not among the record's (" + ", ".join(held) + ")")
+    return round(score, 4)
+
+
+def find_persons(
+    actor: Any, name: str, dob: dict[str, int] | None, sex: str, nationality: str, threshold: float
+) -> list[dict[str, Any]]:
+    ids = index.candidates(name)
+    if not ids:
+        return []
+    hits = []
+    for record in _holdings("persons", actor).filter(pk__in=ids):
+        best: names.Comparison | None = None
+        best_name = ""
+        for n in record.data.get("names", []):
+            c = names.compare(name, n["value"], threshold)
+            if best is None or c.score > best.score:
+                best, best_name = c, n["value"]
+        if best is None:
+            continue
+        explanation = [f"name: {best_name} ({best.score:.2f})", *best.explanation]
+        score = qualify(best.score, explanation, record.data, dob, sex, nationality)
+        if score >= threshold:
+            hits.append(_hit(record, "name", score, explanation))
+    return sorted(hits, key=lambda h: -h["score"])
+
+
+def person(
+    actor: Any,
+    name: str,
+    date_of_birth: str = "",
+    sex: str = "",
+    nationality: str = "",
+    threshold: float = names.THRESHOLD,
+    context: Context = REPORT_HITS,
+) -> Result:
+    """Screen a person by name (any script, any order), with date of birth, sex and nationality
+    as qualifiers. Each hit carries its score and why."""
+    dob = partial_date(date_of_birth)
+    result = Result({"name": name, "date_of_birth": date_of_birth, "sex": sex, "nationality": nationality})
+    result.hits = find_persons(actor, name, dob, sex.upper(), nationality, threshold)
+    return _finish(actor, "person", result, context)

@@ -11,9 +11,11 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -66,6 +68,7 @@ class Cluster(DemoNetwork):
         for node in self.nodes:
             self.servers[node.name] = self.start_server(node)
             self.workers[node.name] = self.start_worker(node)
+            self.start_jobs(node)
             if node.name != "hub":
                 self.tokens[node.name] = self.ncbnet(
                     node, "token", "create", "--user", f"{node.name.lower()}-border-system", "--name", "tests"
@@ -111,6 +114,34 @@ class Cluster(DemoNetwork):
             self.kill_worker(name)
         self.workers[name] = self.start_worker(self.by_name[name])
 
+    def stop_node(self, name: str) -> None:
+        """The node is down: its web server and its network worker are killed."""
+        self.kill_worker(name)
+        server = self.servers.pop(name)
+        server.kill()
+        server.wait()
+
+    def start_node(self, name: str) -> None:
+        node = self.by_name[name]
+        self.servers[name] = self.start_server(node)
+        self.workers[name] = self.start_worker(node)
+        self.wait_until_up(f"http://127.0.0.1:{node.port}/login/", self.servers[name])
+
+    def python(self, name: str, code: str) -> str:
+        """Run Python in the node's own environment, Django set up: the node's services, as its
+        operator would call them; returns what the code prints."""
+        result = subprocess.run(
+            [sys.executable, "-c", "import django; django.setup()\n" + code],
+            env=self.env(self.by_name[name]),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        if result.returncode != 0:
+            raise AssertionError(f"on {name}: {result.stderr.strip()}")
+        return result.stdout
+
     # --- looking at a node ------------------------------------------------------------------------
 
     def db(self, name: str) -> Path:
@@ -140,6 +171,31 @@ class Cluster(DemoNetwork):
                 return json.loads(body or b"null")
         except urllib.error.HTTPError as exc:
             raise AssertionError(f"{method} {path} on {name}: {exc.code} {exc.read().decode()}") from exc
+
+    def upload(self, name: str, path: str, filename: str, content: bytes, fields: dict[str, str]) -> Any:
+        """POST a file and form fields (multipart/form-data) to the node's API."""
+        boundary = uuid.uuid4().hex
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+            for k, v in fields.items()
+        ]
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n".encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.by_name[name].port}/api/v1{path}",
+            data=b"".join(parts),
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {self.tokens[name]}",
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+            },
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - our own node
+            return json.loads(response.read())
 
     def send(self, sender: str, to: list[str], subject: str, **extra: Any) -> dict[str, Any]:
         payload = {"to": to, "subject": subject, "body": extra.pop("body", f"body of {subject}"), **extra}

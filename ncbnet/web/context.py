@@ -9,9 +9,11 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from ncbnet.hits.policies import answers_hits, reads_hits
 from ncbnet.messaging.policies import can_message
 from ncbnet.notices.policies import reads_notices, reviews_notices
 from ncbnet.records.policies import reads_records
+from ncbnet.screening.policies import screens
 from ncbnet.security import policies
 
 
@@ -24,6 +26,10 @@ def navigation(request: HttpRequest) -> list[dict[str, Any]]:
         items.append(("messaging:inbox", _("Messages")))
     if reads_records(user):
         items.append(("records:search", _("Databases")))
+    if screens(user) and user.is_human:
+        items.append(("screening:screen", _("Screening")))
+    if reads_hits(user) and user.is_human:
+        items.append(("hits:list", _("Hits")))
     if reads_notices(user):
         items.append(("notices:list", _("Notices")))
     if reviews_notices(user):
@@ -54,4 +60,9 @@ def node(request: HttpRequest) -> dict[str, Any]:
         "node_label": label,
         "nav": navigation(request),
         "can_message": request.user.is_authenticated and can_message(request.user),
+        "hit_alerts": request.user.is_authenticated
+        and (
+            (settings.NCBNET_ROLE == "ncb" and answers_hits(request.user))
+            or (settings.NCBNET_ROLE == "hub" and request.user.kind == "gs")
+        ),
     }

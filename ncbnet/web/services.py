@@ -15,7 +15,7 @@ def recent_sign_ins(user: Any, limit: int = 5) -> list[AuditEntry]:
 
 
 def owner_alerts(limit: int = 10) -> list[Any]:
-    """Views of this bureau's records by other bureaus, where the bureau asked to be told."""
+    """Views of this bureau's records by other bureaus (where it asked to be told), and hits on them."""
     from ncbnet.records.models import OwnerAlert
 
     return list(OwnerAlert.objects.order_by("-at")[:limit])

@@ -1,12 +1,15 @@
 """Scale data: synthetic persons in many scripts and travel documents, in batches with progress."""
 
 import pytest
+from django.db.models import Count
 
 from ncbnet.audit.models import AuditEntry
 from ncbnet.records import bulk, services
 from ncbnet.records.models import Record, RecordVersion
 from ncbnet.records.schemas import PersonData
 from ncbnet.records.services import Actor
+from ncbnet.screening import index
+from ncbnet.screening.models import NameKey
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +28,9 @@ def test_bulk_seed_writes_valid_records_in_batches_with_progress(hub):
     assert len(scripts) >= 6
     found = list(services.search(Actor("viewer", "KE"), "persons"))
     assert len(found) == 250  # bulk records are open to every member country
+    # The screening index holds them as if each had been written one by one.
+    written = dict(NameKey.objects.values_list("record_id").annotate(n=Count("key")))
+    assert len(written) == 250 and written[found[0].pk] == len(index.record_keys(found[0].data))
 
 
 def test_bulk_seed_only_at_the_hub_and_never_in_production(settings, hub):

@@ -138,4 +138,4 @@ def test_an_owner_who_asked_is_told_when_another_bureau_views_its_record(client,
         assert delivery.accept(envelope.encode(e), 10 + len(by) + len(expected)) == expected
     assert list(OwnerAlert.objects.values_list("by", flat=True)) == ["BR"]
     home = client.get("/").content.decode()
-    assert "viewed by others" in home and "KE X1234567" in home
+    assert "views and hits by others" in home and "KE X1234567" in home and "viewed" in home

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from ncbnet.audit.models import AuditEntry
 from ncbnet.core import clock
+from ncbnet.hits.models import HitReport
 from ncbnet.records.models import ReplicaRecord
 from ncbnet.screening import mrz, services
 
@@ -218,3 +219,57 @@ def test_at_the_hub_a_denied_country_never_gets_a_restricted_record(hub, user_fa
     )
     gs = user_factory("gs", "analyst")
     assert len(services.document(gs, "KE7654321").hits) == 1
+
+
+@pytest.mark.django_db
+def test_a_batch_of_documents_is_screened_in_one_request_and_one_audit_entry(client, user_factory):
+    replica(
+        "documents", "KE", "AB1000234", {"number": "AB1000234", "issuing_country": "KE", "status": "stolen"}
+    )
+    replica(
+        "documents", "BR", "CD5550001", {"number": "CD5550001", "issuing_country": "BR", "status": "lost"}
+    )
+    client.force_login(user_factory("system", "system"))
+    batch = [
+        {"number": "AB1OOO234"},
+        {"number": "ZZ0000000"},
+        {"number": "CD5550001", "issuing_country": "FR"},
+    ]
+    batch.append({"number": "cd-555-0001", "issuing_country": "BR"})
+    found = client.post(
+        "/api/v1/screening/documents/batch",
+        {"documents": batch, "place": "GRU"},
+        content_type="application/json",
+    ).json()
+    assert [[h["owner"] for h in r["hits"]] for r in found] == [["KE"], [], [], ["BR"]]
+    assert AuditEntry.objects.filter(action="screening.documents").count() == 1
+    assert HitReport.objects.filter(context={"place": "GRU"}).count() == 2
+    too_many = {"documents": [{"number": "X1"}] * 1001}
+    refused = client.post("/api/v1/screening/documents/batch", too_many, content_type="application/json")
+    assert refused.status_code == 422
+
+
+@pytest.mark.django_db
+def test_works_of_art_by_text_in_any_order_and_with_slips(client, user_factory):
+    replica(
+        "artworks",
+        "FR",
+        "la madone",
+        {"title": "La Madone aux œillets", "artist": "Raphaël", "type": "painting", "description": "huile"},
+    )
+    replica(
+        "artworks", "BR", "abaporu", {"title": "Abaporu", "artist": "Tarsila do Amaral", "type": "painting"}
+    )
+    client.force_login(user_factory("agency", "query"))
+
+    def screen(text):
+        return client.post(
+            "/api/v1/screening/artworks", {"text": text}, content_type="application/json"
+        ).json()
+
+    assert [h["owner"] for h in screen("Raphaël, La Madone aux oeillets")["hits"]] == ["FR"]
+    found = screen("Tarsila do Amaral Abaporu")["hits"]
+    assert [h["owner"] for h in found] == ["BR"] and found[0]["explanation"][0].startswith("title and artist")
+    assert screen("abaporo, tarsila do amaral")["hits"][0]["owner"] == "BR"
+    assert screen("Amaral portrait")["hits"] == []
+    assert screen("Guernica Picasso")["hits"] == []

@@ -1,0 +1,178 @@
+"""`ncbnet bench screening`: the screening engine at scale, on a hub holding N persons and M travel
+documents (synthetic, `demo seed`'s generator), in this process against its database.
+
+- index build: the person candidate index rebuilt from scratch over the N persons;
+- name search: queries made from persons held, each changed the way names arrive at a border
+  (family name first, a letter wrong, a name left out, the native script) and screened with date
+  of birth; latency per query, and how often the person queried for was among the results;
+- document lookup: single lookups through the API (the full Django stack, in process) and batches
+  of 1,000 through the batch API; one number in ten is held (border traffic hits far less often:
+  about 1.1 million hits in 5.4 billion searches in 2018);
+- manifest: a 10,000-row manifest of names and documents screened as one job.
+
+Hit reports are written as in service (to owners whose keys are unknown here, so they wait unsent).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+import resource
+import secrets
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _vary(rnd: random.Random, name: str) -> str:
+    parts = name.split()
+    how = rnd.randrange(4)
+    if how == 0 and len(parts) > 1:
+        return " ".join([parts[-1].upper(), *parts[:-1]])  # family name first, in capitals
+    if how == 1:
+        word = max(parts, key=len)
+        if len(word) > 4:
+            i = rnd.randrange(1, len(word) - 1)
+            typo = word[:i] + word[i + 1] + word[i] + word[i + 2 :]  # two letters swapped
+            return name.replace(word, typo, 1)
+    if how == 2 and len(parts) > 2:
+        return " ".join([parts[0], parts[-1]])  # a middle name left out
+    return name
+
+
+def _sample(database: str, n: int, rnd: random.Random) -> list[Any]:
+    from ncbnet.records.models import Record
+
+    total = Record.objects.filter(database=database).count()
+    if total == 0:
+        return []
+    picks = sorted(rnd.randrange(total) for _ in range(n))
+    ids = list(
+        Record.objects.filter(database=database).order_by("pk").values_list("pk", flat=True)[: max(picks) + 1]
+    )
+    return list(Record.objects.filter(pk__in=[ids[i] for i in picks]))
+
+
+def run(
+    persons: int,
+    documents: int,
+    queries: int = 300,
+    lookups: int = 1000,
+    manifest_rows: int = 10_000,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, Any]:
+    from django.db import connection
+    from django.test import Client
+
+    from ncbnet.core import services as core
+    from ncbnet.records import bulk
+    from ncbnet.records.models import Record
+    from ncbnet.screening import index, manifests, services
+
+    have = {d: Record.objects.filter(database=d).count() for d in ("persons", "documents")}
+    bulk.seed(
+        max(0, persons - have["persons"]),
+        max(0, documents - have["documents"]),
+        progress=progress,
+        seed_value=2026 + have["persons"] + have["documents"],
+    )
+    out: dict[str, Any] = {
+        "persons": Record.objects.filter(database="persons").count(),
+        "documents": Record.objects.filter(database="documents").count(),
+        "database": connection.vendor,
+    }
+
+    start = time.perf_counter()
+    out["index_keys"] = index.rebuild(progress=progress, label="index")
+    out["index_build_s"] = round(time.perf_counter() - start, 1)
+
+    analyst = core.User.objects.filter(username="bench-analyst").first() or core.create_user(
+        None, username="bench-analyst", password=secrets.token_urlsafe(24), kind="gs", role="analyst"
+    )
+    rnd = random.Random(7)  # noqa: S311 - reproducible sample, not a secret
+    people = _sample("persons", queries, rnd)
+    latencies, found = [], 0
+    for i, record in enumerate(people):
+        name = rnd.choice(record.data["names"])["value"]
+        query = _vary(rnd, name)
+        dob = record.data.get("date_of_birth") or {}
+        dob_text = "-".join(f"{v:02d}" if k != "year" else str(v) for k, v in dob.items() if v)
+        t = time.perf_counter()
+        hits = services.find_persons(
+            analyst, query, services.partial_date(dob_text), "", "", services.names.THRESHOLD
+        )
+        latencies.append((time.perf_counter() - t) * 1000)
+        found += any(h["record"] == str(record.pk) for h in hits)
+        if progress and (i + 1) % 50 == 0:
+            progress("names", i + 1, len(people))
+    if latencies:
+        out["name_search_ms"] = {
+            q: round(_percentile(latencies, p), 1) for q, p in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))
+        }
+        out["name_search_found_share"] = round(found / len(people), 3)
+
+    client = Client()
+    client.force_login(analyst)
+    held = [r.data["number"] for r in _sample("documents", lookups // 10, rnd)]
+    numbers = [f"ZX{rnd.randrange(10**8):08d}" for _ in range(lookups - len(held))] + held
+    rnd.shuffle(numbers)
+    out["document_hit_share"] = round(len(held) / lookups, 2)
+    if numbers:
+        single = []
+        for number in numbers:
+            t = time.perf_counter()
+            response = client.post(
+                "/api/v1/screening/documents", {"number": number}, content_type="application/json"
+            )
+            single.append((time.perf_counter() - t) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(
+                    f"document lookup failed: {response.status_code} {response.content[:200]!r}"
+                )
+        out["document_lookup_ms"] = {
+            "p50": round(_percentile(single, 0.5), 2),
+            "p99": round(_percentile(single, 0.99), 2),
+        }
+        batch = [{"number": n} for n in numbers[:1000]]
+        rounds = max(1, 5000 // len(batch))
+        t = time.perf_counter()
+        for _ in range(rounds):
+            response = client.post(
+                "/api/v1/screening/documents/batch", {"documents": batch}, content_type="application/json"
+            )
+            if response.status_code != 200:
+                raise RuntimeError(f"batch lookup failed: {response.status_code}")
+        out["document_lookups_per_s_batched"] = round(rounds * len(batch) / (time.perf_counter() - t))
+
+    rows = io.StringIO()
+    writer = csv.writer(rows)
+    writer.writerow(["name", "date_of_birth", "document_number"])
+    pool = people or []
+    for i in range(manifest_rows):
+        if i % 2 == 0 and pool:
+            r = pool[i % len(pool)]
+            writer.writerow([_vary(rnd, r.data["names"][0]["value"]), "", ""])
+        else:
+            writer.writerow(["", "", numbers[i % len(numbers)] if numbers else f"ZX{i:08d}"])
+    t = time.perf_counter()
+    job = manifests.submit(analyst, "bench.csv", rows.getvalue().encode(), {"reason": "benchmark"})
+    manifests.run(job, analyst, progress=progress)
+    elapsed = time.perf_counter() - t
+    out["manifest_rows"] = manifest_rows
+    out["manifest_s"] = round(elapsed, 1)
+    out["manifest_rows_per_s"] = round(manifest_rows / elapsed)
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    out["mean_name_ms"] = round(statistics.fmean(latencies), 1) if latencies else None
+    return out
+
+
+def main(persons: int, documents: int, progress: Callable[[str, int, int], None] | None = None) -> None:
+    print(json.dumps(run(persons, documents, progress=progress)))

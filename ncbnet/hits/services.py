@@ -1,0 +1,342 @@
+"""Hit reports: every screening hit is reported over the network to the record's owner and the GS
+with the screening bureau's context. The owner confirms, denies, or says how long it needs: within
+10 minutes when urgent, 1 hour when routine. The hub's clock escalates what is overdue: a reminder
+to the owner, then the owner's head of NCB, then the GS. Nobody is told to arrest anyone: the
+officer sees a possible match awaiting the owner's confirmation.
+
+A report found while the hub or the owner cannot be reached waits in this node's outbox (or, before
+the recipients' keys are known, unsent here) and goes when they can be reached. The deadline of each
+node runs from when that node learnt of the report, so a hit found offline is not overdue on arrival.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+
+from ncbnet.audit import services as audit
+from ncbnet.core import clock
+from ncbnet.core.node import node_id
+from ncbnet.network import delivery, handlers
+from ncbnet.network.envelope import Rejected, new_id
+from ncbnet.network.handlers import register, require_hub
+from ncbnet.records.models import OwnerAlert
+
+from .models import Escalation, HitReport, State
+from .policies import answers_hits, sees
+
+URGENT = timedelta(minutes=10)
+ROUTINE = timedelta(hours=1)
+MAX_MORE_TIME = timedelta(days=7)
+REPORT = "hits.report"
+ANSWER = "hits.answer"
+ESCALATE = "hits.escalate"
+
+
+def period(urgent: bool) -> timedelta:
+    return URGENT if urgent else ROUTINE
+
+
+def _where(actor: Any) -> str:
+    return "GS" if getattr(actor, "kind", "") == "gs" else str(actor.country_code)
+
+
+def _body(r: HitReport) -> dict[str, Any]:
+    return {
+        "id": str(r.id),
+        "record": str(r.record_id),
+        "database": r.database,
+        "label": r.label,
+        "owner": r.owner,
+        "found_by": r.found_by,
+        "officer": r.officer,
+        "context": r.context,
+        "query": r.query,
+        "score": r.score,
+        "explanation": r.explanation,
+        "urgent": r.urgent,
+        "found_at": r.found_at.isoformat(),
+    }
+
+
+def _send(r: HitReport) -> bool:
+    """Hand the report to the network (inside the caller's transaction) and mark it sent. False
+    while a recipient's keys are not yet known: the report stays unsent here and `send_pending`
+    tries again."""
+    recipients = {r.owner, "hub"} - {node_id()}
+    if recipients:
+        try:
+            delivery.queue(REPORT, recipients, _body(r))
+        except delivery.NotOnNetwork:
+            return False
+    r.sent_at = clock.now()
+    return True
+
+
+def report(
+    actor: Any, hit: Mapping[str, Any], query: Mapping[str, Any], context: Mapping[str, Any]
+) -> HitReport:
+    return report_all(actor, [(hit, query)], context)[0]
+
+
+def report_all(
+    actor: Any, found: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]], context: Mapping[str, Any]
+) -> list[HitReport]:
+    """Each (hit, query) becomes one report, kept here and sent to the owner and the GS, with one
+    audit entry naming them all, in the caller's transaction (the screening's)."""
+    now = clock.now()
+    urgent = bool(context.get("urgent"))
+    where = {k: context[k] for k in ("reason", "place") if context.get(k)}
+    reports = []
+    for hit, query in found:
+        r = HitReport(
+            id=uuid.UUID(new_id()),
+            record_id=uuid.UUID(str(hit["record"])),
+            database=str(hit["database"]),
+            label=str(hit["label"])[:300],
+            owner=str(hit["owner"]),
+            found_by=_where(actor),
+            found_by_node=node_id(),
+            officer=actor.get_username(),
+            context=where,
+            query=dict(query),
+            score=float(hit.get("score", 1.0)),
+            explanation=list(hit.get("explanation", [])),
+            urgent=urgent,
+            found_at=now,
+            received_at=now,
+            due_at=now + period(urgent),
+        )
+        _send(r)
+        reports.append(r)
+    if reports:
+        HitReport.objects.bulk_create(reports)
+        audit.record(
+            "hits.report",
+            actor=actor,
+            target_type="hits.hitreport",
+            target_id=str(reports[0].pk) if len(reports) == 1 else "",
+            detail={
+                "urgent": urgent,
+                "reports": [
+                    {
+                        "id": str(r.pk),
+                        "record": str(r.record_id),
+                        "owner": r.owner,
+                        "sent": r.sent_at is not None,
+                    }
+                    for r in reports
+                ],
+            },
+        )
+    return reports
+
+
+@handlers.every(30, "hits.send_pending")
+def send_pending() -> int:
+    """Reports still unsent here (a recipient's keys were unknown) go now if they can."""
+    sent = 0
+    for r in HitReport.objects.filter(sent_at__isnull=True, found_by_node=node_id()).order_by("found_at"):
+        with transaction.atomic():
+            if _send(r):
+                r.save(update_fields=["sent_at"])
+                audit.record("hits.sent", target=r, detail={"owner": r.owner})
+                sent += 1
+    return sent
+
+
+@register(REPORT)
+def report_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+    """At the owner and the hub: keep the report; the deadline runs from now on this node's clock."""
+    sender = str(envelope["from"])
+    found_by = str(body["found_by"])
+    if sender != found_by and not (found_by == "GS" and sender == "hub"):
+        raise Rejected("a hit is reported by the bureau that found it")
+    me = node_id()
+    if me != "hub" and body["owner"] != me:
+        raise Rejected("a hit report goes to the record's owner and the GS")
+    now = clock.now()
+    urgent = bool(body["urgent"])
+    r, created = HitReport.objects.get_or_create(
+        id=uuid.UUID(body["id"]),
+        defaults={
+            "record_id": uuid.UUID(body["record"]),
+            "database": str(body["database"]),
+            "label": str(body["label"])[:300],
+            "owner": str(body["owner"]),
+            "found_by": found_by,
+            "found_by_node": sender,
+            "officer": str(body["officer"])[:150],
+            "context": dict(body["context"]),
+            "query": dict(body["query"]),
+            "score": float(body["score"]),
+            "explanation": list(body["explanation"]),
+            "urgent": urgent,
+            "found_at": datetime.fromisoformat(body["found_at"]),
+            "received_at": now,
+            "due_at": now + period(urgent),
+        },
+    )
+    if created and me != "hub":
+        OwnerAlert.objects.create(record_id=r.record_id, label=r.label, event="hit", by=found_by, at=now)
+    audit.record("hits.received", target=r, detail={"from": sender, "owner": r.owner, "urgent": urgent})
+
+
+def visible(actor: Any) -> QuerySet[HitReport]:
+    qs = HitReport.objects.all()
+    if actor.kind in ("ncb", "gs"):
+        return qs
+    return qs.filter(officer=actor.get_username())
+
+
+def to_answer(actor: Any) -> QuerySet[HitReport]:
+    """On the owner's node: reports on our records that still await our answer, most urgent first."""
+    if settings.NCBNET_ROLE == "hub" or not answers_hits(actor):
+        return HitReport.objects.none()
+    return HitReport.objects.filter(owner=actor.country_code, state=State.AWAITING).order_by("due_at")
+
+
+def escalated_to_gs(actor: Any) -> QuerySet[HitReport]:
+    """At the hub: hits whose owner has not answered through a reminder and its head of NCB."""
+    if settings.NCBNET_ROLE != "hub" or actor.kind != "gs":
+        return HitReport.objects.none()
+    return HitReport.objects.filter(state=State.AWAITING, escalation=Escalation.GS).order_by("due_at")
+
+
+def read(actor: Any, report_id: uuid.UUID) -> HitReport:
+    r = HitReport.objects.filter(pk=report_id).first()
+    if r is None or not sees(actor, r):
+        raise Http404("No such hit report here.")
+    with transaction.atomic():
+        audit.record("hits.read", actor=actor, target=r)
+    return r
+
+
+def answer(
+    actor: Any, report_id: uuid.UUID, outcome: str, note: str = "", minutes: int | None = None
+) -> HitReport:
+    """The owner's answer: confirmed, denied, or more time (how many minutes it needs). It goes to
+    the bureau that screened and to the GS."""
+    if settings.NCBNET_ROLE == "hub" or not answers_hits(actor):
+        raise PermissionDenied("The owner NCB's officers answer a hit.")
+    errors: dict[str, str] = {}
+    if outcome not in ("confirmed", "denied", "more_time"):
+        errors["outcome"] = "confirmed, denied or more_time"
+    if outcome == "more_time" and (
+        minutes is None or not 1 <= minutes <= MAX_MORE_TIME.total_seconds() // 60
+    ):
+        errors["minutes"] = (
+            f"how many minutes the owner needs, 1 to {int(MAX_MORE_TIME.total_seconds() // 60)}"
+        )
+    if outcome == "denied" and not note.strip():
+        errors["note"] = "say why it is not a match"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        r = HitReport.objects.select_for_update().filter(pk=report_id).first()
+        if r is None or r.owner != actor.country_code:
+            raise Http404("No hit report on our records with this id.")
+        if not r.awaiting:
+            raise ValidationError({"outcome": f"this hit was already answered ({r.state})"})
+        now = clock.now()
+        _apply_answer(r, outcome, note.strip(), minutes, actor.get_username(), now)
+        delivery.queue(
+            ANSWER,
+            {r.found_by_node, "hub"},
+            {
+                "id": str(r.id),
+                "outcome": outcome,
+                "note": r.answer,
+                "minutes": minutes,
+                "by": r.answered_by,
+                "at": now.isoformat(),
+            },
+        )
+        audit.record("hits.answer", actor=actor, target=r, detail={"outcome": outcome, "minutes": minutes})
+    return r
+
+
+def _apply_answer(r: HitReport, outcome: str, note: str, minutes: int | None, by: str, at: datetime) -> None:
+    r.answer, r.answered_by = note, by
+    if outcome == "more_time":
+        r.due_at = clock.now() + timedelta(minutes=int(minutes or 0))
+        r.escalation = Escalation.NONE
+        r.answer = f"more time: {minutes} min" + (f" ({note})" if note else "")
+    else:
+        r.state = outcome
+        r.answered_at = at
+    r.save()
+
+
+@register(ANSWER)
+def answer_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+    with transaction.atomic():
+        r = HitReport.objects.select_for_update().filter(pk=uuid.UUID(body["id"])).first()
+        if r is None:
+            raise Rejected("an answer to a hit report this node does not keep")
+        if envelope["from"] != r.owner:
+            raise Rejected("only the record's owner answers a hit")
+        if r.awaiting:
+            minutes = body.get("minutes")
+            _apply_answer(
+                r,
+                str(body["outcome"]),
+                str(body["note"]),
+                int(minutes) if minutes is not None else None,
+                str(body["by"]),
+                datetime.fromisoformat(body["at"]),
+            )
+        audit.record("hits.answered", target=r, detail={"from": r.owner, "outcome": body["outcome"]})
+
+
+@handlers.every(30, "hits.escalate")
+def escalate_at_the_hub() -> int | None:
+    return escalate() if node_id() == "hub" else None
+
+
+def escalate() -> int:
+    """At the hub, on its clock: each overdue report moves one step (reminder, head of NCB, GS)
+    and its next deadline is one period later; the owner and the screening bureau are told."""
+    now = clock.now()
+    moved = 0
+    with transaction.atomic():
+        for r in HitReport.objects.select_for_update().filter(
+            state=State.AWAITING, due_at__lte=now, escalation__lt=Escalation.GS
+        ):
+            r.escalation += 1
+            r.due_at = now + period(r.urgent)
+            r.save(update_fields=["escalation", "due_at"])
+            targets = {r.owner, r.found_by_node} - {"hub"}
+            if targets:
+                delivery.queue(
+                    ESCALATE, targets, {"id": str(r.id), "level": r.escalation, "at": now.isoformat()}
+                )
+            audit.record("hits.escalate", target=r, detail={"level": r.escalation, "owner": r.owner})
+            moved += 1
+    return moved
+
+
+@register(ESCALATE)
+def escalation_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+    require_hub(envelope, "escalations")
+    with transaction.atomic():
+        r = HitReport.objects.select_for_update().filter(pk=uuid.UUID(body["id"])).first()
+        if r is None:
+            raise Rejected("an escalation of a hit report this node does not keep")
+        if r.awaiting:
+            r.escalation = max(r.escalation, int(body["level"]))
+            r.due_at = clock.now() + period(r.urgent)
+            r.save(update_fields=["escalation", "due_at"])
+            if r.owner == node_id():
+                OwnerAlert.objects.create(
+                    record_id=r.record_id, label=r.label, event="overdue", by="GS", at=clock.now()
+                )
+        audit.record("hits.escalated", target=r, detail={"level": r.escalation})

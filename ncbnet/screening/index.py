@@ -1,0 +1,141 @@
+"""Keeping the person candidate index in step with the persons this node holds, and reading it.
+
+Every token of every name gives up to four keys: its spelling skeleton (`names.tokens`), its
+consonants (vowels written otherwise, or not at all in Arabic and Hebrew script), and its first
+and last three letters (one typo leaves one of them whole). Particles and initials give none.
+A candidate is a record sharing keys with the query, ranked by how many.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from ncbnet.records.models import Record, ReplicaRecord
+
+from . import names
+from .models import NameKey
+
+CANDIDATES = 100
+SHARE_OF_BEST = 0.6
+
+
+def keys(name: str) -> set[str]:
+    out = set()
+    for t in (t for reading in names.readings(name) for t in names.named_tokens(reading)):
+        if len(t.text) < 2:
+            continue
+        out.add("s" + t.key[:31])
+        if len(t.consonants) >= 2:
+            out.add("c" + t.consonants[:31])
+        if len(t.key) >= 5:
+            out.add("<" + t.key[:3])
+            out.add(">" + t.key[-3:])
+    return out
+
+
+def record_keys(data: dict[str, Any]) -> set[str]:
+    return set().union(*(keys(n["value"]) for n in data.get("names", [])))
+
+
+def _rows(pairs: Iterable[tuple[Any, dict[str, Any]]]) -> list[tuple[str, Any]]:
+    prep = NameKey._meta.get_field("record_id").get_db_prep_value
+    return [
+        (k, prep(pk if isinstance(pk, uuid.UUID) else uuid.UUID(str(pk)), connection))
+        for pk, data in pairs
+        for k in sorted(record_keys(data))
+    ]
+
+
+def add(pairs: Iterable[tuple[Any, dict[str, Any]]]) -> int:
+    """Index new person records (id, data) in one statement per batch; returns keys written."""
+    rows = _rows(pairs)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany('INSERT INTO screening_namekey ("key", record_id) VALUES (%s, %s)', rows)
+    return len(rows)
+
+
+def replace(pk: Any, data: dict[str, Any] | None) -> None:
+    """The record's keys as its data now says (none when it is gone)."""
+    with transaction.atomic():
+        NameKey.objects.filter(record_id=pk).delete()
+        if data is not None:
+            NameKey.objects.bulk_create([NameKey(key=k, record_id=pk) for k in sorted(record_keys(data))])
+
+
+def rebuild(
+    progress: Callable[[str, int, int], None] | None = None, batch: int = 5000, label: str = "persons"
+) -> int:
+    """Index every person this node holds from scratch (after an upgrade, or to measure the build)."""
+    source = Record.objects.live() if _hub() else ReplicaRecord.objects.all()
+    persons = source.filter(database="persons")
+    total = persons.count()
+    NameKey.objects.all().delete()
+    done = written = 0
+    chunk: list[tuple[Any, dict[str, Any]]] = []
+    for pk, data in persons.values_list("pk", "data").iterator(chunk_size=batch):
+        chunk.append((pk, data))
+        if len(chunk) == batch:
+            written += add(chunk)
+            done += len(chunk)
+            chunk = []
+            if progress:
+                progress(label, done, total)
+    if chunk:
+        written += add(chunk)
+        done += len(chunk)
+    if progress:
+        progress(label, done, total)
+    return written
+
+
+def candidates(name: str, limit: int = CANDIDATES) -> list[uuid.UUID]:
+    """The ids of the records sharing the most keys with the name, most first, and at least
+    three fifths as many as the best (a record sharing one name of two with the query shares
+    half its keys; one written in another script shares about one key a name, so the best is
+    low too)."""
+    wanted = sorted(keys(name))
+    if not wanted:
+        return []
+    marks = ", ".join(["%s"] * len(wanted))
+    sql = (
+        f'SELECT record_id, COUNT(*) FROM screening_namekey WHERE "key" IN ({marks}) '  # noqa: S608 - placeholders only
+        "GROUP BY record_id ORDER BY COUNT(*) DESC, record_id LIMIT %s"
+    )
+    field = NameKey._meta.get_field("record_id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*wanted, limit])
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    least = max(1, math.ceil(rows[0][1] * SHARE_OF_BEST))
+    return [field.to_python(row[0]) for row in rows if row[1] >= least]
+
+
+def _hub() -> bool:
+    from django.conf import settings
+
+    return bool(settings.NCBNET_ROLE == "hub")
+
+
+@receiver(post_save, sender=Record)
+def record_saved(sender: Any, instance: Record, **kwargs: Any) -> None:
+    if instance.database == "persons":
+        replace(instance.pk, instance.data if instance.deleted_at is None else None)
+
+
+@receiver(post_save, sender=ReplicaRecord)
+def replica_saved(sender: Any, instance: ReplicaRecord, **kwargs: Any) -> None:
+    if instance.database == "persons":
+        replace(instance.pk, instance.data)
+
+
+@receiver(post_delete, sender=ReplicaRecord)
+def replica_removed(sender: Any, instance: ReplicaRecord, **kwargs: Any) -> None:
+    NameKey.objects.filter(record_id=instance.pk).delete()

@@ -1,0 +1,224 @@
+"""Batch screening: a passenger manifest (CSV or JSON, up to 100,000 rows) screened as one job.
+
+Each row may hold a name (with date of birth, sex and nationality) and a travel document (number
+and issuing country). The job runs in chunks: each chunk's results, its hit reports and one audit
+entry naming every query of the chunk are written in one transaction with the progress, so the
+page and the CLI show where it is, and a restarted worker carries on from the last chunk.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ncbnet.audit import services as audit
+from ncbnet.core import clock
+from ncbnet.network.envelope import new_id
+
+from . import services
+from .models import Manifest, ManifestRow
+
+MAX_ROWS = 100_000
+MAX_BYTES = 50 * 1024 * 1024
+CHUNK = 500
+FIELDS = ("name", "date_of_birth", "sex", "nationality", "document_number", "issuing_country")
+Progress = Callable[[str, int, int], None]
+
+
+def parse(filename: str, content: bytes) -> tuple[list[str], list[dict[str, str]]]:
+    """The columns and rows of a CSV or JSON manifest, or a ValidationError saying what is wrong."""
+    if len(content) > MAX_BYTES:
+        raise ValidationError({"file": f"a manifest is at most {MAX_BYTES // (1024 * 1024)} MB"})
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError({"file": f"the file is not UTF-8 (byte {exc.start})"}) from exc
+    if filename.lower().endswith(".json") or text.lstrip().startswith("["):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValidationError({"file": f"not valid JSON: {exc.msg} (line {exc.lineno})"}) from exc
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+            raise ValidationError({"file": "a JSON manifest is a list of objects, one per passenger"})
+        rows = [{str(k): "" if v is None else str(v) for k, v in r.items()} for r in data]
+        columns = list(dict.fromkeys(k for r in rows for k in r))
+    else:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        columns = list(reader.fieldnames or [])
+        rows = [{k: (v or "") for k, v in r.items() if k is not None} for r in reader]
+    if not {"name", "document_number"} & set(columns):
+        raise ValidationError(
+            {
+                "file": "a manifest needs a name or a document_number column (also read: "
+                + ", ".join(FIELDS[1:])
+                + ")"
+            }
+        )
+    if not rows:
+        raise ValidationError({"file": "the manifest has no rows"})
+    if len(rows) > MAX_ROWS:
+        raise ValidationError({"file": f"a manifest has at most {MAX_ROWS:,} rows; this one {len(rows):,}"})
+    return columns, rows
+
+
+def submit(actor: Any, filename: str, content: bytes, context: dict[str, Any]) -> Manifest:
+    columns, rows = parse(filename, content)
+    with transaction.atomic():
+        m = Manifest.objects.create(
+            id=uuid.UUID(new_id()),
+            filename=filename[:200],
+            submitted_by=actor.get_username(),
+            context={k: context.get(k) for k in ("reason", "place", "urgent") if context.get(k)},
+            columns=columns,
+            rows=rows,
+            total=len(rows),
+            submitted_at=clock.now(),
+        )
+        audit.record("screening.manifest_submitted", actor=actor, target=m, detail={"rows": len(rows)})
+    return m
+
+
+def _screen(
+    actor: Any, rows: list[dict[str, str]]
+) -> list[tuple[list[dict[str, Any]], list[str], dict[str, Any]]]:
+    """Each row's hits, problems and query; the chunk's documents in one database query."""
+    queries = [{k: row[k].strip() for k in FIELDS if row.get(k, "").strip()} for row in rows]
+    numbered = [q for q in queries if q.get("document_number")]
+    found = services.find_documents_batch(
+        actor, [(q["document_number"], q.get("issuing_country", "")) for q in numbered]
+    )
+    documents = {id(q): hits for q, hits in zip(numbered, found, strict=True)}
+    out = []
+    for query in queries:
+        hits: list[dict[str, Any]] = []
+        problems: list[str] = []
+        if query.get("name"):
+            try:
+                dob = services.partial_date(query.get("date_of_birth", ""))
+            except ValueError:
+                dob = None
+                problems.append(
+                    f"date_of_birth {query['date_of_birth']!r} is not YYYY, YYYY-MM or YYYY-MM-DD"
+                )
+            sex, nationality = query.get("sex", "").upper(), query.get("nationality", "")
+            hits += services.find_persons(
+                actor, query["name"], dob, sex, nationality, services.names.THRESHOLD
+            )
+        hits += documents.get(id(query), [])
+        if not query.get("name") and not query.get("document_number"):
+            problems.append("neither a name nor a document number")
+        out.append((hits, problems, query))
+    return out
+
+
+def run(
+    manifest: Manifest, actor: Any = None, progress: Progress | None = None, chunk: int = CHUNK
+) -> Manifest:
+    """Screen the rows not yet screened, a chunk at a time."""
+    actor = actor or get_user_model().objects.get(username=manifest.submitted_by)
+    if manifest.started_at is None:
+        manifest.started_at = clock.now()
+    manifest.state = Manifest.State.RUNNING
+    manifest.save(update_fields=["state", "started_at"])
+    try:
+        while manifest.done < manifest.total:
+            start = manifest.done
+            rows = manifest.rows[start : start + chunk]
+            with transaction.atomic():
+                results, queries, found, groups = [], [], 0, []
+                for i, (row_hits, problems, query) in enumerate(_screen(actor, rows), start + 1):
+                    groups.append((row_hits, {**query, "manifest": str(manifest.pk), "row": i}))
+                    found += bool(row_hits)
+                    outcome = "hit" if row_hits else ("problem" if problems else "clear")
+                    results.append(
+                        ManifestRow(manifest=manifest, n=i, outcome=outcome, hits=row_hits, problems=problems)
+                    )
+                    queries.append(query)
+                services.report_hits(actor, groups, manifest.context)  # before the rows keep the report ids
+                ManifestRow.objects.bulk_create(results)
+                manifest.done = start + len(rows)
+                manifest.hits += found
+                manifest.problems += sum(r.outcome == "problem" for r in results)
+                if manifest.done >= manifest.total:
+                    manifest.state = Manifest.State.DONE
+                    manifest.finished_at = clock.now()
+                manifest.save(update_fields=["done", "hits", "problems", "state", "finished_at"])
+                audit.record(
+                    "screening.manifest_rows",
+                    actor=actor,
+                    target=manifest,
+                    detail={"rows": [start + 1, manifest.done], "hits": found, "queries": queries},
+                )
+            if progress:
+                progress("rows", manifest.done, manifest.total)
+    except Exception as exc:
+        Manifest.objects.filter(pk=manifest.pk).update(
+            state=Manifest.State.FAILED, error=f"{type(exc).__name__}: {exc}"
+        )
+        raise
+    return manifest
+
+
+def claim() -> Manifest | None:
+    """The oldest job not finished (a running one first: its worker was restarted)."""
+    with transaction.atomic():
+        m = (
+            Manifest.objects.select_for_update(skip_locked=True)
+            .filter(state__in=[Manifest.State.RUNNING, Manifest.State.QUEUED])
+            .order_by("-state", "submitted_at")
+            .first()
+        )
+        return m
+
+
+def result_lines(manifest: Manifest) -> Iterator[str]:
+    """The manifest as it came, with what screening found beside each row, as CSV lines."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    extra = ["outcome", "possible_matches", "hit_reports", "problems"]
+    writer.writerow([*manifest.columns, *extra])
+    for result in manifest.results.order_by("n").iterator(chunk_size=2000):
+        row = manifest.rows[result.n - 1]
+        matches = "; ".join(
+            f"{h['label']} ({h['database']}, owner {h['owner']}, {h['score']:.2f})" for h in result.hits
+        )
+        writer.writerow(
+            [
+                *(row.get(c, "") for c in manifest.columns),
+                result.outcome,
+                matches,
+                " ".join(h.get("report", "") for h in result.hits),
+                "; ".join(result.problems),
+            ]
+        )
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+    if not manifest.results.exists():
+        yield out.getvalue()
+
+
+def visible(actor: Any) -> Any:
+    """NCB staff see every job of their node, the GS every job at the hub; others their own."""
+    qs = Manifest.objects.defer("rows")
+    if actor.kind in ("ncb", "gs"):
+        return qs
+    return qs.filter(submitted_by=actor.get_username())
+
+
+def download(actor: Any, manifest: Manifest) -> Manifest:
+    if manifest.state != Manifest.State.DONE:
+        raise ValidationError({"manifest": "the result is ready when the job is done"})
+    with transaction.atomic():
+        audit.record(
+            "screening.manifest_download", actor=actor, target=manifest, detail={"rows": manifest.total}
+        )
+    return manifest

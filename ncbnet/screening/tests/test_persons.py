@@ -1,0 +1,136 @@
+"""Persons screened through the candidate index: every kind of name variation finds the record,
+dates of birth, sex and nationality weigh and say so, and restricted records never appear in
+another country's results."""
+
+import uuid
+
+import pytest
+
+from ncbnet.core import clock
+from ncbnet.records import services as records
+from ncbnet.records.models import ReplicaRecord
+from ncbnet.records.services import Actor
+from ncbnet.screening import index, services
+from ncbnet.screening.models import NameKey
+
+
+def person(owner, *names, dob=None, sex="U", nationalities=()):
+    now = clock.now()
+    data = {
+        "names": [
+            {"value": n, "script": "Latn", "kind": "primary" if i == 0 else "alias"}
+            for i, n in enumerate(names)
+        ],
+        "date_of_birth": dob,
+        "sex": sex,
+        "nationalities": list(nationalities),
+    }
+    return ReplicaRecord.objects.create(
+        id=uuid.uuid4(),
+        database="persons",
+        owner=owner,
+        label=names[0],
+        key=names[0].casefold(),
+        data=data,
+        version=1,
+        handling="H0",
+        updated_at=now,
+        retain_until=now,
+        received_at=now,
+    )
+
+
+VARIATIONS = [
+    ("Arabic script", "محمد حسن العلي", "Mohammed Hassan Al-Ali"),
+    ("Cyrillic script", "Алексей Смирнов", "Aleksei Smirnov"),
+    ("Chinese script", "王伟", "Wang Wei"),
+    ("Greek script", "Γιώργος Παπαδόπουλος", "Georgios Papadopoulos"),
+    ("Devanagari script", "राहुल शर्मा", "Rahul Sharma"),
+    ("Hebrew script", "אברהם לוי", "Avraham Levi"),
+    ("Japanese script", "佐藤健太", "Sato Kenta"),
+    ("Japanese long vowel", "Itoh Kenta", "Ito Kenta"),
+    ("extra name", "Ahmed Hassan Ali", "Ahmed Ali"),
+    ("Latin spelling", "Alexey Smirnov", "Aleksei Smirnov"),
+    ("family name first", "SMIRNOV Aleksei", "Aleksei Smirnov"),
+    ("missing middle name", "Mohammed Hassan", "Mohammed Ali Hassan"),
+    ("initial", "J. Smith-Jones", "John Smith-Jones"),
+    ("nickname", "Bob Kowalczyk", "Robert Kowalczyk"),
+    ("particle", "Abdullah Saleh", "Abdullah bin Saleh"),
+    ("particle written together", "Maria Delacruz", "Maria de la Cruz"),
+    ("typo", "Katarzina Kowalska", "Katarzyna Kowalska"),
+    ("hyphen and spacing", "Jean Pierre Dubois", "Jean-Pierre Dubois"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("kind", "query", "held"), VARIATIONS, ids=[v[0] for v in VARIATIONS])
+def test_each_kind_of_name_variation_finds_the_record(user_factory, kind, query, held):
+    officer = user_factory("agency", "query")
+    wanted = person("KE", held)
+    person("BR", "Olga Petrova")
+    person("BR", "Pedro Alvarez")
+    result = services.person(officer, query)
+    assert [h["record"] for h in result.hits] == [str(wanted.pk)], (kind, result.hits)
+    hit = result.hits[0]
+    assert 0 < hit["score"] <= 1 and hit["explanation"][0].startswith("name: ")
+    assert hit["status"] == services.POSSIBLE_MATCH
+
+
+@pytest.mark.django_db
+def test_a_different_person_with_a_similar_name_is_not_a_hit(user_factory):
+    officer = user_factory("agency", "query")
+    person("KE", "Aleksandra Ivanova")
+    person("KE", "Mario Garcia")
+    assert services.person(officer, "Aleksandr Ivanov").hits == []
+    assert services.person(officer, "Maria Garcia").hits == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("dob", "sex", "nationality", "says", "kept"),
+    [
+        ("1980-05-12", "", "", "date of birth agrees", True),
+        ("1980", "", "", "date of birth agrees as far as both are known", True),
+        ("1980-12-05", "", "", "day and month swapped", True),
+        ("1981-05-12", "", "", "year of birth one off", True),
+        ("1975-01-01", "", "", "date of birth differs", False),
+        ("", "F", "", "sex differs", False),
+        ("", "M", "KE", "nationality agrees", True),
+        ("", "", "FR", "nationality not among the record's (KE)", True),
+    ],
+)
+def test_date_of_birth_sex_and_nationality_qualify_and_explain(
+    user_factory, dob, sex, nationality, says, kept
+):
+    officer = user_factory("ncb", "officer")
+    person("KE", "Daniel Otieno", dob={"year": 1980, "month": 5, "day": 12}, sex="M", nationalities=["KE"])
+    found = services.person(officer, "Daniel Otieno", dob, sex, nationality, threshold=0.0).hits[0]
+    assert any(says in line for line in found["explanation"]), found["explanation"]
+    assert (found["score"] >= services.names.THRESHOLD) == kept
+
+
+@pytest.mark.django_db
+def test_the_index_follows_the_replica_and_a_rebuild_gives_the_same_keys():
+    record = person("KE", "Daniel Otieno")
+    keys = set(NameKey.objects.filter(record_id=record.pk).values_list("key", flat=True))
+    assert keys == index.keys("Daniel Otieno") and "ctn" in keys
+    record.data = {**record.data, "names": [{"value": "Daniel Kamau", "script": "Latn", "kind": "primary"}]}
+    record.save()
+    assert index.candidates("Otieno") == []
+    assert index.rebuild() == len(index.keys("Daniel Kamau"))
+    assert index.candidates("Kamau Daniel") == [record.pk]
+    ReplicaRecord.objects.filter(pk=record.pk).delete()
+    assert NameKey.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_at_the_hub_the_gs_screens_every_live_person_and_the_index_follows_the_records(hub, user_factory):
+    actor = Actor("ke-officer", "KE")
+    record = records.contribute(
+        actor, "persons", {"names": [{"value": "Samuel Mwangi"}]}, {"access": "deny", "countries": ["BR"]}
+    )
+    gs = user_factory("gs", "analyst")
+    assert [h["label"] for h in services.person(gs, "Mwangi Samuel").hits] == ["Samuel Mwangi"]
+    records.change(actor, str(record.pk), {"names": [{"value": "Samuel Kariuki"}]}, reason="corrected")
+    assert services.person(gs, "Samuel Mwangi").hits == []
+    assert [h["label"] for h in services.person(gs, "Samuel Kariuki").hits] == ["Samuel Kariuki"]

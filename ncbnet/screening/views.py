@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ncbnet.security.policies import AuthedRequest, route
+
+from . import manifests, mrz, services
+from .forms import ManifestForm, ScreenForm
+from .models import Manifest
+from .policies import SCREEN
+
+
+@route(SCREEN)
+@require_http_methods(["GET", "POST"])
+def screen(request: AuthedRequest) -> HttpResponse:
+    """One person or document, now: possible matches with their score and why, each reported to
+    its owner for confirmation."""
+    form = ScreenForm(request.POST if request.method == "POST" else None)
+    results: list[tuple[str, Any]] = []
+    if request.method == "POST" and form.is_valid():
+        d, context = form.cleaned_data, form.context()
+        user = request.user
+        if d["name"]:
+            try:
+                results.append(
+                    (
+                        _("Person"),
+                        services.person(
+                            user, d["name"], d["date_of_birth"], d["sex"], d["nationality"], context=context
+                        ),
+                    )
+                )
+            except ValueError:
+                form.add_error("date_of_birth", _("Write the date as 1980, 1980-05 or 1980-05-12."))
+        if d["document_number"]:
+            results.append(
+                (
+                    _("Travel document"),
+                    services.document(user, d["document_number"], d["issuing_country"], context),
+                )
+            )
+        if d["mrz"]:
+            try:
+                results.append(
+                    (_("Machine-readable zone"), services.machine_readable_zone(user, d["mrz"], context))
+                )
+            except mrz.MRZInvalid as exc:
+                form.add_error("mrz", str(exc))
+    return render(request, "screening/screen.html", {"form": form, "results": results})
+
+
+@route(SCREEN)
+@require_http_methods(["GET", "POST"])
+def manifest_list(request: AuthedRequest) -> HttpResponse:
+    form = ManifestForm(request.POST, request.FILES) if request.method == "POST" else ManifestForm()
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = manifests.submit(request.user, upload.name, upload.read(), form.context())
+        except ValidationError as exc:
+            for message in exc.message_dict.get("file", []):
+                form.add_error("file", message)
+        else:
+            return redirect("screening:manifest", job.pk)
+    jobs = manifests.visible(request.user)[:50]
+    return render(request, "screening/manifests.html", {"form": form, "jobs": jobs})
+
+
+def _job(request: AuthedRequest, manifest_id: uuid.UUID) -> Manifest:
+    job = manifests.visible(request.user).filter(pk=manifest_id).first()
+    if job is None:
+        raise Http404(_("No such manifest."))
+    return job
+
+
+@route(SCREEN)
+def manifest(request: AuthedRequest, manifest_id: uuid.UUID) -> HttpResponse:
+    """The job's progress (the page asks again every two seconds until it is done)."""
+    job = _job(request, manifest_id)
+    hits = job.results.filter(outcome="hit")[:200]
+    template = "screening/_progress.html" if request.headers.get("HX-Request") else "screening/manifest.html"
+    return render(request, template, {"job": job, "hit_rows": hits})
+
+
+@route(SCREEN)
+def manifest_result(request: AuthedRequest, manifest_id: uuid.UUID) -> StreamingHttpResponse:
+    job = _job(request, manifest_id)
+    try:
+        manifests.download(request.user, job)
+    except ValidationError as exc:
+        raise Http404(_("The result is ready when the job is done.")) from exc
+    response = StreamingHttpResponse(manifests.result_lines(job), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="screening-{job.pk}.csv"'
+    return response
