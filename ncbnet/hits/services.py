@@ -67,15 +67,19 @@ def _body(r: HitReport) -> dict[str, Any]:
     }
 
 
-def _send(r: HitReport) -> bool:
+def _send(r: HitReport, reachable: dict[frozenset[str], bool] | None = None) -> bool:
     """Hand the report to the network (inside the caller's transaction) and mark it sent. False
     while a recipient's keys are not yet known: the report stays unsent here and `send_pending`
-    tries again."""
-    recipients = {r.owner, "hub"} - {node_id()}
+    tries again. `reachable` remembers, across one batch, which recipients are not."""
+    recipients = frozenset({r.owner, "hub"} - {node_id()})
     if recipients:
+        if reachable is not None and not reachable.get(recipients, True):
+            return False
         try:
             delivery.queue(REPORT, recipients, _body(r))
         except delivery.NotOnNetwork:
+            if reachable is not None:
+                reachable[recipients] = False
             return False
     r.sent_at = clock.now()
     return True
@@ -96,6 +100,7 @@ def report_all(
     urgent = bool(context.get("urgent"))
     where = {k: context[k] for k in ("reason", "place") if context.get(k)}
     reports = []
+    reachable: dict[frozenset[str], bool] = {}
     for hit, query in found:
         r = HitReport(
             id=uuid.UUID(new_id()),
@@ -115,7 +120,7 @@ def report_all(
             received_at=now,
             due_at=now + period(urgent),
         )
-        _send(r)
+        _send(r, reachable)
         reports.append(r)
     if reports:
         HitReport.objects.bulk_create(reports)

@@ -68,14 +68,18 @@ class Result:
 
 
 def _holdings(database: str, actor: Any) -> Any:
+    """What the actor may screen against in one database: at the hub what its country may see,
+    on a node the replica."""
+    return _everything(actor).filter(database=database)
+
+
+def _everything(actor: Any) -> Any:
+    """Every record the actor may screen against, unordered (a list of ids is looked up by its
+    primary key, not by the database's index)."""
     if settings.NCBNET_ROLE == "hub":
         country = getattr(actor, "country_code", None)
-        return (
-            Record.objects.live()
-            .visible_to(country, gs=getattr(actor, "kind", "") == "gs")
-            .filter(database=database)
-        )
-    return ReplicaRecord.objects.filter(database=database)
+        return Record.objects.live().visible_to(country, gs=getattr(actor, "kind", "") == "gs").order_by()
+    return ReplicaRecord.objects.order_by()
 
 
 def _hit(record: Any, why: str, score: float = 1.0, explanation: list[str] | None = None) -> dict[str, Any]:
@@ -301,11 +305,13 @@ def qualify(
 def find_persons(
     actor: Any, name: str, dob: dict[str, int] | None, sex: str, nationality: str, threshold: float
 ) -> list[dict[str, Any]]:
-    ids = index.candidates(name)
+    ids = index.candidates(name, year=(dob or {}).get("year"))
     if not ids:
         return []
     hits = []
-    for record in _holdings("persons", actor).filter(pk__in=ids):
+    for record in _everything(actor).filter(pk__in=ids):  # the index holds persons only
+        if qualify(1.0, [], record.data, dob, sex, nationality) < threshold:
+            continue  # not even the same name could make it a hit: no need to compare
         best: names.Comparison | None = None
         best_name = ""
         for n in record.data.get("names", []):
