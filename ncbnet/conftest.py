@@ -154,3 +154,26 @@ def arriving(
         confidential=confidential,
     )
     return envelope.encode(built)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: Any) -> Iterator[Any]:
+    """The demo network with real processes (nats-server; the hub, FR, BR and KE, each with its
+    server, network worker and job runner), one per test module that asks for it."""
+    from ncbnet.testing.cluster import Cluster
+
+    c = Cluster(tmp_path_factory.mktemp("cluster")).start()
+    yield c
+    c.shutdown()
+
+
+@pytest.fixture
+def browser_cluster(tmp_path: Any) -> Iterator[Any]:
+    """A demo network of its own for one browser test (which needs Chromium)."""
+    from ncbnet.testing.browser import require_chromium
+    from ncbnet.testing.cluster import Cluster
+
+    require_chromium()
+    c = Cluster(tmp_path / "net").start()
+    yield c
+    c.shutdown()

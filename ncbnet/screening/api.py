@@ -4,7 +4,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -160,13 +160,6 @@ class ManifestContext(Schema):
     urgent: bool = False
 
 
-def _manifest(request: AuthedRequest, manifest_id: UUID) -> Manifest:
-    job = manifests.visible(request.user).filter(pk=manifest_id).first()
-    if job is None:
-        raise Http404("No such manifest.")
-    return job
-
-
 @router.post(
     "/manifests",
     response={202: ManifestOut},
@@ -184,7 +177,7 @@ def manifest_submit(
     "/manifests/{manifest_id}", response=ManifestOut, auth=allow(SCREEN), summary="A manifest job's progress"
 )
 def manifest_progress(request: AuthedRequest, manifest_id: UUID) -> Manifest:
-    return _manifest(request, manifest_id)
+    return manifests.get(request.user, manifest_id)
 
 
 @router.get(
@@ -193,7 +186,7 @@ def manifest_progress(request: AuthedRequest, manifest_id: UUID) -> Manifest:
     summary="The result as CSV: the manifest's rows with outcome, possible matches and hit reports",
 )
 def manifest_result(request: AuthedRequest, manifest_id: UUID) -> StreamingHttpResponse:
-    job = manifests.download(request.user, _manifest(request, manifest_id))
+    job = manifests.download(request.user, manifests.get(request.user, manifest_id))
     response = StreamingHttpResponse(manifests.result_lines(job), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="screening-{job.pk}.csv"'
     return response

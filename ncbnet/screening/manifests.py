@@ -18,6 +18,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 
 from ncbnet.audit import services as audit
 from ncbnet.core import clock
@@ -212,6 +213,13 @@ def visible(actor: Any) -> Any:
     if actor.kind in ("ncb", "gs"):
         return qs
     return qs.filter(submitted_by=actor.get_username())
+
+
+def get(actor: Any, manifest_id: uuid.UUID) -> Manifest:
+    job = visible(actor).filter(pk=manifest_id).first()
+    if job is None:
+        raise Http404("No such manifest.")
+    return job
 
 
 def download(actor: Any, manifest: Manifest) -> Manifest:

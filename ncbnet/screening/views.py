@@ -13,7 +13,6 @@ from ncbnet.security.policies import AuthedRequest, route
 
 from . import manifests, mrz, services
 from .forms import ManifestForm, ScreenForm
-from .models import Manifest
 from .policies import SCREEN
 
 
@@ -73,17 +72,10 @@ def manifest_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "screening/manifests.html", {"form": form, "jobs": jobs})
 
 
-def _job(request: AuthedRequest, manifest_id: uuid.UUID) -> Manifest:
-    job = manifests.visible(request.user).filter(pk=manifest_id).first()
-    if job is None:
-        raise Http404(_("No such manifest."))
-    return job
-
-
 @route(SCREEN)
 def manifest(request: AuthedRequest, manifest_id: uuid.UUID) -> HttpResponse:
     """The job's progress (the page asks again every two seconds until it is done)."""
-    job = _job(request, manifest_id)
+    job = manifests.get(request.user, manifest_id)
     hits = job.results.filter(outcome="hit")[:200]
     template = "screening/_progress.html" if request.headers.get("HX-Request") else "screening/manifest.html"
     return render(request, template, {"job": job, "hit_rows": hits})
@@ -91,7 +83,7 @@ def manifest(request: AuthedRequest, manifest_id: uuid.UUID) -> HttpResponse:
 
 @route(SCREEN)
 def manifest_result(request: AuthedRequest, manifest_id: uuid.UUID) -> StreamingHttpResponse:
-    job = _job(request, manifest_id)
+    job = manifests.get(request.user, manifest_id)
     try:
         manifests.download(request.user, job)
     except ValidationError as exc:

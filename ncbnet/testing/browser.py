@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,3 +31,20 @@ def require_chromium() -> None:
             pytrace=False,
         )
     pytest.skip("browser tests need Debian's chromium: apt-get install chromium")
+
+
+def sign_in(page: Any, base: str, username: str) -> None:
+    """Sign in to a demo node with the demo password and the demo authenticator's current code."""
+    import re
+
+    import pyotp
+
+    from ncbnet.core.demo_credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
+
+    page.goto(base + "/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Code from your authenticator").fill(pyotp.TOTP(DEMO_TOTP_SECRET).now())
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name=re.compile("Welcome")).wait_for()

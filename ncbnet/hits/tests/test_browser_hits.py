@@ -6,22 +6,14 @@ import re
 
 import pytest
 
-from ncbnet.messaging.tests.test_browser_messaging import sign_in
-from ncbnet.testing.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
-from ncbnet.testing.cluster import Cluster, wait_for
+from ncbnet.testing.browser import CHROMIUM, CHROMIUM_ARGS, sign_in
+from ncbnet.testing.cluster import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.embedded]
 
 
-@pytest.fixture
-def cluster(tmp_path):
-    require_chromium()
-    c = Cluster(tmp_path / "net").start()
-    yield c
-    c.shutdown()
-
-
-def test_a_hit_in_france_is_confirmed_by_kenya_in_the_browser(cluster):
+def test_a_hit_in_france_is_confirmed_by_kenya_in_the_browser(browser_cluster):
+    cluster = browser_cluster
     from playwright.sync_api import expect, sync_playwright
 
     data = {"names": [{"value": "Makena Chepngetich"}], "sex": "F", "date_of_birth": {"year": 1990}}

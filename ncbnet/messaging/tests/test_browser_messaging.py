@@ -4,35 +4,16 @@ attachment; an officer in Brazil sees the alert and opens it; France sees it mar
 import re
 from pathlib import Path
 
-import pyotp
 import pytest
 
-from ncbnet.core.demo_credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
-from ncbnet.testing.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
-from ncbnet.testing.cluster import Cluster, wait_for
+from ncbnet.testing.browser import CHROMIUM, CHROMIUM_ARGS, sign_in
+from ncbnet.testing.cluster import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.embedded]
 
 
-@pytest.fixture
-def cluster(tmp_path):
-    require_chromium()
-    c = Cluster(tmp_path / "net").start()
-    yield c
-    c.shutdown()
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(base + "/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Code from your authenticator").fill(pyotp.TOTP(DEMO_TOTP_SECRET).now())
-    page.keyboard.press("Enter")
-    page.get_by_role("heading", name=re.compile("Welcome")).wait_for()
-
-
-def test_urgent_message_with_attachment_alerts_brazil_and_shows_read_in_france(cluster, tmp_path):
+def test_urgent_message_with_attachment_alerts_brazil_and_shows_read_in_france(browser_cluster, tmp_path):
+    cluster = browser_cluster
     from playwright.sync_api import expect, sync_playwright
 
     fr = f"http://127.0.0.1:{cluster.by_name['FR'].port}"

@@ -14,16 +14,9 @@ import pytest
 from nats.errors import TimeoutError as NatsTimeout
 
 from ncbnet.network import envelope, natsconf
-from ncbnet.testing.cluster import Cluster, wait_for
+from ncbnet.testing.cluster import wait_for
 
 pytestmark = pytest.mark.embedded
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    c = Cluster(tmp_path_factory.mktemp("cluster")).start()
-    yield c
-    c.shutdown()
 
 
 def deliveries(cluster, sender, message_id):

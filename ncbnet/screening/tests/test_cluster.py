@@ -5,16 +5,9 @@ the owner's answer comes back; a manifest is screened by the node's job runner."
 
 import pytest
 
-from ncbnet.testing.cluster import Cluster, wait_for
+from ncbnet.testing.cluster import wait_for
 
 pytestmark = pytest.mark.embedded
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    c = Cluster(tmp_path_factory.mktemp("screening-cluster")).start()
-    yield c
-    c.shutdown()
 
 
 def contribute(cluster, name, restriction):

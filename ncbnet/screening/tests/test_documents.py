@@ -112,13 +112,14 @@ def test_document_number_variants_read_o_and_0_i_and_1_either_way():
     }
 
 
-def replica(database, owner, key, data):
+def replica(database, owner, key, data, *, label=None, pk=None):
+    """A record in this node's replica, as the hub's feed would have written it."""
     now = clock.now()
     return ReplicaRecord.objects.create(
-        id=uuid.uuid4(),
+        id=pk or uuid.uuid4(),
         database=database,
         owner=owner,
-        label=key,
+        label=label or key,
         key=key,
         data=data,
         version=1,

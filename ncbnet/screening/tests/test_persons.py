@@ -6,16 +6,15 @@ import uuid
 
 import pytest
 
-from ncbnet.core import clock
 from ncbnet.records import services as records
 from ncbnet.records.models import ReplicaRecord
 from ncbnet.records.services import Actor
 from ncbnet.screening import index, services
 from ncbnet.screening.models import NameKey
+from ncbnet.screening.tests.test_documents import replica
 
 
 def person(owner, *names, dob=None, sex="U", nationalities=(), pk=None):
-    now = clock.now()
     data = {
         "names": [
             {"value": n, "script": "Latn", "kind": "primary" if i == 0 else "alias"}
@@ -25,19 +24,7 @@ def person(owner, *names, dob=None, sex="U", nationalities=(), pk=None):
         "sex": sex,
         "nationalities": list(nationalities),
     }
-    return ReplicaRecord.objects.create(
-        id=pk or uuid.uuid4(),
-        database="persons",
-        owner=owner,
-        label=names[0],
-        key=names[0].casefold(),
-        data=data,
-        version=1,
-        handling="H0",
-        updated_at=now,
-        retain_until=now,
-        received_at=now,
-    )
+    return replica("persons", owner, names[0].casefold(), data, label=names[0], pk=pk)
 
 
 VARIATIONS = [
