@@ -89,7 +89,12 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         # Writers queue instead of failing with "database is locked".
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # The write-ahead log is copied back into the database by the network worker every few
+        # seconds (core.storage), not by whichever request happens to pass 1,000 pages (SQLite's
+        # default), which made that request the slowest 1%; past 10,000 pages a writer still does.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=10000;"
+        ),
     }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
