@@ -36,11 +36,25 @@ class ScreenForm(ContextForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    vin = forms.CharField(label=_("Vehicle identification number (VIN)"), max_length=30, required=False)
+    plate = forms.CharField(label=_("Plate"), max_length=20, required=False)
+    serial_number = forms.CharField(label=_("Firearm serial number"), max_length=60, required=False)
+    make = forms.CharField(label=_("Firearm make"), max_length=60, required=False)
+    artwork = forms.CharField(label=_("Work of art: title, artist"), max_length=300, required=False)
+
+    WHAT = ("name", "document_number", "mrz", "vin", "plate", "serial_number", "artwork")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not (data.get("name") or data.get("document_number") or data.get("mrz")):
-            raise forms.ValidationError(_("Give a name, a document number or a machine-readable zone."))
+        if not any(data.get(k) for k in self.WHAT):
+            raise forms.ValidationError(
+                _(
+                    "Give a name, a document number, a machine-readable zone, a vehicle, a firearm "
+                    "or a work of art."
+                )
+            )
+        if data.get("artwork") and len(data["artwork"].strip()) < 3:
+            self.add_error("artwork", _("At least three letters."))
         return data
 
 

@@ -52,6 +52,12 @@ def screen(request: AuthedRequest) -> HttpResponse:
                 )
             except mrz.MRZInvalid as exc:
                 form.add_error("mrz", str(exc))
+        if d["vin"] or d["plate"]:
+            results.append((_("Vehicle"), services.vehicle(user, d["vin"], d["plate"], context)))
+        if d["serial_number"]:
+            results.append((_("Firearm"), services.firearm(user, d["serial_number"], d["make"], context)))
+        if d["artwork"]:
+            results.append((_("Work of art"), services.artwork(user, d["artwork"], context)))
     return render(request, "screening/screen.html", {"form": form, "results": results})
 
 

@@ -39,10 +39,8 @@ def test_an_officer_screens_a_name_and_sees_a_possible_match_with_why(client, of
 
 
 def test_the_screening_page_says_what_is_wrong_with_the_input(client, officer):
-    assert (
-        "Give a name, a document number or a machine-readable zone."
-        in client.post("/screening/", {}).content.decode()
-    )
+    empty = client.post("/screening/", {}).content.decode()
+    assert "Give a name, a document number, a machine-readable zone, a vehicle, a firearm or a work" in empty
     page = client.post(
         "/screening/", {"name": "Daniel Otieno", "date_of_birth": "12/05/1980"}
     ).content.decode()
@@ -76,3 +74,22 @@ def test_a_manifest_is_uploaded_followed_and_its_result_downloaded(client, offic
     )
     bad = client.post("/screening/manifests/", {"file": SimpleUploadedFile("x.csv", b"seat\n1A\n")})
     assert "needs a name or a document_number column" in bad.content.decode()
+
+
+def test_vehicles_firearms_and_works_of_art_from_the_same_page(client, officer):
+    replica("vehicles", "BR", "WVWZZZ1JZXW000001", {"vin": "WVWZZZ1JZXW000001", "plate": "", "make": "VW"})
+    replica("firearms", "KE", "G1OCK77", {"make": "Glock", "serial_number": "G1OCK77"})
+    replica(
+        "artworks", "FR", "abaporu", {"title": "Abaporu", "artist": "Tarsila do Amaral", "type": "painting"}
+    )
+    page = client.post(
+        "/screening/",
+        {
+            "vin": "wvwzzz1jzxw000001",
+            "serial_number": "GIOCK77",
+            "make": "glock",
+            "artwork": "Abaporu, Tarsila",
+        },
+    ).content.decode()
+    assert page.count("Possible match — awaiting confirmation by the owner.") == 3
+    assert HitReport.objects.count() == 3
