@@ -29,6 +29,7 @@ from ncbnet.network import delivery, handlers
 from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import register, require_hub
 from ncbnet.records.models import OwnerAlert
+from ncbnet.records.services import Actor
 
 from .models import Escalation, HitReport, State
 from .policies import answers_hits, sees
@@ -43,10 +44,6 @@ ESCALATE = "hits.escalate"
 
 def period(urgent: bool) -> timedelta:
     return URGENT if urgent else ROUTINE
-
-
-def _where(actor: Any) -> str:
-    return "GS" if getattr(actor, "kind", "") == "gs" else str(actor.country_code)
 
 
 def _body(r: HitReport) -> dict[str, Any]:
@@ -99,6 +96,7 @@ def report_all(
     now = clock.now()
     urgent = bool(context.get("urgent"))
     where = {k: context[k] for k in ("reason", "place") if context.get(k)}
+    found_by = Actor.of(actor).where
     reports = []
     reachable: dict[frozenset[str], bool] = {}
     for hit, query in found:
@@ -108,7 +106,7 @@ def report_all(
             database=str(hit["database"]),
             label=str(hit["label"])[:300],
             owner=str(hit["owner"]),
-            found_by=_where(actor),
+            found_by=found_by,
             found_by_node=node_id(),
             officer=actor.get_username(),
             context=where,

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.dispatch import Signal
 
 from ncbnet.audit import services as audit
 from ncbnet.core import clock
@@ -28,6 +29,9 @@ from .services import add_years, label_and_key
 NAMES_FILE = Path(__file__).resolve().parent / "data" / "demo_names.json"
 OWNERS = ("FR", "BR", "KE")
 Progress = Callable[[str, int, int], None]
+# Sent with persons=[(id, data), …] after each batch of persons written in bulk (for the indexes
+# that other apps keep of persons, such as screening's).
+persons_written = Signal()
 
 
 @cache
@@ -150,10 +154,8 @@ def _batch(database: str, n: int, rnd: random.Random) -> None:
             "changed_by_country, reason, at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
             versions,
         )
-        if persons:  # raw inserts bypass the signals that keep the screening index in step
-            from ncbnet.screening import index
-
-            index.add(persons)
+        if persons:  # raw inserts bypass post_save: say what was written, in this transaction
+            persons_written.send(sender=Record, persons=persons)
         audit.record(
             "records.bulk_seed",
             subject="GS",

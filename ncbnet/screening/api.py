@@ -154,22 +154,14 @@ class ManifestOut(Schema):
     finished_at: datetime | None
 
 
-class ManifestContext(Schema):
-    reason: str = ""
-    place: str = ""
-    urgent: bool = False
-
-
 @router.post(
     "/manifests",
     response={202: ManifestOut},
     auth=allow(SCREEN),
     summary="Submit a manifest (CSV or JSON, up to 100,000 rows) to be screened as one job",
 )
-def manifest_submit(
-    request: AuthedRequest, file: File[UploadedFile], context: Form[ManifestContext]
-) -> Status:
-    job = manifests.submit(request.user, file.name or "manifest", file.read(), context.dict())
+def manifest_submit(request: AuthedRequest, file: File[UploadedFile], context: Form[ContextIn]) -> Status:
+    job = manifests.submit(request.user, file.name or "manifest", file.read(), context.context())
     return Status(202, job)
 
 

@@ -1,8 +1,9 @@
 """Keeping the person candidate index in step with the persons this node holds, and reading it.
 
-Every token of every name gives up to four keys: its spelling skeleton (`names.tokens`), its
-consonants (vowels written otherwise, or not at all in Arabic and Hebrew script), and its first
-and last three letters (one typo leaves one of them whole). Particles and initials give none.
+Every token of every name (`names.named_tokens`, in each of its readings) gives keys: its
+spelling skeleton, its consonants (vowels written otherwise, or not at all in Arabic and Hebrew
+script), its first and last three letters (one typo leaves one of them whole), and its skeleton
+and consonants with the year of birth ("?" when unknown). Particles and initials give none.
 A candidate is a record sharing keys with the query, ranked by how many.
 """
 
@@ -13,10 +14,12 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from ncbnet.records.bulk import persons_written
 from ncbnet.records.models import Record, ReplicaRecord
 
 from . import names
@@ -81,7 +84,7 @@ def rebuild(
     progress: Callable[[str, int, int], None] | None = None, batch: int = 5000, label: str = "persons"
 ) -> int:
     """Index every person this node holds from scratch (after an upgrade, or to measure the build)."""
-    source = Record.objects.live() if _hub() else ReplicaRecord.objects.all()
+    source = Record.objects.live() if settings.NCBNET_ROLE == "hub" else ReplicaRecord.objects.all()
     persons = source.filter(database="persons")
     total = persons.count()
     NameKey.objects.all().delete()
@@ -135,12 +138,6 @@ def candidates(name: str, limit: int = CANDIDATES, year: int | None = None) -> l
     return [field.to_python(row[0]) for row in rows if row[1] >= least]
 
 
-def _hub() -> bool:
-    from django.conf import settings
-
-    return bool(settings.NCBNET_ROLE == "hub")
-
-
 @receiver(post_save, sender=Record)
 def record_saved(sender: Any, instance: Record, **kwargs: Any) -> None:
     if instance.database == "persons":
@@ -151,6 +148,11 @@ def record_saved(sender: Any, instance: Record, **kwargs: Any) -> None:
 def replica_saved(sender: Any, instance: ReplicaRecord, **kwargs: Any) -> None:
     if instance.database == "persons":
         replace(instance.pk, instance.data)
+
+
+@receiver(persons_written, sender=Record)
+def bulk_written(sender: Any, persons: list[tuple[Any, dict[str, Any]]], **kwargs: Any) -> None:
+    add(persons)
 
 
 @receiver(post_delete, sender=ReplicaRecord)

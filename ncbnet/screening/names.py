@@ -140,13 +140,9 @@ def _script(ch: str) -> str:
         return ""
 
 
-def tokens(name: str) -> list[Token]:
-    """The name's tokens in Latin letters; syllabic scripts split per character."""
-    return list(_tokens(name))
-
-
 @lru_cache(maxsize=100_000)
 def _tokens(name: str) -> tuple[Token, ...]:
+    """The name's tokens in Latin letters; syllabic scripts split per character."""
     spaced = []
     for ch in unicodedata.normalize("NFC", name):
         spaced.append(f" {ch} " if _script(ch).startswith(SYLLABIC) else ch)
