@@ -1,10 +1,13 @@
 """Keeping the person candidate index in step with the persons this node holds, and reading it.
 
-Every token of every name (`names.named_tokens`, in each of its readings) gives keys: its
-spelling skeleton, its consonants (vowels written otherwise, or not at all in Arabic and Hebrew
-script), its first and last three letters (one typo leaves one of them whole), and its skeleton
-and consonants with the year of birth ("?" when unknown). Particles and initials give none.
-A candidate is a record sharing keys with the query, ranked by how many.
+Every token of every name (`names.key_tokens`, in each of its readings, and as written in one
+word where the name writes it in several) gives keys: its spelling skeleton, its consonants
+(vowels written otherwise, or not at all in Arabic and Hebrew script), its first and last three
+letters (one typo leaves one of them whole), and its skeleton and consonants with the year of
+birth ("?" when unknown); and each Wikidata name item it is a form of (`rigour`: Zhang and Chang,
+מיכל and Michal), alone and with the year, unless it is a form of more than `SYMBOLS_KEYED`.
+Particles and initials give none. A candidate is a record sharing keys with the query, ranked by
+how many.
 """
 
 from __future__ import annotations
@@ -27,13 +30,21 @@ from .models import NameKey
 
 CANDIDATES = 100
 SHARE_OF_BEST = 0.6
+# A word that is a form of more Wikidata name items than this (Yi, Li, a Chinese syllable in
+# its own script) gets no name-item keys: they would each hold a crowd.
+SYMBOLS_KEYED = 3
 
 
 def keys(name: str, years: Iterable[int | str] = ()) -> set[str]:
     """The name's blocking keys; with years of birth, also each token's skeleton and consonants
     with each year ("?" for a record whose date of birth is unknown)."""
     out = set()
-    for t in (t for reading in names.readings(name) for t in names.named_tokens(reading)):
+    for t in (t for reading in names.readings(name) for t in names.key_tokens(reading)):
+        if len(t.symbols) <= SYMBOLS_KEYED:  # one name in other languages and scripts
+            for symbol in t.symbols:
+                out.add("n" + symbol)
+                for year in years:
+                    out.add(f"q{year}{symbol}")
         if len(t.text) < 2:
             continue
         out.add("s" + t.key[:31])
@@ -118,7 +129,7 @@ def candidates(name: str, limit: int = CANDIDATES, year: int | None = None) -> l
     so the search reads a few hundred index entries instead of tens of thousands. A record is
     then found through any one name token written alike (or with the same consonants)."""
     if year:
-        wanted = sorted(k for k in keys(name, [year - 1, year, year + 1, "?"]) if k[0] in "yz")
+        wanted = sorted(k for k in keys(name, [year - 1, year, year + 1, "?"]) if k[0] in "yzq")
     else:
         wanted = sorted(keys(name))
     if not wanted:

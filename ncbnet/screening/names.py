@@ -4,27 +4,33 @@ Each name is transliterated to Latin letters (`anyascii`; Chinese and Korean syl
 syllable), reduced to a spelling skeleton that absorbs the usual transliteration variants, and
 compared token by token in any order (the optimal string alignment distance from `rapidfuzz`,
 normalized: two letters swapped count as one edit). Features, each explained: tokens matched and
-how well, initials, short forms and nicknames (the `nicknames` dataset), names missing on one
-side, particles written apart or together, and gender forms of the same name, which are
-different people.
+how well, initials, short forms and nicknames (the `nicknames` dataset), one name in another
+spelling, language or script (the Wikidata person-name items of OpenSanctions' `rigour`: Zhang
+and Chang, Khalid and Khaled, מיכל and Michal, 이 and Lee; also against consonants alike that
+Wikidata knows as different names, حسن and Hussein), a name of several words known as one (Abd
+al-Qadir, عبد الله), syllables of a given name written apart or together (Seo-yeon, Seoyeon),
+names missing on one side, particles written apart or together, and gender forms of the same
+name, which are different people.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import pykakasi
 from anyascii import anyascii
 from nicknames import NickNamer
 from rapidfuzz.distance import OSA
+from rigour.names import NameTypeTag, SymbolCategory, analyze_names
 
 THRESHOLD = 0.88
 TOKEN_MIN = 0.80
 MISMATCH_CAP = 0.75
 NICKNAME = 0.9
+SAME_NAME = 0.9
 PARTICLES = frozenset(
     {
         "al",
@@ -53,6 +59,7 @@ PARTICLES = frozenset(
     }
 )
 ABJADS = ("ARABIC", "HEBREW", "DEVANAGARI", "SYRIAC", "THAANA")
+VOWELLESS = ("ARABIC", "HEBREW", "SYRIAC", "THAANA")  # short vowels not written at all
 SYLLABIC = ("CJK UNIFIED IDEOGRAPH", "HANGUL SYLLABLE")
 # Spelling variants of transliteration, applied in order to a lower-case Latin token.
 VARIANTS = [
@@ -88,6 +95,11 @@ class Token:
     key: str  # spelling skeleton
     consonants: str  # the skeleton without vowels, for scripts that do not write vowels
     abjad: bool
+    vowelless: bool  # written in Arabic or Hebrew script: short vowels not written
+    # The Wikidata name items (`rigour`) the word as written is a form of: empty for a syllable
+    # of a given name (Seo-yeon, the later characters of 이서연), which shares its sound with
+    # dozens of unrelated names.
+    symbols: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -140,23 +152,119 @@ def _script(ch: str) -> str:
         return ""
 
 
+@lru_cache(maxsize=200_000)
+def _symbols(word: str) -> frozenset[str]:
+    """The Wikidata person-name items a word is a form of, in any script (`rigour`'s name
+    tagger: Zhang and Chang, Khalid and Khaled, מיכל and Michal, 김 and Kim)."""
+    found = analyze_names(NameTypeTag.PER, [word], consolidate=False, phonetics=False, numerics=False)
+    return frozenset(
+        span.symbol.id
+        for name in found
+        for span in name.spans
+        if span.symbol.category == SymbolCategory.NAME and len(span.parts) == 1
+    )
+
+
+def _piece(native: str, word: str, abjad: bool, own: bool) -> Token:
+    symbols = _symbols(native) if own else frozenset()
+    vowelless = any(_script(ch).startswith(VOWELLESS) for ch in native)
+    return Token(word, _skeleton(word), _consonants(word), abjad, vowelless, symbols)
+
+
+@lru_cache(maxsize=100_000)
+def _words(name: str) -> tuple[tuple[tuple[str, Token], ...], ...]:
+    """The name's written words, each as its pieces (as written, as a token in Latin letters):
+    a word splits at hyphens and the like, and syllabic scripts per character."""
+    name = unicodedata.normalize("NFC", name)
+    abjad = any(_script(ch).startswith(ABJADS) for ch in name)
+    out = []
+    for written in name.split():
+        syllabic = any(_script(ch).startswith(SYLLABIC) for ch in written)
+        spaced = "".join(f" {ch} " if _script(ch).startswith(SYLLABIC) else ch for ch in written)
+        pieces = []
+        for native in re.split(r"[\s\-_.,/]+", spaced):
+            bare = native[2:] if abjad and native.startswith("ال") and len(native) > 3 else native
+            word = re.sub(r"[^a-z`']", "", anyascii(bare).lower())  # the article, joined to the name
+            if word:
+                pieces.append((native, word))
+        names = [p for p in pieces if p[1] not in PARTICLES]
+        word_tokens = []
+        for native, word in pieces:
+            # A word's own names: a whole word, or the family name written first in Chinese or
+            # Korean script; a syllable of a given name (Seo-yeon, 서연) has none of its own.
+            own = (native, word) == names[0] if syllabic else len(names) <= 1 and len(word) > 1
+            word_tokens.append((native, _piece(native, word, abjad, own)))
+            if own and abjad and native.startswith("ال") and len(native) > 3:
+                # the name's items with the article joined (العلي) and without it (علي)
+                t = word_tokens[-1][1]
+                word_tokens[-1] = (native, replace(t, symbols=t.symbols | _symbols(native[2:])))
+        if word_tokens:
+            out.append(tuple(word_tokens))
+    return tuple(out)
+
+
 @lru_cache(maxsize=100_000)
 def _tokens(name: str) -> tuple[Token, ...]:
     """The name's tokens in Latin letters; syllabic scripts split per character."""
-    spaced = []
-    for ch in unicodedata.normalize("NFC", name):
-        spaced.append(f" {ch} " if _script(ch).startswith(SYLLABIC) else ch)
-    text = "".join(spaced)
-    abjad = any(_script(ch).startswith(ABJADS) for ch in text)
+    return tuple(t for word in _words(name) for _, t in word)
+
+
+def _joined(pieces: list[tuple[str, Token]], symbols: frozenset[str] | None = None) -> Token:
+    text = "".join(t.text for _, t in pieces)
+    if symbols is None:
+        symbols = _symbols("".join(n for n, _ in pieces))
+    first = pieces[0][1]
+    return Token(text, _skeleton(text), _consonants(text), first.abjad, first.vowelless, symbols)
+
+
+@lru_cache(maxsize=100_000)
+def _forms(name: str) -> tuple[tuple[tuple[Token, ...], str], ...]:
+    """Other ways to cut the name into names, for a name written with more or fewer spaces on the
+    other side: a given name's syllables written together (Seo-yeon and Seoyeon, 이 서연), and a
+    name of several words (Abd al-Qadir, عبد الله) as one when `rigour` knows it as one name."""
+    words = _words(name)
     out = []
-    for native in re.split(r"[\s\-_.,/]+", text):
-        if abjad and native.startswith("ال") and len(native) > 3:
-            native = native[2:]  # the Arabic article, written joined to the name
-        word = re.sub(r"[^a-z`']", "", anyascii(native).lower())
-        if not word:
-            continue
-        out.append(Token(word, _skeleton(word), _consonants(word), abjad))
+    together: list[Token] = []
+    said = []
+    for word in words:
+        syllabic = any(_script(n[0]).startswith(SYLLABIC) for n, _ in word)
+        named = [(n, t) for n, t in word if t.text not in PARTICLES]
+        if syllabic and len(named) > 2:  # the family name first, then the given name
+            rest = named[1:]
+            together += [named[0][1], _joined(rest)]
+            said.append("".join(n for n, _ in rest))
+        elif not syllabic and len(named) > 1 and len(named) == len(word):
+            together.append(_joined(named))
+            said.append("-".join(n for n, _ in named))
+        else:
+            together += [t for _, t in word]
+    if said:
+        out.append((tuple(together), "read as one name: " + ", ".join(said)))
+    pieces = [p for word in words for p in word]
+    for size in (3, 2):
+        for i in range(len(pieces) - size + 1):
+            span = pieces[i : i + size]
+            symbols = _compound(tuple(n for n, _ in span))
+            if symbols:
+                before, after = (t for _, t in pieces[:i]), (t for _, t in pieces[i + size :])
+                merged = (*before, _joined(span, symbols), *after)
+                out.append((merged, "one name of several words: " + " ".join(n for n, _ in span)))
     return tuple(out)
+
+
+@lru_cache(maxsize=100_000)
+def _compound(natives: tuple[str, ...]) -> frozenset[str]:
+    """The Wikidata name items that these words, together, are a form of (Abd al-Qadir)."""
+    found = analyze_names(
+        NameTypeTag.PER, [" ".join(natives)], consolidate=False, phonetics=False, numerics=False
+    )
+    return frozenset(
+        span.symbol.id
+        for name in found
+        if len(name.parts) == len(natives)
+        for span in name.spans
+        if span.symbol.category == SymbolCategory.NAME and len(span.parts) == len(natives)
+    )
 
 
 def _gender_forms(a: str, b: str) -> bool:
@@ -190,6 +298,8 @@ def _nickname(a: str, b: str) -> bool:
 
 @lru_cache(maxsize=200_000)
 def _similarity(a: Token, b: Token) -> tuple[float, str]:
+    if a.symbols & b.symbols and (len(a.text) == 1 or len(b.text) == 1):
+        return _same_name(a, b)  # a syllable in Korean script (이 and Lee), not an initial
     if len(a.text) == 1 or len(b.text) == 1:
         initial, word = (a, b) if len(a.text) == 1 else (b, a)
         return (0.9, "initial") if word.text.startswith(initial.text) else (0.0, "initial")
@@ -211,8 +321,19 @@ def _similarity(a: Token, b: Token) -> tuple[float, str]:
     if a.abjad != b.abjad:  # one side written without vowels: compare consonants
         consonant = OSA.normalized_similarity(a.consonants, b.consonants) * 0.97
         if consonant > score:
-            score, how = consonant, "same consonants (a script without written vowels)"
+            if (a.vowelless or b.vowelless) and a.symbols and b.symbols and not a.symbols & b.symbols:
+                # حسن is Hassan, not Hussein: Wikidata knows both and as different names
+                how = "same consonants, but different names (Wikidata)"
+            else:
+                score, how = consonant, "same consonants (a script without written vowels)"
+    if score < SAME_NAME and a.symbols & b.symbols:
+        return _same_name(a, b)
     return score, how
+
+
+def _same_name(a: Token, b: Token) -> tuple[float, str]:
+    shared = ", ".join(sorted(a.symbols & b.symbols)[:3])
+    return SAME_NAME, f"one name in another spelling, language or script (Wikidata {shared})"
 
 
 @lru_cache(maxsize=1)
@@ -234,6 +355,14 @@ def readings(name: str) -> tuple[str, ...]:
     if kana:
         return (japanese or name,)
     return (name, japanese) if japanese else (name,)
+
+
+def warm() -> None:
+    """Load the name data now rather than on the first comparison: `rigour`'s Wikidata name
+    tagger (about 6 s and 380 MB), the Japanese dictionary and the nicknames."""
+    _symbols("Warm")
+    _kakasi()
+    _nicknamer()
 
 
 def compare(name1: str, name2: str, threshold: float = THRESHOLD) -> Comparison:
@@ -263,8 +392,30 @@ def named_tokens(name: str) -> list[Token]:
     return _named(_tokens(name))
 
 
+def key_tokens(name: str) -> list[Token]:
+    """The tokens to find the name by: its names, and those of its other cuts (`_forms`)."""
+    out = named_tokens(name)
+    for tokens, _ in _forms(name):
+        out += [t for t in _named(tokens) if t not in out]
+    return out
+
+
 def _compare(name1: str, name2: str, threshold: float) -> Comparison:
     all1, all2 = _tokens(name1), _tokens(name2)
+    best = _score(all1, all2, threshold)
+    if len(_named(all1)) != len(_named(all2)):  # one side may write a name in more words
+        for tokens1, how1 in ((all1, ""), *_forms(name1)):
+            for tokens2, how2 in ((all2, ""), *_forms(name2)):
+                if not how1 and not how2:
+                    continue
+                c = _score(tokens1, tokens2, threshold)
+                if c.score > best.score:
+                    best = c
+                    c.explanation[:0] = [h for h in (how1, how2) if h]
+    return best
+
+
+def _score(all1: tuple[Token, ...], all2: tuple[Token, ...], threshold: float) -> Comparison:
     t1, t2 = _named(all1), _named(all2)
     if not t1 or not t2:
         return Comparison(0.0, False, ["a name is empty"])

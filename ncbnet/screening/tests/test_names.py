@@ -25,6 +25,14 @@ SAME = [
     ("particles together", "de la Cruz", "Delacruz"),
     ("typo", "Katarzyna Kowalska", "Katarzina Kowalska"),
     ("hyphen and spacing", "Jean-Pierre Dubois", "Jean Pierre Dubois"),
+    ("one name in another romanization", "Chou Ming", "Zhou Ming"),
+    ("one name in another romanization", "Khaled Mahmoud", "Khalid Mahmoud"),
+    ("one name in another language's spelling", "Andrei Khrushchev", "Andrej Chruschtschow"),
+    ("known name in Hebrew script", "מיכל אברהם", "Michal Avraham"),
+    ("Korean family name in Korean script", "이민호", "Lee Min-ho"),
+    ("given name's syllables written together", "Bak Seojun", "Park Seo-jun"),
+    ("name of several words", "Abdelaziz Haddad", "Abd al-Aziz Haddad"),
+    ("name of several words in Arabic script", "عبد الرحمن صالح", "Abdulrahman Saleh"),
 ]
 DIFFERENT = [
     ("other given name", "Maria Garcia", "Mario Garcia"),
@@ -33,6 +41,9 @@ DIFFERENT = [
     ("other family name", "Mohammed Hassan", "Mohammed Hussein"),
     ("family name only", "Smith", "John Smith"),
     ("other person", "Olga Ivanova", "Anna Petrova"),
+    ("same consonants, other name", "حسين علي", "Hassan Ali"),
+    ("other syllable of a given name", "Jeong Su-bin", "Jeong Su-min"),
+    ("other syllable of a given name", "Lee Seo-yeon", "Lee Seo-yun"),
 ]
 
 
@@ -55,6 +66,18 @@ def test_the_explanation_says_what_matched_and_what_did_not():
     assert "names in another order" in result.explanation
     result = compare("Mohammed Ali Hassan", "Mohammed Hassan")
     assert "not on the other side: ali" in result.explanation
+
+
+def test_the_explanation_names_the_wikidata_name_items_and_the_words_read_as_one():
+    result = compare("Chou Ming", "Zhou Ming")
+    said = "one name in another spelling, language or script (Wikidata Q"
+    assert any(said in line for line in result.explanation)
+    result = compare("Abdelaziz Haddad", "Abd al-Aziz Haddad")
+    assert "one name of several words: Abd al Aziz" in result.explanation
+    result = compare("Bak Seojun", "Park Seo-jun")
+    assert "read as one name: Seo-jun" in result.explanation
+    result = compare("حسين علي", "Hassan Ali")
+    assert any("same consonants, but different names (Wikidata)" in x for x in result.explanation)
 
 
 names = st.lists(

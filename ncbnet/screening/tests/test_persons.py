@@ -46,6 +46,12 @@ VARIATIONS = [
     ("particle written together", "Maria Delacruz", "Maria de la Cruz"),
     ("typo", "Katarzina Kowalska", "Katarzyna Kowalska"),
     ("hyphen and spacing", "Jean Pierre Dubois", "Jean-Pierre Dubois"),
+    ("another romanization", "Zhou Ming", "Chou Ming"),
+    ("Korean family name in Korean script", "이민호", "Lee Min-ho"),
+    ("Hebrew script", "מיכל אברהם", "Michal Avraham"),
+    ("syllables written together", "Bak Seojun", "Park Seo-jun"),
+    ("name of several words", "Abdelaziz Haddad", "Abd al-Aziz Haddad"),
+    ("name of several words in Arabic script", "عبد الرحمن صالح", "Abdulrahman Saleh"),
 ]
 
 
@@ -133,3 +139,17 @@ def test_among_many_people_of_one_name_the_year_of_birth_brings_the_right_one(us
     wanted = person("KE", "Jose Silva", dob={"year": 1985, "month": 3, "day": 9}, pk=last)
     found = services.person(user_factory("ncb", "officer"), "SILVA Jose", "1985-03-09").hits
     assert [h["record"] for h in found] == [str(wanted.pk)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("dob", ["", "1975-02-03"])
+def test_among_many_of_one_given_name_the_family_name_in_another_spelling_brings_the_right_one(
+    user_factory, dob
+):
+    for _ in range(index.CANDIDATES + 20):
+        person("BR", "Andrej Petrov", dob={"year": 1975})
+    last = uuid.UUID("ffffffff-ffff-4fff-bfff-ffffffffffff")  # the last of equals to be taken
+    wanted = person("KE", "Andrej Chruschtschow", dob={"year": 1975, "month": 2, "day": 3}, pk=last)
+    found = services.person(user_factory("ncb", "officer"), "Andrei Khrushchev", dob).hits
+    assert [h["record"] for h in found] == [str(wanted.pk)]
+    assert any("Wikidata" in line for line in found[0]["explanation"])
