@@ -3,15 +3,19 @@
 Every token of every name (`names.key_tokens`, in each of its readings, and as written in one
 word where the name writes it in several) gives keys: its spelling skeleton, its consonants
 (vowels written otherwise, or not at all in Arabic and Hebrew script), its first and last three
-letters (one typo leaves one of them whole), and its skeleton and consonants with the year of
-birth ("?" when unknown); and each Wikidata name item it is a form of (`rigour`: Zhang and Chang,
-מיכל and Michal), alone and with the year, unless it is a form of more than `SYMBOLS_KEYED`.
+letters (one typo leaves one of them whole), and each Wikidata name item it is a form of
+(`rigour`: Zhang and Chang, מיכל and Michal) unless it is a form of more than `SYMBOLS_KEYED`.
+The skeleton, the consonants and the name items are also kept stamped with the date of birth
+(`record_stamps`: the year, and the full date or the year marked partial; "?" when unknown), so
+that a query with a date of birth reads only the records whose date can agree with it.
 Particles and initials give none. A candidate is a record sharing keys with the query, ranked by
 how many.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import math
 import uuid
 from collections.abc import Callable, Iterable
@@ -35,16 +39,16 @@ SHARE_OF_BEST = 0.6
 SYMBOLS_KEYED = 3
 
 
-def keys(name: str, years: Iterable[int | str] = ()) -> set[str]:
-    """The name's blocking keys; with years of birth, also each token's skeleton and consonants
-    with each year ("?" for a record whose date of birth is unknown)."""
+def keys(name: str, stamps: Iterable[int | str] = ()) -> set[str]:
+    """The name's blocking keys; with date stamps (`record_stamps`), also each token's skeleton,
+    consonants and name items with each stamp."""
     out = set()
     for t in (t for reading in names.readings(name) for t in names.key_tokens(reading)):
         if len(t.symbols) <= SYMBOLS_KEYED:  # one name in other languages and scripts
             for symbol in t.symbols:
                 out.add("n" + symbol)
-                for year in years:
-                    out.add(f"q{year}{symbol}")
+                for stamp in map(str, stamps):
+                    out.add(f"q{stamp}{symbol}"[:32])
         if len(t.text) < 2:
             continue
         out.add("s" + t.key[:31])
@@ -53,17 +57,54 @@ def keys(name: str, years: Iterable[int | str] = ()) -> set[str]:
         if len(t.key) >= 5:
             out.add("<" + t.key[:3])
             out.add(">" + t.key[-3:])
-        for year in years:
-            out.add(f"y{year}{t.key[:26]}")
+        for stamp in map(str, stamps):
+            out.add(f"y{stamp}{t.key[: 31 - len(stamp)]}")
             if len(t.consonants) >= 2:
-                out.add(f"z{year}{t.consonants[:26]}")
+                out.add(f"z{stamp}{t.consonants[: 31 - len(stamp)]}")
     return out
 
 
+def _full(dob: dict[str, Any]) -> dt.date | None:
+    try:
+        return dt.date(int(dob["year"]), int(dob["month"]), int(dob["day"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def record_stamps(dob: dict[str, Any] | None) -> list[str]:
+    """How a record's date of birth marks its keys: its year ("1980"), and its full date
+    ("19800512") or, when it has no full date, its year marked partial ("1980~"); "?" when the
+    year is unknown."""
+    year = (dob or {}).get("year")
+    if not year:
+        return ["?"]
+    full = _full(dob or {})
+    return [str(int(year)), full.strftime("%Y%m%d") if full else f"{int(year)}~"]
+
+
+def query_stamps(dob: dict[str, Any]) -> list[str]:
+    """The stamps of the records whose date of birth can agree with the query's
+    (`services.qualify`): with a full date, the same date, day and month swapped, the year one
+    off, or a record whose date is known only in part (a year either side) or not at all; with a
+    year alone, that year or one either side, or unknown."""
+    year = int(dob["year"])
+    full = _full(dob)
+    if full is None:
+        return [str(year - 1), str(year), str(year + 1), "?"]
+    dates = {full}
+    for y, m, d in (
+        (year, full.day, full.month),
+        (year - 1, full.month, full.day),
+        (year + 1, full.month, full.day),
+    ):
+        with contextlib.suppress(ValueError):  # no such date (a day above 12 as a month, 29 February)
+            dates.add(dt.date(y, m, d))
+    return sorted(d.strftime("%Y%m%d") for d in dates) + [f"{y}~" for y in (year - 1, year, year + 1)] + ["?"]
+
+
 def record_keys(data: dict[str, Any]) -> set[str]:
-    year = (data.get("date_of_birth") or {}).get("year")
-    years = (int(year),) if year else ("?",)
-    return set().union(*(keys(n["value"], years) for n in data.get("names", [])))
+    stamps = record_stamps(data.get("date_of_birth"))
+    return set().union(*(keys(n["value"], stamps) for n in data.get("names", [])))
 
 
 def _rows(pairs: Iterable[tuple[Any, dict[str, Any]]]) -> list[tuple[str, Any]]:
@@ -117,19 +158,24 @@ def rebuild(
     return written
 
 
-def candidates(name: str, limit: int = CANDIDATES, year: int | None = None) -> list[uuid.UUID]:
+def candidates(
+    name: str, limit: int = CANDIDATES, year: int | None = None, dob: dict[str, Any] | None = None
+) -> list[uuid.UUID]:
     """The ids of the records sharing the most keys with the name, most first, and at least
     three fifths as many as the best (a record sharing one name of two with the query shares
     half its keys; one written in another script shares about one key a name, so the best is
     low too).
 
-    With a year of birth, only the keys of a token with the year (that year, the one before or
-    after, or unknown): records born years apart would fail the date of birth qualifier anyway,
-    among many people of one name they would crowd out the one sought, and these keys are rare,
-    so the search reads a few hundred index entries instead of tens of thousands. A record is
-    then found through any one name token written alike (or with the same consonants)."""
-    if year:
-        wanted = sorted(k for k in keys(name, [year - 1, year, year + 1, "?"]) if k[0] in "yzq")
+    With a date of birth (or a year), only the keys of a token with a date stamp whose date of
+    birth can agree (`query_stamps`): records born on other days would fail the date of birth
+    qualifier anyway, among many people of one name they would crowd out the one sought, and
+    these keys are rare, so the search reads a few index entries instead of tens of thousands.
+    A record is then found through any one name token written alike (or with the same
+    consonants, or a form of the same name)."""
+    if year and not dob:
+        dob = {"year": year}
+    if dob and dob.get("year"):
+        wanted = sorted(k for k in keys(name, query_stamps(dob)) if k[0] in "yzq")
     else:
         wanted = sorted(keys(name))
     if not wanted:

@@ -368,17 +368,26 @@ def warm() -> None:
 def compare(name1: str, name2: str, threshold: float = THRESHOLD) -> Comparison:
     """Score two names (0 to 1), decide at `threshold`, and explain. The same either way round;
     a name in Japanese script is compared in its Japanese reading too."""
+    score, explanation = _best(name1, name2)
+    return Comparison(score, score >= threshold, list(explanation))
+
+
+@lru_cache(maxsize=100_000)
+def _best(name1: str, name2: str) -> tuple[float, tuple[str, ...]]:
+    """The best score of the two names' readings, either way round, and its explanation (kept:
+    the people of one name, namesakes, are compared with the same query one after another)."""
     best: Comparison | None = None
     for r1 in readings(name1):
         for r2 in readings(name2):
-            for c in (_compare(r1, r2, threshold), _compare(r2, r1, threshold)):
-                if best is None or c.score > best.score:
-                    best = c
-                    read = [r for r, n in ((r1, name1), (r2, name2)) if r != n]
-                    if read:
-                        c.explanation.insert(0, "read as Japanese: " + ", ".join(read))
+            first, second = sorted((r1, r2))  # in one order: the same either way round
+            c = _compare(first, second, THRESHOLD)
+            if best is None or c.score > best.score:
+                best = c
+                read = [r for r, n in ((r1, name1), (r2, name2)) if r != n]
+                if read:
+                    c.explanation.insert(0, "read as Japanese: " + ", ".join(read))
     assert best is not None
-    return best
+    return best.score, tuple(best.explanation)
 
 
 def _named(tokens: tuple[Token, ...]) -> list[Token]:

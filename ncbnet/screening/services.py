@@ -305,25 +305,31 @@ def qualify(
 def find_persons(
     actor: Any, name: str, dob: dict[str, int] | None, sex: str, nationality: str, threshold: float
 ) -> list[dict[str, Any]]:
-    ids = index.candidates(name, year=(dob or {}).get("year"))
+    ids = index.candidates(name, dob=dob)
     if not ids:
         return []
-    hits = []
-    for record in _everything(actor).filter(pk__in=ids):  # the index holds persons only
-        if qualify(1.0, [], record.data, dob, sex, nationality) < threshold:
+    scored = []
+    # The candidates' data alone (most are namesakes the qualifiers or the name rule out); the
+    # whole record for the hits.
+    for pk, data in _everything(actor).filter(pk__in=ids).values_list("pk", "data"):  # persons only
+        if qualify(1.0, [], data, dob, sex, nationality) < threshold:
             continue  # not even the same name could make it a hit: no need to compare
         best: names.Comparison | None = None
         best_name = ""
-        for n in record.data.get("names", []):
+        for n in data.get("names", []):
             c = names.compare(name, n["value"], threshold)
             if best is None or c.score > best.score:
                 best, best_name = c, n["value"]
         if best is None:
             continue
         explanation = [f"name: {best_name} ({best.score:.2f})", *best.explanation]
-        score = qualify(best.score, explanation, record.data, dob, sex, nationality)
+        score = qualify(best.score, explanation, data, dob, sex, nationality)
         if score >= threshold:
-            hits.append(_hit(record, "name", score, explanation))
+            scored.append((pk, score, explanation))
+    if not scored:
+        return []
+    records = _everything(actor).in_bulk([pk for pk, _, _ in scored])
+    hits = [_hit(records[pk], "name", score, why) for pk, score, why in scored if pk in records]
     return sorted(hits, key=lambda h: -h["score"])
 
 
