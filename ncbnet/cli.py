@@ -515,7 +515,7 @@ def cmd_screening_manifest(args: argparse.Namespace) -> int:
         raise CommandError(f"{args.file}: {exc.strerror}") from exc
     context = {"reason": args.reason, "place": args.place, "urgent": args.urgent}
     try:
-        job = manifests.submit(actor, os.path.basename(args.file), content, context)
+        job = manifests.submit(actor, os.path.basename(args.file), content, context, here=True)
     except ValidationError as exc:
         raise CommandError(
             f"{args.file}: " + " ".join(" ".join(v) for v in exc.message_dict.values())
@@ -557,6 +557,8 @@ def cmd_screening_work(args: argparse.Namespace) -> int:
         log.info("manifest %s: %s rows from row %s", job.pk, job.total, job.done + 1)
         try:
             manifests.run(job)
+        except manifests.Busy as exc:
+            log.warning("%s", exc)
         except Exception:
             log.exception("manifest %s failed", job.pk)
     return 0

@@ -48,6 +48,7 @@ class Config:
     secret_key: str
     allowed_hosts: list[str] = field(default_factory=list)
     session_idle_minutes: int = 30
+    screening_processes: int = 2  # processes screening a manifest side by side (at most one per core)
     key_passphrase: str | None = None
     nats_seed: Path | None = None
 
@@ -169,6 +170,15 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         )
         idle = 30
 
+    processes_raw = env.get("NCBNET_SCREENING_PROCESSES", "2")
+    try:
+        processes = int(processes_raw)
+        if not 1 <= processes <= 64:
+            raise ValueError
+    except ValueError:
+        problems.append(f"NCBNET_SCREENING_PROCESSES={processes_raw!r} must be a whole number (1-64)")
+        processes = 1
+
     hosts = [h.strip() for h in env.get("NCBNET_ALLOWED_HOSTS", "").split(",") if h.strip()]
     if not hosts:
         if mode == "production":
@@ -189,6 +199,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         secret_key=secret,
         allowed_hosts=hosts,
         session_idle_minutes=idle,
+        screening_processes=processes,
         key_passphrase=env.get("NCBNET_KEY_PASSPHRASE") or None,
         nats_seed=_nats_seed(env, data_dir),
     )

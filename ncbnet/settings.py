@@ -116,6 +116,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Lock-out: this many failed password or second-factor attempts within the window lock the account.
 NCBNET_LOCKOUT_ATTEMPTS = 5
 NCBNET_LOCKOUT_MINUTES = 15
+# Processes screening a manifest's chunks side by side (screening.manifests.processes).
+NCBNET_SCREENING_PROCESSES = NODE.screening_processes
 
 # Idle expiry: every request pushes the expiry forward; an idle session dies.
 SESSION_COOKIE_AGE = NODE.session_idle_minutes * 60

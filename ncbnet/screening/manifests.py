@@ -4,6 +4,7 @@ Each row may hold a name (with date of birth, sex and nationality) and a travel 
 and issuing country). The job runs in chunks: each chunk's results, its hit reports and one audit
 entry naming every query of the chunk are written in one transaction with the progress, so the
 page and the CLI show where it is, and a restarted worker carries on from the last chunk.
+One process runs a job at a time: it holds a lease on it, renewed with each chunk (`claim`).
 """
 
 from __future__ import annotations
@@ -11,27 +12,38 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
+import os
+import socket
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, connections, transaction
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
+from django.db.models import Q
 from django.http import Http404
 
 from ncbnet.audit import services as audit
 from ncbnet.core import clock
 from ncbnet.network.envelope import new_id
 
-from . import services
+from . import names, services
 from .models import Manifest, ManifestRow
 
 MAX_ROWS = 100_000
 MAX_BYTES = 50 * 1024 * 1024
 CHUNK = 500
+LEASE = timedelta(minutes=2)
 FIELDS = ("name", "date_of_birth", "sex", "nationality", "document_number", "issuing_country")
 Progress = Callable[[str, int, int], None]
+Screened = list[tuple[list[dict[str, Any]], list[str], dict[str, Any]]]
 
 
 def parse(filename: str, content: bytes) -> tuple[list[str], list[dict[str, str]]]:
@@ -70,8 +82,12 @@ def parse(filename: str, content: bytes) -> tuple[list[str], list[dict[str, str]
     return columns, rows
 
 
-def submit(actor: Any, filename: str, content: bytes, context: dict[str, Any]) -> Manifest:
+def submit(
+    actor: Any, filename: str, content: bytes, context: dict[str, Any], here: bool = False
+) -> Manifest:
+    """Keep the job for the node's job runner, or (`here`) for this process, which runs it now."""
     columns, rows = parse(filename, content)
+    now = clock.now()
     with transaction.atomic():
         m = Manifest.objects.create(
             id=uuid.UUID(new_id()),
@@ -81,15 +97,18 @@ def submit(actor: Any, filename: str, content: bytes, context: dict[str, Any]) -
             columns=columns,
             rows=rows,
             total=len(rows),
-            submitted_at=clock.now(),
+            submitted_at=now,
+            **(
+                {"state": Manifest.State.RUNNING, "runner": runner(), "lease_until": now + LEASE}
+                if here
+                else {}
+            ),
         )
         audit.record("screening.manifest_submitted", actor=actor, target=m, detail={"rows": len(rows)})
     return m
 
 
-def _screen(
-    actor: Any, rows: list[dict[str, str]]
-) -> list[tuple[list[dict[str, Any]], list[str], dict[str, Any]]]:
+def _screen(actor: Any, rows: list[dict[str, str]]) -> Screened:
     """Each row's hits, problems and query; the chunk's documents in one database query."""
     queries = [{k: row[k].strip() for k in FIELDS if row.get(k, "").strip()} for row in rows]
     numbered = [q for q in queries if q.get("document_number")]
@@ -120,22 +139,77 @@ def _screen(
     return out
 
 
+def processes() -> int:
+    """How many processes screen a manifest's chunks side by side: one per core (at most
+    `settings.NCBNET_SCREENING_PROCESSES`), and only where they see what this process sees, a
+    database on disk or on a server with nothing uncommitted (not the test suite's in-memory
+    database, nor inside a transaction)."""
+    wanted = min(os.cpu_count() or 1, settings.NCBNET_SCREENING_PROCESSES)
+    if wanted < 2 or connection.in_atomic_block:
+        return 1
+    wrapper = connections["default"]
+    if isinstance(wrapper, SQLiteWrapper) and wrapper.is_in_memory_db():
+        return 1
+    return wanted
+
+
+def _screen_in_child(username: str, rows: list[dict[str, str]]) -> Screened:
+    return _screen(get_user_model().objects.get(username=username), rows)
+
+
+def _chunks(manifest: Manifest, chunk: int) -> Iterator[tuple[int, list[dict[str, str]]]]:
+    for start in range(manifest.done, manifest.total, chunk):
+        yield start, manifest.rows[start : start + chunk]
+
+
+def _results(
+    manifest: Manifest, actor: Any, chunk: int, workers: int
+) -> Iterator[tuple[int, list[dict[str, str]], Screened]]:
+    """Each chunk not yet screened with what screening found, in order: screened here, or by
+    `workers` processes a few chunks ahead while this one writes."""
+    if workers < 2:
+        for start, rows in _chunks(manifest, chunk):
+            yield start, rows, _screen(actor, rows)
+        return
+    names.warm()  # loaded once here, shared by the children forked below
+    connections.close_all()  # each child opens its own connection
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[tuple[int, list[dict[str, str]], Future[Any]]] = deque()
+        chunks = _chunks(manifest, chunk)
+        for start, rows in chunks:
+            pending.append((start, rows, pool.submit(_screen_in_child, actor.get_username(), rows)))
+            if len(pending) > workers:
+                start, rows, future = pending.popleft()
+                yield start, rows, future.result()
+        while pending:
+            start, rows, future = pending.popleft()
+            yield start, rows, future.result()
+
+
 def run(
-    manifest: Manifest, actor: Any = None, progress: Progress | None = None, chunk: int = CHUNK
+    manifest: Manifest,
+    actor: Any = None,
+    progress: Progress | None = None,
+    chunk: int = CHUNK,
+    workers: int | None = None,
 ) -> Manifest:
-    """Screen the rows not yet screened, a chunk at a time."""
+    """Screen the rows not yet screened, a chunk at a time; each chunk's results are written in
+    order, in one transaction with the progress."""
     actor = actor or get_user_model().objects.get(username=manifest.submitted_by)
+    if not _take(manifest.pk):
+        raise Busy(f"manifest {manifest.pk} is being run by another process")
     if manifest.started_at is None:
         manifest.started_at = clock.now()
+        Manifest.objects.filter(pk=manifest.pk).update(started_at=manifest.started_at)
     manifest.state = Manifest.State.RUNNING
-    manifest.save(update_fields=["state", "started_at"])
     try:
-        while manifest.done < manifest.total:
-            start = manifest.done
-            rows = manifest.rows[start : start + chunk]
+        for start, rows, screened in _results(
+            manifest, actor, chunk, processes() if workers is None else workers
+        ):
             with transaction.atomic():
                 results, queries, found, groups = [], [], 0, []
-                for i, (row_hits, problems, query) in enumerate(_screen(actor, rows), start + 1):
+                for i, (row_hits, problems, query) in enumerate(screened, start + 1):
                     groups.append((row_hits, {**query, "manifest": str(manifest.pk), "row": i}))
                     found += bool(row_hits)
                     outcome = "hit" if row_hits else ("problem" if problems else "clear")
@@ -151,7 +225,16 @@ def run(
                 if manifest.done >= manifest.total:
                     manifest.state = Manifest.State.DONE
                     manifest.finished_at = clock.now()
-                manifest.save(update_fields=["done", "hits", "problems", "state", "finished_at"])
+                held = Manifest.objects.filter(pk=manifest.pk, runner=runner()).update(
+                    done=manifest.done,
+                    hits=manifest.hits,
+                    problems=manifest.problems,
+                    state=manifest.state,
+                    finished_at=manifest.finished_at,
+                    lease_until=clock.now() + LEASE,
+                )
+                if not held:  # this chunk is undone with the transaction
+                    raise Busy(f"manifest {manifest.pk} was taken by another process (lease ran out)")
                 audit.record(
                     "screening.manifest_rows",
                     actor=actor,
@@ -160,24 +243,51 @@ def run(
                 )
             if progress:
                 progress("rows", manifest.done, manifest.total)
+    except Busy:
+        raise
     except Exception as exc:
-        Manifest.objects.filter(pk=manifest.pk).update(
+        Manifest.objects.filter(pk=manifest.pk, runner=runner()).update(
             state=Manifest.State.FAILED, error=f"{type(exc).__name__}: {exc}"
         )
         raise
     return manifest
 
 
+class Busy(Exception):
+    """The job is held by another process."""
+
+
+def runner() -> str:
+    """This process, as it holds a job's lease."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def _free(now: Any) -> Q:
+    """Jobs a runner may take: queued, or running under a lease that ran out (its process
+    stopped; the job carries on from its last chunk)."""
+    return Q(state=Manifest.State.QUEUED) | Q(state=Manifest.State.RUNNING, lease_until__lt=now)
+
+
+def _take(manifest_id: Any) -> bool:
+    """Hold the job for this process (if it is free, or already held here)."""
+    now = clock.now()
+    return bool(
+        Manifest.objects.filter(
+            _free(now) | Q(runner=runner(), state=Manifest.State.RUNNING), pk=manifest_id
+        ).update(state=Manifest.State.RUNNING, runner=runner(), lease_until=now + LEASE)
+    )
+
+
 def claim() -> Manifest | None:
-    """The oldest job not finished (a running one first: its worker was restarted)."""
-    with transaction.atomic():
-        m = (
-            Manifest.objects.select_for_update(skip_locked=True)
-            .filter(state__in=[Manifest.State.RUNNING, Manifest.State.QUEUED])
-            .order_by("-state", "submitted_at")
-            .first()
-        )
-        return m
+    """The oldest job free to run, held for this process: one conditional update takes it, so two
+    runners never take the same job."""
+    now = clock.now()
+    for pk in Manifest.objects.filter(_free(now)).order_by("submitted_at").values_list("pk", flat=True)[:20]:
+        if Manifest.objects.filter(_free(now), pk=pk).update(
+            state=Manifest.State.RUNNING, runner=runner(), lease_until=now + LEASE
+        ):
+            return Manifest.objects.get(pk=pk)
+    return None
 
 
 def result_lines(manifest: Manifest) -> Iterator[str]:

@@ -50,6 +50,10 @@ class Manifest(models.Model):
     submitted_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The process running the job (host:pid) and until when it holds it: it renews the lease with
+    # each chunk; once the lease runs out (its process stopped), another runner takes the job.
+    runner = models.CharField(max_length=100, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-submitted_at"]

@@ -53,6 +53,7 @@ def test_a_good_production_configuration_loads():
         ({"DATABASE_URL": "not a url"}, "DATABASE_URL is not a database URL"),
         ({"NATS_URL": "http://nats:4222"}, "NATS_URL='http://nats:4222' must look like nats://"),
         ({"NCBNET_SESSION_IDLE_MINUTES": "ten"}, "NCBNET_SESSION_IDLE_MINUTES='ten' must be a whole number"),
+        ({"NCBNET_SCREENING_PROCESSES": "0"}, "NCBNET_SCREENING_PROCESSES='0' must be a whole number (1-64)"),
         ({"NCBNET_ALLOWED_HOSTS": None}, "NCBNET_ALLOWED_HOSTS is required in production mode"),
     ],
 )

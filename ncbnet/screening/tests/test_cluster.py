@@ -97,3 +97,30 @@ def test_a_manifest_is_screened_by_the_nodes_job_runner(cluster):
     assert (done["total"], done["hits"], done["problems"]) == (41, 1, 0)
     result = cluster.api("BR", "GET", f"/screening/manifests/{job['id']}/result").decode().splitlines()
     assert result[-1].startswith("NYABOKE Kerubo,LA8084,hit,")
+
+
+def test_a_manifest_screened_by_two_processes_is_written_as_by_one(cluster):
+    """Chunks screened side by side in forked processes come back in order, each written with its
+    progress, hits and reports, the same as one process screening them one after the other."""
+    contribute(cluster, "Jepkosgei Cheruiyot", {"access": "all"})
+    wait_for(lambda: in_replica(cluster, "BR", "Jepkosgei Cheruiyot"), 30, "BR's replica")
+    out = cluster.python(
+        "BR",
+        "from ncbnet.core.models import User\n"
+        "from ncbnet.screening import manifests\n"
+        "officer = User.objects.get(username='br-officer')\n"
+        "rows = 'name,seat\\n' + ''.join(\n"
+        "    ('CHERUIYOT Jepkosgei' if i % 7 == 3 else f'Traveller {i}') + f',{i}\\n' for i in range(60))\n"
+        "for workers in (1, 2):\n"
+        "    job = manifests.submit(officer, 'af1.csv', rows.encode(), {'reason': 'arrivals'}, here=True)\n"
+        "    seen = []\n"
+        "    manifests.run(job, officer, lambda _l, done, _t: seen.append(done), chunk=7, workers=workers)\n"
+        "    job.refresh_from_db()\n"
+        "    lines = [line.split(',')[:3] for line in ''.join(manifests.result_lines(job)).splitlines()]\n"
+        "    print(workers, job.state, job.hits, seen == sorted(seen) and seen[-1] == 60, lines)\n",
+    )
+    one, two = out.splitlines()
+    assert one.startswith("1 done 9 True ")
+    assert two.startswith("2 done 9 True ")
+    assert one[2:] == two[2:]
+    assert cluster.count("BR", "hits_hitreport", "query LIKE ?", ("%CHERUIYOT Jepkosgei%",)) == 18

@@ -4,12 +4,14 @@ their owners, a downloadable result, clear refusals, and a job that carries on a
 import csv
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ncbnet.audit.models import AuditEntry
 from ncbnet.cli import main
+from ncbnet.core import clock
 from ncbnet.hits.models import HitReport
 from ncbnet.screening import manifests
 from ncbnet.screening.models import Manifest
@@ -107,7 +109,9 @@ def test_a_job_interrupted_after_a_chunk_carries_on_where_it_stopped(holdings, u
 
     with pytest.raises(Crash):
         manifests.run(job, progress=crash, chunk=2)
-    claimed = manifests.claim()
+    assert manifests.claim() is None  # still held: its runner may only be slow
+    with clock.travel(manifests.LEASE + timedelta(seconds=1)):
+        claimed = manifests.claim()
     assert (claimed.pk, claimed.state, claimed.done) == (job.pk, "running", 2)
     manifests.run(claimed, chunk=2)
     claimed.refresh_from_db()
@@ -135,3 +139,19 @@ def test_the_api_takes_a_manifest_reports_progress_and_gives_the_result(client, 
     assert result.splitlines()[0] == header + ",outcome,possible_matches,hit_reports,problems"
     refused = client.post("/api/v1/screening/manifests", {"file": SimpleUploadedFile("m.csv", b"seat\n1\n")})
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "file"
+
+
+def test_a_job_held_by_one_process_is_neither_claimed_nor_run_by_another(holdings, user_factory):
+    officer = user_factory("ncb", "officer")
+    job = manifests.submit(officer, "m.csv", MANIFEST.encode(), {})
+    taken = manifests.claim()
+    assert taken.pk == job.pk and manifests.claim() is None
+    Manifest.objects.filter(pk=job.pk).update(runner="elsewhere:1")  # as another runner holds it
+    with pytest.raises(manifests.Busy):
+        manifests.run(job)
+    assert job.results.count() == 0
+    here = manifests.submit(officer, "n.csv", MANIFEST.encode(), {}, here=True)  # the CLI's own
+    assert manifests.claim() is None and here.state == "running"
+    manifests.run(here)
+    here.refresh_from_db()
+    assert (here.state, here.done) == ("done", 4)
