@@ -141,21 +141,25 @@ def rebuild(
     total = persons.count()
     NameKey.objects.all().delete()
     done = written = 0
-    chunk: list[tuple[Any, dict[str, Any]]] = []
-    for pk, data in persons.values_list("pk", "data").iterator(chunk_size=batch):
-        chunk.append((pk, data))
-        if len(chunk) == batch:
-            written += add(chunk)
-            done += len(chunk)
-            chunk = []
-            if progress:
-                progress(label, done, total)
-    if chunk:
+    for chunk in pages(persons, batch):
         written += add(chunk)
         done += len(chunk)
-    if progress:
+        if progress:
+            progress(label, done, total)
+    if progress and not done:
         progress(label, done, total)
     return written
+
+
+def pages(persons: Any, size: int) -> Iterable[list[tuple[Any, dict[str, Any]]]]:
+    """The persons (id, data), a page at a time, each page read on its own (by id: a filter on the
+    database would have SQLite scan them all for every page): no read stays open across the
+    writes, so SQLite's write-ahead log starts over after each checkpoint instead of growing by
+    the whole index."""
+    ids = list(persons.order_by().values_list("pk", flat=True))
+    by_id = persons.model._base_manager.order_by()
+    for start in range(0, len(ids), size):
+        yield list(by_id.filter(pk__in=ids[start : start + size]).values_list("pk", "data"))
 
 
 def candidates(

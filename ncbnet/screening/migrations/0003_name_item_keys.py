@@ -15,13 +15,8 @@ def rebuild_the_index(apps, schema_editor):
     if settings.NCBNET_ROLE == "hub":
         persons = persons.filter(deleted_at__isnull=True)
     NameKey.objects.all().delete()
-    batch = []
-    for pk, data in persons.values_list("pk", "data").iterator(chunk_size=5000):
-        batch.append((pk, data))
-        if len(batch) == 5000:
-            index.add(batch)  # one INSERT statement per batch, as the bulk writes do
-            batch = []
-    index.add(batch)
+    for page in index.pages(persons, 5000):  # one read per page: the log does not grow by it all
+        index.add(page)
 
 
 class Migration(migrations.Migration):
