@@ -162,9 +162,7 @@ def pages(persons: Any, size: int) -> Iterable[list[tuple[Any, dict[str, Any]]]]
         yield list(by_id.filter(pk__in=ids[start : start + size]).values_list("pk", "data"))
 
 
-def candidates(
-    name: str, limit: int = CANDIDATES, year: int | None = None, dob: dict[str, Any] | None = None
-) -> list[uuid.UUID]:
+def candidates(name: str, limit: int = CANDIDATES, dob: dict[str, Any] | None = None) -> list[uuid.UUID]:
     """The ids of the records sharing the most keys with the name, most first, and at least
     three fifths as many as the best (a record sharing one name of two with the query shares
     half its keys; one written in another script shares about one key a name, so the best is
@@ -176,8 +174,6 @@ def candidates(
     these keys are rare, so the search reads a few index entries instead of tens of thousands.
     A record is then found through any one name token written alike (or with the same
     consonants, or a form of the same name)."""
-    if year and not dob:
-        dob = {"year": year}
     if dob and dob.get("year"):
         wanted = sorted(k for k in keys(name, query_stamps(dob)) if k[0] in "yzq")
     else:

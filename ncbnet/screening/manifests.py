@@ -25,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 from django.db.models import Q
 from django.http import Http404
@@ -145,9 +145,9 @@ def processes() -> int:
     database on disk or on a server with nothing uncommitted (not the test suite's in-memory
     database, nor inside a transaction)."""
     wanted = min(os.cpu_count() or 1, settings.NCBNET_SCREENING_PROCESSES)
-    if wanted < 2 or connection.in_atomic_block:
-        return 1
     wrapper = connections["default"]
+    if wanted < 2 or wrapper.in_atomic_block:
+        return 1
     if isinstance(wrapper, SQLiteWrapper) and wrapper.is_in_memory_db():
         return 1
     return wanted

@@ -380,7 +380,7 @@ def _best(name1: str, name2: str) -> tuple[float, tuple[str, ...]]:
     for r1 in readings(name1):
         for r2 in readings(name2):
             first, second = sorted((r1, r2))  # in one order: the same either way round
-            c = _compare(first, second, THRESHOLD)
+            c = _compare(first, second)
             if best is None or c.score > best.score:
                 best = c
                 read = [r for r, n in ((r1, name1), (r2, name2)) if r != n]
@@ -409,22 +409,22 @@ def key_tokens(name: str) -> list[Token]:
     return out
 
 
-def _compare(name1: str, name2: str, threshold: float) -> Comparison:
+def _compare(name1: str, name2: str) -> Comparison:
     all1, all2 = _tokens(name1), _tokens(name2)
-    best = _score(all1, all2, threshold)
+    best = _score(all1, all2)
     if len(_named(all1)) != len(_named(all2)):  # one side may write a name in more words
         for tokens1, how1 in ((all1, ""), *_forms(name1)):
             for tokens2, how2 in ((all2, ""), *_forms(name2)):
                 if not how1 and not how2:
                     continue
-                c = _score(tokens1, tokens2, threshold)
+                c = _score(tokens1, tokens2)
                 if c.score > best.score:
                     best = c
                     c.explanation[:0] = [h for h in (how1, how2) if h]
     return best
 
 
-def _score(all1: tuple[Token, ...], all2: tuple[Token, ...], threshold: float) -> Comparison:
+def _score(all1: tuple[Token, ...], all2: tuple[Token, ...]) -> Comparison:
     t1, t2 = _named(all1), _named(all2)
     if not t1 or not t2:
         return Comparison(0.0, False, ["a name is empty"])
@@ -484,4 +484,4 @@ def _score(all1: tuple[Token, ...], all2: tuple[Token, ...], threshold: float) -
     if any(matched[i][0] < TOKEN_MIN for i in range(len(short))) and not (spacing_differs and joined >= 0.95):
         score = min(score, MISMATCH_CAP)  # a name that does not match at all is not outweighed
     score = round(max(0.0, min(1.0, score)), 4)
-    return Comparison(score, score >= threshold, explanation)
+    return Comparison(score, score >= THRESHOLD, explanation)
