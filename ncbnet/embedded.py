@@ -78,6 +78,7 @@ class DemoNetwork:
             Node(c, base_port + i + 1) for i, c in enumerate(self.COUNTRIES)
         ]
         self.children: list[subprocess.Popen[bytes]] = []
+        self.nats: subprocess.Popen[bytes] | None = None
         self.stop = threading.Event()
         self.bin = Path(sys.executable).parent
 
@@ -235,7 +236,8 @@ class DemoNetwork:
             folder.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(nats_dir / "creds" / f"{node.name}.nk", folder / "nats.nk")
             os.chmod(folder / "nats.nk", 0o600)
-        return self.spawn(None, [self.nats_server(), "-c", str(conf)], self.data / "logs" / "nats.log")
+        self.nats = self.spawn(None, [self.nats_server(), "-c", str(conf)], self.data / "logs" / "nats.log")
+        return self.nats
 
     def _current(self, node: Node) -> str:
         return (self.data / node.name.lower() / "keys" / "current").read_text("ascii").strip()
@@ -262,15 +264,19 @@ class DemoNetwork:
         print("\n".join(lines), flush=True)
 
     def shutdown(self) -> None:
-        for proc in reversed(self.children):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in reversed(self.children):
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        """The nodes' processes first, then NATS: a network worker drains its subscriptions and
+        sends what it holds while NATS is still there, instead of waiting out its reconnects."""
+        nodes = [p for p in self.children if p is not self.nats]
+        for group in (nodes, [p for p in self.children if p is self.nats]):
+            for proc in reversed(group):
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+            for proc in reversed(group):
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
         if self.children:
             print("ncbnet demo network stopped.", flush=True)
         self.children.clear()
