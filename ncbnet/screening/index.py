@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from ncbnet.core import warmup
 from ncbnet.records.bulk import persons_written
 from ncbnet.records.models import Record, ReplicaRecord
 
@@ -33,6 +34,7 @@ from . import names
 from .models import NameKey
 
 CANDIDATES = 100
+warmup.register("the name data for the person index")(names.warm)
 SHARE_OF_BEST = 0.6
 # A word that is a form of more Wikidata name items than this (Yi, Li, a Chinese syllable in
 # its own script) gets no name-item keys: they would each hold a crowd.
