@@ -116,6 +116,7 @@ def _screen(actor: Any, rows: list[dict[str, str]]) -> Screened:
         actor, [(q["document_number"], q.get("issuing_country", "")) for q in numbered]
     )
     documents = {id(q): hits for q, hits in zip(numbered, found, strict=True)}
+    within = services.everything(actor)
     out = []
     for query in queries:
         hits: list[dict[str, Any]] = []
@@ -130,7 +131,7 @@ def _screen(actor: Any, rows: list[dict[str, str]]) -> Screened:
                 )
             sex, nationality = query.get("sex", "").upper(), query.get("nationality", "")
             hits += services.find_persons(
-                actor, query["name"], dob, sex, nationality, services.names.THRESHOLD
+                actor, query["name"], dob, sex, nationality, services.names.THRESHOLD, within
             )
         hits += documents.get(id(query), [])
         if not query.get("name") and not query.get("document_number"):

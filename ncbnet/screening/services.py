@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import pycountry
 from anyascii import anyascii
@@ -70,10 +70,10 @@ class Result:
 def _holdings(database: str, actor: Any) -> Any:
     """What the actor may screen against in one database: at the hub what its country may see,
     on a node the replica."""
-    return _everything(actor).filter(database=database)
+    return everything(actor).filter(database=database)
 
 
-def _everything(actor: Any) -> Any:
+def everything(actor: Any) -> Any:
     """Every record the actor may screen against, unordered (a list of ids is looked up by its
     primary key, not by the database's index)."""
     if settings.NCBNET_ROLE == "hub":
@@ -302,16 +302,38 @@ def qualify(
     return round(score, 4)
 
 
+class Held(NamedTuple):
+    """What a hit shows of a record, read with its data in one query."""
+
+    pk: Any
+    database: str
+    owner: str
+    label: str
+    data: dict[str, Any]
+    handling: str
+
+
 def find_persons(
-    actor: Any, name: str, dob: dict[str, int] | None, sex: str, nationality: str, threshold: float
+    actor: Any,
+    name: str,
+    dob: dict[str, int] | None,
+    sex: str,
+    nationality: str,
+    threshold: float,
+    within: Any = None,
 ) -> list[dict[str, Any]]:
+    """The persons held whose name, date of birth, sex and nationality make them a possible match,
+    best first. `within`: what the actor may screen against (`everything`), made once for the
+    many searches of a manifest."""
     ids = index.candidates(name, dob=dob)
     if not ids:
         return []
+    within = everything(actor) if within is None else within
     scored = []
-    # The candidates' data alone (most are namesakes the qualifiers or the name rule out); the
-    # whole record for the hits.
-    for pk, data in _everything(actor).filter(pk__in=ids).values_list("pk", "data"):  # persons only
+    # Most candidates are namesakes the qualifiers or the name rule out: the data is read once,
+    # with what a hit shows of the record.
+    for held in map(Held._make, within.filter(pk__in=ids).values_list(*Held._fields)):  # persons only
+        data = held.data
         if qualify(1.0, [], data, dob, sex, nationality) < threshold:
             continue  # not even the same name could make it a hit: no need to compare
         best: names.Comparison | None = None
@@ -325,12 +347,8 @@ def find_persons(
         explanation = [f"name: {best_name} ({best.score:.2f})", *best.explanation]
         score = qualify(best.score, explanation, data, dob, sex, nationality)
         if score >= threshold:
-            scored.append((pk, score, explanation))
-    if not scored:
-        return []
-    records = _everything(actor).in_bulk([pk for pk, _, _ in scored])
-    hits = [_hit(records[pk], "name", score, why) for pk, score, why in scored if pk in records]
-    return sorted(hits, key=lambda h: -h["score"])
+            scored.append(_hit(held, "name", score, explanation))
+    return sorted(scored, key=lambda h: -h["score"])
 
 
 def person(
