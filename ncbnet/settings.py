@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "ncbnet.security.middleware.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -119,9 +120,9 @@ NCBNET_LOCKOUT_MINUTES = 15
 # Processes screening a manifest's chunks side by side (screening.manifests.processes).
 NCBNET_SCREENING_PROCESSES = NODE.screening_processes
 
-# Idle expiry: every request pushes the expiry forward; an idle session dies.
+# Idle expiry: use pushes the expiry forward (written at most once a minute,
+# security.middleware.IdleSessionMiddleware); an idle session dies.
 SESSION_COOKIE_AGE = NODE.session_idle_minutes * 60
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

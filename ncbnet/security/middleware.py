@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import zoneinfo
 from collections.abc import Callable
 from typing import Any
@@ -64,6 +65,28 @@ class UserPreferencesMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class IdleSessionMiddleware:
+    """A signed-in session ends after `NCBNET_SESSION_IDLE_MINUTES` without a request. Its expiry
+    moves with use, written at most once a minute (`REFRESH`) rather than on every request: a
+    border system's lookups and an officer's pages would otherwise each end in a second write
+    transaction. The limit is kept to within a minute."""
+
+    REFRESH = 60
+    SEEN = "ncbnet_seen"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and not session.is_empty():
+            now = int(time.time())
+            if now - int(session.get(self.SEEN, 0)) >= self.REFRESH:
+                session[self.SEEN] = now  # saved by SessionMiddleware, with a new expiry
+        return response
 
 
 def client_ip(request: HttpRequest) -> str:

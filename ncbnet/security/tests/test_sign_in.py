@@ -136,11 +136,43 @@ def test_session_expires_when_idle(client, user_factory):
     assert client.get("/").status_code == 200
     session = Session.objects.get(session_key=client.session.session_key)
     left = session.expire_date - timezone.now()
-    # Every request pushes the expiry to now + the idle limit (30 minutes by default).
+    # Use pushes the expiry to now + the idle limit (30 minutes by default).
     assert timedelta(minutes=29) < left <= timedelta(minutes=30)
     Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() - timedelta(seconds=1))
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_use_moves_the_idle_expiry_with_one_write_a_minute_at_most(client, user_factory):
+    """Requests within a minute of the session's last write (signing in wrote it) leave it as it
+    is, with no second write transaction per request; the first request after it moves the
+    expiry again."""
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from ncbnet.security.middleware import IdleSessionMiddleware
+
+    user_factory("ncb", "officer", username="fr-officer")
+    sign_in(client, "fr-officer")
+    key = client.session.session_key
+    assert client.get("/").status_code == 200
+    expiry = Session.objects.get(session_key=key).expire_date
+    with CaptureQueriesContext(connection) as second:
+        assert client.get("/").status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == expiry
+    writes = [q["sql"] for q in second.captured_queries if q["sql"].startswith('UPDATE "django_session"')]
+    assert writes == [], writes
+
+    # The last write a minute ago (and the expiry with it): the next request writes a new expiry.
+    session = client.session
+    session[IdleSessionMiddleware.SEEN] -= IdleSessionMiddleware.REFRESH
+    session.save()
+    Session.objects.filter(session_key=key).update(expire_date=expiry - timedelta(seconds=60))
+    assert client.get("/").status_code == 200
+    left = Session.objects.get(session_key=key).expire_date - timezone.now()
+    assert timedelta(minutes=29) < left <= timedelta(minutes=30)
 
 
 def test_sign_out_ends_the_session(client, user_factory):
