@@ -467,7 +467,7 @@ def cmd_bench_screening(args: argparse.Namespace) -> int:
     cmd_init(argparse.Namespace(json=False))
     from ncbnet.bench import screening
 
-    screening.main(args.persons, args.documents, progress=_progress_bar())
+    screening.main(args.persons, args.documents, progress=_progress_bar(), rebuild=not args.keep_index)
     return 0
 
 
@@ -763,6 +763,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--persons", type=int, default=100_000)
     sp.add_argument("--documents", type=int, default=100_000)
     sp.add_argument("--data", default=None, help="the bench hub's data folder (default: a new temporary one)")
+    sp.add_argument(
+        "--keep-index",
+        action="store_true",
+        help="keep the person index a run before left in --data (no rebuild, build time not measured)",
+    )
     sp = add(
         "messaging", cmd_bench_messaging, "hub and two NCB nodes on loopback: end-to-end messaging", bench
     )
