@@ -64,6 +64,15 @@ class Cluster(DemoNetwork):
         self.nats: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Cluster:
+        """Everything up, or, when anything fails to come up, everything started stopped again
+        (a failed start left a whole network running behind the test session)."""
+        try:
+            return self._start()
+        except BaseException:
+            self.shutdown()
+            raise
+
+    def _start(self) -> Cluster:
         self.setup_quietly()
         for node in self.nodes:
             self.servers[node.name] = self.start_server(node)
