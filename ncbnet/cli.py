@@ -336,8 +336,12 @@ def cmd_network_run(args: argparse.Namespace) -> int:
 
     from django.conf import settings
 
+    from ncbnet.core import warmup
     from ncbnet.network.worker import Worker
 
+    # Before any envelope, so that no handler loads it holding the write lock; before the worker's
+    # signal handlers, so that a stop during the load ends the process at once.
+    warmup.run()
     seal = timedelta(seconds=args.seal_every) if args.seal_every > 0 else None
     asyncio.run(Worker(settings.NODE.nats_url, settings.NODE.nats_seed, seal).run())
     return 0

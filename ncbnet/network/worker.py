@@ -25,7 +25,6 @@ from nats.js.errors import NotFoundError
 
 from ncbnet.audit import anchoring
 from ncbnet.audit import services as audit
-from ncbnet.core import warmup
 from ncbnet.core.node import keys, node_id
 
 from . import delivery, directory, handlers, natsconf
@@ -229,7 +228,6 @@ class Worker:
             await self.ensure_streams()
         else:
             await db(directory.request_if_missing)()
-        await db(warmup.run)()  # before any envelope: no handler loads it holding the write lock
         tasks = [
             asyncio.create_task(self.outbox_loop()),
             asyncio.create_task(
