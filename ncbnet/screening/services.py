@@ -329,7 +329,7 @@ def find_persons(
     if not ids:
         return []
     within = everything(actor) if within is None else within
-    scored = []
+    hits = []
     # Most candidates are namesakes the qualifiers or the name rule out: the data is read once,
     # with what a hit shows of the record.
     for held in map(Held._make, within.filter(pk__in=ids).values_list(*Held._fields)):  # persons only
@@ -347,8 +347,8 @@ def find_persons(
         explanation = [f"name: {best_name} ({best.score:.2f})", *best.explanation]
         score = qualify(best.score, explanation, data, dob, sex, nationality)
         if score >= threshold:
-            scored.append(_hit(held, "name", score, explanation))
-    return sorted(scored, key=lambda h: -h["score"])
+            hits.append(_hit(held, "name", score, explanation))
+    return sorted(hits, key=lambda h: -h["score"])
 
 
 def person(

@@ -82,7 +82,7 @@ class IdleSessionMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if session is not None and session.session_key and not session.is_empty():
+        if session is not None and session.session_key:  # signed in (or signing in), not signed out
             now = int(time.time())
             if now - int(session.get(self.SEEN, 0)) >= self.REFRESH:
                 session[self.SEEN] = now  # saved by SessionMiddleware, with a new expiry

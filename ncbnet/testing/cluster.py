@@ -61,7 +61,6 @@ class Cluster(DemoNetwork):
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
         self.servers: dict[str, subprocess.Popen[bytes]] = {}
         self.tokens: dict[str, str] = {}
-        self.nats: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Cluster:
         """Everything up, or, when anything fails to come up, everything started stopped again
@@ -99,10 +98,6 @@ class Cluster(DemoNetwork):
 
         with contextlib.redirect_stdout(io.StringIO()):
             self.setup()
-
-    def start_nats(self) -> subprocess.Popen[bytes]:
-        self.nats = super().start_nats()
-        return self.nats
 
     def kill_nats(self) -> None:
         assert self.nats is not None
