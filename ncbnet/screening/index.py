@@ -6,8 +6,9 @@ word where the name writes it in several) gives keys: its spelling skeleton, its
 letters (one typo leaves one of them whole), and each Wikidata name item it is a form of
 (`rigour`: Zhang and Chang, מיכל and Michal) unless it is a form of more than `SYMBOLS_KEYED`.
 The skeleton, the consonants and the name items are also kept stamped with the date of birth
-(`record_stamps`: the year, and the full date or the year marked partial; "?" when unknown), so
-that a query with a date of birth reads only the records whose date can agree with it.
+(`record_stamps`: the year, and the full date, or the year and month or the year marked partial;
+"?" when unknown), so that a query with a date of birth reads only the records whose date can
+agree with it.
 Particles and initials give none. A candidate is a record sharing keys with the query, ranked by
 how many.
 """
@@ -75,20 +76,25 @@ def _full(dob: dict[str, Any]) -> dt.date | None:
 
 def record_stamps(dob: dict[str, Any] | None) -> list[str]:
     """How a record's date of birth marks its keys: its year ("1980"), and its full date
-    ("19800512") or, when it has no full date, its year marked partial ("1980~"); "?" when the
-    year is unknown."""
+    ("19800512") or, when it has no full date, its year and month marked partial ("198005~") or
+    its year marked partial ("1980~"); "?" when the year is unknown."""
     year = (dob or {}).get("year")
     if not year:
         return ["?"]
     full = _full(dob or {})
-    return [str(int(year)), full.strftime("%Y%m%d") if full else f"{int(year)}~"]
+    if full:
+        return [str(int(year)), full.strftime("%Y%m%d")]
+    month = (dob or {}).get("month")
+    return [str(int(year)), f"{int(year)}{int(month):02d}~" if month else f"{int(year)}~"]
 
 
 def query_stamps(dob: dict[str, Any]) -> list[str]:
     """The stamps of the records whose date of birth can agree with the query's
-    (`services.qualify`): with a full date, the same date, day and month swapped, the year one
-    off, or a record whose date is known only in part (a year either side) or not at all; with a
-    year alone, that year or one either side, or unknown."""
+    (`services.qualify`). With a full date: the same date, day and month swapped, the year one
+    off; a record known by its year and month, the same month a year either side; by its year
+    alone, a year either side; not known at all. With a year alone (or a year and a month), that
+    year or one either side, or unknown. A record reached is one the qualifier keeps (with a full
+    date, exactly those)."""
     year = int(dob["year"])
     full = _full(dob)
     if full is None:
@@ -101,7 +107,13 @@ def query_stamps(dob: dict[str, Any]) -> list[str]:
     ):
         with contextlib.suppress(ValueError):  # no such date (a day above 12 as a month, 29 February)
             dates.add(dt.date(y, m, d))
-    return sorted(d.strftime("%Y%m%d") for d in dates) + [f"{y}~" for y in (year - 1, year, year + 1)] + ["?"]
+    years = (year - 1, year, year + 1)
+    return [
+        *sorted(d.strftime("%Y%m%d") for d in dates),
+        *(f"{y}{full.month:02d}~" for y in years),
+        *(f"{y}~" for y in years),
+        "?",
+    ]
 
 
 def record_keys(data: dict[str, Any]) -> set[str]:

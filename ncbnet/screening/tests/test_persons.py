@@ -176,3 +176,16 @@ def test_the_index_never_leaves_out_a_record_whose_date_of_birth_can_agree(held,
     kept = services.qualify(1.0, [], {"date_of_birth": held}, query, "", "") >= services.names.THRESHOLD
     shared = set(index.record_stamps(held)) & set(index.query_stamps(query))
     assert shared or not kept
+
+
+@given(held=st.one_of(st.none(), dates), query=st.dates(dt.date(1940, 1, 1), dt.date(2010, 12, 31)))
+@example(held={"year": 1980, "month": 12}, query=dt.date(1980, 5, 12))
+@example(held={"year": 1979, "month": 5}, query=dt.date(1980, 5, 12))
+@example(held={"year": 1982}, query=dt.date(1980, 5, 12))
+def test_a_full_date_of_birth_reads_only_the_records_whose_date_can_agree(held, query):
+    """With a full date, the keys read are exactly those of the records the date of birth
+    qualifier keeps: namesakes born in another month are not read, then thrown away."""
+    query = _as_written(query, 3)
+    kept = services.qualify(1.0, [], {"date_of_birth": held}, query, "", "") >= services.names.THRESHOLD
+    shared = set(index.record_stamps(held)) & set(index.query_stamps(query))
+    assert bool(shared) == kept

@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.db import migrations
+
+
+def _year_and_month(dob):
+    return bool(dob.get("year") and dob.get("month") and not dob.get("day"))
+
+
+def restamp(apps, schema_editor):
+    """A person whose date of birth is known by its year and month alone is now stamped with both
+    ("198005~", where it was "1980~"): the keys of those persons are written again, here."""
+    from ncbnet.screening import index
+
+    model = apps.get_model("records", "Record" if settings.NCBNET_ROLE == "hub" else "ReplicaRecord")
+    NameKey = apps.get_model("screening", "NameKey")
+    persons = model.objects.filter(database="persons")
+    if settings.NCBNET_ROLE == "hub":
+        persons = persons.filter(deleted_at__isnull=True)
+    for page in index.pages(persons, 5000):  # one read per page: the log does not grow by it all
+        dated = [(pk, data) for pk, data in page if _year_and_month(data.get("date_of_birth") or {})]
+        NameKey.objects.filter(record_id__in=[pk for pk, _ in dated]).delete()
+        index.add(dated)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("screening", "0004_manifest_lease"),
+    ]
+
+    operations = [
+        migrations.RunPython(restamp, migrations.RunPython.noop),
+    ]
