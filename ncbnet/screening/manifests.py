@@ -109,35 +109,33 @@ def submit(
 
 
 def _screen(actor: Any, rows: list[dict[str, str]]) -> Screened:
-    """Each row's hits, problems and query; the chunk's documents in one database query."""
+    """Each row's hits, problems and query; the chunk's documents in one database query, its
+    persons' candidates in a few."""
     queries = [{k: row[k].strip() for k in FIELDS if row.get(k, "").strip()} for row in rows]
     numbered = [q for q in queries if q.get("document_number")]
     found = services.find_documents_batch(
         actor, [(q["document_number"], q.get("issuing_country", "")) for q in numbered]
     )
     documents = {id(q): hits for q, hits in zip(numbered, found, strict=True)}
-    within = services.everything(actor)
-    out = []
+    problems: dict[int, list[str]] = {id(q): [] for q in queries}
+    persons: dict[int, services.PersonQuery] = {}
     for query in queries:
-        hits: list[dict[str, Any]] = []
-        problems: list[str] = []
         if query.get("name"):
             try:
                 dob = services.partial_date(query.get("date_of_birth", ""))
             except ValueError:
                 dob = None
-                problems.append(
+                problems[id(query)].append(
                     f"date_of_birth {query['date_of_birth']!r} is not YYYY, YYYY-MM or YYYY-MM-DD"
                 )
-            sex, nationality = query.get("sex", "").upper(), query.get("nationality", "")
-            hits += services.find_persons(
-                actor, query["name"], dob, sex, nationality, services.names.THRESHOLD, within
+            persons[id(query)] = services.PersonQuery(
+                query["name"], dob, query.get("sex", "").upper(), query.get("nationality", "")
             )
-        hits += documents.get(id(query), [])
-        if not query.get("name") and not query.get("document_number"):
-            problems.append("neither a name nor a document number")
-        out.append((hits, problems, query))
-    return out
+        elif not query.get("document_number"):
+            problems[id(query)].append("neither a name nor a document number")
+    named = services.find_persons_batch(actor, list(persons.values()), services.names.THRESHOLD)
+    people = dict(zip(persons, named, strict=True))
+    return [(people.get(id(q), []) + documents.get(id(q), []), problems[id(q)], q) for q in queries]
 
 
 def processes() -> int:

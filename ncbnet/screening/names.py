@@ -145,6 +145,7 @@ def _skeleton(text: str) -> str:
     return re.sub(r"(.)\1+", r"\1", text)
 
 
+@lru_cache(maxsize=8192)
 def _script(ch: str) -> str:
     try:
         return unicodedata.name(ch)
@@ -368,23 +369,29 @@ def warm() -> None:
 def compare(name1: str, name2: str, threshold: float = THRESHOLD) -> Comparison:
     """Score two names (0 to 1), decide at `threshold`, and explain. The same either way round;
     a name in Japanese script is compared in its Japanese reading too."""
-    score, explanation = _best(name1, name2)
+    score, explanation = _best(name1, name2, explain=True)
     return Comparison(score, score >= threshold, list(explanation))
 
 
+def score(name1: str, name2: str) -> float:
+    """`compare(name1, name2).score`, without writing the explanation: for the many namesakes a
+    search weighs and drops (the explanation is most of the work of a comparison)."""
+    return _best(name1, name2, explain=False)[0]
+
+
 @lru_cache(maxsize=100_000)
-def _best(name1: str, name2: str) -> tuple[float, tuple[str, ...]]:
+def _best(name1: str, name2: str, explain: bool) -> tuple[float, tuple[str, ...]]:
     """The best score of the two names' readings, either way round, and its explanation (kept:
     the people of one name, namesakes, are compared with the same query one after another)."""
     best: Comparison | None = None
     for r1 in readings(name1):
         for r2 in readings(name2):
             first, second = sorted((r1, r2))  # in one order: the same either way round
-            c = _compare(first, second)
+            c = _compare(first, second, explain)
             if best is None or c.score > best.score:
                 best = c
                 read = [r for r, n in ((r1, name1), (r2, name2)) if r != n]
-                if read:
+                if read and explain:
                     c.explanation.insert(0, "read as Japanese: " + ", ".join(read))
     assert best is not None
     return best.score, tuple(best.explanation)
@@ -409,22 +416,23 @@ def key_tokens(name: str) -> list[Token]:
     return out
 
 
-def _compare(name1: str, name2: str) -> Comparison:
+def _compare(name1: str, name2: str, explain: bool) -> Comparison:
     all1, all2 = _tokens(name1), _tokens(name2)
-    best = _score(all1, all2)
+    best = _score(all1, all2, explain)
     if len(_named(all1)) != len(_named(all2)):  # one side may write a name in more words
         for tokens1, how1 in ((all1, ""), *_forms(name1)):
             for tokens2, how2 in ((all2, ""), *_forms(name2)):
                 if not how1 and not how2:
                     continue
-                c = _score(tokens1, tokens2)
+                c = _score(tokens1, tokens2, explain)
                 if c.score > best.score:
                     best = c
-                    c.explanation[:0] = [h for h in (how1, how2) if h]
+                    if explain:
+                        c.explanation[:0] = [h for h in (how1, how2) if h]
     return best
 
 
-def _score(all1: tuple[Token, ...], all2: tuple[Token, ...]) -> Comparison:
+def _score(all1: tuple[Token, ...], all2: tuple[Token, ...], explain: bool = True) -> Comparison:
     t1, t2 = _named(all1), _named(all2)
     if not t1 or not t2:
         return Comparison(0.0, False, ["a name is empty"])
@@ -442,15 +450,16 @@ def _score(all1: tuple[Token, ...], all2: tuple[Token, ...]) -> Comparison:
         used_i.add(i)
         used_j.add(j)
         matched[i] = (score, how, j)
-    explanation = []
+    explanation: list[str] = []
     total = weight = 0.0
     for i, a in enumerate(short):
         score, how, j = matched[i]
         w = max(len(a.text), 2)
         total += score * w
         weight += w
-        mark = "≈" if score >= TOKEN_MIN else "≠"
-        explanation.append(f"{a.text} {mark} {long[j].text} ({score:.2f}, {how})")
+        if explain:
+            mark = "≈" if score >= TOKEN_MIN else "≠"
+            explanation.append(f"{a.text} {mark} {long[j].text} ({score:.2f}, {how})")
     # The weakest name counts as much as the average: one different name makes a different person.
     token_score = 0.5 * (total / weight) + 0.5 * min(matched[i][0] for i in range(len(short)))
     extra = [b.text for j, b in enumerate(long) if j not in used_j]
@@ -461,7 +470,7 @@ def _score(all1: tuple[Token, ...], all2: tuple[Token, ...]) -> Comparison:
         token_score *= 0.85
         explanation.append("one side has a single name")
     order = [matched[i][2] for i in range(len(short))]
-    if order != sorted(order):
+    if explain and order != sorted(order):
         explanation.append("names in another order")
     joined = OSA.normalized_similarity("".join(t.key for t in all1), "".join(t.key for t in all2))
     if all1[0].abjad != all2[0].abjad:

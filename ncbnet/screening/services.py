@@ -313,6 +313,15 @@ class Held(NamedTuple):
     handling: str
 
 
+class PersonQuery(NamedTuple):
+    """A person searched for: a name in any script, with the qualifiers that weigh on it."""
+
+    name: str
+    dob: dict[str, int] | None = None
+    sex: str = ""
+    nationality: str = ""
+
+
 def find_persons(
     actor: Any,
     name: str,
@@ -320,34 +329,52 @@ def find_persons(
     sex: str,
     nationality: str,
     threshold: float,
-    within: Any = None,
 ) -> list[dict[str, Any]]:
     """The persons held whose name, date of birth, sex and nationality make them a possible match,
-    best first. `within`: what the actor may screen against (`everything`), made once for the
-    many searches of a manifest."""
-    ids = index.candidates(name, dob=dob)
-    if not ids:
-        return []
-    within = everything(actor) if within is None else within
+    best first."""
+    return find_persons_batch(actor, [PersonQuery(name, dob, sex, nationality)], threshold)[0]
+
+
+def find_persons_batch(
+    actor: Any, queries: Sequence[PersonQuery], threshold: float
+) -> list[list[dict[str, Any]]]:
+    """The hits of each query, in order: each query's candidates from the index, and what the
+    actor may see of them all read in a few database queries (a manifest's chunk reads its
+    thousands of candidates 2,000 at a time rather than a query per row)."""
+    wanted = [index.candidates(q.name, dob=q.dob) for q in queries]
+    ids = sorted({pk for found in wanted for pk in found})
+    within = everything(actor)
+    held: dict[Any, Held] = {}
+    for start in range(0, len(ids), 2000):  # below every backend's limit on parameters
+        page = within.filter(pk__in=ids[start : start + 2000]).values_list(*Held._fields)
+        held.update((row[0], Held._make(row)) for row in page)  # persons only: the index's ids
+    return [
+        _weigh(query, [held[pk] for pk in found if pk in held], threshold)
+        for query, found in zip(queries, wanted, strict=True)
+    ]
+
+
+def _weigh(query: PersonQuery, candidates: list[Held], threshold: float) -> list[dict[str, Any]]:
+    """The candidates that are a possible match for the query, best first, each explained. Most
+    are namesakes the qualifiers or the name rule out: they are scored without an explanation,
+    and only a hit is explained."""
     hits = []
-    # Most candidates are namesakes the qualifiers or the name rule out: the data is read once,
-    # with what a hit shows of the record.
-    for held in map(Held._make, within.filter(pk__in=ids).values_list(*Held._fields)):  # persons only
+    for held in candidates:
         data = held.data
-        if qualify(1.0, [], data, dob, sex, nationality) < threshold:
+        if qualify(1.0, [], data, query.dob, query.sex, query.nationality) < threshold:
             continue  # not even the same name could make it a hit: no need to compare
-        best: names.Comparison | None = None
-        best_name = ""
+        best_name: str | None = None
+        best = -1.0
         for n in data.get("names", []):
-            c = names.compare(name, n["value"], threshold)
-            if best is None or c.score > best.score:
-                best, best_name = c, n["value"]
-        if best is None:
+            s = names.score(query.name, n["value"])
+            if s > best:
+                best_name, best = n["value"], s
+        if best_name is None or qualify(best, [], data, query.dob, query.sex, query.nationality) < threshold:
             continue
-        explanation = [f"name: {best_name} ({best.score:.2f})", *best.explanation]
-        score = qualify(best.score, explanation, data, dob, sex, nationality)
-        if score >= threshold:
-            hits.append(_hit(held, "name", score, explanation))
+        c = names.compare(query.name, best_name, threshold)
+        explanation = [f"name: {best_name} ({c.score:.2f})", *c.explanation]
+        score = qualify(c.score, explanation, data, query.dob, query.sex, query.nationality)
+        hits.append(_hit(held, "name", score, explanation))
     return sorted(hits, key=lambda h: -h["score"])
 
 

@@ -1,14 +1,16 @@
 """Person names across scripts and spellings: each kind of variation, the near misses that are
 different people, and the explanation shown to the officer."""
 
+import csv
 import subprocess
 import sys
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ncbnet.screening.names import compare
+from ncbnet.bench.matching import PAIRS
+from ncbnet.screening.names import compare, score
 
 SAME = [
     ("cross-script Cyrillic", "Алексей Смирнов", "Aleksei Smirnov"),
@@ -91,6 +93,24 @@ def test_scores_are_symmetric_bounded_and_a_name_matches_itself(a, b):
     assert 0.0 <= compare(x, y).score <= 1.0
     assert compare(x, y).score == pytest.approx(compare(y, x).score, abs=1e-9)
     assert compare(x, x).match
+
+
+def _labelled_pairs() -> list[tuple[str, str]]:
+    with PAIRS.open(encoding="utf-8", newline="") as fh:
+        return [(row["name1"], row["name2"]) for row in csv.DictReader(fh)]
+
+
+@settings(deadline=None)  # the first example may load the name data (seconds)
+@given(
+    st.one_of(
+        st.sampled_from(_labelled_pairs()), st.tuples(names, names).map(lambda p: tuple(map(" ".join, p)))
+    )
+)
+def test_a_score_without_its_explanation_is_the_compared_score(pair):
+    """Searches weigh namesakes with `score` and explain only the hits with `compare`: the two
+    must agree, on hard pairs in every script as on any words."""
+    a, b = pair
+    assert score(a, b) == compare(a, b).score
 
 
 def test_screening_compare_adds_score_and_match_and_keeps_other_columns(tmp_path):
