@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, Func, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,6 +43,21 @@ class RecordQuerySet(models.QuerySet["Record"]):
         return self.filter(deleted_at__isnull=True)
 
 
+class Folded(Func):
+    """A key with O read as 0 and I as 1, the letters and digits mistyped and misread for each
+    other in document and serial numbers: one indexed lookup finds every reading. The letters
+    are written into the SQL, not passed as parameters, so that a query's expression is the
+    index's own (SQLite uses an index on an expression only for the very same expression)."""
+
+    template = "REPLACE(REPLACE(%(expressions)s, 'O', '0'), 'I', '1')"
+    output_field = models.CharField()
+
+
+def folded(key: str) -> str:
+    """What `Folded` makes of a key, in Python."""
+    return key.replace("O", "0").replace("I", "1")
+
+
 class Record(models.Model):
     id = models.UUIDField(primary_key=True)
     database = models.CharField(max_length=10, choices=Database.choices)
@@ -64,7 +79,10 @@ class Record(models.Model):
 
     class Meta:
         ordering: ClassVar = ["database", "label"]
-        indexes: ClassVar = [models.Index(fields=["database", "key"], name="record_lookup")]
+        indexes: ClassVar = [
+            models.Index(fields=["database", "key"], name="record_lookup"),
+            models.Index(F("database"), Folded("key"), name="record_folded_lookup"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.database}/{self.label} ({self.owner})"
@@ -132,7 +150,10 @@ class ReplicaRecord(models.Model):
 
     class Meta:
         ordering: ClassVar = ["database", "label"]
-        indexes: ClassVar = [models.Index(fields=["database", "key"], name="replica_lookup")]
+        indexes: ClassVar = [
+            models.Index(fields=["database", "key"], name="replica_lookup"),
+            models.Index(F("database"), Folded("key"), name="replica_folded_lookup"),
+        ]
 
     def __str__(self) -> str:
         return f"replica {self.database}/{self.label} ({self.owner})"

@@ -7,7 +7,6 @@ Every screening is audited.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,13 +23,11 @@ from rapidfuzz.utils import default_process
 from vininfo import Vin
 
 from ncbnet.audit import services as audit
-from ncbnet.records.models import Record, ReplicaRecord
+from ncbnet.records.models import Folded, Record, ReplicaRecord, folded
 
 from . import index, names
 from . import mrz as mrz_module
 
-CONFUSABLE = {"0": "O", "O": "0", "1": "I", "I": "1"}
-MAX_VARIANTS = 256
 ARTWORK_THRESHOLD = 0.8
 ARTWORK_STOPWORDS = frozenset({"the", "and", "with", "of", "les", "des", "del", "della", "von", "und"})
 POSSIBLE_MATCH = "possible match: awaiting confirmation by the owner NCB; do not act on it before"
@@ -42,22 +39,6 @@ REPORT_HITS: Context = MappingProxyType({})
 
 def normal(value: str) -> str:
     return re.sub(r"[\s\-./<]", "", value).upper()
-
-
-def variants(number: str) -> list[str]:
-    """The number as written, with O/0 and I/1 read either way (how they are mistyped and misread)."""
-    key = normal(number)
-    spots = [i for i, ch in enumerate(key) if ch in CONFUSABLE]
-    out = set()
-    for flips in itertools.product((False, True), repeat=min(len(spots), 8)):
-        chars = list(key)
-        for flip, i in zip(flips, spots, strict=False):
-            if flip:
-                chars[i] = CONFUSABLE[chars[i]]
-        out.add("".join(chars))
-        if len(out) >= MAX_VARIANTS:
-            break
-    return sorted(out)
 
 
 @dataclass
@@ -130,23 +111,29 @@ def find_documents(actor: Any, number: str, issuing_country: str) -> list[dict[s
 
 
 def find_documents_batch(actor: Any, queries: list[tuple[str, str]]) -> list[list[dict[str, Any]]]:
-    """Many document numbers in one database query: the hits of each, in order."""
-    wanted = {q: variants(q[0]) for q in queries}
-    keys = sorted({v for vs in wanted.values() for v in vs})
+    """Many document numbers in one database query: the hits of each, in order. A number is
+    looked up with O and 0, I and 1 read either way (how they are mistyped and misread), through
+    the index of the keys so read (`Folded`)."""
+    wanted = {q: folded(normal(q[0])) for q in queries}
+    keys = sorted(set(wanted.values()))
     by_key: dict[str, list[Any]] = {}
     for start in range(0, len(keys), 2000):  # below every backend's limit on parameters
-        for r in _holdings("documents", actor).filter(key__in=keys[start : start + 2000]):
-            by_key.setdefault(r.key, []).append(r)
+        page = (
+            _holdings("documents", actor)
+            .alias(folded=Folded("key"))
+            .filter(folded__in=keys[start : start + 2000])
+        )
+        for r in page:
+            by_key.setdefault(folded(r.key), []).append(r)
     out = []
     for number, issuing_country in queries:
         hits = []
-        for v in wanted[(number, issuing_country)]:
-            for r in by_key.get(v, []):
-                if issuing_country and r.data.get("issuing_country") != issuing_country.upper():
-                    continue
-                exact = r.key == normal(number)
-                why = "document number" if exact else "document number, reading O/0 or I/1 the other way"
-                hits.append(_hit(r, why))
+        for r in by_key.get(wanted[(number, issuing_country)], []):
+            if issuing_country and r.data.get("issuing_country") != issuing_country.upper():
+                continue
+            exact = r.key == normal(number)
+            why = "document number" if exact else "document number, reading O/0 or I/1 the other way"
+            hits.append(_hit(r, why))
         out.append(hits)
     return out
 
@@ -209,7 +196,8 @@ def vehicle(actor: Any, vin: str = "", plate: str = "", context: Context = REPOR
 
 def firearm(actor: Any, serial_number: str, make: str = "", context: Context = REPORT_HITS) -> Result:
     result = Result({"serial_number": serial_number, "make": make})
-    for r in _holdings("firearms", actor).filter(key__in=variants(serial_number)):
+    serial = _holdings("firearms", actor).alias(folded=Folded("key"))
+    for r in serial.filter(folded=folded(normal(serial_number))):
         if make and r.data.get("make", "").casefold() != make.strip().casefold():
             continue
         result.hits.append(_hit(r, "serial number" + (" and make" if make else "")))
