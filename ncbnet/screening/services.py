@@ -145,8 +145,7 @@ def documents(actor: Any, queries: list[tuple[str, str]], context: Context = REP
     for result, hits in zip(results, find_documents_batch(actor, queries), strict=True):
         result.hits = hits
     with transaction.atomic():
-        for result in results:
-            report_hits(actor, [(result.hits, result.query)], context)
+        report_hits(actor, [(r.hits, r.query) for r in results], context)
         audit.record(
             "screening.documents",
             actor=actor,

@@ -247,6 +247,8 @@ def test_a_batch_of_documents_is_screened_in_one_request_and_one_audit_entry(cli
     assert [[h["owner"] for h in r["hits"]] for r in found] == [["KE"], [], [], ["BR"]]
     assert AuditEntry.objects.filter(action="screening.documents").count() == 1
     assert HitReport.objects.filter(context={"place": "GRU"}).count() == 2
+    reported = AuditEntry.objects.get(action="hits.report").detail["reports"]  # one entry for the batch
+    assert [r["id"] for r in reported] == [found[0]["hits"][0]["report"], found[3]["hits"][0]["report"]]
     too_many = {"documents": [{"number": "X1"}] * 1001}
     refused = client.post("/api/v1/screening/documents/batch", too_many, content_type="application/json")
     assert refused.status_code == 422
