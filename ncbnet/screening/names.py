@@ -375,7 +375,7 @@ def compare(name1: str, name2: str, threshold: float = THRESHOLD) -> Comparison:
 
 def score(name1: str, name2: str) -> float:
     """`compare(name1, name2).score`, without writing the explanation: for the many namesakes a
-    search weighs and drops (the explanation is most of the work of a comparison)."""
+    search weighs and drops, whose explanation no one reads."""
     return _best(name1, name2, explain=False)[0]
 
 
