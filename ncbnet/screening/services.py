@@ -356,11 +356,14 @@ def _weigh(query: PersonQuery, candidates: list[Held], threshold: float) -> list
             s = names.score(query.name, n["value"])
             if s > best:
                 best_name, best = n["value"], s
-        if best_name is None or qualify(best, [], data, query.dob, query.sex, query.nationality) < threshold:
+        if best_name is None:
             continue
-        c = names.compare(query.name, best_name, threshold)
-        explanation = [f"name: {best_name} ({c.score:.2f})", *c.explanation]
-        score = qualify(c.score, explanation, data, query.dob, query.sex, query.nationality)
+        qualifiers: list[str] = []
+        score = qualify(best, qualifiers, data, query.dob, query.sex, query.nationality)
+        if score < threshold:
+            continue
+        c = names.compare(query.name, best_name, threshold)  # c.score == best: now with the why
+        explanation = [f"name: {best_name} ({c.score:.2f})", *c.explanation, *qualifiers]
         hits.append(_hit(held, "name", score, explanation))
     return sorted(hits, key=lambda h: -h["score"])
 
