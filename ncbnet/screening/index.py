@@ -10,17 +10,19 @@ The skeleton, the consonants and the name items are also kept stamped with the d
 "?" when unknown), so that a query with a date of birth reads only the records whose date can
 agree with it.
 Particles and initials give none. A candidate is a record sharing keys with the query, ranked by
-how many.
+how many, read with its card (`card`: its names and what the qualifiers weigh), so that a search
+reads no record but its hits.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import math
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -32,7 +34,7 @@ from ncbnet.records.bulk import persons_written
 from ncbnet.records.models import Record, ReplicaRecord
 
 from . import names
-from .models import NameKey
+from .models import Card, NameKey
 
 CANDIDATES = 100
 warmup.register("the name data for the person index")(names.warm)
@@ -121,29 +123,40 @@ def record_keys(data: dict[str, Any]) -> set[str]:
     return set().union(*(keys(n["value"], stamps) for n in data.get("names", [])))
 
 
-def _rows(pairs: Iterable[tuple[Any, dict[str, Any]]]) -> list[tuple[str, Any]]:
-    prep = NameKey._meta.get_field("record_id").get_db_prep_value
-    return [
-        (k, prep(pk if isinstance(pk, uuid.UUID) else uuid.UUID(str(pk)), connection))
-        for pk, data in pairs
-        for k in sorted(record_keys(data))
-    ]
+def card(data: dict[str, Any]) -> dict[str, Any]:
+    """What a search weighs of a person besides the keys (`services.qualify`)."""
+    return {
+        "names": [n["value"] for n in data.get("names", [])],
+        "date_of_birth": data.get("date_of_birth"),
+        "sex": data.get("sex", "U"),
+        "nationalities": data.get("nationalities") or [],
+    }
 
 
-def add(pairs: Iterable[tuple[Any, dict[str, Any]]]) -> int:
-    """Index new person records (id, data) in one statement per batch; returns keys written."""
-    rows = _rows(pairs)
+def add_keys(cards: Iterable[tuple[int, dict[str, Any]]]) -> int:
+    """Write the keys of person records by their cards (card id, record data) in one statement per
+    batch; returns keys written."""
+    rows = [(k, pk) for pk, data in cards for k in sorted(record_keys(data))]
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany('INSERT INTO screening_namekey ("key", record_id) VALUES (%s, %s)', rows)
+        cursor.executemany('INSERT INTO screening_namekey ("key", card_id) VALUES (%s, %s)', rows)
     return len(rows)
 
 
-def replace(pk: Any, data: dict[str, Any] | None) -> None:
-    """The record's keys as its data now says (none when it is gone)."""
+def add(pairs: Iterable[tuple[Any, dict[str, Any]]]) -> int:
+    """Index new person records (id, data): their cards and keys; returns keys written."""
+    pairs = list(pairs)
     with transaction.atomic():
-        NameKey.objects.filter(record_id=pk).delete()
+        made = Card.objects.bulk_create([Card(record_id=pk, data=card(data)) for pk, data in pairs])
+        return add_keys([(c.pk, data) for c, (_, data) in zip(made, pairs, strict=True)])
+
+
+def replace(pk: Any, data: dict[str, Any] | None) -> None:
+    """The record's keys and card as its data now says (none when it is gone)."""
+    with transaction.atomic():
+        NameKey.objects.filter(card__in=Card.objects.filter(record_id=pk)).delete()
+        Card.objects.filter(record_id=pk).delete()
         if data is not None:
-            NameKey.objects.bulk_create([NameKey(key=k, record_id=pk) for k in sorted(record_keys(data))])
+            add([(pk, data)])
 
 
 def rebuild(
@@ -154,6 +167,7 @@ def rebuild(
     persons = source.filter(database="persons")
     total = persons.count()
     NameKey.objects.all().delete()
+    Card.objects.all().delete()
     done = written = 0
     for chunk in pages(persons, batch):
         written += add(chunk)
@@ -176,8 +190,13 @@ def pages(persons: Any, size: int) -> Iterable[list[tuple[Any, dict[str, Any]]]]
         yield list(by_id.filter(pk__in=ids[start : start + size]).values_list("pk", "data"))
 
 
-def candidates(name: str, limit: int = CANDIDATES, dob: dict[str, Any] | None = None) -> list[uuid.UUID]:
-    """The ids of the records sharing the most keys with the name, most first, and at least
+class Candidate(NamedTuple):
+    record_id: uuid.UUID
+    card: dict[str, Any]  # `card`
+
+
+def candidates(name: str, limit: int = CANDIDATES, dob: dict[str, Any] | None = None) -> list[Candidate]:
+    """The records sharing the most keys with the name, most first, with their cards, and at least
     three fifths as many as the best (a record sharing one name of two with the query shares
     half its keys; one written in another script shares about one key a name, so the best is
     low too).
@@ -196,17 +215,21 @@ def candidates(name: str, limit: int = CANDIDATES, dob: dict[str, Any] | None = 
         return []
     marks = ", ".join(["%s"] * len(wanted))
     sql = (
-        f'SELECT record_id, COUNT(*) FROM screening_namekey WHERE "key" IN ({marks}) '  # noqa: S608 - placeholders only
-        "GROUP BY record_id ORDER BY COUNT(*) DESC, record_id LIMIT %s"
+        "SELECT card.record_id, found.n, card.data FROM ("  # noqa: S608 - placeholders only
+        f'SELECT card_id, COUNT(*) AS n FROM screening_namekey WHERE "key" IN ({marks}) '
+        "GROUP BY card_id ORDER BY COUNT(*) DESC, card_id LIMIT %s"
+        ") found JOIN screening_card card ON card.id = found.card_id "
+        "ORDER BY found.n DESC, found.card_id"
     )
-    field = NameKey._meta.get_field("record_id")
     with connection.cursor() as cursor:
         cursor.execute(sql, [*wanted, limit])
         rows = cursor.fetchall()
     if not rows:
         return []
     least = max(1, math.ceil(rows[0][1] * SHARE_OF_BEST))
-    return [field.to_python(row[0]) for row in rows if row[1] >= least]
+    pk = Card._meta.get_field("record_id")
+    # Both backends give a JSON column's text as it is (Django decodes it in `from_db_value`).
+    return [Candidate(pk.to_python(found), json.loads(card)) for found, n, card in rows if n >= least]
 
 
 @receiver(post_save, sender=Record)
@@ -228,4 +251,4 @@ def bulk_written(sender: Any, persons: list[tuple[Any, dict[str, Any]]], **kwarg
 
 @receiver(post_delete, sender=ReplicaRecord)
 def replica_removed(sender: Any, instance: ReplicaRecord, **kwargs: Any) -> None:
-    NameKey.objects.filter(record_id=instance.pk).delete()
+    replace(instance.pk, None)

@@ -1,6 +1,7 @@
 """The person candidate index: blocking keys of every name of every person this node holds (the
-global databases at the hub, the replica on an NCB node). A search reads the keys of the query's
-names, takes the records that share the most, and scores only those with `names.compare`."""
+global databases at the hub, the replica on an NCB node), and each person's card. A search reads
+the keys of the query's names, takes the records that share the most with their cards, and scores
+only those with `names.compare`."""
 
 from __future__ import annotations
 
@@ -10,18 +11,30 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class NameKey(models.Model):
-    """One blocking key of one person record (the record's id at the hub or in the replica)."""
+class Card(models.Model):
+    """What a search weighs of one person record besides its name keys (`index.card`): its names as
+    written, date of birth, sex and nationalities. The candidates a search finds are weighed from
+    their cards, read with the keys in one query; only a hit reads its record (with what the
+    searcher may see of it). The keys name the card by its number: a small index, grouped fast."""
 
-    key = models.CharField(max_length=32)
-    record_id = models.UUIDField()
-
-    class Meta:
-        constraints: ClassVar = [models.UniqueConstraint(fields=["key", "record_id"], name="namekey_once")]
-        indexes: ClassVar = [models.Index(fields=["record_id"], name="namekey_record")]
+    record_id = models.UUIDField(unique=True)
+    data = models.JSONField()
 
     def __str__(self) -> str:
-        return f"{self.key} {self.record_id}"
+        return f"card {self.pk} of {self.record_id}"
+
+
+class NameKey(models.Model):
+    """One blocking key of one person record (by the record's card)."""
+
+    key = models.CharField(max_length=32)
+    card = models.ForeignKey(Card, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+
+    class Meta:
+        constraints: ClassVar = [models.UniqueConstraint(fields=["key", "card"], name="namekey_once")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.card_id}"
 
 
 class Manifest(models.Model):

@@ -325,47 +325,52 @@ def find_persons(
 def find_persons_batch(
     actor: Any, queries: Sequence[PersonQuery], threshold: float
 ) -> list[list[dict[str, Any]]]:
-    """The hits of each query, in order: each query's candidates from the index, and what the
-    actor may see of them all read in a few database queries (a manifest's chunk reads its
-    thousands of candidates 2,000 at a time rather than a query per row)."""
-    wanted = [index.candidates(q.name, dob=q.dob) for q in queries]
-    ids = sorted({pk for found in wanted for pk in found})
+    """The hits of each query, in order: each query's candidates weighed from the index's cards,
+    and what the actor may see of the hits read in a few database queries (a manifest's chunk
+    reads its hits 2,000 at a time rather than a query per row)."""
+    weighed = [_weigh(q, index.candidates(q.name, dob=q.dob), threshold) for q in queries]
+    ids = sorted({w.record_id for found in weighed for w in found}, key=str)
     within = everything(actor)
     held: dict[Any, Held] = {}
     for start in range(0, len(ids), 2000):  # below every backend's limit on parameters
         page = within.filter(pk__in=ids[start : start + 2000]).values_list(*Held._fields)
         held.update((row[0], Held._make(row)) for row in page)  # persons only: the index's ids
     return [
-        _weigh(query, [held[pk] for pk in found if pk in held], threshold)
-        for query, found in zip(queries, wanted, strict=True)
+        [_hit(held[w.record_id], "name", w.score, w.explanation) for w in found if w.record_id in held]
+        for found in weighed
     ]
 
 
-def _weigh(query: PersonQuery, candidates: list[Held], threshold: float) -> list[dict[str, Any]]:
+class Weighed(NamedTuple):
+    record_id: Any
+    score: float
+    explanation: list[str]
+
+
+def _weigh(query: PersonQuery, candidates: list[index.Candidate], threshold: float) -> list[Weighed]:
     """The candidates that are a possible match for the query, best first, each explained. Most
     are namesakes the qualifiers or the name rule out: they are scored without an explanation,
-    and only a hit is explained."""
-    hits = []
-    for held in candidates:
-        data = held.data
-        if qualify(1.0, [], data, query.dob, query.sex, query.nationality) < threshold:
+    and only a possible match is explained."""
+    out = []
+    for record_id, card in candidates:
+        if qualify(1.0, [], card, query.dob, query.sex, query.nationality) < threshold:
             continue  # not even the same name could make it a hit: no need to compare
         best_name: str | None = None
         best = -1.0
-        for n in data.get("names", []):
-            s = names.score(query.name, n["value"])
+        for n in card["names"]:
+            s = names.score(query.name, n)
             if s > best:
-                best_name, best = n["value"], s
+                best_name, best = n, s
         if best_name is None:
             continue
         qualifiers: list[str] = []
-        score = qualify(best, qualifiers, data, query.dob, query.sex, query.nationality)
+        score = qualify(best, qualifiers, card, query.dob, query.sex, query.nationality)
         if score < threshold:
             continue
         c = names.compare(query.name, best_name, threshold)  # c.score == best: now with the why
         explanation = [f"name: {best_name} ({c.score:.2f})", *c.explanation, *qualifiers]
-        hits.append(_hit(held, "name", score, explanation))
-    return sorted(hits, key=lambda h: -h["score"])
+        out.append(Weighed(record_id, score, explanation))
+    return sorted(out, key=lambda w: -w.score)
 
 
 def person(

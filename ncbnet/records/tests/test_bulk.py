@@ -29,7 +29,7 @@ def test_bulk_seed_writes_valid_records_in_batches_with_progress(hub):
     found = list(services.search(Actor("viewer", "KE"), "persons"))
     assert len(found) == 250  # bulk records are open to every member country
     # The screening index holds them as if each had been written one by one.
-    written = dict(NameKey.objects.values_list("record_id").annotate(n=Count("key")))
+    written = dict(NameKey.objects.values_list("card__record_id").annotate(n=Count("key")))
     assert len(written) == 250 and written[found[0].pk] == len(index.record_keys(found[0].data))
 
 

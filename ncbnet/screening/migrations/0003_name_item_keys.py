@@ -16,7 +16,9 @@ def rebuild_the_index(apps, schema_editor):
         persons = persons.filter(deleted_at__isnull=True)
     NameKey.objects.all().delete()
     for page in index.pages(persons, 5000):  # one read per page: the log does not grow by it all
-        index.add(page)
+        NameKey.objects.bulk_create(
+            [NameKey(key=k, record_id=pk) for pk, data in page for k in sorted(index.record_keys(data))]
+        )
 
 
 class Migration(migrations.Migration):

@@ -15,7 +15,9 @@ def restamp(apps, schema_editor):
     for page in index.pages(persons, 5000):  # one read per page: the log does not grow by it all
         dated = [(pk, data) for pk, data in page if _restamped(data.get("date_of_birth") or {})]
         NameKey.objects.filter(record_id__in=[pk for pk, _ in dated]).delete()
-        index.add(dated)
+        NameKey.objects.bulk_create(
+            [NameKey(key=k, record_id=pk) for pk, data in dated for k in sorted(index.record_keys(data))]
+        )
 
 
 def _restamped(dob):

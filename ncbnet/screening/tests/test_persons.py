@@ -13,7 +13,7 @@ from ncbnet.records import services as records
 from ncbnet.records.models import ReplicaRecord
 from ncbnet.records.services import Actor
 from ncbnet.screening import index, services
-from ncbnet.screening.models import NameKey
+from ncbnet.screening.models import Card, NameKey
 from ncbnet.screening.tests.test_documents import replica
 
 
@@ -111,15 +111,16 @@ def test_date_of_birth_sex_and_nationality_qualify_and_explain(
 @pytest.mark.django_db
 def test_the_index_follows_the_replica_and_a_rebuild_gives_the_same_keys():
     record = person("KE", "Daniel Otieno")
-    keys = set(NameKey.objects.filter(record_id=record.pk).values_list("key", flat=True))
+    keys = set(NameKey.objects.filter(card__record_id=record.pk).values_list("key", flat=True))
     assert keys == index.keys("Daniel Otieno", ["?"]) and {"ctn", "y?otieno"} <= keys
     record.data = {**record.data, "names": [{"value": "Daniel Kamau", "script": "Latn", "kind": "primary"}]}
     record.save()
     assert index.candidates("Otieno") == []
     assert index.rebuild() == len(index.keys("Daniel Kamau", ["?"]))
-    assert index.candidates("Kamau Daniel") == [record.pk]
+    assert index.candidates("Kamau Daniel") == [index.Candidate(record.pk, index.card(record.data))]
+    assert index.card(record.data)["names"] == ["Daniel Kamau"]
     ReplicaRecord.objects.filter(pk=record.pk).delete()
-    assert NameKey.objects.count() == 0
+    assert NameKey.objects.count() == 0 and Card.objects.count() == 0
 
 
 @pytest.mark.django_db
