@@ -92,7 +92,7 @@ def record_stamps(dob: dict[str, Any] | None) -> list[str]:
 
 def query_stamps(dob: dict[str, Any]) -> list[str]:
     """The stamps of the records whose date of birth can agree with the query's
-    (`services.qualify`). With a full date: the same date, day and month swapped, the year one
+    (`services.qualifiers`). With a full date: the same date, day and month swapped, the year one
     off; a record known by its year and month, the same month a year either side; by its year
     alone, a year either side; not known at all. With a year alone (or a year and a month), that
     year or one either side, or unknown. A record reached is one the qualifier keeps (with a full
@@ -124,7 +124,7 @@ def record_keys(data: dict[str, Any]) -> set[str]:
 
 
 def card(data: dict[str, Any]) -> dict[str, Any]:
-    """What a search weighs of a person besides the keys (`services.qualify`)."""
+    """What a search weighs of a person besides the keys (`services.qualifiers`)."""
     return {
         "names": [n["value"] for n in data.get("names", [])],
         "date_of_birth": data.get("date_of_birth"),

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
+from typing import NamedTuple
 
 import pykakasi
 from anyascii import anyascii
@@ -89,8 +91,7 @@ VARIANTS = [
 ]
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     text: str  # as transliterated, lower case
     key: str  # spelling skeleton
     consonants: str  # the skeleton without vowels, for scripts that do not write vowels
@@ -166,6 +167,7 @@ def _symbols(word: str) -> frozenset[str]:
     )
 
 
+@lru_cache(maxsize=200_000)
 def _piece(native: str, word: str, abjad: bool, own: bool) -> Token:
     symbols = _symbols(native) if own else frozenset()
     vowelless = any(_script(ch).startswith(VOWELLESS) for ch in native)
@@ -198,7 +200,7 @@ def _words(name: str) -> tuple[tuple[tuple[str, Token], ...], ...]:
             if own and abjad and native.startswith("ال") and len(native) > 3:
                 # the name's items with the article joined (العلي) and without it (علي)
                 t = word_tokens[-1][1]
-                word_tokens[-1] = (native, replace(t, symbols=t.symbols | _symbols(native[2:])))
+                word_tokens[-1] = (native, t._replace(symbols=t.symbols | _symbols(native[2:])))
         if word_tokens:
             out.append(tuple(word_tokens))
     return tuple(out)
@@ -397,15 +399,22 @@ def _best(name1: str, name2: str, explain: bool) -> tuple[float, tuple[str, ...]
     return best.score, tuple(best.explanation)
 
 
-def _named(tokens: tuple[Token, ...]) -> list[Token]:
+@lru_cache(maxsize=100_000)
+def _named(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
     """The tokens without particles: a particle comes before a name (bin Saleh, van der Berg), so
     a last token is a name even when it is spelt like one (Su-bin)."""
     last = len(tokens) - 1
-    return [t for i, t in enumerate(tokens) if t.text not in PARTICLES or i == last] or list(tokens)
+    return tuple(t for i, t in enumerate(tokens) if t.text not in PARTICLES or i == last) or tokens
+
+
+@lru_cache(maxsize=100_000)
+def _written_together(tokens: tuple[Token, ...]) -> tuple[str, str]:
+    """The tokens' skeletons and their consonants, each written as one word."""
+    return "".join(t.key for t in tokens), "".join(t.consonants for t in tokens)
 
 
 def named_tokens(name: str) -> list[Token]:
-    return _named(_tokens(name))
+    return list(_named(_tokens(name)))
 
 
 def key_tokens(name: str) -> list[Token]:
@@ -437,14 +446,15 @@ def _score(all1: tuple[Token, ...], all2: tuple[Token, ...], explain: bool = Tru
     if not t1 or not t2:
         return Comparison(0.0, False, ["a name is empty"])
     short, long = (t1, t2) if len(t1) <= len(t2) else (t2, t1)
-    pairs = sorted(
-        ((_similarity(a, b), i, j) for i, a in enumerate(short) for j, b in enumerate(long)),
-        key=lambda p: -p[0][0],
+    pairs = sorted(  # best first; pairs as good as each other in the order made
+        ((*_similarity(a, b), i, j) for i, a in enumerate(short) for j, b in enumerate(long)),
+        key=itemgetter(0),
+        reverse=True,
     )
     used_i: set[int] = set()
     used_j: set[int] = set()
     matched: dict[int, tuple[float, str, int]] = {}
-    for (score, how), i, j in pairs:
+    for score, how, i, j in pairs:
         if i in used_i or j in used_j:
             continue
         used_i.add(i)
@@ -472,15 +482,10 @@ def _score(all1: tuple[Token, ...], all2: tuple[Token, ...], explain: bool = Tru
     order = [matched[i][2] for i in range(len(short))]
     if explain and order != sorted(order):
         explanation.append("names in another order")
-    joined = OSA.normalized_similarity("".join(t.key for t in all1), "".join(t.key for t in all2))
+    (keys1, consonants1), (keys2, consonants2) = _written_together(all1), _written_together(all2)
+    joined = OSA.normalized_similarity(keys1, keys2)
     if all1[0].abjad != all2[0].abjad:
-        joined = max(
-            joined,
-            0.97
-            * OSA.normalized_similarity(
-                "".join(t.consonants for t in all1), "".join(t.consonants for t in all2)
-            ),
-        )
+        joined = max(joined, 0.97 * OSA.normalized_similarity(consonants1, consonants2))
     score = token_score
     spacing_differs = len(all1) != len(all2)
     if (

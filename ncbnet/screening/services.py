@@ -259,33 +259,30 @@ def _date_of_birth(query: dict[str, int], held: dict[str, Any]) -> tuple[float, 
     return 0.7, "date of birth differs"
 
 
-def qualify(
-    score: float,
-    explanation: list[str],
-    data: dict[str, Any],
-    dob: dict[str, int] | None,
-    sex: str,
-    nationality: str,
-) -> float:
-    """Date of birth, sex and nationality weigh on the name's score; each says what it did."""
+def qualifiers(
+    data: dict[str, Any], dob: dict[str, int] | None, sex: str, nationality: str
+) -> list[tuple[float, str]]:
+    """What date of birth, sex and nationality say of the record, each as a factor on the name's
+    score (1.0 when it agrees) and a sentence."""
+    said = []
     if dob and data.get("date_of_birth"):
-        factor, why = _date_of_birth(dob, data["date_of_birth"])
-        score *= factor
-        explanation.append(why)
+        said.append(_date_of_birth(dob, data["date_of_birth"]))
     held_sex = data.get("sex", "U")
     if sex in ("F", "M") and held_sex in ("F", "M"):
-        if sex == held_sex:
-            explanation.append("sex agrees")
-        else:
-            score *= 0.85
-            explanation.append("sex differs")
+        said.append((1.0, "sex agrees") if sex == held_sex else (0.85, "sex differs"))
     held = data.get("nationalities") or []
     if nationality and held:
         if nationality.upper() in held:
-            explanation.append("nationality agrees")
+            said.append((1.0, "nationality agrees"))
         else:
-            score *= 0.97
-            explanation.append("nationality not among the record's (" + ", ".join(held) + ")")
+            said.append((0.97, "nationality not among the record's (" + ", ".join(held) + ")"))
+    return said
+
+
+def qualified(score: float, said: list[tuple[float, str]]) -> float:
+    """The name's score as the qualifiers weigh on it."""
+    for factor, _ in said:
+        score *= factor
     return round(score, 4)
 
 
@@ -353,7 +350,8 @@ def _weigh(query: PersonQuery, candidates: list[index.Candidate], threshold: flo
     and only a possible match is explained."""
     out = []
     for record_id, card in candidates:
-        if qualify(1.0, [], card, query.dob, query.sex, query.nationality) < threshold:
+        said = qualifiers(card, query.dob, query.sex, query.nationality)
+        if qualified(1.0, said) < threshold:
             continue  # not even the same name could make it a hit: no need to compare
         best_name: str | None = None
         best = -1.0
@@ -363,12 +361,11 @@ def _weigh(query: PersonQuery, candidates: list[index.Candidate], threshold: flo
                 best_name, best = n, s
         if best_name is None:
             continue
-        qualifiers: list[str] = []
-        score = qualify(best, qualifiers, card, query.dob, query.sex, query.nationality)
+        score = qualified(best, said)
         if score < threshold:
             continue
         c = names.compare(query.name, best_name, threshold)  # c.score == best: now with the why
-        explanation = [f"name: {best_name} ({c.score:.2f})", *c.explanation, *qualifiers]
+        explanation = [f"name: {best_name} ({c.score:.2f})", *c.explanation, *(why for _, why in said)]
         out.append(Weighed(record_id, score, explanation))
     return sorted(out, key=lambda w: -w.score)
 

@@ -174,7 +174,10 @@ dates = st.builds(_as_written, st.dates(dt.date(1940, 1, 1), dt.date(2010, 12, 3
 def test_the_index_never_leaves_out_a_record_whose_date_of_birth_can_agree(held, query):
     """A query with a date of birth reads only keys stamped with the dates that can agree with it;
     every record the date of birth qualifier would keep is among them."""
-    kept = services.qualify(1.0, [], {"date_of_birth": held}, query, "", "") >= services.names.THRESHOLD
+    kept = (
+        services.qualified(1.0, services.qualifiers({"date_of_birth": held}, query, "", ""))
+        >= services.names.THRESHOLD
+    )
     shared = set(index.record_stamps(held)) & set(index.query_stamps(query))
     assert shared or not kept
 
@@ -187,6 +190,9 @@ def test_a_full_date_of_birth_reads_only_the_records_whose_date_can_agree(held, 
     """With a full date, the keys read are exactly those of the records the date of birth
     qualifier keeps: namesakes born in another month are not read, then thrown away."""
     query = _as_written(query, 3)
-    kept = services.qualify(1.0, [], {"date_of_birth": held}, query, "", "") >= services.names.THRESHOLD
+    kept = (
+        services.qualified(1.0, services.qualifiers({"date_of_birth": held}, query, "", ""))
+        >= services.names.THRESHOLD
+    )
     shared = set(index.record_stamps(held)) & set(index.query_stamps(query))
     assert bool(shared) == kept
