@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import math
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
@@ -191,8 +190,12 @@ def pages(persons: Any, size: int) -> Iterable[list[tuple[Any, dict[str, Any]]]]
 
 
 class Candidate(NamedTuple):
-    record_id: uuid.UUID
+    found: Any  # the record's id as the database gives it: made a UUID only for a hit (`record_id`)
     card: dict[str, Any]  # `card`
+
+    @property
+    def record_id(self) -> uuid.UUID:
+        return Card._meta.get_field("record_id").to_python(self.found)
 
 
 def candidates(name: str, limit: int = CANDIDATES, dob: dict[str, Any] | None = None) -> list[Candidate]:
@@ -215,21 +218,17 @@ def candidates(name: str, limit: int = CANDIDATES, dob: dict[str, Any] | None = 
         return []
     marks = ", ".join(["%s"] * len(wanted))
     sql = (
-        "SELECT card.record_id, found.n, card.data FROM ("  # noqa: S608 - placeholders only
+        "WITH found AS ("  # noqa: S608 - placeholders only
         f'SELECT card_id, COUNT(*) AS n FROM screening_namekey WHERE "key" IN ({marks}) '
-        "GROUP BY card_id ORDER BY COUNT(*) DESC, card_id LIMIT %s"
-        ") found JOIN screening_card card ON card.id = found.card_id "
-        "ORDER BY found.n DESC, found.card_id"
+        "GROUP BY card_id ORDER BY COUNT(*) DESC, card_id LIMIT %s) "
+        "SELECT card.record_id, card.data FROM found JOIN screening_card card ON card.id = found.card_id "
+        "WHERE found.n >= %s * (SELECT MAX(n) FROM found) ORDER BY found.n DESC, found.card_id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*wanted, limit])
+        cursor.execute(sql, [*wanted, limit, SHARE_OF_BEST])
         rows = cursor.fetchall()
-    if not rows:
-        return []
-    least = max(1, math.ceil(rows[0][1] * SHARE_OF_BEST))
-    pk = Card._meta.get_field("record_id")
     # Both backends give a JSON column's text as it is (Django decodes it in `from_db_value`).
-    return [Candidate(pk.to_python(found), json.loads(card)) for found, n, card in rows if n >= least]
+    return [Candidate(found, json.loads(card)) for found, card in rows]
 
 
 @receiver(post_save, sender=Record)

@@ -349,7 +349,8 @@ def _weigh(query: PersonQuery, candidates: list[index.Candidate], threshold: flo
     are namesakes the qualifiers or the name rule out: they are scored without an explanation,
     and only a possible match is explained."""
     out = []
-    for record_id, card in candidates:
+    for candidate in candidates:
+        card = candidate.card
         said = qualifiers(card, query.dob, query.sex, query.nationality)
         if qualified(1.0, said) < threshold:
             continue  # not even the same name could make it a hit: no need to compare
@@ -366,7 +367,7 @@ def _weigh(query: PersonQuery, candidates: list[index.Candidate], threshold: flo
             continue
         c = names.compare(query.name, best_name, threshold)  # c.score == best: now with the why
         explanation = [f"name: {best_name} ({c.score:.2f})", *c.explanation, *(why for _, why in said)]
-        out.append(Weighed(record_id, score, explanation))
+        out.append(Weighed(candidate.record_id, score, explanation))
     return sorted(out, key=lambda w: -w.score)
 
 
