@@ -44,6 +44,9 @@ LEASE = timedelta(minutes=2)
 FIELDS = ("name", "date_of_birth", "sex", "nationality", "document_number", "issuing_country")
 Progress = Callable[[str, int, int], None]
 Screened = list[tuple[list[dict[str, Any]], list[str], dict[str, Any]]]
+# What a row keeps of each hit: what the job's page and its result show, and the hit report. The
+# record's data stays with the record (corrected or deleted there, it is not kept on here).
+KEPT = ("record", "database", "owner", "label", "matched", "score", "status", "report", "due_at")
 
 
 def parse(filename: str, content: bytes) -> tuple[list[str], list[dict[str, str]]]:
@@ -212,11 +215,11 @@ def run(
                     groups.append((row_hits, {**query, "manifest": str(manifest.pk), "row": i}))
                     found += bool(row_hits)
                     outcome = "hit" if row_hits else ("problem" if problems else "clear")
-                    results.append(
-                        ManifestRow(manifest=manifest, n=i, outcome=outcome, hits=row_hits, problems=problems)
-                    )
+                    results.append(ManifestRow(manifest=manifest, n=i, outcome=outcome, problems=problems))
                     queries.append(query)
                 services.report_hits(actor, groups, manifest.context)  # before the rows keep the report ids
+                for result, (row_hits, _) in zip(results, groups, strict=True):
+                    result.hits = [{k: hit[k] for k in KEPT if k in hit} for hit in row_hits]
                 ManifestRow.objects.bulk_create(results)
                 manifest.done = start + len(rows)
                 manifest.hits += found

@@ -58,6 +58,9 @@ def test_a_csv_manifest_is_screened_as_one_job_with_progress(holdings, user_fact
     assert "is not YYYY" in rows[2]["problems"] and "neither a name nor a document" in rows[3]["problems"]
     reports = HitReport.objects.filter(urgent=True, context={"reason": "AF123 arrivals"})
     assert sorted(str(r.pk) for r in reports) == sorted([rows[0]["hit_reports"], rows[1]["hit_reports"]])
+    kept = job.results.get(n=1).hits  # what the page shows; not the record's data (it stays with it)
+    assert [(h["label"], h["report"]) for h in kept] == [("Daniel Otieno", rows[0]["hit_reports"])]
+    assert set(kept[0]) == set(manifests.KEPT)
     audited = AuditEntry.objects.filter(action="screening.manifest_rows").order_by("seq")
     assert [e.detail["rows"] for e in audited] == [[1, 3], [4, 4]]
     assert audited[0].detail["queries"][0]["name"] == "OTIENO Daniel"
