@@ -291,12 +291,15 @@ def _nicknamer() -> NickNamer:
     return NickNamer()
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=100_000)
+def _nicknames_of(name: str) -> frozenset[str]:
+    return frozenset(_nicknamer().nicknames_of(name))
+
+
 def _nickname(a: str, b: str) -> bool:
     """Bob and Robert, Bill and William: one is a known short form of the other (the `nicknames`
     dataset, English given names)."""
-    n = _nicknamer()
-    return b in n.nicknames_of(a) or a in n.nicknames_of(b)
+    return b in _nicknames_of(a) or a in _nicknames_of(b)
 
 
 @lru_cache(maxsize=200_000)
