@@ -10,6 +10,7 @@ One process runs a job at a time: it holds a lease on it, renewed with each chun
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import multiprocessing
@@ -175,18 +176,23 @@ def _results(
         return
     names.warm()  # loaded once here, shared by the children forked below
     connections.close_all()  # each child opens its own connection
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque[tuple[int, list[dict[str, str]], Future[Any]]] = deque()
-        chunks = _chunks(manifest, chunk)
-        for start, rows in chunks:
-            pending.append((start, rows, pool.submit(_screen_in_child, actor.get_username(), rows)))
-            if len(pending) > workers:
+    # For the job, no collector walks what is here now (the name data, millions of objects): not
+    # in the children, where it would copy each page it touches, nor here.
+    gc.freeze()
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            pending: deque[tuple[int, list[dict[str, str]], Future[Any]]] = deque()
+            for start, rows in _chunks(manifest, chunk):
+                pending.append((start, rows, pool.submit(_screen_in_child, actor.get_username(), rows)))
+                if len(pending) > workers:
+                    start, rows, future = pending.popleft()
+                    yield start, rows, future.result()
+            while pending:
                 start, rows, future = pending.popleft()
                 yield start, rows, future.result()
-        while pending:
-            start, rows, future = pending.popleft()
-            yield start, rows, future.result()
+    finally:
+        gc.unfreeze()
 
 
 def run(
