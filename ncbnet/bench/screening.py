@@ -57,14 +57,13 @@ def _sample(database: str, n: int, rnd: random.Random) -> list[Any]:
     ids are UUIDv7, so a random id between the first and the last record falls among them, and
     the next record of the database at or after it is taken (without loading ten million ids, and
     without a filter on the database that would make the planner scan it)."""
-    from django.db.models import Max, Min
-
     from ncbnet.records.models import Record
 
-    bounds = Record.objects.order_by().aggregate(first=Min("pk"), last=Max("pk"))
-    if bounds["first"] is None:
+    ids = Record.objects.values_list("pk", flat=True)
+    first, last = ids.order_by("pk").first(), ids.order_by("-pk").first()  # PostgreSQL has no MIN(uuid)
+    if first is None or last is None:
         return []
-    low, high = bounds["first"].int, bounds["last"].int
+    low, high = first.int, last.int
     picked: set[Any] = set()
     for _ in range(n * 100):
         if len(picked) >= n:
@@ -76,8 +75,10 @@ def _sample(database: str, n: int, rnd: random.Random) -> list[Any]:
 
 
 def _dob_text(data: dict[str, Any]) -> str:
-    dob = data.get("date_of_birth") or {}
-    return "-".join(f"{v:02d}" if k != "year" else str(v) for k, v in dob.items() if v)
+    dob = data.get("date_of_birth") or {}  # by name: PostgreSQL's jsonb keeps no key order
+    parts = [dob.get(k) for k in ("year", "month", "day")]
+    known = parts[: parts.index(None)] if None in parts else parts
+    return "-".join(str(v) if i == 0 else f"{v:02d}" for i, v in enumerate(known))
 
 
 def run(
