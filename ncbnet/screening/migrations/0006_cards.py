@@ -14,11 +14,12 @@ def index_again(apps, schema_editor):
     for page in index.pages(persons, 5000):  # one read per page: the log does not grow by it all
         made = Card.objects.bulk_create([Card(record_id=pk, data=index.card(data)) for pk, data in page])
         index.add_keys([(c.pk, data) for c, (_, data) in zip(made, page, strict=True)])
+    index.analyze()
 
 
 class Migration(migrations.Migration):
-    """The keys name a person's card (a number) instead of its record (a UUID): the index is about
-    half the size, a search groups numbers, and reads each candidate's card with its keys."""
+    """The keys name a person's card (a number) instead of its record (a UUID): the index is
+    smaller, a search groups numbers, and reads each candidate's card with its keys."""
 
     dependencies = [
         ("screening", "0005_month_stamps"),
