@@ -15,34 +15,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-EXIT_USAGE = 2
-
-
-class CommandError(Exception):
-    """A problem the operator can fix; printed as one line, exit code 2."""
-
-
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ncbnet.settings")
-    from django.core.exceptions import ImproperlyConfigured
-
-    try:
-        import django
-
-        django.setup()
-    except ImproperlyConfigured as exc:
-        raise CommandError(str(exc).replace("\n", " ")) from exc
-
-
-def _django_errors(exc: Exception) -> str:
-    from django.core.exceptions import ValidationError
-
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        return "; ".join(f"{f}: {' '.join(m)}" for f, m in exc.message_dict.items())
-    if isinstance(exc, ValidationError):
-        return "; ".join(exc.messages)
-    return str(exc)
-
+from ncbnet.base.commands import EXIT_USAGE, CommandError
+from ncbnet.base.commands import django_errors as _django_errors
+from ncbnet.base.commands import setup_django as _setup_django
 
 # --- commands ------------------------------------------------------------------------------------
 
@@ -711,6 +686,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", required=True)
     sp.add_argument("--port", type=int, default=4222)
     sp.add_argument("--host", default="127.0.0.1", help="address nats-server listens on")
+    from ncbnet.network import commands as network_commands
+
+    network_commands.add(network, add, _Parser)
 
     screening = sub.add_parser("screening", help="screening tools").add_subparsers(
         dest="action", required=True, parser_class=_Parser

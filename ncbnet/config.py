@@ -49,6 +49,7 @@ class Config:
     allowed_hosts: list[str] = field(default_factory=list)
     session_idle_minutes: int = 30
     screening_processes: int = 2  # processes screening a manifest side by side (at most one per core)
+    network_keep_days: int = 90  # relayed envelopes, sent outbox rows, quarantine entries
     key_passphrase: str | None = None
     nats_seed: Path | None = None
 
@@ -179,6 +180,18 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         problems.append(f"NCBNET_SCREENING_PROCESSES={processes_raw!r} must be a whole number (1-64)")
         processes = 1
 
+    keep_raw = env.get("NCBNET_NETWORK_KEEP_DAYS", "90")
+    try:
+        keep = int(keep_raw)
+        if not 31 <= keep <= 3650:
+            raise ValueError
+    except ValueError:
+        problems.append(
+            f"NCBNET_NETWORK_KEEP_DAYS={keep_raw!r} must be a whole number of days (31-3650): "
+            "the network refuses envelopes older than 30 days by the ids it remembers that long"
+        )
+        keep = 90
+
     hosts = [h.strip() for h in env.get("NCBNET_ALLOWED_HOSTS", "").split(",") if h.strip()]
     if not hosts:
         if mode == "production":
@@ -200,6 +213,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         allowed_hosts=hosts,
         session_idle_minutes=idle,
         screening_processes=processes,
+        network_keep_days=keep,
         key_passphrase=env.get("NCBNET_KEY_PASSPHRASE") or None,
         nats_seed=_nats_seed(env, data_dir),
     )

@@ -119,6 +119,7 @@ NCBNET_LOCKOUT_ATTEMPTS = 5
 NCBNET_LOCKOUT_MINUTES = 15
 # Processes screening a manifest's chunks side by side (screening.manifests.processes).
 NCBNET_SCREENING_PROCESSES = NODE.screening_processes
+NCBNET_NETWORK_KEEP_DAYS = NODE.network_keep_days
 
 # Idle expiry: use pushes the expiry forward (written at most once a minute,
 # security.middleware.IdleSessionMiddleware); an idle session dies.

@@ -7,17 +7,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import transaction
+from pydantic import Field, StringConstraints
 
 from ncbnet.core import clock
 from ncbnet.core.node import node_id
-from ncbnet.network import delivery
+from ncbnet.network import delivery, wire
 from ncbnet.network.envelope import Rejected
-from ncbnet.network.handlers import register
+from ncbnet.network.handlers import Arrived, register
 from ncbnet.security.crypto import KeyStore, canonical, verify
 
 from . import services
@@ -54,28 +54,51 @@ def seal_and_anchor(keys: KeyStore) -> ChainSeal | None:
         return sealed
 
 
-@register(KIND)
-def anchor_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
-    """Hub: keep a node's seal after checking that the node's own key signed it."""
+class SealBody(wire.Body):
+    """A node's signed seal of its chain head. `sealed_at` stays the text that was signed."""
+
+    node: wire.Node
+    seq: Annotated[int, Field(ge=0, le=2**53 - 1)]
+    hash: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    sealed_at: Annotated[str, StringConstraints(max_length=40)]
+    key_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+    signature: Annotated[str, StringConstraints(max_length=100)]
+
+
+@register(KIND, SealBody)
+def anchor_arrived(envelope: Arrived, body: SealBody) -> None:
+    """Hub: keep a node's seal after checking that the node's own key signed it. A seal once kept
+    is never replaced: a second, different seal of the same position is refused (and quarantined
+    with the reason), since only a node that rewrote its chain would send one."""
     if node_id() != "hub":
         raise Rejected("only the hub keeps audit seals")
-    node = str(envelope["from"])
-    if body.get("node") != node:
+    node = envelope.sender
+    if body.node != node:
         raise Rejected("a seal for another node's chain")
-    peer = delivery.key_of(node, str(body["key_id"]))
-    signed = {k: body[k] for k in ("node", "seq", "hash", "sealed_at")}
-    if peer is None or not verify(peer.signing_public, str(body["signature"]), canonical(signed)):
+    peer = delivery.key_of(node, body.key_id)
+    signed = {"node": body.node, "seq": body.seq, "hash": body.hash, "sealed_at": body.sealed_at}
+    if peer is None or not verify(peer.signing_public, body.signature, canonical(signed)):
         raise Rejected("the seal's signature does not verify")
-    AnchoredSeal.objects.update_or_create(
+    try:
+        sealed_at = datetime.fromisoformat(body.sealed_at.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise Rejected("sealed_at is not an ISO 8601 time") from exc
+    kept = AnchoredSeal.objects.filter(node=node, seq=body.seq).first()
+    if kept is not None:
+        if (kept.hash, kept.signature) != (body.hash, body.signature):
+            raise Rejected(
+                f"{node} sent a different seal of entry #{body.seq} than the one anchored on "
+                f"{kept.received_at:%Y-%m-%d %H:%M} UTC: the first is kept (was the chain rewritten?)"
+            )
+        return  # the same seal again
+    AnchoredSeal.objects.create(
         node=node,
-        seq=int(body["seq"]),
-        defaults={
-            "hash": str(body["hash"]),
-            "sealed_at": datetime.fromisoformat(str(body["sealed_at"]).replace("Z", "+00:00")),
-            "key_id": str(body["key_id"]),
-            "signature": str(body["signature"]),
-            "received_at": clock.now(),
-        },
+        seq=body.seq,
+        hash=body.hash,
+        sealed_at=sealed_at,
+        key_id=body.key_id,
+        signature=body.signature,
+        received_at=clock.now(),
     )
 
 

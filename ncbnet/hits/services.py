@@ -27,12 +27,13 @@ from ncbnet.core import clock
 from ncbnet.core.node import node_id
 from ncbnet.network import delivery, handlers
 from ncbnet.network.envelope import Rejected, new_id
-from ncbnet.network.handlers import register, require_hub
+from ncbnet.network.handlers import Arrived, register, require_hub
 from ncbnet.records.models import OwnerAlert
 from ncbnet.records.services import Actor
 
 from .models import Escalation, HitReport, State
 from .policies import answers_hits, sees
+from .schemas import AnswerBody, EscalateBody, ReportBody
 
 URGENT = timedelta(minutes=10)
 ROUTINE = timedelta(hours=1)
@@ -156,38 +157,41 @@ def send_pending() -> int:
     return sent
 
 
-@register(REPORT)
-def report_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
-    """At the owner and the hub: keep the report; the deadline runs from now on this node's clock."""
-    sender = str(envelope["from"])
-    found_by = str(body["found_by"])
+@register(REPORT, ReportBody)
+def report_arrived(envelope: Arrived, body: ReportBody) -> None:
+    """At the owner and the hub: keep the report; the deadline runs from now on this node's clock.
+    The report's id is the finder's choice: one already kept here, from another finder, is refused."""
+    sender = envelope.sender
+    found_by = body.found_by
     if sender != found_by and not (found_by == "GS" and sender == "hub"):
         raise Rejected("a hit is reported by the bureau that found it")
     me = node_id()
-    if me != "hub" and body["owner"] != me:
+    if me != "hub" and body.owner != me:
         raise Rejected("a hit report goes to the record's owner and the GS")
     now = clock.now()
-    urgent = bool(body["urgent"])
     r, created = HitReport.objects.get_or_create(
-        id=uuid.UUID(body["id"]),
+        id=body.id,
         defaults={
-            "record_id": uuid.UUID(body["record"]),
-            "database": str(body["database"]),
-            "label": str(body["label"])[:300],
-            "owner": str(body["owner"]),
+            "record_id": body.record,
+            "database": body.database,
+            "label": body.label,
+            "owner": body.owner,
             "found_by": found_by,
             "found_by_node": sender,
-            "officer": str(body["officer"])[:150],
-            "context": dict(body["context"]),
-            "query": dict(body["query"]),
-            "score": float(body["score"]),
-            "explanation": list(body["explanation"]),
-            "urgent": urgent,
-            "found_at": datetime.fromisoformat(body["found_at"]),
+            "officer": body.officer,
+            "context": body.context,
+            "query": body.query,
+            "score": body.score,
+            "explanation": body.explanation,
+            "urgent": body.urgent,
+            "found_at": body.found_at,
             "received_at": now,
-            "due_at": now + period(urgent),
+            "due_at": now + period(body.urgent),
         },
     )
+    if not created and r.found_by_node != sender:
+        raise Rejected(f"hit report {r.pk} is already kept here, from {r.found_by_node}")
+    urgent = r.urgent
     if created and me != "hub":
         OwnerAlert.objects.create(record_id=r.record_id, label=r.label, event="hit", by=found_by, at=now)
     audit.record("hits.received", target=r, detail={"from": sender, "owner": r.owner, "urgent": urgent})
@@ -279,25 +283,19 @@ def _apply_answer(r: HitReport, outcome: str, note: str, minutes: int | None, by
     r.save()
 
 
-@register(ANSWER)
-def answer_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+@register(ANSWER, AnswerBody)
+def answer_arrived(envelope: Arrived, body: AnswerBody) -> None:
     with transaction.atomic():
-        r = HitReport.objects.select_for_update().filter(pk=uuid.UUID(body["id"])).first()
+        r = HitReport.objects.select_for_update().filter(pk=body.id).first()
         if r is None:
             raise Rejected("an answer to a hit report this node does not keep")
-        if envelope["from"] != r.owner:
+        if envelope.sender != r.owner:
             raise Rejected("only the record's owner answers a hit")
+        if body.outcome == "more_time" and body.minutes is None:
+            raise Rejected("more time without the minutes needed")
         if r.awaiting:
-            minutes = body.get("minutes")
-            _apply_answer(
-                r,
-                str(body["outcome"]),
-                str(body["note"]),
-                int(minutes) if minutes is not None else None,
-                str(body["by"]),
-                datetime.fromisoformat(body["at"]),
-            )
-        audit.record("hits.answered", target=r, detail={"from": r.owner, "outcome": body["outcome"]})
+            _apply_answer(r, body.outcome, body.note, body.minutes, body.by, body.at)
+        audit.record("hits.answered", target=r, detail={"from": r.owner, "outcome": body.outcome})
 
 
 @handlers.every(30, "hits.escalate")
@@ -327,15 +325,15 @@ def escalate() -> int:
     return moved
 
 
-@register(ESCALATE)
-def escalation_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+@register(ESCALATE, EscalateBody)
+def escalation_arrived(envelope: Arrived, body: EscalateBody) -> None:
     require_hub(envelope, "escalations")
     with transaction.atomic():
-        r = HitReport.objects.select_for_update().filter(pk=uuid.UUID(body["id"])).first()
+        r = HitReport.objects.select_for_update().filter(pk=body.id).first()
         if r is None:
             raise Rejected("an escalation of a hit report this node does not keep")
         if r.awaiting:
-            r.escalation = max(r.escalation, int(body["level"]))
+            r.escalation = max(r.escalation, body.level)
             r.due_at = clock.now() + period(r.urgent)
             r.save(update_fields=["escalation", "due_at"])
             if r.owner == node_id():

@@ -6,4 +6,7 @@ class NetworkConfig(AppConfig):
     label = "network"
 
     def ready(self) -> None:
-        from . import directory  # noqa: F401 - registers the "directory" envelope handler
+        from . import (
+            directory,  # noqa: F401 - registers the "directory" envelope handler
+            quarantine,  # noqa: F401 - registers the plumbing's pruning job
+        )

@@ -15,22 +15,22 @@ import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import F, Q
 
 from ncbnet.audit import services as audit
 from ncbnet.core import clock
 from ncbnet.core.node import keys, node_id
 
 from . import envelope as env
-from . import natsconf
-from .handlers import handler_for
+from . import natsconf, wire
+from .handlers import Arrived, handler_for
 from .models import InboxEnvelope, NodeKey, OutboxEnvelope, Quarantine, RelayedEnvelope
 
 log = logging.getLogger("ncbnet.network")
@@ -40,12 +40,17 @@ class NotOnNetwork(ValueError):
     """A recipient has no keys in the directory (its bureau is not connected yet)."""
 
 
+class EnvelopeTooLarge(DjangoValidationError):
+    """What would be sent is over the size every node accepts: it must be sent in parts. Nothing
+    is queued (the caller's transaction fails), so no outbox row can block behind it."""
+
+
 def hub_key_file() -> Path:
     return Path(settings.DATA_DIR) / "hub_key.json"
 
 
 def _peer(k: NodeKey) -> env.PeerKey:
-    return env.PeerKey(k.node, k.key_id, k.signing_public, k.encryption_public, k.status)
+    return env.PeerKey(k.node, k.key_id, k.signing_public, k.encryption_public, k.status, k.retired_at)
 
 
 class Snapshot:
@@ -126,12 +131,12 @@ def queue(kind: str, recipients: Iterable[str], body: Mapping[str, Any], *, conf
     envelope = env.build(
         kind=kind, sender=me, recipients=peers, body=body, signer=keys(), now=now, confidential=confidential
     )
+    try:
+        payload = env.encode(envelope)
+    except env.TooLarge as exc:
+        raise EnvelopeTooLarge({"size": str(exc)}) from exc
     OutboxEnvelope.objects.create(
-        envelope_id=envelope["id"],
-        kind=kind,
-        recipients=targets,
-        payload=env.encode(envelope),
-        created_at=now,
+        envelope_id=envelope["id"], kind=kind, recipients=targets, payload=payload, created_at=now
     )
     return str(envelope["id"])
 
@@ -145,17 +150,31 @@ class Pending:
 
 
 def pending(limit: int = 200) -> list[Pending]:
-    rows = OutboxEnvelope.objects.filter(sent_at__isnull=True).order_by("id")[:limit]
+    """The next envelopes to publish, oldest first; one waiting out its backoff is passed over."""
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=clock.now())
+    rows = OutboxEnvelope.objects.filter(due, sent_at__isnull=True).order_by("id")[:limit]
     return [Pending(r.pk, r.envelope_id, list(r.recipients), bytes(r.payload)) for r in rows]
 
 
 def mark_sent(pks: list[int]) -> None:
-    OutboxEnvelope.objects.filter(pk__in=pks).update(sent_at=clock.now(), last_error="")
+    OutboxEnvelope.objects.filter(pk__in=pks).update(sent_at=clock.now(), last_error="", next_attempt_at=None)
+
+
+# Seconds before a failed publish is tried again, by the number of failures so far.
+BACKOFF = (1, 2, 5, 10, 30, 60, 120, 300)
 
 
 def mark_failed(pks: list[int], error: str) -> None:
-    """Keep them queued, and say why, for the network page."""
-    OutboxEnvelope.objects.filter(pk__in=pks).update(attempts=F("attempts") + 1, last_error=error[:500])
+    """Keep them queued, say why (for the network page), and try each again after its own backoff."""
+    now = clock.now()
+    with transaction.atomic():
+        for row in OutboxEnvelope.objects.select_for_update().filter(pk__in=pks).only("pk", "attempts"):
+            wait = BACKOFF[min(row.attempts, len(BACKOFF) - 1)]
+            OutboxEnvelope.objects.filter(pk=row.pk).update(
+                attempts=F("attempts") + 1,
+                last_error=error[:500],
+                next_attempt_at=now + timedelta(seconds=wait),
+            )
 
 
 def publications(item: Pending) -> list[tuple[str, str]]:
@@ -167,28 +186,145 @@ def publications(item: Pending) -> list[tuple[str, str]]:
     return [(natsconf.relay_subject(me), item.envelope_id)]
 
 
-def _quarantine(raw: bytes, reason: str, seq: int | None, claimed: Mapping[str, Any] | None) -> None:
-    claimed = claimed or {}
+# How many times the inbox or relay consumer delivers one envelope before giving up on it; the
+# worker keeps it as a dead letter in the quarantine at the last attempt (see the worker).
+MAX_DELIVER = 20
+
+# Errors of the database itself (unreachable, locked, a serialisation conflict): the envelope is not
+# at fault, so it is not quarantined; the batch fails and comes again (see the worker).
+TRANSIENT = (OperationalError, InterfaceError)
+
+
+def _quarantine(
+    raw: bytes,
+    reason: str,
+    seq: int | None,
+    claimed: Mapping[str, Any] | None,
+    *,
+    source: str,
+    publisher: str = "",
+    dead: bool = False,
+) -> Quarantine:
+    """Keep a refused envelope as it came, with the reason, and audit it (its own savepoint)."""
+    seen = dict(claimed) if claimed else env.claims(raw)
     with transaction.atomic():
         q = Quarantine.objects.create(
             received_at=clock.now(),
-            reason=reason,
+            reason=reason[:2000],
             raw=raw,
             stream_seq=seq,
-            claimed_id=str(claimed.get("id", ""))[:64],
-            claimed_sender=str(claimed.get("from", ""))[:16],
+            source=source,
+            publisher=publisher[:8],
+            dead=dead,
+            claimed_id=_text(seen.get("id"), 64),
+            claimed_type=_text(seen.get("type"), 64),
+            claimed_sender=_text(seen.get("from"), 16),
         )
         audit.record(
-            "network.quarantine",
+            "network.dead_letter" if dead else "network.quarantine",
             target=q,
             subject=q.claimed_sender,
-            detail={"reason": reason, "envelope": q.claimed_id, "stream_seq": seq},
+            detail={
+                "reason": q.reason,
+                "envelope": q.claimed_id,
+                "type": q.claimed_type,
+                "source": source,
+                "stream_seq": seq,
+            },
         )
     log.warning("quarantined envelope %s from %s: %s", q.claimed_id, q.claimed_sender, reason)
+    return q
+
+
+def _text(value: Any, limit: int) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _failure(exc: Exception, kind: str) -> str:
+    """The reason kept for an envelope whose handling raised: a peer's body our schema let through
+    or a fault of ours, either way the administrator's to look at, never the stream's to block."""
+    log.error("the %s handler raised on an envelope; quarantined", kind, exc_info=exc)
+    return f"the {kind} handler failed: {type(exc).__name__}: {str(exc)[:500]}"
 
 
 def _parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _admit(
+    raw: bytes,
+    stream_seq: int,
+    journal: list[dict[str, Any]] | None,
+    seen: dict[str, int] | None,
+) -> tuple[str, dict[str, Any] | None]:
+    """The guarded entrance of this node's inbox, in its order: bounded parse and header types,
+    addressee, replay, age and signature, handler and body schema, then the handler in a savepoint
+    of its own. Raises Rejected (or whatever a handler raises); returns ('accepted' or
+    'duplicate', the envelope)."""
+    me = node_id()
+    claimed = env.decode(raw)
+    if me not in claimed["to"]:
+        raise _Refused(f"not addressed to {me}", claimed)
+    if seen is None:
+        earlier = InboxEnvelope.objects.filter(envelope_id=claimed["id"]).values_list("stream_seq", flat=True)
+        seen = {str(claimed["id"]): seq for seq in earlier[:1]}
+    if claimed["id"] in seen:
+        if seen[claimed["id"]] == stream_seq:
+            return "duplicate", claimed  # a redelivery after a crash: already handled
+        raise _Refused(f"replay: envelope {claimed['id']} was received before", claimed)
+    try:
+        env.check(claimed, key_of, clock.now())
+        registration = handler_for(claimed["type"])
+        if registration is None:
+            raise env.Rejected(f"no handler for envelope type {claimed['type']!r}")
+        body = env.open_body(claimed, me, keys())
+        try:
+            parsed = registration.body.model_validate(body)
+        except wire.ValidationError as exc:
+            raise env.Rejected(f"malformed {claimed['type']} body: {wire.problems(exc)}") from exc
+    except env.Rejected as exc:
+        raise _Refused(str(exc), claimed) from exc
+    arrived = Arrived(
+        id=claimed["id"],
+        type=claimed["type"],
+        sender=claimed["from"],
+        to=tuple(claimed["to"]),
+        created_at=_parse_time(claimed["created_at"]),
+        key_id=claimed["key_id"],
+    )
+    try:
+        with transaction.atomic():
+            InboxEnvelope.objects.create(
+                envelope_id=arrived.id,
+                kind=arrived.type,
+                sender=arrived.sender,
+                created_at=arrived.created_at,
+                received_at=clock.now(),
+                stream_seq=stream_seq,
+            )
+            registration.handle(arrived, parsed)
+    except env.Rejected as exc:
+        raise _Refused(str(exc), claimed) from exc
+    except TRANSIENT:
+        raise
+    except Exception as exc:
+        raise _Refused(_failure(exc, arrived.type), claimed) from exc
+    seen[arrived.id] = stream_seq
+    line = {"id": arrived.id, "type": arrived.type, "from": arrived.sender}
+    if journal is None:
+        _audit_envelopes("network.receive", [line])
+    else:
+        journal.append(line)
+    return "accepted", claimed
+
+
+class _Refused(Exception):
+    """An envelope refused at the entrance, with what it claimed once its header was read."""
+
+    def __init__(self, reason: str, claimed: Mapping[str, Any] | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.claimed = claimed
 
 
 def accept(
@@ -197,55 +333,26 @@ def accept(
     journal: list[dict[str, Any]] | None = None,
     seen: dict[str, int] | None = None,
 ) -> str:
-    """Take one envelope from this node's inbox. Returns 'accepted', 'duplicate' or 'quarantined'.
+    """Take one envelope from this node's inbox. Returns 'accepted', 'duplicate' or 'quarantined';
+    raises only for the database's own failures (TRANSIENT), never for what a peer sent.
 
     With a `journal`, the audit line for the envelope is added to it, for the batch's one
     audit entry; without, it is written at once.
     """
-    me = node_id()
-    claimed: dict[str, Any] | None = None
     try:
-        claimed = env.decode(raw)
-        if me not in claimed["to"]:
-            raise env.Rejected(f"not addressed to {me}")
-        if seen is None:
-            earlier = InboxEnvelope.objects.filter(envelope_id=claimed["id"]).values_list(
-                "stream_seq", flat=True
-            )
-            seen = {str(claimed["id"]): seq for seq in earlier[:1]}
-        if claimed["id"] in seen:
-            if seen[claimed["id"]] == stream_seq:
-                return "duplicate"  # a redelivery after a crash: already handled
-            raise env.Rejected(f"replay: envelope {claimed['id']} was received before")
-        env.check(claimed, key_of, clock.now())
-        body = env.open_body(claimed, me, keys())
-        handler = handler_for(str(claimed["type"]))
-        if handler is None:
-            raise env.Rejected(f"no handler for envelope type {claimed['type']!r}")
-        with transaction.atomic():
-            InboxEnvelope.objects.create(
-                envelope_id=claimed["id"],
-                kind=claimed["type"],
-                sender=claimed["from"],
-                created_at=_parse_time(claimed["created_at"]),
-                received_at=clock.now(),
-                stream_seq=stream_seq,
-            )
-            try:
-                handler(claimed, body)
-            except (KeyError, ValueError, TypeError, DjangoValidationError) as exc:
-                # A body its handler cannot take would block the inbox forever: refuse it instead.
-                raise env.Rejected(f"malformed {claimed['type']} body: {exc}") from exc
-            seen[claimed["id"]] = stream_seq
-            line = {"id": claimed["id"], "type": claimed["type"], "from": claimed["from"]}
-            if journal is None:
-                _audit_envelopes("network.receive", [line])
-            else:
-                journal.append(line)
-    except env.Rejected as exc:
-        _quarantine(raw, str(exc), stream_seq, claimed)
+        outcome, _claimed = _admit(raw, stream_seq, journal, seen)
+    except TRANSIENT:
+        raise
+    except _Refused as exc:
+        _quarantine(raw, exc.reason, stream_seq, exc.claimed, source=Quarantine.Source.INBOX)
         return "quarantined"
-    return "accepted"
+    except env.Rejected as exc:
+        _quarantine(raw, str(exc), stream_seq, None, source=Quarantine.Source.INBOX)
+        return "quarantined"
+    except Exception as exc:
+        _quarantine(raw, _failure(exc, "inbox"), stream_seq, None, source=Quarantine.Source.INBOX)
+        return "quarantined"
+    return outcome
 
 
 def _audit_envelopes(action: str, lines: list[dict[str, Any]]) -> None:
@@ -262,26 +369,22 @@ def _audit_envelopes(action: str, lines: list[dict[str, Any]]) -> None:
     )
 
 
-def relay(
+def _forward(
     raw: bytes,
     stream_seq: int,
     publisher: str,
-    journal: list[dict[str, Any]] | None = None,
-    relayed: dict[str, int] | None = None,
-) -> list[tuple[str, str]]:
-    """Hub: check an envelope `publisher` put on the relay, keep it, and say where it goes.
-
-    Returns (subject, de-duplication id) pairs to publish; empty when the envelope is refused.
-    """
-    claimed: dict[str, Any] | None = None
+    journal: list[dict[str, Any]] | None,
+    relayed: dict[str, int] | None,
+) -> tuple[dict[str, Any], bool]:
+    """Hub: the relay's guarded entrance. Returns the envelope and whether it is new here."""
+    claimed = env.decode(raw)
     try:
-        claimed = env.decode(raw)
         if claimed["from"] != publisher:
             raise env.Rejected(f"published by {publisher} but claims to be from {claimed['from']}")
         known = set(connected_nodes())
         unknown = [r for r in claimed["to"] if r not in known]
-        if unknown or not claimed["to"]:
-            raise env.Rejected(f"unknown recipients: {', '.join(unknown) or 'none'}")
+        if unknown:
+            raise env.Rejected(f"unknown recipients: {', '.join(unknown)}")
         if relayed is None:
             earlier = RelayedEnvelope.objects.filter(envelope_id=claimed["id"]).values_list(
                 "relay_seq", flat=True
@@ -291,26 +394,56 @@ def relay(
         if not first_time and relayed[claimed["id"]] != stream_seq:
             raise env.Rejected(f"replay: envelope {claimed['id']} was relayed before")
         env.check(claimed, key_of, clock.now())
-        if first_time:
-            relayed[claimed["id"]] = stream_seq
-            with transaction.atomic():
-                RelayedEnvelope.objects.create(
-                    envelope_id=claimed["id"],
-                    kind=claimed["type"],
-                    sender=publisher,
-                    recipients=list(claimed["to"]),
-                    created_at=_parse_time(claimed["created_at"]),
-                    relayed_at=clock.now(),
-                    relay_seq=stream_seq,
-                    raw=raw,
-                )
-                line = {"id": claimed["id"], "type": claimed["type"], "from": publisher, "to": claimed["to"]}
-                if journal is None:
-                    _audit_envelopes("network.relay", [line])
-                else:
-                    journal.append(line)
     except env.Rejected as exc:
-        _quarantine(raw, str(exc), stream_seq, claimed)
+        raise _Refused(str(exc), claimed) from exc
+    if first_time:
+        relayed[claimed["id"]] = stream_seq
+        with transaction.atomic():
+            RelayedEnvelope.objects.create(
+                envelope_id=claimed["id"],
+                kind=claimed["type"],
+                sender=publisher,
+                recipients=list(claimed["to"]),
+                created_at=_parse_time(claimed["created_at"]),
+                relayed_at=clock.now(),
+                relay_seq=stream_seq,
+                raw=raw,
+            )
+            line = {"id": claimed["id"], "type": claimed["type"], "from": publisher, "to": claimed["to"]}
+            if journal is None:
+                _audit_envelopes("network.relay", [line])
+            else:
+                journal.append(line)
+    return claimed, first_time
+
+
+def relay(
+    raw: bytes,
+    stream_seq: int,
+    publisher: str,
+    journal: list[dict[str, Any]] | None = None,
+    relayed: dict[str, int] | None = None,
+) -> list[tuple[str, str]]:
+    """Hub: check an envelope `publisher` put on the relay, keep it, and say where it goes.
+
+    Returns (subject, de-duplication id) pairs to publish; empty when the envelope is refused
+    (quarantined). Raises only for the database's own failures (TRANSIENT).
+    """
+    try:
+        claimed, _new = _forward(raw, stream_seq, publisher, journal, relayed)
+    except TRANSIENT:
+        raise
+    except _Refused as exc:
+        _quarantine(
+            raw, exc.reason, stream_seq, exc.claimed, source=Quarantine.Source.RELAY, publisher=publisher
+        )
+        return []
+    except env.Rejected as exc:
+        _quarantine(raw, str(exc), stream_seq, None, source=Quarantine.Source.RELAY, publisher=publisher)
+        return []
+    except Exception as exc:
+        reason = _failure(exc, "relay")
+        _quarantine(raw, reason, stream_seq, None, source=Quarantine.Source.RELAY, publisher=publisher)
         return []
     return [(natsconf.inbox_subject(r), f"{claimed['id']}:{r}") for r in claimed["to"]]
 
@@ -340,13 +473,7 @@ def accept_batch(items: list[tuple[bytes, int]]) -> list[str]:
 
 def _claimed_ids(raws: Iterable[bytes]) -> list[str]:
     """The ids the envelopes of a batch claim (malformed ones are judged later, one by one)."""
-    ids = []
-    for raw in raws:
-        try:
-            ids.append(str(json.loads(raw)["id"]))
-        except (ValueError, TypeError, KeyError):
-            continue
-    return ids
+    return [i for raw in raws if (i := env.claims(raw).get("id"))]
 
 
 def relay_batch(items: list[tuple[bytes, int, str]]) -> list[list[tuple[str, str]]]:

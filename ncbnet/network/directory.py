@@ -4,18 +4,17 @@ hub key they pinned and keep it as their copy of the directory."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from datetime import datetime
-from typing import Any
+from typing import Annotated, Literal
 
 from django.db import transaction
+from pydantic import Field, StringConstraints
 
 from ncbnet.audit import services as audit
 from ncbnet.core.node import keys, node_id
 
-from . import delivery, services
-from .envelope import Rejected
-from .handlers import register, require_hub
+from . import delivery, services, wire
+from .envelope import KeyId, Rejected
+from .handlers import Arrived, register, require_hub
 from .models import NodeKey
 
 KIND = "directory"
@@ -30,40 +29,73 @@ def push() -> str | None:
     return delivery.queue(KIND, nodes, services.signed_directory(keys()), confidential=False)
 
 
-def _time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+PublicKey = Annotated[str, StringConstraints(max_length=64)]
 
 
-@register(KIND)
-def apply(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+class KeyEntry(wire.Body):
+    node: wire.Node
+    key_id: KeyId
+    signing_public: PublicKey
+    encryption_public: PublicKey
+    status: Literal["active", "retired", "revoked"]
+    valid_from: wire.Stamp
+    retired_at: wire.Stamp | None
+    revoked_at: wire.Stamp | None
+    revocation_reason: wire.Text2000 | None
+
+
+class Document(wire.Body):
+    kind: Literal["ncbnet.key-directory"]
+    version: Literal[1]
+    as_of: Annotated[str, StringConstraints(max_length=40)] | None
+    keys: Annotated[list[KeyEntry], Field(max_length=10_000)]
+
+
+class SignedDirectory(wire.Body):
+    """The directory as the hub signs it: the document is read only once its signature verifies."""
+
+    directory: dict[str, wire.Json]
+    signer: KeyId
+    signature: Annotated[str, StringConstraints(max_length=128)]
+
+
+class DirectoryRequest(wire.Body):
+    node: wire.Node
+
+
+@register(KIND, SignedDirectory)
+def apply(envelope: Arrived, body: SignedDirectory) -> None:
     """Node: replace the local copy of the directory with the one the hub signed."""
     require_hub(envelope, "key directories")
     if not delivery.hub_key_file().exists():
         raise Rejected("no pinned hub key on this node")
     pinned = json.loads(delivery.hub_key_file().read_text("utf-8"))
     try:
-        document = services.verify_directory(body, pinned["signing_public"])
+        signed = services.verify_directory(body.model_dump(), pinned["signing_public"])
+        document = Document.model_validate(signed)
     except services.DirectoryInvalid as exc:
         raise Rejected(str(exc)) from exc
-    entries = document["keys"]
-    NodeKey.objects.exclude(key_id__in=[e["key_id"] for e in entries]).delete()
+    except wire.ValidationError as exc:
+        raise Rejected(f"malformed key directory: {wire.problems(exc)}") from exc
+    entries = document.keys
+    NodeKey.objects.exclude(key_id__in=[e.key_id for e in entries]).delete()
     for e in entries:
         NodeKey.objects.update_or_create(
-            key_id=e["key_id"],
+            key_id=e.key_id,
             defaults={
-                "node": e["node"],
-                "signing_public": e["signing_public"],
-                "encryption_public": e["encryption_public"],
-                "status": e["status"],
-                "valid_from": _time(e["valid_from"]),
-                "retired_at": _time(e["retired_at"]),
-                "revoked_at": _time(e["revoked_at"]),
-                "revocation_reason": e["revocation_reason"] or "",
+                "node": e.node,
+                "signing_public": e.signing_public,
+                "encryption_public": e.encryption_public,
+                "status": e.status,
+                "valid_from": e.valid_from,
+                "retired_at": e.retired_at,
+                "revoked_at": e.revoked_at,
+                "revocation_reason": e.revocation_reason or "",
             },
         )
     delivery.refresh_snapshot()
     audit.record(
-        "keys.directory_applied", subject=node_id(), detail={"as_of": document["as_of"], "keys": len(entries)}
+        "keys.directory_applied", subject=node_id(), detail={"as_of": document.as_of, "keys": len(entries)}
     )
 
 
@@ -78,9 +110,9 @@ def request_if_missing() -> str | None:
         return delivery.queue(REQUEST, ["hub"], {"node": node_id()})
 
 
-@register(REQUEST)
-def answer_request(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+@register(REQUEST, DirectoryRequest)
+def answer_request(envelope: Arrived, body: DirectoryRequest) -> None:
     """Hub: send the signed directory to the node that asked."""
     if node_id() != "hub":
         raise Rejected("only the hub answers directory requests")
-    delivery.queue(KIND, [str(envelope["from"])], services.signed_directory(keys()), confidential=False)
+    delivery.queue(KIND, [envelope.sender], services.signed_directory(keys()), confidential=False)

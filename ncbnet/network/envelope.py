@@ -10,11 +10,10 @@ A relay (the hub) that is not a recipient sees the header but cannot read the bo
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import nacl.bindings as sodium
 import nacl.exceptions
@@ -22,19 +21,64 @@ import nacl.public
 import nacl.utils
 import uuid6
 from cryptography.hazmat.primitives import serialization
+from pydantic import Field, StringConstraints
 
+from ncbnet.base import bounded
 from ncbnet.security.crypto import KeyProblem, KeyStore, PublicIdentity, b64, canonical, unb64, verify
+
+from . import wire
 
 VERSION = 1
 ALGORITHM = "xchacha20poly1305-ietf+sealedbox-x25519"
 HEADER_FIELDS = ("v", "id", "type", "from", "to", "created_at", "key_id")
 MAX_FUTURE = timedelta(minutes=5)  # clock skew tolerated between nodes
 MAX_AGE = timedelta(days=30)  # older envelopes are stale: the streams and the seen-id memory keep 30 days
-MAX_BYTES = 4 * 1024 * 1024
+MAX_BYTES = 4 * 1024 * 1024  # an envelope as it travels; queue() refuses a bigger one
+MAX_RECIPIENTS = 200  # every member country and the hub
+# What a peer's bytes may cost to parse: the envelope, then (sealed) its body once opened.
+LIMITS = bounded.Limits(max_bytes=MAX_BYTES, max_depth=32, max_string=MAX_BYTES, max_items=200_000)
 
 
 class Rejected(Exception):
     """The envelope must not be accepted; the reason is audited with the quarantined copy."""
+
+
+class TooLarge(ValueError):
+    """An envelope this node would send is over the size every node accepts."""
+
+
+EnvelopeId = Annotated[
+    str, StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+]
+KeyId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+Base64 = Annotated[str, StringConstraints(max_length=MAX_BYTES, pattern=r"^[A-Za-z0-9+/]*={0,2}$")]
+
+
+class Wrapped(wire.Body):
+    key_id: KeyId
+    wrapped: Annotated[str, StringConstraints(max_length=200)]
+
+
+class Sealed(wire.Body):
+    alg: Literal["xchacha20poly1305-ietf+sealedbox-x25519"]
+    nonce: Annotated[str, StringConstraints(max_length=64)]
+    ciphertext: Base64
+    keys: Annotated[dict[wire.Node, Wrapped], Field(min_length=1, max_length=MAX_RECIPIENTS)]
+
+
+class Header(wire.Body):
+    """What every envelope must look like before anything else is done with it."""
+
+    v: Literal[1]
+    id: EnvelopeId
+    type: Annotated[str, StringConstraints(max_length=64, pattern=r"^[a-z][a-z0-9_.]*$")]
+    sender: wire.Node = Field(alias="from")
+    to: Annotated[list[wire.Node], Field(min_length=1, max_length=MAX_RECIPIENTS)]
+    created_at: Annotated[str, StringConstraints(max_length=40)]
+    key_id: KeyId
+    sig: Annotated[str, StringConstraints(max_length=128)]
+    body: dict[str, Any] | None = None
+    sealed: Sealed | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +88,7 @@ class PeerKey:
     signing_public: str
     encryption_public: str
     status: str  # active, retired or revoked
+    retired_at: datetime | None = None  # a retired key verifies only what was made before then
 
     @classmethod
     def of(cls, identity: PublicIdentity, status: str = "active") -> PeerKey:
@@ -108,27 +153,46 @@ def build(
 
 
 def encode(envelope: Mapping[str, Any]) -> bytes:
-    return canonical(dict(envelope))
+    raw = canonical(dict(envelope))
+    if len(raw) > MAX_BYTES:
+        raise TooLarge(
+            f"a {envelope.get('type')} envelope of {len(raw):,} bytes is over the network's limit of "
+            f"{MAX_BYTES:,} bytes: send it in parts"
+        )
+    return raw
+
+
+def claims(raw: bytes) -> dict[str, str]:
+    """What a refused envelope claims to be (id, type, sender), as far as it can be read, for the
+    quarantine's list; never trusted, never raises."""
+    try:
+        envelope = bounded.loads(raw, LIMITS)
+    except bounded.Unbounded:
+        return {}
+    if not isinstance(envelope, dict):
+        return {}
+    return {k: v[:64] for k in ("id", "type", "from") if isinstance(v := envelope.get(k), str)}
 
 
 def decode(raw: bytes) -> dict[str, Any]:
-    if len(raw) > MAX_BYTES:
-        raise Rejected(f"envelope larger than {MAX_BYTES} bytes")
+    """Parse an envelope within the limits and check its header's shape: sizes and types first,
+    so that nothing later meets a list where an id belongs. Raises Rejected saying what is wrong."""
     try:
-        envelope = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Rejected("not a JSON envelope") from exc
+        envelope = bounded.loads(raw, LIMITS)
+    except bounded.Unbounded as exc:
+        raise Rejected(f"not a readable envelope: {exc}") from exc
     if not isinstance(envelope, dict):
         raise Rejected("not a JSON object")
-    missing = [f for f in (*HEADER_FIELDS, "sig") if f not in envelope]
-    if missing:
-        raise Rejected(f"missing fields: {', '.join(missing)}")
-    if envelope["v"] != VERSION:
-        raise Rejected(f"unsupported envelope version {envelope['v']!r}")
-    if ("body" in envelope) == ("sealed" in envelope):
+    try:
+        header = Header.model_validate(envelope)
+    except wire.ValidationError as exc:
+        raise Rejected(f"malformed envelope: {wire.problems(exc)}") from exc
+    if (header.body is None) == (header.sealed is None):
         raise Rejected("an envelope has either a body or a sealed body")
-    if not isinstance(envelope["to"], list) or not all(isinstance(t, str) for t in envelope["to"]):
-        raise Rejected("'to' must be a list of node ids")
+    if len(set(header.to)) != len(header.to):
+        raise Rejected("a recipient is named twice")
+    if header.sealed is not None and set(header.sealed.keys) != set(header.to):
+        raise Rejected("the sealed body is not wrapped for exactly its recipients")
     return envelope
 
 
@@ -149,6 +213,8 @@ def check(envelope: Mapping[str, Any], key_of: Callable[[str, str], PeerKey | No
         raise Rejected(f"unknown signing key {envelope['key_id']} for {envelope['from']}")
     if peer.status == "revoked":
         raise Rejected(f"signing key {peer.key_id} of {peer.node} is revoked")
+    if peer.status == "retired" and peer.retired_at is not None and created > peer.retired_at + MAX_FUTURE:
+        raise Rejected(f"signing key {peer.key_id} of {peer.node} was retired before this envelope was made")
     unsigned = {k: v for k, v in envelope.items() if k != "sig"}
     if not verify(peer.signing_public, str(envelope["sig"]), canonical(unsigned)):
         raise Rejected("bad signature")
@@ -183,7 +249,10 @@ def open_body(envelope: Mapping[str, Any], me: str, keys: KeyStore) -> dict[str,
         )
     except (nacl.exceptions.CryptoError, ValueError, KeyError) as exc:
         raise Rejected("the sealed body does not open (altered or not for this key)") from exc
-    body = json.loads(plaintext)
+    try:
+        body = bounded.loads(plaintext, LIMITS)
+    except bounded.Unbounded as exc:
+        raise Rejected(f"the opened body is not readable JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise Rejected("body is not an object")
     return body

@@ -1,38 +1,79 @@
 """Envelope types and the apps that handle them. `network` knows nothing of messages or notices.
 
-A handler runs inside the transaction that records the envelope as received, so the application
-sees each envelope exactly once.
+Each app registers a handler for each envelope type it receives, with the body's schema
+(`register(kind, Body)`): the body is validated against it before the handler runs, and a handler
+without one does not register. A handler runs inside the transaction that records the envelope as
+received, so the application sees each envelope exactly once; anything it raises quarantines the
+envelope (see `delivery.accept`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
 
 from .envelope import Rejected
-
-Handler = Callable[[Mapping[str, Any], dict[str, Any]], None]
-_handlers: dict[str, Handler] = {}
+from .wire import Body
 
 
-def register(kind: str) -> Callable[[Handler], Handler]:
-    def decorate(fn: Handler) -> Handler:
-        if kind in _handlers and _handlers[kind] is not fn:
+@dataclass(frozen=True)
+class Arrived:
+    """The checked header of an envelope that arrived: who sent it, to whom, when, what."""
+
+    id: str
+    type: str
+    sender: str  # "hub" or a country code: the node whose key signed the envelope
+    to: tuple[str, ...]
+    created_at: datetime
+    key_id: str
+
+
+B = TypeVar("B", bound=Body)
+Handler = Callable[[Arrived, Any], None]
+
+
+@dataclass(frozen=True)
+class Registration:
+    kind: str
+    body: type[Body]
+    handle: Handler
+
+
+_handlers: dict[str, Registration] = {}
+
+
+def register(
+    kind: str, body: type[B]
+) -> Callable[[Callable[[Arrived, B], None]], Callable[[Arrived, B], None]]:
+    """Declare the handler of an envelope type and the schema of its body."""
+    if not (isinstance(body, type) and issubclass(body, Body)):
+        raise TypeError(f"envelope type {kind!r} needs a body schema (a subclass of wire.Body)")
+
+    def decorate(fn: Callable[[Arrived, B], None]) -> Callable[[Arrived, B], None]:
+        known = _handlers.get(kind)
+        if known is not None and known.handle is not fn:
             raise ValueError(f"envelope type {kind!r} already has a handler")
-        _handlers[kind] = fn
+        _handlers[kind] = Registration(kind, body, fn)
         return fn
 
     return decorate
 
 
-def handler_for(kind: str) -> Handler | None:
+def handler_for(kind: str) -> Registration | None:
     return _handlers.get(kind)
 
 
-def require_hub(envelope: Mapping[str, Any], what: str) -> None:
+def kinds() -> list[str]:
+    """Every envelope type some app handles."""
+    return sorted(_handlers)
+
+
+def require_hub(envelope: Arrived, what: str) -> None:
     """Refuse an envelope of a kind that only the hub sends (the key directory, replica changes,
     answers to this node's requests)."""
-    if envelope["from"] != "hub":
+    if envelope.sender != "hub":
         raise Rejected(f"{what} come only from the hub")
 
 

@@ -63,6 +63,9 @@ class OutboxEnvelope(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # After a failed publish, not tried again before this (each row on its own backoff, so one
+    # envelope that cannot be published never holds back the rest).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["id"]
@@ -89,20 +92,45 @@ class InboxEnvelope(models.Model):
 
 
 class Quarantine(models.Model):
-    """An envelope refused on arrival, kept as it came, with the reason."""
+    """An envelope refused on arrival, kept as it came, with the reason. The network administrator
+    retries it (its parent arrived later, a fault was fixed) or drops it; both are audited."""
 
-    received_at = models.DateTimeField()
+    class Source(models.TextChoices):
+        INBOX = "inbox", "inbox"  # refused by this node's inbox
+        RELAY = "relay", "relay"  # refused by the hub's relay
+        # At the hub: an envelope a node's inbox consumer gave up on (`publisher` names the node);
+        # a retry puts it in that inbox again.
+        DELIVERY = "delivery", "delivery"
+
+    class State(models.TextChoices):
+        HELD = "held", "held"
+        RELEASED = "released", "released"  # a retry let it through
+        DROPPED = "dropped", "dropped"
+
+    received_at = models.DateTimeField(db_index=True)
     reason = models.TextField()
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.INBOX)
+    publisher = models.CharField(max_length=8, blank=True)  # relay: the node whose subject carried it
+    dead = models.BooleanField(default=False)  # handled too many times without success
     claimed_id = models.CharField(max_length=64, blank=True)
+    claimed_type = models.CharField(max_length=64, blank=True)
     claimed_sender = models.CharField(max_length=16, blank=True)
     stream_seq = models.BigIntegerField(null=True, blank=True)
     raw = models.BinaryField()
+    state = models.CharField(max_length=8, choices=State.choices, default=State.HELD, db_index=True)
+    retries = models.PositiveIntegerField(default=0)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.CharField(max_length=150, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-id"]
 
     def __str__(self) -> str:
         return f"quarantined {self.claimed_id}: {self.reason}"
+
+    @property
+    def held(self) -> bool:
+        return self.state == self.State.HELD
 
 
 class RelayedEnvelope(models.Model):

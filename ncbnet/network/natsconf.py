@@ -16,6 +16,10 @@ import nkeys
 RELAY_STREAM = "RELAY"
 RELAY_CONSUMER = "hub"
 INBOX_CONSUMER = "worker"
+# The server's advisories of a consumer that delivered a message the most times it may.
+DEAD_STREAM = "DEADLETTER"
+DEAD_SUBJECTS = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>"
+DEAD_CONSUMER = "hub"
 
 
 def relay_subject(node: str) -> str:

@@ -159,7 +159,7 @@ def status(actor: Any) -> dict[str, Any]:
         "last_received": InboxEnvelope.objects.order_by("-id").values_list("received_at", flat=True).first(),
         "received": InboxEnvelope.objects.count(),
         "relayed": RelayedEnvelope.objects.count(),
-        "quarantine": list(Quarantine.objects.order_by("-id")[:50]),
-        "quarantined": Quarantine.objects.count(),
+        "quarantine": list(Quarantine.objects.filter(state="held").defer("raw").order_by("-id")[:50]),
+        "quarantined": Quarantine.objects.filter(state="held").count(),
         "keys": list(NodeKey.objects.order_by("node", "-valid_from")),
     }

@@ -18,22 +18,47 @@ from typing import Any
 
 import nats
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections, connection
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import api
 from nats.js.errors import NotFoundError
 
 from ncbnet.audit import anchoring
 from ncbnet.audit import services as audit
+from ncbnet.base import bounded
 from ncbnet.core.node import keys, node_id
 
-from . import delivery, directory, handlers, natsconf
+from . import delivery, directory, handlers, natsconf, quarantine
+from . import envelope as env
+from .models import Quarantine
 
 log = logging.getLogger("ncbnet.network")
 RETENTION = timedelta(days=30)
 DUPLICATE_WINDOW = timedelta(minutes=10)
 OUTBOX_IDLE = 0.05  # seconds between looks at an empty outbox
 BATCH = 200
+# What one stream may hold, so that no node can fill the GS's disks: the relay refuses new
+# envelopes from a node past its share (its outbox keeps them and tries again), the whole relay
+# and each inbox refuse past their size. A message is at most an envelope and its headers.
+MAX_MESSAGE = env.MAX_BYTES + 64 * 1024
+RELAY_MAX_BYTES = 20 * 1024**3
+RELAY_MAX_PER_NODE = 10_000_000
+INBOX_MAX_BYTES = 10 * 1024**3
+# A redelivered envelope waits this long (seconds, by deliveries so far) after a failure.
+REDELIVERY = (1, 5, 15, 30, 60, 120, 300, 600)
+
+
+def db_ready() -> bool:
+    """Whether this node's database answers: while it does not, the worker fetches nothing, so
+    envelopes do not use up their deliveries on a database that is away."""
+    try:
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except DatabaseError as exc:
+        log.warning("%s: the database does not answer (%s); waiting before fetching", node_id(), exc)
+        return False
 
 
 def db(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
@@ -87,7 +112,9 @@ class Worker:
 
     # --- streams (hub) ---------------------------------------------------------------------------
 
-    async def ensure_stream(self, name: str, subject: str, consumer: str) -> None:
+    async def ensure_stream(self, name: str, subject: str, consumer: str, **limits: Any) -> None:
+        """The stream with its limits (an existing one is brought to them) and its durable consumer,
+        which delivers an envelope at most MAX_DELIVER times."""
         if name in self.streams:
             return
         config = api.StreamConfig(
@@ -98,18 +125,21 @@ class Worker:
             storage=api.StorageType.FILE,
             max_age=RETENTION.total_seconds(),
             duplicate_window=DUPLICATE_WINDOW.total_seconds(),
+            **limits,
         )
         try:
             await self.js.stream_info(name)
         except NotFoundError:
             await self.js.add_stream(config)
+        else:
+            await self.js.update_stream(config)
         await self.js.add_consumer(
             name,
             api.ConsumerConfig(
                 durable_name=consumer,
                 ack_policy=api.AckPolicy.EXPLICIT,
                 ack_wait=30,
-                max_deliver=-1,
+                max_deliver=delivery.MAX_DELIVER,
                 deliver_policy=api.DeliverPolicy.ALL,
             ),
         )
@@ -117,11 +147,30 @@ class Worker:
 
     async def ensure_inbox(self, node: str) -> None:
         await self.ensure_stream(
-            natsconf.inbox_stream(node), natsconf.inbox_subject(node), natsconf.INBOX_CONSUMER
+            natsconf.inbox_stream(node),
+            natsconf.inbox_subject(node),
+            natsconf.INBOX_CONSUMER,
+            max_bytes=INBOX_MAX_BYTES,
+            max_msg_size=MAX_MESSAGE,
+            discard=api.DiscardPolicy.NEW,
         )
 
     async def ensure_streams(self) -> None:
-        await self.ensure_stream(natsconf.RELAY_STREAM, "ncb.relay.*", natsconf.RELAY_CONSUMER)
+        await self.ensure_stream(
+            natsconf.RELAY_STREAM,
+            "ncb.relay.*",
+            natsconf.RELAY_CONSUMER,
+            max_bytes=RELAY_MAX_BYTES,
+            max_msg_size=MAX_MESSAGE,
+            max_msgs_per_subject=RELAY_MAX_PER_NODE,
+            discard=api.DiscardPolicy.NEW,
+            discard_new_per_subject=True,
+        )
+        # What a consumer gave up on (delivered MAX_DELIVER times, never acknowledged): the
+        # server's advisories, which the hub turns into dead letters in its quarantine.
+        await self.ensure_stream(
+            natsconf.DEAD_STREAM, natsconf.DEAD_SUBJECTS, natsconf.DEAD_CONSUMER, max_bytes=1024**3
+        )
         for node in await db(delivery.connected_nodes)():
             await self.ensure_inbox(node)
 
@@ -132,32 +181,48 @@ class Worker:
             await self.ensure_inbox(subject.rsplit(".", 1)[1])
         await self.js.publish(subject, payload, headers={"Nats-Msg-Id": msg_id})
 
+    async def publish_item(self, item: delivery.Pending) -> None:
+        for subject, mid in delivery.publications(item):
+            await self.publish(subject, item.payload, mid)
+
     async def outbox_loop(self) -> None:
+        """Publish what is queued. Each envelope succeeds or fails on its own: a failed one waits
+        out its own backoff (see delivery.mark_failed) and never holds back the others."""
         while not self.stop.is_set():
             batch = await db(delivery.pending)(BATCH)
             if not batch:
                 await self._pause(OUTBOX_IDLE)
                 continue
-            sends = [
-                self.publish(subj, item.payload, mid)
-                for item in batch
-                for subj, mid in delivery.publications(item)
-            ]
-            try:
-                await asyncio.gather(*sends)
-            except Exception as exc:  # NATS unreachable or slow: keep them queued and try again
-                log.warning("%s could not publish %d envelopes (%s); will retry", self.me, len(batch), exc)
-                await db(delivery.mark_failed)([item.pk for item in batch], f"{type(exc).__name__}: {exc}")
+            results = await asyncio.gather(*(self.publish_item(i) for i in batch), return_exceptions=True)
+            sent = [item.pk for item, r in zip(batch, results, strict=True) if r is None]
+            failed: dict[str, list[int]] = {}
+            for item, r in zip(batch, results, strict=True):
+                if isinstance(r, BaseException):
+                    failed.setdefault(f"{type(r).__name__}: {r}", []).append(item.pk)
+            if sent:
+                await db(delivery.mark_sent)(sent)
+            for error, pks in failed.items():
+                log.warning("%s could not publish %d envelopes (%s); will retry", self.me, len(pks), error)
+                await db(delivery.mark_failed)(pks, error)
+            if failed and not sent:
                 await self._pause(1)
-                continue
-            await db(delivery.mark_sent)([item.pk for item in batch])
 
     async def consume(
-        self, stream: str, consumer: str, handle: Callable[[list[Any]], Awaitable[None]]
+        self,
+        stream: str,
+        consumer: str,
+        handle: Callable[[list[Any]], Awaitable[None]],
+        dead: Callable[[Any, str], Awaitable[None]] | None = None,
     ) -> None:
-        """Fetch batches in stream order; a batch is acknowledged only after it is handled and committed."""
+        """Fetch batches in stream order; a batch is acknowledged only after it is handled and
+        committed. A batch that fails is taken again one envelope at a time, so that one envelope
+        the database keeps failing on holds back nothing else; at its last delivery it is kept as
+        a dead letter (`dead`) and acknowledged."""
         sub = None
         while not self.stop.is_set():
+            if not await db(db_ready)():
+                await self._pause(2)
+                continue
             try:
                 if sub is None:
                     sub = await self.js.pull_subscribe_bind(
@@ -176,14 +241,99 @@ class Worker:
             try:
                 await handle(msgs)
             except Exception:
-                log.exception("%s failed on a batch from %s; it will be delivered again", self.me, stream)
-                await asyncio.gather(*(m.nak(delay=1) for m in msgs), return_exceptions=True)
-                await self._pause(1)
+                log.exception(
+                    "%s failed on a batch from %s; taking it one envelope at a time", self.me, stream
+                )
+                await self.one_by_one(stream, msgs, handle, dead)
                 continue
             await asyncio.gather(*(m.ack() for m in msgs))
 
+    async def one_by_one(
+        self,
+        stream: str,
+        msgs: list[Any],
+        handle: Callable[[list[Any]], Awaitable[None]],
+        dead: Callable[[Any, str], Awaitable[None]] | None,
+    ) -> None:
+        for m in msgs:
+            try:
+                await handle([m])
+            except Exception as exc:
+                deliveries = int(m.metadata.num_delivered)
+                error = f"{type(exc).__name__}: {exc}"
+                if dead is not None and deliveries >= delivery.MAX_DELIVER:
+                    try:
+                        await dead(m, error)
+                    except Exception:
+                        log.exception("%s could not keep a dead letter from %s", self.me, stream)
+                    else:
+                        await m.ack()
+                        continue
+                wait = REDELIVERY[min(deliveries, len(REDELIVERY)) - 1]
+                log.warning(
+                    "%s: envelope #%s of %s failed (delivery %d of %d, again in %d s): %s",
+                    self.me,
+                    m.metadata.sequence.stream,
+                    stream,
+                    deliveries,
+                    delivery.MAX_DELIVER,
+                    wait,
+                    error,
+                )
+                with contextlib.suppress(Exception):
+                    await m.nak(delay=wait)
+            else:
+                await m.ack()
+
     async def handle_inbox(self, msgs: list[Any]) -> None:
         await db(delivery.accept_batch)([(m.data, m.metadata.sequence.stream) for m in msgs])
+
+    async def dead_inbox(self, m: Any, error: str) -> None:
+        await db(quarantine.dead_letter)(
+            m.data, m.metadata.sequence.stream, source=Quarantine.Source.INBOX, error=error
+        )
+
+    async def dead_relay(self, m: Any, error: str) -> None:
+        await db(quarantine.dead_letter)(
+            m.data,
+            m.metadata.sequence.stream,
+            source=Quarantine.Source.RELAY,
+            publisher=m.subject.rsplit(".", 1)[1],
+            error=error,
+        )
+
+    async def handle_dead(self, msgs: list[Any]) -> None:
+        """Hub: each advisory of a consumer that gave up on a message becomes a dead letter in the
+        hub's quarantine, with the message's bytes (read from its stream while it keeps them). A
+        node's inbox message is kept as a delivery to retry into that inbox."""
+        for m in msgs:
+            try:
+                advisory = bounded.loads(m.data, bounded.Limits(max_bytes=64 * 1024))
+                stream, seq = str(advisory["stream"]), int(advisory["stream_seq"])
+                deliveries = int(advisory.get("deliveries", delivery.MAX_DELIVER))
+            except (bounded.Unbounded, KeyError, TypeError, ValueError):
+                log.error("the hub could not read a dead-letter advisory: %r", m.data[:500])
+                continue
+            if stream == natsconf.RELAY_STREAM:
+                source, publisher = Quarantine.Source.RELAY, ""
+            elif stream.startswith("INBOX_"):
+                source, publisher = Quarantine.Source.DELIVERY, stream.removeprefix("INBOX_")
+            else:
+                continue
+            try:
+                stored = await self.js.get_msg(stream, seq)
+                raw = bytes(stored.data or b"")
+                if source == Quarantine.Source.RELAY:
+                    publisher = str(stored.subject or "").rsplit(".", 1)[-1]
+            except NotFoundError:
+                raw = b""
+            await db(quarantine.dead_letter)(
+                raw,
+                seq,
+                source=source,
+                publisher=publisher,
+                error=f"the {stream} consumer gave up after {deliveries} deliveries",
+            )
 
     async def handle_relay(self, msgs: list[Any]) -> None:
         items = [(m.data, m.metadata.sequence.stream, m.subject.rsplit(".", 1)[1]) for m in msgs]
@@ -231,13 +381,25 @@ class Worker:
         tasks = [
             asyncio.create_task(self.outbox_loop()),
             asyncio.create_task(
-                self.consume(natsconf.inbox_stream(self.me), natsconf.INBOX_CONSUMER, self.handle_inbox)
+                self.consume(
+                    natsconf.inbox_stream(self.me),
+                    natsconf.INBOX_CONSUMER,
+                    self.handle_inbox,
+                    self.dead_inbox,
+                )
             ),
         ]
         if self.me == "hub":
             tasks.append(
                 asyncio.create_task(
-                    self.consume(natsconf.RELAY_STREAM, natsconf.RELAY_CONSUMER, self.handle_relay)
+                    self.consume(
+                        natsconf.RELAY_STREAM, natsconf.RELAY_CONSUMER, self.handle_relay, self.dead_relay
+                    )
+                )
+            )
+            tasks.append(
+                asyncio.create_task(
+                    self.consume(natsconf.DEAD_STREAM, natsconf.DEAD_CONSUMER, self.handle_dead)
                 )
             )
         if self.seal_every is not None:

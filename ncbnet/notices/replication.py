@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from django.dispatch import receiver
 
 from ncbnet.core import clock
 from ncbnet.network import delivery
-from ncbnet.network.handlers import register, require_hub
+from ncbnet.network.handlers import Arrived, register, require_hub
 from ncbnet.network.signals import node_joined
 from ncbnet.records.models import Record
 
 from .models import Notice, ReplicaNotice, State
+from .schemas import PublishedBody, WithdrawnBody
 
 PUBLISHED = "replica.notice"
 WITHDRAWN = "replica.notice_withdrawn"
@@ -68,23 +66,24 @@ def withdrawn(notice: Notice) -> None:
         delivery.queue(WITHDRAWN, nodes, {"id": str(notice.pk), "state": notice.state})
 
 
-@register(PUBLISHED)
-def notice_published(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+@register(PUBLISHED, PublishedBody)
+def notice_published(envelope: Arrived, body: PublishedBody) -> None:
     require_hub(envelope, "notices")
     ReplicaNotice.objects.update_or_create(
-        id=uuid.UUID(body["id"]),
+        id=body.id,
         defaults={
-            "kind": body["kind"],
-            "owner": body["owner"],
-            "title": body["title"],
-            "data": body["data"],
-            "published_at": datetime.fromisoformat(body["published_at"]),
+            "kind": body.kind,
+            "owner": body.owner,
+            "title": body.title,
+            "data": body.data,
+            "published_at": body.published_at,
             "received_at": clock.now(),
+            "source": "notice",
         },
     )
 
 
-@register(WITHDRAWN)
-def notice_withdrawn(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+@register(WITHDRAWN, WithdrawnBody)
+def notice_withdrawn(envelope: Arrived, body: WithdrawnBody) -> None:
     require_hub(envelope, "notices")
-    ReplicaNotice.objects.filter(pk=uuid.UUID(body["id"])).delete()
+    ReplicaNotice.objects.filter(pk=body.id).delete()

@@ -5,7 +5,6 @@ in review, changes requested, published, rejected, cancelled, expired, with the 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,11 +15,12 @@ from ncbnet.core import clock
 from ncbnet.core.node import node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected, new_id
-from ncbnet.network.handlers import register, require_hub
+from ncbnet.network.handlers import Arrived, register, require_hub
 from ncbnet.records.services import Actor
 
 from . import checks, services
-from .models import Notice, NoticeRequest, ReplicaNotice
+from .models import Diffusion, Notice, NoticeRequest, ReplicaNotice
+from .schemas import CancelBody, DiffusionBody, IdBody, RequestBody, StatusBody
 
 REQUEST = "notices.request"
 CANCEL = "notices.cancel"
@@ -79,13 +79,18 @@ def tell_owner(notice: Notice, reason: str = "", errors: dict[str, Any] | None =
         )
 
 
-@register(REQUEST)
-def request_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
-    """Hub: draft and submit the notice for the bureau; a refusal goes back with its reasons."""
+@register(REQUEST, RequestBody)
+def request_arrived(envelope: Arrived, body: RequestBody) -> None:
+    """Hub: draft and submit the notice for the bureau; a refusal goes back with its reasons.
+    The request's id is the bureau's choice: one the hub already keeps is refused."""
     if node_id() != "hub":
         raise Rejected("notice requests go to the hub")
-    owner = Actor(str(body["by"]), str(envelope["from"]))
-    notice = services.draft(owner, str(body["kind"]), dict(body["data"]), notice_id=str(body["id"]))
+    if envelope.sender == "hub":
+        raise Rejected("notices are requested by an NCB")
+    if Notice.objects.filter(pk=body.id).exists():
+        raise Rejected(f"a notice {body.id} is already kept here")
+    owner = Actor(body.by, envelope.sender)
+    notice = services.draft(owner, body.kind, dict(body.data), notice_id=str(body.id))
     try:
         with transaction.atomic():
             services.submit(owner, str(notice.pk))
@@ -98,27 +103,23 @@ def request_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
         )
 
 
-@register(CANCEL)
-def cancel_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+@register(CANCEL, CancelBody)
+def cancel_arrived(envelope: Arrived, body: CancelBody) -> None:
     if node_id() != "hub":
         raise Rejected("cancellations go to the hub")
-    owner = Actor(str(body["by"]), str(envelope["from"]))
+    owner = Actor(body.by, envelope.sender)
     try:
         with transaction.atomic():
-            services.cancel(owner, str(body["id"]), str(body["reason"]))
+            services.cancel(owner, str(body.id), body.reason)
     except (ValidationError, PermissionDenied) as exc:
         raise Rejected(f"cancellation refused: {exc}") from exc
 
 
-@register(STATUS)
-def status_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+@register(STATUS, StatusBody)
+def status_arrived(envelope: Arrived, body: StatusBody) -> None:
     require_hub(envelope, "notice states")
-    NoticeRequest.objects.filter(pk=body["id"]).update(
-        state=body["state"],
-        title=body.get("title") or "",
-        reason=body.get("reason", ""),
-        errors=body.get("errors", {}),
-        updated_at=clock.now(),
+    NoticeRequest.objects.filter(pk=body.id).update(
+        state=body.state, title=body.title, reason=body.reason, errors=body.errors, updated_at=clock.now()
     )
 
 
@@ -145,7 +146,7 @@ def diffuse(actor: Any, kind: str, recipients: list[str], data: dict[str, Any]) 
                 "kind": kind,
                 "recipients": to,
                 "data": clean,
-                "title": services.subject_title(kind, clean),
+                "title": services.subject_title(kind, clean, node_id()),
             },
         )
         audit.record(
@@ -158,30 +159,48 @@ def diffuse(actor: Any, kind: str, recipients: list[str], data: dict[str, Any]) 
     return diffusion_id
 
 
-@register(DIFFUSION)
-def diffusion_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
-    """Hub: record it for the GS's check. A recipient node: show it with the notices."""
-    sender = str(envelope["from"])
+@register(DIFFUSION, DiffusionBody)
+def diffusion_arrived(envelope: Arrived, body: DiffusionBody) -> None:
+    """Hub: record it for the GS's check. A recipient node: show it with the notices.
+
+    A diffusion is its sender's own alert: it arrives once, from an NCB, addressed to the
+    countries it names and to the GS (which checks it afterwards), and it is checked here as at
+    the hub. It never replaces anything this node keeps: not a notice the GS published, not
+    another bureau's diffusion, not an earlier copy of itself."""
+    sender = envelope.sender
+    if sender == "hub":
+        raise Rejected("diffusions are sent by an NCB")
+    if "hub" not in envelope.to:
+        raise Rejected("a diffusion is sent with the GS in copy")
+    if set(envelope.to) != {*body.recipients, "hub"}:
+        raise Rejected("the diffusion names other recipients than its envelope")
     if node_id() == "hub":
+        if Diffusion.objects.filter(pk=body.id).exists():
+            raise Rejected(f"a diffusion {body.id} is already kept here")
         services.diffuse(
-            Actor(str(body["by"]), sender),
-            str(body["kind"]),
-            list(body["recipients"]),
-            dict(body["data"]),
-            diffusion_id=str(body["id"]),
+            Actor(body.by, sender),
+            body.kind,
+            list(body.recipients),
+            dict(body.data),
+            diffusion_id=str(body.id),
         )
         return
-    ReplicaNotice.objects.update_or_create(
-        id=uuid.UUID(str(body["id"])),
-        defaults={
-            "kind": body["kind"],
-            "owner": sender,
-            "title": str(body.get("title", ""))[:300],
-            "data": body["data"],
-            "published_at": clock.now(),
-            "received_at": clock.now(),
-            "source": "diffusion",
-        },
+    if ReplicaNotice.objects.filter(pk=body.id).exists():
+        raise Rejected(f"a notice or diffusion {body.id} is already kept here: a diffusion arrives once")
+    try:
+        clean = checks.validate(body.kind, dict(body.data))
+        checks.thresholds(body.kind, clean)
+    except ValidationError as exc:
+        raise Rejected(f"the diffusion does not pass the checks: {exc}") from exc
+    ReplicaNotice.objects.create(
+        id=body.id,
+        kind=body.kind,
+        owner=sender,
+        title=services.subject_title(body.kind, clean, sender),
+        data=clean,
+        published_at=clock.now(),
+        received_at=clock.now(),
+        source="diffusion",
     )
 
 
@@ -192,7 +211,7 @@ def withdraw_diffusion(d: Any) -> None:
         delivery.queue(DIFFUSION_WITHDRAWN, nodes, {"id": str(d.pk)})
 
 
-@register(DIFFUSION_WITHDRAWN)
-def diffusion_withdrawn(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+@register(DIFFUSION_WITHDRAWN, IdBody)
+def diffusion_withdrawn(envelope: Arrived, body: IdBody) -> None:
     require_hub(envelope, "withdrawals")
-    ReplicaNotice.objects.filter(pk=uuid.UUID(str(body["id"])), source="diffusion").delete()
+    ReplicaNotice.objects.filter(pk=body.id, source="diffusion").delete()

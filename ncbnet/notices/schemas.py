@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
+from ncbnet.network import wire
 from ncbnet.records.schemas import Name, PartialDate, Strict
 
 
@@ -100,3 +101,57 @@ SCHEMAS: dict[str, type[Strict]] = {
     "silver": Silver,
     "unsc": UNSC,
 }
+
+
+# --- on the network: the bodies of the notices app's envelopes ----------------------------------
+
+_Kind = Literal["red", "yellow", "blue", "black", "green", "orange", "purple", "silver", "unsc"]
+_State = Literal["draft", "in_review", "changes", "rejected", "published", "cancelled", "expired", "refused"]
+
+
+class RequestBody(wire.Body):
+    id: wire.Id
+    by: wire.Text150
+    kind: _Kind
+    data: dict[str, wire.Json]
+
+
+class CancelBody(wire.Body):
+    id: wire.Id
+    by: wire.Text150
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class StatusBody(wire.Body):
+    id: wire.Id
+    state: _State
+    title: wire.Text300
+    reason: wire.Text2000
+    errors: dict[str, wire.Json]
+
+
+class DiffusionBody(wire.Body):
+    id: wire.Id
+    by: wire.Text150
+    kind: _Kind
+    recipients: Annotated[list[wire.Country], Field(min_length=1, max_length=200)]
+    data: dict[str, wire.Json]
+    title: wire.Text300
+
+
+class IdBody(wire.Body):
+    id: wire.Id
+
+
+class PublishedBody(wire.Body):
+    id: wire.Id
+    kind: _Kind
+    owner: wire.Country
+    title: wire.Text300
+    data: dict[str, wire.Json]
+    published_at: wire.Stamp
+
+
+class WithdrawnBody(wire.Body):
+    id: wire.Id
+    state: _State

@@ -39,16 +39,22 @@ class Decision:
     CHANGES = "changes"
 
 
-def subject_title(kind: str, data: dict[str, Any]) -> str:
-    return _title(kind, data)
+def subject_title(kind: str, data: dict[str, Any], owner: str) -> str:
+    return _title(kind, data, owner)
 
 
-def _title(kind: str, data: dict[str, Any]) -> str:
+def _title(kind: str, data: dict[str, Any], owner: str) -> str:
+    """What lists show of a notice. A subject given as a record is named from that record only
+    when it is the owner's own (anything else would tell the requester another country's data)."""
     subject = data.get("subject") or {}
     if subject.get("names"):
-        return person_label(subject["names"])
+        return person_label(subject["names"])[:300]
     if subject.get("record_id"):
-        record = Record.objects.filter(pk=subject["record_id"]).first()
+        try:
+            record_id = uuid.UUID(str(subject["record_id"]))
+        except ValueError:
+            record_id = None
+        record = Record.objects.filter(pk=record_id, owner=owner).first() if record_id else None
         if record is not None:
             return record.label
     for field in ("description", "threat", "modus_operandi"):
@@ -123,7 +129,7 @@ def draft(actor: Actor, kind: str, data: dict[str, Any], notice_id: str | None =
             id=uuid.UUID(notice_id or new_id()),
             kind=kind,
             owner=actor.country,
-            title=_title(kind, data)[:300],
+            title=_title(kind, data, actor.country)[:300],
             data=data,
             created_at=clock.now(),
         )
@@ -137,7 +143,7 @@ def edit(actor: Actor, notice_id: str, data: dict[str, Any]) -> Notice:
         _require_owner(notice, actor)
         if notice.state not in (State.DRAFT, State.CHANGES_REQUESTED):
             raise ValidationError({"state": "only a draft, or a notice sent back for changes, can be edited"})
-        notice.data, notice.title = data, _title(notice.kind, data)[:300]
+        notice.data, notice.title = data, _title(notice.kind, data, notice.owner)[:300]
         notice.save(update_fields=["data", "title"])
         audit.record(
             "notices.edit", actor=actor.user, subject=actor.where, target=notice, detail={"by": actor.name}
@@ -363,7 +369,7 @@ def diffuse(
             kind=kind,
             owner=actor.country,
             recipients=to,
-            title=_title(kind, clean)[:300],
+            title=_title(kind, clean, actor.country)[:300],
             data=clean,
             flags=checks.neutrality(clean),
             created_at=clock.now(),

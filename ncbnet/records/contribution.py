@@ -5,7 +5,6 @@ may see it, the owner's own included. A refusal comes back as an envelope too.""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,11 +16,11 @@ from ncbnet.core import clock
 from ncbnet.core.node import node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected, new_id
-from ncbnet.network.handlers import register, require_hub
+from ncbnet.network.handlers import Arrived, register, require_hub
 
 from . import services
 from .models import Contribution
-from .schemas import SCHEMAS
+from .schemas import SCHEMAS, ContributeBody, OutcomeBody
 
 CONTRIBUTE = "records.contribute"
 OUTCOME = "records.outcome"
@@ -54,20 +53,19 @@ def submit(
     return c
 
 
-@register(CONTRIBUTE)
-def contribution_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+@register(CONTRIBUTE, ContributeBody)
+def contribution_arrived(envelope: Arrived, body: ContributeBody) -> None:
     """Hub: the sending NCB owns what it contributes; the outcome goes back to it."""
     if node_id() != "hub":
         raise Rejected("contributions go to the hub")
-    owner = str(envelope["from"])
-    outcome: dict[str, Any] = {"contribution": body["contribution"]}
+    owner = envelope.sender
+    if owner == "hub":
+        raise Rejected("contributions come from an NCB")
+    outcome: dict[str, Any] = {"contribution": str(body.contribution)}
     try:
         with transaction.atomic():
             record = services.contribute(
-                services.Actor(str(body["by"]), owner),
-                body["database"],
-                body["data"],
-                body.get("restriction"),
+                services.Actor(body.by, owner), body.database, dict(body.data), body.restriction
             )
         outcome |= {"status": "accepted", "record": str(record.pk)}
     except ValidationError as exc:
@@ -78,11 +76,11 @@ def contribution_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> N
     delivery.queue(OUTCOME, [owner], outcome)
 
 
-@register(OUTCOME)
-def outcome_arrived(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+@register(OUTCOME, OutcomeBody)
+def outcome_arrived(envelope: Arrived, body: OutcomeBody) -> None:
     require_hub(envelope, "outcomes")
-    Contribution.objects.filter(pk=body["contribution"]).update(
-        status=body["status"], record_id=body.get("record"), errors=body.get("errors", {})
+    Contribution.objects.filter(pk=body.contribution).update(
+        status=body.status, record_id=body.record, errors=body.errors
     )
 
 

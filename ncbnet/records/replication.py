@@ -8,9 +8,7 @@ node joining the network.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -21,11 +19,12 @@ from ncbnet.core import clock
 from ncbnet.core.node import node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected
-from ncbnet.network.handlers import register, require_hub
+from ncbnet.network.handlers import Arrived, register, require_hub
 from ncbnet.network.signals import node_joined
 
 from . import policies
 from .models import OwnerAlert, Record, ReplicaCheck, ReplicaRecord
+from .schemas import RecordsBody, RemoveBody, VerifyAnswerBody, VerifyRequestBody, ViewedBody
 
 UPSERT = "replica.record"
 REMOVE = "replica.remove"
@@ -96,48 +95,49 @@ def expected(country: str) -> dict[str, int]:
     return {str(pk): v for pk, v in Record.objects.live().visible_to(country).values_list("pk", "version")}
 
 
-@register(VERIFY_REQUEST)
-def answer_verify(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+@register(VERIFY_REQUEST, VerifyRequestBody)
+def answer_verify(envelope: Arrived, body: VerifyRequestBody) -> None:
     if node_id() != "hub":
         raise Rejected("only the hub answers replica checks")
-    node = str(envelope["from"])
-    delivery.queue(VERIFY_ANSWER, [node], {"check": body["check"], "expected": expected(node)})
+    node = envelope.sender
+    delivery.queue(VERIFY_ANSWER, [node], {"check": body.check, "expected": expected(node)})
 
 
 # --- on an NCB node -----------------------------------------------------------------------------
 
 
-@register(UPSERT)
-def apply_records(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+@register(UPSERT, RecordsBody)
+def apply_records(envelope: Arrived, body: RecordsBody) -> None:
     require_hub(envelope, "replica changes")
     now = clock.now()
-    for r in body["records"]:
-        current = ReplicaRecord.objects.filter(pk=r["id"]).values_list("version", flat=True).first()
-        if current is not None and current >= int(r["version"]):
+    for r in body.records:
+        current = ReplicaRecord.objects.filter(pk=r.id).values_list("version", flat=True).first()
+        if current is not None and current >= r.version:
             continue  # an older change arriving late
         ReplicaRecord.objects.update_or_create(
-            id=uuid.UUID(r["id"]),
+            id=r.id,
             defaults={
-                "database": r["database"],
-                "owner": r["owner"],
-                "label": r["label"],
-                "key": r["key"],
-                "data": r["data"],
-                "version": int(r["version"]),
-                "handling": r["handling"],
-                "handling_note": r["handling_note"],
-                "notify_on_view": bool(r["notify_on_view"]),
-                "updated_at": datetime.fromisoformat(r["updated_at"]),
-                "retain_until": datetime.fromisoformat(r["retain_until"]),
+                "database": r.database,
+                "owner": r.owner,
+                "label": r.label,
+                "key": r.key,
+                "data": r.data,
+                "version": r.version,
+                "handling": r.handling,
+                "handling_note": r.handling_note,
+                "notify_on_view": r.notify_on_view,
+                "updated_at": r.updated_at,
+                "retain_until": r.retain_until,
                 "received_at": now,
             },
         )
 
 
-@register(REMOVE)
-def remove_records(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+@register(REMOVE, RemoveBody)
+def remove_records(envelope: Arrived, body: RemoveBody) -> None:
     require_hub(envelope, "replica changes")
-    ReplicaRecord.objects.filter(pk__in=[uuid.UUID(i) for i in body["ids"]]).delete()
+    for start in range(0, len(body.ids), 500):  # within every database's limit of query parameters
+        ReplicaRecord.objects.filter(pk__in=body.ids[start : start + 500]).delete()
 
 
 def request_check() -> ReplicaCheck:
@@ -149,12 +149,10 @@ def request_check() -> ReplicaCheck:
     return check
 
 
-@register(VERIFY_ANSWER)
-def verify_answered(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+@register(VERIFY_ANSWER, VerifyAnswerBody)
+def verify_answered(envelope: Arrived, body: VerifyAnswerBody) -> None:
     require_hub(envelope, "replica changes")
-    ReplicaCheck.objects.filter(pk=int(body["check"])).update(
-        answered_at=clock.now(), expected=body["expected"]
-    )
+    ReplicaCheck.objects.filter(pk=body.check).update(answered_at=clock.now(), expected=body.expected)
 
 
 def digest(versions: Mapping[str, int]) -> str:
@@ -192,15 +190,9 @@ def tell_owner_viewed(record: Record | ReplicaRecord, by: str) -> None:
     )
 
 
-@register(VIEWED)
-def viewed(envelope: Mapping[str, Any], body: dict[str, Any]) -> None:
+@register(VIEWED, ViewedBody)
+def viewed(envelope: Arrived, body: ViewedBody) -> None:
     """On the owner's node: keep the alert. The sender must be the viewer (or the hub for the GS)."""
-    by = str(body["by"])
-    if envelope["from"] != by and not (by == "GS" and envelope["from"] == "hub"):
+    if envelope.sender != body.by and not (body.by == "GS" and envelope.sender == "hub"):
         raise Rejected("a view is reported by the bureau that viewed")
-    OwnerAlert.objects.create(
-        record_id=uuid.UUID(body["id"]),
-        label=str(body["label"])[:300],
-        by=by,
-        at=datetime.fromisoformat(body["at"]),
-    )
+    OwnerAlert.objects.create(record_id=body.id, label=body.label, by=body.by, at=body.at)

@@ -9,14 +9,15 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pycountry
 import pydantic
 from django.core.exceptions import ValidationError
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from ncbnet.config import member_codes
+from ncbnet.network import wire
 
 
 class Strict(BaseModel):
@@ -193,3 +194,66 @@ class RestrictionData(Strict):
         if self.handling == "H3" and not self.handling_note:
             raise ValueError("H3 needs the restriction stated")
         return self
+
+
+# --- on the network: the bodies of the records app's envelopes ----------------------------------
+
+_Key = Annotated[str, StringConstraints(max_length=100)]
+_Handling = Literal["H0", "H1", "H2", "H3"]
+_DatabaseName = Literal["persons", "documents", "vehicles", "artworks", "firearms"]
+
+
+class RecordPayload(wire.Body):
+    """A record as a node's replica keeps it (the owner's country list stays at the hub)."""
+
+    id: wire.Id
+    database: _DatabaseName
+    owner: wire.Country
+    label: wire.Text300
+    key: _Key
+    data: dict[str, wire.Json]
+    version: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    handling: _Handling
+    handling_note: wire.Text500
+    notify_on_view: bool
+    updated_at: wire.Stamp
+    retain_until: wire.Stamp
+
+
+class RecordsBody(wire.Body):
+    records: Annotated[list[RecordPayload], Field(min_length=1, max_length=10_000)]
+
+
+class RemoveBody(wire.Body):
+    ids: Annotated[list[wire.Id], Field(min_length=1, max_length=100_000)]
+
+
+class VerifyRequestBody(wire.Body):
+    check: wire.Count
+
+
+class VerifyAnswerBody(wire.Body):
+    check: wire.Count
+    expected: dict[Annotated[str, StringConstraints(max_length=36)], wire.Count]
+
+
+class ViewedBody(wire.Body):
+    id: wire.Id
+    label: wire.Text300
+    by: Annotated[str, StringConstraints(max_length=3)]  # the viewing country, or "GS"
+    at: wire.Stamp
+
+
+class ContributeBody(wire.Body):
+    contribution: wire.Id
+    by: wire.Text150
+    database: Annotated[str, StringConstraints(max_length=16)]
+    data: dict[str, wire.Json]
+    restriction: dict[str, wire.Json] | None
+
+
+class OutcomeBody(wire.Body):
+    contribution: wire.Id
+    status: Literal["accepted", "refused"]
+    record: wire.Id | None = None
+    errors: dict[str, wire.Json] = {}

@@ -126,9 +126,9 @@ def test_stale_and_future_envelopes_are_refused(stores):
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
-        (b"not json", "not a JSON envelope"),
+        (b"not json", "not a readable envelope: not JSON"),
         (b"[1,2]", "not a JSON object"),
-        (json.dumps({"v": 1}).encode(), "missing fields"),
+        (json.dumps({"v": 1}).encode(), "id: Field required"),
         (b"x" * (env.MAX_BYTES + 1), "larger than"),
     ],
 )

@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from ncbnet.conftest import arriving, sign_in
+from ncbnet.core import clock
 from ncbnet.network import delivery, envelope
 from ncbnet.network.models import OutboxEnvelope
 from ncbnet.notices import requests
@@ -21,6 +22,27 @@ def latest(kind):
 
 def accept(peers, kind, body, seq, sender):
     return delivery.accept(arriving(peers, kind, body, sender=sender), seq)
+
+
+def diffusion(peers, body, seq, sender, to=None):
+    """A diffusion as its sender's node sends it: one envelope to the countries it names and the
+    GS. Whatever role the test node plays, it opens with its own keys (peers["FR"])."""
+    from ncbnet.core.node import node_id
+
+    me = node_id()
+    recipients = {
+        r: envelope.PeerKey.of(peers["FR" if r == me else r].public())
+        for r in (to or [*body["recipients"], "hub"])
+    }
+    built = envelope.build(
+        kind=requests.DIFFUSION,
+        sender=sender,
+        recipients=recipients,
+        body=body,
+        signer=peers[sender],
+        now=clock.now(),
+    )
+    return delivery.accept(envelope.encode(built), seq)
 
 
 def test_a_bureau_diffuses_to_chosen_countries_with_the_gs_in_copy(client, peers, user_factory):
@@ -51,7 +73,7 @@ def test_the_hub_records_it_and_the_gs_withdrawal_reaches_the_recipients(client,
         "data": red(facts={"summary": "Leader of an opposition party, accused of fraud.", "place": "Paris"}),
         "title": "Marc Dupont",
     }
-    assert accept(peers, requests.DIFFUSION, body, 1, "FR") == "accepted"
+    assert diffusion(peers, body, 1, "FR") == "accepted"
     d = Diffusion.objects.get()
     assert d.owner == "FR" and any(f["character"] == "political" for f in d.flags)
     user_factory("gs", "reviewer", username="gs-reviewer")
@@ -72,7 +94,7 @@ def test_a_recipient_lists_it_until_the_gs_withdraws_it(client, peers, user_fact
         "data": red(),
         "title": "Marc Dupont",
     }
-    assert accept(peers, requests.DIFFUSION, body, 1, "BR") == "accepted"
+    assert diffusion(peers, body, 1, "BR") == "accepted"
     assert ReplicaNotice.objects.get().source == "diffusion"
     user_factory("ncb", "officer", username="fr-officer")
     sign_in(client, "fr-officer")

@@ -44,18 +44,19 @@ def hub_receives(peers, body, seq):
 
 
 def test_the_hub_makes_the_sender_the_owner_and_answers(peers, hub):
-    ok = {"contribution": "c1", "by": "fr-officer", "database": "documents", "data": DOC, "restriction": None}
+    c1, c2 = envelope.new_id(), envelope.new_id()
+    ok = {"contribution": c1, "by": "fr-officer", "database": "documents", "data": DOC, "restriction": None}
     assert hub_receives(peers, ok, 1) == "accepted"
     record = Record.objects.get()
     assert record.owner == "FR"
     outcome = sent(contribution.OUTCOME)
     assert outcome["to"] == ["FR"]
     assert envelope.open_body(outcome, "FR", peers["FR"]) == {
-        "contribution": "c1",
+        "contribution": c1,
         "status": "accepted",
         "record": str(record.pk),
     }
-    bad = {**ok, "contribution": "c2", "database": "artworks", "data": {"title": "x"}}
+    bad = {**ok, "contribution": c2, "database": "artworks", "data": {"title": "x"}}
     assert hub_receives(peers, bad, 2) == "accepted"  # the envelope is fine; the contribution is refused
     refused = envelope.open_body(sent(contribution.OUTCOME), "FR", peers["FR"])
     assert refused["status"] == "refused" and "type" in refused["errors"]

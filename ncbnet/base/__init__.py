@@ -1,0 +1,1 @@
+"""The lowest layer: what every app needs and that imports no app (DESIGN.md, Layout)."""
