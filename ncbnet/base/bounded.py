@@ -3,7 +3,9 @@ with a plain reason, before it can cost the process more than its limits.
 
 The standard library's parser does the parsing; this module only refuses what JSON allows and
 we do not: NaN and Infinity, numbers beyond what every peer reads the same (integers within
-±2^53, finite floats), duplicate keys, nesting deeper than asked, longer strings, more items.
+±2^53, finite floats), duplicate keys, text that is not Unicode (a lone surrogate) or holds a NUL
+character (which no database text column keeps), nesting deeper than asked, longer strings, more
+items.
 """
 
 from __future__ import annotations
@@ -79,6 +81,15 @@ def loads(raw: bytes | str, limits: Limits = Limits()) -> Any:
     return value
 
 
+def _text(value: str) -> None:
+    if "\x00" in value:
+        raise Unbounded("text with a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise Unbounded("text that is not Unicode (a lone surrogate)") from exc
+
+
 def check(value: Any, limits: Limits = Limits()) -> None:
     """Walk a parsed value (without recursion) and refuse it beyond the depth, string and item limits."""
     items = 0
@@ -94,6 +105,7 @@ def check(value: Any, limits: Limits = Limits()) -> None:
             for key, child in node.items():
                 if len(key) > limits.max_string:
                     raise Unbounded(f"a key longer than {limits.max_string} characters")
+                _text(key)
                 stack.append((child, depth + 1))
         elif isinstance(node, list):
             if depth > limits.max_depth:
@@ -102,6 +114,7 @@ def check(value: Any, limits: Limits = Limits()) -> None:
         elif isinstance(node, str):
             if len(node) > limits.max_string:
                 raise Unbounded(f"a string longer than {limits.max_string} characters")
+            _text(node)
         elif isinstance(node, bool) or node is None:
             continue
         elif isinstance(node, int):

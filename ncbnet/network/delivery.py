@@ -210,7 +210,7 @@ def _quarantine(
     with transaction.atomic():
         q = Quarantine.objects.create(
             received_at=clock.now(),
-            reason=reason[:2000],
+            reason=_printable(reason[:2000]),
             raw=raw,
             stream_seq=seq,
             source=source,
@@ -237,7 +237,12 @@ def _quarantine(
 
 
 def _text(value: Any, limit: int) -> str:
-    return value[:limit] if isinstance(value, str) else ""
+    return _printable(value[:limit]) if isinstance(value, str) else ""
+
+
+def _printable(text: str) -> str:
+    """Text a database column keeps (no NUL, no lone surrogate), whatever a peer put in it."""
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _failure(exc: Exception, kind: str) -> str:

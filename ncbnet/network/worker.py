@@ -37,13 +37,17 @@ RETENTION = timedelta(days=30)
 DUPLICATE_WINDOW = timedelta(minutes=10)
 OUTBOX_IDLE = 0.05  # seconds between looks at an empty outbox
 BATCH = 200
-# What one stream may hold, so that no node can fill the GS's disks: the relay refuses new
-# envelopes from a node past its share (its outbox keeps them and tries again), the whole relay
-# and each inbox refuse past their size. A message is at most an envelope and its headers.
+# What one stream may hold, so that no node can fill the GS's disks. The relay and the inboxes are
+# work queues: an envelope leaves the stream once its consumer (the hub's relay, the node's
+# worker) acknowledges it, so they hold only what is still to be handled; the relay refuses new
+# envelopes from a node whose backlog is full (its outbox keeps them and tries again), and the
+# relay and each inbox refuse past their size. A message is at most an envelope and its headers.
+# The sizes are reserved on the NATS servers' disks (docs/deploy.md: max_file_store).
 MAX_MESSAGE = env.MAX_BYTES + 64 * 1024
-RELAY_MAX_BYTES = 20 * 1024**3
-RELAY_MAX_PER_NODE = 10_000_000
-INBOX_MAX_BYTES = 10 * 1024**3
+RELAY_MAX_BYTES = int(os.environ.get("NCBNET_RELAY_MAX_BYTES", str(4 * 1024**3)))
+RELAY_MAX_PER_NODE = 100_000
+INBOX_MAX_BYTES = int(os.environ.get("NCBNET_INBOX_MAX_BYTES", str(2 * 1024**3)))
+DEAD_MAX_BYTES = 64 * 1024**2
 # A redelivered envelope waits this long (seconds, by deliveries so far) after a failure.
 REDELIVERY = (1, 5, 15, 30, 60, 120, 300, 600)
 
@@ -112,7 +116,14 @@ class Worker:
 
     # --- streams (hub) ---------------------------------------------------------------------------
 
-    async def ensure_stream(self, name: str, subject: str, consumer: str, **limits: Any) -> None:
+    async def ensure_stream(
+        self,
+        name: str,
+        subject: str,
+        consumer: str,
+        retention: api.RetentionPolicy = api.RetentionPolicy.WORK_QUEUE,
+        **limits: Any,
+    ) -> None:
         """The stream with its limits (an existing one is brought to them) and its durable consumer,
         which delivers an envelope at most MAX_DELIVER times."""
         if name in self.streams:
@@ -121,17 +132,21 @@ class Worker:
             name=name,
             num_replicas=self.replicas,
             subjects=[subject],
-            retention=api.RetentionPolicy.LIMITS,
+            retention=retention,
             storage=api.StorageType.FILE,
             max_age=RETENTION.total_seconds(),
             duplicate_window=DUPLICATE_WINDOW.total_seconds(),
             **limits,
         )
         try:
-            await self.js.stream_info(name)
+            info = await self.js.stream_info(name)
         except NotFoundError:
             await self.js.add_stream(config)
         else:
+            if info.config.retention != retention:
+                # NATS does not change a stream's retention: one made by an older ncbnet keeps its own.
+                log.warning("stream %s keeps its %s retention", name, info.config.retention)
+                config.retention = info.config.retention
             await self.js.update_stream(config)
         await self.js.add_consumer(
             name,
@@ -169,7 +184,11 @@ class Worker:
         # What a consumer gave up on (delivered MAX_DELIVER times, never acknowledged): the
         # server's advisories, which the hub turns into dead letters in its quarantine.
         await self.ensure_stream(
-            natsconf.DEAD_STREAM, natsconf.DEAD_SUBJECTS, natsconf.DEAD_CONSUMER, max_bytes=1024**3
+            natsconf.DEAD_STREAM,
+            natsconf.DEAD_SUBJECTS,
+            natsconf.DEAD_CONSUMER,
+            retention=api.RetentionPolicy.LIMITS,
+            max_bytes=DEAD_MAX_BYTES,
         )
         for node in await db(delivery.connected_nodes)():
             await self.ensure_inbox(node)

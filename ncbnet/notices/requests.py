@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 
 from ncbnet.audit import services as audit
 from ncbnet.core import clock
@@ -111,7 +112,7 @@ def cancel_arrived(envelope: Arrived, body: CancelBody) -> None:
     try:
         with transaction.atomic():
             services.cancel(owner, str(body.id), body.reason)
-    except (ValidationError, PermissionDenied) as exc:
+    except (ValidationError, PermissionDenied, Http404) as exc:
         raise Rejected(f"cancellation refused: {exc}") from exc
 
 

@@ -83,3 +83,31 @@ def test_a_rewritten_chain_with_rewritten_seals_disagrees_with_the_hubs_copy(pee
     assert main(["audit", "verify", "--anchors", str(file)]) == 1
     assert f"entry #{held.seq}" in capsys.readouterr().err
     assert not AnchoredSeal.objects.exists()
+
+
+def test_a_seal_the_hub_keeps_is_never_replaced_by_another_of_the_same_entry(peers, settings):
+    """Finding 8: the hub's copies of a node's seals could be overwritten, which defeated anchoring."""
+    write(2)
+    sealed, good = seal_envelope(peers)
+    kept = (sealed.seq, sealed.hash, sealed.signature)
+    # The node (or whoever holds its key) rewrites its chain and seals the same position again.
+    other_hash = "0" * 64 if sealed.hash != "0" * 64 else "1" * 64
+    content = {**sealed.signed_content("FR"), "hash": other_hash}
+    from ncbnet.security.crypto import canonical
+
+    _kid, signature = peers["FR"].sign(canonical(content))
+    rewritten = arriving(
+        peers,
+        "audit.seal",
+        content | {"key_id": sealed.key_id, "signature": signature},
+        sender="FR",
+        confidential=False,
+        to="hub",
+    )
+    settings.NCBNET_ROLE, settings.NCBNET_COUNTRY = "hub", None
+    assert delivery.accept(good, 1) == "accepted"
+    assert delivery.accept(good, 1) == "duplicate"  # the same stream message again
+    assert delivery.accept(rewritten, 2) == "quarantined"
+    assert "different seal" in Quarantine.objects.get().reason
+    a = AnchoredSeal.objects.get()
+    assert (a.seq, a.hash, a.signature) == kept

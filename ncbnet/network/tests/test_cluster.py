@@ -5,9 +5,11 @@ import asyncio
 import base64
 import contextlib
 import hashlib
+import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import nats
 import pytest
@@ -187,7 +189,7 @@ def test_tampered_replayed_and_wrongly_signed_envelopes_are_refused_and_audited(
         cluster.query("FR", "SELECT payload FROM network_outboxenvelope ORDER BY id DESC LIMIT 1")[0][0]
     )
     tampered = json.loads(raw)
-    tampered["to"] = ["BR", "KE"]
+    tampered["type"] = "message.receipt"  # relabelled on the way: the signature no longer matches
     tampered["id"] = envelope.new_id()  # a fresh id, so it is judged on its signature, not as a replay
 
     async def publish(payloads):
@@ -293,3 +295,50 @@ def test_a_contributed_record_reaches_exactly_the_nodes_that_may_see_it(cluster)
         assert result.returncode == 0, (node, result.stdout, result.stderr)
     assert cluster.count("BR", "records_replicarecord", "key = '17FR99001'") == 0
     assert not [p for p in (cluster.data / "br").rglob("*") if p.is_file() and b"17FR99001" in p.read_bytes()]
+
+
+def test_a_node_publishing_poison_with_its_own_credential_does_not_stall_the_network(cluster):
+    """Finding 1 with real processes: France's node publishes, with its own NATS credential and
+    no valid signature, the envelopes that used to make the hub's relay raise (and, redelivered
+    for ever, block every batch they sat in); a message between two other bureaus sent after
+    them arrives within seconds, and each poison is kept in the hub's quarantine."""
+    base = {
+        "v": 1,
+        "id": envelope.new_id(),
+        "type": "message",
+        "from": "FR",
+        "to": ["BR"],
+        "created_at": envelope.iso(datetime.now(UTC)),
+        "key_id": "0" * 32,
+        "sig": "AAAA",
+        "sealed": {"alg": envelope.ALGORITHM, "nonce": "AAAA", "ciphertext": "AAAA", "keys": {}},
+    }
+    poison = [
+        json.dumps({**base, "id": ["a", "b"]}).encode(),
+        json.dumps({**base, "note": float("nan")}, allow_nan=True).encode(),
+        json.dumps({**base, "v": 2**60}).encode(),
+        b'{"id":' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+        b"\xff\xfe\x00 not even text",
+    ]
+
+    async def publish() -> None:
+        nc = await nats.connect(
+            f"nats://127.0.0.1:{cluster.nats_port}",
+            nkeys_seed=str(cluster.data / "fr" / "nats.nk"),
+            inbox_prefix=natsconf.inbox_prefix("FR"),
+        )
+        js = nc.jetstream(timeout=5)
+        for p in poison:
+            await js.publish(natsconf.relay_subject("FR"), p)
+        await nc.close()
+
+    before = cluster.count("hub", "network_quarantine", "publisher = 'FR'")
+    asyncio.run(publish())
+    sent = cluster.send("BR", ["KE"], "After the poison")
+    wait_for(lambda: "After the poison" in cluster.inbox_subjects("KE"), 15, "KE receiving after the poison")
+    wait_for(
+        lambda: cluster.count("hub", "network_quarantine", "publisher = 'FR'") == before + len(poison),
+        15,
+        "the poison in the hub's quarantine",
+    )
+    assert sent["subject"] == "After the poison"

@@ -114,6 +114,24 @@ def test_revoked_key_is_refused(stores):
         env.check(e, directory(stores, status="revoked"), clock.now())
 
 
+def test_a_retired_key_verifies_only_what_was_signed_before_its_retirement(stores):
+    """Finding 11: a retired key verified envelopes signed after its retirement, so whoever kept
+    an old key could still speak for the node."""
+    from dataclasses import replace
+
+    retired_at = clock.now() - timedelta(hours=1)
+    by_id = {s.public().key_id: replace(peer(s, "retired"), retired_at=retired_at) for s in stores.values()}
+
+    def key_of(node, kid):
+        return by_id.get(kid)
+
+    before = make(stores, now=retired_at - timedelta(minutes=1))
+    env.check(before, key_of, clock.now())
+    after = make(stores, now=retired_at + env.MAX_FUTURE + timedelta(seconds=1))
+    with pytest.raises(env.Rejected, match="retired before this envelope was made"):
+        env.check(after, key_of, clock.now())
+
+
 def test_stale_and_future_envelopes_are_refused(stores):
     old = make(stores, now=clock.now() - env.MAX_AGE - timedelta(seconds=1))
     with pytest.raises(env.Rejected, match="stale"):

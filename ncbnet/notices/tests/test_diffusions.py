@@ -8,7 +8,7 @@ import pytest
 from ncbnet.conftest import arriving, sign_in
 from ncbnet.core import clock
 from ncbnet.network import delivery, envelope
-from ncbnet.network.models import OutboxEnvelope
+from ncbnet.network.models import OutboxEnvelope, Quarantine
 from ncbnet.notices import requests
 from ncbnet.notices.models import Diffusion, ReplicaNotice
 from ncbnet.notices.tests.test_notices import red
@@ -102,3 +102,58 @@ def test_a_recipient_lists_it_until_the_gs_withdraws_it(client, peers, user_fact
     assert accept(peers, requests.DIFFUSION_WITHDRAWN, {"id": body["id"]}, 2, "BR") == "quarantined"
     assert accept(peers, requests.DIFFUSION_WITHDRAWN, {"id": body["id"]}, 3, "hub") == "accepted"
     assert not ReplicaNotice.objects.exists()
+
+
+def published_red(peers):
+    """A Red Notice the GS published, as every node keeps it."""
+    from ncbnet.notices import replication
+
+    body = {
+        "id": envelope.new_id(),
+        "kind": "red",
+        "owner": "KE",
+        "title": "Otieno Kamau",
+        "data": red(),
+        "published_at": clock.now().isoformat(),
+    }
+    assert delivery.accept(arriving(peers, replication.PUBLISHED, body, sender="hub"), 1) == "accepted"
+    return body
+
+
+def test_a_bureau_cannot_replace_a_notice_the_gs_published(peers):
+    """Finding 3: a diffusion with a published notice's id replaced that notice on every node."""
+    notice = published_red(peers)
+    forged = {
+        "id": notice["id"],
+        "by": "br-officer",
+        "kind": "red",
+        "recipients": ["FR"],
+        "data": red(facts={"summary": "Nothing to see.", "date": "2026-08-14", "place": "Nowhere"}),
+        "title": "Someone else",
+    }
+    assert diffusion(peers, forged, 2, "BR") == "quarantined"
+    kept = ReplicaNotice.objects.get()
+    assert kept.title == "Otieno Kamau" and kept.owner == "KE" and kept.source == "notice"
+    assert "already kept here" in Quarantine.objects.get().reason
+
+
+def test_a_diffusion_arrives_once_from_its_owner_with_the_gs_in_copy_and_passes_the_checks(peers):
+    body = {
+        "id": envelope.new_id(),
+        "by": "br-officer",
+        "kind": "red",
+        "recipients": ["FR"],
+        "data": red(),
+        "title": "Marc Dupont",
+    }
+    assert diffusion(peers, body, 1, "BR", to=["FR"]) == "quarantined"  # the GS not in copy
+    assert diffusion(peers, body, 2, "BR", to=["FR", "KE", "hub"]) == "quarantined"  # others than named
+    assert diffusion(peers, {**body, "data": red(max_penalty_years=1)}, 3, "BR") == "quarantined"
+    assert not ReplicaNotice.objects.exists()
+    assert diffusion(peers, body, 4, "BR") == "accepted"
+    assert diffusion(peers, {**body, "title": "Changed"}, 5, "BR") == "quarantined"  # arrives once
+    assert diffusion(peers, {**body, "id": envelope.new_id()}, 6, "hub") == "quarantined"  # not an NCB's
+    reasons = list(Quarantine.objects.order_by("id").values_list("reason", flat=True))
+    assert "GS in copy" in reasons[0] and "other recipients" in reasons[1] and "checks" in reasons[2]
+    assert "arrives once" in reasons[3] and "sent by an NCB" in reasons[4]
+    assert ReplicaNotice.objects.get().title == "Marc Dupont"

