@@ -50,6 +50,8 @@ class Config:
     session_idle_minutes: int = 30
     screening_processes: int = 2  # processes screening a manifest side by side (at most one per core)
     network_keep_days: int = 90  # relayed envelopes, sent outbox rows, quarantine entries
+    relay_max_bytes: int = 4 * 1024**3  # hub: what the relay stream may hold, waiting to be relayed
+    inbox_max_bytes: int = 2 * 1024**3  # hub: what each node's inbox stream may hold, waiting
     key_passphrase: str | None = None
     nats_seed: Path | None = None
 
@@ -192,6 +194,17 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         )
         keep = 90
 
+    stream_bytes = {}
+    for name, default in (("NCBNET_RELAY_MAX_BYTES", 4 * 1024**3), ("NCBNET_INBOX_MAX_BYTES", 2 * 1024**3)):
+        raw = env.get(name, str(default))
+        try:
+            stream_bytes[name] = int(raw)
+            if not 64 * 1024**2 <= stream_bytes[name] <= 1024**5:
+                raise ValueError
+        except ValueError:
+            problems.append(f"{name}={raw!r} must be a number of bytes, at least 67108864 (64 MiB)")
+            stream_bytes[name] = default
+
     hosts = [h.strip() for h in env.get("NCBNET_ALLOWED_HOSTS", "").split(",") if h.strip()]
     if not hosts:
         if mode == "production":
@@ -214,6 +227,8 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         session_idle_minutes=idle,
         screening_processes=processes,
         network_keep_days=keep,
+        relay_max_bytes=stream_bytes["NCBNET_RELAY_MAX_BYTES"],
+        inbox_max_bytes=stream_bytes["NCBNET_INBOX_MAX_BYTES"],
         key_passphrase=env.get("NCBNET_KEY_PASSPHRASE") or None,
         nats_seed=_nats_seed(env, data_dir),
     )

@@ -18,6 +18,7 @@ from typing import Any
 
 import nats
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import api
@@ -44,9 +45,7 @@ BATCH = 200
 # relay and each inbox refuse past their size. A message is at most an envelope and its headers.
 # The sizes are reserved on the NATS servers' disks (docs/deploy.md: max_file_store).
 MAX_MESSAGE = env.MAX_BYTES + 64 * 1024
-RELAY_MAX_BYTES = int(os.environ.get("NCBNET_RELAY_MAX_BYTES", str(4 * 1024**3)))
 RELAY_MAX_PER_NODE = 100_000
-INBOX_MAX_BYTES = int(os.environ.get("NCBNET_INBOX_MAX_BYTES", str(2 * 1024**3)))
 DEAD_MAX_BYTES = 64 * 1024**2
 # A redelivered envelope waits this long (seconds, by deliveries so far) after a failure.
 REDELIVERY = (1, 5, 15, 30, 60, 120, 300, 600)
@@ -165,7 +164,7 @@ class Worker:
             natsconf.inbox_stream(node),
             natsconf.inbox_subject(node),
             natsconf.INBOX_CONSUMER,
-            max_bytes=INBOX_MAX_BYTES,
+            max_bytes=settings.NODE.inbox_max_bytes,
             max_msg_size=MAX_MESSAGE,
             discard=api.DiscardPolicy.NEW,
         )
@@ -175,7 +174,7 @@ class Worker:
             natsconf.RELAY_STREAM,
             "ncb.relay.*",
             natsconf.RELAY_CONSUMER,
-            max_bytes=RELAY_MAX_BYTES,
+            max_bytes=settings.NODE.relay_max_bytes,
             max_msg_size=MAX_MESSAGE,
             max_msgs_per_subject=RELAY_MAX_PER_NODE,
             discard=api.DiscardPolicy.NEW,

@@ -55,6 +55,9 @@ def test_a_good_production_configuration_loads():
         ({"NCBNET_SESSION_IDLE_MINUTES": "ten"}, "NCBNET_SESSION_IDLE_MINUTES='ten' must be a whole number"),
         ({"NCBNET_SCREENING_PROCESSES": "0"}, "NCBNET_SCREENING_PROCESSES='0' must be a whole number (1-64)"),
         ({"NCBNET_ALLOWED_HOSTS": None}, "NCBNET_ALLOWED_HOSTS is required in production mode"),
+        ({"NCBNET_NETWORK_KEEP_DAYS": "7"}, "NCBNET_NETWORK_KEEP_DAYS='7' must be a whole number of days"),
+        ({"NCBNET_RELAY_MAX_BYTES": "4G"}, "NCBNET_RELAY_MAX_BYTES='4G' must be a number of bytes"),
+        ({"NCBNET_INBOX_MAX_BYTES": "1024"}, "NCBNET_INBOX_MAX_BYTES='1024' must be a number of bytes"),
     ],
 )
 def test_each_problem_is_named(changes, expected):
