@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class NodeKey(models.Model):
@@ -96,16 +97,16 @@ class Quarantine(models.Model):
     retries it (its parent arrived later, a fault was fixed) or drops it; both are audited."""
 
     class Source(models.TextChoices):
-        INBOX = "inbox", "inbox"  # refused by this node's inbox
-        RELAY = "relay", "relay"  # refused by the hub's relay
+        INBOX = "inbox", _("this node's inbox")  # refused by this node's inbox
+        RELAY = "relay", _("the hub's relay")  # refused by the hub's relay
         # At the hub: an envelope a node's inbox consumer gave up on (`publisher` names the node);
         # a retry puts it in that inbox again.
-        DELIVERY = "delivery", "delivery"
+        DELIVERY = "delivery", _("delivery to a node's inbox")
 
     class State(models.TextChoices):
-        HELD = "held", "held"
-        RELEASED = "released", "released"  # a retry let it through
-        DROPPED = "dropped", "dropped"
+        HELD = "held", _("Held")
+        RELEASED = "released", _("Released")  # a retry let it through
+        DROPPED = "dropped", _("Dropped")
 
     received_at = models.DateTimeField(db_index=True)
     reason = models.TextField()
