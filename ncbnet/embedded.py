@@ -390,7 +390,10 @@ class DemoNetwork:
         return self.spawn(node, argv, self.log(node, "jobs"))
 
     def run(self) -> int:
-        signal.signal(signal.SIGTERM, lambda *_: self.stop.set())
+        # SIGHUP too: the terminal closed would otherwise end this process alone, and leave the
+        # nodes' processes (each in its own session) running with nothing to stop them.
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, lambda *_: self.stop.set())
         try:
             logins = self.setup()
             nats = Supervised("nats", None, self.spawn_nats, self.log(None, "nats"))
@@ -426,7 +429,10 @@ class DemoNetwork:
 
     def say(self, message: str) -> None:
         """One line on the console and in logs/up.log."""
-        print(f"ncbnet up: {message}", flush=True)
+        # A console that is gone (terminal closed, pipe no longer read) must not stop the
+        # supervisor: the log file has the line.
+        with contextlib.suppress(OSError):
+            print(f"ncbnet up: {message}", flush=True)
         with contextlib.suppress(OSError), (self.data / "logs" / "up.log").open("a", encoding="utf-8") as f:
             f.write(f"{datetime.now(UTC).isoformat(timespec='seconds')} {message}\n")
 

@@ -52,10 +52,10 @@ def start(data: Path, base: int) -> tuple[subprocess.Popen[str], list[str]]:
     return proc, lines
 
 
-def stop(proc: subprocess.Popen[str]) -> str:
-    """Ctrl-C; what it printed since the banner."""
+def stop(proc: subprocess.Popen[str], sig: signal.Signals = signal.SIGINT) -> str:
+    """Ctrl-C (or `sig`); what it printed since the banner."""
     assert proc.stdout is not None
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     rest = proc.stdout.read()
     assert proc.wait(timeout=60) == 0, rest
     return rest
@@ -77,3 +77,24 @@ def sign_in(base_url: str, username: str) -> tuple[urllib.request.OpenerDirector
 
     post("/login/", {"username": username, "password": DEMO_PASSWORD})
     return opener, post("/login/verify/", {"code": pyotp.TOTP(DEMO_TOTP_SECRET).now()})
+
+
+def pids(data: Path) -> set[int]:
+    """The pids of every process `ncbnet up` runs, from the nodes' status files."""
+    from ncbnet.network import processes
+
+    found = set()
+    for path in data.glob(f"*/{processes.FILENAME}"):
+        reading = processes.read(path)
+        assert reading.status, reading.problem
+        found |= {p.pid for p in reading.status.processes if p.pid}
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether a process runs (a zombie does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")

@@ -22,7 +22,7 @@ from ncbnet.embedded import DemoNetwork
 from ncbnet.network import processes
 from ncbnet.network.processes import ProcessEntry
 from ncbnet.testing.cluster import free_base_port, wait_for
-from ncbnet.testing.up import sign_in, start, stop
+from ncbnet.testing.up import pids, running, sign_in, start, stop
 
 pytestmark = pytest.mark.embedded
 
@@ -171,10 +171,14 @@ def test_killed_node_processes_come_back_and_every_accepted_message_arrives_once
             row = page.split(f'data-process="{name}"')[1].split("</tr>")[0]
             assert label in row and "Running" in row and "<td>1</td>" in row and "killed (SIGKILL)" in row
             assert f">{entry(tmp_path, name).pid}<" in row
+        started = pids(tmp_path)
+        assert len(started) == 13
     finally:
         if sender is not None:
             sender.halt.set()
-        rest = stop(proc)
+        # The terminal `make run` runs in is closed: SIGHUP stops everything as Ctrl-C does.
+        rest = stop(proc, signal.SIGHUP)
+    assert not [pid for pid in started if running(pid)]
     assert f"ncbnet up: FR network worker (pid {worker}) was killed by SIGKILL" in rest, rest
     assert f"ncbnet up: FR web server (pid {web}) was killed by SIGKILL" in rest, rest
     up_log = (tmp_path / "logs" / "up.log").read_text()

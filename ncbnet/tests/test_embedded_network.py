@@ -4,6 +4,7 @@ A demo officer signs in to France's node with password and TOTP over real HTTP; 
 everything cleanly; a second start reuses the data.
 """
 
+import signal
 import urllib.error
 import urllib.request
 
@@ -12,7 +13,7 @@ import pytest
 from ncbnet.core.demo_credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from ncbnet.network import processes
 from ncbnet.testing.cluster import free_base_port, wait_for
-from ncbnet.testing.up import sign_in, start, stop
+from ncbnet.testing.up import pids, running, sign_in, start, stop
 
 pytestmark = pytest.mark.embedded
 
@@ -55,11 +56,15 @@ def test_demo_network_starts_serves_and_stops(tmp_path):
     assert "stopped" in rest
     assert not (tmp_path / "fr" / processes.FILENAME).exists()
 
-    # A second start reuses the data: same keys, same accounts.
+    # A second start reuses the data: same keys, same accounts. SIGTERM stops it all as Ctrl-C does.
     proc, lines = start(tmp_path, base)
     try:
         assert "ncbnet demo network is up" in "\n".join(lines)
         _opener, home = sign_in(f"http://127.0.0.1:{base + 3}", "ke-head")
         assert "NCB Kenya" in home
+        started = pids(tmp_path)
+        assert len(started) == 13  # NATS, and each node's web server, network worker and job runner
     finally:
-        stop(proc)
+        rest = stop(proc, signal.SIGTERM)
+    assert "stopped" in rest
+    assert not [pid for pid in started if running(pid)]

@@ -18,6 +18,7 @@ import pytest
 from ncbnet.embedded import STABLE, DemoNetwork, Node, Supervised, Supervisor
 from ncbnet.network import processes
 from ncbnet.testing.cluster import wait_for
+from ncbnet.testing.up import running
 
 FR = Node("FR", 0)
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(300)"]
@@ -145,14 +146,6 @@ def test_a_process_that_stayed_up_a_while_starts_again_after_one_second(tmp_path
     assert jobs.next_start == clock.now + 1
 
 
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_what_a_dead_process_left_in_its_group_is_ended_before_it_starts_again(tmp_path, supervised):
     # As gunicorn's workers outlive a killed master and keep its port: the next start could not bind.
@@ -164,11 +157,11 @@ def test_what_a_dead_process_left_in_its_group_is_ended_before_it_starts_again(t
     sup.launch(web)
     pid_file = tmp_path / "child.pid"
     child = int(wait_for(lambda: pid_file.exists() and pid_file.read_text().strip(), 10, "the child's pid"))
-    assert alive(child)
+    assert running(child)
     assert web.proc
     web.proc.kill()
     wait_for(lambda: exited(sup, web), 10, "the leader's exit")
-    wait_for(lambda: not alive(child), 10, "the orphan's end")
+    wait_for(lambda: not running(child), 10, "the orphan's end")
 
 
 def test_each_node_s_status_file_holds_its_processes_and_the_network_s_nats(tmp_path):
