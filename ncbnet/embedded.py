@@ -214,7 +214,8 @@ class Supervisor:
     def pause(self, p: Supervised, now: float) -> float:
         """Count one more exit in a row and set when the process starts again."""
         p.failing += 1
-        delay = min(RESTART_FIRST * 2 ** (p.failing - 1), RESTART_MAX)
+        # The exponent capped: after 1,024 exits in a row (17 hours of crashing) 2.0 ** n overflows.
+        delay = min(RESTART_FIRST * 2.0 ** min(p.failing - 1, 32), RESTART_MAX)
         p.next_start, p.next_start_at = now + delay, datetime.now(UTC) + timedelta(seconds=delay)
         return delay
 
@@ -245,7 +246,7 @@ class Supervisor:
         self.mark(p, f"{p.title} starting again (restart {p.restarts})")
         try:
             self.launch(p)
-        except OSError as exc:
+        except (OSError, StartupFailed) as exc:
             # Not even started (no such file, no memory): counted as an exit at once.
             p.proc = None
             delay = self.pause(p, self.clock())

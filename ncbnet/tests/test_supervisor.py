@@ -123,6 +123,19 @@ def test_a_process_that_keeps_crashing_waits_longer_each_time_and_is_reported(tm
     assert nats.proc.poll() is None and nats.restarts == 0  # the others go on
 
 
+def test_a_process_crashing_for_days_is_still_tried_every_minute(tmp_path, supervised):
+    clock, lines = Clock(), []
+    log = tmp_path / "jobs.log"
+    jobs = Supervised("jobs", FR, starter([sys.executable, "-c", "raise SystemExit(1)"], log), log)
+    supervised.append(jobs)
+    sup = Supervisor(supervised, lines.append, clock=clock)
+    sup.launch(jobs)
+    jobs.failing = 5000  # as after three and a half days of exits in a row
+    wait_for(lambda: exited(sup, jobs), 10, "the job runner's exit")
+    assert jobs.next_start == clock.now + 60 and jobs.failing == 5001
+    assert "its exit 5001 in a row" in lines[0] and "next try in 60 s" in lines[0]
+
+
 def test_a_process_that_stayed_up_a_while_starts_again_after_one_second(tmp_path, supervised):
     clock, lines = Clock(), []
     jobs = Supervised("jobs", FR, starter(SLEEPER, tmp_path / "j.log"), tmp_path / "j.log")
