@@ -1,7 +1,10 @@
-"""Serving one node with gunicorn, and the embedded demo network started by `make run`."""
+"""Serving one node with gunicorn, and the embedded demo network started by `make run`, whose
+processes a supervisor keeps running."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import shutil
@@ -13,11 +16,16 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+
+from ncbnet.network import processes
+from ncbnet.network.processes import ProcessEntry, ProcessName, ProcessStatus
 
 
 class _Gunicorn(BaseApplication):
@@ -66,6 +74,191 @@ class StartupFailed(Exception):
     pass
 
 
+# The supervisor's backoff: a process that exits is started again after RESTART_FIRST seconds,
+# doubling for each exit in a row up to RESTART_MAX; a process that stayed up STABLE seconds
+# starts the count again.
+RESTART_FIRST = 1.0
+RESTART_MAX = 60.0
+STABLE = 60.0
+TICK = 0.25
+
+LABELS: dict[ProcessName, str] = {
+    "web": "web server",
+    "network": "network worker",
+    "jobs": "job runner",
+    "nats": "nats-server",
+}
+
+
+def reap(proc: subprocess.Popen[bytes]) -> int | None:
+    """The exit code of a process that ended, None while it runs. What it left behind in its
+    process group (gunicorn's workers, the job runner's forked screeners, which would hold the
+    port or the database) is killed first, while the dead leader still holds the group's id."""
+    if proc.returncode is not None:
+        return proc.returncode
+    try:
+        ended = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:  # reaped elsewhere
+        return proc.wait()
+    if ended is None:
+        return None
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    return proc.wait()
+
+
+def describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with code {code}"
+
+
+def last_line(log: Path, limit: int = 4096) -> str:
+    """The last non-empty line of a log, read from its end only."""
+    try:
+        with log.open("rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - limit))
+            lines = [x for x in f.read().decode("utf-8", "replace").splitlines() if x.strip()]
+    except OSError:
+        return ""
+    return lines[-1].strip()[:300] if lines else ""
+
+
+class Supervised:
+    """One process of the demo network and what its supervisor knows of it."""
+
+    def __init__(
+        self, name: ProcessName, node: Node | None, start: Callable[[], subprocess.Popen[bytes]], log: Path
+    ):
+        self.name = name
+        self.node = node
+        self.start = start
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.started = 0.0  # on the supervisor's clock
+        self.started_at: datetime | None = None
+        self.restarts = 0
+        # Exits in a row, each before the process had stayed up STABLE seconds.
+        self.failing = 0
+        self.last_exit_code: int | None = None
+        self.last_exit_at: datetime | None = None
+        self.next_start: float | None = None  # on the supervisor's clock
+        self.next_start_at: datetime | None = None
+
+    @property
+    def title(self) -> str:
+        return f"{self.node.name} {LABELS[self.name]}" if self.node else LABELS[self.name]
+
+    def entry(self) -> ProcessEntry:
+        return ProcessEntry(
+            name=self.name,
+            state="running" if self.proc else "waiting",
+            pid=self.proc.pid if self.proc else None,
+            started_at=self.started_at,
+            restarts=self.restarts,
+            last_exit_code=self.last_exit_code,
+            last_exit_at=self.last_exit_at,
+            next_start_at=self.next_start_at,
+            failing=self.failing,
+        )
+
+
+class Supervisor:
+    """Keeps processes running: one that exits is logged (one line on the console and in the
+    logs) and started again after a pause that doubles with each exit in a row (RESTART_FIRST up to
+    RESTART_MAX), while the others go on serving. One that keeps exiting soon after its start is
+    reported as crashing, with its log's last line. `clock` (monotonic seconds) is injectable so
+    tests move time instead of waiting out the pauses."""
+
+    def __init__(
+        self,
+        procs: list[Supervised],
+        say: Callable[[str], None],
+        changed: Callable[[], None] = lambda: None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.procs = procs
+        self.say = say
+        self.changed = changed
+        self.clock = clock
+
+    def launch(self, p: Supervised, proc: subprocess.Popen[bytes] | None = None) -> subprocess.Popen[bytes]:
+        """Start the process (or adopt one already started)."""
+        p.proc = proc or p.start()
+        p.started, p.started_at = self.clock(), datetime.now(UTC)
+        p.next_start = p.next_start_at = None
+        return p.proc
+
+    def tick(self) -> None:
+        """Look at every process once: reap the dead, start again those whose pause is over."""
+        changed = False
+        for p in self.procs:
+            now = self.clock()
+            if p.proc is not None:
+                code = reap(p.proc)
+                if code is not None:
+                    self.exited(p, code, now)
+                    changed = True
+                elif p.failing and now - p.started >= STABLE:
+                    p.failing = 0
+                    changed = True
+            elif p.next_start is not None and now >= p.next_start:
+                self.restart(p)
+                changed = True
+        if changed:
+            self.changed()
+
+    def pause(self, p: Supervised, now: float) -> float:
+        """Count one more exit in a row and set when the process starts again."""
+        p.failing += 1
+        # The exponent capped: after 1,024 exits in a row (17 hours of crashing) 2.0 ** n overflows.
+        delay = min(RESTART_FIRST * 2.0 ** min(p.failing - 1, 32), RESTART_MAX)
+        p.next_start, p.next_start_at = now + delay, datetime.now(UTC) + timedelta(seconds=delay)
+        return delay
+
+    def exited(self, p: Supervised, code: int, now: float) -> None:
+        assert p.proc is not None
+        pid, up = p.proc.pid, now - p.started
+        if up >= STABLE:
+            p.failing = 0
+        p.proc = None
+        p.last_exit_code, p.last_exit_at = code, datetime.now(UTC)
+        delay = self.pause(p, now)
+        how = f"{p.title} (pid {pid}) {describe_exit(code)} after {up:.0f} s"
+        if p.failing >= processes.CRASH_LOOP:
+            tail = last_line(p.log)
+            message = (
+                f"{p.title} keeps crashing: {how}, its exit {p.failing} in a row within "
+                f"{STABLE:.0f} s of its start; next try in {delay:.0f} s; log {p.log}"
+                + (f"; last line: {tail}" if tail else "")
+            )
+        else:
+            message = f"{how}; restarting it in {delay:.0f} s (log {p.log})"
+        self.say(message)
+        self.mark(p, message)
+
+    def restart(self, p: Supervised) -> None:
+        p.restarts += 1
+        # Before the start, so that the new process's own lines follow it in its log.
+        self.mark(p, f"{p.title} starting again (restart {p.restarts})")
+        try:
+            self.launch(p)
+        except (OSError, StartupFailed) as exc:
+            # Not even started (no such file, no memory): counted as an exit at once.
+            p.proc = None
+            delay = self.pause(p, self.clock())
+            self.say(f"{p.title} could not be started ({exc}); next try in {delay:.0f} s")
+
+    @staticmethod
+    def mark(p: Supervised, message: str) -> None:
+        """The line in the process's own log too, where its next start's output follows."""
+        with contextlib.suppress(OSError), p.log.open("a", encoding="utf-8") as f:
+            f.write(f"--- ncbnet up {datetime.now(UTC).isoformat(timespec='seconds')}: {message}\n")
+
+
 class DemoNetwork:
     """NATS, the hub and three NCB nodes on localhost, each with its own database under `data`."""
 
@@ -81,6 +274,7 @@ class DemoNetwork:
         self.nats: subprocess.Popen[bytes] | None = None
         self.stop = threading.Event()
         self.bin = Path(sys.executable).parent
+        self.supervised: list[Supervised] = []
 
     def env(self, node: Node) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("NCBNET_", "DATABASE_URL"))}
@@ -112,14 +306,14 @@ class DemoNetwork:
 
     def spawn(self, node: Node | None, argv: list[str], log: Path) -> subprocess.Popen[bytes]:
         log.parent.mkdir(parents=True, exist_ok=True)
-        out = log.open("ab")
-        proc = subprocess.Popen(
-            argv,
-            env=self.env(node) if node else None,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with log.open("ab") as out:  # the child holds its own copy; ours is closed (restarts add none)
+            proc = subprocess.Popen(
+                argv,
+                env=self.env(node) if node else None,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.children.append(proc)
         return proc
 
@@ -177,38 +371,54 @@ class DemoNetwork:
             shutil.copyfile(hub_public, self.data / node.name.lower() / "hub_key.json")
         return logins
 
+    def log(self, node: Node | None, name: ProcessName) -> Path:
+        if node is None:
+            return self.data / "logs" / f"{name}.log"
+        suffix = "" if name == "web" else f"-{name}"
+        return self.data / "logs" / f"{node.name.lower()}{suffix}.log"
+
     def start_server(self, node: Node) -> subprocess.Popen[bytes]:
         argv = [sys.executable, "-m", "ncbnet.cli", "serve", "--port", str(node.port)]
-        return self.spawn(node, argv, self.data / "logs" / f"{node.name.lower()}.log")
+        return self.spawn(node, argv, self.log(node, "web"))
 
     def start_worker(self, node: Node) -> subprocess.Popen[bytes]:
         argv = [sys.executable, "-m", "ncbnet.cli", "network", "run"]
-        return self.spawn(node, argv, self.data / "logs" / f"{node.name.lower()}-network.log")
+        return self.spawn(node, argv, self.log(node, "network"))
 
     def start_jobs(self, node: Node) -> subprocess.Popen[bytes]:
         """The node's job runner: manifests submitted on the pages and the API."""
         argv = [sys.executable, "-m", "ncbnet.cli", "screening", "work"]
-        return self.spawn(node, argv, self.data / "logs" / f"{node.name.lower()}-jobs.log")
+        return self.spawn(node, argv, self.log(node, "jobs"))
 
     def run(self) -> int:
-        signal.signal(signal.SIGTERM, lambda *_: self.stop.set())
+        # SIGHUP too: the terminal closed would otherwise end this process alone, and leave the
+        # nodes' processes (each in its own session) running with nothing to stop them.
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, lambda *_: self.stop.set())
         try:
             logins = self.setup()
-            servers = []
+            nats = Supervised("nats", None, self.spawn_nats, self.log(None, "nats"))
+            self.supervised = [nats]
+            supervisor = Supervisor(self.supervised, self.say, self.write_status)
+            supervisor.launch(nats, self.nats)
+            starts: list[tuple[ProcessName, Callable[[Node], subprocess.Popen[bytes]]]] = [
+                ("web", self.start_server),
+                ("network", self.start_worker),
+                ("jobs", self.start_jobs),
+            ]
             for node in self.nodes:
-                servers.append(self.start_server(node))
-                self.start_worker(node)
-                self.start_jobs(node)
-            for node, proc in zip(self.nodes, servers, strict=True):
-                self.wait_until_up(f"http://127.0.0.1:{node.port}/login/", proc)
+                for name, start in starts:
+                    p = Supervised(name, node, functools.partial(start, node), self.log(node, name))
+                    self.supervised.append(p)
+                    supervisor.launch(p)
+            self.write_status()
+            for p in self.supervised:
+                if p.name == "web" and p.node and p.proc:
+                    self.wait_until_up(f"http://127.0.0.1:{p.node.port}/login/", p.proc)
             self.banner(logins)
             while not self.stop.is_set():
-                for proc in self.children:
-                    if proc.poll() is not None:
-                        raise StartupFailed(
-                            f"a node process exited (code {proc.returncode}); see {self.data}/logs"
-                        )
-                self.stop.wait(1)
+                supervisor.tick()
+                self.stop.wait(TICK)
             return 0
         except StartupFailed as exc:
             print(f"ncbnet up: {exc}", file=sys.stderr)
@@ -217,6 +427,37 @@ class DemoNetwork:
             return 0
         finally:
             self.shutdown()
+
+    def say(self, message: str) -> None:
+        """One line on the console and in logs/up.log."""
+        # A console that is gone (terminal closed, pipe no longer read) must not stop the
+        # supervisor: the log file has the line.
+        with contextlib.suppress(OSError):
+            print(f"ncbnet up: {message}", flush=True)
+        with contextlib.suppress(OSError), (self.data / "logs" / "up.log").open("a", encoding="utf-8") as f:
+            f.write(f"{datetime.now(UTC).isoformat(timespec='seconds')} {message}\n")
+
+    def status_file(self, node: Node) -> Path:
+        return processes.status_path(self.data / node.name.lower())
+
+    def write_status(self) -> None:
+        """Each node's processes, and the network's nats-server, in the node's status file."""
+        self.children = [p for p in self.children if p.returncode is None]
+        now = datetime.now(UTC)
+        for node in self.nodes:
+            mine = [p.entry() for p in self.supervised if p.node in (node, None)]
+            status = ProcessStatus(
+                kind=processes.KIND,
+                version=1,
+                node=node.name,
+                supervisor_pid=os.getpid(),
+                written_at=now,
+                processes=mine,
+            )
+            try:
+                processes.write(self.status_file(node), status)
+            except OSError as exc:
+                self.say(f"cannot write {self.status_file(node)}: {exc}")
 
     def nats_server(self) -> str:
         found = shutil.which("nats-server", path=str(self.bin))
@@ -230,13 +471,18 @@ class DemoNetwork:
 
         nats_dir = self.data / "nats"
         names = [n.name for n in self.nodes]
-        conf = natsconf.generate(names, nats_dir, port=self.nats_port, store_dir=nats_dir / "jetstream")
+        natsconf.generate(names, nats_dir, port=self.nats_port, store_dir=nats_dir / "jetstream")
         for node in self.nodes:
             folder = self.data / node.name.lower()
             folder.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(nats_dir / "creds" / f"{node.name}.nk", folder / "nats.nk")
             os.chmod(folder / "nats.nk", 0o600)
-        self.nats = self.spawn(None, [self.nats_server(), "-c", str(conf)], self.data / "logs" / "nats.log")
+        return self.spawn_nats()
+
+    def spawn_nats(self) -> subprocess.Popen[bytes]:
+        """nats-server on the configuration start_nats wrote (the same credentials and store)."""
+        conf = self.data / "nats" / "nats.conf"
+        self.nats = self.spawn(None, [self.nats_server(), "-c", str(conf)], self.log(None, "nats"))
         return self.nats
 
     def _current(self, node: Node) -> str:
@@ -275,8 +521,12 @@ class DemoNetwork:
                 try:
                     proc.wait(timeout=15)
                 except subprocess.TimeoutExpired:
-                    proc.kill()
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
+        for node in self.nodes:
+            # Nothing runs under `ncbnet up` any more: the page must not show processes that are gone.
+            self.status_file(node).unlink(missing_ok=True)
         if self.children:
             print("ncbnet demo network stopped.", flush=True)
         self.children.clear()

@@ -15,7 +15,9 @@ from ncbnet.core import clock
 from ncbnet.core.node import keys
 from ncbnet.security.crypto import KeyStore, canonical, key_id, unb64, verify
 
+from . import processes as process_status
 from .models import NodeKey
+from .processes import Reading as ProcessReading
 from .signals import node_joined
 
 DIRECTORY_KIND = "ncbnet.key-directory"
@@ -163,3 +165,10 @@ def status(actor: Any) -> dict[str, Any]:
         "quarantined": Quarantine.objects.filter(state="held").count(),
         "keys": list(NodeKey.objects.order_by("node", "-valid_from")),
     }
+
+
+def processes() -> ProcessReading:
+    """This node's processes as `ncbnet up` last wrote them in the node's data directory (pid,
+    start, restarts, last exit), or nothing when the node is not run under `ncbnet up`. Read
+    bounded and validated: see network/processes.py."""
+    return process_status.read(process_status.status_path(settings.DATA_DIR))

@@ -13,8 +13,11 @@ from . import quarantine, services
 
 @route(READ_AUDIT)
 def keys(request: AuthedRequest) -> HttpResponse:
-    """The network's state on this node: backlog, traffic, quarantined envelopes, the key directory."""
-    return render(request, "network/keys.html", services.status(request.user))
+    """The network's state on this node: backlog, traffic, quarantined envelopes, the key directory,
+    and, under `ncbnet up`, the node's processes and their restarts."""
+    context = services.status(request.user)
+    context["processes"] = services.processes()
+    return render(request, "network/keys.html", context)
 
 
 @route(READ_AUDIT)
