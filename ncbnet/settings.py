@@ -117,6 +117,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Lock-out: this many failed password or second-factor attempts within the window lock the account.
 NCBNET_LOCKOUT_ATTEMPTS = 5
 NCBNET_LOCKOUT_MINUTES = 15
+# Reverse proxies whose X-Forwarded-For names the client (security.middleware.client_ip).
+NCBNET_TRUSTED_PROXIES = NODE.trusted_proxies
 # Processes screening a manifest's chunks side by side (screening.manifests.processes).
 NCBNET_SCREENING_PROCESSES = NODE.screening_processes
 
