@@ -123,7 +123,8 @@ NCBNET_TRUSTED_PROXIES = NODE.trusted_proxies
 NCBNET_SCREENING_PROCESSES = NODE.screening_processes
 
 # Idle expiry: use pushes the expiry forward (written at most once a minute,
-# security.middleware.IdleSessionMiddleware); an idle session dies.
+# security.middleware.IdleSessionMiddleware); background polls do not; an idle session dies.
+SESSION_ENGINE = "ncbnet.security.sessions"  # database sessions expiring on the node's clock
 SESSION_COOKIE_AGE = NODE.session_idle_minutes * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ncbnet.network.delivery import connected_nodes
-from ncbnet.security.middleware import client_ip
+from ncbnet.security.middleware import background, client_ip
 from ncbnet.security.policies import AuthedRequest, route
 
 from . import services
@@ -101,6 +101,7 @@ def compose(request: AuthedRequest) -> HttpResponse:
 
 
 @route(MESSAGING)
+@background
 def alerts(request: AuthedRequest) -> HttpResponse:
     """The on-screen alert for unread urgent and flash messages (polled by every page)."""
     return render(request, "messaging/alerts.html", {"alerts": services.alerts(request.user)})

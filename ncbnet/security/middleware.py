@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import time
 import zoneinfo
 from collections.abc import Callable
 from typing import Any
@@ -12,8 +11,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.utils import timezone, translation
+
+from ncbnet.core import clock
 
 from .policies import API_OPERATION, policy_of
 
@@ -39,6 +40,12 @@ class PolicyMiddleware:
         if policy.allows(request.user):
             return None
         if not request.user.is_authenticated:
+            if request.headers.get("HX-Request") == "true":
+                # A poll or a fragment from a page whose session has ended: send the whole tab
+                # to the sign-in page rather than the sign-in page into a corner of the old one.
+                response = HttpResponse(status=401)
+                response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
+                return response
             if settings.NCBNET_ROLE == "hub" and request.path == "/":
                 from django.shortcuts import redirect
 
@@ -68,11 +75,24 @@ class UserPreferencesMiddleware:
         return self.get_response(request)
 
 
+def background(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view that pages call by themselves (the 10-second alert polls): its requests do not
+    count as use, so a tab left open still reaches the idle expiry."""
+    view.ncbnet_background = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_background(request: HttpRequest) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return bool(match is not None and getattr(match.func, "ncbnet_background", False))
+
+
 class IdleSessionMiddleware:
     """A signed-in session ends after `NCBNET_SESSION_IDLE_MINUTES` without a request. Its expiry
     moves with use, written at most once a minute (`REFRESH`) rather than on every request: a
     border system's lookups and an officer's pages would otherwise each end in a second write
-    transaction. The limit is kept to within a minute."""
+    transaction. The limit is kept to within a minute. Background polls (`background`) are not
+    use: they leave the session unmodified, so it is not saved and its expiry does not move."""
 
     REFRESH = 60
     SEEN = "ncbnet_seen"
@@ -83,8 +103,9 @@ class IdleSessionMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if session is not None and session.session_key:  # signed in (or signing in), not signed out
-            now = int(time.time())
+        if session is not None and session.session_key and not is_background(request):
+            # signed in (or signing in), not signed out
+            now = int(clock.now().timestamp())
             if now - int(session.get(self.SEEN, 0)) >= self.REFRESH:
                 session[self.SEEN] = now  # saved by SessionMiddleware, with a new expiry
         return response
