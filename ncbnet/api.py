@@ -49,6 +49,8 @@ class ApiAuth:
                 raise AuthenticationError(403, "CSRF check failed: send the X-CSRFToken header.")
         else:
             raise AuthenticationError(401, "Sign in, or send an API token as 'Authorization: Bearer …'.")
+        if getattr(user, "password_must_change", False):
+            raise Refused("Change your temporary password first: sign in to the node's pages.")
         if not self.policy.allows(user):
             raise Refused(f"Your account may not use this operation (policy {self.policy.name}).")
         request.user = user

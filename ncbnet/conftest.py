@@ -40,6 +40,7 @@ def user_factory(db: Any, agency_factory: Callable[..., Agency]) -> Callable[...
         username: str | None = None,
         agency: Agency | None = None,
         totp: bool = True,
+        temporary: bool = False,
     ) -> User:
         if kind == "agency" and agency is None:
             agency = agency_factory()
@@ -52,6 +53,7 @@ def user_factory(db: Any, agency_factory: Callable[..., Agency]) -> Callable[...
             agency_id=agency.pk if agency else None,
             first_name="Test",
             last_name=role.title(),
+            temporary=temporary,
         )
         if totp and kind != "system":
             TOTPDevice.objects.create(

@@ -117,6 +117,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # Lock-out: this many failed password or second-factor attempts within the window lock the account.
 NCBNET_LOCKOUT_ATTEMPTS = 5
 NCBNET_LOCKOUT_MINUTES = 15
+# Lasting lock-out, lifted only by an administrator (security.services): this many failures since
+# the last sign-in, or this many wrong second-factor codes since the password was last set.
+NCBNET_LOCKOUT_HARD_ATTEMPTS = 20
+NCBNET_LOCKOUT_CODE_ATTEMPTS = 10
 # Reverse proxies whose X-Forwarded-For names the client (security.middleware.client_ip).
 NCBNET_TRUSTED_PROXIES = NODE.trusted_proxies
 # Processes screening a manifest's chunks side by side (screening.manifests.processes).

@@ -146,6 +146,9 @@ class User(AbstractUser):
     created_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     time_zone = models.CharField(max_length=64, default="UTC")
     language = models.CharField(max_length=8, blank=True)
+    # The password was set by an administrator (a new account, a reset): it is a temporary one,
+    # changed at the next sign-in before anything else is reachable.
+    password_must_change = models.BooleanField(default=False)
 
     objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
 

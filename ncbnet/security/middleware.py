@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render, resolve_url
+from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone, translation
 
 from ncbnet.core import clock
@@ -22,6 +22,8 @@ log = logging.getLogger("ncbnet.security")
 
 
 class PolicyMiddleware:
+    DURING_PASSWORD_CHANGE = frozenset({"security:change_password", "security:logout"})
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
@@ -37,6 +39,14 @@ class PolicyMiddleware:
             return render(request, "403.html", status=403)
         if policy is API_OPERATION:
             return None  # each API operation checks its own policy (see ncbnet.api)
+        if (
+            getattr(request.user, "password_must_change", False)
+            and not policy.public
+            and getattr(request.resolver_match, "view_name", "") not in self.DURING_PASSWORD_CHANGE
+        ):
+            # A temporary password (an administrator set it while this session lived): nothing
+            # else is reachable until it is changed.
+            return redirect("security:change_password")
         if policy.allows(request.user):
             return None
         if not request.user.is_authenticated:
@@ -47,8 +57,6 @@ class PolicyMiddleware:
                 response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
                 return response
             if settings.NCBNET_ROLE == "hub" and request.path == "/":
-                from django.shortcuts import redirect
-
                 return redirect("public:home")
             return redirect_to_login(request.get_full_path())
         return render(request, "403.html", status=403)

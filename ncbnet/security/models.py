@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class TOTPDevice(models.Model):
@@ -49,3 +50,32 @@ class ApiToken(models.Model):
         if at >= self.expires_at:
             return "expired"
         return "active"
+
+
+class AccountNotice(models.Model):
+    """What an administrator did to a person's account, shown to that person on every page from
+    their next sign-in until they acknowledge it."""
+
+    class Kind(models.TextChoices):
+        UNLOCKED = "unlocked", _("Your administrator unlocked your account.")
+        PASSWORD_RESET = "password_reset", _("Your administrator reset your password.")
+        SECOND_FACTOR_RESET = (
+            "second_factor_reset",
+            _(
+                "Your administrator reset your second factor and your password; you set up your "
+                "authenticator again."
+            ),
+        )
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    by = models.CharField(max_length=150)  # the administrator's username
+    at = models.DateTimeField()
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["at"]
+        indexes: ClassVar = [models.Index(fields=["user", "seen_at"], name="notice_unseen")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id} by {self.by}"
