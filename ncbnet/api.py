@@ -21,6 +21,7 @@ from ninja.utils import check_csrf
 from ncbnet.security import services as security
 from ncbnet.security.middleware import client_ip
 from ncbnet.security.policies import API_OPERATION, Policy
+from ncbnet.security.throttle import TooManyAttempts
 
 log = logging.getLogger("ncbnet.api")
 PROBLEM = "application/problem+json"
@@ -124,6 +125,13 @@ def _invalid_domain(request: HttpRequest, exc: DjangoValidationError) -> HttpRes
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     status = exc.status_code
     return problem(status, "Unauthorized" if status == 401 else "Forbidden", exc.message)
+
+
+@api.exception_handler(TooManyAttempts)
+def _too_many(request: HttpRequest, exc: TooManyAttempts) -> HttpResponse:
+    response = problem(429, "Too many requests", str(exc))
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(Refused)

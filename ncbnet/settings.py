@@ -121,6 +121,10 @@ NCBNET_LOCKOUT_MINUTES = 15
 # the last sign-in, or this many wrong second-factor codes since the password was last set.
 NCBNET_LOCKOUT_HARD_ATTEMPTS = 20
 NCBNET_LOCKOUT_CODE_ATTEMPTS = 10
+# Anonymous failures (passwords, bearer tokens) from one address within the period block it for
+# as long, before any hash or audit entry (security.throttle).
+NCBNET_THROTTLE_FAILURES = 30
+NCBNET_THROTTLE_MINUTES = 10
 # Reverse proxies whose X-Forwarded-For names the client (security.middleware.client_ip).
 NCBNET_TRUSTED_PROXIES = NODE.trusted_proxies
 # Processes screening a manifest's chunks side by side (screening.manifests.processes).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pycountry
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -151,6 +151,11 @@ class User(AbstractUser):
     password_must_change = models.BooleanField(default=False)
 
     objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
+
+    # Not a column: the bearer token (security.models.ApiToken) through which this request acts,
+    # set by security.services.authenticate_token; None for a person's session. Its scopes limit
+    # what the request may do (security.policies.has_scope).
+    api_token: Any = None
 
     class Meta:
         ordering: ClassVar = ["username"]

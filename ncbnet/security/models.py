@@ -79,3 +79,18 @@ class AccountNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id} by {self.by}"
+
+
+class ClientThrottle(models.Model):
+    """Failed anonymous attempts (passwords, bearer tokens) from one client address, counted
+    outside the audit chain so that a flood costs a row update, not a hash and a chained entry
+    each (security.throttle)."""
+
+    address = models.CharField(max_length=45, primary_key=True)
+    window_start = models.DateTimeField()
+    failures = models.PositiveIntegerField(default=0)
+    blocked_until = models.DateTimeField(null=True, blank=True)
+    refused = models.PositiveIntegerField(default=0)  # refused while blocked, not yet in the audit trail
+
+    def __str__(self) -> str:
+        return f"{self.address}: {self.failures} failures"

@@ -33,6 +33,7 @@ from ncbnet.audit import services as audit
 from ncbnet.audit.models import AuditEntry
 from ncbnet.core import clock
 
+from . import throttle
 from .models import ApiToken, TOTPDevice
 
 TOTP_STEP = 30
@@ -163,9 +164,11 @@ def check_password(username: str, password: str, ip: str | None = None) -> Any:
     """First step: the password. Returns the user; raises SignInError with a safe message."""
     User = get_user_model()
     username = username.strip()
+    throttle.check(ip)  # a blocked address costs neither a hash nor an audit entry
     state = lockout_state(username)
     if state.locked:
         audit.record_now("auth.login_refused_locked", subject=username, ip=ip)
+        throttle.failed(ip)
         raise SignInError(locked_message(state))
     user = User.objects.filter(username=username).first()
     # Hash the password even for an unknown user, so timing does not reveal who exists.
@@ -185,6 +188,7 @@ def check_password(username: str, password: str, ip: str | None = None) -> Any:
             else "wrong password"
         )
         record_failure(LOGIN_FAILED, username, {"reason": reason}, ip)
+        throttle.failed(ip)
         raise SignInError(_("Wrong username or password."))
     return user
 
@@ -357,20 +361,22 @@ def revoke_token(actor: Any, prefix: str) -> ApiToken:
 
 
 def authenticate_token(raw: str, ip: str | None = None) -> Any:
-    """Return the system account for a valid bearer token; audit and raise SignInError otherwise."""
+    """Return the system account for a valid bearer token; audit and raise SignInError otherwise.
+    The account carries the token (`api_token`), whose scopes the API operations check."""
+    throttle.check(ip)
     parts = raw.strip().split("_", 2)
     if len(parts) != 3 or parts[0] != BEARER_MARK:
-        audit.record_now("auth.token_refused", detail={"reason": "malformed"}, ip=ip)
+        _token_refused(ip, "", "malformed")
         raise SignInError(_("The bearer token is malformed."))
     _marker, prefix, secret = parts
-    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    token = ApiToken.objects.select_related("user").filter(prefix=prefix[:16]).first()
     if token is None or not hmac.compare_digest(token.digest, _digest(secret)):
-        audit.record_now("auth.token_refused", subject=prefix, detail={"reason": "unknown"}, ip=ip)
+        _token_refused(ip, prefix, "unknown")
         raise SignInError(_("The bearer token is not valid."))
     state = token.state(clock.now())
     if state != "active" or not token.user.is_active:
         reason = state if state != "active" else "account disabled"
-        audit.record_now("auth.token_refused", subject=prefix, detail={"reason": reason}, ip=ip)
+        _token_refused(ip, prefix, reason)
         raise SignInError(
             _("The bearer token was revoked.")
             if state == "revoked"
@@ -378,4 +384,11 @@ def authenticate_token(raw: str, ip: str | None = None) -> Any:
             if state == "expired"
             else _("The account of this token is disabled.")
         )
-    return token.user
+    user = token.user
+    user.api_token = token
+    return user
+
+
+def _token_refused(ip: str | None, prefix: str, reason: str) -> None:
+    audit.record_now("auth.token_refused", subject=prefix[:150], detail={"reason": reason}, ip=ip)
+    throttle.failed(ip)

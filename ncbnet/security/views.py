@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import accounts, services
+from . import accounts, services, throttle
 from .forms import ChangePasswordForm, CodeForm, NewPasswordForm, PasswordForm
 from .middleware import client_ip
 from .policies import AUTHENTICATED, HUMAN, PUBLIC, AuthedRequest, route
@@ -60,7 +60,7 @@ def login_password(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("web:home")
     form = PasswordForm(request.POST or None)
-    error = ""
+    error, status, retry_after = "", 200, 0
     if request.method == "POST" and form.is_valid():
         try:
             user = services.check_password(
@@ -68,16 +68,19 @@ def login_password(request: HttpRequest) -> HttpResponse:
             )
             step = services.next_step(user, client_ip(request))
         except services.SignInError as exc:
-            error = str(exc)
+            error, status = str(exc), 400
+        except throttle.TooManyAttempts as exc:
+            error, status, retry_after = str(exc), 429, exc.retry_after
         else:
             next_url = request.GET.get("next", "")
             request.session.cycle_key()
             request.session[PENDING] = user.pk
             request.session[NEXT] = next_url
             return redirect("security:verify" if step == "verify" else "security:first_password")
-    return render(
-        request, "security/login.html", {"form": form, "error": error}, status=400 if error else 200
-    )
+    response = render(request, "security/login.html", {"form": form, "error": error}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @route(PUBLIC)
