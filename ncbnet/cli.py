@@ -232,13 +232,13 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     if account is None:
         raise CommandError(f"no account named {args.user!r}")
     try:
-        token, raw = services.create_token(None, account, args.name, args.days)
+        token, raw = services.create_token(None, account, args.name, args.days, scopes=args.scope or [])
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     print(raw)
     print(
-        f"token {token.prefix} for {account.username}, expires {token.expires_at:%Y-%m-%d}; "
-        "it is shown only now",
+        f"token {token.prefix} for {account.username} ({', '.join(token.scopes)}), "
+        f"expires {token.expires_at:%Y-%m-%d}; it is shown only now",
         file=sys.stderr,
     )
     return 0
@@ -710,6 +710,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--user", required=True, help="the system account")
     sp.add_argument("--name", required=True, help="what the token is for")
     sp.add_argument("--days", type=int, default=365)
+    sp.add_argument(
+        "--scope",
+        action="append",
+        metavar="SCOPE",
+        help="what the token may do, repeatable: read_messages, send_messages, screening, "
+        "contributions, restricted (content under H2 and H3)",
+    )
     sp = add("revoke", cmd_token_revoke, "revoke a token by its prefix", token)
     sp.add_argument("prefix")
 

@@ -11,6 +11,7 @@ from ninja.pagination import CursorPagination, paginate
 
 from ncbnet.api import allow
 from ncbnet.security.middleware import client_ip
+from ncbnet.security.models import Scope
 from ncbnet.security.policies import AuthedRequest
 
 from . import services
@@ -94,7 +95,12 @@ class MessageOut(Schema):
         return list(obj.attachments.all())
 
 
-@router.get("", response=list[MessageOut], auth=allow(MESSAGING), summary="The inbox or the sent box")
+@router.get(
+    "",
+    response=list[MessageOut],
+    auth=allow(MESSAGING, Scope.READ_MESSAGES),
+    summary="The inbox or the sent box",
+)
 @paginate(CursorPagination, ordering=("-created_at",))
 def list_messages(
     request: AuthedRequest,
@@ -107,7 +113,9 @@ def list_messages(
     return services.search(request.user, f, client_ip(request)).prefetch_related("deliveries")
 
 
-@router.post("", response={201: MessageOut}, auth=allow(MESSAGING), summary="Send a message")
+@router.post(
+    "", response={201: MessageOut}, auth=allow(MESSAGING, Scope.SEND_MESSAGES), summary="Send a message"
+)
 def send(request: AuthedRequest, payload: MessageIn) -> Status:
     data = payload.dict()
     data["references"] = [dict(r) for r in data["references"]]
@@ -122,14 +130,18 @@ def send(request: AuthedRequest, payload: MessageIn) -> Status:
     return Status(201, message)
 
 
-@router.get("/{message_id}", response=MessageOut, auth=allow(MESSAGING), summary="Read a message")
+@router.get(
+    "/{message_id}", response=MessageOut, auth=allow(MESSAGING, Scope.READ_MESSAGES), summary="Read a message"
+)
 def read(request: AuthedRequest, message_id: str) -> Any:
     message, _thread = services.read(request.user, message_id, client_ip(request))
     return message
 
 
 @router.get(
-    "/{message_id}/attachments/{attachment_id}", auth=allow(MESSAGING), summary="Download an attachment"
+    "/{message_id}/attachments/{attachment_id}",
+    auth=allow(MESSAGING, Scope.READ_MESSAGES),
+    summary="Download an attachment",
 )
 def attachment(request: AuthedRequest, message_id: UUID, attachment_id: UUID) -> StreamingHttpResponse:
     found, content = services.attachment(

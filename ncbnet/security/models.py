@@ -24,6 +24,16 @@ class TOTPDevice(models.Model):
         return f"TOTP for {self.user_id}"
 
 
+class Scope(models.TextChoices):
+    """What a bearer token may do. A person's session is not limited by scopes."""
+
+    READ_MESSAGES = "read_messages", _("Read messages")
+    SEND_MESSAGES = "send_messages", _("Send and forward messages")
+    SCREENING = "screening", _("Screen against the databases, read the hits and the replica")
+    CONTRIBUTIONS = "contributions", _("Contribute records")
+    RESTRICTED = "restricted", _("See the content of messages under handling codes H2 and H3")
+
+
 class ApiToken(models.Model):
     """A bearer token for a system account. Only a SHA-256 digest of the secret is kept."""
 
@@ -37,6 +47,7 @@ class ApiToken(models.Model):
     )
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(default=list)  # values of Scope
 
     class Meta:
         ordering: ClassVar = ["-created_at"]

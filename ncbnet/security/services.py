@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,7 +35,7 @@ from ncbnet.audit.models import AuditEntry
 from ncbnet.core import clock
 
 from . import throttle
-from .models import ApiToken, TOTPDevice
+from .models import ApiToken, Scope, TOTPDevice
 
 TOTP_STEP = 30
 TOTP_DRIFT_STEPS = 1
@@ -321,12 +322,21 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("ascii")).hexdigest()
 
 
-def create_token(actor: Any, account: Any, name: str, days: int = 365) -> tuple[ApiToken, str]:
-    """Issue a bearer token for a system account; the full token is returned once, never stored."""
+def create_token(
+    actor: Any, account: Any, name: str, days: int = 365, *, scopes: Sequence[str]
+) -> tuple[ApiToken, str]:
+    """Issue a bearer token for a system account, limited to `scopes` (at least one); the full
+    token is returned once, never stored."""
     if account.kind != "system":
         raise ValueError(_("Tokens are issued only to system accounts."))
     if not 1 <= days <= 3 * 365:
         raise ValueError(_("A token lives between 1 day and 3 years."))
+    chosen = sorted(set(scopes))
+    unknown = [s for s in chosen if s not in Scope.values]
+    if unknown or not chosen:
+        raise ValueError(
+            _("Give a token one or more scopes of: %(scopes)s.") % {"scopes": ", ".join(Scope.values)}
+        )
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     now = clock.now()
@@ -339,15 +349,34 @@ def create_token(actor: Any, account: Any, name: str, days: int = 365) -> tuple[
             created_at=now,
             created_by=actor if getattr(actor, "pk", None) else None,
             expires_at=now + timedelta(days=days),
+            scopes=chosen,
         )
         audit.record(
             "token.create",
             actor=actor,
             target=token,
             subject=account.username,
-            detail={"name": name, "prefix": prefix, "expires_at": token.expires_at.isoformat()},
+            detail={
+                "name": name,
+                "prefix": prefix,
+                "expires_at": token.expires_at.isoformat(),
+                "scopes": chosen,
+            },
         )
     return token, f"{BEARER_MARK}_{prefix}_{secret}"
+
+
+def refuse_scope(user: Any, scope: str, operation: str, ip: str | None = None) -> None:
+    """Audit a request whose token lacks the scope an operation needs."""
+    token = user.api_token
+    audit.record_now(
+        "auth.scope_refused",
+        actor=user,
+        subject=token.prefix,
+        target=token,
+        detail={"scope": scope, "operation": operation, "scopes": list(token.scopes or [])},
+        ip=ip,
+    )
 
 
 def revoke_token(actor: Any, prefix: str) -> ApiToken:

@@ -105,7 +105,7 @@ def test_unknown_usernames_still_cost_a_hash_so_timing_does_not_tell_who_exists(
 
 def test_a_flood_of_bad_bearer_tokens_is_refused_before_the_lookup(client, user_factory, fast_limits):
     system = user_factory("system", "system", username="fr-border-system")
-    _token, raw = services.create_token(None, system, "gates")
+    _token, raw = services.create_token(None, system, "gates", scopes=["screening"])
     for i in range(settings.NCBNET_THROTTLE_FAILURES):
         assert (
             client.get(
