@@ -104,7 +104,7 @@ def _managed(actor: User | None, username: str, *, lock: bool = False) -> User:
     also rescues the last administrator."""
     qs = User.objects.select_related("ncb", "agency")
     if lock:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))  # PostgreSQL locks no nullable side of a join
     target = qs.filter(username=username).first()
     if target is None or (actor is not None and not policies.can_manage_user(actor, target)):
         raise Http404(_("No such account among the people you manage."))

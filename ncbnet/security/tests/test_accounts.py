@@ -374,7 +374,9 @@ def test_an_ncb_administrator_cannot_reach_an_account_of_another_kind_of_manager
 
     admin = user_factory("ncb", "admin", username="fr-admin")
     gs = core.User.objects.create(username="gs-visitor", kind="gs", role="reviewer")  # as if on the hub
-    with pytest.raises(Exception, match="No such account"):
+    from django.http import Http404
+
+    with pytest.raises(Http404, match="No such account"):
         accounts.reset_password(admin, gs.username)
 
 
