@@ -6,11 +6,12 @@ Two locks. The short one: `NCBNET_LOCKOUT_ATTEMPTS` failures within `NCBNET_LOCK
 since the last sign-in lock the account for the rest of that window. The lasting one, which only
 an administrator lifts (`security.accounts.unlock`, or a reset of the password or the second
 factor): `NCBNET_LOCKOUT_HARD_ATTEMPTS` failures since the last sign-in, or
-`NCBNET_LOCKOUT_CODE_ATTEMPTS` wrong second-factor codes since the password was last set, whatever
-sign-ins came between. Guessing codes needs the password, so the second rule bounds the guesses
-any one password allows, however slowly they are spread out; a sign-in by the account's owner
-does not reopen them. Reaching either writes an `auth.account_locked` entry, and the account stays
-locked until an entry of `UNLOCK_ACTIONS` follows it: waiting alone never lifts it.
+`NCBNET_LOCKOUT_CODE_ATTEMPTS` wrong second-factor codes (replays aside) since the password was
+last set, whatever sign-ins came between. Guessing codes needs the password, so the second rule
+bounds the guesses any one password allows, however slowly they are spread out; a sign-in by the
+account's owner does not reopen them. Reaching either writes an `auth.account_locked` entry, and
+the account stays locked until an entry of `UNLOCK_ACTIONS` follows it: waiting alone never
+lifts it.
 """
 
 from __future__ import annotations
@@ -123,12 +124,11 @@ def locked_among(usernames: list[str]) -> set[str]:
     return locked | {name for name in candidates if lockout_state(name).locked}
 
 
-def _count(username: str, actions: tuple[str, ...], after_seq: int, limit: int) -> int:
-    return len(
-        AuditEntry.objects.filter(action__in=actions, subject=username, seq__gt=after_seq).values_list(
-            "seq", flat=True
-        )[:limit]
-    )
+def _count(username: str, actions: tuple[str, ...], after_seq: int, limit: int, guesses: bool = False) -> int:
+    qs = AuditEntry.objects.filter(action__in=actions, subject=username, seq__gt=after_seq)
+    if guesses:  # a code sent twice (a double click) is no new guess
+        qs = qs.exclude(detail__reason="replayed code")
+    return len(qs.values_list("seq", flat=True)[:limit])
 
 
 def record_failure(action: str, username: str, detail: dict[str, Any], ip: str | None) -> None:
@@ -143,7 +143,11 @@ def record_failure(action: str, username: str, detail: dict[str, Any], ip: str |
         rule = None
         if _count(username, FAILURE_ACTIONS, since_sign_in, hard) >= hard:
             rule = f"{hard} failed attempts since the last sign-in"
-        elif action == CODE_FAILED and _count(username, (CODE_FAILED,), since_password, codes) >= codes:
+        elif (
+            action == CODE_FAILED
+            and detail.get("reason") != "replayed code"
+            and _count(username, (CODE_FAILED,), since_password, codes, guesses=True) >= codes
+        ):
             rule = f"{codes} wrong second-factor codes since the password was set"
         if rule is not None:
             audit.record(LOCKED, subject=username, detail={"rule": rule}, ip=ip)

@@ -263,6 +263,24 @@ def test_wrong_codes_spread_over_days_lock_the_account_until_an_administrator_un
         assert "Your administrator unlocked your account." not in person.get("/").content.decode()
 
 
+def test_a_code_sent_twice_is_no_new_guess(user_factory):
+    """A double click on "Sign in" replays the code just accepted: refused, counted for the short
+    lock, but not a guess towards the lasting one."""
+    user_factory("ncb", "officer", username="fr-officer")
+    replays = 0
+    for cycle in range(3):
+        with clock.travel(timedelta(minutes=2 * cycle)):
+            code = totp_now()
+            assert sign_in(Client(), "fr-officer", code=code).status_code == 302
+            for _ in range(settings.NCBNET_LOCKOUT_ATTEMPTS - 1):
+                assert "already been used" in sign_in(Client(), "fr-officer", code=code).content.decode()
+                replays += 1
+    assert replays > settings.NCBNET_LOCKOUT_CODE_ATTEMPTS
+    assert "auth.account_locked" not in actions("fr-officer")
+    with clock.travel(timedelta(minutes=10)):
+        assert sign_in(Client(), "fr-officer").status_code == 302
+
+
 def test_many_failed_passwords_lock_the_account_until_it_is_unlocked(client, user_factory):
     user_factory("ncb", "officer", username="fr-officer")
     hard = settings.NCBNET_LOCKOUT_HARD_ATTEMPTS
