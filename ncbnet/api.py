@@ -20,7 +20,8 @@ from ninja.utils import check_csrf
 
 from ncbnet.security import services as security
 from ncbnet.security.middleware import client_ip
-from ncbnet.security.policies import API_OPERATION, Policy
+from ncbnet.security.policies import API_OPERATION, Policy, has_scope
+from ncbnet.security.throttle import TooManyAttempts
 
 log = logging.getLogger("ncbnet.api")
 PROBLEM = "application/problem+json"
@@ -30,11 +31,21 @@ class Refused(Exception):
     """Authenticated, but the policy does not allow this operation."""
 
 
-class ApiAuth:
-    """Session (both factors done) or bearer token, then the operation's policy."""
+class ScopeMissing(Refused):
+    """A bearer token without the scope the operation needs (a person's session has no scopes)."""
 
-    def __init__(self, policy: Policy):
+    def __init__(self, scope: str):
+        self.scope = scope
+        super().__init__(f"This token does not have the scope '{scope}', which this operation needs.")
+
+
+class ApiAuth:
+    """Session (both factors done) or bearer token, then the operation's policy, then (for a
+    token) the operation's scope."""
+
+    def __init__(self, policy: Policy, scope: str | None = None):
         self.policy = policy
+        self.scope = str(scope) if scope is not None else None  # the value, not the enum member
 
     def __call__(self, request: HttpRequest) -> Any:
         header = request.headers.get("Authorization", "")
@@ -49,8 +60,13 @@ class ApiAuth:
                 raise AuthenticationError(403, "CSRF check failed: send the X-CSRFToken header.")
         else:
             raise AuthenticationError(401, "Sign in, or send an API token as 'Authorization: Bearer …'.")
+        if getattr(user, "password_must_change", False):
+            raise Refused("Change your temporary password first: sign in to the node's pages.")
         if not self.policy.allows(user):
             raise Refused(f"Your account may not use this operation (policy {self.policy.name}).")
+        if self.scope is not None and not has_scope(user, self.scope):
+            security.refuse_scope(user, self.scope, f"{request.method} {request.path}", client_ip(request))
+            raise ScopeMissing(self.scope)
         request.user = user
         return user
 
@@ -62,8 +78,11 @@ class DenyAll:
         raise Refused("This operation declares no access policy.")
 
 
-def allow(policy: Policy) -> ApiAuth:
-    return ApiAuth(policy)
+def allow(policy: Policy, scope: str | None = None) -> ApiAuth:
+    """The operation's policy and, for requests with a bearer token, the scope it needs
+    (security.models.Scope). An operation a system account may reach names its scope; the
+    URL-policy test holds the few that need none (who am I, the member countries, the keys)."""
+    return ApiAuth(policy, scope)
 
 
 def problem(status: int, title: str, detail: str = "", **extra: Any) -> HttpResponse:
@@ -122,6 +141,18 @@ def _invalid_domain(request: HttpRequest, exc: DjangoValidationError) -> HttpRes
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     status = exc.status_code
     return problem(status, "Unauthorized" if status == 401 else "Forbidden", exc.message)
+
+
+@api.exception_handler(TooManyAttempts)
+def _too_many(request: HttpRequest, exc: TooManyAttempts) -> HttpResponse:
+    response = problem(429, "Too many requests", str(exc))
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@api.exception_handler(ScopeMissing)
+def _scope_missing(request: HttpRequest, exc: ScopeMissing) -> HttpResponse:
+    return problem(403, "Forbidden", str(exc), scope=exc.scope)
 
 
 @api.exception_handler(Refused)

@@ -138,7 +138,12 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         )
     except ValidationError as exc:
         raise CommandError(_django_errors(exc)) from exc
-    print(f"created {user.username} ({user.kind}, {user.role}); the second factor is set up at first sign-in")
+    then = (
+        ""
+        if user.kind == "system"
+        else "; at first sign-in the password is changed, then the second factor set up"
+    )
+    print(f"created {user.username} ({user.kind}, {user.role}){then}")
     return 0
 
 
@@ -156,6 +161,43 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_unlock(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+
+    from ncbnet.security import accounts
+
+    try:
+        accounts.unlock(None, args.username)
+    except (ValidationError, Http404) as exc:
+        raise CommandError(_django_errors(exc)) from exc
+    print(f"unlocked {args.username}; they are told at their next sign-in")
+    return 0
+
+
+def cmd_user_reset(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+
+    from ncbnet.security import accounts
+
+    reset = accounts.reset_second_factor if args.second_factor else accounts.reset_password
+    try:
+        _user, password = reset(None, args.username)
+    except (ValidationError, Http404) as exc:
+        raise CommandError(_django_errors(exc)) from exc
+    print(password)
+    then = "change it, then set up their authenticator again" if args.second_factor else "change it"
+    print(
+        f"temporary password for {args.username} (shown only now; hand it over in person): "
+        f"at their next sign-in they {then}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def cmd_token_create(args: argparse.Namespace) -> int:
     _setup_django()
     from ncbnet.core.models import User
@@ -165,13 +207,13 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     if account is None:
         raise CommandError(f"no account named {args.user!r}")
     try:
-        token, raw = services.create_token(None, account, args.name, args.days)
+        token, raw = services.create_token(None, account, args.name, args.days, scopes=args.scope or [])
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     print(raw)
     print(
-        f"token {token.prefix} for {account.username}, expires {token.expires_at:%Y-%m-%d}; "
-        "it is shown only now",
+        f"token {token.prefix} for {account.username} ({', '.join(token.scopes)}), "
+        f"expires {token.expires_at:%Y-%m-%d}; it is shown only now",
         file=sys.stderr,
     )
     return 0
@@ -628,6 +670,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--password-stdin", action="store_true", help="read the temporary password from stdin")
     sp = add("disable", cmd_user_disable, "disable an account", user)
     sp.add_argument("username")
+    sp = add("unlock", cmd_user_unlock, "unlock an account locked after failed sign-ins", user)
+    sp.add_argument("username")
+    sp = add("reset", cmd_user_reset, "give an account a temporary password (printed once)", user)
+    sp.add_argument("username")
+    sp.add_argument(
+        "--second-factor", action="store_true", help="also remove the authenticator: set up again after"
+    )
 
     token = sub.add_parser("token", help="API tokens for system accounts").add_subparsers(
         dest="action", required=True, parser_class=_Parser
@@ -636,6 +685,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--user", required=True, help="the system account")
     sp.add_argument("--name", required=True, help="what the token is for")
     sp.add_argument("--days", type=int, default=365)
+    sp.add_argument(
+        "--scope",
+        action="append",
+        metavar="SCOPE",
+        help="what the token may do, repeatable: read_messages, send_messages, screening, "
+        "contributions, restricted (content under H2 and H3)",
+    )
     sp = add("revoke", cmd_token_revoke, "revoke a token by its prefix", token)
     sp.add_argument("prefix")
 

@@ -5,6 +5,7 @@ Every problem is collected, so `ncbnet check` can name them all at once.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
@@ -54,6 +55,8 @@ class Config:
     inbox_max_bytes: int = 2 * 1024**3  # hub: what each node's inbox stream may hold, waiting
     key_passphrase: str | None = None
     nats_seed: Path | None = None
+    # Reverse proxies whose X-Forwarded-For is believed (security.middleware.client_ip).
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @property
     def node_id(self) -> str:
@@ -211,6 +214,8 @@ def load(env: Mapping[str, str] | None = None) -> Config:
             problems.append("NCBNET_ALLOWED_HOSTS is required in production mode (the node's host names)")
         hosts = ["localhost", "127.0.0.1", "[::1]", "testserver"]
 
+    trusted_proxies = _trusted_proxies(env.get("NCBNET_TRUSTED_PROXIES", ""), problems)
+
     secret = _read_secret(env, data_dir, mode, problems)
 
     if problems:
@@ -231,7 +236,26 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         inbox_max_bytes=stream_bytes["NCBNET_INBOX_MAX_BYTES"],
         key_passphrase=env.get("NCBNET_KEY_PASSPHRASE") or None,
         nats_seed=_nats_seed(env, data_dir),
+        trusted_proxies=trusted_proxies,
     )
+
+
+def _trusted_proxies(
+    raw: str, problems: list[str]
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Comma-separated addresses or CIDR blocks; a block with host bits set (10.0.0.1/8) is refused
+    as a likely typing mistake rather than widened silently."""
+    networks = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=True))
+        except ValueError:
+            problems.append(
+                f"NCBNET_TRUSTED_PROXIES: {item!r} is not an IP address or a CIDR block (10.0.0.0/8)"
+            )
+    return tuple(networks)
 
 
 def _nats_seed(env: Mapping[str, str], data_dir: Path) -> Path | None:

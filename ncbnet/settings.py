@@ -117,12 +117,23 @@ AUTH_PASSWORD_VALIDATORS = [
 # Lock-out: this many failed password or second-factor attempts within the window lock the account.
 NCBNET_LOCKOUT_ATTEMPTS = 5
 NCBNET_LOCKOUT_MINUTES = 15
+# Lasting lock-out, lifted only by an administrator (security.services): this many failures since
+# the last sign-in, or this many wrong second-factor codes since the password was last set.
+NCBNET_LOCKOUT_HARD_ATTEMPTS = 20
+NCBNET_LOCKOUT_CODE_ATTEMPTS = 10
+# Anonymous failures (passwords, bearer tokens) from one address within the period block it for
+# as long, before any hash or audit entry (security.throttle).
+NCBNET_THROTTLE_FAILURES = 30
+NCBNET_THROTTLE_MINUTES = 10
+# Reverse proxies whose X-Forwarded-For names the client (security.middleware.client_ip).
+NCBNET_TRUSTED_PROXIES = NODE.trusted_proxies
 # Processes screening a manifest's chunks side by side (screening.manifests.processes).
 NCBNET_SCREENING_PROCESSES = NODE.screening_processes
 NCBNET_NETWORK_KEEP_DAYS = NODE.network_keep_days
 
 # Idle expiry: use pushes the expiry forward (written at most once a minute,
-# security.middleware.IdleSessionMiddleware); an idle session dies.
+# security.middleware.IdleSessionMiddleware); background polls do not; an idle session dies.
+SESSION_ENGINE = "ncbnet.security.sessions"  # database sessions expiring on the node's clock
 SESSION_COOKIE_AGE = NODE.session_idle_minutes * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

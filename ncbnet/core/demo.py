@@ -131,6 +131,7 @@ def seed() -> list[DemoLogin]:
                 last_name=last,
                 agency_id=agency.pk if agency else None,
                 time_zone=TIME_ZONES.get(node, "UTC"),
+                temporary=False,  # the demo logins' password and authenticator are printed
             )
             if kind != "system":
                 TOTPDevice.objects.create(

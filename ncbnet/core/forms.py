@@ -24,7 +24,8 @@ class UserForm(forms.Form):
         required=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_(
-            "At least 12 characters. Hand it over in person; the second factor is set up at first sign-in."
+            "At least 12 characters. Hand it over in person: at first sign-in it is changed, "
+            "then the second factor is set up."
         ),
     )
 

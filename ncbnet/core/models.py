@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pycountry
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -146,8 +146,16 @@ class User(AbstractUser):
     created_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     time_zone = models.CharField(max_length=64, default="UTC")
     language = models.CharField(max_length=8, blank=True)
+    # The password was set by an administrator (a new account, a reset): it is a temporary one,
+    # changed at the next sign-in before anything else is reachable.
+    password_must_change = models.BooleanField(default=False)
 
     objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
+
+    # Not a column: the bearer token (security.models.ApiToken) through which this request acts,
+    # set by security.services.authenticate_token; None for a person's session. Its scopes limit
+    # what the request may do (security.policies.has_scope).
+    api_token: Any = None
 
     class Meta:
         ordering: ClassVar = ["username"]

@@ -138,11 +138,15 @@ def create_user(
     agency_id: int | None = None,
     time_zone: str = "UTC",
     ip: str | None = None,
+    temporary: bool = True,
 ) -> User:
     """Create an account on this node.
 
     `actor` None means the node's operator at the command line (`ncbnet user add`).
     NCB accounts belong to this node's NCB; GS accounts exist only on the hub.
+    The password is a temporary one the person changes at first sign-in (then enrols their
+    second factor); only the demo seed and the test fixtures, which set up the second factor
+    themselves, pass `temporary=False`.
     """
     ncb = local_ncb()
     errors: dict[str, str] = {}
@@ -188,6 +192,7 @@ def create_user(
         user.set_unusable_password()
     else:
         user.set_password(password)
+        user.password_must_change = temporary
     with transaction.atomic():
         user.created_by = actor
         user.save()

@@ -7,6 +7,7 @@ from ninja import Field, Router, Schema
 from ninja.pagination import CursorPagination, paginate
 
 from ncbnet.api import allow
+from ncbnet.security.models import Scope
 from ncbnet.security.policies import AuthedRequest
 
 from . import services
@@ -50,14 +51,16 @@ class AnswerIn(Schema):
     minutes: int | None = Field(None, description="with more_time: how many minutes the owner needs")
 
 
-@router.get("", response=list[HitOut], auth=allow(READ_HITS), summary="Hit reports this node keeps")
+@router.get(
+    "", response=list[HitOut], auth=allow(READ_HITS, Scope.SCREENING), summary="Hit reports this node keeps"
+)
 @paginate(CursorPagination, ordering=("-found_at",))
 def hit_list(request: AuthedRequest, state: str = "", to_answer: bool = False) -> QuerySet[HitReport]:
     qs = services.to_answer(request.user) if to_answer else services.visible(request.user)
     return qs.filter(state=state) if state else qs
 
 
-@router.get("/{report_id}", response=HitOut, auth=allow(READ_HITS), summary="One hit report")
+@router.get("/{report_id}", response=HitOut, auth=allow(READ_HITS, Scope.SCREENING), summary="One hit report")
 def hit_detail(request: AuthedRequest, report_id: UUID) -> HitReport:
     return services.read(request.user, report_id)
 

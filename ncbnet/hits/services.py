@@ -32,7 +32,7 @@ from ncbnet.records.models import OwnerAlert
 from ncbnet.records.services import Actor
 
 from .models import Escalation, HitReport, State
-from .policies import answers_hits, sees
+from .policies import answers_hits, screening_bureau, sees
 from .schemas import AnswerBody, EscalateBody, ReportBody
 
 URGENT = timedelta(minutes=10)
@@ -198,10 +198,11 @@ def report_arrived(envelope: Arrived, body: ReportBody) -> None:
 
 
 def visible(actor: Any) -> QuerySet[HitReport]:
+    """What `policies.sees` allows, as a query."""
     qs = HitReport.objects.all()
     if actor.kind in ("ncb", "gs"):
         return qs
-    return qs.filter(officer=actor.get_username())
+    return qs.filter(found_by_node=node_id(), found_by=screening_bureau(actor), officer=actor.get_username())
 
 
 def to_answer(actor: Any) -> QuerySet[HitReport]:
@@ -220,7 +221,7 @@ def escalated_to_gs(actor: Any) -> QuerySet[HitReport]:
 
 def read(actor: Any, report_id: uuid.UUID) -> HitReport:
     r = HitReport.objects.filter(pk=report_id).first()
-    if r is None or not sees(actor, r):
+    if r is None or not sees(actor, r, node_id()):
         raise Http404("No such hit report here.")
     with transaction.atomic():
         audit.record("hits.read", actor=actor, target=r)

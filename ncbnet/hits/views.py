@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from ncbnet.core import clock
 from ncbnet.core.node import node_id
+from ncbnet.security.middleware import background
 from ncbnet.security.policies import AuthedRequest, route
 
 from . import services
@@ -56,6 +57,7 @@ def hit_detail(request: AuthedRequest, report_id: uuid.UUID) -> HttpResponse:
 
 
 @route(READ_HITS)
+@background
 def alerts(request: AuthedRequest) -> HttpResponse:
     """The on-screen alert (polled by every page): on the owner's node, hits on our records still
     awaiting our answer; at the hub, hits escalated to the GS."""

@@ -11,11 +11,12 @@ from ninja.pagination import CursorPagination, paginate
 
 from ncbnet.api import allow
 from ncbnet.security.middleware import client_ip
+from ncbnet.security.models import Scope
 from ncbnet.security.policies import AuthedRequest
 
 from . import services
 from .models import Handling, InformationAccuracy, Priority, SourceReliability
-from .policies import MESSAGING
+from .policies import MESSAGING, sees_content
 
 router = Router(tags=["messages"])
 
@@ -53,6 +54,17 @@ class MessageIn(Schema):
     references: list[Reference] = []
     in_reply_to: str | None = None
     attachments: list[AttachmentIn] = []
+    confirm_restriction: bool = Field(
+        False, description="A reply to an H3 message beyond its parties: the restriction is respected"
+    )
+
+
+class ForwardIn(Schema):
+    to: list[str] = Field(min_length=1, description='Country codes, "region:<code>", "all" or "hub"')
+    note: str = Field("", max_length=10_000, description="Written above the forwarded message")
+    gs_copy: bool = False
+    priority: Priority = Priority.ROUTINE
+    confirm_restriction: bool = Field(False, description="H3: forwarding respects the stated restriction")
 
 
 class DeliveryOut(Schema):
@@ -84,17 +96,39 @@ class MessageOut(Schema):
     read_at: datetime | None
     deliveries: list[DeliveryOut]
     attachments: list[AttachmentOut]
+    withheld: bool = Field(
+        description="H2 or H3 content (body, attachments, references) withheld from this token"
+    )
 
     @staticmethod
     def resolve_deliveries(obj: Any) -> list[Any]:
         return list(obj.deliveries.all())
 
+    # A token without the `restricted` scope gets the subject, sender and handling code of an H2
+    # or H3 message, and not its content.
     @staticmethod
-    def resolve_attachments(obj: Any) -> list[Any]:
-        return list(obj.attachments.all())
+    def resolve_withheld(obj: Any, context: Any) -> bool:
+        return not sees_content(context["request"].user, obj)
+
+    @staticmethod
+    def resolve_body(obj: Any, context: Any) -> str:
+        return str(obj.body) if sees_content(context["request"].user, obj) else services.withheld_body(obj)
+
+    @staticmethod
+    def resolve_attachments(obj: Any, context: Any) -> list[Any]:
+        return list(obj.attachments.all()) if sees_content(context["request"].user, obj) else []
+
+    @staticmethod
+    def resolve_references(obj: Any, context: Any) -> list[Any]:
+        return list(obj.references) if sees_content(context["request"].user, obj) else []
 
 
-@router.get("", response=list[MessageOut], auth=allow(MESSAGING), summary="The inbox or the sent box")
+@router.get(
+    "",
+    response=list[MessageOut],
+    auth=allow(MESSAGING, Scope.READ_MESSAGES),
+    summary="The inbox or the sent box",
+)
 @paginate(CursorPagination, ordering=("-created_at",))
 def list_messages(
     request: AuthedRequest,
@@ -107,7 +141,9 @@ def list_messages(
     return services.search(request.user, f, client_ip(request)).prefetch_related("deliveries")
 
 
-@router.post("", response={201: MessageOut}, auth=allow(MESSAGING), summary="Send a message")
+@router.post(
+    "", response={201: MessageOut}, auth=allow(MESSAGING, Scope.SEND_MESSAGES), summary="Send a message"
+)
 def send(request: AuthedRequest, payload: MessageIn) -> Status:
     data = payload.dict()
     data["references"] = [dict(r) for r in data["references"]]
@@ -122,14 +158,38 @@ def send(request: AuthedRequest, payload: MessageIn) -> Status:
     return Status(201, message)
 
 
-@router.get("/{message_id}", response=MessageOut, auth=allow(MESSAGING), summary="Read a message")
+@router.get(
+    "/{message_id}", response=MessageOut, auth=allow(MESSAGING, Scope.READ_MESSAGES), summary="Read a message"
+)
 def read(request: AuthedRequest, message_id: str) -> Any:
     message, _thread = services.read(request.user, message_id, client_ip(request))
     return message
 
 
+@router.post(
+    "/{message_id}/forward",
+    response={201: MessageOut},
+    auth=allow(MESSAGING, Scope.SEND_MESSAGES),
+    summary="Forward a message (H2: only to its parties; H3: confirm its restriction)",
+)
+def forward(request: AuthedRequest, message_id: str, payload: ForwardIn) -> Status:
+    message = services.forward(
+        request.user,
+        message_id,
+        payload.to,
+        payload.note,
+        confirm_restriction=payload.confirm_restriction,
+        gs_copy=payload.gs_copy,
+        priority=payload.priority,
+        ip=client_ip(request),
+    )
+    return Status(201, message)
+
+
 @router.get(
-    "/{message_id}/attachments/{attachment_id}", auth=allow(MESSAGING), summary="Download an attachment"
+    "/{message_id}/attachments/{attachment_id}",
+    auth=allow(MESSAGING, Scope.READ_MESSAGES),
+    summary="Download an attachment",
 )
 def attachment(request: AuthedRequest, message_id: UUID, attachment_id: UUID) -> StreamingHttpResponse:
     found, content = services.attachment(

@@ -81,6 +81,16 @@ class Message(models.Model):
     def alerting(self) -> bool:
         return self.priority in (Priority.URGENT, Priority.FLASH)
 
+    @property
+    def restricted(self) -> bool:
+        """H2 and H3: the content is shown only to people and to tokens with the `restricted` scope."""
+        return self.handling in (Handling.H2, Handling.H3)
+
+    @property
+    def parties(self) -> set[str]:
+        """The original sender and recipients (node ids; "hub" for the GS in copy)."""
+        return {self.sender_node, *self.recipients}
+
 
 class Delivery(models.Model):
     """For a message sent from this node: where it stands with one recipient."""

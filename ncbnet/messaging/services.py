@@ -22,6 +22,7 @@ from ncbnet.core.models import Country
 from ncbnet.core.node import node_id
 from ncbnet.network import delivery as network
 from ncbnet.network.envelope import new_id
+from ncbnet.security.policies import has_scope
 
 from .models import (
     Attachment,
@@ -33,7 +34,7 @@ from .models import (
     Priority,
     SourceReliability,
 )
-from .policies import can_message
+from .policies import can_message, onward_outsiders, sees_content
 
 KIND = "message"
 RECEIPT = "message.receipt"
@@ -65,6 +66,14 @@ class Draft:
     references: list[dict[str, str]] = field(default_factory=list)
     in_reply_to: str | None = None
     attachments: list[Upload] = field(default_factory=list)
+    # For a reply to (or a forward of) an H3 message beyond its parties: the sender confirms the
+    # sharing respects the restriction the original states.
+    confirm_restriction: bool = False
+
+
+class OnwardSharingRefused(PermissionDenied):
+    """An H2 message shared beyond its original sender and recipients, or content withheld from
+    this token shared on; the refusal is audited."""
 
 
 def _require(actor: Any) -> None:
@@ -141,8 +150,65 @@ def _validate(d: Draft) -> None:
         raise ValidationError(errors)
 
 
+def _refuse_onward(
+    actor: Any, original: Message, detail: dict[str, Any], message: str, ip: str | None
+) -> None:
+    audit.record_now(
+        "messaging.onward_sharing_refused",
+        actor=actor,
+        target=original,
+        ip=ip,
+        detail={"handling": original.handling, **detail},
+    )
+    raise OnwardSharingRefused(message)
+
+
+def check_onward(
+    actor: Any,
+    original: Message,
+    recipients: list[str],
+    *,
+    forwarding: bool,
+    confirmed: bool,
+    ip: str | None = None,
+) -> None:
+    """The handling code of `original` decides whether a reply or forward may reach `recipients`.
+    H0 and H1: anyone. H2: only its original sender and recipients (refused and audited beyond
+    them). H3: a forward, or a reply beyond those, needs the sender to confirm the stated
+    restriction."""
+    outsiders = onward_outsiders(original, set(recipients), node_id())
+    if original.handling == Handling.H2 and outsiders:
+        _refuse_onward(
+            actor,
+            original,
+            {"as": "forward" if forwarding else "reply", "to": recipients, "outside": sorted(outsiders)},
+            _(
+                "Onward sharing refused: this message is H2 and goes no further than its sender and "
+                "recipients (%(parties)s) without the sender's permission. Not allowed: %(outside)s."
+            )
+            % {
+                "parties": ", ".join(sorted(original.parties)),
+                "outside": ", ".join(sorted(outsiders)),
+            },
+            ip,
+        )
+    if original.handling == Handling.H3 and (forwarding or outsiders) and not confirmed:
+        raise ValidationError(
+            {
+                "confirm_restriction": _(
+                    "This message is H3: confirm that sharing it respects its restriction: %(note)s"
+                )
+                % {"note": original.handling_note or "—"}
+            }
+        )
+
+
 def send(actor: Any, draft: Draft, ip: str | None = None) -> Message:
     """Record the message, its per-recipient status and the sealed envelope, in one transaction."""
+    return _send(actor, draft, ip)
+
+
+def _send(actor: Any, draft: Draft, ip: str | None, forwarded: Message | None = None) -> Message:
     _require(actor)
     _validate(draft)
     recipients = expand_recipients(draft.to)
@@ -154,6 +220,11 @@ def send(actor: Any, draft: Draft, ip: str | None = None) -> Message:
         if parent is None:
             raise ValidationError({"in_reply_to": _("No such message on this node.")})
         thread_id = parent.thread_id
+        check_onward(actor, parent, recipients, forwarding=False, confirmed=draft.confirm_restriction, ip=ip)
+    if forwarded is not None:
+        check_onward(
+            actor, forwarded, recipients, forwarding=True, confirmed=draft.confirm_restriction, ip=ip
+        )
     now = clock.now()
     message_id = uuid.UUID(new_id())
     sender_name = actor.get_full_name() or actor.get_username()
@@ -239,19 +310,106 @@ def send(actor: Any, draft: Draft, ip: str | None = None) -> Message:
                         "data": base64.b64encode(piece).decode("ascii"),
                     },
                 )
+        detail: dict[str, Any] = {
+            "to": recipients,
+            "priority": draft.priority,
+            "envelope": envelope_id,
+            "attachments": [m["sha256"] for m, _p in prepared],
+        }
+        if forwarded is not None:
+            detail |= {"forwarded": str(forwarded.pk), "handling": forwarded.handling}
+        if draft.confirm_restriction and (forwarded or parent):
+            detail["restriction_confirmed"] = True
         audit.record(
-            "messaging.send",
+            "messaging.forward" if forwarded is not None else "messaging.send",
             actor=actor,
             target=message,
             ip=ip,
-            detail={
-                "to": recipients,
-                "priority": draft.priority,
-                "envelope": envelope_id,
-                "attachments": [m["sha256"] for m, _p in prepared],
-            },
+            detail=detail,
         )
     return message
+
+
+def forward(
+    actor: Any,
+    message_id: str,
+    to: list[str],
+    note: str = "",
+    *,
+    confirm_restriction: bool = False,
+    gs_copy: bool = False,
+    priority: str = Priority.ROUTINE,
+    ip: str | None = None,
+) -> Message:
+    """Send a message held here on to other bureaus, with its attachments, under its own handling
+    code and evaluation (a forward never lowers them). H2 goes no further than the original
+    parties; H3 needs its restriction confirmed; content withheld from a token is not forwarded."""
+    _require(actor)
+    try:
+        pk = uuid.UUID(str(message_id))
+    except ValueError as exc:
+        raise Http404(_("No such message on this node.")) from exc
+    original = Message.objects.filter(pk=pk).first()
+    if original is None:
+        raise Http404(_("No such message on this node."))
+    if not sees_content(actor, original):
+        _refuse_onward(
+            actor,
+            original,
+            {"as": "forward", "to": list(to), "reason": "content withheld from this token"},
+            _(
+                "This token may not see the content of H2 and H3 messages (scope 'restricted'), "
+                "so it may not forward it."
+            ),
+            ip,
+        )
+    uploads = []
+    for a in original.attachments.all():
+        if not a.complete:
+            raise ValidationError(
+                {"attachments": _("An attachment has not fully arrived yet: forward it once it has.")}
+            )
+        data = b"".join(bytes(c.data) for c in AttachmentChunk.objects.filter(attachment=a).order_by("index"))
+        uploads.append(Upload(a.name, a.content_type, data))
+    quoted = "\n".join(
+        [
+            note.strip(),
+            "",
+            _("---------- Forwarded message ----------"),
+            _("From: %(name)s (%(node)s)") % {"name": original.sender_name, "node": original.sender_node},
+            _("Date: %(at)s") % {"at": original.created_at.isoformat(timespec="minutes")},
+            _("To: %(to)s") % {"to": ", ".join(original.recipients)},
+            _("Subject: %(subject)s") % {"subject": original.subject},
+            "",
+            original.body,
+        ]
+    ).strip()
+    subject = original.subject if original.subject.lower().startswith("fwd:") else f"Fwd: {original.subject}"
+    draft = Draft(
+        to=list(to),
+        subject=subject[:300],
+        body=quoted,
+        gs_copy=gs_copy,
+        priority=priority,
+        handling=original.handling,
+        handling_note=original.handling_note,
+        source_reliability=original.source_reliability,
+        information_accuracy=original.information_accuracy,
+        references=list(original.references),
+        attachments=uploads,
+        confirm_restriction=confirm_restriction,
+    )
+    return _send(actor, draft, ip, forwarded=original)
+
+
+def withheld_body(message: Message) -> str:
+    return str(
+        _(
+            "Withheld: this message is %(code)s, and its content (text, attachments, references) is "
+            "shown only to people and to tokens with the scope 'restricted'."
+        )
+        % {"code": message.handling}
+    )
 
 
 @dataclass(frozen=True)
@@ -268,7 +426,11 @@ def search(actor: Any, f: Filters, ip: str | None = None) -> QuerySet[Message]:
     direction = Message.Direction.OUT if f.box == "sent" else Message.Direction.IN
     qs = Message.objects.filter(direction=direction).order_by("-created_at")
     if f.q:
-        qs = qs.filter(Q(subject__icontains=f.q) | Q(body__icontains=f.q) | Q(sender_name__icontains=f.q))
+        in_body = Q(body__icontains=f.q)
+        if not has_scope(actor, "restricted"):
+            # A search must not tell a token what the H2 and H3 texts it may not read contain.
+            in_body &= Q(handling__in=[Handling.H0, Handling.H1])
+        qs = qs.filter(Q(subject__icontains=f.q) | in_body | Q(sender_name__icontains=f.q))
     if f.priority in Priority.values:
         qs = qs.filter(priority=f.priority)
     if f.unread and direction == Message.Direction.IN:
@@ -302,7 +464,13 @@ def read(actor: Any, message_id: str, ip: str | None = None) -> tuple[Message, l
                 [message.sender_node],
                 {"message_id": str(message.pk), "status": "read", "at": message.read_at.isoformat()},
             )
-        audit.record("messaging.read", actor=actor, target=message, ip=ip)
+        audit.record(
+            "messaging.read",
+            actor=actor,
+            target=message,
+            ip=ip,
+            detail={} if sees_content(actor, message) else {"withheld": message.handling},
+        )
     thread = list(
         Message.objects.filter(thread_id=message.thread_id)
         .order_by("created_at")
@@ -329,9 +497,23 @@ def attachment(
 ) -> tuple[Attachment, Iterable[bytes]]:
     """A complete attachment's content, chunk by chunk; the download is audited."""
     _require(actor)
-    found = Attachment.objects.filter(pk=attachment_id, message_id=message_id).first()
+    found = (
+        Attachment.objects.select_related("message").filter(pk=attachment_id, message_id=message_id).first()
+    )
     if found is None:
         raise Http404(_("No such attachment on this node."))
+    if not sees_content(actor, found.message):
+        audit.record_now(
+            "messaging.attachment.withheld",
+            actor=actor,
+            target=found,
+            ip=ip,
+            detail={"message": str(message_id), "handling": found.message.handling},
+        )
+        raise PermissionDenied(
+            _("This attachment belongs to an %(code)s message: a token needs the scope 'restricted' for it.")
+            % {"code": found.message.handling}
+        )
     if not found.complete:
         raise Http404(_("This attachment has not fully arrived yet."))
     with transaction.atomic():

@@ -8,12 +8,13 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from ncbnet.core.node import node_id
 from ncbnet.network.delivery import connected_nodes
-from ncbnet.security.middleware import client_ip
+from ncbnet.security.middleware import background, client_ip
 from ncbnet.security.policies import AuthedRequest, route
 
 from . import services
-from .forms import ComposeForm
+from .forms import ComposeForm, ForwardForm
 from .policies import MESSAGING
 
 
@@ -52,9 +53,12 @@ def thread(request: AuthedRequest, message_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def compose(request: AuthedRequest) -> HttpResponse:
     initial = {}
-    reply_to = request.GET.get("reply")
+    h3_note = None
+    reply_to = request.GET.get("reply")  # the form posts back to the same address
     if reply_to:
         original, _thread = services.read(request.user, reply_to, client_ip(request))
+        if original.handling == "H3":
+            h3_note = original.handling_note
         initial = {
             "to": original.sender_node if original.direction == "in" else ", ".join(original.recipients),
             "subject": original.subject
@@ -64,7 +68,8 @@ def compose(request: AuthedRequest) -> HttpResponse:
             "handling": original.handling,
             "priority": original.priority,
         }
-    form = ComposeForm(request.POST or None, request.FILES or None, initial=initial)
+    form = ComposeForm(request.POST or None, request.FILES or None, initial=initial, h3_note=h3_note)
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         draft = services.Draft(
@@ -83,12 +88,16 @@ def compose(request: AuthedRequest) -> HttpResponse:
                 services.Upload(f.name, f.content_type or "application/octet-stream", f.read())
                 for f in data["attachments"]
             ],
+            confirm_restriction=bool(data.get("confirm_restriction")),
         )
         try:
             message = services.send(request.user, draft, client_ip(request))
         except ValidationError as exc:
             for name, errors in exc.message_dict.items():
                 form.add_error(name if name in form.fields else None, errors)
+        except services.OnwardSharingRefused as exc:
+            form.add_error(None, str(exc))
+            status = 403
         else:
             flash.success(request, _("Message queued for %(to)s.") % {"to": ", ".join(message.recipients)})
             return redirect("messaging:thread", message_id=message.pk)
@@ -96,11 +105,52 @@ def compose(request: AuthedRequest) -> HttpResponse:
         request,
         "messaging/compose.html",
         {"form": form, "nodes": connected_nodes()},
-        status=400 if form.errors else 200,
+        status=status if status != 200 else (400 if form.errors else 200),
     )
 
 
 @route(MESSAGING)
+@require_http_methods(["GET", "POST"])
+def forward(request: AuthedRequest, message_id: str) -> HttpResponse:
+    """Forward a message: H2 only to its parties (refused beyond, and audited), H3 with its
+    restriction confirmed; the forward keeps the handling code and evaluation."""
+    original, _thread = services.read(request.user, str(message_id), client_ip(request))
+    h3_note = original.handling_note if original.handling == "H3" else None
+    form = ForwardForm(request.POST or None, h3_note=h3_note)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            message = services.forward(
+                request.user,
+                str(original.pk),
+                form.recipients(),
+                data["note"],
+                confirm_restriction=bool(data.get("confirm_restriction")),
+                gs_copy=data["gs_copy"],
+                priority=data["priority"],
+                ip=client_ip(request),
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        except services.OnwardSharingRefused as exc:
+            form.add_error(None, str(exc))
+            status = 403
+        else:
+            flash.success(request, _("Message forwarded to %(to)s.") % {"to": ", ".join(message.recipients)})
+            return redirect("messaging:thread", message_id=message.pk)
+    parties = sorted(original.parties - {node_id()})
+    return render(
+        request,
+        "messaging/forward.html",
+        {"form": form, "original": original, "parties": parties, "nodes": connected_nodes()},
+        status=status if status != 200 else (400 if form.errors else 200),
+    )
+
+
+@route(MESSAGING)
+@background
 def alerts(request: AuthedRequest) -> HttpResponse:
     """The on-screen alert for unread urgent and flash messages (polled by every page)."""
     return render(request, "messaging/alerts.html", {"alerts": services.alerts(request.user)})

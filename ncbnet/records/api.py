@@ -8,6 +8,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from ncbnet.api import allow
+from ncbnet.security.models import Scope
 from ncbnet.security.policies import AuthedRequest
 
 from . import contribution, services
@@ -46,14 +47,16 @@ class ReplicaOut(Schema):
 @router.post(
     "/contributions",
     response={202: ContributionOut},
-    auth=allow(CONTRIBUTE),
+    auth=allow(CONTRIBUTE, Scope.CONTRIBUTIONS),
     summary="Contribute a record (the hub checks it and answers)",
 )
 def contribute(request: AuthedRequest, payload: ContributionIn) -> Status:
     return Status(202, contribution.submit(request.user, payload.database, payload.data, payload.restriction))
 
 
-@router.get("/contributions/{contribution_id}", response=ContributionOut, auth=allow(CONTRIBUTE))
+@router.get(
+    "/contributions/{contribution_id}", response=ContributionOut, auth=allow(CONTRIBUTE, Scope.CONTRIBUTIONS)
+)
 def contribution_status(request: AuthedRequest, contribution_id: UUID) -> Contribution:
     found = Contribution.objects.filter(pk=contribution_id).first()
     if found is None:
@@ -64,7 +67,7 @@ def contribution_status(request: AuthedRequest, contribution_id: UUID) -> Contri
 @router.get(
     "/replica",
     response=list[ReplicaOut],
-    auth=allow(READ_REPLICA),
+    auth=allow(READ_REPLICA, Scope.SCREENING),
     summary="Search this country's replica of the global databases",
 )
 @paginate(CursorPagination, ordering=("id",))

@@ -9,6 +9,7 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from ncbnet.api import allow
+from ncbnet.security.models import Scope
 from ncbnet.security.policies import AuthedRequest
 
 from . import manifests, mrz, services
@@ -81,7 +82,7 @@ class ResultOut(Schema):
 @router.post(
     "/persons",
     response=ResultOut,
-    auth=allow(SCREEN),
+    auth=allow(SCREEN, Scope.SCREENING),
     summary="Screen a person by name (any script), with date of birth, sex and nationality as qualifiers",
 )
 def person(request: AuthedRequest, payload: PersonIn) -> dict[str, Any]:
@@ -99,7 +100,12 @@ def person(request: AuthedRequest, payload: PersonIn) -> dict[str, Any]:
     return asdict(found)
 
 
-@router.post("/documents", response=ResultOut, auth=allow(SCREEN), summary="Screen a travel document number")
+@router.post(
+    "/documents",
+    response=ResultOut,
+    auth=allow(SCREEN, Scope.SCREENING),
+    summary="Screen a travel document number",
+)
 def document(request: AuthedRequest, payload: DocumentIn) -> dict[str, Any]:
     return asdict(services.document(request.user, payload.number, payload.issuing_country, payload.context()))
 
@@ -107,7 +113,7 @@ def document(request: AuthedRequest, payload: DocumentIn) -> dict[str, Any]:
 @router.post(
     "/documents/batch",
     response=list[ResultOut],
-    auth=allow(SCREEN),
+    auth=allow(SCREEN, Scope.SCREENING),
     summary="Screen up to 1,000 travel documents in one request (a border system's batch)",
 )
 def documents(request: AuthedRequest, payload: DocumentsIn) -> list[dict[str, Any]]:
@@ -118,7 +124,7 @@ def documents(request: AuthedRequest, payload: DocumentsIn) -> list[dict[str, An
 @router.post(
     "/mrz",
     response=ResultOut,
-    auth=allow(SCREEN),
+    auth=allow(SCREEN, Scope.SCREENING),
     summary="Screen a machine-readable zone (TD1, TD2 or TD3; every check digit verified)",
 )
 def machine_readable_zone(request: AuthedRequest, payload: MRZIn) -> dict[str, Any]:
@@ -128,14 +134,24 @@ def machine_readable_zone(request: AuthedRequest, payload: MRZIn) -> dict[str, A
         raise ValidationError({"mrz": str(exc)}) from exc
 
 
-@router.post("/vehicles", response=ResultOut, auth=allow(SCREEN), summary="Screen a vehicle by VIN or plate")
+@router.post(
+    "/vehicles",
+    response=ResultOut,
+    auth=allow(SCREEN, Scope.SCREENING),
+    summary="Screen a vehicle by VIN or plate",
+)
 def vehicle(request: AuthedRequest, payload: VehicleIn) -> dict[str, Any]:
     if not (payload.vin or payload.plate):
         raise ValidationError({"vin": "a VIN or a plate"})
     return asdict(services.vehicle(request.user, payload.vin, payload.plate, payload.context()))
 
 
-@router.post("/firearms", response=ResultOut, auth=allow(SCREEN), summary="Screen a firearm by serial number")
+@router.post(
+    "/firearms",
+    response=ResultOut,
+    auth=allow(SCREEN, Scope.SCREENING),
+    summary="Screen a firearm by serial number",
+)
 def firearm(request: AuthedRequest, payload: FirearmIn) -> dict[str, Any]:
     return asdict(services.firearm(request.user, payload.serial_number, payload.make, payload.context()))
 
@@ -157,7 +173,7 @@ class ManifestOut(Schema):
 @router.post(
     "/manifests",
     response={202: ManifestOut},
-    auth=allow(SCREEN),
+    auth=allow(SCREEN, Scope.SCREENING),
     summary="Submit a manifest (CSV or JSON, up to 100,000 rows) to be screened as one job",
 )
 def manifest_submit(request: AuthedRequest, file: File[UploadedFile], context: Form[ContextIn]) -> Status:
@@ -166,7 +182,10 @@ def manifest_submit(request: AuthedRequest, file: File[UploadedFile], context: F
 
 
 @router.get(
-    "/manifests/{manifest_id}", response=ManifestOut, auth=allow(SCREEN), summary="A manifest job's progress"
+    "/manifests/{manifest_id}",
+    response=ManifestOut,
+    auth=allow(SCREEN, Scope.SCREENING),
+    summary="A manifest job's progress",
 )
 def manifest_progress(request: AuthedRequest, manifest_id: UUID) -> Manifest:
     return manifests.get(request.user, manifest_id)
@@ -174,7 +193,7 @@ def manifest_progress(request: AuthedRequest, manifest_id: UUID) -> Manifest:
 
 @router.get(
     "/manifests/{manifest_id}/result",
-    auth=allow(SCREEN),
+    auth=allow(SCREEN, Scope.SCREENING),
     summary="The result as CSV: the manifest's rows with outcome, possible matches and hit reports",
 )
 def manifest_result(request: AuthedRequest, manifest_id: UUID) -> StreamingHttpResponse:
@@ -184,6 +203,11 @@ def manifest_result(request: AuthedRequest, manifest_id: UUID) -> StreamingHttpR
     return response
 
 
-@router.post("/artworks", response=ResultOut, auth=allow(SCREEN), summary="Screen a work of art by text")
+@router.post(
+    "/artworks",
+    response=ResultOut,
+    auth=allow(SCREEN, Scope.SCREENING),
+    summary="Screen a work of art by text",
+)
 def artwork(request: AuthedRequest, payload: ArtworkIn) -> dict[str, Any]:
     return asdict(services.artwork(request.user, payload.text, payload.context()))

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class TOTPDevice(models.Model):
@@ -23,6 +24,16 @@ class TOTPDevice(models.Model):
         return f"TOTP for {self.user_id}"
 
 
+class Scope(models.TextChoices):
+    """What a bearer token may do. A person's session is not limited by scopes."""
+
+    READ_MESSAGES = "read_messages", _("Read messages")
+    SEND_MESSAGES = "send_messages", _("Send and forward messages")
+    SCREENING = "screening", _("Screen against the databases, read the hits and the replica")
+    CONTRIBUTIONS = "contributions", _("Contribute records")
+    RESTRICTED = "restricted", _("See the content of messages under handling codes H2 and H3")
+
+
 class ApiToken(models.Model):
     """A bearer token for a system account. Only a SHA-256 digest of the secret is kept."""
 
@@ -36,6 +47,7 @@ class ApiToken(models.Model):
     )
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(default=list)  # values of Scope
 
     class Meta:
         ordering: ClassVar = ["-created_at"]
@@ -49,3 +61,47 @@ class ApiToken(models.Model):
         if at >= self.expires_at:
             return "expired"
         return "active"
+
+
+class AccountNotice(models.Model):
+    """What an administrator did to a person's account, shown to that person on every page from
+    their next sign-in until they acknowledge it."""
+
+    class Kind(models.TextChoices):
+        UNLOCKED = "unlocked", _("Your administrator unlocked your account.")
+        PASSWORD_RESET = "password_reset", _("Your administrator reset your password.")
+        SECOND_FACTOR_RESET = (
+            "second_factor_reset",
+            _(
+                "Your administrator reset your second factor and your password; you set up your "
+                "authenticator again."
+            ),
+        )
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    by = models.CharField(max_length=150)  # the administrator's username
+    at = models.DateTimeField()
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["at"]
+        indexes: ClassVar = [models.Index(fields=["user", "seen_at"], name="notice_unseen")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id} by {self.by}"
+
+
+class ClientThrottle(models.Model):
+    """Failed anonymous attempts (passwords, bearer tokens) from one client address, counted
+    outside the audit chain so that a flood costs a row update, not a hash and a chained entry
+    each (security.throttle)."""
+
+    address = models.CharField(max_length=45, primary_key=True)
+    window_start = models.DateTimeField()
+    failures = models.PositiveIntegerField(default=0)
+    blocked_until = models.DateTimeField(null=True, blank=True)
+    refused = models.PositiveIntegerField(default=0)  # refused while blocked, not yet in the audit trail
+
+    def __str__(self) -> str:
+        return f"{self.address}: {self.failures} failures"

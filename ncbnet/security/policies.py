@@ -99,6 +99,13 @@ def can_manage_user(actor: User, target: User) -> bool:
     return False
 
 
+def has_scope(user: Any, scope: str) -> bool:
+    """A person's session is not limited by scopes; a request with a bearer token is limited to
+    its token's (security.models.Scope)."""
+    token = getattr(user, "api_token", None)
+    return token is None or scope in (token.scopes or ())
+
+
 def hub_only(user: Any) -> bool:
     return settings.NCBNET_ROLE == "hub"
 

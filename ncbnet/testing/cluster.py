@@ -53,6 +53,10 @@ def wait_for(check: Callable[[], T], timeout: float = 30, what: str = "condition
     raise AssertionError(f"timed out after {timeout} s waiting for {what} (last: {last!r})")
 
 
+# The tests drive each node as its national systems would, with every scope a token can have.
+SCOPES = ("read_messages", "send_messages", "screening", "contributions", "restricted")
+
+
 class Cluster(DemoNetwork):
     def __init__(self, data: Path):
         base = free_base_port(12)
@@ -78,8 +82,16 @@ class Cluster(DemoNetwork):
             self.workers[node.name] = self.start_worker(node)
             self.start_jobs(node)
             if node.name != "hub":
+                scopes = [a for s in SCOPES for a in ("--scope", s)]
                 self.tokens[node.name] = self.ncbnet(
-                    node, "token", "create", "--user", f"{node.name.lower()}-border-system", "--name", "tests"
+                    node,
+                    "token",
+                    "create",
+                    "--user",
+                    f"{node.name.lower()}-border-system",
+                    "--name",
+                    "tests",
+                    *scopes,
                 ).strip()
         for node in self.nodes:
             self.wait_until_up(f"http://127.0.0.1:{node.port}/login/", self.servers[node.name])

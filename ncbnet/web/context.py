@@ -14,7 +14,7 @@ from ncbnet.messaging.policies import can_message
 from ncbnet.notices.policies import reads_notices, reviews_notices
 from ncbnet.records.policies import reads_records
 from ncbnet.screening.policies import screens
-from ncbnet.security import policies
+from ncbnet.security import accounts, policies
 
 
 def navigation(request: HttpRequest) -> list[dict[str, Any]]:
@@ -59,6 +59,9 @@ def node(request: HttpRequest) -> dict[str, Any]:
         "node_country": settings.NCBNET_COUNTRY,
         "node_label": label,
         "nav": navigation(request),
+        # What an administrator did to this person's account, until they acknowledge it.
+        # (a callable: read only by the pages that show it, not by every fragment)
+        "account_notices": lambda: accounts.unseen_notices(request.user),
         "can_message": request.user.is_authenticated and can_message(request.user),
         "hit_alerts": request.user.is_authenticated
         and (

@@ -2,6 +2,7 @@
 move: the screening bureau reports every hit, the owner is told and answers (or asks for time),
 the hub escalates what is overdue step by step, and answers and escalations come back."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -165,3 +166,34 @@ def test_the_screening_bureau_sees_escalations_and_the_answer(peers, user_factor
     delivery.accept(arriving(peers, services.ANSWER, answer, sender="KE"), 3)
     report.refresh_from_db()
     assert report.get_state_display() == "Confirmed by the owner"
+
+
+def test_an_agency_user_named_like_another_bureaus_officer_does_not_see_that_bureaus_hits(
+    client, peers, kenya, user_factory
+):
+    """At the owner's node, the report FR's officer fr-border-1 wrote is kept; KE's agency user
+    who happens to be called fr-border-1 too must not read it (it was matched by username)."""
+    from ncbnet.conftest import sign_in
+
+    assert delivery.accept(arriving(peers, services.REPORT, report_body(), sender="FR"), 1) == "accepted"
+    theirs = HitReport.objects.get()
+    namesake = user_factory("agency", "query", username="fr-border-1")
+    assert list(services.visible(namesake)) == []
+    with pytest.raises(services.Http404):
+        services.read(namesake, theirs.pk)
+    sign_in(client, "fr-border-1")
+    assert client.get("/api/v1/hits").json()["results"] == []
+    assert client.get(f"/api/v1/hits/{theirs.pk}").status_code == 404
+    assert client.get(f"/hits/{theirs.pk}/").status_code == 404
+
+    # Their own screenings' reports they still see.
+    mine = HitReport.objects.create(
+        **{
+            **{f.attname: getattr(theirs, f.attname) for f in HitReport._meta.concrete_fields},
+            "id": uuid.UUID("019ac000-0000-7000-8000-0000000000a9"),
+            "found_by": "KE",
+            "found_by_node": "KE",
+        }
+    )
+    assert list(services.visible(namesake)) == [mine]
+    assert services.read(namesake, mine.pk) == mine

@@ -252,7 +252,7 @@ def test_api_for_national_systems(client, peers, user_factory):
     from ncbnet.security import services as security
 
     system = user_factory("system", "system", username="fr-border-system")
-    _t, token = security.create_token(None, system, "border")
+    _t, token = security.create_token(None, system, "border", scopes=["read_messages", "send_messages"])
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     sent = client.post(
         "/api/v1/messages",

@@ -109,10 +109,15 @@ def test_disabled_account_cannot_sign_in(client, user_factory):
     assert last_action("fr-officer").detail == {"reason": "disabled"}
 
 
-def test_first_sign_in_enrols_an_authenticator(client, user_factory):
-    user_factory("ncb", "officer", username="fr-new", totp=False)
+def test_first_sign_in_changes_the_temporary_password_then_enrols_an_authenticator(client, user_factory):
+    user_factory("ncb", "officer", username="fr-new", totp=False, temporary=True)
     response = client.post("/login/", {"username": "fr-new", "password": PASSWORD})
-    assert response["Location"] == "/login/enrol/"
+    assert response["Location"] == "/login/password/"
+    changed = client.post(
+        "/login/password/",
+        {"new_password1": "my own long passphrase", "new_password2": "my own long passphrase"},
+    )
+    assert changed["Location"] == "/login/enrol/"
     page = client.get("/login/enrol/")
     assert page.status_code == 200
     secret = page.context["secret"]

@@ -23,7 +23,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def test_token_lets_a_system_account_use_the_api(client, border_system):
-    _token, raw = services.create_token(None, border_system, "border control", days=30)
+    _token, raw = services.create_token(None, border_system, "border control", days=30, scopes=["screening"])
     response = client.get("/api/v1/me", **bearer(raw))
     assert response.status_code == 200
     assert response.json()["username"] == "fr-border-system"
@@ -31,7 +31,7 @@ def test_token_lets_a_system_account_use_the_api(client, border_system):
 
 
 def test_token_is_stored_only_as_a_digest(border_system):
-    token, raw = services.create_token(None, border_system, "border control")
+    token, raw = services.create_token(None, border_system, "border control", scopes=["screening"])
     secret = raw.split("_", 2)[2]
     assert secret not in repr(database_state())
     assert token.digest != secret
@@ -47,7 +47,7 @@ def test_token_is_stored_only_as_a_digest(border_system):
     ],
 )
 def test_bad_tokens_are_refused_with_a_clear_problem_and_change_nothing(client, border_system, case, message):
-    token, raw = services.create_token(None, border_system, "border control", days=1)
+    token, raw = services.create_token(None, border_system, "border control", days=1, scopes=["screening"])
     delta = timedelta(0)
     if case == "revoked":
         services.revoke_token(None, token.prefix)
@@ -71,11 +71,14 @@ def test_bad_tokens_are_refused_with_a_clear_problem_and_change_nothing(client, 
 def test_tokens_are_only_for_system_accounts(user_factory):
     officer = user_factory("ncb", "officer")
     with pytest.raises(ValueError, match="system accounts"):
-        services.create_token(None, officer, "nope")
+        services.create_token(None, officer, "nope", scopes=["screening"])
 
 
 def test_cli_creates_and_revokes_tokens(client, border_system, capsys):
-    assert main(["token", "create", "--user", "fr-border-system", "--name", "gates"]) == 0
+    assert (
+        main(["token", "create", "--user", "fr-border-system", "--name", "gates", "--scope", "screening"])
+        == 0
+    )
     raw = capsys.readouterr().out.strip()
     assert client.get("/api/v1/me", **bearer(raw)).status_code == 200
     assert main(["token", "revoke", raw.split("_")[1]]) == 0
@@ -83,7 +86,7 @@ def test_cli_creates_and_revokes_tokens(client, border_system, capsys):
 
 
 def test_cli_refuses_a_token_for_an_unknown_account(capsys, db):
-    assert main(["token", "create", "--user", "nobody", "--name", "x"]) == 2
+    assert main(["token", "create", "--user", "nobody", "--name", "x", "--scope", "screening"]) == 2
     assert capsys.readouterr().err.strip() == "ncbnet: no account named 'nobody'"
 
 

@@ -12,6 +12,7 @@ from ncbnet.security.policies import API_OPERATION, policy_of
 PUBLIC_ROUTES = {
     "security:login",
     "security:verify",
+    "security:first_password",
     "security:enrol",
     "web:set_language",
     "public:home",  # the hub's public portal; on an NCB node it redirects to the login page
