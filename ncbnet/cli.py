@@ -369,16 +369,12 @@ def cmd_replica_verify(args: argparse.Namespace) -> int:
     from django.conf import settings
 
     from ncbnet.records import replication
-    from ncbnet.records.models import ReplicaCheck
 
     if settings.NCBNET_ROLE == "hub":
         raise CommandError("the hub holds the databases themselves; run this on an NCB node")
     check = replication.request_check()
     deadline = time.monotonic() + args.timeout
-    while True:
-        check = ReplicaCheck.objects.get(pk=check.pk)
-        if check.expected is not None:
-            break
+    while (result := replication.check_result(check.pk)) is None:
         if time.monotonic() > deadline:
             print(
                 f"ncbnet: the hub did not answer within {args.timeout} s (is `network run` up?)",
@@ -386,7 +382,6 @@ def cmd_replica_verify(args: argparse.Namespace) -> int:
             )
             return 1
         time.sleep(0.2)
-    result = replication.compare(check.expected)
     print(
         f"expected {result['expected']} records (digest {result['expected_digest'][:16]}), "
         f"holding {result['held']} (digest {result['held_digest'][:16]})"

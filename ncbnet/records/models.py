@@ -160,17 +160,56 @@ class ReplicaRecord(models.Model):
 
 
 class ReplicaCheck(models.Model):
-    """On an NCB node: one `ncbnet replica verify`, with what the hub said the replica should hold."""
+    """On an NCB node: one `ncbnet replica verify`, and what the hub said the replica should hold
+    (in pages, `ReplicaCheckPage`); answered once every page has come and their digest matches."""
 
     requested_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)
-    expected = models.JSONField(null=True, blank=True)  # {record id: version}
+    parts = models.PositiveIntegerField(null=True, blank=True)  # pages, as the first one said
+    digest = models.CharField(max_length=64, blank=True)  # of the whole expected set
 
     class Meta:
         ordering: ClassVar = ["-requested_at"]
 
     def __str__(self) -> str:
         return f"replica check {self.requested_at}"
+
+
+class ReplicaCheckPage(models.Model):
+    """One page of the hub's answer to a replica check: {record id: version}."""
+
+    replica_check = models.ForeignKey(ReplicaCheck, on_delete=models.CASCADE, related_name="pages")
+    part = models.PositiveIntegerField()
+    expected = models.JSONField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["replica_check", "part"], name="one_page_per_part")
+        ]
+
+    def __str__(self) -> str:
+        return f"page {self.part} of {self.replica_check_id}"
+
+
+class IncomingPart(models.Model):
+    """A part of a body too big for one envelope (`records.parts`), kept until the last arrives."""
+
+    sender = models.CharField(max_length=8)
+    transfer = models.UUIDField()
+    of = models.CharField(max_length=32)  # the envelope type the whole stands for
+    index = models.PositiveIntegerField()
+    parts = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    data = models.BinaryField()
+    received_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["sender", "transfer", "index"], name="one_part_per_index")
+        ]
+
+    def __str__(self) -> str:
+        return f"part {self.index}/{self.parts} of {self.transfer} from {self.sender}"
 
 
 class Contribution(models.Model):
