@@ -394,6 +394,29 @@ def cmd_replica_verify(args: argparse.Namespace) -> int:
     return 0 if not (result["missing"] or result["extra"] or result["stale"]) else 1
 
 
+def cmd_replica_resync(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.conf import settings
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from ncbnet.records import resync
+
+    try:
+        if settings.NCBNET_ROLE == "hub":
+            if not args.node:
+                raise CommandError("name the node to resynchronise (a country code, e.g. FR)")
+            started = resync.resync(None, args.node.upper(), args.reason)
+            print(f"resync {started} sent to {args.node.upper()}")
+        else:
+            if args.node:
+                raise CommandError("a node asks for its own resync: give no node")
+            resync.request_resync(None, args.reason)
+            print("asked the hub for a resync; `ncbnet replica verify` shows the replica once it is done")
+    except (ValidationError, PermissionDenied) as exc:
+        raise CommandError(_django_errors(exc)) from exc
+    return 0
+
+
 def cmd_bench_messaging(args: argparse.Namespace) -> int:
     if args.messages < 1:
         raise CommandError("--messages must be at least 1")
@@ -721,6 +744,15 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", cmd_replica_verify, "compare the replica with what the hub says it should hold", replica
     )
     sp.add_argument("--timeout", type=float, default=60)
+    sp = add(
+        "resync",
+        cmd_replica_resync,
+        "hub: send NODE its set now; node: ask the hub for a resync (drop what it may not hold, "
+        "fetch what it lacks)",
+        replica,
+    )
+    sp.add_argument("node", nargs="?", help="hub: the node's country code")
+    sp.add_argument("--reason", default="", help="why (kept in the audit trail)")
 
     bench = sub.add_parser("bench", help="benchmarks (one JSON line each)").add_subparsers(
         dest="action", required=True, parser_class=_Parser

@@ -16,7 +16,7 @@ from ncbnet.core.node import keys
 from ncbnet.security.crypto import KeyStore, canonical, key_id, unb64, verify
 
 from .models import NodeKey
-from .signals import node_joined
+from .signals import node_joined, node_rekeyed
 
 DIRECTORY_KIND = "ncbnet.key-directory"
 DIRECTORY_VERSION = 1
@@ -77,6 +77,8 @@ def register(actor: Any, public: dict[str, Any]) -> NodeKey:
         _push_directory()
         if first_key:
             node_joined.send(sender=NodeKey, node=node)
+        else:
+            node_rekeyed.send(sender=NodeKey, node=node)
     return key
 
 

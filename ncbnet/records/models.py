@@ -167,6 +167,12 @@ class ReplicaCheck(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     parts = models.PositiveIntegerField(null=True, blank=True)  # pages, as the first one said
     digest = models.CharField(max_length=64, blank=True)  # of the whole expected set
+    # A resync the hub started (`replication.start_resync`) rather than a check this node asked for:
+    # its id, when the hub computed the set, and what the node did with it.
+    resync = models.UUIDField(null=True, blank=True, unique=True)
+    as_of = models.DateTimeField(null=True, blank=True)
+    dropped = models.PositiveIntegerField(null=True, blank=True)
+    fetched = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-requested_at"]
@@ -189,6 +195,41 @@ class ReplicaCheckPage(models.Model):
 
     def __str__(self) -> str:
         return f"page {self.part} of {self.replica_check_id}"
+
+
+class ReplicaFeed(models.Model):
+    """On an NCB node (one row): the last tick of the hub's feed this node saw."""
+
+    last_tick = models.PositiveBigIntegerField(null=True, blank=True)
+    last_tick_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"replica feed at tick {self.last_tick}"
+
+
+class NodeReplica(models.Model):
+    """At the hub: one node's replica as the hub sees it: its latest resync, and whether the node
+    asked for another while the last was too recent to start again at once."""
+
+    node = models.CharField(max_length=2, unique=True)
+    resync = models.UUIDField(null=True, blank=True)
+    resync_at = models.DateTimeField(null=True, blank=True)
+    resync_reason = models.CharField(max_length=300, blank=True)
+    resync_expected = models.PositiveIntegerField(default=0)
+    resync_fetched = models.PositiveIntegerField(default=0)
+    wanted = models.CharField(max_length=300, blank=True)  # a resync asked for and not yet started
+
+    def __str__(self) -> str:
+        return f"replica of {self.node}"
+
+
+class FeedTick(models.Model):
+    """At the hub (one row): how many ticks the feed has sent; it only goes up, by one."""
+
+    n = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"tick {self.n}"
 
 
 class IncomingPart(models.Model):

@@ -226,7 +226,7 @@ def keep_page(check: ReplicaCheck, body: ExpectedPage) -> dict[str, int] | None:
 @register(VERIFY_ANSWER, VerifyAnswerBody)
 def verify_answered(envelope: Arrived, body: VerifyAnswerBody) -> None:
     require_hub(envelope, "replica changes")
-    check = ReplicaCheck.objects.select_for_update().filter(pk=body.check).first()
+    check = ReplicaCheck.objects.select_for_update().filter(pk=body.check, resync__isnull=True).first()
     if check is None:
         raise Rejected(f"no replica check {body.check} on this node")
     keep_page(check, body)

@@ -257,6 +257,35 @@ class VerifyAnswerBody(ExpectedPage):
     check: wire.Count
 
 
+class ResyncBody(ExpectedPage):
+    """Hub to node: what the node may hold as of `as_of`; it drops the rest and fetches what it lacks."""
+
+    resync: wire.Id
+    as_of: wire.Stamp
+    tick: wire.Count  # the hub's tick count when it was made (see `TickBody`)
+
+
+FETCH_PAGE = 10_000
+
+
+class FetchBody(wire.Body):
+    """Node to hub: the records a resync named that the node lacks or holds in an older version."""
+
+    resync: wire.Id
+    ids: Annotated[list[wire.Id], Field(min_length=1, max_length=FETCH_PAGE)]
+
+
+class TickBody(wire.Body):
+    """Hub to every node, every few hours: a count that goes up by one each time. A node that sees
+    it jump missed envelopes (kept too long away, or refused as stale) and asks for a resync."""
+
+    n: Annotated[int, Field(ge=1, le=2**53 - 1)]
+
+
+class ResyncRequestBody(wire.Body):
+    reason: wire.Text300
+
+
 # A body too big for one envelope travels in parts of this many bytes (see `records.parts`).
 PART_BYTES = 1024 * 1024
 MAX_PARTS = 16
