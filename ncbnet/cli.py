@@ -81,7 +81,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     if settings.NCBNET_ROLE == "hub":
         from ncbnet.network import services as network
 
-        network.register(None, identity.as_dict())
+        network.register(None, network.public_file(store))
     state = "created" if created else "kept existing"
     print(f"{identity.node}: keys {state} in {store.root} (key {identity.key_id}); database migrated")
     if args.json:
@@ -240,19 +240,39 @@ def cmd_audit_seal(args: argparse.Namespace) -> int:
 def cmd_keys_show(args: argparse.Namespace) -> int:
     _setup_django()
     from ncbnet.core.node import keys
+    from ncbnet.network import services
 
-    print(json.dumps(keys().public().as_dict(), indent=2))
+    if args.directory:
+        rows = services.directory_listing(None)
+        if not rows:
+            print("no keys in this node's directory", file=sys.stderr)
+        for k in rows:
+            print(f"{k.node:<4} {k.key_id} {k.status:<7} {k.fingerprint}")
+        return 0
+    public = services.public_file(keys())
+    print(json.dumps(public, indent=2))
+    print(
+        f"fingerprint of {public['node']}'s key {public['key_id']}: {public['fingerprint']}", file=sys.stderr
+    )
     return 0
 
 
 def cmd_keys_rotate(args: argparse.Namespace) -> int:
     _setup_django()
     from ncbnet.core.node import keys
+    from ncbnet.network import services
 
-    identity = keys().generate()
-    print(json.dumps(identity.as_dict(), indent=2))
+    store = keys()
+    previous = store.current_id() if store.exists else None
+    identity = store.generate()
+    if previous is not None:
+        services.sign_rotation(store, previous, identity)
+    public = services.public_file(store)
+    print(json.dumps(public, indent=2))
     print(
-        "new keys are current; send the public part above to the hub (`ncbnet keys register`)",
+        f"new keys are current (fingerprint {public['fingerprint']})"
+        + (f", signed by the previous key {previous}" if previous else "")
+        + "; send the public part above to the hub (`ncbnet keys register FILE`)",
         file=sys.stderr,
     )
     return 0
@@ -679,7 +699,12 @@ def build_parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="node keys and the key directory").add_subparsers(
         dest="action", required=True, parser_class=_Parser
     )
-    add("show", cmd_keys_show, "print this node's current public keys", keys)
+    sp = add("show", cmd_keys_show, "print this node's current public keys and their fingerprint", keys)
+    sp.add_argument(
+        "--directory",
+        action="store_true",
+        help="list every node's keys in this node's copy, with fingerprints",
+    )
     add("rotate", cmd_keys_rotate, "create new keys and make them current", keys)
     sp = add("register", cmd_keys_register, "hub: add nodes' public key files to the directory", keys)
     sp.add_argument("files", nargs="+")
