@@ -96,6 +96,18 @@ def test_a_node_with_a_new_key_drops_what_it_may_no_longer_see_and_fetches_the_r
     assert ReplicaRecord.objects.get(pk=a.pk).data["status"] == "lost"
 
 
+def test_a_node_that_rotates_its_key_gets_a_resync(peers, hub):
+    services.contribute(KE, "documents", doc("A0000001"))
+    OutboxEnvelope.objects.all().delete()
+    br = peers["BR"]
+    previous = br.current_id()
+    network.sign_rotation(br, previous, br.generate())
+    network.register(None, network.public_file(br))
+    [page] = opened(br, "BR", resync.RESYNC)  # sealed to Brazil's new key
+    assert len(page["expected"]) == 1
+    assert NodeReplica.objects.get(node="BR").resync_reason == "new key"
+
+
 def test_a_record_a_later_change_brought_stays(peers, settings, hub):
     kept = services.contribute(KE, "documents", doc("K0000001"))
     as_node(settings)
