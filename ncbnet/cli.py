@@ -397,7 +397,8 @@ def cmd_replica_verify(args: argparse.Namespace) -> int:
     while (result := replication.check_result(check.pk)) is None:
         if time.monotonic() > deadline:
             print(
-                f"ncbnet: the hub did not answer within {args.timeout} s (is `network run` up?)",
+                f"ncbnet: the hub did not answer within {args.timeout} s (is `network run` up? the hub "
+                "answers a node's check at most every 5 minutes)",
                 file=sys.stderr,
             )
             return 1

@@ -218,6 +218,7 @@ class NodeReplica(models.Model):
     resync_expected = models.PositiveIntegerField(default=0)
     resync_fetched = models.PositiveIntegerField(default=0)
     wanted = models.CharField(max_length=300, blank=True)  # a resync asked for and not yet started
+    verified_at = models.DateTimeField(null=True, blank=True)  # the hub's last answer to its check
 
     def __str__(self) -> str:
         return f"replica of {self.node}"

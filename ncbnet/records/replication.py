@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -24,7 +25,7 @@ from ncbnet.network.signals import node_joined
 from ncbnet.security.crypto import canonical
 
 from . import parts, policies
-from .models import OwnerAlert, Record, ReplicaCheck, ReplicaCheckPage, ReplicaRecord
+from .models import NodeReplica, OwnerAlert, Record, ReplicaCheck, ReplicaCheckPage, ReplicaRecord
 from .schemas import (
     EXPECTED_PAGE,
     ExpectedPage,
@@ -41,6 +42,8 @@ VERIFY_REQUEST = "replica.verify_request"
 VERIFY_ANSWER = "replica.verify_answer"
 SNAPSHOT_BATCH = 200  # records in one envelope at most
 BATCH_BYTES = 1024 * 1024  # and at most this much of them (a record bigger alone travels in parts)
+# The hub answers a node's replica check at most this often (an answer is 40 MB at 1M records).
+VERIFY_AT_MOST_EVERY = timedelta(minutes=5)
 
 
 # --- at the hub ---------------------------------------------------------------------------------
@@ -138,9 +141,15 @@ def expected_pages(country: str) -> tuple[str, list[dict[str, int]]]:
 @register(VERIFY_REQUEST, VerifyRequestBody)
 def answer_verify(envelope: Arrived, body: VerifyRequestBody) -> None:
     """Hub: what the asking node should hold, in pages (the whole is 40 MB at 1M records)."""
-    if node_id() != "hub":
-        raise Rejected("only the hub answers replica checks")
+    if node_id() != "hub" or envelope.sender == "hub":
+        raise Rejected("only the hub answers replica checks, from nodes")
     node = envelope.sender
+    state, _ = NodeReplica.objects.select_for_update().get_or_create(node=node)
+    now = clock.now()
+    if state.verified_at is not None and now - state.verified_at < VERIFY_AT_MOST_EVERY:
+        raise Rejected(f"{node} asked for a replica check less than {VERIFY_AT_MOST_EVERY} after the last")
+    state.verified_at = now
+    state.save(update_fields=["verified_at"])
     whole, pages = expected_pages(node)
     for part, page in enumerate(pages):
         delivery.queue(

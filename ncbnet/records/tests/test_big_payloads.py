@@ -328,3 +328,20 @@ def test_pages_that_do_not_add_up_to_their_digest_are_refused(peers):
     assert ReplicaCheck.objects.get().answered_at is None
     from_peer = arriving(peers, replication.VERIFY_ANSWER, page, sender="BR")
     assert delivery.accept(from_peer, 2) == "quarantined"
+
+
+def test_the_hub_answers_a_nodes_check_at_most_every_five_minutes(peers, settings):
+    from datetime import timedelta
+
+    from ncbnet.core import clock
+
+    as_hub(settings)
+    ask = lambda seq: delivery.accept(  # noqa: E731
+        arriving(peers, replication.VERIFY_REQUEST, {"check": seq}, sender="FR"), seq
+    )
+    assert ask(1) == "accepted"
+    assert ask(2) == "quarantined"  # each answer is the whole set: 40 MB at 1M records
+    assert "less than 0:05:00 after the last" in Quarantine.objects.get().reason
+    with clock.travel(timedelta(minutes=5, seconds=1)):
+        assert ask(3) == "accepted"
+    assert [b["check"] for _k, b in bodies_for(peers, "FR", (replication.VERIFY_ANSWER,))] == [1, 3]
