@@ -398,7 +398,7 @@ def cmd_replica_verify(args: argparse.Namespace) -> int:
         if time.monotonic() > deadline:
             print(
                 f"ncbnet: the hub did not answer within {args.timeout} s (is `network run` up? the hub "
-                "answers a node's check at most every 5 minutes)",
+                "answers at most 6 checks of a node an hour)",
                 file=sys.stderr,
             )
             return 1

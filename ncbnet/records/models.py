@@ -218,7 +218,9 @@ class NodeReplica(models.Model):
     resync_expected = models.PositiveIntegerField(default=0)
     resync_fetched = models.PositiveIntegerField(default=0)
     wanted = models.CharField(max_length=300, blank=True)  # a resync asked for and not yet started
-    verified_at = models.DateTimeField(null=True, blank=True)  # the hub's last answer to its check
+    # The replica checks the hub answered this node in the hour since `checks_since`.
+    checks_since = models.DateTimeField(null=True, blank=True)
+    checks = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"replica of {self.node}"

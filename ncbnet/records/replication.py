@@ -42,8 +42,9 @@ VERIFY_REQUEST = "replica.verify_request"
 VERIFY_ANSWER = "replica.verify_answer"
 SNAPSHOT_BATCH = 200  # records in one envelope at most
 BATCH_BYTES = 1024 * 1024  # and at most this much of them (a record bigger alone travels in parts)
-# The hub answers a node's replica check at most this often (an answer is 40 MB at 1M records).
-VERIFY_AT_MOST_EVERY = timedelta(minutes=5)
+# The hub answers at most this many replica checks of a node an hour (each answer is the whole
+# expected set: 40 MB at 1M records).
+CHECKS_AN_HOUR = 6
 
 
 # --- at the hub ---------------------------------------------------------------------------------
@@ -146,10 +147,12 @@ def answer_verify(envelope: Arrived, body: VerifyRequestBody) -> None:
     node = envelope.sender
     state, _ = NodeReplica.objects.select_for_update().get_or_create(node=node)
     now = clock.now()
-    if state.verified_at is not None and now - state.verified_at < VERIFY_AT_MOST_EVERY:
-        raise Rejected(f"{node} asked for a replica check less than {VERIFY_AT_MOST_EVERY} after the last")
-    state.verified_at = now
-    state.save(update_fields=["verified_at"])
+    if state.checks_since is None or now - state.checks_since >= timedelta(hours=1):
+        state.checks_since, state.checks = now, 0
+    if state.checks >= CHECKS_AN_HOUR:
+        raise Rejected(f"{node} asked for more than {CHECKS_AN_HOUR} replica checks within the hour")
+    state.checks += 1
+    state.save(update_fields=["checks_since", "checks"])
     whole, pages = expected_pages(node)
     for part, page in enumerate(pages):
         delivery.queue(

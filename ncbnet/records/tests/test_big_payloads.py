@@ -330,7 +330,7 @@ def test_pages_that_do_not_add_up_to_their_digest_are_refused(peers):
     assert delivery.accept(from_peer, 2) == "quarantined"
 
 
-def test_the_hub_answers_a_nodes_check_at_most_every_five_minutes(peers, settings):
+def test_the_hub_answers_at_most_six_checks_of_a_node_an_hour(peers, settings):
     from datetime import timedelta
 
     from ncbnet.core import clock
@@ -339,9 +339,16 @@ def test_the_hub_answers_a_nodes_check_at_most_every_five_minutes(peers, setting
     ask = lambda seq: delivery.accept(  # noqa: E731
         arriving(peers, replication.VERIFY_REQUEST, {"check": seq}, sender="FR"), seq
     )
-    assert ask(1) == "accepted"
-    assert ask(2) == "quarantined"  # each answer is the whole set: 40 MB at 1M records
-    assert "less than 0:05:00 after the last" in Quarantine.objects.get().reason
-    with clock.travel(timedelta(minutes=5, seconds=1)):
-        assert ask(3) == "accepted"
-    assert [b["check"] for _k, b in bodies_for(peers, "FR", (replication.VERIFY_ANSWER,))] == [1, 3]
+    assert [ask(n) for n in range(1, 8)] == ["accepted"] * 6 + ["quarantined"]  # each is the whole set
+    assert "more than 6 replica checks within the hour" in Quarantine.objects.get().reason
+    with clock.travel(timedelta(hours=1, seconds=1)):
+        assert ask(8) == "accepted"
+    assert [b["check"] for _k, b in bodies_for(peers, "FR", (replication.VERIFY_ANSWER,))] == [
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+        8,
+    ]
