@@ -31,8 +31,6 @@ DIRECTORY_KIND = "ncbnet.key-directory"
 DIRECTORY_VERSION = 1
 ROTATION_KIND = "ncbnet.key-rotation"
 
-__all__ = ["fingerprint"]
-
 
 class DirectoryInvalid(Exception):
     pass
