@@ -81,7 +81,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     if settings.NCBNET_ROLE == "hub":
         from ncbnet.network import services as network
 
-        network.register(None, identity.as_dict())
+        network.register(None, network.public_file(store))
     state = "created" if created else "kept existing"
     print(f"{identity.node}: keys {state} in {store.root} (key {identity.key_id}); database migrated")
     if args.json:
@@ -282,19 +282,39 @@ def cmd_audit_seal(args: argparse.Namespace) -> int:
 def cmd_keys_show(args: argparse.Namespace) -> int:
     _setup_django()
     from ncbnet.core.node import keys
+    from ncbnet.network import services
 
-    print(json.dumps(keys().public().as_dict(), indent=2))
+    if args.directory:
+        rows = services.directory_listing(None)
+        if not rows:
+            print("no keys in this node's directory", file=sys.stderr)
+        for k in rows:
+            print(f"{k.node:<4} {k.key_id} {k.status:<7} {k.fingerprint}")
+        return 0
+    public = services.public_file(keys())
+    print(json.dumps(public, indent=2))
+    print(
+        f"fingerprint of {public['node']}'s key {public['key_id']}: {public['fingerprint']}", file=sys.stderr
+    )
     return 0
 
 
 def cmd_keys_rotate(args: argparse.Namespace) -> int:
     _setup_django()
     from ncbnet.core.node import keys
+    from ncbnet.network import services
 
-    identity = keys().generate()
-    print(json.dumps(identity.as_dict(), indent=2))
+    store = keys()
+    previous = store.current_id() if store.exists else None
+    identity = store.generate()
+    if previous is not None:
+        services.sign_rotation(store, previous, identity)
+    public = services.public_file(store)
+    print(json.dumps(public, indent=2))
     print(
-        "new keys are current; send the public part above to the hub (`ncbnet keys register`)",
+        f"new keys are current (fingerprint {public['fingerprint']})"
+        + (f", signed by the previous key {previous}" if previous else "")
+        + "; send the public part above to the hub (`ncbnet keys register FILE`)",
         file=sys.stderr,
     )
     return 0
@@ -411,24 +431,20 @@ def cmd_replica_verify(args: argparse.Namespace) -> int:
     from django.conf import settings
 
     from ncbnet.records import replication
-    from ncbnet.records.models import ReplicaCheck
 
     if settings.NCBNET_ROLE == "hub":
         raise CommandError("the hub holds the databases themselves; run this on an NCB node")
     check = replication.request_check()
     deadline = time.monotonic() + args.timeout
-    while True:
-        check = ReplicaCheck.objects.get(pk=check.pk)
-        if check.expected is not None:
-            break
+    while (result := replication.check_result(check.pk)) is None:
         if time.monotonic() > deadline:
             print(
-                f"ncbnet: the hub did not answer within {args.timeout} s (is `network run` up?)",
+                f"ncbnet: the hub did not answer within {args.timeout} s (is `network run` up? the hub "
+                "answers at most 6 checks of a node an hour)",
                 file=sys.stderr,
             )
             return 1
         time.sleep(0.2)
-    result = replication.compare(check.expected)
     print(
         f"expected {result['expected']} records (digest {result['expected_digest'][:16]}), "
         f"holding {result['held']} (digest {result['held_digest'][:16]})"
@@ -439,6 +455,29 @@ def cmd_replica_verify(args: argparse.Namespace) -> int:
         if len(result[name]) > 20:
             print(f"{name}: … and {len(result[name]) - 20} more")
     return 0 if not (result["missing"] or result["extra"] or result["stale"]) else 1
+
+
+def cmd_replica_resync(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.conf import settings
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from ncbnet.records import resync
+
+    try:
+        if settings.NCBNET_ROLE == "hub":
+            if not args.node:
+                raise CommandError("name the node to resynchronise (a country code, e.g. FR)")
+            started = resync.resync(None, args.node.upper(), args.reason)
+            print(f"resync {started} sent to {args.node.upper()}")
+        else:
+            if args.node:
+                raise CommandError("a node asks for its own resync: give no node")
+            resync.request_resync(None, args.reason)
+            print("asked the hub for a resync; `ncbnet replica verify` shows the replica once it is done")
+    except (ValidationError, PermissionDenied) as exc:
+        raise CommandError(_django_errors(exc)) from exc
+    return 0
 
 
 def cmd_bench_messaging(args: argparse.Namespace) -> int:
@@ -717,7 +756,12 @@ def build_parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="node keys and the key directory").add_subparsers(
         dest="action", required=True, parser_class=_Parser
     )
-    add("show", cmd_keys_show, "print this node's current public keys", keys)
+    sp = add("show", cmd_keys_show, "print this node's current public keys and their fingerprint", keys)
+    sp.add_argument(
+        "--directory",
+        action="store_true",
+        help="list every node's keys in this node's copy, with fingerprints",
+    )
     add("rotate", cmd_keys_rotate, "create new keys and make them current", keys)
     sp = add("register", cmd_keys_register, "hub: add nodes' public key files to the directory", keys)
     sp.add_argument("files", nargs="+")
@@ -782,6 +826,15 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", cmd_replica_verify, "compare the replica with what the hub says it should hold", replica
     )
     sp.add_argument("--timeout", type=float, default=60)
+    sp = add(
+        "resync",
+        cmd_replica_resync,
+        "hub: send NODE its set now; node: ask the hub for a resync (drop what it may not hold, "
+        "fetch what it lacks)",
+        replica,
+    )
+    sp.add_argument("node", nargs="?", help="hub: the node's country code")
+    sp.add_argument("--reason", default="", help="why (kept in the audit trail)")
 
     bench = sub.add_parser("bench", help="benchmarks (one JSON line each)").add_subparsers(
         dest="action", required=True, parser_class=_Parser

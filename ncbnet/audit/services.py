@@ -118,8 +118,8 @@ class VerifyResult:
         return self.finding is None
 
 
-def _entries() -> Iterator[AuditEntry]:
-    return AuditEntry.objects.order_by("seq").iterator(chunk_size=2000)
+def _entries(up_to: int) -> Iterator[AuditEntry]:
+    return AuditEntry.objects.filter(seq__lte=up_to).order_by("seq").iterator(chunk_size=2000)
 
 
 def verify_chain(keys: KeyStore | None = None, anchors: list[dict[str, Any]] | None = None) -> VerifyResult:
@@ -127,13 +127,21 @@ def verify_chain(keys: KeyStore | None = None, anchors: list[dict[str, Any]] | N
 
     The chain is checked against this node's seals and, when given, against the seals the hub
     holds (`anchors`, exported with `ncbnet audit anchors`).
+
+    The walk checks the chain as it stood when it began, while the node keeps writing: the seals
+    are read first, then the head, then the entries up to the head. Entries are never changed
+    once written and the head only moves forward, so whatever lands during the walk lies beyond
+    the head it read, and every seal it read is at or before that head (a seal beyond it means
+    the chain was cut back).
     """
-    expected_seq, prev, count = 1, GENESIS, 0
-    hashes_at_seals: dict[int, str] = {}
     seals = list(ChainSeal.objects.order_by("seq")) + [_anchor_as_seal(a) for a in anchors or []]
     seals.sort(key=lambda s: s.seq)
+    head = ChainHead.objects.filter(id=1).first()
+    up_to = head.seq if head is not None else 0
+    expected_seq, prev, count = 1, GENESIS, 0
+    hashes_at_seals: dict[int, str] = {}
     wanted = {s.seq for s in seals}
-    for entry in _entries():
+    for entry in _entries(up_to):
         count += 1
         if entry.seq != expected_seq:
             return VerifyResult(count, 0, Finding(expected_seq, f"missing (the next entry is #{entry.seq})"))
@@ -147,7 +155,6 @@ def verify_chain(keys: KeyStore | None = None, anchors: list[dict[str, Any]] | N
             hashes_at_seals[entry.seq] = entry.hash
         prev = entry.hash
         expected_seq += 1
-    head = ChainHead.objects.filter(id=1).first()
     last = expected_seq - 1
     if head is not None and head.seq != last:
         return VerifyResult(

@@ -10,6 +10,7 @@ from django.db import transaction
 from pydantic import Field, StringConstraints
 
 from ncbnet.audit import services as audit
+from ncbnet.core import clock
 from ncbnet.core.node import keys, node_id
 
 from . import delivery, services, wire
@@ -42,6 +43,9 @@ class KeyEntry(wire.Body):
     retired_at: wire.Stamp | None
     revoked_at: wire.Stamp | None
     revocation_reason: wire.Text2000 | None
+    # A rotation: the key it replaced, and that key's signature over this one.
+    previous_key_id: KeyId | None = None
+    rotation_signature: Annotated[str, StringConstraints(max_length=128)] | None = None
 
 
 class Document(wire.Body):
@@ -78,24 +82,46 @@ def apply(envelope: Arrived, body: SignedDirectory) -> None:
     except wire.ValidationError as exc:
         raise Rejected(f"malformed key directory: {wire.problems(exc)}") from exc
     entries = document.keys
-    NodeKey.objects.exclude(key_id__in=[e.key_id for e in entries]).delete()
-    for e in entries:
+    try:
+        changes = services.directory_changes(NodeKey.objects.all(), entries)
+    except services.DirectoryInvalid as exc:
+        raise Rejected(f"key directory refused: {exc}") from exc
+    now = clock.now()
+    # Keys leaving the active state first: a node has one active key at a time.
+    for e in sorted(entries, key=lambda e: e.status == NodeKey.Status.ACTIVE):
+        fields = {
+            "node": e.node,
+            "signing_public": e.signing_public,
+            "encryption_public": e.encryption_public,
+            "status": e.status,
+            "valid_from": e.valid_from,
+            "retired_at": e.retired_at,
+            "revoked_at": e.revoked_at,
+            "revocation_reason": e.revocation_reason or "",
+            "previous_key_id": e.previous_key_id or "",
+            "rotation_signature": e.rotation_signature or "",
+        }
         NodeKey.objects.update_or_create(
-            key_id=e.key_id,
-            defaults={
-                "node": e.node,
-                "signing_public": e.signing_public,
-                "encryption_public": e.encryption_public,
-                "status": e.status,
-                "valid_from": e.valid_from,
-                "retired_at": e.retired_at,
-                "revoked_at": e.revoked_at,
-                "revocation_reason": e.revocation_reason or "",
-            },
+            key_id=e.key_id, defaults=fields, create_defaults=fields | {"seen_at": now}
         )
     delivery.refresh_snapshot()
+    for change in changes:
+        audit.record(
+            f"keys.peer_{change.action}",
+            subject=change.node,
+            target_type="network.nodekey",
+            target_id=change.key_id,
+            detail={
+                "key_id": change.key_id,
+                "fingerprint": change.fingerprint,
+                "previous": change.previous,
+                "reason": change.reason,
+            },
+        )
     audit.record(
-        "keys.directory_applied", subject=node_id(), detail={"as_of": document.as_of, "keys": len(entries)}
+        "keys.directory_applied",
+        subject=node_id(),
+        detail={"as_of": document.as_of, "keys": len(entries), "changes": len(changes)},
     )
 
 

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 from datetime import datetime
 from typing import ClassVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+def fingerprint(signing_public: str) -> str:
+    """A key as people compare it out of band (read aloud, on paper): the SHA-256 of the raw
+    Ed25519 signing key, in sixteen groups of four hex digits."""
+    try:
+        raw = base64.b64decode(signing_public.encode("ascii"), validate=True)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return "—"
+    digest = hashlib.sha256(raw).hexdigest()
+    return " ".join(digest[i : i + 4] for i in range(0, 64, 4))
 
 
 class NodeKey(models.Model):
@@ -24,6 +38,12 @@ class NodeKey(models.Model):
     retired_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revocation_reason = models.TextField(blank=True)
+    # A rotation: the node's key before this one, and its signature over this key
+    # (`services.rotation_statement`), which every node checks before it takes this key.
+    previous_key_id = models.CharField(max_length=32, blank=True)
+    rotation_signature = models.CharField(max_length=128, blank=True)
+    # When this node first learnt of the key (at the hub: when it was registered).
+    seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["node", "valid_from"]
@@ -50,7 +70,13 @@ class NodeKey(models.Model):
             "retired_at": iso(self.retired_at),
             "revoked_at": iso(self.revoked_at),
             "revocation_reason": self.revocation_reason or None,
+            "previous_key_id": self.previous_key_id or None,
+            "rotation_signature": self.rotation_signature or None,
         }
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.signing_public)
 
 
 class OutboxEnvelope(models.Model):

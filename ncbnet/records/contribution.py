@@ -18,7 +18,7 @@ from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, register, require_hub
 
-from . import services
+from . import parts, services
 from .models import Contribution
 from .schemas import SCHEMAS, ContributeBody, OutcomeBody
 
@@ -38,7 +38,7 @@ def submit(
         c = Contribution.objects.create(
             id=new_id(), database=database, sent_by=actor.get_username(), sent_at=clock.now()
         )
-        delivery.queue(
+        parts.send(
             CONTRIBUTE,
             ["hub"],
             {

@@ -160,17 +160,100 @@ class ReplicaRecord(models.Model):
 
 
 class ReplicaCheck(models.Model):
-    """On an NCB node: one `ncbnet replica verify`, with what the hub said the replica should hold."""
+    """On an NCB node: one `ncbnet replica verify`, and what the hub said the replica should hold
+    (in pages, `ReplicaCheckPage`); answered once every page has come and their digest matches."""
 
     requested_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)
-    expected = models.JSONField(null=True, blank=True)  # {record id: version}
+    parts = models.PositiveIntegerField(null=True, blank=True)  # pages, as the first one said
+    digest = models.CharField(max_length=64, blank=True)  # of the whole expected set
+    # A resync the hub started (`replication.start_resync`) rather than a check this node asked for:
+    # its id, when the hub computed the set, and what the node did with it.
+    resync = models.UUIDField(null=True, blank=True, unique=True)
+    as_of = models.DateTimeField(null=True, blank=True)
+    dropped = models.PositiveIntegerField(null=True, blank=True)
+    fetched = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-requested_at"]
 
     def __str__(self) -> str:
         return f"replica check {self.requested_at}"
+
+
+class ReplicaCheckPage(models.Model):
+    """One page of the hub's answer to a replica check: {record id: version}."""
+
+    replica_check = models.ForeignKey(ReplicaCheck, on_delete=models.CASCADE, related_name="pages")
+    part = models.PositiveIntegerField()
+    expected = models.JSONField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["replica_check", "part"], name="one_page_per_part")
+        ]
+
+    def __str__(self) -> str:
+        return f"page {self.part} of {self.replica_check_id}"
+
+
+class ReplicaFeed(models.Model):
+    """On an NCB node (one row): the last tick of the hub's feed this node saw."""
+
+    last_tick = models.PositiveBigIntegerField(null=True, blank=True)
+    last_tick_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"replica feed at tick {self.last_tick}"
+
+
+class NodeReplica(models.Model):
+    """At the hub: one node's replica as the hub sees it: its latest resync, and whether the node
+    asked for another while the last was too recent to start again at once."""
+
+    node = models.CharField(max_length=2, unique=True)
+    resync = models.UUIDField(null=True, blank=True)
+    resync_at = models.DateTimeField(null=True, blank=True)
+    resync_reason = models.CharField(max_length=300, blank=True)
+    resync_expected = models.PositiveIntegerField(default=0)
+    resync_fetched = models.PositiveIntegerField(default=0)
+    wanted = models.CharField(max_length=300, blank=True)  # a resync asked for and not yet started
+    # The replica checks the hub answered this node in the hour since `checks_since`.
+    checks_since = models.DateTimeField(null=True, blank=True)
+    checks = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"replica of {self.node}"
+
+
+class FeedTick(models.Model):
+    """At the hub (one row): how many ticks the feed has sent; it only goes up, by one."""
+
+    n = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"tick {self.n}"
+
+
+class IncomingPart(models.Model):
+    """A part of a body too big for one envelope (`records.parts`), kept until the last arrives."""
+
+    sender = models.CharField(max_length=8)
+    transfer = models.UUIDField()
+    of = models.CharField(max_length=32)  # the envelope type the whole stands for
+    index = models.PositiveIntegerField()
+    parts = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    data = models.BinaryField()
+    received_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["sender", "transfer", "index"], name="one_part_per_index")
+        ]
+
+    def __str__(self) -> str:
+        return f"part {self.index}/{self.parts} of {self.transfer} from {self.sender}"
 
 
 class Contribution(models.Model):

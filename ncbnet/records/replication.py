@@ -8,7 +8,8 @@ node joining the network.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -21,16 +22,29 @@ from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected
 from ncbnet.network.handlers import Arrived, register, require_hub
 from ncbnet.network.signals import node_joined
+from ncbnet.security.crypto import canonical
 
-from . import policies
-from .models import OwnerAlert, Record, ReplicaCheck, ReplicaRecord
-from .schemas import RecordsBody, RemoveBody, VerifyAnswerBody, VerifyRequestBody, ViewedBody
+from . import parts, policies
+from .models import NodeReplica, OwnerAlert, Record, ReplicaCheck, ReplicaCheckPage, ReplicaRecord
+from .schemas import (
+    EXPECTED_PAGE,
+    ExpectedPage,
+    RecordsBody,
+    RemoveBody,
+    VerifyAnswerBody,
+    VerifyRequestBody,
+    ViewedBody,
+)
 
 UPSERT = "replica.record"
 REMOVE = "replica.remove"
 VERIFY_REQUEST = "replica.verify_request"
 VERIFY_ANSWER = "replica.verify_answer"
-SNAPSHOT_BATCH = 200
+SNAPSHOT_BATCH = 200  # records in one envelope at most
+BATCH_BYTES = 1024 * 1024  # and at most this much of them (a record bigger alone travels in parts)
+# The hub answers at most this many replica checks of a node an hour (each answer is the whole
+# expected set: 40 MB at 1M records).
+CHECKS_AN_HOUR = 6
 
 
 # --- at the hub ---------------------------------------------------------------------------------
@@ -68,11 +82,37 @@ def fanout(record: Record, before: set[str]) -> set[str]:
     may. Runs in the transaction of the change. Returns the new audience."""
     now = audience(record)
     if now:
-        delivery.queue(UPSERT, sorted(now), {"records": [payload(record)]})
+        send_records(sorted(now), [record])
     gone = before - now
     if gone:
         delivery.queue(REMOVE, sorted(gone), {"ids": [str(record.pk)]})
     return now
+
+
+def batches(records: Iterable[Record]) -> Iterator[list[dict[str, Any]]]:
+    """The records' payloads in batches of at most `SNAPSHOT_BATCH` and `BATCH_BYTES`; a record
+    bigger than that alone is a batch of its own (and travels in parts)."""
+    batch: list[dict[str, Any]] = []
+    size = 0
+    for record in records:
+        item = payload(record)
+        n = len(canonical(item)) + 1
+        if batch and (len(batch) == SNAPSHOT_BATCH or size + n > BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(item)
+        size += n
+    if batch:
+        yield batch
+
+
+def send_records(nodes: list[str], records: Iterable[Record]) -> int:
+    """Queue the records for the nodes, bounded in size; inside the caller's transaction."""
+    sent = 0
+    for batch in batches(records):
+        parts.send(UPSERT, nodes, {"records": batch})
+        sent += len(batch)
+    return sent
 
 
 @receiver(node_joined)
@@ -80,14 +120,7 @@ def send_snapshot(sender: Any, node: str, **kwargs: Any) -> None:
     """A node joining the network gets every record its country may see."""
     if node == "hub":
         return
-    batch: list[dict[str, Any]] = []
-    for record in Record.objects.live().visible_to(node).order_by("pk").iterator(chunk_size=SNAPSHOT_BATCH):
-        batch.append(payload(record))
-        if len(batch) == SNAPSHOT_BATCH:
-            delivery.queue(UPSERT, [node], {"records": batch})
-            batch = []
-    if batch:
-        delivery.queue(UPSERT, [node], {"records": batch})
+    send_records([node], Record.objects.live().visible_to(node).order_by("pk").iterator(chunk_size=500))
 
 
 def expected(country: str) -> dict[str, int]:
@@ -95,12 +128,38 @@ def expected(country: str) -> dict[str, int]:
     return {str(pk): v for pk, v in Record.objects.live().visible_to(country).values_list("pk", "version")}
 
 
+def expected_pages(country: str) -> tuple[str, list[dict[str, int]]]:
+    """The expected set's digest, and the set in pages of at most `EXPECTED_PAGE` ids."""
+    versions = expected(country)
+    ids = sorted(versions)
+    pages = [
+        {k: versions[k] for k in ids[start : start + EXPECTED_PAGE]}
+        for start in range(0, len(ids), EXPECTED_PAGE)
+    ]
+    return digest(versions), pages or [{}]
+
+
 @register(VERIFY_REQUEST, VerifyRequestBody)
 def answer_verify(envelope: Arrived, body: VerifyRequestBody) -> None:
-    if node_id() != "hub":
-        raise Rejected("only the hub answers replica checks")
+    """Hub: what the asking node should hold, in pages (the whole is 40 MB at 1M records)."""
+    if node_id() != "hub" or envelope.sender == "hub":
+        raise Rejected("only the hub answers replica checks, from nodes")
     node = envelope.sender
-    delivery.queue(VERIFY_ANSWER, [node], {"check": body.check, "expected": expected(node)})
+    state, _ = NodeReplica.objects.select_for_update().get_or_create(node=node)
+    now = clock.now()
+    if state.checks_since is None or now - state.checks_since >= timedelta(hours=1):
+        state.checks_since, state.checks = now, 0
+    if state.checks >= CHECKS_AN_HOUR:
+        raise Rejected(f"{node} asked for more than {CHECKS_AN_HOUR} replica checks within the hour")
+    state.checks += 1
+    state.save(update_fields=["checks_since", "checks"])
+    whole, pages = expected_pages(node)
+    for part, page in enumerate(pages):
+        delivery.queue(
+            VERIFY_ANSWER,
+            [node],
+            {"check": body.check, "part": part, "parts": len(pages), "digest": whole, "expected": page},
+        )
 
 
 # --- on an NCB node -----------------------------------------------------------------------------
@@ -149,10 +208,59 @@ def request_check() -> ReplicaCheck:
     return check
 
 
+def keep_page(check: ReplicaCheck, body: ExpectedPage) -> dict[str, int] | None:
+    """Keep one page of an expected set; once every page is in, the whole set (its digest
+    checked), else None. Pages arrive in any order; one that disagrees with the others is refused."""
+    if check.answered_at is not None:
+        raise Rejected(f"replica check {check.pk} is already answered")
+    if body.part >= body.parts:
+        raise Rejected(f"page {body.part} of an answer in {body.parts} pages")
+    if check.parts is None:
+        check.parts, check.digest = body.parts, body.digest
+        check.save(update_fields=["parts", "digest"])
+    elif (check.parts, check.digest) != (body.parts, body.digest):
+        raise Rejected(f"page {body.part} of replica check {check.pk} disagrees with the pages before it")
+    if ReplicaCheckPage.objects.filter(replica_check=check, part=body.part).exists():
+        raise Rejected(f"page {body.part} of replica check {check.pk} arrived before")
+    ReplicaCheckPage.objects.create(replica_check=check, part=body.part, expected=dict(body.expected))
+    if check.pages.count() < body.parts:
+        return None
+    whole: dict[str, int] = {}
+    for page in check.pages.order_by("part").iterator(chunk_size=10):
+        whole.update(page.expected)
+    if digest(whole) != body.digest:
+        raise Rejected(f"the pages of replica check {check.pk} do not match their digest")
+    check.answered_at = clock.now()
+    check.save(update_fields=["answered_at"])
+    return whole
+
+
 @register(VERIFY_ANSWER, VerifyAnswerBody)
 def verify_answered(envelope: Arrived, body: VerifyAnswerBody) -> None:
     require_hub(envelope, "replica changes")
-    ReplicaCheck.objects.filter(pk=body.check).update(answered_at=clock.now(), expected=body.expected)
+    check = ReplicaCheck.objects.select_for_update().filter(pk=body.check, resync__isnull=True).first()
+    if check is None:
+        raise Rejected(f"no replica check {body.check} on this node")
+    keep_page(check, body)
+
+
+def expected_of(check: ReplicaCheck) -> dict[str, int] | None:
+    """What the hub said the replica should hold, once all its pages are in."""
+    if check.answered_at is None:
+        return None
+    whole: dict[str, int] = {}
+    for page in check.pages.order_by("part").iterator(chunk_size=10):
+        whole.update(page.expected)
+    return whole
+
+
+def check_result(check_id: int) -> dict[str, Any] | None:
+    """The replica against the hub's answer to check `check_id`, or None while pages are missing."""
+    check = ReplicaCheck.objects.filter(pk=check_id).first()
+    if check is None:
+        raise ValueError(f"no replica check {check_id}")
+    whole = expected_of(check)
+    return None if whole is None else compare(whole)
 
 
 def digest(versions: Mapping[str, int]) -> str:

@@ -232,9 +232,72 @@ class VerifyRequestBody(wire.Body):
     check: wire.Count
 
 
-class VerifyAnswerBody(wire.Body):
+# A record's id as the expected set names it, and its version.
+_RecordId = Annotated[
+    str, StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+]
+_Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# Ids per page of an expected set: about 1 MiB of JSON, well under the 4 MiB an envelope carries.
+EXPECTED_PAGE = 20_000
+MAX_PAGES = 50_000  # a billion records
+
+
+class ExpectedPage(wire.Body):
+    """One page of the set of records (id: version) a node's replica should hold, as the hub
+    computed it; the node puts the pages together and uses the set only once all have come and
+    their digest matches."""
+
+    part: Annotated[int, Field(ge=0, lt=MAX_PAGES)]
+    parts: Annotated[int, Field(ge=1, le=MAX_PAGES)]
+    digest: wire.Sha256  # of the whole set (`replication.digest`)
+    expected: Annotated[dict[_RecordId, _Version], Field(max_length=EXPECTED_PAGE)]
+
+
+class VerifyAnswerBody(ExpectedPage):
     check: wire.Count
-    expected: dict[Annotated[str, StringConstraints(max_length=36)], wire.Count]
+
+
+class ResyncBody(ExpectedPage):
+    """Hub to node: what the node may hold as of `as_of`; it drops the rest and fetches what it lacks."""
+
+    resync: wire.Id
+    as_of: wire.Stamp
+    tick: wire.Count  # the hub's tick count when it was made (see `TickBody`)
+
+
+FETCH_PAGE = 10_000
+
+
+class FetchBody(wire.Body):
+    """Node to hub: the records a resync named that the node lacks or holds in an older version."""
+
+    resync: wire.Id
+    ids: Annotated[list[wire.Id], Field(min_length=1, max_length=FETCH_PAGE)]
+
+
+class TickBody(wire.Body):
+    """Hub to every node, every few hours: a count that goes up by one each time. A node that sees
+    it jump missed envelopes (kept too long away, or refused as stale) and asks for a resync."""
+
+    n: Annotated[int, Field(ge=1, le=2**53 - 1)]
+
+
+class ResyncRequestBody(wire.Body):
+    reason: wire.Text300
+
+
+# A body too big for one envelope travels in parts of this many bytes (see `records.parts`).
+PART_BYTES = 1024 * 1024
+MAX_PARTS = 16
+
+
+class PartBody(wire.Body):
+    transfer: wire.Id
+    of: Literal["replica.record", "records.contribute"]
+    index: Annotated[int, Field(ge=0, lt=MAX_PARTS)]
+    parts: Annotated[int, Field(ge=2, le=MAX_PARTS)]
+    sha256: wire.Sha256
+    data: Annotated[str, StringConstraints(max_length=4 * ((PART_BYTES + 2) // 3))]
 
 
 class ViewedBody(wire.Body):

@@ -115,6 +115,40 @@ def test_forged_seal_is_found(node_keys):
     assert "signature" in services.verify_chain(node_keys).finding.problem
 
 
+class BusyNode:
+    """A database wrapper that writes an audit entry (and, the first time, a seal) before every
+    query the verification makes on the audit tables, as a node in service does meanwhile."""
+
+    def __init__(self, keys, limit=50):
+        self.keys, self.limit, self.landed, self.writing = keys, limit, 0, False
+
+    def __call__(self, execute, sql, params, many, context):
+        if not self.writing and "audit_" in sql and self.landed < self.limit:
+            self.writing = True
+            try:
+                services.record_now("test.during_walk", detail={"n": self.landed})
+                if self.landed == 0:
+                    services.seal(self.keys)
+            finally:
+                self.writing = False
+            self.landed += 1
+        return execute(sql, params, many, context)
+
+
+@pytest.mark.django_db
+def test_entries_landing_during_the_walk_do_not_break_it(node_keys, capsys):
+    """The walk checks the chain as it was when it began, whatever lands while it runs."""
+    write(3)
+    services.seal(node_keys)
+    busy = BusyNode(node_keys)
+    with connection.execute_wrapper(busy):
+        result = services.verify_chain(node_keys)
+        assert main(["audit", "verify"]) == 0, capsys.readouterr().err
+    assert result.ok, result.finding
+    assert busy.landed >= 3  # entries did land while the chain was walked
+    assert services.verify_chain(node_keys).ok  # and the whole chain, with them, is intact
+
+
 @pytest.mark.django_db
 def test_entries_cannot_be_updated_or_deleted(db):
     write(1)

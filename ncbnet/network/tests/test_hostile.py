@@ -113,7 +113,36 @@ def examples(peers: dict[str, Any], me: str) -> dict[str, tuple[str, dict[str, A
         "replica.record": ("hub", {"records": [record]}),
         "replica.remove": ("hub", {"ids": [envelope.new_id()]}),
         "replica.verify_request": ("BR", {"check": 1}),
-        "replica.verify_answer": ("hub", {"check": 1, "expected": {record["id"]: 1}}),
+        "replica.verify_answer": (
+            "hub",
+            {"check": 1, "part": 0, "parts": 1, "digest": "a" * 64, "expected": {record["id"]: 1}},
+        ),
+        "replica.resync": (
+            "hub",
+            {
+                "resync": envelope.new_id(),
+                "as_of": now,
+                "tick": 1,
+                "part": 0,
+                "parts": 2,
+                "digest": "a" * 64,
+                "expected": {record["id"]: 1},
+            },
+        ),
+        "replica.fetch": ("BR", {"resync": envelope.new_id(), "ids": [record["id"]]}),
+        "replica.tick": ("hub", {"n": 5}),
+        "replica.resync_request": ("BR", {"reason": "ticks 2 to 4 never arrived"}),
+        "records.part": (
+            "hub",
+            {
+                "transfer": envelope.new_id(),
+                "of": "replica.record",
+                "index": 0,
+                "parts": 2,
+                "sha256": "a" * 64,
+                "data": b64(b"\0" * (1024 * 1024)),
+            },
+        ),
         "records.viewed": ("BR", {"id": envelope.new_id(), "label": "KE-112233", "by": "BR", "at": now}),
         "records.contribute": (
             "BR",

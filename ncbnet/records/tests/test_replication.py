@@ -9,7 +9,7 @@ from ncbnet.network import delivery, envelope
 from ncbnet.network import services as network
 from ncbnet.network.models import NodeKey, OutboxEnvelope
 from ncbnet.records import replication, services
-from ncbnet.records.models import ReplicaCheck, ReplicaRecord
+from ncbnet.records.models import ReplicaRecord
 from ncbnet.records.services import Actor
 
 DOC = {
@@ -98,8 +98,9 @@ def test_replica_verify_names_the_differences(peers, capsys, monkeypatch):
     check = replication.request_check()
     assert feed(replication.VERIFY_REQUEST)[0]["to"] == ["hub"]
     expected = {record_body(1)["id"]: 2, "019ac000-0000-7000-8000-00000000000f": 1}
-    node_receives(peers, replication.VERIFY_ANSWER, {"check": check.pk, "expected": expected}, 2)
-    result = replication.compare(ReplicaCheck.objects.get(pk=check.pk).expected)
+    page = {"check": check.pk, "part": 0, "parts": 1, "digest": replication.digest(expected)}
+    assert node_receives(peers, replication.VERIFY_ANSWER, page | {"expected": expected}, 2) == "accepted"
+    result = replication.check_result(check.pk)
     assert result["missing"] == ["019ac000-0000-7000-8000-00000000000f"]
     assert result["stale"] == [record_body(1)["id"]] and result["extra"] == []
     assert result["expected_digest"] != result["held_digest"]
