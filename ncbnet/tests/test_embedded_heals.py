@@ -131,7 +131,19 @@ def test_killed_node_processes_come_back_and_every_accepted_message_arrives_once
     sender = None
     try:
         assert "ncbnet demo network is up" in "\n".join(lines), lines
-        token = net.ncbnet(fr, "token", "create", "--user", "fr-border-system", "--name", "heal").strip()
+        token = net.ncbnet(
+            fr,
+            "token",
+            "create",
+            "--user",
+            "fr-border-system",
+            "--name",
+            "heal",
+            "--scope",
+            "send_messages",
+            "--scope",
+            "read_messages",
+        ).strip()
 
         def directories() -> bool:
             return all(query(db, "SELECT count(*) FROM network_nodekey")[0][0] == 4 for db in (fr_db, br_db))
