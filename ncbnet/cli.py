@@ -637,10 +637,12 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
         return 0
     _setup_django()
     from ncbnet.core import demo
+    from ncbnet.network import demo as network_demo
 
     try:
         logins = demo.seed()
-    except demo.DemoRefused as exc:
+        network_demo.seed()
+    except (demo.DemoRefused, PermissionError) as exc:
         raise CommandError(str(exc)) from exc
     print(
         json.dumps([login.__dict__ for login in logins]) if args.json else f"{len(logins)} demo logins ready"

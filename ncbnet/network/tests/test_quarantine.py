@@ -218,3 +218,14 @@ def test_the_plumbing_is_pruned_on_the_clock(peers, settings, hub):
         assert quarantine.prune() == {"inbox_ids": 0, "relayed": 1, "outbox_sent": 0, "quarantine": 1}
     assert not Quarantine.objects.exists() and not RelayedEnvelope.objects.exists()
     assert AuditEntry.objects.filter(action="network.prune").get().detail["keep_days"] == 40
+
+
+def test_the_demo_shows_what_the_quarantine_is_for(peers, settings):
+    from ncbnet.network import demo
+
+    assert demo.seed() == 2 and demo.seed() == 0  # once
+    reasons = sorted(Quarantine.objects.values_list("reason", flat=True))
+    assert "NaN" in reasons[0] and "unknown signing key" in reasons[1]
+    settings.NCBNET_MODE = "production"
+    with pytest.raises(PermissionError):
+        demo.seed()
