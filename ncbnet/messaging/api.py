@@ -12,6 +12,7 @@ from ninja.pagination import CursorPagination, paginate
 from ncbnet.api import allow
 from ncbnet.security.middleware import client_ip
 from ncbnet.security.policies import AuthedRequest
+from ncbnet.web import downloads
 
 from . import services
 from .models import Handling, InformationAccuracy, Priority, SourceReliability
@@ -132,10 +133,11 @@ def read(request: AuthedRequest, message_id: str) -> Any:
     "/{message_id}/attachments/{attachment_id}", auth=allow(MESSAGING), summary="Download an attachment"
 )
 def attachment(request: AuthedRequest, message_id: UUID, attachment_id: UUID) -> StreamingHttpResponse:
+    """The attachment's bytes as `application/octet-stream`, whatever content type its sender gave
+    it (listed in the message's `attachments`), so a browser never runs it as a page of this site."""
     found, content = services.attachment(
         request.user, str(message_id), str(attachment_id), client_ip(request)
     )
-    response = StreamingHttpResponse(content, content_type=found.content_type)
-    response["Content-Length"] = str(found.size)
+    response = downloads.download(content, found.name, size=found.size)
     response["X-Content-SHA256"] = found.sha256
     return response

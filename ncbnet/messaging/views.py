@@ -4,13 +4,13 @@ from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ncbnet.network.delivery import connected_nodes
 from ncbnet.security.middleware import client_ip
 from ncbnet.security.policies import AuthedRequest, route
+from ncbnet.web import downloads
 
 from . import services
 from .forms import ComposeForm
@@ -108,9 +108,8 @@ def alerts(request: AuthedRequest) -> HttpResponse:
 
 @route(MESSAGING)
 def download(request: AuthedRequest, message_id: str, attachment_id: str) -> StreamingHttpResponse:
+    """The attachment as a download, whatever content type its sender gave it (web.downloads)."""
     found, content = services.attachment(request.user, message_id, attachment_id, client_ip(request))
-    response = StreamingHttpResponse(content, content_type=found.content_type)
-    response["Content-Length"] = str(found.size)
-    response["Content-Disposition"] = content_disposition_header(True, found.name) or "attachment"
+    response = downloads.download(content, found.name, size=found.size)
     response["X-Content-SHA256"] = found.sha256
     return response

@@ -10,6 +10,7 @@ from ninja.files import UploadedFile
 
 from ncbnet.api import allow
 from ncbnet.security.policies import AuthedRequest
+from ncbnet.web import downloads
 
 from . import manifests, mrz, services
 from .models import Manifest
@@ -179,9 +180,9 @@ def manifest_progress(request: AuthedRequest, manifest_id: UUID) -> Manifest:
 )
 def manifest_result(request: AuthedRequest, manifest_id: UUID) -> StreamingHttpResponse:
     job = manifests.download(request.user, manifests.get(request.user, manifest_id))
-    response = StreamingHttpResponse(manifests.result_lines(job), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="screening-{job.pk}.csv"'
-    return response
+    return downloads.download(
+        manifests.result_lines(job), f"screening-{job.pk}.csv", content_type="text/csv; charset=utf-8"
+    )
 
 
 @router.post("/artworks", response=ResultOut, auth=allow(SCREEN), summary="Screen a work of art by text")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ncbnet.security.policies import AuthedRequest, route
+from ncbnet.web import downloads
 
 from . import manifests, mrz, services
 from .forms import ManifestForm, ScreenForm
@@ -94,6 +95,6 @@ def manifest_result(request: AuthedRequest, manifest_id: uuid.UUID) -> Streaming
         manifests.download(request.user, job)
     except ValidationError as exc:
         raise Http404(_("The result is ready when the job is done.")) from exc
-    response = StreamingHttpResponse(manifests.result_lines(job), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="screening-{job.pk}.csv"'
-    return response
+    return downloads.download(
+        manifests.result_lines(job), f"screening-{job.pk}.csv", content_type="text/csv; charset=utf-8"
+    )
