@@ -35,7 +35,7 @@ from ncbnet.audit import services as audit
 from ncbnet.core import clock
 from ncbnet.network.envelope import new_id
 
-from . import names, services
+from . import csvsafe, names, services
 from .models import Manifest, ManifestRow
 
 MAX_ROWS = 100_000
@@ -299,9 +299,10 @@ def claim() -> Manifest | None:
 
 
 def result_lines(manifest: Manifest) -> Iterator[str]:
-    """The manifest as it came, with what screening found beside each row, as CSV lines."""
+    """The manifest as it came, with what screening found beside each row, as CSV lines (cells that
+    a spreadsheet would run as a formula escaped: labels and rows come from other countries)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.Writer(out)
     extra = ["outcome", "possible_matches", "hit_reports", "problems"]
     writer.writerow([*manifest.columns, *extra])
     for result in manifest.results.order_by("n").iterator(chunk_size=2000):
