@@ -21,6 +21,7 @@ from ninja.utils import check_csrf
 from ncbnet.security import services as security
 from ncbnet.security.middleware import client_ip
 from ncbnet.security.policies import API_OPERATION, Policy
+from ncbnet.web import uploads
 
 log = logging.getLogger("ncbnet.api")
 PROBLEM = "application/problem+json"
@@ -31,24 +32,29 @@ class Refused(Exception):
 
 
 class ApiAuth:
-    """Session (both factors done) or bearer token, then the operation's policy."""
+    """Session (both factors done) or bearer token, then the operation's policy. Once the caller
+    is known, and before anything reads it, the request's body is held to the operation's upload
+    limit (`web.uploads`; a JSON body of at most 1 MB unless the operation says otherwise)."""
 
-    def __init__(self, policy: Policy):
+    def __init__(self, policy: Policy, upload: uploads.Limit = uploads.DEFAULT):
         self.policy = policy
+        self.upload = upload
 
     def __call__(self, request: HttpRequest) -> Any:
         header = request.headers.get("Authorization", "")
+        session = False
         if header.lower().startswith("bearer "):
             try:
                 user = security.authenticate_token(header[7:], client_ip(request))
             except security.SignInError as exc:
                 raise AuthenticationError(401, str(exc)) from exc
         elif request.user.is_authenticated:
-            user = request.user
-            if request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request) is not None:
-                raise AuthenticationError(403, "CSRF check failed: send the X-CSRFToken header.")
+            user, session = request.user, True
         else:
             raise AuthenticationError(401, "Sign in, or send an API token as 'Authorization: Bearer …'.")
+        uploads.guard(request, user, self.upload)  # before anything reads the body (CSRF check too)
+        if session and request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request) is not None:
+            raise AuthenticationError(403, "CSRF check failed: send the X-CSRFToken header.")
         if not self.policy.allows(user):
             raise Refused(f"Your account may not use this operation (policy {self.policy.name}).")
         request.user = user
@@ -62,8 +68,8 @@ class DenyAll:
         raise Refused("This operation declares no access policy.")
 
 
-def allow(policy: Policy) -> ApiAuth:
-    return ApiAuth(policy)
+def allow(policy: Policy, upload: uploads.Limit = uploads.DEFAULT) -> ApiAuth:
+    return ApiAuth(policy, upload)
 
 
 def problem(status: int, title: str, detail: str = "", **extra: Any) -> HttpResponse:
@@ -116,6 +122,15 @@ def _invalid_domain(request: HttpRequest, exc: DjangoValidationError) -> HttpRes
     else:
         errors = [{"field": None, "message": m} for m in exc.messages]
     return problem(422, "Invalid input", "Some fields are not valid.", errors=errors)
+
+
+@api.exception_handler(uploads.UploadRefused)
+def _too_large(request: HttpRequest, exc: uploads.UploadRefused) -> HttpResponse:
+    refusal = exc.refusal
+    title = "Content too large" if refusal.status == 413 else "Bad request"
+    return problem(
+        refusal.status, title, refusal.message, errors=[{"field": refusal.field, "message": refusal.message}]
+    )
 
 
 @api.exception_handler(AuthenticationError)

@@ -6,13 +6,14 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from ncbnet.api import allow
 from ncbnet.security.middleware import client_ip
 from ncbnet.security.policies import AuthedRequest
-from ncbnet.web import downloads
+from ncbnet.web import downloads, uploads
 
 from . import services
 from .models import Handling, InformationAccuracy, Priority, SourceReliability
@@ -108,7 +109,18 @@ def list_messages(
     return services.search(request.user, f, client_ip(request)).prefetch_related("deliveries")
 
 
-@router.post("", response={201: MessageOut}, auth=allow(MESSAGING), summary="Send a message")
+# The attachments arrive base64-encoded in the JSON body: 50 MB of files is about 67 MB of text.
+MESSAGE_BODY = uploads.Limit(
+    fields=72 * uploads.MB,
+    message=gettext_lazy(
+        "Attachments are limited to 50 MB in all; larger files go through the large-file exchange."
+    ),
+)
+
+
+@router.post(
+    "", response={201: MessageOut}, auth=allow(MESSAGING, upload=MESSAGE_BODY), summary="Send a message"
+)
 def send(request: AuthedRequest, payload: MessageIn) -> Status:
     data = payload.dict()
     data["references"] = [dict(r) for r in data["references"]]

@@ -5,12 +5,13 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from ncbnet.network.delivery import connected_nodes
 from ncbnet.security.middleware import client_ip
 from ncbnet.security.policies import AuthedRequest, route
-from ncbnet.web import downloads
+from ncbnet.web import downloads, uploads
 
 from . import services
 from .forms import ComposeForm
@@ -48,8 +49,17 @@ def thread(request: AuthedRequest, message_id: str) -> HttpResponse:
     return render(request, "messaging/thread.html", {"message": message, "thread": thread})
 
 
+ATTACHMENTS = uploads.Limit(
+    files=services.MAX_ATTACHMENTS_BYTES,
+    message=gettext_lazy(
+        "Attachments are limited to 50 MB in all; larger files go through the large-file exchange."
+    ),
+)
+
+
 @route(MESSAGING)
 @require_http_methods(["GET", "POST"])
+@uploads.limit(ATTACHMENTS)
 def compose(request: AuthedRequest) -> HttpResponse:
     initial = {}
     reply_to = request.GET.get("reply")
@@ -65,6 +75,10 @@ def compose(request: AuthedRequest) -> HttpResponse:
             "priority": original.priority,
         }
     form = ComposeForm(request.POST or None, request.FILES or None, initial=initial)
+    if uploads.refused(request, form):
+        return render(
+            request, "messaging/compose.html", {"form": form, "nodes": connected_nodes()}, status=413
+        )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         draft = services.Draft(

@@ -4,11 +4,13 @@ from typing import Any
 from uuid import UUID
 
 from django.http import Http404, StreamingHttpResponse
+from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from ncbnet.api import allow
 from ncbnet.security.policies import AuthedRequest
+from ncbnet.web import uploads
 
 from . import contribution, services
 from .models import Contribution
@@ -43,10 +45,16 @@ class ReplicaOut(Schema):
     handling_note: str
 
 
+# A record with its photos (up to four of 1 MB each, base64-encoded in the JSON body).
+CONTRIBUTION_BODY = uploads.Limit(
+    fields=8 * uploads.MB, message=gettext_lazy("A record with its photos is at most 8 MB.")
+)
+
+
 @router.post(
     "/contributions",
     response={202: ContributionOut},
-    auth=allow(CONTRIBUTE),
+    auth=allow(CONTRIBUTE, upload=CONTRIBUTION_BODY),
     summary="Contribute a record (the hub checks it and answers)",
 )
 def contribute(request: AuthedRequest, payload: ContributionIn) -> Status:

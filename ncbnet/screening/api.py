@@ -13,6 +13,7 @@ from ncbnet.security.policies import AuthedRequest
 from ncbnet.web import downloads
 
 from . import manifests, mrz, services
+from .forms import MANIFEST_UPLOAD
 from .models import Manifest
 from .policies import SCREEN
 
@@ -158,7 +159,7 @@ class ManifestOut(Schema):
 @router.post(
     "/manifests",
     response={202: ManifestOut},
-    auth=allow(SCREEN),
+    auth=allow(SCREEN, upload=MANIFEST_UPLOAD),
     summary="Submit a manifest (CSV or JSON, up to 100,000 rows) to be screened as one job",
 )
 def manifest_submit(request: AuthedRequest, file: File[UploadedFile], context: Form[ContextIn]) -> Status:

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ncbnet.security.policies import AuthedRequest, route
-from ncbnet.web import downloads
+from ncbnet.web import downloads, uploads
 
 from . import manifests, mrz, services
-from .forms import ManifestForm, ScreenForm
+from .forms import MANIFEST_UPLOAD, ManifestForm, ScreenForm
 from .policies import SCREEN
 
 
@@ -64,9 +64,11 @@ def screen(request: AuthedRequest) -> HttpResponse:
 
 @route(SCREEN)
 @require_http_methods(["GET", "POST"])
+@uploads.limit(MANIFEST_UPLOAD)
 def manifest_list(request: AuthedRequest) -> HttpResponse:
     form = ManifestForm(request.POST, request.FILES) if request.method == "POST" else ManifestForm()
-    if request.method == "POST" and form.is_valid():
+    refused = uploads.refused(request, form)
+    if not refused and request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             job = manifests.submit(request.user, upload.name, upload.read(), form.context())
@@ -76,7 +78,12 @@ def manifest_list(request: AuthedRequest) -> HttpResponse:
         else:
             return redirect("screening:manifest", job.pk)
     jobs = manifests.visible(request.user)[:50]
-    return render(request, "screening/manifests.html", {"form": form, "jobs": jobs})
+    return render(
+        request,
+        "screening/manifests.html",
+        {"form": form, "jobs": jobs},
+        status=refused.status if refused else 200,
+    )
 
 
 @route(SCREEN)

@@ -149,3 +149,23 @@ def test_rows_times_columns_are_bounded_while_the_csv_is_read():
     with pytest.raises(ValidationError) as refused:
         manifests.parse("m.csv", content)
     assert "with 50 columns, at most 50,000 rows" in refused.value.message_dict["file"][0]
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_fifty_megabytes_of_tiny_objects_naming_the_file(client, user_factory):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ncbnet.screening.models import Manifest
+    from ncbnet.security import services as security
+
+    _t, token = security.create_token(None, user_factory("system", "system"), "border")
+    raw = b"[" + b"{}," * (manifests.MAX_BYTES // 3 - 1) + b"{}]"
+    response = client.post(
+        "/api/v1/screening/manifests",
+        {"file": SimpleUploadedFile("manifest.json", raw, content_type="application/json")},
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 422, response.content
+    [error] = response.json()["errors"]
+    assert error["field"] == "file" and "holds more than 5,100,001 values" in error["message"]
+    assert not Manifest.objects.exists()
