@@ -13,9 +13,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.utils import check_csrf
 
 from ncbnet.security import services as security
@@ -93,7 +94,52 @@ def _docs_login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-api = NinjaAPI(
+class ProblemSchema(Schema):
+    """An RFC 9457 problem: what every error of this API answers, naming the fields at fault."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[dict[str, str | None]] | None = None
+
+
+# The errors any operation may answer, each as problem details.
+ERRORS = {
+    "400": "Bad request (too many fields or files)",
+    "401": "Not signed in, or the token is not valid",
+    "403": "The account may not use this operation",
+    "404": "No such resource on this node",
+    "413": "The request is larger than this operation takes",
+    "422": "Invalid input: the fields at fault are named",
+}
+
+
+class BoundedParser(Parser):
+    """JSON bodies as `web.uploads.guard` read them: within bounds, and read once."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return uploads.parsed(request)
+
+
+class Api(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document lists, for every operation, the problem details it may
+    answer as well as its result."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Problem"] = ProblemSchema.model_json_schema()
+        problem_ref = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in ERRORS.items():
+                    responses.setdefault(status, {"description": description, "content": problem_ref})
+        return schema
+
+
+api = Api(
     title="ncbnet",
     version="1",
     description=(
@@ -102,6 +148,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=DenyAll(),
     docs_decorator=_docs_login_required,
+    parser=BoundedParser(),
 )
 
 
@@ -125,9 +172,9 @@ def _invalid_domain(request: HttpRequest, exc: DjangoValidationError) -> HttpRes
 
 
 @api.exception_handler(uploads.UploadRefused)
-def _too_large(request: HttpRequest, exc: uploads.UploadRefused) -> HttpResponse:
+def _refused_input(request: HttpRequest, exc: uploads.UploadRefused) -> HttpResponse:
     refusal = exc.refusal
-    title = "Content too large" if refusal.status == 413 else "Bad request"
+    title = {413: "Content too large", 422: "Invalid input"}.get(refusal.status, "Bad request")
     return problem(
         refusal.status, title, refusal.message, errors=[{"field": refusal.field, "message": refusal.message}]
     )

@@ -142,7 +142,12 @@ def read(request: AuthedRequest, message_id: str) -> Any:
 
 
 @router.get(
-    "/{message_id}/attachments/{attachment_id}", auth=allow(MESSAGING), summary="Download an attachment"
+    "/{message_id}/attachments/{attachment_id}",
+    auth=allow(MESSAGING),
+    summary="Download an attachment",
+    openapi_extra={
+        "responses": {200: downloads.openapi("application/octet-stream", "The attachment's bytes")}
+    },
 )
 def attachment(request: AuthedRequest, message_id: UUID, attachment_id: UUID) -> StreamingHttpResponse:
     """The attachment's bytes as `application/octet-stream`, whatever content type its sender gave

@@ -10,7 +10,7 @@ from ninja.pagination import CursorPagination, paginate
 
 from ncbnet.api import allow
 from ncbnet.security.policies import AuthedRequest
-from ncbnet.web import uploads
+from ncbnet.web import downloads, uploads
 
 from . import contribution, services
 from .models import Contribution
@@ -80,7 +80,12 @@ def replica(request: AuthedRequest, database: str | None = None, q: str = "") ->
     return contribution.search_replica(request.user, database, q)
 
 
-@router.get("/export", auth=allow(EXPORT), summary="Export the records the caller may see, as JSON lines")
+@router.get(
+    "/export",
+    auth=allow(EXPORT),
+    summary="Export the records the caller may see, as JSON lines",
+    openapi_extra={"responses": {200: downloads.openapi("application/x-ndjson", "One record a line")}},
+)
 def export(request: AuthedRequest, database: str | None = None) -> StreamingHttpResponse:
     user = request.user
     actor = services.Actor.of(user)

@@ -178,6 +178,7 @@ def manifest_progress(request: AuthedRequest, manifest_id: UUID) -> Manifest:
     "/manifests/{manifest_id}/result",
     auth=allow(SCREEN),
     summary="The result as CSV: the manifest's rows with outcome, possible matches and hit reports",
+    openapi_extra={"responses": {200: downloads.openapi("text/csv", "The result, as CSV")}},
 )
 def manifest_result(request: AuthedRequest, manifest_id: UUID) -> StreamingHttpResponse:
     job = manifests.download(request.user, manifests.get(request.user, manifest_id))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from pathlib import PurePosixPath
+from typing import Any
 
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
@@ -37,6 +38,14 @@ def safe_filename(name: str, fallback: str = "attachment") -> str:
         suffix = suffix if len(suffix) <= 16 else ""
         name = name[: MAX_NAME - len(suffix)] + suffix
     return name or fallback
+
+
+def openapi(content_type: str, description: str) -> dict[str, Any]:
+    """How the OpenAPI document describes a response of `content_type` bytes."""
+    return {
+        "description": description,
+        "content": {content_type: {"schema": {"type": "string", "format": "binary"}}},
+    }
 
 
 def download(

@@ -20,7 +20,7 @@ when the request comes from an account.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +38,9 @@ from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from ncbnet.screening import bounded
 from ncbnet.security.policies import API_OPERATION, policy_of
 
 log = logging.getLogger("ncbnet.web")
@@ -46,6 +48,12 @@ MB = 1024 * 1024
 ATTRIBUTE = "ncbnet_upload"
 REFUSED = "ncbnet_upload_refused"
 ACTOR = "ncbnet_upload_actor"
+PARSED = "ncbnet_json"
+# A JSON body (of any API operation): how deep and how many values, keys and containers. The
+# largest legitimate one, a batch of 1,000 documents, holds about 5,000.
+JSON_DEPTH = 32
+JSON_ITEMS = 100_000
+NUL = gettext_lazy("A NUL character (U+0000) is not allowed in any field.")
 
 
 @dataclass(frozen=True)
@@ -196,11 +204,16 @@ def refused(request: HttpRequest, form: Form | None = None) -> Refusal | None:
 
 def guard(request: HttpRequest, actor: Any, bound: Limit) -> None:
     """For an API operation, once its caller is known: refuse a body beyond `bound` before it is
-    read, then read a multipart body through the handlers; `UploadRefused` says why."""
+    read; read a multipart body through the handlers, a JSON body within `JSON_DEPTH` and
+    `JSON_ITEMS` (kept for the API's parser, `parsed`); refuse a NUL character anywhere (a
+    database cannot keep it). `UploadRefused` says why, naming the field where there is one."""
     setattr(request, ATTRIBUTE, bound)
     setattr(request, ACTOR, actor)
     if content_length(request) > bound.ceiling:
         raise UploadRefused(refuse(request, Refusal(None, bound.says())))
+    if "\x00" in request.path_info:
+        raise UploadRefused(Refusal(None, str(NUL), 422))
+    _no_nul(request.GET.lists())
     if request.method in ("POST", "PUT", "PATCH") and request.content_type == "multipart/form-data":
         try:
             request.FILES  # noqa: B018 - parsed here, through BoundedUploadHandler
@@ -209,6 +222,53 @@ def guard(request: HttpRequest, actor: Any, bound: Limit) -> None:
         refusal = refused(request)
         if refusal is not None:
             raise UploadRefused(refusal)
+        _no_nul(request.POST.lists())
+    elif content_length(request) and request.content_type == "application/json":
+        try:
+            data = bounded.loads(
+                request.body, max_bytes=bound.ceiling, max_depth=JSON_DEPTH, max_items=JSON_ITEMS
+            )
+        except bounded.Invalid as exc:
+            raise UploadRefused(Refusal(None, _("The JSON body: %(why)s.") % {"why": exc}, 400)) from exc
+        where = _nul_in(data)
+        if where is not None:
+            raise UploadRefused(Refusal(where or None, str(NUL), 422))
+        setattr(request, PARSED, data)
+
+
+def parsed(request: HttpRequest) -> Any:
+    """The request's JSON body as `guard` read it (or, for a request it did not see, read now
+    within the same bounds)."""
+    if not hasattr(request, PARSED):
+        bound = limit_of(request)
+        setattr(
+            request,
+            PARSED,
+            bounded.loads(request.body, max_bytes=bound.ceiling, max_depth=JSON_DEPTH, max_items=JSON_ITEMS),
+        )
+    return getattr(request, PARSED)
+
+
+def _no_nul(items: Iterable[tuple[str, list[Any]]]) -> None:
+    for key, values in items:
+        if "\x00" in key or any(isinstance(v, str) and "\x00" in v for v in values):
+            raise UploadRefused(Refusal(key.replace("\x00", "") or None, str(NUL), 422))
+
+
+def _nul_in(value: Any, path: str = "") -> str | None:
+    """Where in a JSON value a key or a text holds a NUL character, as a dotted path ("" for the
+    value itself or one of its own keys)."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        where = f"{path}.{key}" if path else str(key)
+        if isinstance(key, str) and "\x00" in key:
+            return where.replace("\x00", "")
+        found = _nul_in(item, where)
+        if found is not None:
+            return found
+    return None
 
 
 def _too_many(exc: Exception, bound: Limit) -> Refusal:
@@ -242,4 +302,8 @@ class UploadLimitMiddleware:
         if content_length(request) > bound.ceiling:
             refusal = refuse(request, Refusal(None, bound.says()))
             return render(request, "413.html", {"refusal": refusal, "back": request.path}, status=413)
+        try:
+            _no_nul(request.GET.lists())
+        except UploadRefused as exc:  # forms refuse it themselves; a search box read raw does not
+            return render(request, "400.html", {"message": exc.refusal.message}, status=400)
         return None
