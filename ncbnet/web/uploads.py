@@ -15,6 +15,10 @@ Each page or API operation that takes files declares a `Limit` (`@uploads.limit(
 A refusal is a 413: problem details on the API (`UploadRefused`), the form with its error on a
 page (`refused`), or this app's 413 page past the ceiling; each is audited (`upload.refused`)
 when the request comes from an account.
+
+For the API, `guard` also reads a JSON body within bounds (`JSON_DEPTH`, `JSON_ITEMS`; the API's
+parser takes it from there) and refuses, naming the field, a NUL character in any text, which
+PostgreSQL cannot store (pages refuse it in their query; their forms refuse it themselves).
 """
 
 from __future__ import annotations
@@ -94,7 +98,8 @@ class Refusal:
 
 
 class UploadRefused(Exception):
-    """An API request beyond its operation's limit (answered as problem details)."""
+    """An API request beyond its operation's limit, or with input no field may hold (answered as
+    problem details)."""
 
     def __init__(self, refusal: Refusal):
         super().__init__(refusal.message)
