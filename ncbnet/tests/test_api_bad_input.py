@@ -103,3 +103,12 @@ def test_a_page_refuses_a_nul_character_in_its_address(client, user_factory):
     response = client.get("/records/?q=Ana%00")
     assert response.status_code == 400
     assert "A NUL character (U+0000) is not allowed in any field." in response.content.decode()
+
+
+def test_a_json_body_under_another_content_type_is_held_to_the_same_bounds(client, token):
+    nul = client.post(
+        "/api/v1/screening/documents", '{"number": "A\\u0000"}', content_type="text/plain", **token
+    )
+    assert nul.status_code == 400
+    deep = client.post("/api/v1/screening/documents", b"[" * 5000, content_type="text/plain", **token)
+    assert deep.status_code == 400

@@ -228,10 +228,22 @@ def guard(request: HttpRequest, actor: Any, bound: Limit) -> None:
         if refusal is not None:
             raise UploadRefused(refusal)
         _no_nul(request.POST.lists())
-    elif content_length(request) and request.content_type == "application/json":
+    elif request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+        _no_nul(request.POST.lists())
+    elif content_length(request) and (request.content_type or "").split("+")[-1] in (
+        "application/json",
+        "json",
+    ):
+        parsed(request)
+
+
+def parsed(request: HttpRequest) -> Any:
+    """The request's body read as JSON within `JSON_DEPTH` and `JSON_ITEMS`, once (the API's
+    parser asks for it too, whatever the content type), with no NUL character in any key or text."""
+    if not hasattr(request, PARSED):
         try:
             data = bounded.loads(
-                request.body, max_bytes=bound.ceiling, max_depth=JSON_DEPTH, max_items=JSON_ITEMS
+                request.body, max_bytes=limit_of(request).ceiling, max_depth=JSON_DEPTH, max_items=JSON_ITEMS
             )
         except bounded.Invalid as exc:
             raise UploadRefused(Refusal(None, _("The JSON body: %(why)s.") % {"why": exc}, 400)) from exc
@@ -239,18 +251,6 @@ def guard(request: HttpRequest, actor: Any, bound: Limit) -> None:
         if where is not None:
             raise UploadRefused(Refusal(where or None, str(NUL), 422))
         setattr(request, PARSED, data)
-
-
-def parsed(request: HttpRequest) -> Any:
-    """The request's JSON body as `guard` read it (or, for a request it did not see, read now
-    within the same bounds)."""
-    if not hasattr(request, PARSED):
-        bound = limit_of(request)
-        setattr(
-            request,
-            PARSED,
-            bounded.loads(request.body, max_bytes=bound.ceiling, max_depth=JSON_DEPTH, max_items=JSON_ITEMS),
-        )
     return getattr(request, PARSED)
 
 
