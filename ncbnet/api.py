@@ -13,15 +13,17 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.utils import check_csrf
 
 from ncbnet.security import services as security
 from ncbnet.security.middleware import client_ip
 from ncbnet.security.policies import API_OPERATION, Policy, has_scope
 from ncbnet.security.throttle import TooManyAttempts
+from ncbnet.web import uploads
 
 log = logging.getLogger("ncbnet.api")
 PROBLEM = "application/problem+json"
@@ -41,25 +43,30 @@ class ScopeMissing(Refused):
 
 class ApiAuth:
     """Session (both factors done) or bearer token, then the operation's policy, then (for a
-    token) the operation's scope."""
+    token) the operation's scope. Once the caller is known, and before anything reads it, the
+    request's body is held to the operation's upload limit (`web.uploads`; a JSON body of at most
+    1 MB unless the operation says otherwise)."""
 
-    def __init__(self, policy: Policy, scope: str | None = None):
+    def __init__(self, policy: Policy, scope: str | None = None, upload: uploads.Limit = uploads.DEFAULT):
         self.policy = policy
         self.scope = str(scope) if scope is not None else None  # the value, not the enum member
+        self.upload = upload
 
     def __call__(self, request: HttpRequest) -> Any:
         header = request.headers.get("Authorization", "")
+        session = False
         if header.lower().startswith("bearer "):
             try:
                 user = security.authenticate_token(header[7:], client_ip(request))
             except security.SignInError as exc:
                 raise AuthenticationError(401, str(exc)) from exc
         elif request.user.is_authenticated:
-            user = request.user
-            if request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request) is not None:
-                raise AuthenticationError(403, "CSRF check failed: send the X-CSRFToken header.")
+            user, session = request.user, True
         else:
             raise AuthenticationError(401, "Sign in, or send an API token as 'Authorization: Bearer …'.")
+        uploads.guard(request, user, self.upload)  # before anything reads the body (CSRF check too)
+        if session and request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request) is not None:
+            raise AuthenticationError(403, "CSRF check failed: send the X-CSRFToken header.")
         if getattr(user, "password_must_change", False):
             raise Refused("Change your temporary password first: sign in to the node's pages.")
         if not self.policy.allows(user):
@@ -78,11 +85,12 @@ class DenyAll:
         raise Refused("This operation declares no access policy.")
 
 
-def allow(policy: Policy, scope: str | None = None) -> ApiAuth:
-    """The operation's policy and, for requests with a bearer token, the scope it needs
-    (security.models.Scope). An operation a system account may reach names its scope; the
-    URL-policy test holds the few that need none (who am I, the member countries, the keys)."""
-    return ApiAuth(policy, scope)
+def allow(policy: Policy, scope: str | None = None, *, upload: uploads.Limit = uploads.DEFAULT) -> ApiAuth:
+    """The operation's policy; for requests with a bearer token, the scope it needs
+    (security.models.Scope; an operation a system account may reach names its scope, and the
+    URL-policy test holds the few that need none: who am I, the member countries, the keys); and
+    the limit on what its request may carry (`web.uploads`)."""
+    return ApiAuth(policy, scope, upload)
 
 
 def problem(status: int, title: str, detail: str = "", **extra: Any) -> HttpResponse:
@@ -106,7 +114,52 @@ def _docs_login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-api = NinjaAPI(
+class ProblemSchema(Schema):
+    """An RFC 9457 problem: what every error of this API answers, naming the fields at fault."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[dict[str, str | None]] | None = None
+
+
+# The errors any operation may answer, each as problem details.
+ERRORS = {
+    "400": "Bad request (too many fields or files)",
+    "401": "Not signed in, or the token is not valid",
+    "403": "The account may not use this operation",
+    "404": "No such resource on this node",
+    "413": "The request is larger than this operation takes",
+    "422": "Invalid input: the fields at fault are named",
+}
+
+
+class BoundedParser(Parser):
+    """JSON bodies as `web.uploads.guard` read them: within bounds, and read once."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return uploads.parsed(request)
+
+
+class Api(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document lists, for every operation, the problem details it may
+    answer as well as its result."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Problem"] = ProblemSchema.model_json_schema()
+        problem_ref = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in ERRORS.items():
+                    responses.setdefault(status, {"description": description, "content": problem_ref})
+        return schema
+
+
+api = Api(
     title="ncbnet",
     version="1",
     description=(
@@ -115,6 +168,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=DenyAll(),
     docs_decorator=_docs_login_required,
+    parser=BoundedParser(),
 )
 
 
@@ -135,6 +189,15 @@ def _invalid_domain(request: HttpRequest, exc: DjangoValidationError) -> HttpRes
     else:
         errors = [{"field": None, "message": m} for m in exc.messages]
     return problem(422, "Invalid input", "Some fields are not valid.", errors=errors)
+
+
+@api.exception_handler(uploads.UploadRefused)
+def _refused_input(request: HttpRequest, exc: uploads.UploadRefused) -> HttpResponse:
+    refusal = exc.refusal
+    title = {413: "Content too large", 422: "Invalid input"}.get(refusal.status, "Bad request")
+    return problem(
+        refusal.status, title, refusal.message, errors=[{"field": refusal.field, "message": refusal.message}]
+    )
 
 
 @api.exception_handler(AuthenticationError)

@@ -535,7 +535,7 @@ def cmd_screening_compare(args: argparse.Namespace) -> int:
     """Read a CSV with name1,name2 (other columns kept) and write it back with score and match."""
     import csv
 
-    from ncbnet.screening import names
+    from ncbnet.screening import csvsafe, names
 
     try:
         fh = sys.stdin if args.csv == "-" else open(args.csv, encoding="utf-8", newline="")  # noqa: SIM115
@@ -547,7 +547,7 @@ def cmd_screening_compare(args: argparse.Namespace) -> int:
         if missing:
             absent = ", ".join(sorted(missing))
             raise CommandError(f"{args.csv}: the CSV needs the columns name1 and name2 (missing: {absent})")
-        writer = csv.DictWriter(sys.stdout, fieldnames=[*(reader.fieldnames or []), "score", "match"])
+        writer = csvsafe.DictWriter(sys.stdout, fieldnames=[*(reader.fieldnames or []), "score", "match"])
         writer.writeheader()
         for row in reader:
             result = names.compare(row["name1"] or "", row["name2"] or "")

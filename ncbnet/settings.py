@@ -54,6 +54,9 @@ MIDDLEWARE = [
     "ncbnet.security.middleware.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, which reads a form's body: a body beyond the page's limit is refused
+    # before it is read (web.uploads).
+    "ncbnet.web.uploads.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ncbnet.security.middleware.UserPreferencesMiddleware",
@@ -186,8 +189,19 @@ STATIC_URL = "/static/"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = False
 
-# Messages carry up to 50 MB of attachments; through the JSON API they arrive base64-encoded.
+# Request bodies: each page and API operation reads at most its own limit (web.uploads: 1 MB
+# and no file unless it declares more); these are the outer bounds. Messages carry up to 50 MB
+# of attachments, which through the JSON API arrive base64-encoded: the largest body read whole.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 72 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+DATA_UPLOAD_MAX_NUMBER_FILES = 50
+# Files arrive through BoundedUploadHandler, which counts them against the limit as they stream;
+# up to this size a file is kept in memory, beyond it in a temporary file.
+FILE_UPLOAD_HANDLERS = [
+    "ncbnet.web.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 NINJA_PAGINATION_PER_PAGE = 50

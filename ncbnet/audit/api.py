@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from ncbnet.api import allow
 from ncbnet.security.middleware import client_ip
@@ -35,7 +35,11 @@ class PageOut(Schema):
 
 @router.get("", response=PageOut, auth=allow(READ_AUDIT), summary="Search the audit log (newest first)")
 def entries(
-    request: AuthedRequest, actor: str = "", action: str = "", subject: str = "", before: int | None = None
+    request: AuthedRequest,
+    actor: str = "",
+    action: str = "",
+    subject: str = "",
+    before: int | None = Query(None, ge=1, le=2**53, description="entries before this sequence number"),
 ) -> dict[str, Any]:
     found = services.search(
         request.user, who=actor, action=action, subject=subject, before=before, ip=client_ip(request)

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
@@ -13,6 +14,7 @@ from ncbnet.api import allow
 from ncbnet.security.middleware import client_ip
 from ncbnet.security.models import Scope
 from ncbnet.security.policies import AuthedRequest
+from ncbnet.web import downloads, uploads
 
 from . import services
 from .models import Handling, InformationAccuracy, Priority, SourceReliability
@@ -141,8 +143,20 @@ def list_messages(
     return services.search(request.user, f, client_ip(request)).prefetch_related("deliveries")
 
 
+# The attachments arrive base64-encoded in the JSON body: 50 MB of files is about 67 MB of text.
+MESSAGE_BODY = uploads.Limit(
+    fields=72 * uploads.MB,
+    message=gettext_lazy(
+        "Attachments are limited to 50 MB in all; larger files go through the large-file exchange."
+    ),
+)
+
+
 @router.post(
-    "", response={201: MessageOut}, auth=allow(MESSAGING, Scope.SEND_MESSAGES), summary="Send a message"
+    "",
+    response={201: MessageOut},
+    auth=allow(MESSAGING, Scope.SEND_MESSAGES, upload=MESSAGE_BODY),
+    summary="Send a message",
 )
 def send(request: AuthedRequest, payload: MessageIn) -> Status:
     data = payload.dict()
@@ -190,12 +204,16 @@ def forward(request: AuthedRequest, message_id: str, payload: ForwardIn) -> Stat
     "/{message_id}/attachments/{attachment_id}",
     auth=allow(MESSAGING, Scope.READ_MESSAGES),
     summary="Download an attachment",
+    openapi_extra={
+        "responses": {200: downloads.openapi("application/octet-stream", "The attachment's bytes")}
+    },
 )
 def attachment(request: AuthedRequest, message_id: UUID, attachment_id: UUID) -> StreamingHttpResponse:
+    """The attachment's bytes as `application/octet-stream`, whatever content type its sender gave
+    it (listed in the message's `attachments`), so a browser never runs it as a page of this site."""
     found, content = services.attachment(
         request.user, str(message_id), str(attachment_id), client_ip(request)
     )
-    response = StreamingHttpResponse(content, content_type=found.content_type)
-    response["Content-Length"] = str(found.size)
+    response = downloads.download(content, found.name, size=found.size)
     response["X-Content-SHA256"] = found.sha256
     return response

@@ -4,14 +4,15 @@ from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from ncbnet.core.node import node_id
 from ncbnet.network.delivery import connected_nodes
 from ncbnet.security.middleware import background, client_ip
 from ncbnet.security.policies import AuthedRequest, route
+from ncbnet.web import downloads, uploads
 
 from . import services
 from .forms import ComposeForm, ForwardForm
@@ -49,8 +50,17 @@ def thread(request: AuthedRequest, message_id: str) -> HttpResponse:
     return render(request, "messaging/thread.html", {"message": message, "thread": thread})
 
 
+ATTACHMENTS = uploads.Limit(
+    files=services.MAX_ATTACHMENTS_BYTES,
+    message=gettext_lazy(
+        "Attachments are limited to 50 MB in all; larger files go through the large-file exchange."
+    ),
+)
+
+
 @route(MESSAGING)
 @require_http_methods(["GET", "POST"])
+@uploads.limit(ATTACHMENTS)
 def compose(request: AuthedRequest) -> HttpResponse:
     initial = {}
     h3_note = None
@@ -70,6 +80,10 @@ def compose(request: AuthedRequest) -> HttpResponse:
         }
     form = ComposeForm(request.POST or None, request.FILES or None, initial=initial, h3_note=h3_note)
     status = 200
+    if uploads.refused(request, form):
+        return render(
+            request, "messaging/compose.html", {"form": form, "nodes": connected_nodes()}, status=413
+        )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         draft = services.Draft(
@@ -158,9 +172,8 @@ def alerts(request: AuthedRequest) -> HttpResponse:
 
 @route(MESSAGING)
 def download(request: AuthedRequest, message_id: str, attachment_id: str) -> StreamingHttpResponse:
+    """The attachment as a download, whatever content type its sender gave it (web.downloads)."""
     found, content = services.attachment(request.user, message_id, attachment_id, client_ip(request))
-    response = StreamingHttpResponse(content, content_type=found.content_type)
-    response["Content-Length"] = str(found.size)
-    response["Content-Disposition"] = content_disposition_header(True, found.name) or "attachment"
+    response = downloads.download(content, found.name, size=found.size)
     response["X-Content-SHA256"] = found.sha256
     return response

@@ -4,12 +4,14 @@ from typing import Any
 from uuid import UUID
 
 from django.http import Http404, StreamingHttpResponse
+from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from ncbnet.api import allow
 from ncbnet.security.models import Scope
 from ncbnet.security.policies import AuthedRequest
+from ncbnet.web import downloads, uploads
 
 from . import contribution, services
 from .models import Contribution
@@ -44,10 +46,16 @@ class ReplicaOut(Schema):
     handling_note: str
 
 
+# A record with its photos (up to four of 1 MB each, base64-encoded in the JSON body).
+CONTRIBUTION_BODY = uploads.Limit(
+    fields=8 * uploads.MB, message=gettext_lazy("A record with its photos is at most 8 MB.")
+)
+
+
 @router.post(
     "/contributions",
     response={202: ContributionOut},
-    auth=allow(CONTRIBUTE, Scope.CONTRIBUTIONS),
+    auth=allow(CONTRIBUTE, Scope.CONTRIBUTIONS, upload=CONTRIBUTION_BODY),
     summary="Contribute a record (the hub checks it and answers)",
 )
 def contribute(request: AuthedRequest, payload: ContributionIn) -> Status:
@@ -75,7 +83,12 @@ def replica(request: AuthedRequest, database: str | None = None, q: str = "") ->
     return contribution.search_replica(request.user, database, q)
 
 
-@router.get("/export", auth=allow(EXPORT), summary="Export the records the caller may see, as JSON lines")
+@router.get(
+    "/export",
+    auth=allow(EXPORT),
+    summary="Export the records the caller may see, as JSON lines",
+    openapi_extra={"responses": {200: downloads.openapi("application/x-ndjson", "One record a line")}},
+)
 def export(request: AuthedRequest, database: str | None = None) -> StreamingHttpResponse:
     user = request.user
     actor = services.Actor.of(user)

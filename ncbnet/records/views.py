@@ -13,11 +13,13 @@ from django.views.decorators.http import require_http_methods
 
 from ncbnet.security.middleware import client_ip
 from ncbnet.security.policies import AuthedRequest, route
+from ncbnet.web import uploads
 
 from . import contribution, services
 from .forms import FORMS
 from .models import Contribution, Database, Record, ReplicaRecord
 from .policies import CONTRIBUTE, READ_RECORDS, contributes
+from .schemas import MAX_PHOTO_BYTES
 
 FIELD_LABELS = {
     "names": _("Names"),
@@ -79,15 +81,20 @@ def detail(request: AuthedRequest, record_id: uuid.UUID) -> HttpResponse:
     return render(request, "records/detail.html", {"record": record, "fields": fields})
 
 
+PHOTO = uploads.Limit(files=MAX_PHOTO_BYTES, message=_("A photo is at most 1 MB."))
+
+
 @route(CONTRIBUTE)
 @require_http_methods(["GET", "POST"])
+@uploads.limit(PHOTO)
 def contribute(request: AuthedRequest, database: str) -> HttpResponse:
     """A bureau's officer contributes a person or a travel document; the hub checks and answers."""
     form_class = FORMS.get(database)
     if form_class is None or settings.NCBNET_ROLE == "hub":
         raise Http404("No such form.")
     form = form_class(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    refused = uploads.refused(request, form) if request.method == "POST" else None
+    if not refused and request.method == "POST" and form.is_valid():
         try:
             data = form.data_for_hub()
             upload = form.cleaned_data.get("photo")
@@ -110,7 +117,7 @@ def contribute(request: AuthedRequest, database: str) -> HttpResponse:
         request,
         "records/contribute.html",
         {"form": form, "database": database, "database_label": Database(database).label},
-        status=400 if form.errors else 200,
+        status=refused.status if refused else 400 if form.errors else 200,
     )
 
 

@@ -11,8 +11,10 @@ from ninja.files import UploadedFile
 from ncbnet.api import allow
 from ncbnet.security.models import Scope
 from ncbnet.security.policies import AuthedRequest
+from ncbnet.web import downloads
 
 from . import manifests, mrz, services
+from .forms import MANIFEST_UPLOAD
 from .models import Manifest
 from .policies import SCREEN
 
@@ -173,7 +175,7 @@ class ManifestOut(Schema):
 @router.post(
     "/manifests",
     response={202: ManifestOut},
-    auth=allow(SCREEN, Scope.SCREENING),
+    auth=allow(SCREEN, Scope.SCREENING, upload=MANIFEST_UPLOAD),
     summary="Submit a manifest (CSV or JSON, up to 100,000 rows) to be screened as one job",
 )
 def manifest_submit(request: AuthedRequest, file: File[UploadedFile], context: Form[ContextIn]) -> Status:
@@ -195,12 +197,13 @@ def manifest_progress(request: AuthedRequest, manifest_id: UUID) -> Manifest:
     "/manifests/{manifest_id}/result",
     auth=allow(SCREEN, Scope.SCREENING),
     summary="The result as CSV: the manifest's rows with outcome, possible matches and hit reports",
+    openapi_extra={"responses": {200: downloads.openapi("text/csv", "The result, as CSV")}},
 )
 def manifest_result(request: AuthedRequest, manifest_id: UUID) -> StreamingHttpResponse:
     job = manifests.download(request.user, manifests.get(request.user, manifest_id))
-    response = StreamingHttpResponse(manifests.result_lines(job), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="screening-{job.pk}.csv"'
-    return response
+    return downloads.download(
+        manifests.result_lines(job), f"screening-{job.pk}.csv", content_type="text/csv; charset=utf-8"
+    )
 
 
 @router.post(

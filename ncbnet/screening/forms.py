@@ -7,6 +7,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ncbnet.web.uploads import Limit
+
+from .manifests import MAX_BYTES
+
 SEX = [("", "—"), ("F", _("Female")), ("M", _("Male")), ("X", _("Other")), ("U", _("Unknown"))]
 
 
@@ -56,6 +60,10 @@ class ScreenForm(ContextForm):
         if data.get("artwork") and len(data["artwork"].strip()) < 3:
             self.add_error("artwork", _("At least three letters."))
         return data
+
+
+# What the manifest page and API read: one file of at most 50 MB (web.uploads).
+MANIFEST_UPLOAD = Limit(files=MAX_BYTES, message=_("A manifest is at most 50 MB; split a larger one."))
 
 
 class ManifestForm(ContextForm):

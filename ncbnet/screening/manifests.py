@@ -9,10 +9,10 @@ One process runs a job at a time: it holds a lease on it, renewed with each chun
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gc
 import io
-import json
 import multiprocessing
 import os
 import socket
@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -35,11 +35,16 @@ from ncbnet.audit import services as audit
 from ncbnet.core import clock
 from ncbnet.network.envelope import new_id
 
-from . import names, services
+from . import bounded, csvsafe, names, services
 from .models import Manifest, ManifestRow
 
 MAX_ROWS = 100_000
 MAX_BYTES = 50 * 1024 * 1024
+MAX_COLUMNS = 50
+MAX_CELLS = 2_500_000  # rows times columns: 100,000 rows of 25 columns
+MAX_CELL = 1_000  # characters in one cell
+# A JSON manifest's values, keys and containers: a key and a value per cell, an object per row.
+JSON_ITEMS = 2 * MAX_CELLS + MAX_ROWS + 1
 CHUNK = 500
 LEASE = timedelta(minutes=2)
 FIELDS = ("name", "date_of_birth", "sex", "nationality", "document_number", "issuing_country")
@@ -51,26 +56,19 @@ KEPT = ("record", "database", "owner", "label", "matched", "score", "status", "r
 
 
 def parse(filename: str, content: bytes) -> tuple[list[str], list[dict[str, str]]]:
-    """The columns and rows of a CSV or JSON manifest, or a ValidationError saying what is wrong."""
+    """The columns and rows of a CSV or JSON manifest, or a ValidationError saying what is wrong.
+
+    Bounded while it is read: at most `MAX_BYTES`, `MAX_ROWS` rows, `MAX_COLUMNS` columns,
+    `MAX_CELLS` cells (rows times columns) and `MAX_CELL` characters a cell. CSV rows are read one at
+    a time and the reading stops at the first limit passed; JSON is measured before it is parsed
+    (`bounded.loads`), so 50 MB of tiny objects is refused without building them."""
     if len(content) > MAX_BYTES:
         raise ValidationError({"file": f"a manifest is at most {MAX_BYTES // (1024 * 1024)} MB"})
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError({"file": f"the file is not UTF-8 (byte {exc.start})"}) from exc
-    if filename.lower().endswith(".json") or text.lstrip().startswith("["):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValidationError({"file": f"not valid JSON: {exc.msg} (line {exc.lineno})"}) from exc
-        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-            raise ValidationError({"file": "a JSON manifest is a list of objects, one per passenger"})
-        rows = [{str(k): "" if v is None else str(v) for k, v in r.items()} for r in data]
-        columns = list(dict.fromkeys(k for r in rows for k in r))
+    start = content[3:] if content.startswith(codecs.BOM_UTF8) else content
+    if filename.lower().endswith(".json") or start.lstrip()[:1] == b"[":
+        columns, rows = _json_rows(content)
     else:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        columns = list(reader.fieldnames or [])
-        rows = [{k: (v or "") for k, v in r.items() if k is not None} for r in reader]
+        columns, rows = _csv_rows(content)
     if not {"name", "document_number"} & set(columns):
         raise ValidationError(
             {
@@ -81,8 +79,71 @@ def parse(filename: str, content: bytes) -> tuple[list[str], list[dict[str, str]
         )
     if not rows:
         raise ValidationError({"file": "the manifest has no rows"})
-    if len(rows) > MAX_ROWS:
-        raise ValidationError({"file": f"a manifest has at most {MAX_ROWS:,} rows; this one {len(rows):,}"})
+    return columns, rows
+
+
+def _refuse(message: str) -> NoReturn:
+    raise ValidationError({"file": message})
+
+
+def _check_size(rows: int, columns: int) -> None:
+    if rows > MAX_ROWS:
+        _refuse(f"a manifest has at most {MAX_ROWS:,} rows; this one has more")
+    if columns > MAX_COLUMNS:
+        _refuse(f"a manifest has at most {MAX_COLUMNS} columns; this one {columns}")
+    if rows * columns > MAX_CELLS:
+        _refuse(
+            f"a manifest has at most {MAX_CELLS:,} cells (rows times columns): with {columns} columns, "
+            f"at most {MAX_CELLS // columns:,} rows"
+        )
+
+
+def _check_cell(n: int, column: str, value: str) -> None:
+    """Row `n` (0: the header) has at most `MAX_CELL` characters in `column`."""
+    if len(value) > MAX_CELL:
+        where = f"row {n:,}, column {column[:40]!r}" if n else "the header"
+        _refuse(f"{where}: a cell of more than {MAX_CELL:,} characters")
+
+
+def _csv_rows(content: bytes) -> tuple[list[str], list[dict[str, str]]]:
+    """Rows read one at a time from the bytes (decoded as they are read)."""
+    text = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
+    n = 0
+    try:
+        columns = next(reader, [])
+        _check_size(0, len(columns))
+        for column in columns:
+            _check_cell(0, column, column)
+        rows = []
+        for n, values in enumerate(filter(None, reader), 1):
+            _check_size(n, len(columns))
+            for column, value in zip(columns, values, strict=False):
+                _check_cell(n, column, value)
+            rows.append({c: values[i] if i < len(values) else "" for i, c in enumerate(columns)})
+    except UnicodeDecodeError as exc:
+        raise ValidationError({"file": f"the file is not UTF-8 (after row {n:,})"}) from exc
+    except csv.Error as exc:
+        raise ValidationError({"file": f"not a readable CSV: {exc} (after row {n:,})"}) from exc
+    return columns, rows
+
+
+def _json_rows(content: bytes) -> tuple[list[str], list[dict[str, str]]]:
+    try:
+        data = bounded.loads(content, max_bytes=MAX_BYTES, max_depth=2, max_items=JSON_ITEMS)
+    except bounded.Invalid as exc:
+        raise ValidationError({"file": f"a JSON manifest: {exc}"}) from exc
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise ValidationError({"file": "a JSON manifest is a list of objects, one per passenger"})
+    columns = list(dict.fromkeys(str(k) for r in data for k in r))
+    _check_size(len(data), len(columns))
+    rows = []
+    for n, r in enumerate(data, 1):
+        row = {str(k): "" if v is None else str(v) for k, v in r.items()}
+        for column, value in row.items():
+            _check_cell(n, column, column)
+            _check_cell(n, column, value)
+        rows.append(row)
     return columns, rows
 
 
@@ -299,9 +360,10 @@ def claim() -> Manifest | None:
 
 
 def result_lines(manifest: Manifest) -> Iterator[str]:
-    """The manifest as it came, with what screening found beside each row, as CSV lines."""
+    """The manifest as it came, with what screening found beside each row, as CSV lines (cells that
+    a spreadsheet would run as a formula escaped: labels and rows come from other countries)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.Writer(out)
     extra = ["outcome", "possible_matches", "hit_reports", "problems"]
     writer.writerow([*manifest.columns, *extra])
     for result in manifest.results.order_by("n").iterator(chunk_size=2000):

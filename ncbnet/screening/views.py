@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ncbnet.security.policies import AuthedRequest, route
+from ncbnet.web import downloads, uploads
 
 from . import manifests, mrz, services
-from .forms import ManifestForm, ScreenForm
+from .forms import MANIFEST_UPLOAD, ManifestForm, ScreenForm
 from .policies import SCREEN
 
 
@@ -63,9 +64,11 @@ def screen(request: AuthedRequest) -> HttpResponse:
 
 @route(SCREEN)
 @require_http_methods(["GET", "POST"])
+@uploads.limit(MANIFEST_UPLOAD)
 def manifest_list(request: AuthedRequest) -> HttpResponse:
     form = ManifestForm(request.POST, request.FILES) if request.method == "POST" else ManifestForm()
-    if request.method == "POST" and form.is_valid():
+    refused = uploads.refused(request, form)
+    if not refused and request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             job = manifests.submit(request.user, upload.name, upload.read(), form.context())
@@ -75,7 +78,12 @@ def manifest_list(request: AuthedRequest) -> HttpResponse:
         else:
             return redirect("screening:manifest", job.pk)
     jobs = manifests.visible(request.user)[:50]
-    return render(request, "screening/manifests.html", {"form": form, "jobs": jobs})
+    return render(
+        request,
+        "screening/manifests.html",
+        {"form": form, "jobs": jobs},
+        status=refused.status if refused else 200,
+    )
 
 
 @route(SCREEN)
@@ -94,6 +102,6 @@ def manifest_result(request: AuthedRequest, manifest_id: uuid.UUID) -> Streaming
         manifests.download(request.user, job)
     except ValidationError as exc:
         raise Http404(_("The result is ready when the job is done.")) from exc
-    response = StreamingHttpResponse(manifests.result_lines(job), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="screening-{job.pk}.csv"'
-    return response
+    return downloads.download(
+        manifests.result_lines(job), f"screening-{job.pk}.csv", content_type="text/csv; charset=utf-8"
+    )
