@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ncbnet.audit.models import AuditEntry
+from ncbnet.security.models import Scope
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,9 @@ def head(client, user_factory):
 def token(user_factory):
     from ncbnet.security import services as security
 
-    _t, secret = security.create_token(None, user_factory("system", "system", username="fr-border"), "b")
+    _t, secret = security.create_token(
+        None, user_factory("system", "system", username="fr-border"), "b", scopes=list(Scope.values)
+    )
     return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
 
 

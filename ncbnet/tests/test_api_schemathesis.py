@@ -26,6 +26,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from ncbnet.security.models import Scope
+
 pytestmark = pytest.mark.django_db
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -144,7 +146,7 @@ def node(client, user_factory, peers):
     from ncbnet.security import services as security
 
     system = user_factory("system", "system", username="schemathesis-system")
-    _t, secret = security.create_token(None, system, "schemathesis")
+    _t, secret = security.create_token(None, system, "schemathesis", scopes=list(Scope.values))
     head = user_factory("ncb", "head", username="schemathesis-head")
     return {
         "known": held(head),

@@ -93,7 +93,9 @@ def test_an_html_attachment_is_a_sandboxed_download_on_the_api(client, peers, us
     from ncbnet.security import services as security
 
     system = user_factory("system", "system", username="fr-border-system")
-    _t, token = security.create_token(None, system, "border")
+    _t, token = security.create_token(
+        None, system, "border", scopes=["send_messages", "read_messages", "restricted"]
+    )
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     sent = client.post(
         "/api/v1/messages",

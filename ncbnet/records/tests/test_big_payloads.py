@@ -7,12 +7,13 @@ import hashlib
 import os
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from ncbnet.conftest import arriving
 from ncbnet.network import delivery, envelope
 from ncbnet.network import services as network
 from ncbnet.network.models import OutboxEnvelope, Quarantine
-from ncbnet.records import parts, replication, services
+from ncbnet.records import contribution, parts, replication, services
 from ncbnet.records.models import Contribution, IncomingPart, Record, ReplicaCheck, ReplicaRecord
 from ncbnet.records.schemas import MAX_PHOTO_BYTES
 from ncbnet.records.services import Actor
@@ -118,16 +119,18 @@ def test_a_contribution_with_four_1mib_photos_reaches_the_hub(client, peers, set
 
 
 def test_a_body_beyond_what_parts_carry_is_refused_before_anything_is_queued(client, peers, user_factory):
-    client.force_login(user_factory("ncb", "officer"))
+    officer = user_factory("ncb", "officer")
     huge = person("X", [jpeg(MAX_PHOTO_BYTES)] * 14)  # 19 MB: more than 16 parts
+    with pytest.raises(ValidationError) as refused:
+        contribution.submit(officer, "persons", huge)
+    assert "more than the network carries" in refused.value.message_dict["data"][0]
+    client.force_login(officer)
     response = client.post(
         "/api/v1/records/contributions",
         {"database": "persons", "data": huge},
         content_type="application/json",
     )
-    assert response.status_code == 422
-    [error] = response.json()["errors"]
-    assert error["field"] == "data" and "more than the network carries" in error["message"]
+    assert response.status_code == 413  # the API's own limit on a contribution (8 MB) comes first
     assert not OutboxEnvelope.objects.exists() and not Contribution.objects.exists()
 
 

@@ -158,7 +158,7 @@ def test_the_api_refuses_fifty_megabytes_of_tiny_objects_naming_the_file(client,
     from ncbnet.screening.models import Manifest
     from ncbnet.security import services as security
 
-    _t, token = security.create_token(None, user_factory("system", "system"), "border")
+    _t, token = security.create_token(None, user_factory("system", "system"), "border", scopes=["screening"])
     raw = b"[" + b"{}," * (manifests.MAX_BYTES // 3 - 1) + b"{}]"
     response = client.post(
         "/api/v1/screening/manifests",

@@ -61,7 +61,7 @@ def test_the_api_result_is_escaped_too(client, user_factory):
     system = user_factory("system", "system")
     from ncbnet.security import services as security
 
-    _t, token = security.create_token(None, system, "border")
+    _t, token = security.create_token(None, system, "border", scopes=["screening"])
     job = manifests.submit(system, "m.csv", MANIFEST.encode(), {})
     manifests.run(job)
     response = client.get(

@@ -19,6 +19,7 @@ from ncbnet.records.schemas import MAX_PHOTO_BYTES
 from ncbnet.records.tests.test_records import PNG
 from ncbnet.screening.manifests import MAX_BYTES as MANIFEST_BYTES
 from ncbnet.screening.models import Manifest
+from ncbnet.security.models import Scope
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,9 @@ def officer(client, peers, user_factory):
 def token(user_factory):
     from ncbnet.security import services as security
 
-    _t, secret = security.create_token(None, user_factory("system", "system", username="fr-border"), "b")
+    _t, secret = security.create_token(
+        None, user_factory("system", "system", username="fr-border"), "b", scopes=list(Scope.values)
+    )
     return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
 
 
