@@ -32,10 +32,11 @@ from django.db.models import Q
 from django.http import Http404
 
 from ncbnet.audit import services as audit
+from ncbnet.base import bounded
 from ncbnet.core import clock
 from ncbnet.network.envelope import new_id
 
-from . import bounded, csvsafe, names, services
+from . import csvsafe, names, services
 from .models import Manifest, ManifestRow
 
 MAX_ROWS = 100_000
@@ -130,8 +131,11 @@ def _csv_rows(content: bytes) -> tuple[list[str], list[dict[str, str]]]:
 
 def _json_rows(content: bytes) -> tuple[list[str], list[dict[str, str]]]:
     try:
-        data = bounded.loads(content, max_bytes=MAX_BYTES, max_depth=2, max_items=JSON_ITEMS)
-    except bounded.Invalid as exc:
+        data = bounded.loads(
+            content,
+            bounded.Limits(max_bytes=MAX_BYTES, max_depth=2, max_items=JSON_ITEMS, max_string=MAX_BYTES),
+        )
+    except bounded.Unbounded as exc:
         raise ValidationError({"file": f"a JSON manifest: {exc}"}) from exc
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise ValidationError({"file": "a JSON manifest is a list of objects, one per passenger"})

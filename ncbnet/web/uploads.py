@@ -44,7 +44,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ncbnet.screening import bounded
+from ncbnet.base import bounded
 from ncbnet.security.policies import API_OPERATION, policy_of
 
 log = logging.getLogger("ncbnet.web")
@@ -241,15 +241,18 @@ def parsed(request: HttpRequest) -> Any:
     """The request's body read as JSON within `JSON_DEPTH` and `JSON_ITEMS`, once (the API's
     parser asks for it too, whatever the content type), with no NUL character in any key or text."""
     if not hasattr(request, PARSED):
+        ceiling = limit_of(request).ceiling
         try:
             data = bounded.loads(
-                request.body, max_bytes=limit_of(request).ceiling, max_depth=JSON_DEPTH, max_items=JSON_ITEMS
+                request.body,
+                bounded.Limits(
+                    max_bytes=ceiling, max_depth=JSON_DEPTH, max_items=JSON_ITEMS, max_string=ceiling
+                ),
             )
-        except bounded.Invalid as exc:
+        except bounded.Unbounded as exc:
+            if exc.nul:
+                raise UploadRefused(Refusal(exc.where or None, str(NUL), 422)) from exc
             raise UploadRefused(Refusal(None, _("The JSON body: %(why)s.") % {"why": exc}, 400)) from exc
-        where = _nul_in(data)
-        if where is not None:
-            raise UploadRefused(Refusal(where or None, str(NUL), 422))
         setattr(request, PARSED, data)
     return getattr(request, PARSED)
 
@@ -258,22 +261,6 @@ def _no_nul(items: Iterable[tuple[str, list[Any]]]) -> None:
     for key, values in items:
         if "\x00" in key or any(isinstance(v, str) and "\x00" in v for v in values):
             raise UploadRefused(Refusal(key.replace("\x00", "") or None, str(NUL), 422))
-
-
-def _nul_in(value: Any, path: str = "") -> str | None:
-    """Where in a JSON value a key or a text holds a NUL character, as a dotted path ("" for the
-    value itself or one of its own keys)."""
-    if isinstance(value, str):
-        return path if "\x00" in value else None
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        where = f"{path}.{key}" if path else str(key)
-        if isinstance(key, str) and "\x00" in key:
-            return where.replace("\x00", "")
-        found = _nul_in(item, where)
-        if found is not None:
-            return found
-    return None
 
 
 def _too_many(exc: Exception, bound: Limit) -> Refusal:

@@ -42,14 +42,14 @@ def test_anything_parses_within_the_limits_or_is_refused_plainly(raw):
         (b"[9007199254740992]", "beyond"),
         (b"-" + b"9" * 400, "beyond"),
         (b'{"a": 1, "a": 2}', "twice"),
-        (b"[" * 10 + b"]" * 10, "deeper"),
-        (b"[" * 2000 + b"]" * 2000, "deeper"),
+        (b"[" * 10 + b"]" * 10, "more than 6 deep"),
+        (b"[" * 2000 + b"]" * 2000, "more than 200 values"),  # counted before nesting
         (b'"' + b"x" * 65 + b'"', "longer"),
         (b"[" + b"0," * 300 + b"0]", "more than"),
         (b'"a\\u0000b"', "NUL"),
         (b'"\\ud800"', "Unicode"),
-        (b"x" * 5000, "larger"),
-        (b"\xff", "not JSON"),
+        (b"x" * 5000, "at most 4,096 are read"),
+        (b"\xff", "not UTF-8"),
     ],
 )
 def test_what_json_allows_and_we_do_not_is_refused_with_the_reason(raw, why):
