@@ -4,22 +4,33 @@ command line (the same services as the network page, audited as the operator).""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ncbnet.base.commands import CommandError, django_errors, setup_django
 
 
-def _listing(args: argparse.Namespace) -> int:
-    setup_django()
+@contextlib.contextmanager
+def _one_line(pk: int | None = None) -> Iterator[None]:
+    """The services' refusals as the operator's one-line error (exit code 2)."""
     from django.core.exceptions import ValidationError
-
-    from . import quarantine
+    from django.http import Http404
 
     try:
-        rows = list(quarantine.listing(None, None if args.state == "all" else args.state, args.limit))
+        yield
+    except Http404 as exc:
+        raise CommandError(f"no quarantined envelope #{pk}") from exc
     except ValidationError as exc:
         raise CommandError(django_errors(exc)) from exc
+
+
+def _listing(args: argparse.Namespace) -> int:
+    setup_django()
+    from . import quarantine
+
+    with _one_line():
+        rows = list(quarantine.listing(None, None if args.state == "all" else args.state, args.limit))
     if not rows:
         print(f"no {'' if args.state == 'all' else args.state + ' '}envelopes in the quarantine")
         return 0
@@ -37,14 +48,10 @@ def _listing(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     setup_django()
-    from django.http import Http404
-
     from . import quarantine
 
-    try:
+    with _one_line(args.id):
         shown = quarantine.show(None, args.id)
-    except Http404 as exc:
-        raise CommandError(f"no quarantined envelope #{args.id}") from exc
     q = shown.entry
     print(
         f"envelope   {q.claimed_id or '?'} ({q.claimed_type or '?'}) claimed from {q.claimed_sender or '?'}"
@@ -61,17 +68,10 @@ def _show(args: argparse.Namespace) -> int:
 
 def _retry(args: argparse.Namespace) -> int:
     setup_django()
-    from django.core.exceptions import ValidationError
-    from django.http import Http404
-
     from . import quarantine
 
-    try:
+    with _one_line(args.id):
         result = quarantine.retry(None, args.id)
-    except Http404 as exc:
-        raise CommandError(f"no quarantined envelope #{args.id}") from exc
-    except ValidationError as exc:
-        raise CommandError(django_errors(exc)) from exc
     if result.released:
         print(f"#{args.id} released: the envelope went through")
         return 0
@@ -81,17 +81,10 @@ def _retry(args: argparse.Namespace) -> int:
 
 def _drop(args: argparse.Namespace) -> int:
     setup_django()
-    from django.core.exceptions import ValidationError
-    from django.http import Http404
-
     from . import quarantine
 
-    try:
+    with _one_line(args.id):
         quarantine.drop(None, args.id, args.reason)
-    except Http404 as exc:
-        raise CommandError(f"no quarantined envelope #{args.id}") from exc
-    except ValidationError as exc:
-        raise CommandError(django_errors(exc)) from exc
     print(f"#{args.id} dropped")
     return 0
 

@@ -95,17 +95,23 @@ class Retried:
     reason: str  # why it was refused again ("" when released)
 
 
+def _held(pk: int) -> Quarantine:
+    """A held envelope, locked for this transaction; one released or dropped is not worked again."""
+    q = Quarantine.objects.select_for_update().filter(pk=pk).first()
+    if q is None:
+        raise Http404("No such quarantined envelope.")
+    if not q.held:
+        raise ValidationError({"state": f"this envelope was already {q.state}"})
+    return q
+
+
 def retry(actor: Any, pk: int) -> Retried:
     """Put a held envelope through the entrance again. Let through, it is handled (inbox) or
     queued to its recipients' inboxes (relay) and the entry is released; refused, it stays held
     with the new reason. Either way the retry is audited."""
     _require(actor)
     with transaction.atomic():
-        q = Quarantine.objects.select_for_update().filter(pk=pk).first()
-        if q is None:
-            raise Http404("No such quarantined envelope.")
-        if not q.held:
-            raise ValidationError({"state": f"this envelope was already {q.state}"})
+        q = _held(pk)
         raw = bytes(q.raw)
         reason = ""
         try:
@@ -166,11 +172,7 @@ def drop(actor: Any, pk: int, why: str) -> Quarantine:
     if not why.strip():
         raise ValidationError({"reason": "say why the envelope is dropped"})
     with transaction.atomic():
-        q = Quarantine.objects.select_for_update().filter(pk=pk).first()
-        if q is None:
-            raise Http404("No such quarantined envelope.")
-        if not q.held:
-            raise ValidationError({"state": f"this envelope was already {q.state}"})
+        q = _held(pk)
         q.state, q.resolved_at, q.resolved_by = Quarantine.State.DROPPED, clock.now(), _who(actor)
         q.save(update_fields=["state", "resolved_at", "resolved_by"])
         audit.record(

@@ -53,15 +53,20 @@ def unsigned_bytes(e):
     return json.dumps(e, allow_nan=True).encode()
 
 
-def valid_relay(peers):
-    e = envelope.build(
+def between_bureaus(peers, recipient="KE"):
+    """A sealed envelope from Brazil to another bureau, as the hub's relay sees it."""
+    return envelope.build(
         kind="message",
         sender="BR",
-        recipients={"KE": envelope.PeerKey.of(peers["KE"].public())},
+        recipients={recipient: envelope.PeerKey.of(peers[recipient].public())},
         body={"x": 1},
         signer=peers["BR"],
         now=clock.now(),
     )
+
+
+def valid_relay(peers):
+    e = between_bureaus(peers)
     return envelope.encode(e), e["id"]
 
 

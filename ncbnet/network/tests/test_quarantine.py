@@ -16,7 +16,7 @@ from ncbnet.core import clock
 from ncbnet.messaging.models import Attachment
 from ncbnet.network import delivery, envelope, quarantine
 from ncbnet.network.models import InboxEnvelope, NodeKey, OutboxEnvelope, Quarantine, RelayedEnvelope
-from ncbnet.network.tests.test_entrance import message_body
+from ncbnet.network.tests.test_entrance import between_bureaus, message_body
 
 pytestmark = pytest.mark.django_db
 
@@ -87,15 +87,8 @@ def test_a_retry_refused_again_stays_held_with_the_new_reason(peers):
 
 def test_the_hub_relays_on_retry_once_the_recipient_is_on_the_network(peers, hub):
     newcomer = envelope.PeerKey.of(peers["KE"].public())
+    e = between_bureaus(peers)
     NodeKey.objects.filter(node="KE").delete()  # Kenya has not joined yet
-    e = envelope.build(
-        kind="message",
-        sender="BR",
-        recipients={"KE": newcomer},
-        body={"x": 1},
-        signer=peers["BR"],
-        now=clock.now(),
-    )
     raw = envelope.encode(e)
     assert delivery.relay(raw, 5, "BR") == []
     q = Quarantine.objects.get()
@@ -204,14 +197,7 @@ def test_an_envelope_over_the_limit_is_refused_before_it_is_queued(peers, user_f
 def test_the_plumbing_is_pruned_on_the_clock(peers, settings, hub):
     settings.NCBNET_NETWORK_KEEP_DAYS = 40
     delivery.relay(b"junk", 1, "BR")
-    good = envelope.build(
-        kind="message",
-        sender="BR",
-        recipients={"KE": envelope.PeerKey.of(peers["KE"].public())},
-        body={"x": 1},
-        signer=peers["BR"],
-        now=clock.now(),
-    )
+    good = between_bureaus(peers)
     assert delivery.relay(envelope.encode(good), 2, "BR")
     assert quarantine.prune() is None  # nothing old enough yet
     with clock.travel(timedelta(days=41)):

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from ncbnet.core import clock
 from ncbnet.network import delivery, envelope, natsconf, quarantine, worker
 from ncbnet.network.models import OutboxEnvelope, Quarantine
+from ncbnet.network.tests.test_entrance import between_bureaus
 from ncbnet.testing.cluster import free_base_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -104,14 +104,7 @@ def test_the_hub_keeps_what_a_consumer_gave_up_on_and_relays_it_on_retry(
 ):
     """The server's advisory of a message delivered the most times becomes a dead letter in the
     hub's quarantine, with the message's bytes; retried, a valid envelope goes on to its inbox."""
-    e = envelope.build(
-        kind="message",
-        sender="BR",
-        recipients={"KE": envelope.PeerKey.of(peers["KE"].public())},
-        body={"x": 1},
-        signer=peers["BR"],
-        now=clock.now(),
-    )
+    e = between_bureaus(peers)
     raw = envelope.encode(e)
 
     async def run():
