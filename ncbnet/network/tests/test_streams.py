@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from ncbnet.network import delivery, envelope, natsconf, quarantine, worker
 from ncbnet.network.models import OutboxEnvelope, Quarantine
@@ -89,6 +90,7 @@ def test_an_envelope_the_node_keeps_failing_on_becomes_a_dead_letter(nats_url, p
         await task
         info = await w.js.consumer_info(natsconf.inbox_stream("FR"), natsconf.INBOX_CONSUMER)
         await w.nc.close()
+        await worker.db(connections.close_all)()  # the worker thread's own database connection
         return info
 
     info = asyncio.run(run())
@@ -122,6 +124,7 @@ def test_the_hub_keeps_what_a_consumer_gave_up_on_and_relays_it_on_retry(
         w.stop.set()
         await task
         await w.nc.close()
+        await worker.db(connections.close_all)()  # the worker thread's own database connection
 
     asyncio.run(run())
     q = Quarantine.objects.get()
@@ -155,6 +158,7 @@ def test_the_hubs_streams_have_byte_and_per_node_limits(nats_url, peers, hub, se
             refused = exc
         await w.js.publish(natsconf.relay_subject("KE"), b"Kenya still gets through")
         await w.nc.close()
+        await worker.db(connections.close_all)()  # the worker thread's own database connection
         return relay, inbox, dead, refused
 
     relay, inbox, dead, refused = asyncio.run(run())
