@@ -261,13 +261,14 @@ def _admit(
     stream_seq: int,
     journal: list[dict[str, Any]] | None,
     seen: dict[str, int] | None,
+    decoded: dict[str, Any] | None = None,
 ) -> tuple[str, dict[str, Any] | None]:
     """The guarded entrance of this node's inbox, in its order: bounded parse and header types,
     addressee, replay, age and signature, handler and body schema, then the handler in a savepoint
     of its own. Raises Rejected (or whatever a handler raises); returns ('accepted' or
     'duplicate', the envelope)."""
     me = node_id()
-    claimed = env.decode(raw)
+    claimed = decoded if decoded is not None else env.decode(raw)
     if me not in claimed["to"]:
         raise _Refused(f"not addressed to {me}", claimed)
     if seen is None:
@@ -337,6 +338,7 @@ def accept(
     stream_seq: int,
     journal: list[dict[str, Any]] | None = None,
     seen: dict[str, int] | None = None,
+    decoded: dict[str, Any] | None = None,
 ) -> str:
     """Take one envelope from this node's inbox. Returns 'accepted', 'duplicate' or 'quarantined';
     raises only for the database's own failures (TRANSIENT), never for what a peer sent.
@@ -345,7 +347,7 @@ def accept(
     audit entry; without, it is written at once.
     """
     try:
-        outcome, _claimed = _admit(raw, stream_seq, journal, seen)
+        outcome, _claimed = _admit(raw, stream_seq, journal, seen, decoded)
     except TRANSIENT:
         raise
     except _Refused as exc:
@@ -380,9 +382,10 @@ def _forward(
     publisher: str,
     journal: list[dict[str, Any]] | None,
     relayed: dict[str, int] | None,
+    decoded: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Hub: the relay's guarded entrance. Returns the envelope and whether it is new here."""
-    claimed = env.decode(raw)
+    claimed = decoded if decoded is not None else env.decode(raw)
     try:
         if claimed["from"] != publisher:
             raise env.Rejected(f"published by {publisher} but claims to be from {claimed['from']}")
@@ -428,6 +431,7 @@ def relay(
     publisher: str,
     journal: list[dict[str, Any]] | None = None,
     relayed: dict[str, int] | None = None,
+    decoded: dict[str, Any] | None = None,
 ) -> list[tuple[str, str]]:
     """Hub: check an envelope `publisher` put on the relay, keep it, and say where it goes.
 
@@ -435,7 +439,7 @@ def relay(
     (quarantined). Raises only for the database's own failures (TRANSIENT).
     """
     try:
-        claimed, _new = _forward(raw, stream_seq, publisher, journal, relayed)
+        claimed, _new = _forward(raw, stream_seq, publisher, journal, relayed, decoded)
     except TRANSIENT:
         raise
     except _Refused as exc:
@@ -461,38 +465,52 @@ def accept_batch(items: list[tuple[bytes, int]]) -> list[str]:
     is read once for the batch, and one audit entry names every envelope accepted.
     """
     journal: list[dict[str, Any]] = []
+    decoded = _decoded(raw for raw, _seq in items)
     with transaction.atomic():
         token = _snapshot.set(Snapshot())
         seen = dict(
             InboxEnvelope.objects.filter(
-                envelope_id__in=_claimed_ids(raw for raw, _seq in items)
+                envelope_id__in=[d["id"] for d in decoded if d is not None]
             ).values_list("envelope_id", "stream_seq")
         )
         try:
-            results = [accept(raw, seq, journal, seen) for raw, seq in items]
+            results = [
+                accept(raw, seq, journal, seen, d) for (raw, seq), d in zip(items, decoded, strict=True)
+            ]
         finally:
             _snapshot.reset(token)
         _audit_envelopes("network.receive", journal)
     return results
 
 
-def _claimed_ids(raws: Iterable[bytes]) -> list[str]:
-    """The ids the envelopes of a batch claim (malformed ones are judged later, one by one)."""
-    return [i for raw in raws if (i := env.claims(raw).get("id"))]
+def _decoded(raws: Iterable[bytes]) -> list[dict[str, Any] | None]:
+    """Each envelope of a batch parsed once, for its id and for the entrance (None where it does
+    not parse: the entrance parses it again on its own, and quarantines it with the reason)."""
+    out: list[dict[str, Any] | None] = []
+    for raw in raws:
+        try:
+            out.append(env.decode(raw))
+        except Exception:  # judged again inside the entrance, which quarantines it with the reason
+            out.append(None)
+    return out
 
 
 def relay_batch(items: list[tuple[bytes, int, str]]) -> list[list[tuple[str, str]]]:
     """Hub: `relay()` for a fetched batch, in one transaction, with one audit entry."""
     journal: list[dict[str, Any]] = []
+    decoded = _decoded(raw for raw, _s, _p in items)
     with transaction.atomic():
         token = _snapshot.set(Snapshot())
         relayed = dict(
             RelayedEnvelope.objects.filter(
-                envelope_id__in=_claimed_ids(raw for raw, _s, _p in items)
+                envelope_id__in=[d["id"] for d in decoded if d is not None]
             ).values_list("envelope_id", "relay_seq")
         )
         try:
-            results = [relay(raw, seq, publisher, journal, relayed) for raw, seq, publisher in items]
+            results = [
+                relay(raw, seq, publisher, journal, relayed, d)
+                for (raw, seq, publisher), d in zip(items, decoded, strict=True)
+            ]
         finally:
             _snapshot.reset(token)
         _audit_envelopes("network.relay", journal)
