@@ -11,6 +11,7 @@ from typing import Any
 
 import pyotp
 import pytest
+from django.db import connections
 
 from ncbnet.core import registry
 from ncbnet.core.models import NCB, Country, Region, RegionalBureau
@@ -40,6 +41,10 @@ def browser(transactional_db: None, live_server: Any) -> Iterator[Callable[[], A
             if "chromium" not in state:
                 stack.enter_context(pytest.MonkeyPatch.context()).setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
                 pw = stack.enter_context(sync_playwright())
+                # While Playwright runs, this thread's database queries go through a connection of
+                # their own (Django sees an async context): closed before Playwright stops, or
+                # PostgreSQL's test database could not be dropped at the end of the run.
+                stack.callback(connections.close_all)
                 state["chromium"] = pw.chromium.launch(
                     executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
                 )
