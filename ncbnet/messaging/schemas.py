@@ -23,8 +23,8 @@ class Sender(wire.Body):
 
 
 class Evaluation(wire.Body):
-    source: Literal[tuple(SourceReliability.values)]  # type: ignore[valid-type]
-    information: Literal[tuple(InformationAccuracy.values)]  # type: ignore[valid-type]
+    source: Annotated[SourceReliability, wire.CHOICE]
+    information: Annotated[InformationAccuracy, wire.CHOICE]
 
 
 class Reference(wire.Body):
@@ -50,8 +50,8 @@ class MessageBody(wire.Body):
     gs_copy: bool
     subject: Annotated[str, StringConstraints(min_length=1, max_length=300)]
     body: Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
-    priority: Literal[tuple(Priority.values)]  # type: ignore[valid-type]
-    handling: Literal[tuple(Handling.values)]  # type: ignore[valid-type]
+    priority: Annotated[Priority, wire.CHOICE]
+    handling: Annotated[Handling, wire.CHOICE]
     handling_note: wire.Text500 = ""
     evaluation: Evaluation
     references: Annotated[list[Reference], Field(max_length=50)] = []

@@ -79,7 +79,7 @@ def compose(request: AuthedRequest) -> HttpResponse:
             "priority": original.priority,
         }
     form = ComposeForm(request.POST or None, request.FILES or None, initial=initial, h3_note=h3_note)
-    status = 200
+    refused = False  # onward sharing the handling code forbids (403), not a form to correct (400)
     if uploads.refused(request, form):
         return render(
             request, "messaging/compose.html", {"form": form, "nodes": connected_nodes()}, status=413
@@ -111,7 +111,7 @@ def compose(request: AuthedRequest) -> HttpResponse:
                 form.add_error(name if name in form.fields else None, errors)
         except services.OnwardSharingRefused as exc:
             form.add_error(None, str(exc))
-            status = 403
+            refused = True
         else:
             flash.success(request, _("Message queued for %(to)s.") % {"to": ", ".join(message.recipients)})
             return redirect("messaging:thread", message_id=message.pk)
@@ -119,7 +119,7 @@ def compose(request: AuthedRequest) -> HttpResponse:
         request,
         "messaging/compose.html",
         {"form": form, "nodes": connected_nodes()},
-        status=status if status != 200 else (400 if form.errors else 200),
+        status=403 if refused else 400 if form.errors else 200,
     )
 
 
@@ -131,7 +131,7 @@ def forward(request: AuthedRequest, message_id: str) -> HttpResponse:
     original, _thread = services.read(request.user, str(message_id), client_ip(request))
     h3_note = original.handling_note if original.handling == "H3" else None
     form = ForwardForm(request.POST or None, h3_note=h3_note)
-    status = 200
+    refused = False  # onward sharing the handling code forbids (403), not a form to correct (400)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -150,7 +150,7 @@ def forward(request: AuthedRequest, message_id: str) -> HttpResponse:
                 form.add_error(name if name in form.fields else None, errors)
         except services.OnwardSharingRefused as exc:
             form.add_error(None, str(exc))
-            status = 403
+            refused = True
         else:
             flash.success(request, _("Message forwarded to %(to)s.") % {"to": ", ".join(message.recipients)})
             return redirect("messaging:thread", message_id=message.pk)
@@ -159,7 +159,7 @@ def forward(request: AuthedRequest, message_id: str) -> HttpResponse:
         request,
         "messaging/forward.html",
         {"form": form, "original": original, "parties": parties, "nodes": connected_nodes()},
-        status=status if status != 200 else (400 if form.errors else 200),
+        status=403 if refused else 400 if form.errors else 200,
     )
 
 

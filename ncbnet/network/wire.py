@@ -27,6 +27,7 @@ from pydantic import (
 from ncbnet.config import member_codes
 
 __all__ = [
+    "CHOICE",
     "Body",
     "Code",
     "Count",
@@ -82,6 +83,8 @@ Id = Annotated[uuid.UUID, Field(strict=False), BeforeValidator(_text_only)]
 Stamp = Annotated[AwareDatetime, Field(strict=False), BeforeValidator(_text_only)]
 # A short code from a fixed vocabulary (an envelope type, a state, a handling code).
 Code = Annotated[str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9_.:-]*$")]
+# On a field whose type is one of a model's TextChoices: its value, written as text, is taken.
+CHOICE = Field(strict=False)
 # Any JSON value: free-form data (a record's fields, a notice's data) that its app validates
 # itself; the envelope's parse limits (size, depth, numbers) already hold for it.
 Json = Any

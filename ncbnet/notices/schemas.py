@@ -10,6 +10,8 @@ from pydantic import Field, StringConstraints, model_validator
 from ncbnet.network import wire
 from ncbnet.records.schemas import Name, PartialDate, Strict
 
+from .models import Kind
+
 
 class Subject(Strict):
     """The person (or entity) concerned: a persons record of the owner, or identity given here."""
@@ -105,7 +107,8 @@ SCHEMAS: dict[str, type[Strict]] = {
 
 # --- on the network: the bodies of the notices app's envelopes ----------------------------------
 
-_Kind = Literal["red", "yellow", "blue", "black", "green", "orange", "purple", "silver", "unsc"]
+_Kind = Annotated[Kind, wire.CHOICE]
+# What the hub tells a requesting bureau: a notice's state, or its request refused at the checks.
 _State = Literal["draft", "in_review", "changes", "rejected", "published", "cancelled", "expired", "refused"]
 
 

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from ncbnet.config import member_codes
 from ncbnet.network import wire
 
+from .models import Database
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -200,7 +202,7 @@ class RestrictionData(Strict):
 
 _Key = Annotated[str, StringConstraints(max_length=100)]
 _Handling = Literal["H0", "H1", "H2", "H3"]
-_DatabaseName = Literal["persons", "documents", "vehicles", "artworks", "firearms"]
+_DatabaseName = Annotated[Database, wire.CHOICE]
 
 
 class RecordPayload(wire.Body):
