@@ -29,7 +29,6 @@ from ncbnet.config import member_codes
 __all__ = [
     "CHOICE",
     "Body",
-    "Code",
     "Count",
     "Country",
     "Id",
@@ -38,7 +37,6 @@ __all__ = [
     "Sha256",
     "Stamp",
     "Text16",
-    "Text100k",
     "Text150",
     "Text300",
     "Text500",
@@ -81,8 +79,6 @@ Country = Annotated[str, StringConstraints(max_length=2), AfterValidator(_countr
 Id = Annotated[uuid.UUID, Field(strict=False), BeforeValidator(_text_only)]
 # A time with its zone, written as ISO 8601 text.
 Stamp = Annotated[AwareDatetime, Field(strict=False), BeforeValidator(_text_only)]
-# A short code from a fixed vocabulary (an envelope type, a state, a handling code).
-Code = Annotated[str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9_.:-]*$")]
 # On a field whose type is one of a model's TextChoices: its value, written as text, is taken.
 CHOICE = Field(strict=False)
 # Any JSON value: free-form data (a record's fields, a notice's data) that its app validates
@@ -96,7 +92,6 @@ Text150 = Annotated[str, StringConstraints(max_length=150)]
 Text300 = Annotated[str, StringConstraints(max_length=300)]
 Text500 = Annotated[str, StringConstraints(max_length=500)]
 Text2000 = Annotated[str, StringConstraints(max_length=2000)]
-Text100k = Annotated[str, StringConstraints(max_length=100_000)]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 # A count or an index: a whole number from 0 to 2^53.
 Count = Annotated[int, Field(ge=0, le=2**53 - 1)]
