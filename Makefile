@@ -22,6 +22,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check ncbnet
 	$(BIN)/ruff format --check ncbnet
+	$(BIN)/lint-imports
 
 types: $(STAMP)
 	NCBNET_MODE=test NCBNET_ROLE=ncb NCBNET_COUNTRY=FR NCBNET_DATA_DIR=$$(mktemp -d) $(BIN)/mypy ncbnet

@@ -36,8 +36,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from django.db import connection
     from django.db.utils import OperationalError
 
-    from ncbnet.core.node import keys
-    from ncbnet.security.crypto import KeyProblem
+    from ncbnet.base.crypto import KeyProblem
+    from ncbnet.base.node import keys
 
     try:
         connection.ensure_connection()
@@ -66,7 +66,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     _setup_django()
     from django.core.management import call_command
 
-    from ncbnet.core.node import keys
+    from ncbnet.base.node import keys
 
     store = keys()
     if store.exists:
@@ -236,7 +236,7 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     _setup_django()
     from ncbnet.audit import services
-    from ncbnet.core.node import keys
+    from ncbnet.base.node import keys
 
     anchors = None
     if args.anchors:
@@ -272,7 +272,7 @@ def cmd_audit_anchors(args: argparse.Namespace) -> int:
 def cmd_audit_seal(args: argparse.Namespace) -> int:
     _setup_django()
     from ncbnet.audit import anchoring
-    from ncbnet.core.node import keys
+    from ncbnet.base.node import keys
 
     seal = anchoring.seal_and_anchor(keys())
     print(f"sealed up to entry #{seal.seq}" if seal else "nothing new to seal")
@@ -281,7 +281,7 @@ def cmd_audit_seal(args: argparse.Namespace) -> int:
 
 def cmd_keys_show(args: argparse.Namespace) -> int:
     _setup_django()
-    from ncbnet.core.node import keys
+    from ncbnet.base.node import keys
     from ncbnet.network import services
 
     if args.directory:
@@ -301,7 +301,7 @@ def cmd_keys_show(args: argparse.Namespace) -> int:
 
 def cmd_keys_rotate(args: argparse.Namespace) -> int:
     _setup_django()
-    from ncbnet.core.node import keys
+    from ncbnet.base.node import keys
     from ncbnet.network import services
 
     store = keys()
@@ -356,7 +356,7 @@ def cmd_keys_directory(args: argparse.Namespace) -> int:
     _setup_django()
     from django.core.exceptions import PermissionDenied
 
-    from ncbnet.core.node import keys
+    from ncbnet.base.node import keys
     from ncbnet.network import services
 
     try:
@@ -411,7 +411,7 @@ def cmd_keys_pin_hub(args: argparse.Namespace) -> int:
         raise CommandError(f"{args.file}: not a readable public key file ({exc})") from exc
     if data.get("node") != "hub":
         raise CommandError(f"{args.file} is not the hub's public key file")
-    from ncbnet.security.crypto import key_id, unb64
+    from ncbnet.base.crypto import key_id, unb64
 
     try:
         computed = key_id(unb64(data["signing_public"]))
@@ -636,12 +636,10 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
         print(json.dumps(counts))
         return 0
     _setup_django()
-    from ncbnet.core import demo
-    from ncbnet.network import demo as network_demo
+    from ncbnet.demo import seed as demo
 
     try:
         logins = demo.seed()
-        network_demo.seed()
     except (demo.DemoRefused, PermissionError) as exc:
         raise CommandError(str(exc)) from exc
     print(
@@ -653,7 +651,7 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
 def cmd_demo_totp(args: argparse.Namespace) -> int:
     import pyotp
 
-    from ncbnet.core.demo_credentials import DEMO_TOTP_SECRET
+    from ncbnet.demo.credentials import DEMO_TOTP_SECRET
 
     if os.environ.get("NCBNET_MODE") == "production":
         raise CommandError("the demo authenticator is refused in production mode")

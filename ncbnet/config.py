@@ -55,7 +55,7 @@ class Config:
     inbox_max_bytes: int = 2 * 1024**3  # hub: what each node's inbox stream may hold, waiting
     key_passphrase: str | None = None
     nats_seed: Path | None = None
-    # Reverse proxies whose X-Forwarded-For is believed (security.middleware.client_ip).
+    # Reverse proxies whose X-Forwarded-For is believed (base.http.client_ip).
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @property

@@ -10,7 +10,7 @@ import pytest
 from django.apps import apps
 from django.test import Client
 
-from ncbnet.core import clock
+from ncbnet.base import clock
 from ncbnet.core import services as core
 from ncbnet.core.models import Agency, User
 from ncbnet.security.models import TOTPDevice
@@ -107,10 +107,10 @@ def peers(db: Any, tmp_path: Any) -> Iterator[dict[str, Any]]:
     all in this node's copy of the key directory, with the hub's key pinned."""
     import json
 
-    from ncbnet.core.node import keys
+    from ncbnet.base.crypto import KeyStore
+    from ncbnet.base.node import keys
     from ncbnet.network.delivery import hub_key_file
     from ncbnet.network.models import NodeKey
-    from ncbnet.security.crypto import KeyStore
 
     own = keys()
     if not own.exists:
@@ -148,7 +148,7 @@ def arriving(
     """An envelope from `sender` to this test node, as the network brings it: sealed to the node's
     own keys (peers["FR"] is keys(), whatever role the test gives the node) and signed by
     `signer` (the sender unless a forgery is wanted), addressed `to` this node's id unless told."""
-    from ncbnet.core.node import node_id
+    from ncbnet.base.node import node_id
     from ncbnet.network import envelope
 
     me = envelope.PeerKey.of(peers["FR"].public())

@@ -489,7 +489,7 @@ class DemoNetwork:
         return (self.data / node.name.lower() / "keys" / "current").read_text("ascii").strip()
 
     def banner(self, logins: dict[str, list[dict[str, str]]]) -> None:
-        from ncbnet.core.demo_credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
+        from ncbnet.demo.credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
         lines = ["", "ncbnet demo network is up (Ctrl-C stops everything):", ""]
         for node in self.nodes:

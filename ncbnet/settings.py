@@ -55,8 +55,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before the CSRF check, which reads a form's body: a body beyond the page's limit is refused
-    # before it is read (web.uploads).
-    "ncbnet.web.uploads.UploadLimitMiddleware",
+    # before it is read (base.uploads).
+    "ncbnet.base.uploads.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ncbnet.security.middleware.UserPreferencesMiddleware",
@@ -94,7 +94,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         # The write-ahead log is copied back into the database by the network worker every few
-        # seconds (core.storage), not by whichever request happens to pass 1,000 pages (SQLite's
+        # seconds (network.storage), not by whichever request happens to pass 1,000 pages (SQLite's
         # default), which made that request the slowest 1%; past 10,000 pages a writer still does.
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=10000;"
@@ -128,7 +128,7 @@ NCBNET_LOCKOUT_CODE_ATTEMPTS = 10
 # as long, before any hash or audit entry (security.throttle).
 NCBNET_THROTTLE_FAILURES = 30
 NCBNET_THROTTLE_MINUTES = 10
-# Reverse proxies whose X-Forwarded-For names the client (security.middleware.client_ip).
+# Reverse proxies whose X-Forwarded-For names the client (base.http.client_ip).
 NCBNET_TRUSTED_PROXIES = NODE.trusted_proxies
 # Processes screening a manifest's chunks side by side (screening.manifests.processes).
 NCBNET_SCREENING_PROCESSES = NODE.screening_processes
@@ -189,7 +189,7 @@ STATIC_URL = "/static/"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = False
 
-# Request bodies: each page and API operation reads at most its own limit (web.uploads: 1 MB
+# Request bodies: each page and API operation reads at most its own limit (base.uploads: 1 MB
 # and no file unless it declares more); these are the outer bounds. Messages carry up to 50 MB
 # of attachments, which through the JSON API arrive base64-encoded: the largest body read whole.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 72 * 1024 * 1024
@@ -198,7 +198,7 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 50
 # Files arrive through BoundedUploadHandler, which counts them against the limit as they stream;
 # up to this size a file is kept in memory, beyond it in a temporary file.
 FILE_UPLOAD_HANDLERS = [
-    "ncbnet.web.uploads.BoundedUploadHandler",
+    "ncbnet.base.uploads.BoundedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]

@@ -4,8 +4,8 @@ from ncbnet import api
 
 urlpatterns = [
     path("", include("ncbnet.web.urls")),
+    path("", include("ncbnet.core.urls")),  # before security: "people/new/" is not a person
     path("", include("ncbnet.security.urls")),
-    path("", include("ncbnet.core.urls")),
     path("", include("ncbnet.audit.urls")),
     path("", include("ncbnet.network.urls")),
     path("", include("ncbnet.messaging.urls")),

@@ -7,18 +7,18 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from django.db import transaction
 from pydantic import Field, StringConstraints
 
-from ncbnet.core import clock
-from ncbnet.core.node import node_id
+from ncbnet.base import clock
+from ncbnet.base.crypto import KeyStore, canonical, verify
+from ncbnet.base.node import keys, node_id, role
 from ncbnet.network import delivery, wire
 from ncbnet.network.envelope import Rejected
-from ncbnet.network.handlers import Arrived, register
-from ncbnet.security.crypto import KeyStore, canonical, verify
+from ncbnet.network.handlers import Arrived, register, sealer
 
 from . import services
 from .models import AnchoredSeal, ChainSeal
@@ -32,7 +32,7 @@ def seal_and_anchor(keys: KeyStore) -> ChainSeal | None:
 
     A node not yet on the network (no hub key) seals locally only, and says so.
     """
-    to_hub = node_id() != "hub"
+    to_hub = not role().keeps_anchors
     if to_hub:
         try:
             delivery.active_keys(["hub"])
@@ -65,12 +65,19 @@ class SealBody(wire.Body):
     signature: Annotated[str, StringConstraints(max_length=100)]
 
 
+@sealer
+def seal_if_due(every: timedelta) -> None:
+    """The network worker's sealing job: seal and anchor once `every` has passed since the last seal."""
+    if services.seal_due(every):
+        seal_and_anchor(keys())
+
+
 @register(KIND, SealBody)
 def anchor_arrived(envelope: Arrived, body: SealBody) -> None:
     """Hub: keep a node's seal after checking that the node's own key signed it. A seal once kept
     is never replaced: a second, different seal of the same position is refused (and quarantined
     with the reason), since only a node that rewrote its chain would send one."""
-    if node_id() != "hub":
+    if not role().keeps_anchors:
         raise Rejected("only the hub keeps audit seals")
     node = envelope.sender
     if body.node != node:

@@ -5,9 +5,10 @@ from typing import Any
 
 from ninja import Query, Router, Schema
 
-from ncbnet.api import allow
-from ncbnet.security.middleware import client_ip
-from ncbnet.security.policies import READ_AUDIT, AuthedRequest
+from ncbnet.base.api import allow
+from ncbnet.base.http import client_ip
+from ncbnet.base.policies import READ_AUDIT
+from ncbnet.core.http import AuthedRequest
 
 from . import services
 

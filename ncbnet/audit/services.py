@@ -1,101 +1,21 @@
-"""Write, verify and seal the audit chain.
-
-`record()` must run inside the transaction of the thing it records: both commit or neither.
-"""
+"""Verify, seal and search the audit chain (`base.audit.record()` writes it)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import transaction
 
-from ncbnet.core import clock
-from ncbnet.core.node import node_id
-from ncbnet.security import policies
-from ncbnet.security.crypto import KeyProblem, KeyStore, canonical, verify
+from ncbnet.base import clock, policies
+from ncbnet.base.audit import entry_hash, record
+from ncbnet.base.crypto import KeyProblem, KeyStore, canonical, verify
+from ncbnet.base.node import node_id
 
 from .models import GENESIS, AuditEntry, ChainHead, ChainSeal
-
-
-class AuditOutsideTransaction(RuntimeError):
-    pass
-
-
-def entry_hash(prev_hash: str, content: dict[str, Any]) -> str:
-    return hashlib.sha256(prev_hash.encode("ascii") + canonical(content)).hexdigest()
-
-
-def actor_fields(actor: Any) -> tuple[str, int | None]:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return "anonymous", None
-    return actor.get_username(), actor.pk
-
-
-def record(
-    action: str,
-    *,
-    actor: Any = None,
-    subject: str = "",
-    target: Any = None,
-    target_type: str = "",
-    target_id: str = "",
-    detail: dict[str, Any] | None = None,
-    ip: str | None = None,
-) -> AuditEntry:
-    """Append one entry to the chain, inside the caller's transaction."""
-    if not connection.in_atomic_block:
-        raise AuditOutsideTransaction(f"audit entry {action!r} must be written inside a transaction")
-    if target is not None:
-        target_type = target_type or target._meta.label_lower
-        target_id = target_id or str(target.pk)
-    name, actor_pk = actor_fields(actor)
-    head, _ = ChainHead.objects.select_for_update().get_or_create(id=1)
-    entry = AuditEntry(
-        seq=head.seq + 1,
-        at=clock.now(),
-        node=node_id(),
-        actor=name,
-        actor_id=actor_pk,
-        action=action,
-        subject=subject[:150],
-        target_type=target_type,
-        target_id=str(target_id)[:64],
-        detail=detail or {},
-        ip=ip or "",
-        prev_hash=head.hash,
-    )
-    # Round-trip the detail through JSON so the hash covers exactly what the database returns.
-    entry.detail = _json_roundtrip(entry.detail)
-    entry.hash = entry_hash(entry.prev_hash, entry.content())
-    entry.save()
-    head.seq, head.hash = entry.seq, entry.hash
-    head.save(update_fields=["seq", "hash"])
-    return entry
-
-
-def _json_roundtrip(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
-
-
-def record_now(action: str, **kwargs: Any) -> AuditEntry:
-    """Record an event that changes nothing else (a failed login, a read), in its own transaction."""
-    with transaction.atomic():
-        return record(action, **kwargs)
-
-
-def recent_count(actions: tuple[str, ...], subject: str, since: datetime) -> int:
-    return AuditEntry.objects.filter(action__in=actions, subject=subject, at__gte=since).count()
-
-
-def last_at(actions: tuple[str, ...], subject: str) -> datetime | None:
-    entry = AuditEntry.objects.filter(action__in=actions, subject=subject).order_by("-seq").only("at").first()
-    return entry.at if entry else None
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from ncbnet.security.middleware import client_ip
-from ncbnet.security.policies import READ_AUDIT, AuthedRequest, route
+from ncbnet.base.http import client_ip
+from ncbnet.base.policies import READ_AUDIT, route
+from ncbnet.core.http import AuthedRequest
 
 from . import services
 

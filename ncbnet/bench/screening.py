@@ -94,7 +94,7 @@ def run(
     from django.test import Client
 
     from ncbnet.core import services as core
-    from ncbnet.core import storage
+    from ncbnet.network import storage
     from ncbnet.records import bulk
     from ncbnet.records.models import Record
     from ncbnet.screening import index, manifests, names, services

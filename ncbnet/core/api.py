@@ -4,9 +4,10 @@ from django.http import Http404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
-from ncbnet.api import allow
-from ncbnet.security.middleware import client_ip
-from ncbnet.security.policies import AUTHENTICATED, MANAGE_USERS, NATIONAL, AuthedRequest
+from ncbnet.base.api import allow
+from ncbnet.base.http import client_ip
+from ncbnet.base.policies import AUTHENTICATED, MANAGE_USERS, NATIONAL
+from ncbnet.core.http import AuthedRequest
 
 from . import services
 from .models import Country, User

@@ -154,7 +154,7 @@ class User(AbstractUser):
 
     # Not a column: the bearer token (security.models.ApiToken) through which this request acts,
     # set by security.services.authenticate_token; None for a person's session. Its scopes limit
-    # what the request may do (security.policies.has_scope).
+    # what the request may do (base.policies.has_scope).
     api_token: Any = None
 
     class Meta:

@@ -12,8 +12,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from ncbnet.audit import services as audit
-from ncbnet.security import policies
+from ncbnet.base import audit, policies
+from ncbnet.base.node import role
 
 from .models import NCB, Agency, Country, User
 
@@ -24,7 +24,7 @@ class UnknownCountry(ValueError):
 
 def local_ncb() -> NCB | None:
     """The NCB this node serves (None on the hub)."""
-    if settings.NCBNET_ROLE != "ncb":
+    if not role().bureau:
         return None
     return NCB.objects.select_related("country").get(country_id=settings.NCBNET_COUNTRY)
 

@@ -6,13 +6,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ncbnet.security import accounts
-from ncbnet.security import services as security
-from ncbnet.security.middleware import client_ip
-from ncbnet.security.policies import AUTHENTICATED, HUMAN, MANAGE_USERS, NATIONAL, AuthedRequest, route
+from ncbnet.base.http import client_ip
+from ncbnet.base.policies import AUTHENTICATED, HUMAN, MANAGE_USERS, NATIONAL, route
+from ncbnet.core.http import AuthedRequest
 
 from . import services
 from .forms import PreferencesForm, UserForm
@@ -45,65 +43,6 @@ def agency(request: AuthedRequest, agency_id: int) -> HttpResponse:
 
 
 @route(MANAGE_USERS)
-def users(request: AuthedRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
-    found = services.search_users(request.user, query, client_ip(request))
-    locked = security.locked_among([u.username for u in found])
-    return render(request, "core/users.html", {"users": found, "q": query, "locked": locked})
-
-
-@route(MANAGE_USERS)
-def user_detail(request: AuthedRequest, username: str) -> HttpResponse:
-    """One account as its administrator sees it: locked or not, second factor, and what to do."""
-    state = accounts.account_state(request.user, username, client_ip(request))
-    return render(request, "core/user_detail.html", {"state": state, "target": state.user})
-
-
-@route(MANAGE_USERS)
-@require_POST
-def user_unlock(request: AuthedRequest, username: str) -> HttpResponse:
-    try:
-        accounts.unlock(request.user, username, client_ip(request))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request,
-            _("Account %(name)s unlocked. Its owner is told at their next sign-in.") % {"name": username},
-        )
-    return redirect("core:user_detail", username=username)
-
-
-def _temporary_password_page(request: AuthedRequest, username: str, second_factor: bool) -> HttpResponse:
-    reset = accounts.reset_second_factor if second_factor else accounts.reset_password
-    try:
-        target, password = reset(request.user, username, client_ip(request))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("core:user_detail", username=username)
-    # Rendered, never kept in a message or the session; never cached.
-    return render(
-        request,
-        "core/user_temporary_password.html",
-        {"target": target, "password": password, "second_factor": second_factor},
-    )
-
-
-@route(MANAGE_USERS)
-@require_POST
-@never_cache
-def user_password_reset(request: AuthedRequest, username: str) -> HttpResponse:
-    return _temporary_password_page(request, username, second_factor=False)
-
-
-@route(MANAGE_USERS)
-@require_POST
-@never_cache
-def user_second_factor_reset(request: AuthedRequest, username: str) -> HttpResponse:
-    return _temporary_password_page(request, username, second_factor=True)
-
-
-@route(MANAGE_USERS)
 @require_http_methods(["GET", "POST"])
 def user_new(request: AuthedRequest) -> HttpResponse:
     form = UserForm(
@@ -131,7 +70,7 @@ def user_new(request: AuthedRequest) -> HttpResponse:
                 form.add_error(target, errors)
         else:
             messages.success(request, _("Account %(name)s created.") % {"name": created.username})
-            return redirect("core:users")
+            return redirect("security:users")
     return render(request, "core/user_new.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -144,7 +83,7 @@ def user_active(request: AuthedRequest, username: str) -> HttpResponse:
         request,
         (_("Account %(name)s enabled.") if active else _("Account %(name)s disabled.")) % {"name": username},
     )
-    return redirect("core:users")
+    return redirect("security:users")
 
 
 @route(HUMAN)

@@ -6,9 +6,9 @@ from django.db.models import QuerySet
 from ninja import Field, Router, Schema
 from ninja.pagination import CursorPagination, paginate
 
-from ncbnet.api import allow
+from ncbnet.base.api import allow
+from ncbnet.core.http import AuthedRequest
 from ncbnet.security.models import Scope
-from ncbnet.security.policies import AuthedRequest
 
 from . import services
 from .models import HitReport

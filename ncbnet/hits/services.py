@@ -22,9 +22,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 
-from ncbnet.audit import services as audit
-from ncbnet.core import clock
-from ncbnet.core.node import node_id
+from ncbnet.base import audit, clock
+from ncbnet.base.node import node_id
 from ncbnet.network import delivery, handlers
 from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, register, require_hub

@@ -9,10 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from ncbnet.core import clock
-from ncbnet.core.node import node_id
+from ncbnet.base import clock
+from ncbnet.base.node import node_id
+from ncbnet.base.policies import route
+from ncbnet.core.http import AuthedRequest
 from ncbnet.security.middleware import background
-from ncbnet.security.policies import AuthedRequest, route
 
 from . import services
 from .forms import AnswerForm

@@ -10,11 +10,11 @@ from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
-from ncbnet.api import allow
-from ncbnet.security.middleware import client_ip
+from ncbnet.base import downloads, uploads
+from ncbnet.base.api import allow
+from ncbnet.base.http import client_ip
+from ncbnet.core.http import AuthedRequest
 from ncbnet.security.models import Scope
-from ncbnet.security.policies import AuthedRequest
-from ncbnet.web import downloads, uploads
 
 from . import services
 from .models import Handling, InformationAccuracy, Priority, SourceReliability

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ncbnet.security.policies import Policy, has_scope
+from ncbnet.base.policies import Policy, has_scope
 
 
 def can_message(user: Any) -> bool:

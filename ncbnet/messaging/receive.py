@@ -9,7 +9,7 @@ import base64
 import binascii
 import hashlib
 
-from ncbnet.core import clock
+from ncbnet.base import clock
 from ncbnet.network import delivery as network
 from ncbnet.network.envelope import Rejected
 from ncbnet.network.handlers import Arrived, register

@@ -15,14 +15,13 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from ncbnet.audit import services as audit
+from ncbnet.base import audit, clock
+from ncbnet.base.node import node_id
+from ncbnet.base.policies import has_scope
 from ncbnet.config import member_codes
-from ncbnet.core import clock
 from ncbnet.core.models import Country
-from ncbnet.core.node import node_id
 from ncbnet.network import delivery as network
 from ncbnet.network.envelope import new_id
-from ncbnet.security.policies import has_scope
 
 from .models import (
     Attachment,

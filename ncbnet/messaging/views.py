@@ -8,11 +8,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from ncbnet.core.node import node_id
+from ncbnet.base import downloads, uploads
+from ncbnet.base.http import client_ip
+from ncbnet.base.node import node_id
+from ncbnet.base.policies import route
+from ncbnet.core.http import AuthedRequest
 from ncbnet.network.delivery import connected_nodes
-from ncbnet.security.middleware import background, client_ip
-from ncbnet.security.policies import AuthedRequest, route
-from ncbnet.web import downloads, uploads
+from ncbnet.security.middleware import background
 
 from . import services
 from .forms import ComposeForm, ForwardForm
@@ -172,7 +174,7 @@ def alerts(request: AuthedRequest) -> HttpResponse:
 
 @route(MESSAGING)
 def download(request: AuthedRequest, message_id: str, attachment_id: str) -> StreamingHttpResponse:
-    """The attachment as a download, whatever content type its sender gave it (web.downloads)."""
+    """The attachment as a download, whatever content type its sender gave it (base.downloads)."""
     found, content = services.attachment(request.user, message_id, attachment_id, client_ip(request))
     response = downloads.download(content, found.name, size=found.size)
     response["X-Content-SHA256"] = found.sha256

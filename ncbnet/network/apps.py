@@ -9,4 +9,5 @@ class NetworkConfig(AppConfig):
         from . import (
             directory,  # noqa: F401 - registers the "directory" envelope handler
             quarantine,  # noqa: F401 - registers the plumbing's pruning job
+            storage,  # noqa: F401 - registers the database checkpoint
         )

@@ -24,9 +24,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 
-from ncbnet.audit import services as audit
-from ncbnet.core import clock
-from ncbnet.core.node import keys, node_id
+from ncbnet.base import audit, clock
+from ncbnet.base.node import keys, node_id, role
 
 from . import envelope as env
 from . import natsconf, wire
@@ -180,10 +179,9 @@ def mark_failed(pks: list[int], error: str) -> None:
 def publications(item: Pending) -> list[tuple[str, str]]:
     """(subject, de-duplication id) for one outbox envelope: NCB nodes publish to the relay,
     the hub straight into the recipients' inboxes."""
-    me = node_id()
-    if me == "hub":
+    if role().relays:
         return [(natsconf.inbox_subject(r), f"{item.envelope_id}:{r}") for r in item.recipients]
-    return [(natsconf.relay_subject(me), item.envelope_id)]
+    return [(natsconf.relay_subject(node_id()), item.envelope_id)]
 
 
 # How many times the inbox or relay consumer delivers one envelope before giving up on it; the

@@ -9,25 +9,16 @@ from typing import Annotated, Literal
 from django.db import transaction
 from pydantic import Field, StringConstraints
 
-from ncbnet.audit import services as audit
-from ncbnet.core import clock
-from ncbnet.core.node import keys, node_id
+from ncbnet.base import audit, clock
+from ncbnet.base.node import keys, node_id, role
 
 from . import delivery, services, wire
 from .envelope import KeyId, Rejected
 from .handlers import Arrived, register, require_hub
 from .models import NodeKey
 
-KIND = "directory"
+KIND = services.DIRECTORY_ENVELOPE
 REQUEST = "directory.request"
-
-
-def push() -> str | None:
-    """Hub: send the signed directory to every connected node (inside the caller's transaction)."""
-    nodes = [n for n in delivery.connected_nodes() if n != "hub"]
-    if not nodes:
-        return None
-    return delivery.queue(KIND, nodes, services.signed_directory(keys()), confidential=False)
 
 
 PublicKey = Annotated[str, StringConstraints(max_length=64)]
@@ -128,7 +119,7 @@ def apply(envelope: Arrived, body: SignedDirectory) -> None:
 def request_if_missing() -> str | None:
     """Node: ask the hub for the directory when this node has none (say its first copy arrived
     before the hub key was pinned and was refused)."""
-    if node_id() == "hub" or NodeKey.objects.filter(node=node_id()).exists():
+    if role().keeps_directory or NodeKey.objects.filter(node=node_id()).exists():
         return None
     if delivery.pinned_hub() is None:
         return None
@@ -139,6 +130,6 @@ def request_if_missing() -> str | None:
 @register(REQUEST, DirectoryRequest)
 def answer_request(envelope: Arrived, body: DirectoryRequest) -> None:
     """Hub: send the signed directory to the node that asked."""
-    if node_id() != "hub":
+    if not role().keeps_directory:
         raise Rejected("only the hub answers directory requests")
     delivery.queue(KIND, [envelope.sender], services.signed_directory(keys()), confidential=False)

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from pydantic import Field, StringConstraints
 
 from ncbnet.base import bounded
-from ncbnet.security.crypto import KeyProblem, KeyStore, PublicIdentity, b64, canonical, unb64, verify
+from ncbnet.base.crypto import KeyProblem, KeyStore, PublicIdentity, b64, canonical, unb64, verify
 
 from . import wire
 

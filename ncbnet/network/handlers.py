@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from .envelope import Rejected
@@ -94,3 +94,18 @@ def every(seconds: float, name: str) -> Callable[[Callable[[], object]], Callabl
 
 def periodic() -> list[tuple[str, float, Callable[[], object]]]:
     return list(_periodic)
+
+
+# The job that seals the audit chain at the interval `ncbnet network run --seal-every` names: the
+# audit app registers it (`sealer`), the worker runs it on its own clock.
+_sealer: list[Callable[[timedelta], object]] = []
+
+
+def sealer(fn: Callable[[timedelta], object]) -> Callable[[timedelta], object]:
+    """Register the function that seals (and anchors) the chain when `every` has passed."""
+    _sealer[:] = [fn]
+    return fn
+
+
+def seal_job() -> Callable[[timedelta], object] | None:
+    return _sealer[0] if _sealer else None

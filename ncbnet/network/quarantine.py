@@ -20,10 +20,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 
-from ncbnet.audit import services as audit
-from ncbnet.base import bounded
-from ncbnet.core import clock
-from ncbnet.security.policies import can_read_audit
+from ncbnet.base import audit, bounded, clock
+from ncbnet.base.policies import can_read_audit
 
 from . import delivery
 from . import envelope as env

@@ -18,18 +18,19 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from ncbnet.audit import services as audit
+from ncbnet.base import audit, clock
+from ncbnet.base.crypto import KeyStore, PublicIdentity, b64, canonical, key_id, unb64, verify
+from ncbnet.base.node import HUB, keys, role
 from ncbnet.config import member_codes
-from ncbnet.core import clock
-from ncbnet.core.node import keys
-from ncbnet.security.crypto import KeyStore, PublicIdentity, b64, canonical, key_id, unb64, verify
 
+from . import delivery
 from . import processes as process_status
 from .models import NodeKey, fingerprint
 from .processes import Reading as ProcessReading
 from .signals import node_joined, node_rekeyed
 
 DIRECTORY_KIND = "ncbnet.key-directory"
+DIRECTORY_ENVELOPE = "directory"  # the envelope type that carries it (network.directory)
 DIRECTORY_VERSION = 1
 ROTATION_KIND = "ncbnet.key-rotation"
 
@@ -39,7 +40,7 @@ class DirectoryInvalid(Exception):
 
 
 def _require_hub() -> None:
-    if settings.NCBNET_ROLE != "hub":
+    if not role().keeps_directory:
         raise PermissionDenied("Only the hub keeps the key directory.")
 
 
@@ -200,10 +201,16 @@ def revoke(actor: Any, kid: str, reason: str) -> NodeKey:
 
 def _push_directory() -> None:
     """Every change reaches the nodes as a new signed directory, queued with the change itself."""
-    from .directory import push
-
     if keys().exists:
-        push()
+        push_directory()
+
+
+def push_directory() -> str | None:
+    """Hub: send the signed directory to every connected node (inside the caller's transaction)."""
+    nodes = [n for n in delivery.connected_nodes() if n != HUB]
+    if not nodes:
+        return None
+    return delivery.queue(DIRECTORY_ENVELOPE, nodes, signed_directory(keys()), confidential=False)
 
 
 def directory_document() -> dict[str, Any]:

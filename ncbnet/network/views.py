@@ -6,7 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from ncbnet.security.policies import READ_AUDIT, AuthedRequest, route
+from ncbnet.base.policies import READ_AUDIT, route
+from ncbnet.core.http import AuthedRequest
 
 from . import quarantine, services
 

@@ -24,10 +24,8 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js import api
 from nats.js.errors import NotFoundError
 
-from ncbnet.audit import anchoring
-from ncbnet.audit import services as audit
 from ncbnet.base import bounded
-from ncbnet.core.node import keys, node_id
+from ncbnet.base.node import node_id, role
 
 from . import delivery, directory, handlers, natsconf, quarantine
 from . import envelope as env
@@ -78,6 +76,7 @@ def db(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
 class Worker:
     def __init__(self, nats_url: str, seed: Path | None, seal_every: timedelta | None = timedelta(minutes=5)):
         self.me = node_id()
+        self.relays = role().relays  # the hub: it forwards envelopes and keeps the inboxes
         self.servers = [u.strip() for u in nats_url.split(",")]
         self.seed = seed
         self.seal_every = seal_every
@@ -195,7 +194,7 @@ class Worker:
     # --- loops -----------------------------------------------------------------------------------
 
     async def publish(self, subject: str, payload: bytes, msg_id: str) -> None:
-        if self.me == "hub":
+        if self.relays:
             await self.ensure_inbox(subject.rsplit(".", 1)[1])
         await self.js.publish(subject, payload, headers={"Nats-Msg-Id": msg_id})
 
@@ -366,10 +365,9 @@ class Worker:
 
     async def seal_loop(self) -> None:
         assert self.seal_every is not None
-        store = keys()
-        while not self.stop.is_set():
-            if await db(audit.seal_due)(self.seal_every):
-                await db(anchoring.seal_and_anchor)(store)
+        job = handlers.seal_job()
+        while job is not None and not self.stop.is_set():
+            await db(job)(self.seal_every)
             await self._pause(min(self.seal_every.total_seconds(), 60))
 
     async def job_loop(self, name: str, seconds: float, fn: Callable[[], object]) -> None:
@@ -392,7 +390,7 @@ class Worker:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop.set)
         await self.connect()
-        if self.me == "hub":
+        if self.relays:
             await self.ensure_streams()
         else:
             await db(directory.request_if_missing)()
@@ -407,7 +405,7 @@ class Worker:
                 )
             ),
         ]
-        if self.me == "hub":
+        if self.relays:
             tasks.append(
                 asyncio.create_task(
                     self.consume(

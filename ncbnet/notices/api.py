@@ -5,8 +5,9 @@ from uuid import UUID
 from django.http import Http404
 from ninja import Field, Router, Schema, Status
 
-from ncbnet.api import allow
-from ncbnet.security.policies import NCB_STAFF, AuthedRequest
+from ncbnet.base.api import allow
+from ncbnet.base.policies import NCB_STAFF
+from ncbnet.core.http import AuthedRequest
 
 from . import requests
 from .models import NoticeRequest

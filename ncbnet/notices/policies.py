@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ncbnet.security.policies import Policy
+from ncbnet.base.policies import Policy
 
 
 def reads_notices(user: Any) -> bool:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from ncbnet.core import clock
+from ncbnet.base import clock
 from ncbnet.network import delivery
 from ncbnet.network.handlers import Arrived, register, require_hub
 from ncbnet.network.signals import node_joined
@@ -17,6 +17,8 @@ from .schemas import PublishedBody, WithdrawnBody
 
 PUBLISHED = "replica.notice"
 WITHDRAWN = "replica.notice_withdrawn"
+STATUS = "notices.status"  # to the requesting bureau: each step of its notice
+DIFFUSION_WITHDRAWN = "notices.diffusion_withdrawn"
 
 
 def _nodes() -> list[str]:
@@ -87,3 +89,26 @@ def notice_published(envelope: Arrived, body: PublishedBody) -> None:
 def notice_withdrawn(envelope: Arrived, body: WithdrawnBody) -> None:
     require_hub(envelope, "notices")
     ReplicaNotice.objects.filter(pk=body.id).delete()
+
+
+def tell_owner(notice: Notice, reason: str = "", errors: dict[str, Any] | None = None) -> None:
+    """Hub: the requesting bureau hears of every step of its notice."""
+    if notice.owner in delivery.connected_nodes():
+        delivery.queue(
+            STATUS,
+            [notice.owner],
+            {
+                "id": str(notice.pk),
+                "state": notice.state,
+                "title": notice.title,
+                "reason": reason,
+                "errors": errors or {},
+            },
+        )
+
+
+def withdraw_diffusion(d: Any) -> None:
+    """Hub: the GS withdrew a diffusion; its recipients take it off their lists."""
+    nodes = [n for n in d.recipients if n in delivery.connected_nodes()]
+    if nodes:
+        delivery.queue(DIFFUSION_WITHDRAWN, nodes, {"id": str(d.pk)})

@@ -11,9 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 
-from ncbnet.audit import services as audit
-from ncbnet.core import clock
-from ncbnet.core.node import node_id
+from ncbnet.base import audit, clock
+from ncbnet.base.node import node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, register, require_hub
@@ -21,11 +20,11 @@ from ncbnet.records.services import Actor
 
 from . import checks, services
 from .models import Diffusion, Notice, NoticeRequest, ReplicaNotice
+from .replication import DIFFUSION_WITHDRAWN, STATUS
 from .schemas import CancelBody, DiffusionBody, IdBody, RequestBody, StatusBody
 
 REQUEST = "notices.request"
 CANCEL = "notices.cancel"
-STATUS = "notices.status"
 
 
 def request(actor: Any, kind: str, data: dict[str, Any], title: str = "") -> NoticeRequest:
@@ -62,22 +61,6 @@ def cancel(actor: Any, request_id: str, reason: str) -> NoticeRequest:
         delivery.queue(CANCEL, ["hub"], {"id": str(r.id), "by": actor.get_username(), "reason": reason})
         audit.record("notices.cancel_sent", actor=actor, target=r, detail={"reason": reason})
     return r
-
-
-def tell_owner(notice: Notice, reason: str = "", errors: dict[str, Any] | None = None) -> None:
-    """Hub: the requesting bureau hears of every step of its notice."""
-    if notice.owner in delivery.connected_nodes():
-        delivery.queue(
-            STATUS,
-            [notice.owner],
-            {
-                "id": str(notice.pk),
-                "state": notice.state,
-                "title": notice.title,
-                "reason": reason,
-                "errors": errors or {},
-            },
-        )
 
 
 @register(REQUEST, RequestBody)
@@ -125,7 +108,6 @@ def status_arrived(envelope: Arrived, body: StatusBody) -> None:
 
 
 DIFFUSION = "notices.diffusion"
-DIFFUSION_WITHDRAWN = "notices.diffusion_withdrawn"
 
 
 def diffuse(actor: Any, kind: str, recipients: list[str], data: dict[str, Any]) -> str:
@@ -203,13 +185,6 @@ def diffusion_arrived(envelope: Arrived, body: DiffusionBody) -> None:
         received_at=clock.now(),
         source="diffusion",
     )
-
-
-def withdraw_diffusion(d: Any) -> None:
-    """Hub: the GS withdrew a diffusion; its recipients take it off their lists."""
-    nodes = [n for n in d.recipients if n in delivery.connected_nodes()]
-    if nodes:
-        delivery.queue(DIFFUSION_WITHDRAWN, nodes, {"id": str(d.pk)})
 
 
 @register(DIFFUSION_WITHDRAWN, IdBody)

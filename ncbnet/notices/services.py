@@ -16,9 +16,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 
-from ncbnet.audit import services as audit
-from ncbnet.core import clock
-from ncbnet.core.node import node_id
+from ncbnet.base import audit, clock
+from ncbnet.base.node import node_id
 from ncbnet.network import handlers
 from ncbnet.network.envelope import new_id
 from ncbnet.records.models import Record
@@ -65,9 +64,7 @@ def _title(kind: str, data: dict[str, Any], owner: str) -> str:
 
 def _event(notice: Notice, actor: Actor, before: str, reason: str = "") -> None:
     if before:  # the requesting bureau hears of every step after its draft
-        from .requests import tell_owner
-
-        tell_owner(notice, reason)
+        replication.tell_owner(notice, reason)
     NoticeEvent.objects.create(
         notice=notice,
         at=clock.now(),
@@ -282,9 +279,7 @@ def tick() -> dict[str, int]:
         for notice in due:
             notice.owner_warned_at = now
             notice.save(update_fields=["owner_warned_at"])
-            from .requests import tell_owner
-
-            tell_owner(
+            replication.tell_owner(
                 notice,
                 f"periodic review due on {notice.periodic_review_at:%Y-%m-%d}: extend it with a reason, "
                 "or it expires",
@@ -398,9 +393,7 @@ def check_diffusion(actor: Actor, diffusion_id: str, outcome: str, reason: str) 
         d.checked_at, d.checked_by, d.check_outcome, d.check_reason = clock.now(), actor.name, outcome, reason
         d.save()
         if outcome == "withdrawn":
-            from .requests import withdraw_diffusion
-
-            withdraw_diffusion(d)
+            replication.withdraw_diffusion(d)
         audit.record(
             "diffusions.check",
             actor=actor.user,

@@ -10,11 +10,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ncbnet.core import clock
+from ncbnet.base import clock
+from ncbnet.base.http import client_ip
+from ncbnet.base.policies import NCB_STAFF, route
+from ncbnet.core.http import AuthedRequest
 from ncbnet.records.models import ReplicaRecord
 from ncbnet.records.services import Actor
-from ncbnet.security.middleware import client_ip
-from ncbnet.security.policies import NCB_STAFF, AuthedRequest, route
 
 from . import checks, requests, services
 from .forms import RedNoticeForm

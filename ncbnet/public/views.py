@@ -1,7 +1,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from ncbnet.security.policies import PUBLIC_PORTAL, route
+from ncbnet.base.policies import PUBLIC_PORTAL, route
 
 from . import services
 

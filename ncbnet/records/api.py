@@ -8,10 +8,10 @@ from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
-from ncbnet.api import allow
+from ncbnet.base import downloads, uploads
+from ncbnet.base.api import allow
+from ncbnet.core.http import AuthedRequest
 from ncbnet.security.models import Scope
-from ncbnet.security.policies import AuthedRequest
-from ncbnet.web import downloads, uploads
 
 from . import contribution, services
 from .models import Contribution

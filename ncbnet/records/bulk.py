@@ -18,8 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.dispatch import Signal
 
-from ncbnet.audit import services as audit
-from ncbnet.core import clock
+from ncbnet.base import audit, clock
 from ncbnet.network.envelope import new_id
 
 from .models import Record

@@ -27,15 +27,13 @@ from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import Length
 
-from ncbnet.audit import services as audit
-from ncbnet.base import bounded
-from ncbnet.core import clock
-from ncbnet.core.node import node_id
+from ncbnet.base import audit, bounded, clock
+from ncbnet.base.crypto import canonical
+from ncbnet.base.node import node_id
 from ncbnet.network import delivery, wire
 from ncbnet.network import envelope as env
 from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, every, handler_for, register, require_hub
-from ncbnet.security.crypto import canonical
 
 from .models import IncomingPart
 from .schemas import MAX_PARTS, PART_BYTES, PartBody

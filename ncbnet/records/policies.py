@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from ncbnet.security.policies import Policy
+from ncbnet.base.policies import Policy
 
 from .models import Access
 

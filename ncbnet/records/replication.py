@@ -15,14 +15,13 @@ from typing import Any
 from django.db import transaction
 from django.dispatch import receiver
 
-from ncbnet.audit import services as audit
-from ncbnet.core import clock
-from ncbnet.core.node import node_id
+from ncbnet.base import audit, clock
+from ncbnet.base.crypto import canonical
+from ncbnet.base.node import node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected
 from ncbnet.network.handlers import Arrived, register, require_hub
 from ncbnet.network.signals import node_joined
-from ncbnet.security.crypto import canonical
 
 from . import parts, policies
 from .models import NodeReplica, OwnerAlert, Record, ReplicaCheck, ReplicaCheckPage, ReplicaRecord

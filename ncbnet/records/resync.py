@@ -24,10 +24,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.dispatch import receiver
 
-from ncbnet.audit import services as audit
+from ncbnet.base import audit, clock
+from ncbnet.base.node import node_id
 from ncbnet.config import member_codes
-from ncbnet.core import clock
-from ncbnet.core.node import node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, every, register, require_hub

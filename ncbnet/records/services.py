@@ -17,8 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 
-from ncbnet.audit import services as audit
-from ncbnet.core import clock
+from ncbnet.base import audit, clock
 from ncbnet.network.envelope import new_id
 
 from . import national_law, policies, replication

@@ -11,9 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from ncbnet.security.middleware import client_ip
-from ncbnet.security.policies import AuthedRequest, route
-from ncbnet.web import uploads
+from ncbnet.base import uploads
+from ncbnet.base.http import client_ip
+from ncbnet.base.policies import route
+from ncbnet.core.http import AuthedRequest
 
 from . import contribution, services
 from .forms import FORMS

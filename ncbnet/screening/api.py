@@ -8,10 +8,10 @@ from django.http import StreamingHttpResponse
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from ncbnet.api import allow
+from ncbnet.base import downloads
+from ncbnet.base.api import allow
+from ncbnet.core.http import AuthedRequest
 from ncbnet.security.models import Scope
-from ncbnet.security.policies import AuthedRequest
-from ncbnet.web import downloads
 
 from . import manifests, mrz, services
 from .forms import MANIFEST_UPLOAD

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ncbnet.web.uploads import Limit
+from ncbnet.base.uploads import Limit
 
 from .manifests import MAX_BYTES
 
@@ -62,7 +62,7 @@ class ScreenForm(ContextForm):
         return data
 
 
-# What the manifest page and API read: one file of at most 50 MB (web.uploads).
+# What the manifest page and API read: one file of at most 50 MB (base.uploads).
 MANIFEST_UPLOAD = Limit(files=MAX_BYTES, message=_("A manifest is at most 50 MB; split a larger one."))
 
 

@@ -31,9 +31,7 @@ from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 from django.db.models import Q
 from django.http import Http404
 
-from ncbnet.audit import services as audit
-from ncbnet.base import bounded
-from ncbnet.core import clock
+from ncbnet.base import audit, bounded, clock
 from ncbnet.network.envelope import new_id
 
 from . import csvsafe, names, services

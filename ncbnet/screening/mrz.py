@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from ncbnet.core import clock
+from ncbnet.base import clock
 
 WEIGHTS = (7, 3, 1)
 CHARSET = re.compile(r"^[A-Z0-9<]+$")

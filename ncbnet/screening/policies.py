@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ncbnet.security.policies import Policy
+from ncbnet.base.policies import Policy
 
 
 def screens(user: Any) -> bool:

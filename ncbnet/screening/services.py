@@ -22,7 +22,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 from vininfo import Vin
 
-from ncbnet.audit import services as audit
+from ncbnet.base import audit
 from ncbnet.records.models import Folded, Record, ReplicaRecord, folded
 
 from . import index, names

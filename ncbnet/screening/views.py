@@ -9,8 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from ncbnet.security.policies import AuthedRequest, route
-from ncbnet.web import downloads, uploads
+from ncbnet.base import downloads, uploads
+from ncbnet.base.policies import route
+from ncbnet.core.http import AuthedRequest
 
 from . import manifests, mrz, services
 from .forms import MANIFEST_UPLOAD, ManifestForm, ScreenForm

@@ -24,11 +24,9 @@ from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from ncbnet.audit import services as audit
-from ncbnet.core import clock
+from ncbnet.base import audit, clock, policies
 from ncbnet.core.models import User
 
-from . import policies
 from . import services as signin
 from .models import AccountNotice, TOTPDevice
 

@@ -6,4 +6,8 @@ class SecurityConfig(AppConfig):
     label = "security"
 
     def ready(self) -> None:
-        from . import throttle  # noqa: F401 - registers its periodic job with the network worker
+        from ncbnet.base import api
+
+        from . import services, throttle  # noqa: F401 - throttle registers its periodic job with the network worker
+
+        api.use_tokens(api.Tokens(services.authenticate_token, services.SignInError, services.refuse_scope))

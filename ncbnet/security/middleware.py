@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import zoneinfo
 from collections.abc import Callable
@@ -14,9 +13,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone, translation
 
-from ncbnet.core import clock
-
-from .policies import API_OPERATION, policy_of
+from ncbnet.base import clock
+from ncbnet.base.node import role
+from ncbnet.base.policies import API_OPERATION, policy_of
 
 log = logging.getLogger("ncbnet.security")
 
@@ -56,7 +55,7 @@ class PolicyMiddleware:
                 response = HttpResponse(status=401)
                 response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
                 return response
-            if settings.NCBNET_ROLE == "hub" and request.path == "/":
+            if role().public_portal and request.path == "/":
                 return redirect("public:home")
             return redirect_to_login(request.get_full_path())
         return render(request, "403.html", status=403)
@@ -117,41 +116,3 @@ class IdleSessionMiddleware:
             if now - int(session.get(self.SEEN, 0)) >= self.REFRESH:
                 session[self.SEEN] = now  # saved by SessionMiddleware, with a new expiry
         return response
-
-
-def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """One hop of X-Forwarded-For: an address, perhaps with a port (1.2.3.4:5678, [2001:db8::1]:443)."""
-    value = value.strip()
-    if value.startswith("[") and "]" in value:
-        value = value[1 : value.index("]")]
-    elif value.count(":") == 1:
-        value = value.split(":", 1)[0]
-    try:
-        return ipaddress.ip_address(value)
-    except ValueError:
-        return None
-
-
-def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    return any(address in network for network in settings.NCBNET_TRUSTED_PROXIES)
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The client's address. REMOTE_ADDR, unless it is one of NCBNET_TRUSTED_PROXIES: then
-    X-Forwarded-For is read from the right (each proxy appends the address it saw), skipping
-    trusted proxies, and the first address that is not one is the client. What lies left of it
-    was written by the client and is not believed. A missing or malformed hop leaves the nearest
-    proxy's address, the last one known for certain."""
-    remote = str(request.META.get("REMOTE_ADDR", ""))
-    nearest = _address(remote)
-    if nearest is None or not settings.NCBNET_TRUSTED_PROXIES or not _trusted(nearest):
-        return remote
-    hops = str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
-    for hop in reversed(hops):
-        address = _address(hop)
-        if address is None:
-            break
-        nearest = address
-        if not _trusted(address):
-            break
-    return str(nearest)

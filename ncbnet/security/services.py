@@ -31,9 +31,8 @@ from django.core import signing
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ncbnet.audit import services as audit
-from ncbnet.audit.models import AuditEntry
-from ncbnet.core import clock
+from ncbnet.base import audit, clock
+from ncbnet.base.chain import AuditEntry
 
 from . import throttle
 from .models import ApiToken, Scope, TOTPDevice

@@ -1,4 +1,4 @@
-"""Sessions in the database, expiring on the node's clock (`core.clock`) rather than the wall
+"""Sessions in the database, expiring on the node's clock (`base.clock`) rather than the wall
 clock, so that idle expiry is tested by moving time rather than by waiting or by editing rows."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.sessions.backends import db
 from django.core.exceptions import SuspiciousOperation
 
-from ncbnet.core import clock
+from ncbnet.base import clock
 
 
 class SessionStore(db.SessionStore):

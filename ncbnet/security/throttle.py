@@ -22,8 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from ncbnet.audit import services as audit
-from ncbnet.core import clock
+from ncbnet.base import audit, clock
 from ncbnet.network import handlers
 
 from .models import ClientThrottle

@@ -14,12 +14,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
+
+from ncbnet.base.http import client_ip
+from ncbnet.base.policies import AUTHENTICATED, HUMAN, MANAGE_USERS, PUBLIC, route
+from ncbnet.core import services as core
+from ncbnet.core.http import AuthedRequest
 
 from . import accounts, services, throttle
 from .forms import ChangePasswordForm, CodeForm, NewPasswordForm, PasswordForm
-from .middleware import client_ip
-from .policies import AUTHENTICATED, HUMAN, PUBLIC, AuthedRequest, route
 
 PENDING = "ncbnet_pending_user"
 NEXT = "ncbnet_next"
@@ -216,3 +220,66 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     services.record_logout(request.user, client_ip(request))
     logout(request)
     return redirect("security:login")
+
+
+# The people of this node as their administrator manages their sign-in: locked or not, and the
+# temporary password or second factor they are given back. (Creating and disabling accounts is core's.)
+
+
+@route(MANAGE_USERS)
+def users(request: AuthedRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    found = core.search_users(request.user, query, client_ip(request))
+    locked = services.locked_among([u.username for u in found])
+    return render(request, "security/users.html", {"users": found, "q": query, "locked": locked})
+
+
+@route(MANAGE_USERS)
+def user_detail(request: AuthedRequest, username: str) -> HttpResponse:
+    """One account as its administrator sees it: locked or not, second factor, and what to do."""
+    state = accounts.account_state(request.user, username, client_ip(request))
+    return render(request, "security/user_detail.html", {"state": state, "target": state.user})
+
+
+@route(MANAGE_USERS)
+@require_POST
+def user_unlock(request: AuthedRequest, username: str) -> HttpResponse:
+    try:
+        accounts.unlock(request.user, username, client_ip(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Account %(name)s unlocked. Its owner is told at their next sign-in.") % {"name": username},
+        )
+    return redirect("security:user_detail", username=username)
+
+
+def _temporary_password_page(request: AuthedRequest, username: str, second_factor: bool) -> HttpResponse:
+    reset = accounts.reset_second_factor if second_factor else accounts.reset_password
+    try:
+        target, password = reset(request.user, username, client_ip(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("security:user_detail", username=username)
+    # Rendered, never kept in a message or the session; never cached.
+    return render(
+        request,
+        "security/user_temporary_password.html",
+        {"target": target, "password": password, "second_factor": second_factor},
+    )
+
+
+@route(MANAGE_USERS)
+@require_POST
+@never_cache
+def user_password_reset(request: AuthedRequest, username: str) -> HttpResponse:
+    return _temporary_password_page(request, username, second_factor=False)
+
+
+@route(MANAGE_USERS)
+@require_POST
+@never_cache
+def user_second_factor_reset(request: AuthedRequest, username: str) -> HttpResponse:
+    return _temporary_password_page(request, username, second_factor=True)

@@ -39,7 +39,7 @@ def sign_in(page: Any, base: str, username: str) -> None:
 
     import pyotp
 
-    from ncbnet.core.demo_credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
+    from ncbnet.demo.credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
     page.goto(base + "/")
     page.get_by_label("Username").fill(username)

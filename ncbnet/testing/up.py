@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyotp
 
-from ncbnet.core.demo_credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from ncbnet.demo.credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 
 def start(data: Path, base: int) -> tuple[subprocess.Popen[str], list[str]]:

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from ncbnet.audit.models import AuditEntry
+from ncbnet.base.chain import AuditEntry
 from ncbnet.security.models import Scope
 
 pytestmark = pytest.mark.django_db

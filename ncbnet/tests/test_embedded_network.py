@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from ncbnet.core.demo_credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from ncbnet.demo.credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from ncbnet.network import processes
 from ncbnet.testing.cluster import free_base_port, wait_for
 from ncbnet.testing.up import pids, running, sign_in, start, stop

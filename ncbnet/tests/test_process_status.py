@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ncbnet.audit.models import AuditEntry
+from ncbnet.base.chain import AuditEntry
 from ncbnet.conftest import sign_in
 from ncbnet.network import processes, services
 from ncbnet.network.processes import ProcessEntry, ProcessStatus

@@ -9,12 +9,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from ncbnet.base import policies
 from ncbnet.hits.policies import answers_hits, reads_hits
 from ncbnet.messaging.policies import can_message
 from ncbnet.notices.policies import reads_notices, reviews_notices
 from ncbnet.records.policies import reads_records
 from ncbnet.screening.policies import screens
-from ncbnet.security import accounts, policies
+from ncbnet.security import accounts
 
 
 def navigation(request: HttpRequest) -> list[dict[str, Any]]:
@@ -38,7 +39,7 @@ def navigation(request: HttpRequest) -> list[dict[str, Any]]:
         items.append(("core:agencies", _("Agencies") if policies.is_ncb_staff(user) else _("My agency")))
     items.append(("core:countries", _("Member countries")))
     if policies.can_manage_users(user):
-        items.append(("core:users", _("People")))
+        items.append(("security:users", _("People")))
     if policies.can_read_audit(user):
         items.append(("audit:log", _("Audit log")))
     if policies.can_read_audit(user):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ncbnet.audit.models import AuditEntry, ChainSeal
+from ncbnet.audit.models import ChainSeal
+from ncbnet.base.chain import AuditEntry
 from ncbnet.core import services as core
 
 

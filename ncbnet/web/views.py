@@ -6,9 +6,10 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.i18n import set_language
 
+from ncbnet.base import policies
+from ncbnet.base.policies import AUTHENTICATED, PUBLIC, route
 from ncbnet.core import services as core
-from ncbnet.security import policies
-from ncbnet.security.policies import AUTHENTICATED, PUBLIC, AuthedRequest, route
+from ncbnet.core.http import AuthedRequest
 
 from . import services
 

@@ -5,8 +5,10 @@ import json
 import pytest
 
 from ncbnet.audit import anchoring, services
-from ncbnet.audit.models import AnchoredSeal, AuditEntry, ChainSeal
+from ncbnet.audit.models import AnchoredSeal, ChainSeal
 from ncbnet.audit.tests.test_chain import without_triggers, write
+from ncbnet.base import audit
+from ncbnet.base.chain import AuditEntry
 from ncbnet.cli import main
 from ncbnet.conftest import arriving
 from ncbnet.network import delivery, envelope
@@ -25,7 +27,7 @@ def test_each_seal_is_sent_to_the_hub(peers):
 
 
 def test_a_node_not_yet_on_the_network_seals_locally(db):
-    from ncbnet.core.node import keys
+    from ncbnet.base.node import keys
 
     store = keys()
     if not store.exists:
@@ -63,7 +65,7 @@ def test_a_rewritten_chain_with_rewritten_seals_disagrees_with_the_hubs_copy(pee
     for e in entries[1:]:
         if e.seq == entries[1].seq:
             e.actor = "someone-else"
-        e.prev_hash, e.hash = prev, services.entry_hash(prev, e.content())
+        e.prev_hash, e.hash = prev, audit.entry_hash(prev, e.content())
         without_triggers(
             "UPDATE audit_auditentry SET actor=%s, prev_hash=%s, hash=%s WHERE seq=%s",
             [e.actor, e.prev_hash, e.hash, e.seq],
@@ -93,7 +95,7 @@ def test_a_seal_the_hub_keeps_is_never_replaced_by_another_of_the_same_entry(pee
     # The node (or whoever holds its key) rewrites its chain and seals the same position again.
     other_hash = "0" * 64 if sealed.hash != "0" * 64 else "1" * 64
     content = {**sealed.signed_content("FR"), "hash": other_hash}
-    from ncbnet.security.crypto import canonical
+    from ncbnet.base.crypto import canonical
 
     _kid, signature = peers["FR"].sign(canonical(content))
     rewritten = arriving(

@@ -7,14 +7,16 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from ncbnet.audit import guards, services
-from ncbnet.audit.models import AuditEntry, ChainSeal
+from ncbnet.audit.models import ChainSeal
+from ncbnet.base import audit
+from ncbnet.base.chain import AuditEntry
+from ncbnet.base.node import keys
 from ncbnet.cli import main
-from ncbnet.core.node import keys
 
 
 def write(n: int) -> None:
     for i in range(n):
-        services.record_now("test.event", subject=f"s{i}", detail={"i": i, "text": "é ✓ 北京"})
+        audit.record_now("test.event", subject=f"s{i}", detail={"i": i, "text": "é ✓ 北京"})
 
 
 def without_triggers(sql: str, params: list | None = None) -> None:
@@ -95,7 +97,7 @@ def test_a_consistently_rewritten_chain_is_caught_by_the_seal(node_keys):
         if e.seq == entries[1].seq:
             e.subject = "rewritten"
         e.prev_hash = prev
-        e.hash = services.entry_hash(prev, e.content())
+        e.hash = audit.entry_hash(prev, e.content())
         without_triggers(
             "UPDATE audit_auditentry SET subject=%s, prev_hash=%s, hash=%s WHERE seq=%s",
             [e.subject, e.prev_hash, e.hash, e.seq],
@@ -126,7 +128,7 @@ class BusyNode:
         if not self.writing and "audit_" in sql and self.landed < self.limit:
             self.writing = True
             try:
-                services.record_now("test.during_walk", detail={"n": self.landed})
+                audit.record_now("test.during_walk", detail={"n": self.landed})
                 if self.landed == 0:
                     services.seal(self.keys)
             finally:
@@ -166,15 +168,15 @@ def test_entries_cannot_be_updated_or_deleted(db):
 
 @pytest.mark.django_db(transaction=True)
 def test_audit_entry_must_share_the_transaction_of_what_it_records():
-    with pytest.raises(services.AuditOutsideTransaction):
-        services.record("test.event")
+    with pytest.raises(audit.AuditOutsideTransaction):
+        audit.record("test.event")
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_change_and_its_audit_entry_commit_or_fail_together():
     before = AuditEntry.objects.count()
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.record("test.event")
+        audit.record("test.event")
         raise RuntimeError("the change failed")
     assert AuditEntry.objects.count() == before
 

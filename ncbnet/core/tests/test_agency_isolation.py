@@ -2,7 +2,7 @@
 
 import pytest
 
-from ncbnet.audit.models import AuditEntry
+from ncbnet.base.chain import AuditEntry
 from ncbnet.conftest import sign_in
 
 pytestmark = pytest.mark.django_db

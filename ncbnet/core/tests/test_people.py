@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from ncbnet.audit.models import AuditEntry
+from ncbnet.base.chain import AuditEntry
 from ncbnet.cli import main
 from ncbnet.conftest import database_state, sign_in
 from ncbnet.core.models import User
@@ -73,7 +73,7 @@ def test_manager_cannot_change_accounts_of_another_bureau_or_the_gs(admin_client
 
     admin = User.objects.get(username="fr-admin")
     gs = User(username="gs-x", kind="gs", role="reviewer")
-    from ncbnet.security import policies
+    from ncbnet.base import policies
 
     assert not policies.can_manage_user(admin, gs)
     assert not policies.can_manage_user(admin, admin)

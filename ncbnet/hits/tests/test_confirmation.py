@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+from ncbnet.base import clock
 from ncbnet.conftest import arriving
-from ncbnet.core import clock
 from ncbnet.hits import services
 from ncbnet.hits.models import HitReport
 from ncbnet.network import delivery, envelope

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
+from ncbnet.base import clock
 from ncbnet.conftest import arriving, sign_in
-from ncbnet.core import clock
 from ncbnet.hits import services
 from ncbnet.hits.models import HitReport
 from ncbnet.hits.tests.test_confirmation import report_body

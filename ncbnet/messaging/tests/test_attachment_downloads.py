@@ -9,11 +9,11 @@ from django.http import HttpResponse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ncbnet.base.downloads import MAX_NAME, SANDBOX, safe_filename
 from ncbnet.conftest import sign_in
 from ncbnet.messaging import services
 from ncbnet.messaging.models import Attachment
 from ncbnet.network import delivery, envelope
-from ncbnet.web.downloads import MAX_NAME, SANDBOX, safe_filename
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def test_an_html_attachment_from_another_bureau_is_a_sandboxed_download_on_the_p
     """As it arrives from BR, with BR's content type and name."""
     import hashlib
 
-    from ncbnet.core import clock
+    from ncbnet.base import clock
 
     attachment_id, message_id = envelope.new_id(), envelope.new_id()
     meta = {

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from ncbnet.audit.models import AuditEntry
+from ncbnet.base.chain import AuditEntry
 from ncbnet.conftest import sign_in
 from ncbnet.messaging import services
 from ncbnet.messaging.models import Attachment, Message

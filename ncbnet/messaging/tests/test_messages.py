@@ -6,9 +6,9 @@ import uuid
 import pytest
 from django.core.exceptions import ValidationError
 
-from ncbnet.audit.models import AuditEntry
+from ncbnet.base import clock
+from ncbnet.base.chain import AuditEntry
 from ncbnet.conftest import sign_in
-from ncbnet.core import clock
 from ncbnet.messaging import services
 from ncbnet.messaging.models import Delivery, Message
 from ncbnet.network import delivery, envelope

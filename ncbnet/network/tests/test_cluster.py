@@ -182,7 +182,7 @@ def test_tampered_replayed_and_wrongly_signed_envelopes_are_refused_and_audited(
     import json
     from datetime import UTC, datetime
 
-    from ncbnet.security.crypto import KeyStore
+    from ncbnet.base.crypto import KeyStore
 
     sent = cluster.send("FR", ["BR"], "Original")
     wait_for(lambda: "Original" in cluster.inbox_subjects("BR"), 30, "BR inbox")

@@ -9,13 +9,13 @@ import uuid
 
 import pytest
 
-from ncbnet.audit.models import AuditEntry
+from ncbnet.base import clock
+from ncbnet.base.chain import AuditEntry
+from ncbnet.base.crypto import canonical
 from ncbnet.conftest import arriving
-from ncbnet.core import clock
 from ncbnet.messaging.models import Message
 from ncbnet.network import delivery, envelope
 from ncbnet.network.models import InboxEnvelope, Quarantine, RelayedEnvelope
-from ncbnet.security.crypto import canonical
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +126,7 @@ def test_finding_2_a_sender_written_as_text_is_quarantined(peers):
 
 
 def test_finding_2_a_wrapped_key_that_is_not_an_object_is_quarantined(peers):
-    from ncbnet.core.node import node_id
+    from ncbnet.base.node import node_id
 
     e = json.loads(arriving(peers, "message", message_body(), sender="BR"))
     e["sealed"]["keys"][node_id()] = "not an object"
@@ -169,8 +169,8 @@ def test_finding_2_a_plaintext_that_is_not_json_is_quarantined(peers):
     import nacl.public
     import nacl.utils
 
-    from ncbnet.core.node import node_id
-    from ncbnet.security.crypto import b64
+    from ncbnet.base.crypto import b64
+    from ncbnet.base.node import node_id
 
     e = json.loads(arriving(peers, "message", message_body(), sender="BR"))
     key = nacl.utils.random(32)

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ncbnet.core import clock
+from ncbnet.base import clock
+from ncbnet.base.crypto import KeyStore, b64, unb64
 from ncbnet.network import envelope as env
-from ncbnet.security.crypto import KeyStore, b64, unb64
 
 
 @pytest.fixture(scope="module")

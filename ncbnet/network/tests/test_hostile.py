@@ -16,12 +16,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ncbnet.core import clock
-from ncbnet.core.node import node_id
+from ncbnet.base import clock
+from ncbnet.base.crypto import b64, canonical
+from ncbnet.base.node import node_id
 from ncbnet.network import delivery, envelope, handlers, services
 from ncbnet.network.tests.test_entrance import message_body
 from ncbnet.notices.tests.test_notices import red
-from ncbnet.security.crypto import b64, canonical
 
 pytestmark = pytest.mark.django_db
 

@@ -9,13 +9,13 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from ncbnet.audit.models import AuditEntry
+from ncbnet.base import clock
+from ncbnet.base.chain import AuditEntry
+from ncbnet.base.crypto import KeyStore, canonical
 from ncbnet.cli import main
 from ncbnet.conftest import arriving, sign_in
-from ncbnet.core import clock
 from ncbnet.network import delivery, directory, services
 from ncbnet.network.models import NodeKey, Quarantine, fingerprint
-from ncbnet.security.crypto import KeyStore, canonical
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def rotate(store: KeyStore) -> dict:
 
 @pytest.fixture
 def hub_keys(hub):
-    from ncbnet.core.node import keys
+    from ncbnet.base.node import keys
 
     if not keys().exists:
         keys().generate()

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from ncbnet.base.crypto import KeyProblem, KeyStore
 from ncbnet.cli import main
 from ncbnet.network import services
 from ncbnet.network.models import NodeKey
-from ncbnet.security.crypto import KeyProblem, KeyStore
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def test_signed_directory_verifies_against_the_pinned_hub_key(tmp_path, hub):
 
 
 def test_rotation_retires_the_old_key_and_revocation_needs_a_reason(tmp_path, hub):
-    from ncbnet.core.node import keys
+    from ncbnet.base.node import keys
 
     if not keys().exists:
         keys().generate()  # the hub signs what it sends the rotating node
@@ -105,7 +105,7 @@ def test_init_creates_keys_once_and_keeps_them(capsys, settings):
 
 
 def test_directory_api_on_the_hub(client, hub, user_factory, settings):
-    from ncbnet.core.node import keys
+    from ncbnet.base.node import keys
 
     store = keys()
     if not store.exists:
@@ -129,7 +129,7 @@ def test_pin_hub_refuses_a_file_whose_key_id_does_not_match(tmp_path, capsys):
 
 
 def test_a_node_without_a_directory_asks_the_hub_which_answers(peers, settings):
-    from ncbnet.core import clock
+    from ncbnet.base import clock
     from ncbnet.network import delivery, directory, envelope
     from ncbnet.network.models import OutboxEnvelope
 

@@ -4,8 +4,8 @@ import json
 import re
 from pathlib import Path
 
+from ncbnet.base.crypto import canonical, verify
 from ncbnet.network import envelope as env
-from ncbnet.security.crypto import canonical, verify
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "protocol.md"
 

@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 
-from ncbnet.audit.models import AuditEntry
+from ncbnet.base import clock
+from ncbnet.base.chain import AuditEntry
 from ncbnet.cli import main
 from ncbnet.conftest import arriving, sign_in
-from ncbnet.core import clock
 from ncbnet.messaging.models import Attachment
 from ncbnet.network import delivery, envelope, quarantine
 from ncbnet.network.models import InboxEnvelope, NodeKey, OutboxEnvelope, Quarantine, RelayedEnvelope
@@ -207,7 +207,7 @@ def test_the_plumbing_is_pruned_on_the_clock(peers, settings, hub):
 
 
 def test_the_demo_shows_what_the_quarantine_is_for(peers, settings):
-    from ncbnet.network import demo
+    from ncbnet.demo import network as demo
 
     assert demo.seed() == 2 and demo.seed() == 0  # once
     reasons = sorted(Quarantine.objects.values_list("reason", flat=True))

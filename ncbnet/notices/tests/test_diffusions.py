@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
+from ncbnet.base import clock
 from ncbnet.conftest import arriving, sign_in
-from ncbnet.core import clock
 from ncbnet.network import delivery, envelope
 from ncbnet.network.models import OutboxEnvelope, Quarantine
 from ncbnet.notices import requests
@@ -27,7 +27,7 @@ def accept(peers, kind, body, seq, sender):
 def diffusion(peers, body, seq, sender, to=None):
     """A diffusion as its sender's node sends it: one envelope to the countries it names and the
     GS. Whatever role the test node plays, it opens with its own keys (peers["FR"])."""
-    from ncbnet.core.node import node_id
+    from ncbnet.base.node import node_id
 
     me = node_id()
     recipients = {

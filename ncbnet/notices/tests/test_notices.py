@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from ncbnet.audit.models import AuditEntry
-from ncbnet.core import clock
+from ncbnet.base import clock
+from ncbnet.base.chain import AuditEntry
 from ncbnet.notices import services
 from ncbnet.notices.models import Notice, NoticeEvent, State, TransitionRefused
 from ncbnet.records import services as records

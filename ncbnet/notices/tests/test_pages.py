@@ -4,9 +4,9 @@ import uuid
 
 import pytest
 
-from ncbnet.audit.models import AuditEntry
+from ncbnet.base import clock
+from ncbnet.base.chain import AuditEntry
 from ncbnet.conftest import sign_in
-from ncbnet.core import clock
 from ncbnet.notices import services
 from ncbnet.notices.models import Notice, ReplicaNotice, State
 from ncbnet.notices.tests.test_notices import FR, red

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
+from ncbnet.base import clock
 from ncbnet.conftest import arriving
-from ncbnet.core import clock
 from ncbnet.network import delivery, envelope
 from ncbnet.network.models import OutboxEnvelope
 from ncbnet.notices import replication, services
@@ -61,8 +61,8 @@ def test_a_node_keeps_published_notices_until_withdrawn(peers):
 
 
 def test_a_joining_node_gets_the_published_notices(tmp_path, peers, hub):
+    from ncbnet.base.crypto import KeyStore
     from ncbnet.network import services as network
-    from ncbnet.security.crypto import KeyStore
 
     n = submitted()
     services.review(GS, str(n.pk), "approve", "ok")

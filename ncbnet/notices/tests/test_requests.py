@@ -4,8 +4,8 @@ import json
 
 import pytest
 
+from ncbnet.base import clock
 from ncbnet.conftest import arriving
-from ncbnet.core import clock
 from ncbnet.network import delivery, envelope
 from ncbnet.network.models import OutboxEnvelope
 from ncbnet.notices import requests, services

@@ -9,6 +9,7 @@ import os
 import pytest
 from django.core.exceptions import ValidationError
 
+from ncbnet.base.crypto import KeyStore, canonical
 from ncbnet.conftest import arriving
 from ncbnet.network import delivery, envelope
 from ncbnet.network import services as network
@@ -17,7 +18,6 @@ from ncbnet.records import contribution, parts, replication, services
 from ncbnet.records.models import Contribution, IncomingPart, Record, ReplicaCheck, ReplicaRecord
 from ncbnet.records.schemas import MAX_PHOTO_BYTES
 from ncbnet.records.services import Actor
-from ncbnet.security.crypto import KeyStore, canonical
 
 pytestmark = pytest.mark.django_db
 KE = Actor("ke-officer", "KE")
@@ -156,7 +156,7 @@ def cut(body: dict, of: str = replication.UPSERT) -> list[dict]:
 
 
 def big_record(owner: str = "KE") -> dict:
-    from ncbnet.core import clock
+    from ncbnet.base import clock
 
     now = clock.now().isoformat()
     return {
@@ -241,7 +241,7 @@ def test_a_sender_cannot_fill_the_disk_with_unfinished_transfers(peers, monkeypa
 def test_unfinished_transfers_are_pruned_once_they_can_never_finish(peers):
     from datetime import timedelta
 
-    from ncbnet.core import clock
+    from ncbnet.base import clock
 
     deliver(peers, cut({"records": [big_record()]})[:1])
     assert parts.prune() is None
@@ -336,7 +336,7 @@ def test_pages_that_do_not_add_up_to_their_digest_are_refused(peers):
 def test_the_hub_answers_at_most_six_checks_of_a_node_an_hour(peers, settings):
     from datetime import timedelta
 
-    from ncbnet.core import clock
+    from ncbnet.base import clock
 
     as_hub(settings)
     ask = lambda seq: delivery.accept(  # noqa: E731

@@ -3,7 +3,7 @@
 import pytest
 from django.db.models import Count
 
-from ncbnet.audit.models import AuditEntry
+from ncbnet.base.chain import AuditEntry
 from ncbnet.records import bulk, services
 from ncbnet.records.models import Record, RecordVersion
 from ncbnet.records.schemas import PersonData

@@ -3,8 +3,8 @@ through the replica feed."""
 
 import pytest
 
+from ncbnet.base import clock
 from ncbnet.conftest import arriving
-from ncbnet.core import clock
 from ncbnet.network import delivery, envelope
 from ncbnet.network.models import OutboxEnvelope
 from ncbnet.records import contribution

@@ -62,7 +62,7 @@ def test_a_photo_travels_with_the_contribution_and_shows_on_the_record(client, p
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from ncbnet.core import clock
+    from ncbnet.base import clock
     from ncbnet.records.models import ReplicaRecord
     from ncbnet.records.tests.test_records import PNG
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from ncbnet.audit.models import AuditEntry
+from ncbnet.base.chain import AuditEntry
 from ncbnet.records import policies, replication, services
 from ncbnet.records.models import Record, RecordVersion
 from ncbnet.records.services import Actor
@@ -181,7 +181,7 @@ def test_national_policy_refuses_naming_the_rule():
 
 
 def test_retention_follows_the_rules_or_the_shorter_national_law():
-    from ncbnet.core import clock
+    from ncbnet.base import clock
 
     now = clock.now()
     fr = services.contribute(FR, "documents", DOCUMENT)

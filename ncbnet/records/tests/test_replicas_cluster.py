@@ -68,7 +68,7 @@ def test_a_record_with_four_1mib_photos_and_a_resync_through_the_network(cluster
     cluster.python(
         "FR",
         "from ncbnet.records.models import ReplicaRecord\n"
-        "from ncbnet.core import clock\n"
+        "from ncbnet.base import clock\n"
         "import uuid\n"
         "ReplicaRecord.objects.filter(pk='" + record_id + "').delete()\n"
         "ReplicaRecord.objects.create(id=uuid.uuid4(), database='documents', owner='BR', label='BR LEFTOVER',"

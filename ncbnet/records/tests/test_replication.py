@@ -3,8 +3,8 @@ no longer may; a joining node gets its snapshot; `replica verify` names the diff
 
 import pytest
 
+from ncbnet.base import clock
 from ncbnet.conftest import arriving
-from ncbnet.core import clock
 from ncbnet.network import delivery, envelope
 from ncbnet.network import services as network
 from ncbnet.network.models import NodeKey, OutboxEnvelope
@@ -45,7 +45,7 @@ def test_a_record_reaches_exactly_the_nodes_that_may_see_it_and_leaves_when_deni
 
 
 def test_a_joining_node_gets_its_snapshot(tmp_path, peers, hub):
-    from ncbnet.security.crypto import KeyStore
+    from ncbnet.base.crypto import KeyStore
 
     services.contribute(KE, "documents", DOC)
     services.contribute(

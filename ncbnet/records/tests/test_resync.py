@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from ncbnet.audit.models import AuditEntry
+from ncbnet.base import clock
+from ncbnet.base.chain import AuditEntry
+from ncbnet.base.crypto import KeyStore
 from ncbnet.cli import main
 from ncbnet.conftest import arriving
-from ncbnet.core import clock
 from ncbnet.network import delivery, envelope
 from ncbnet.network import services as network
 from ncbnet.network.models import OutboxEnvelope, Quarantine
@@ -18,7 +19,6 @@ from ncbnet.records import replication, resync, services
 from ncbnet.records.models import NodeReplica, Record, ReplicaCheck, ReplicaRecord
 from ncbnet.records.services import Actor
 from ncbnet.records.tests.test_big_payloads import as_hub, as_node, outbox
-from ncbnet.security.crypto import KeyStore
 
 pytestmark = pytest.mark.django_db
 KE = Actor("ke-officer", "KE")

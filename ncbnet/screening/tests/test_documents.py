@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ncbnet.audit.models import AuditEntry
-from ncbnet.core import clock
+from ncbnet.base import clock
+from ncbnet.base.chain import AuditEntry
 from ncbnet.hits.models import HitReport
 from ncbnet.records.models import ReplicaRecord
 from ncbnet.screening import mrz, services

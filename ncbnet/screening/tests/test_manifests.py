@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from ncbnet.audit.models import AuditEntry
+from ncbnet.base import clock
+from ncbnet.base.chain import AuditEntry
 from ncbnet.cli import main
-from ncbnet.core import clock
 from ncbnet.hits.models import HitReport
 from ncbnet.screening import manifests
 from ncbnet.screening.models import Manifest

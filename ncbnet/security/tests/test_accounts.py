@@ -8,9 +8,9 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from ncbnet.audit.models import AuditEntry
+from ncbnet.base import clock
+from ncbnet.base.chain import AuditEntry
 from ncbnet.conftest import PASSWORD, TOTP_SECRET, sign_in, totp_now
-from ncbnet.core import clock
 from ncbnet.core import services as core
 from ncbnet.security.models import AccountNotice, TOTPDevice
 

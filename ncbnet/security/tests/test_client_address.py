@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ncbnet import config
-from ncbnet.audit.models import AuditEntry
-from ncbnet.security.middleware import client_ip
+from ncbnet.base.chain import AuditEntry
+from ncbnet.base.http import client_ip
 from ncbnet.tests.test_config import PRODUCTION
 
 PROXIES = (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("2001:db8:ffff::/48"))

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 
+from ncbnet.base import clock
 from ncbnet.conftest import sign_in
-from ncbnet.core import clock
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ import pytest
 from django.apps import apps
 
 from ncbnet import api
-from ncbnet.audit.models import AuditEntry
+from ncbnet.base.api import ApiAuth
+from ncbnet.base.chain import AuditEntry
 from ncbnet.cli import main
 from ncbnet.conftest import sign_in
 from ncbnet.security import services
@@ -34,7 +35,7 @@ def test_every_operation_a_token_reaches_names_its_scope(user_factory):
     machine = User(username="probe", kind="system", role="system", is_active=True)
     unscoped = set()
     for path, method, operation in api.operations():
-        (auth,) = [a for a in operation.auth_callbacks if isinstance(a, api.ApiAuth)]
+        (auth,) = [a for a in operation.auth_callbacks if isinstance(a, ApiAuth)]
         if auth.policy.check(machine) and auth.scope is None:
             unscoped.add((path, method))
         assert auth.scope is None or auth.scope in Scope.values, f"{method} {path}: {auth.scope}"

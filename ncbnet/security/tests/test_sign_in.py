@@ -6,9 +6,9 @@ import pyotp
 import pytest
 from django.conf import settings
 
-from ncbnet.audit.models import AuditEntry
+from ncbnet.base import clock
+from ncbnet.base.chain import AuditEntry
 from ncbnet.conftest import PASSWORD, TOTP_SECRET, database_state, sign_in, totp_now
-from ncbnet.core import clock
 
 pytestmark = pytest.mark.django_db
 

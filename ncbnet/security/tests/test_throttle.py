@@ -7,9 +7,9 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
 
-from ncbnet.audit.models import AuditEntry
+from ncbnet.base import clock
+from ncbnet.base.chain import AuditEntry
 from ncbnet.conftest import PASSWORD
-from ncbnet.core import clock
 from ncbnet.security import services, throttle
 
 pytestmark = pytest.mark.django_db

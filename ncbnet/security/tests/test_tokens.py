@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from ncbnet.audit.models import AuditEntry
+from ncbnet.base import clock
+from ncbnet.base.chain import AuditEntry
 from ncbnet.cli import main
 from ncbnet.conftest import database_state
-from ncbnet.core import clock
 from ncbnet.security import services
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from ncbnet import api
-from ncbnet.security.policies import API_OPERATION, policy_of
+from ncbnet.base.api import ApiAuth
+from ncbnet.base.policies import API_OPERATION, policy_of
 
 # The only routes anyone may open without signing in.
 PUBLIC_ROUTES = {
@@ -56,7 +57,7 @@ def test_every_route_declares_a_policy(route, name, view):
 
 @pytest.mark.parametrize(("path", "method", "operation"), api.operations(), ids=lambda x: str(x)[:40])
 def test_every_api_operation_declares_a_policy(path, method, operation):
-    auths = [a for a in operation.auth_callbacks if isinstance(a, api.ApiAuth)]
+    auths = [a for a in operation.auth_callbacks if isinstance(a, ApiAuth)]
     assert len(auths) == 1, f"{method} {path} declares no ApiAuth policy"
     assert not auths[0].policy.public, f"{method} {path}: the API has no public operations"
 

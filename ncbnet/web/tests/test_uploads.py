@@ -9,7 +9,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from ncbnet.audit.models import AuditEntry
+from ncbnet.base.chain import AuditEntry
 from ncbnet.conftest import sign_in
 from ncbnet.messaging.models import Message
 from ncbnet.messaging.services import MAX_ATTACHMENTS_BYTES

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from ncbnet.audit import services as audit
-from ncbnet.core import clock
+from ncbnet.base import audit, clock
+from ncbnet.base.node import HUB, node_id
+from ncbnet.core import services
+from ncbnet.core.models import NCB, Agency, SubBureau, User
 from ncbnet.security.models import TOTPDevice
 
-from . import services
-from .demo_credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
-from .models import NCB, Agency, SubBureau, User
+from .credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 AGENCIES = {
     "FR": [
@@ -82,7 +82,7 @@ class DemoRefused(Exception):
 
 def _accounts(node: str) -> list[tuple[str, str, str, str | None]]:
     """(username, kind, role, agency name) for each demo account on this node."""
-    if node == "hub":
+    if node == HUB:
         return [
             ("gs-reviewer", "gs", "reviewer", None),
             ("gs-analyst", "gs", "analyst", None),
@@ -104,7 +104,7 @@ def seed() -> list[DemoLogin]:
     """Create the demo agencies and accounts of this node if they are missing. Idempotent."""
     if settings.NCBNET_MODE == "production":
         raise DemoRefused("demo data is refused in production mode")
-    node = "hub" if settings.NCBNET_ROLE == "hub" else str(settings.NCBNET_COUNTRY)
+    node = node_id()
     ncb = NCB.objects.filter(country_id=node).first()
     logins = []
     with transaction.atomic():
@@ -137,9 +137,5 @@ def seed() -> list[DemoLogin]:
                 TOTPDevice.objects.create(
                     user=user, secret=DEMO_TOTP_SECRET, confirmed=True, created_at=clock.now()
                 )
-        if node == "hub":
-            from ncbnet.records import demo as records_demo
-
-            records_demo.seed()
         audit.record("demo.seed", detail={"node": node})
     return logins

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from ncbnet.network import handlers
+from . import handlers
 
 
 @handlers.every(5, "storage.checkpoint")

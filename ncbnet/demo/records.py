@@ -13,10 +13,9 @@ from typing import Any
 from django.conf import settings
 
 from ncbnet.notices import services as notices
-
-from . import services
-from .models import Record
-from .services import Actor
+from ncbnet.records import services
+from ncbnet.records.models import Record
+from ncbnet.records.services import Actor
 
 PEOPLE_FILE = Path(__file__).resolve().parent / "data" / "demo_people.json"
 OWNERS = ("FR", "BR", "KE")

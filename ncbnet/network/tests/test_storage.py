@@ -3,8 +3,7 @@
 import pytest
 from django.db import connection
 
-from ncbnet.core import storage
-from ncbnet.network import handlers
+from ncbnet.network import handlers, storage
 
 
 @pytest.mark.django_db(transaction=True)

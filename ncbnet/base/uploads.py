@@ -45,7 +45,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ncbnet.base import bounded
-from ncbnet.security.policies import API_OPERATION, policy_of
+from ncbnet.base.policies import API_OPERATION, policy_of
 
 log = logging.getLogger("ncbnet.web")
 MB = 1024 * 1024
@@ -145,8 +145,8 @@ def refuse(request: HttpRequest, refusal: Refusal, **detail: Any) -> Refusal:
     if actor is None:  # anonymous: no audit entry for anyone who can send a header
         log.warning("refused an upload to %s: %s %s", request.path, refusal.message, detail)
         return refusal
-    from ncbnet.audit import services as audit
-    from ncbnet.security.middleware import client_ip
+    from ncbnet.base import audit
+    from ncbnet.base.http import client_ip
 
     with transaction.atomic():
         audit.record(

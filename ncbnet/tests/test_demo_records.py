@@ -1,7 +1,7 @@
 import pytest
 
+from ncbnet.demo import records as demo
 from ncbnet.notices.models import Notice, State
-from ncbnet.records import demo
 from ncbnet.records.models import Record
 
 pytestmark = pytest.mark.django_db

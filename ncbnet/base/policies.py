@@ -8,19 +8,33 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from django.conf import settings
-from django.http import HttpRequest
-
-if TYPE_CHECKING:
-    from ncbnet.core.models import Agency, User
+from ncbnet.base.node import role
 
 
-class AuthedRequest(HttpRequest):
-    """A request that passed a non-public policy: its user is a signed-in account."""
+class User(Protocol):
+    """A signed-in account as the policies read it (`core.models.User`)."""
 
-    user: User
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def ncb_id(self) -> int | None: ...
+    @property
+    def agency_id(self) -> int | None: ...
+
+
+class Agency(Protocol):
+    """A national agency as the policies read it (`core.models.Agency`)."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def ncb_id(self) -> int: ...
 
 
 K_NCB, K_AGENCY, K_GS, K_SYSTEM = "ncb", "agency", "gs", "system"
@@ -107,7 +121,7 @@ def has_scope(user: Any, scope: str) -> bool:
 
 
 def hub_only(user: Any) -> bool:
-    return settings.NCBNET_ROLE == "hub"
+    return role().public_portal
 
 
 PUBLIC = Policy("public", _always, public=True)
