@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from ncbnet.core import warmup
+from ncbnet.base import warmup
 from ncbnet.records.bulk import persons_written
 from ncbnet.records.models import Record, ReplicaRecord
 

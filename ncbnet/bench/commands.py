@@ -1,0 +1,74 @@
+"""`ncbnet bench matching|screening|messaging`: the benchmarks, one JSON line each."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from ncbnet.base.commands import CommandError, Subcommands, command, group, progress_bar
+from ncbnet.node_commands import cmd_init
+
+
+def cmd_bench_messaging(args: argparse.Namespace) -> int:
+    if args.messages < 1:
+        raise CommandError("--messages must be at least 1")
+    from ncbnet.bench import messaging
+
+    messaging.main(args.messages, args.rate)
+    return 0
+
+
+def cmd_bench_matching(args: argparse.Namespace) -> int:
+    from ncbnet.bench import matching
+
+    matching.main()
+    return 0
+
+
+def cmd_bench_screening(args: argparse.Namespace) -> int:
+    """A hub of its own in --data (kept, so a second run reuses what the first seeded), or in
+    DATABASE_URL's database when that is set."""
+    import tempfile
+
+    data = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="ncbnet-bench-screening-"))
+    for key in [k for k in os.environ if k.startswith("NCBNET_")]:
+        del os.environ[key]
+    os.environ.update({"NCBNET_MODE": "demo", "NCBNET_ROLE": "hub", "NCBNET_DATA_DIR": str(data)})
+    cmd_init(argparse.Namespace(json=False))
+    from ncbnet.bench import screening
+
+    screening.main(args.persons, args.documents, progress=progress_bar(), rebuild=not args.keep_index)
+    return 0
+
+
+def add(sub: Subcommands) -> None:
+    """`ncbnet bench`."""
+    bench = group(sub, "bench", "benchmarks (one JSON line each)")
+    command(
+        bench,
+        "matching",
+        cmd_bench_matching,
+        "precision, recall and F1 of the name matcher on the labelled pairs",
+    )
+    sp = command(
+        bench,
+        "screening",
+        cmd_bench_screening,
+        "index build, name search, document lookups and a 10,000-row manifest on a hub of N persons",
+    )
+    sp.add_argument("--persons", type=int, default=100_000)
+    sp.add_argument("--documents", type=int, default=100_000)
+    sp.add_argument("--data", default=None, help="the bench hub's data folder (default: a new temporary one)")
+    sp.add_argument(
+        "--keep-index",
+        action="store_true",
+        help="keep the person index a run before left in --data (no rebuild, build time not measured)",
+    )
+    sp = command(
+        bench, "messaging", cmd_bench_messaging, "hub and two NCB nodes on loopback: end-to-end messaging"
+    )
+    sp.add_argument("--messages", type=int, default=2000)
+    sp.add_argument(
+        "--rate", type=float, default=None, help="offered messages per second (default: as fast as possible)"
+    )
