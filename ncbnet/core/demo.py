@@ -11,7 +11,9 @@ from django.conf import settings
 from django.db import transaction
 
 from ncbnet.audit import services as audit
+from ncbnet.base import holdings
 from ncbnet.core import clock
+from ncbnet.core.node import node_id
 from ncbnet.security.models import TOTPDevice
 
 from . import services
@@ -80,16 +82,17 @@ class DemoRefused(Exception):
     pass
 
 
-def _accounts(node: str) -> list[tuple[str, str, str, str | None]]:
-    """(username, kind, role, agency name) for each demo account on this node."""
-    if node == "hub":
+def _accounts(bureau: str | None) -> list[tuple[str, str, str, str | None]]:
+    """(username, kind, role, agency name) for each demo account on this node: its bureau's, or
+    the GS's at the hub."""
+    if bureau is None:
         return [
             ("gs-reviewer", "gs", "reviewer", None),
             ("gs-analyst", "gs", "analyst", None),
             ("gs-netadmin", "gs", "network_admin", None),
         ]
-    p = node.lower()
-    police, customs = AGENCIES[node][0][0], next(a for a, k in AGENCIES[node] if k == "customs")
+    p = bureau.lower()
+    police, customs = AGENCIES[bureau][0][0], next(a for a, k in AGENCIES[bureau] if k == "customs")
     return [
         (f"{p}-officer", "ncb", "officer", None),
         (f"{p}-head", "ncb", "head", None),
@@ -104,7 +107,7 @@ def seed() -> list[DemoLogin]:
     """Create the demo agencies and accounts of this node if they are missing. Idempotent."""
     if settings.NCBNET_MODE == "production":
         raise DemoRefused("demo data is refused in production mode")
-    node = "hub" if settings.NCBNET_ROLE == "hub" else str(settings.NCBNET_COUNTRY)
+    node, held = node_id(), holdings.here()
     ncb = NCB.objects.filter(country_id=node).first()
     logins = []
     with transaction.atomic():
@@ -114,7 +117,7 @@ def seed() -> list[DemoLogin]:
             for name, city in SUB_BUREAUS.get(node, []):
                 SubBureau.objects.get_or_create(ncb=ncb, name=name, defaults={"city": city})
         names = NAMES.get(node, [("Demo", "User")] * 6)
-        for i, (username, kind, role, agency_name) in enumerate(_accounts(node)):
+        for i, (username, kind, role, agency_name) in enumerate(_accounts(held.bureau)):
             if kind != "system":
                 logins.append(DemoLogin(username, role))
             if User.objects.filter(username=username).exists():
@@ -137,7 +140,7 @@ def seed() -> list[DemoLogin]:
                 TOTPDevice.objects.create(
                     user=user, secret=DEMO_TOTP_SECRET, confirmed=True, created_at=clock.now()
                 )
-        if node == "hub":
+        if held.keeps_originals:
             from ncbnet.records import demo as records_demo
 
             records_demo.seed()

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from ncbnet.audit import services as audit
+from ncbnet.base import holdings
 from ncbnet.security import policies
 
 from .models import NCB, Agency, Country, User
@@ -24,9 +25,10 @@ class UnknownCountry(ValueError):
 
 def local_ncb() -> NCB | None:
     """The NCB this node serves (None on the hub)."""
-    if settings.NCBNET_ROLE != "ncb":
+    bureau = holdings.here().bureau
+    if bureau is None:
         return None
-    return NCB.objects.select_related("country").get(country_id=settings.NCBNET_COUNTRY)
+    return NCB.objects.select_related("country").get(country_id=bureau)
 
 
 def get_country(code: str) -> Country:

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import Http404
 
 from ncbnet.audit import services as audit
+from ncbnet.base import holdings
 from ncbnet.core import clock
 from ncbnet.core.node import node_id
 from ncbnet.network import delivery
@@ -31,7 +32,7 @@ STATUS = "notices.status"
 def request(actor: Any, kind: str, data: dict[str, Any], title: str = "") -> NoticeRequest:
     """Node: an NCB officer asks the GS to publish a notice. The required fields and thresholds are
     checked here too, so the officer hears at once what the GS's automatic checks would refuse."""
-    if node_id() == "hub" or getattr(actor, "kind", None) != "ncb":
+    if holdings.here().keeps_originals or getattr(actor, "kind", None) != "ncb":
         raise PermissionDenied("Notices are requested by an NCB's staff.")
     checks.thresholds(kind, checks.validate(kind, data))
     with transaction.atomic():
@@ -131,7 +132,7 @@ DIFFUSION_WITHDRAWN = "notices.diffusion_withdrawn"
 def diffuse(actor: Any, kind: str, recipients: list[str], data: dict[str, Any]) -> str:
     """Node: send a diffusion straight to chosen countries, the GS in copy to check it afterwards.
     Its fields are checked here; it is not approved beforehand."""
-    if node_id() == "hub" or getattr(actor, "kind", None) != "ncb":
+    if holdings.here().keeps_originals or getattr(actor, "kind", None) != "ncb":
         raise PermissionDenied("Diffusions are sent by an NCB's staff.")
     clean = checks.validate(kind, data)
     checks.thresholds(kind, clean)

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.dispatch import Signal
 
 from ncbnet.audit import services as audit
+from ncbnet.base import holdings
 from ncbnet.core import clock
 from ncbnet.network.envelope import new_id
 
@@ -101,7 +102,7 @@ def seed(
 ) -> dict[str, int]:
     if settings.NCBNET_MODE == "production":
         raise PermissionError("demo data is refused in production mode")
-    if settings.NCBNET_ROLE != "hub":
+    if not holdings.here().keeps_originals:
         raise PermissionError("scale data is written at the hub, which keeps the global databases")
     rnd = random.Random(seed_value)
     counts = {}

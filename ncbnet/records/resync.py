@@ -25,6 +25,7 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from ncbnet.audit import services as audit
+from ncbnet.base import holdings
 from ncbnet.config import member_codes
 from ncbnet.core import clock
 from ncbnet.core.node import node_id
@@ -101,7 +102,7 @@ def resync_rekeyed(sender: Any, node: str, **kwargs: Any) -> None:
 
 def resync(actor: Any, node: str, reason: str = "") -> str:
     """Hub: the network administrator resynchronises a node's replica now (audited)."""
-    if node_id() != "hub":
+    if not holdings.here().keeps_originals:
         raise PermissionDenied("Only the hub sends resyncs; on a node, ask the hub for one.")
     if node not in member_codes():
         raise ValidationError({"node": f"{node!r} is not a member country's code"})
@@ -158,7 +159,7 @@ def fetch_arrived(envelope: Arrived, body: FetchBody) -> None:
 def tick() -> int | None:
     """Hub: the next tick to every node on the network; and the resyncs nodes asked for that had
     to wait. Returns the tick's number."""
-    if node_id() != "hub":
+    if not holdings.here().keeps_originals:
         return None
     nodes = [n for n in delivery.connected_nodes() if n != "hub"]
     if not nodes:
@@ -252,7 +253,7 @@ def ask(reason: str) -> str:
 def request_resync(actor: Any, reason: str = "") -> str:
     """Node: the network administrator asks the hub for a resync (after `replica verify` found
     differences, say)."""
-    if node_id() == "hub":
+    if holdings.here().keeps_originals:
         raise PermissionDenied("The hub holds the databases themselves; name the node to resync.")
     with transaction.atomic():
         return ask(reason.strip() or "asked by the network administrator")

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 
 from ncbnet.core import clock
 
-from .policies import API_OPERATION, policy_of
+from .policies import API_OPERATION, hub_only, policy_of
 
 log = logging.getLogger("ncbnet.security")
 
@@ -56,7 +56,7 @@ class PolicyMiddleware:
                 response = HttpResponse(status=401)
                 response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
                 return response
-            if settings.NCBNET_ROLE == "hub" and request.path == "/":
+            if hub_only(request.user) and request.path == "/":  # the public portal's home
                 return redirect("public:home")
             return redirect_to_login(request.get_full_path())
         return render(request, "403.html", status=403)
