@@ -9,7 +9,7 @@ registers how to choose one with `provide()` when Django starts. This module imp
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
@@ -82,7 +82,7 @@ class Holdings(Protocol):
         which owns no records)."""
         ...
 
-    def notices(self, actor: Any, kind: str | None = None, ip: str | None = None) -> list[HeldNotice]:
+    def notices(self, actor: Any, kind: str | None = None, ip: str | None = None) -> Sequence[HeldNotice]:
         """The published notices this node shows (at most 300); the browse is audited."""
         ...
 
