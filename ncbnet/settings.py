@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "ncbnet.messaging",
     "ncbnet.records",
     "ncbnet.notices",
+    "ncbnet.holdings",  # after records and notices, whose holdings it reads
     "ncbnet.screening",
     "ncbnet.hits",
     "ncbnet.public",

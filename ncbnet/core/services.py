@@ -12,8 +12,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from ncbnet.base import audit, policies
-from ncbnet.base.node import role
+from ncbnet.base import audit, holdings, policies
 
 from .models import NCB, Agency, Country, User
 
@@ -24,9 +23,10 @@ class UnknownCountry(ValueError):
 
 def local_ncb() -> NCB | None:
     """The NCB this node serves (None on the hub)."""
-    if not role().bureau:
+    bureau = holdings.here().bureau
+    if bureau is None:
         return None
-    return NCB.objects.select_related("country").get(country_id=settings.NCBNET_COUNTRY)
+    return NCB.objects.select_related("country").get(country_id=bureau)
 
 
 def get_country(code: str) -> Country:

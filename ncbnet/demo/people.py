@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from ncbnet.base import audit, clock
-from ncbnet.base.node import HUB, node_id
+from ncbnet.base import audit, clock, holdings
+from ncbnet.base.node import node_id
 from ncbnet.core import services
 from ncbnet.core.models import NCB, Agency, SubBureau, User
 from ncbnet.security.models import TOTPDevice
@@ -80,16 +80,17 @@ class DemoRefused(Exception):
     pass
 
 
-def _accounts(node: str) -> list[tuple[str, str, str, str | None]]:
-    """(username, kind, role, agency name) for each demo account on this node."""
-    if node == HUB:
+def _accounts(bureau: str | None) -> list[tuple[str, str, str, str | None]]:
+    """(username, kind, role, agency name) for each demo account on this node: its bureau's, or
+    the GS's at the hub."""
+    if bureau is None:
         return [
             ("gs-reviewer", "gs", "reviewer", None),
             ("gs-analyst", "gs", "analyst", None),
             ("gs-netadmin", "gs", "network_admin", None),
         ]
-    p = node.lower()
-    police, customs = AGENCIES[node][0][0], next(a for a, k in AGENCIES[node] if k == "customs")
+    p = bureau.lower()
+    police, customs = AGENCIES[bureau][0][0], next(a for a, k in AGENCIES[bureau] if k == "customs")
     return [
         (f"{p}-officer", "ncb", "officer", None),
         (f"{p}-head", "ncb", "head", None),
@@ -104,7 +105,7 @@ def seed() -> list[DemoLogin]:
     """Create the demo agencies and accounts of this node if they are missing. Idempotent."""
     if settings.NCBNET_MODE == "production":
         raise DemoRefused("demo data is refused in production mode")
-    node = node_id()
+    node, held = node_id(), holdings.here()
     ncb = NCB.objects.filter(country_id=node).first()
     logins = []
     with transaction.atomic():
@@ -114,7 +115,7 @@ def seed() -> list[DemoLogin]:
             for name, city in SUB_BUREAUS.get(node, []):
                 SubBureau.objects.get_or_create(ncb=ncb, name=name, defaults={"city": city})
         names = NAMES.get(node, [("Demo", "User")] * 6)
-        for i, (username, kind, role, agency_name) in enumerate(_accounts(node)):
+        for i, (username, kind, role, agency_name) in enumerate(_accounts(held.bureau)):
             if kind != "system":
                 logins.append(DemoLogin(username, role))
             if User.objects.filter(username=username).exists():

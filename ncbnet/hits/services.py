@@ -16,13 +16,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 
-from ncbnet.base import audit, clock
+from ncbnet.base import audit, clock, holdings
 from ncbnet.base.node import node_id
 from ncbnet.network import delivery, handlers
 from ncbnet.network.envelope import Rejected, new_id
@@ -206,14 +205,14 @@ def visible(actor: Any) -> QuerySet[HitReport]:
 
 def to_answer(actor: Any) -> QuerySet[HitReport]:
     """On the owner's node: reports on our records that still await our answer, most urgent first."""
-    if settings.NCBNET_ROLE == "hub" or not answers_hits(actor):
+    if holdings.here().keeps_originals or not answers_hits(actor):
         return HitReport.objects.none()
     return HitReport.objects.filter(owner=actor.country_code, state=State.AWAITING).order_by("due_at")
 
 
 def escalated_to_gs(actor: Any) -> QuerySet[HitReport]:
     """At the hub: hits whose owner has not answered through a reminder and its head of NCB."""
-    if settings.NCBNET_ROLE != "hub" or actor.kind != "gs":
+    if not holdings.here().keeps_originals or actor.kind != "gs":
         return HitReport.objects.none()
     return HitReport.objects.filter(state=State.AWAITING, escalation=Escalation.GS).order_by("due_at")
 
@@ -232,7 +231,7 @@ def answer(
 ) -> HitReport:
     """The owner's answer: confirmed, denied, or more time (how many minutes it needs). It goes to
     the bureau that screened and to the GS."""
-    if settings.NCBNET_ROLE == "hub" or not answers_hits(actor):
+    if holdings.here().keeps_originals or not answers_hits(actor):
         raise PermissionDenied("The owner NCB's officers answer a hit.")
     errors: dict[str, str] = {}
     if outcome not in ("confirmed", "denied", "more_time"):
@@ -300,7 +299,7 @@ def answer_arrived(envelope: Arrived, body: AnswerBody) -> None:
 
 @handlers.every(30, "hits.escalate")
 def escalate_at_the_hub() -> int | None:
-    return escalate() if node_id() == "hub" else None
+    return escalate() if holdings.here().keeps_originals else None
 
 
 def escalate() -> int:

@@ -211,8 +211,8 @@ def _send(actor: Any, draft: Draft, ip: str | None, forwarded: Message | None = 
     _require(actor)
     _validate(draft)
     recipients = expand_recipients(draft.to)
-    if draft.gs_copy and node_id() != "hub":
-        recipients = sorted(set(recipients) | {"hub"})
+    if draft.gs_copy:  # the GS's copy goes to the hub, unless this is the hub
+        recipients = sorted(set(recipients) | ({"hub"} - {node_id()}))
     thread_id, parent = None, None
     if draft.in_reply_to:
         parent = Message.objects.filter(pk=draft.in_reply_to).first()

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 
-from ncbnet.base import audit, clock
+from ncbnet.base import audit, clock, holdings
 from ncbnet.base.node import node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected, new_id
@@ -30,7 +30,7 @@ CANCEL = "notices.cancel"
 def request(actor: Any, kind: str, data: dict[str, Any], title: str = "") -> NoticeRequest:
     """Node: an NCB officer asks the GS to publish a notice. The required fields and thresholds are
     checked here too, so the officer hears at once what the GS's automatic checks would refuse."""
-    if node_id() == "hub" or getattr(actor, "kind", None) != "ncb":
+    if holdings.here().keeps_originals or getattr(actor, "kind", None) != "ncb":
         raise PermissionDenied("Notices are requested by an NCB's staff.")
     checks.thresholds(kind, checks.validate(kind, data))
     with transaction.atomic():
@@ -113,7 +113,7 @@ DIFFUSION = "notices.diffusion"
 def diffuse(actor: Any, kind: str, recipients: list[str], data: dict[str, Any]) -> str:
     """Node: send a diffusion straight to chosen countries, the GS in copy to check it afterwards.
     Its fields are checked here; it is not approved beforehand."""
-    if node_id() == "hub" or getattr(actor, "kind", None) != "ncb":
+    if holdings.here().keeps_originals or getattr(actor, "kind", None) != "ncb":
         raise PermissionDenied("Diffusions are sent by an NCB's staff.")
     clean = checks.validate(kind, data)
     checks.thresholds(kind, clean)

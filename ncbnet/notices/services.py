@@ -16,15 +16,14 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 
-from ncbnet.base import audit, clock
-from ncbnet.base.node import node_id
+from ncbnet.base import audit, clock, holdings
 from ncbnet.network import handlers
 from ncbnet.network.envelope import new_id
 from ncbnet.records.models import Record
 from ncbnet.records.services import Actor, add_years, person_label
 
 from . import checks, replication
-from .models import Diffusion, Notice, NoticeEvent, ReplicaNotice, State
+from .models import Diffusion, Notice, NoticeEvent, State
 
 REVIEW_TARGET = timedelta(hours=24)
 PERIODIC_REVIEW_YEARS = 5
@@ -263,7 +262,7 @@ def extend(actor: Actor, notice_id: str, reason: str) -> Notice:
 @handlers.every(600, "notices.periodic_review")
 def tick_at_the_hub() -> dict[str, int] | None:
     """The hub's worker runs the periodic review every ten minutes."""
-    return tick() if node_id() == "hub" else None
+    return tick() if holdings.here().keeps_originals else None
 
 
 def tick() -> dict[str, int]:
@@ -306,32 +305,6 @@ def tick() -> dict[str, int]:
 def review_queue() -> QuerySet[Notice]:
     """Notices waiting for a GS reviewer, oldest first (each with its 24-hour target)."""
     return Notice.objects.filter(state=State.IN_REVIEW).order_by("submitted_at")
-
-
-def browse(actor: Any, kind: str | None = None, ip: str | None = None) -> list[Notice] | list[ReplicaNotice]:
-    """The published notices this node shows: the hub's own, or a node's replica (diffusions
-    included); the browse is audited."""
-    found: list[Notice] | list[ReplicaNotice]
-    if node_id() == "hub":
-        found = list(published(kind)[:300])
-    else:
-        qs = ReplicaNotice.objects.all()
-        found = list((qs.filter(kind=kind) if kind else qs)[:300])
-    with transaction.atomic():
-        audit.record("notices.browse", actor=actor, detail={"kind": kind}, ip=ip)
-    return found
-
-
-def read(actor: Any, notice_id: uuid.UUID, ip: str | None = None) -> Notice | ReplicaNotice:
-    """One notice as this node holds it; the read is audited, a missing one too."""
-    notice = (Notice if node_id() == "hub" else ReplicaNotice).objects.filter(pk=notice_id).first()
-    with transaction.atomic():
-        audit.record(
-            "notices.read", actor=actor, target_type="notices.notice", target_id=str(notice_id), ip=ip
-        )
-    if notice is None:
-        raise Http404("No such notice on this node.")
-    return notice
 
 
 def published(kind: str | None = None) -> QuerySet[Notice]:

@@ -10,11 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ncbnet.base import clock
+from ncbnet.base import clock, holdings
 from ncbnet.base.http import client_ip
 from ncbnet.base.policies import NCB_STAFF, route
 from ncbnet.core.http import AuthedRequest
-from ncbnet.records.models import ReplicaRecord
 from ncbnet.records.services import Actor
 
 from . import checks, requests, services
@@ -31,13 +30,13 @@ def _refused(request: AuthedRequest, exc: ValidationError) -> None:
 @route(READ_NOTICES)
 def notice_list(request: AuthedRequest) -> HttpResponse:
     kind = request.GET.get("kind") or None
-    found = services.browse(request.user, kind, client_ip(request))
+    found = holdings.here().notices(request.user, kind, client_ip(request))
     return render(request, "notices/list.html", {"notices": found, "kind": kind, "kinds": Kind.choices})
 
 
 @route(READ_NOTICES)
 def notice_detail(request: AuthedRequest, notice_id: uuid.UUID) -> HttpResponse:
-    notice = services.read(request.user, notice_id, client_ip(request))
+    notice = holdings.here().notice(request.user, notice_id, client_ip(request))
     return render(request, "notices/detail.html", {"notice": notice})
 
 
@@ -94,9 +93,10 @@ def check(request: AuthedRequest, diffusion_id: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def request_red(request: AuthedRequest) -> HttpResponse:
     """An NCB's officer asks the GS to publish a Red Notice about one of the bureau's persons records."""
-    if settings.NCBNET_ROLE == "hub":
+    held = holdings.here()
+    if held.keeps_originals:
         raise Http404("Notices are requested from an NCB's node.")
-    own = ReplicaRecord.objects.filter(database="persons", owner=settings.NCBNET_COUNTRY).order_by("label")
+    own = held.owned("persons")
     form = RedNoticeForm(request.POST or None, subjects=[(str(r.pk), r.label) for r in own[:2000]])
     if request.method == "POST" and form.is_valid():
         data = form.notice_data()

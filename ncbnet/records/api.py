@@ -80,7 +80,7 @@ def contribution_status(request: AuthedRequest, contribution_id: UUID) -> Contri
 )
 @paginate(CursorPagination, ordering=("id",))
 def replica(request: AuthedRequest, database: str | None = None, q: str = "") -> Any:
-    return contribution.search_replica(request.user, database, q)
+    return services.search_replica(request.user, database, q)
 
 
 @router.get(

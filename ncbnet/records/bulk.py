@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.dispatch import Signal
 
-from ncbnet.base import audit, clock
+from ncbnet.base import audit, clock, holdings
 from ncbnet.network.envelope import new_id
 
 from .models import Record
@@ -100,7 +100,7 @@ def seed(
 ) -> dict[str, int]:
     if settings.NCBNET_MODE == "production":
         raise PermissionError("demo data is refused in production mode")
-    if settings.NCBNET_ROLE != "hub":
+    if not holdings.here().keeps_originals:
         raise PermissionError("scale data is written at the hub, which keeps the global databases")
     rnd = random.Random(seed_value)
     counts = {}

@@ -4,14 +4,12 @@ may see it, the owner's own included. A refusal comes back as an envelope too.""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
 
-from ncbnet.base import audit, clock
+from ncbnet.base import audit, clock, holdings
 from ncbnet.base.node import node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected, new_id
@@ -29,7 +27,7 @@ def submit(
     actor: Any, database: str, data: dict[str, Any], restriction: dict[str, Any] | None = None
 ) -> Contribution:
     """An NCB officer or national system contributes a record; the hub decides."""
-    if node_id() == "hub" or getattr(actor, "kind", None) not in ("ncb", "system"):
+    if holdings.here().keeps_originals or getattr(actor, "kind", None) not in ("ncb", "system"):
         raise PermissionDenied("Records are contributed by an NCB's staff or its national systems.")
     if database not in SCHEMAS:
         raise ValidationError({"database": f"unknown database {database!r}"})
@@ -81,40 +79,3 @@ def outcome_arrived(envelope: Arrived, body: OutcomeBody) -> None:
     Contribution.objects.filter(pk=body.contribution).update(
         status=body.status, record_id=body.record, errors=body.errors
     )
-
-
-def search_replica(actor: Any, database: str | None = None, q: str = "") -> Any:
-    """Node: search this country's replica (what the hub sent because this country may see it)."""
-    from .models import ReplicaRecord
-    from .services import _normal
-
-    qs = ReplicaRecord.objects.all()
-    if database:
-        qs = qs.filter(database=database)
-    if q:
-        qs = qs.filter(key__startswith=_normal(q)) | qs.filter(label__icontains=q)
-    with transaction.atomic():
-        audit.record("records.replica_search", actor=actor, detail={"database": database, "q": q})
-    return qs.order_by("database", "label")
-
-
-def read_replica(actor: Any, record_id: uuid.UUID, ip: str | None = None) -> Any:
-    """Node: one record of this country's replica. The read is audited (a missing one too), and an
-    owner who asked is told."""
-    from .models import ReplicaRecord
-    from .replication import tell_owner_viewed
-
-    record = ReplicaRecord.objects.filter(pk=record_id).first()
-    with transaction.atomic():
-        if record is not None:
-            tell_owner_viewed(record, str(actor.country_code))
-        audit.record(
-            "records.replica_read" if record else "records.replica_read_refused",
-            actor=actor,
-            target_type="records.record",
-            target_id=str(record_id),
-            ip=ip,
-        )
-    if record is None:
-        raise Http404("No such record on this node.")
-    return record

@@ -24,7 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.dispatch import receiver
 
-from ncbnet.base import audit, clock
+from ncbnet.base import audit, clock, holdings
 from ncbnet.base.node import node_id
 from ncbnet.config import member_codes
 from ncbnet.network import delivery
@@ -100,7 +100,7 @@ def resync_rekeyed(sender: Any, node: str, **kwargs: Any) -> None:
 
 def resync(actor: Any, node: str, reason: str = "") -> str:
     """Hub: the network administrator resynchronises a node's replica now (audited)."""
-    if node_id() != "hub":
+    if not holdings.here().keeps_originals:
         raise PermissionDenied("Only the hub sends resyncs; on a node, ask the hub for one.")
     if node not in member_codes():
         raise ValidationError({"node": f"{node!r} is not a member country's code"})
@@ -157,7 +157,7 @@ def fetch_arrived(envelope: Arrived, body: FetchBody) -> None:
 def tick() -> int | None:
     """Hub: the next tick to every node on the network; and the resyncs nodes asked for that had
     to wait. Returns the tick's number."""
-    if node_id() != "hub":
+    if not holdings.here().keeps_originals:
         return None
     nodes = [n for n in delivery.connected_nodes() if n != "hub"]
     if not nodes:
@@ -251,7 +251,7 @@ def ask(reason: str) -> str:
 def request_resync(actor: Any, reason: str = "") -> str:
     """Node: the network administrator asks the hub for a resync (after `replica verify` found
     differences, say)."""
-    if node_id() == "hub":
+    if holdings.here().keeps_originals:
         raise PermissionDenied("The hub holds the databases themselves; name the node to resync.")
     with transaction.atomic():
         return ask(reason.strip() or "asked by the network administrator")

@@ -10,19 +10,21 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 
-from ncbnet.base import audit, clock
+from ncbnet.base import audit, clock, holdings
 from ncbnet.network.envelope import new_id
 
 from . import national_law, policies, replication
-from .models import Database, Record, RecordCountry, RecordQuerySet, RecordVersion
+from .models import Database, Record, RecordCountry, RecordQuerySet, RecordVersion, ReplicaRecord
 from .schemas import SCHEMAS, RestrictionData, checked
+
+_Found = TypeVar("_Found", bound=QuerySet[Any])
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def add_years(at: datetime, years: int) -> datetime:
 
 
 def _require_hub() -> None:
-    if settings.NCBNET_ROLE != "hub":
+    if not holdings.here().keeps_originals:
         raise PermissionDenied("The global databases are kept at the hub.")
 
 
@@ -242,13 +244,20 @@ def read(actor: Actor, record_id: str) -> Record:
     return found
 
 
-def search(actor: Actor, database: str | None = None, q: str = "") -> RecordQuerySet:
-    """Browse or search what the actor may see; audited."""
-    qs = Record.objects.live().visible_to(actor.country, gs=actor.gs)
+def _matching(qs: _Found, database: str | None = None, q: str = "") -> _Found:
+    """The records of `qs` a search finds: in one database (or all), those whose identifier starts
+    with `q` as identifiers are normalized, or whose label contains it. The hub's records and a
+    node's replica are searched alike."""
     if database:
         qs = qs.filter(database=database)
     if q:
         qs = qs.filter(key__startswith=_normal(q)) | qs.filter(label__icontains=q)
+    return qs
+
+
+def search(actor: Actor, database: str | None = None, q: str = "") -> RecordQuerySet:
+    """Browse or search what the actor may see; audited."""
+    qs = _matching(Record.objects.live().visible_to(actor.country, gs=actor.gs), database, q)
     with transaction.atomic():
         audit.record(
             "records.search",
@@ -256,6 +265,15 @@ def search(actor: Actor, database: str | None = None, q: str = "") -> RecordQuer
             subject=actor.where,
             detail={"by": actor.name, "database": database, "q": q},
         )
+    return qs.order_by("database", "label")
+
+
+def search_replica(actor: Any, database: str | None = None, q: str = "") -> QuerySet[ReplicaRecord]:
+    """On a node: search this country's replica (what the hub sent because this country may see
+    it); audited. The hub holds no replica: there, the search finds nothing."""
+    qs = _matching(ReplicaRecord.objects.all(), database, q)
+    with transaction.atomic():
+        audit.record("records.replica_search", actor=actor, detail={"database": database, "q": q})
     return qs.order_by("database", "label")
 
 

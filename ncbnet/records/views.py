@@ -3,7 +3,6 @@ from __future__ import annotations
 import base64
 import uuid
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -11,14 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from ncbnet.base import uploads
+from ncbnet.base import holdings, uploads
 from ncbnet.base.http import client_ip
 from ncbnet.base.policies import route
 from ncbnet.core.http import AuthedRequest
 
-from . import contribution, services
+from . import contribution
 from .forms import FORMS
-from .models import Contribution, Database, Record, ReplicaRecord
+from .models import Contribution, Database
 from .policies import CONTRIBUTE, READ_RECORDS, contributes
 from .schemas import MAX_PHOTO_BYTES
 
@@ -54,10 +53,8 @@ def search(request: AuthedRequest) -> HttpResponse:
     """The global databases: at the hub all of them; on a node, this country's replica."""
     database = request.GET.get("database") or None
     q = request.GET.get("q", "").strip()
-    if settings.NCBNET_ROLE == "hub":
-        found = list(services.search(services.Actor.of(request.user), database, q)[:200])
-    else:
-        found = list(contribution.search_replica(request.user, database, q)[:200])
+    held = holdings.here()
+    found = list(held.search(request.user, database, q)[:200])
     return render(
         request,
         "records/search.html",
@@ -66,18 +63,14 @@ def search(request: AuthedRequest) -> HttpResponse:
             "database": database,
             "q": q,
             "databases": Database.choices,
-            "can_contribute": settings.NCBNET_ROLE != "hub" and contributes(request.user),
+            "can_contribute": not held.keeps_originals and contributes(request.user),
         },
     )
 
 
 @route(READ_RECORDS)
 def detail(request: AuthedRequest, record_id: uuid.UUID) -> HttpResponse:
-    record: Record | ReplicaRecord | None
-    if settings.NCBNET_ROLE == "hub":
-        record = services.read(services.Actor.of(request.user), str(record_id))
-    else:
-        record = contribution.read_replica(request.user, record_id, client_ip(request))
+    record = holdings.here().read(request.user, record_id, client_ip(request))
     fields = [(FIELD_LABELS.get(k, k), k, v) for k, v in record.data.items()]
     return render(request, "records/detail.html", {"record": record, "fields": fields})
 
@@ -91,7 +84,7 @@ PHOTO = uploads.Limit(files=MAX_PHOTO_BYTES, message=_("A photo is at most 1 MB.
 def contribute(request: AuthedRequest, database: str) -> HttpResponse:
     """A bureau's officer contributes a person or a travel document; the hub checks and answers."""
     form_class = FORMS.get(database)
-    if form_class is None or settings.NCBNET_ROLE == "hub":
+    if form_class is None or holdings.here().keeps_originals:
         raise Http404("No such form.")
     form = form_class(request.POST or None, request.FILES or None)
     refused = uploads.refused(request, form) if request.method == "POST" else None

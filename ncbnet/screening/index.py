@@ -23,12 +23,11 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from ncbnet.base import warmup
+from ncbnet.base import holdings, warmup
 from ncbnet.records.bulk import persons_written
 from ncbnet.records.models import Record, ReplicaRecord
 
@@ -162,8 +161,7 @@ def rebuild(
     progress: Callable[[str, int, int], None] | None = None, batch: int = 5000, label: str = "persons"
 ) -> int:
     """Index every person this node holds from scratch (after an upgrade, or to measure the build)."""
-    source = Record.objects.live() if settings.NCBNET_ROLE == "hub" else ReplicaRecord.objects.all()
-    persons = source.filter(database="persons")
+    persons = holdings.here().every("persons")
     total = persons.count()
     NameKey.objects.all().delete()
     Card.objects.all().delete()

@@ -15,15 +15,14 @@ from typing import Any, NamedTuple
 
 import pycountry
 from anyascii import anyascii
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 from vininfo import Vin
 
-from ncbnet.base import audit
-from ncbnet.records.models import Folded, Record, ReplicaRecord, folded
+from ncbnet.base import audit, holdings
+from ncbnet.records.models import Folded, folded
 
 from . import index, names
 from . import mrz as mrz_module
@@ -57,10 +56,7 @@ def _holdings(database: str, actor: Any) -> Any:
 def everything(actor: Any) -> Any:
     """Every record the actor may screen against, unordered (a list of ids is looked up by its
     primary key, not by the database's index)."""
-    if settings.NCBNET_ROLE == "hub":
-        country = getattr(actor, "country_code", None)
-        return Record.objects.live().visible_to(country, gs=getattr(actor, "kind", "") == "gs").order_by()
-    return ReplicaRecord.objects.order_by()
+    return holdings.here().candidates(actor)
 
 
 def _hit(record: Any, why: str, score: float = 1.0, explanation: list[str] | None = None) -> dict[str, Any]:
@@ -186,8 +182,8 @@ def vehicle(actor: Any, vin: str = "", plate: str = "", context: Context = REPOR
             result.hits.append(_hit(r, "VIN"))
     if plate:
         seen = {h["record"] for h in result.hits}
-        holdings = _holdings("vehicles", actor)
-        for r in holdings.filter(key=normal(plate)) | holdings.filter(data__plate__iexact=plate.strip()):
+        held = _holdings("vehicles", actor)
+        for r in held.filter(key=normal(plate)) | held.filter(data__plate__iexact=plate.strip()):
             if str(r.pk) not in seen:
                 result.hits.append(_hit(r, "plate"))
     return _finish(actor, "vehicle", result, context)
@@ -210,11 +206,11 @@ def artwork(actor: Any, text: str, context: Context = REPORT_HITS) -> Result:
     result = Result({"text": text})
     words = [w for w in re.findall(r"\w{3,}", text.casefold()) if w not in ARTWORK_STOPWORDS]
     if words:
-        holdings = _holdings("artworks", actor)
+        held = _holdings("artworks", actor)
         match = Q()
         for w in words[:8]:
             match |= Q(label__icontains=w) | Q(data__artist__icontains=w) | Q(data__description__icontains=w)
-        for r in holdings.filter(match)[:200]:
+        for r in held.filter(match)[:200]:
             described = f"{r.data.get('title', '')} {r.data.get('artist', '')}"
             score = fuzz.token_set_ratio(anyascii(text), anyascii(described), processor=default_process) / 100
             if score >= ARTWORK_THRESHOLD:

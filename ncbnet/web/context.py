@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from ncbnet.base import policies
+from ncbnet.base import holdings, policies
 from ncbnet.hits.policies import answers_hits, reads_hits
 from ncbnet.messaging.policies import can_message
 from ncbnet.notices.policies import reads_notices, reviews_notices
@@ -54,11 +54,12 @@ def navigation(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 def node(request: HttpRequest) -> dict[str, Any]:
-    label = _("General Secretariat") if settings.NCBNET_ROLE == "hub" else f"NCB {settings.NCBNET_COUNTRY}"
+    held = holdings.here()
     return {
-        "node_role": settings.NCBNET_ROLE,
+        "node_role": settings.NCBNET_ROLE,  # for the network's page (it relays at the hub)
         "node_country": settings.NCBNET_COUNTRY,
-        "node_label": label,
+        "node_label": held.keeper,
+        "holdings": held,
         "nav": navigation(request),
         # What an administrator did to this person's account, until they acknowledge it.
         # (a callable: read only by the pages that show it, not by every fragment)
@@ -66,7 +67,7 @@ def node(request: HttpRequest) -> dict[str, Any]:
         "can_message": request.user.is_authenticated and can_message(request.user),
         "hit_alerts": request.user.is_authenticated
         and (
-            (settings.NCBNET_ROLE == "ncb" and answers_hits(request.user))
-            or (settings.NCBNET_ROLE == "hub" and request.user.kind == "gs")
+            (not held.keeps_originals and answers_hits(request.user))
+            or (held.keeps_originals and request.user.kind == "gs")
         ),
     }

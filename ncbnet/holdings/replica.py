@@ -1,0 +1,74 @@
+"""An NCB node's holdings: the replica of the global databases (`ReplicaRecord`: what the hub
+sent because this country may see it) and the replicated notices and diffusions
+(`ReplicaNotice`). It works while the hub cannot be reached."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+
+from ncbnet.base import audit
+from ncbnet.notices.models import ReplicaNotice
+from ncbnet.records import services as records
+from ncbnet.records.models import ReplicaRecord
+from ncbnet.records.replication import tell_owner_viewed
+
+from .reads import audited_notice
+
+
+class Replica:
+    """What the hub sent this node, for its bureau's country: everything in it may be seen here."""
+
+    keeps_originals = False
+
+    def __init__(self, bureau: str) -> None:
+        self.bureau: str | None = bureau
+
+    @property
+    def keeper(self) -> str:
+        return f"NCB {self.bureau}"
+
+    def read(self, actor: Any, record_id: uuid.UUID, ip: str | None = None) -> ReplicaRecord:
+        """The read is audited (a missing one too), and an owner who asked is told."""
+        record = ReplicaRecord.objects.filter(pk=record_id).first()
+        with transaction.atomic():
+            if record is not None:
+                tell_owner_viewed(record, str(actor.country_code))
+            audit.record(
+                "records.replica_read" if record else "records.replica_read_refused",
+                actor=actor,
+                target_type="records.record",
+                target_id=str(record_id),
+                ip=ip,
+            )
+        if record is None:
+            raise Http404("No such record on this node.")
+        return record
+
+    def search(self, actor: Any, database: str | None = None, q: str = "") -> QuerySet[ReplicaRecord]:
+        return records.search_replica(actor, database, q)
+
+    def candidates(self, actor: Any) -> QuerySet[ReplicaRecord]:
+        return ReplicaRecord.objects.order_by()
+
+    def every(self, database: str | None = None) -> QuerySet[ReplicaRecord]:
+        held = ReplicaRecord.objects.all()
+        return held.filter(database=database) if database else held
+
+    def owned(self, database: str) -> QuerySet[ReplicaRecord]:
+        return ReplicaRecord.objects.filter(database=database, owner=self.bureau).order_by("label")
+
+    def notices(self, actor: Any, kind: str | None = None, ip: str | None = None) -> list[ReplicaNotice]:
+        """The notices the hub published and the diffusions sent to this country."""
+        qs = ReplicaNotice.objects.all()
+        found = list((qs.filter(kind=kind) if kind else qs)[:300])
+        with transaction.atomic():
+            audit.record("notices.browse", actor=actor, detail={"kind": kind}, ip=ip)
+        return found
+
+    def notice(self, actor: Any, notice_id: uuid.UUID, ip: str | None = None) -> ReplicaNotice:
+        return audited_notice(ReplicaNotice.objects.filter(pk=notice_id).first(), actor, notice_id, ip)
