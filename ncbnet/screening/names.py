@@ -274,8 +274,8 @@ def _forms(name: str) -> tuple[tuple[tuple[Token, ...], float, str], ...]:
             if symbols:
                 before, after = (t for _, t in pieces[:i]), (t for _, t in pieces[i + size :])
                 merged = (*before, _joined(span, symbols), *after)
-                words = " ".join(n for n, _ in span)
-                out.append((merged, SEVERAL_WORDS.weight, SEVERAL_WORDS.say(words=words)))
+                said_words = " ".join(n for n, _ in span)
+                out.append((merged, SEVERAL_WORDS.weight, SEVERAL_WORDS.say(words=said_words)))
     return tuple(out)
 
 
