@@ -28,11 +28,33 @@ from nicknames import NickNamer
 from rapidfuzz.distance import OSA
 from rigour.names import NameTypeTag, SymbolCategory, analyze_names
 
-THRESHOLD = 0.88
-TOKEN_MIN = 0.80
-MISMATCH_CAP = 0.75
-NICKNAME = 0.9
-SAME_NAME = 0.9
+from .features import (
+    CONSONANTS,
+    CONSONANTS_OTHER_NAME,
+    DIFFERENT,
+    EMPTY,
+    GENDER_FORM,
+    INITIAL,
+    MISMATCH,
+    MISSING,
+    NICKNAME,
+    ORDER,
+    OTHER_INITIAL,
+    READ_AS_JAPANESE,
+    READ_AS_ONE,
+    SAME,
+    SAME_NAME,
+    SEVERAL_WORDS,
+    SINGLE,
+    SPELLING,
+    VOWELS_OTHERWISE,
+    WEAKEST,
+    WRITTEN_TOGETHER,
+)
+
+# The weights and explanations are the features' (`features`); these thresholds decide.
+THRESHOLD = 0.88  # two names are a possible match
+TOKEN_MIN = 0.80  # two words are one name
 PARTICLES = frozenset(
     {
         "al",
@@ -221,10 +243,11 @@ def _joined(pieces: list[tuple[str, Token]], symbols: frozenset[str] | None = No
 
 
 @lru_cache(maxsize=100_000)
-def _forms(name: str) -> tuple[tuple[tuple[Token, ...], str], ...]:
+def _forms(name: str) -> tuple[tuple[tuple[Token, ...], float, str], ...]:
     """Other ways to cut the name into names, for a name written with more or fewer spaces on the
     other side: a given name's syllables written together (Seo-yeon and Seoyeon, 이 서연), and a
-    name of several words (Abd al-Qadir, عبد الله) as one when `rigour` knows it as one name."""
+    name of several words (Abd al-Qadir, عبد الله) as one when `rigour` knows it as one name. Each
+    with its feature's weight and explanation."""
     words = _words(name)
     out = []
     together: list[Token] = []
@@ -242,7 +265,7 @@ def _forms(name: str) -> tuple[tuple[tuple[Token, ...], str], ...]:
         else:
             together += [t for _, t in word]
     if said:
-        out.append((tuple(together), "read as one name: " + ", ".join(said)))
+        out.append((tuple(together), READ_AS_ONE.weight, READ_AS_ONE.say(names=", ".join(said))))
     pieces = [p for word in words for p in word]
     for size in (3, 2):
         for i in range(len(pieces) - size + 1):
@@ -251,7 +274,8 @@ def _forms(name: str) -> tuple[tuple[tuple[Token, ...], str], ...]:
             if symbols:
                 before, after = (t for _, t in pieces[:i]), (t for _, t in pieces[i + size :])
                 merged = (*before, _joined(span, symbols), *after)
-                out.append((merged, "one name of several words: " + " ".join(n for n, _ in span)))
+                said_words = " ".join(n for n, _ in span)
+                out.append((merged, SEVERAL_WORDS.weight, SEVERAL_WORDS.say(words=said_words)))
     return tuple(out)
 
 
@@ -308,38 +332,39 @@ def _similarity(a: Token, b: Token) -> tuple[float, str]:
         return _same_name(a, b)  # a syllable in Korean script (이 and Lee), not an initial
     if len(a.text) == 1 or len(b.text) == 1:
         initial, word = (a, b) if len(a.text) == 1 else (b, a)
-        return (0.9, "initial") if word.text.startswith(initial.text) else (0.0, "initial")
+        return INITIAL.said if word.text.startswith(initial.text) else OTHER_INITIAL.said
     if _gender_forms(a.key, b.key):
-        return 0.6, "another gender's form of the name"
-    score = OSA.normalized_similarity(a.key, b.key)
-    how = "same" if a.text == b.text else ("spelling variant" if score >= TOKEN_MIN else "different")
-    if score < NICKNAME and _nickname(a.text, b.text):
-        return NICKNAME, "a short form or nickname of the name"
+        return GENDER_FORM.said
+    similarity = OSA.normalized_similarity(a.key, b.key)
+    spelling = SAME if a.text == b.text else (SPELLING if similarity >= TOKEN_MIN else DIFFERENT)
+    score, how = similarity * spelling.weight, spelling.explanation
+    if score < NICKNAME.weight and _nickname(a.text, b.text):
+        return NICKNAME.said
     if (
         not a.abjad
         and not b.abjad
-        and score < 0.9
+        and score < VOWELS_OTHERWISE.weight
         and min(len(a.key), len(b.key)) >= 6
         and a.consonants == b.consonants
         and _vowels(a.key) == _vowels(b.key)
     ):  # Muhammad/Mohammed: the same letters around vowels written otherwise
-        score, how = 0.9, "same consonants, vowels written otherwise"
+        score, how = VOWELS_OTHERWISE.said
     if a.abjad != b.abjad:  # one side written without vowels: compare consonants
-        consonant = OSA.normalized_similarity(a.consonants, b.consonants) * 0.97
+        consonant = OSA.normalized_similarity(a.consonants, b.consonants) * CONSONANTS.weight
         if consonant > score:
             if (a.vowelless or b.vowelless) and a.symbols and b.symbols and not a.symbols & b.symbols:
                 # حسن is Hassan, not Hussein: Wikidata knows both and as different names
-                how = "same consonants, but different names (Wikidata)"
+                score, how = score * CONSONANTS_OTHER_NAME.weight, CONSONANTS_OTHER_NAME.explanation
             else:
-                score, how = consonant, "same consonants (a script without written vowels)"
-    if score < SAME_NAME and a.symbols & b.symbols:
+                score, how = consonant, CONSONANTS.explanation
+    if score < SAME_NAME.weight and a.symbols & b.symbols:
         return _same_name(a, b)
     return score, how
 
 
 def _same_name(a: Token, b: Token) -> tuple[float, str]:
     shared = ", ".join(sorted(a.symbols & b.symbols)[:3])
-    return SAME_NAME, f"one name in another spelling, language or script (Wikidata {shared})"
+    return SAME_NAME.weight, SAME_NAME.say(items=shared)
 
 
 @lru_cache(maxsize=1)
@@ -393,11 +418,14 @@ def _best(name1: str, name2: str, explain: bool) -> tuple[float, tuple[str, ...]
         for r2 in readings(name2):
             first, second = sorted((r1, r2))  # in one order: the same either way round
             c = _compare(first, second, explain)
+            read = [r for r, n in ((r1, name1), (r2, name2)) if r != n] if (r1, r2) != (name1, name2) else []
+            if read:
+                c.score = round(c.score * READ_AS_JAPANESE.weight, 4)
+                c.match = c.score >= THRESHOLD
             if best is None or c.score > best.score:
                 best = c
-                read = [r for r, n in ((r1, name1), (r2, name2)) if r != n]
                 if read and explain:
-                    c.explanation.insert(0, "read as Japanese: " + ", ".join(read))
+                    c.explanation.insert(0, READ_AS_JAPANESE.say(readings=", ".join(read)))
     assert best is not None
     return best.score, tuple(best.explanation)
 
@@ -423,7 +451,7 @@ def named_tokens(name: str) -> list[Token]:
 def key_tokens(name: str) -> list[Token]:
     """The tokens to find the name by: its names, and those of its other cuts (`_forms`)."""
     out = named_tokens(name)
-    for tokens, _ in _forms(name):
+    for tokens, _, _ in _forms(name):
         out += [t for t in _named(tokens) if t not in out]
     return out
 
@@ -432,11 +460,13 @@ def _compare(name1: str, name2: str, explain: bool) -> Comparison:
     all1, all2 = _tokens(name1), _tokens(name2)
     best = _score(all1, all2, explain)
     if len(_named(all1)) != len(_named(all2)):  # one side may write a name in more words
-        for tokens1, how1 in ((all1, ""), *_forms(name1)):
-            for tokens2, how2 in ((all2, ""), *_forms(name2)):
+        for tokens1, weight1, how1 in ((all1, 1.0, ""), *_forms(name1)):
+            for tokens2, weight2, how2 in ((all2, 1.0, ""), *_forms(name2)):
                 if not how1 and not how2:
                     continue
                 c = _score(tokens1, tokens2, explain)
+                c.score = round(c.score * weight1 * weight2, 4)  # the weights of the names so read
+                c.match = c.score >= THRESHOLD
                 if c.score > best.score:
                     best = c
                     if explain:
@@ -447,7 +477,7 @@ def _compare(name1: str, name2: str, explain: bool) -> Comparison:
 def _score(all1: tuple[Token, ...], all2: tuple[Token, ...], explain: bool = True) -> Comparison:
     t1, t2 = _named(all1), _named(all2)
     if not t1 or not t2:
-        return Comparison(0.0, False, ["a name is empty"])
+        return Comparison(EMPTY.weight, EMPTY.weight >= THRESHOLD, [EMPTY.explanation])
     short, long = (t1, t2) if len(t1) <= len(t2) else (t2, t1)
     pairs = sorted(  # best first; pairs as good as each other in the order made
         ((*_similarity(a, b), i, j) for i, a in enumerate(short) for j, b in enumerate(long)),
@@ -473,32 +503,39 @@ def _score(all1: tuple[Token, ...], all2: tuple[Token, ...], explain: bool = Tru
         if explain:
             mark = "≈" if score >= TOKEN_MIN else "≠"
             explanation.append(f"{a.text} {mark} {long[j].text} ({score:.2f}, {how})")
-    # The weakest name counts as much as the average: one different name makes a different person.
-    token_score = 0.5 * (total / weight) + 0.5 * min(matched[i][0] for i in range(len(short)))
+    # The weakest name weighs beside the average (`WEAKEST`): one different name, another person.
+    weakest = min(matched[i][0] for i in range(len(short)))
+    token_score = (1 - WEAKEST.weight) * (total / weight) + WEAKEST.weight * weakest
     extra = [b.text for j, b in enumerate(long) if j not in used_j]
     if extra:
-        token_score *= 1 - 0.03 * len(extra)
-        explanation.append("not on the other side: " + ", ".join(extra))
+        token_score *= 1 - MISSING.weight * len(extra)
+        if explain:
+            explanation.append(MISSING.say(names=", ".join(extra)))
     if len(short) == 1 and len(long) > 1:
-        token_score *= 0.85
-        explanation.append("one side has a single name")
-    order = [matched[i][2] for i in range(len(short))]
-    if explain and order != sorted(order):
-        explanation.append("names in another order")
+        token_score *= SINGLE.weight
+        if explain:
+            explanation.append(SINGLE.explanation)
+    if explain or ORDER.weight != 1.0:  # a weight of 1.0 changes no score: no sorting for a search
+        order = [matched[i][2] for i in range(len(short))]
+        if order != sorted(order):
+            token_score *= ORDER.weight
+            if explain:
+                explanation.append(ORDER.explanation)
     (keys1, consonants1), (keys2, consonants2) = _written_together(all1), _written_together(all2)
     joined = OSA.normalized_similarity(keys1, keys2)
     if all1[0].abjad != all2[0].abjad:
-        joined = max(joined, 0.97 * OSA.normalized_similarity(consonants1, consonants2))
+        joined = max(joined, CONSONANTS.weight * OSA.normalized_similarity(consonants1, consonants2))
     score = token_score
     spacing_differs = len(all1) != len(all2)
     if (
         spacing_differs
-        and joined * 0.98 > score
+        and joined * WRITTEN_TOGETHER.weight > score
         and not any(_gender_forms(a.key, b.key) for a in t1 for b in t2)
     ):
-        score = joined * 0.98
-        explanation.append(f"the names written together agree ({joined:.2f}): particles or spacing differ")
+        score = joined * WRITTEN_TOGETHER.weight
+        if explain:
+            explanation.append(WRITTEN_TOGETHER.say(score=joined))
     if any(matched[i][0] < TOKEN_MIN for i in range(len(short))) and not (spacing_differs and joined >= 0.95):
-        score = min(score, MISMATCH_CAP)  # a name that does not match at all is not outweighed
+        score = min(score, MISMATCH.weight)  # a name that does not match at all is not outweighed
     score = round(max(0.0, min(1.0, score)), 4)
     return Comparison(score, score >= THRESHOLD, explanation)
