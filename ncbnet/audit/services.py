@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 
+from ncbnet.base.actor import Person
 from ncbnet.core import clock
 from ncbnet.core.node import node_id
 from ncbnet.security import policies
@@ -31,7 +32,7 @@ def entry_hash(prev_hash: str, content: dict[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + canonical(content)).hexdigest()
 
 
-def actor_fields(actor: Any) -> tuple[str, int | None]:
+def actor_fields(actor: Person | None) -> tuple[str, int | None]:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return "anonymous", None
     return actor.get_username(), actor.pk
@@ -40,7 +41,7 @@ def actor_fields(actor: Any) -> tuple[str, int | None]:
 def record(
     action: str,
     *,
-    actor: Any = None,
+    actor: Person | None = None,
     subject: str = "",
     target: Any = None,
     target_type: str = "",
@@ -215,7 +216,7 @@ PAGE = 100
 
 
 def search(
-    actor: Any,
+    actor: Person,
     *,
     who: str = "",
     action: str = "",

@@ -23,13 +23,13 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from ncbnet.audit import services as audit
+from ncbnet.base.actor import Actor, Person
 from ncbnet.core import clock
 from ncbnet.core.node import node_id
 from ncbnet.network import delivery, handlers
 from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, register, require_hub
 from ncbnet.records.models import OwnerAlert
-from ncbnet.records.services import Actor
 
 from .models import Escalation, HitReport, State
 from .policies import answers_hits, screening_bureau, sees
@@ -84,13 +84,13 @@ def _send(r: HitReport, reachable: dict[frozenset[str], bool] | None = None) -> 
 
 
 def report(
-    actor: Any, hit: Mapping[str, Any], query: Mapping[str, Any], context: Mapping[str, Any]
+    actor: Person, hit: Mapping[str, Any], query: Mapping[str, Any], context: Mapping[str, Any]
 ) -> HitReport:
     return report_all(actor, [(hit, query)], context)[0]
 
 
 def report_all(
-    actor: Any, found: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]], context: Mapping[str, Any]
+    actor: Person, found: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]], context: Mapping[str, Any]
 ) -> list[HitReport]:
     """Each (hit, query) becomes one report, kept here and sent to the owner and the GS, with one
     audit entry naming them all, in the caller's transaction (the screening's)."""
@@ -197,7 +197,7 @@ def report_arrived(envelope: Arrived, body: ReportBody) -> None:
     audit.record("hits.received", target=r, detail={"from": sender, "owner": r.owner, "urgent": urgent})
 
 
-def visible(actor: Any) -> QuerySet[HitReport]:
+def visible(actor: Person) -> QuerySet[HitReport]:
     """What `policies.sees` allows, as a query."""
     qs = HitReport.objects.all()
     if actor.kind in ("ncb", "gs"):
@@ -205,21 +205,21 @@ def visible(actor: Any) -> QuerySet[HitReport]:
     return qs.filter(found_by_node=node_id(), found_by=screening_bureau(actor), officer=actor.get_username())
 
 
-def to_answer(actor: Any) -> QuerySet[HitReport]:
+def to_answer(actor: Person) -> QuerySet[HitReport]:
     """On the owner's node: reports on our records that still await our answer, most urgent first."""
     if settings.NCBNET_ROLE == "hub" or not answers_hits(actor):
         return HitReport.objects.none()
     return HitReport.objects.filter(owner=actor.country_code, state=State.AWAITING).order_by("due_at")
 
 
-def escalated_to_gs(actor: Any) -> QuerySet[HitReport]:
+def escalated_to_gs(actor: Person) -> QuerySet[HitReport]:
     """At the hub: hits whose owner has not answered through a reminder and its head of NCB."""
     if settings.NCBNET_ROLE != "hub" or actor.kind != "gs":
         return HitReport.objects.none()
     return HitReport.objects.filter(state=State.AWAITING, escalation=Escalation.GS).order_by("due_at")
 
 
-def read(actor: Any, report_id: uuid.UUID) -> HitReport:
+def read(actor: Person, report_id: uuid.UUID) -> HitReport:
     r = HitReport.objects.filter(pk=report_id).first()
     if r is None or not sees(actor, r, node_id()):
         raise Http404("No such hit report here.")
@@ -229,7 +229,7 @@ def read(actor: Any, report_id: uuid.UUID) -> HitReport:
 
 
 def answer(
-    actor: Any, report_id: uuid.UUID, outcome: str, note: str = "", minutes: int | None = None
+    actor: Person, report_id: uuid.UUID, outcome: str, note: str = "", minutes: int | None = None
 ) -> HitReport:
     """The owner's answer: confirmed, denied, or more time (how many minutes it needs). It goes to
     the bureau that screened and to the GS."""

@@ -16,6 +16,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from ncbnet.audit import services as audit
+from ncbnet.base.actor import Person
 from ncbnet.config import member_codes
 from ncbnet.core import clock
 from ncbnet.core.models import Country
@@ -76,7 +77,7 @@ class OnwardSharingRefused(PermissionDenied):
     this token shared on; the refusal is audited."""
 
 
-def _require(actor: Any) -> None:
+def _require(actor: Person) -> None:
     if not can_message(actor):
         raise PermissionDenied(_("Your account does not use international messaging."))
 
@@ -151,7 +152,7 @@ def _validate(d: Draft) -> None:
 
 
 def _refuse_onward(
-    actor: Any, original: Message, detail: dict[str, Any], message: str, ip: str | None
+    actor: Person, original: Message, detail: dict[str, Any], message: str, ip: str | None
 ) -> None:
     audit.record_now(
         "messaging.onward_sharing_refused",
@@ -164,7 +165,7 @@ def _refuse_onward(
 
 
 def check_onward(
-    actor: Any,
+    actor: Person,
     original: Message,
     recipients: list[str],
     *,
@@ -203,12 +204,12 @@ def check_onward(
         )
 
 
-def send(actor: Any, draft: Draft, ip: str | None = None) -> Message:
+def send(actor: Person, draft: Draft, ip: str | None = None) -> Message:
     """Record the message, its per-recipient status and the sealed envelope, in one transaction."""
     return _send(actor, draft, ip)
 
 
-def _send(actor: Any, draft: Draft, ip: str | None, forwarded: Message | None = None) -> Message:
+def _send(actor: Person, draft: Draft, ip: str | None, forwarded: Message | None = None) -> Message:
     _require(actor)
     _validate(draft)
     recipients = expand_recipients(draft.to)
@@ -272,7 +273,7 @@ def _send(actor: Any, draft: Draft, ip: str | None, forwarded: Message | None = 
             direction=Message.Direction.OUT,
             sender_node=node_id(),
             sender_name=sender_name,
-            sent_by=actor,
+            sent_by_id=actor.pk,
             recipients=recipients,
             gs_copy=gs_copy,
             subject=subject,
@@ -331,7 +332,7 @@ def _send(actor: Any, draft: Draft, ip: str | None, forwarded: Message | None = 
 
 
 def forward(
-    actor: Any,
+    actor: Person,
     message_id: str,
     to: list[str],
     note: str = "",
@@ -420,7 +421,7 @@ class Filters:
     unread: bool = False
 
 
-def search(actor: Any, f: Filters, ip: str | None = None) -> QuerySet[Message]:
+def search(actor: Person, f: Filters, ip: str | None = None) -> QuerySet[Message]:
     """The bureau's inbox or sent box, filtered; the search is audited."""
     _require(actor)
     direction = Message.Direction.OUT if f.box == "sent" else Message.Direction.IN
@@ -445,7 +446,7 @@ def search(actor: Any, f: Filters, ip: str | None = None) -> QuerySet[Message]:
     return qs
 
 
-def read(actor: Any, message_id: str, ip: str | None = None) -> tuple[Message, list[Message]]:
+def read(actor: Person, message_id: str, ip: str | None = None) -> tuple[Message, list[Message]]:
     """Open a message (and its thread). The first reading of a received message sends a read receipt."""
     _require(actor)
     try:
@@ -457,7 +458,7 @@ def read(actor: Any, message_id: str, ip: str | None = None) -> tuple[Message, l
         if message is None:
             raise Http404(_("No such message on this node."))
         if message.direction == Message.Direction.IN and message.read_at is None:
-            message.read_at, message.read_by = clock.now(), actor
+            message.read_at, message.read_by_id = clock.now(), actor.pk
             message.save(update_fields=["read_at", "read_by"])
             network.queue(
                 RECEIPT,
@@ -479,7 +480,7 @@ def read(actor: Any, message_id: str, ip: str | None = None) -> tuple[Message, l
     return message, thread
 
 
-def alerts(actor: Any) -> list[Message]:
+def alerts(actor: Person) -> list[Message]:
     """Received urgent and flash messages nobody has opened yet."""
     if not can_message(actor):
         return []
@@ -493,7 +494,7 @@ def alerts(actor: Any) -> list[Message]:
 
 
 def attachment(
-    actor: Any, message_id: str, attachment_id: str, ip: str | None = None
+    actor: Person, message_id: str, attachment_id: str, ip: str | None = None
 ) -> tuple[Attachment, Iterable[bytes]]:
     """A complete attachment's content, chunk by chunk; the download is audited."""
     _require(actor)

@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from ncbnet.audit import services as audit
+from ncbnet.base.actor import Person
 from ncbnet.config import member_codes
 from ncbnet.core import clock
 from ncbnet.core.node import keys
@@ -109,7 +110,7 @@ class _Registration:
     rotation_signature: str
 
 
-def register(actor: Any, public: dict[str, Any]) -> NodeKey:
+def register(actor: Person | None, public: dict[str, Any]) -> NodeKey:
     """Add a node's new public keys; the node's previous active key is retired (rotation).
 
     A node that has an active key must sign its new one with it (`ncbnet keys rotate` does, and
@@ -182,7 +183,7 @@ def register(actor: Any, public: dict[str, Any]) -> NodeKey:
     return key
 
 
-def revoke(actor: Any, kid: str, reason: str) -> NodeKey:
+def revoke(actor: Person | None, kid: str, reason: str) -> NodeKey:
     _require_hub()
     if not reason.strip():
         raise ValidationError({"reason": "a revocation needs a reason"})
@@ -330,7 +331,7 @@ def directory_changes(known: Iterable[Any], entries: Iterable[Any]) -> list[KeyC
     return changes
 
 
-def directory_listing(actor: Any) -> list[NodeKey]:
+def directory_listing(actor: Person | None) -> list[NodeKey]:
     """This node's copy of the directory, for comparing fingerprints out of band (audited)."""
     with transaction.atomic():
         audit.record("keys.directory_read", actor=actor)
@@ -350,7 +351,7 @@ def _described(rows: Iterable[NodeKey]) -> list[NodeKey]:
     return out
 
 
-def status(actor: Any) -> dict[str, Any]:
+def status(actor: Person) -> dict[str, Any]:
     """What an administrator needs to see at a glance: backlog, last traffic, refusals (audited)."""
     with transaction.atomic():
         audit.record("network.status.read", actor=actor)

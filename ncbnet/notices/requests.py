@@ -12,12 +12,12 @@ from django.db import transaction
 from django.http import Http404
 
 from ncbnet.audit import services as audit
+from ncbnet.base.actor import Actor, Person
 from ncbnet.core import clock
 from ncbnet.core.node import node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, register, require_hub
-from ncbnet.records.services import Actor
 
 from . import checks, services
 from .models import Diffusion, Notice, NoticeRequest, ReplicaNotice
@@ -28,7 +28,7 @@ CANCEL = "notices.cancel"
 STATUS = "notices.status"
 
 
-def request(actor: Any, kind: str, data: dict[str, Any], title: str = "") -> NoticeRequest:
+def request(actor: Person, kind: str, data: dict[str, Any], title: str = "") -> NoticeRequest:
     """Node: an NCB officer asks the GS to publish a notice. The required fields and thresholds are
     checked here too, so the officer hears at once what the GS's automatic checks would refuse."""
     if node_id() == "hub" or getattr(actor, "kind", None) != "ncb":
@@ -49,7 +49,7 @@ def request(actor: Any, kind: str, data: dict[str, Any], title: str = "") -> Not
     return r
 
 
-def cancel(actor: Any, request_id: str, reason: str) -> NoticeRequest:
+def cancel(actor: Person, request_id: str, reason: str) -> NoticeRequest:
     """Node: the bureau withdraws its request or its published notice, with a reason."""
     if getattr(actor, "kind", None) != "ncb":
         raise PermissionDenied("Notices are cancelled by the requesting NCB's staff.")
@@ -128,7 +128,7 @@ DIFFUSION = "notices.diffusion"
 DIFFUSION_WITHDRAWN = "notices.diffusion_withdrawn"
 
 
-def diffuse(actor: Any, kind: str, recipients: list[str], data: dict[str, Any]) -> str:
+def diffuse(actor: Person, kind: str, recipients: list[str], data: dict[str, Any]) -> str:
     """Node: send a diffusion straight to chosen countries, the GS in copy to check it afterwards.
     Its fields are checked here; it is not approved beforehand."""
     if node_id() == "hub" or getattr(actor, "kind", None) != "ncb":

@@ -17,12 +17,13 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from ncbnet.audit import services as audit
+from ncbnet.base.actor import Actor, Person
 from ncbnet.core import clock
 from ncbnet.core.node import node_id
 from ncbnet.network import handlers
 from ncbnet.network.envelope import new_id
 from ncbnet.records.models import Record
-from ncbnet.records.services import Actor, add_years, person_label
+from ncbnet.records.services import add_years, person_label
 
 from . import checks, replication
 from .models import Diffusion, Notice, NoticeEvent, ReplicaNotice, State
@@ -313,7 +314,9 @@ def review_queue() -> QuerySet[Notice]:
     return Notice.objects.filter(state=State.IN_REVIEW).order_by("submitted_at")
 
 
-def browse(actor: Any, kind: str | None = None, ip: str | None = None) -> list[Notice] | list[ReplicaNotice]:
+def browse(
+    actor: Person, kind: str | None = None, ip: str | None = None
+) -> list[Notice] | list[ReplicaNotice]:
     """The published notices this node shows: the hub's own, or a node's replica (diffusions
     included); the browse is audited."""
     found: list[Notice] | list[ReplicaNotice]
@@ -327,7 +330,7 @@ def browse(actor: Any, kind: str | None = None, ip: str | None = None) -> list[N
     return found
 
 
-def read(actor: Any, notice_id: uuid.UUID, ip: str | None = None) -> Notice | ReplicaNotice:
+def read(actor: Person, notice_id: uuid.UUID, ip: str | None = None) -> Notice | ReplicaNotice:
     """One notice as this node holds it; the read is audited, a missing one too."""
     notice = (Notice if node_id() == "hub" else ReplicaNotice).objects.filter(pk=notice_id).first()
     with transaction.atomic():

@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ncbnet.base.actor import Actor
 from ncbnet.core import clock
 from ncbnet.records.models import ReplicaRecord
-from ncbnet.records.services import Actor
 from ncbnet.security.middleware import client_ip
 from ncbnet.security.policies import NCB_STAFF, AuthedRequest, route
 

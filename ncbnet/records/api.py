@@ -9,6 +9,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from ncbnet.api import allow
+from ncbnet.base.actor import Actor
 from ncbnet.security.models import Scope
 from ncbnet.security.policies import AuthedRequest
 from ncbnet.web import downloads, uploads
@@ -91,6 +92,6 @@ def replica(request: AuthedRequest, database: str | None = None, q: str = "") ->
 )
 def export(request: AuthedRequest, database: str | None = None) -> StreamingHttpResponse:
     user = request.user
-    actor = services.Actor.of(user)
+    actor = Actor.of(user)
     lines = (json.dumps(r, ensure_ascii=False) + "\n" for r in services.export(actor, database))
     return StreamingHttpResponse(lines, content_type="application/x-ndjson")

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import Http404
 
 from ncbnet.audit import services as audit
+from ncbnet.base.actor import Actor, Person
 from ncbnet.core import clock
 from ncbnet.core.node import node_id
 from ncbnet.network import delivery
@@ -27,7 +28,7 @@ OUTCOME = "records.outcome"
 
 
 def submit(
-    actor: Any, database: str, data: dict[str, Any], restriction: dict[str, Any] | None = None
+    actor: Person, database: str, data: dict[str, Any], restriction: dict[str, Any] | None = None
 ) -> Contribution:
     """An NCB officer or national system contributes a record; the hub decides."""
     if node_id() == "hub" or getattr(actor, "kind", None) not in ("ncb", "system"):
@@ -65,7 +66,7 @@ def contribution_arrived(envelope: Arrived, body: ContributeBody) -> None:
     try:
         with transaction.atomic():
             record = services.contribute(
-                services.Actor(body.by, owner), body.database, dict(body.data), body.restriction
+                Actor(body.by, owner), body.database, dict(body.data), body.restriction
             )
         outcome |= {"status": "accepted", "record": str(record.pk)}
     except ValidationError as exc:
@@ -84,7 +85,7 @@ def outcome_arrived(envelope: Arrived, body: OutcomeBody) -> None:
     )
 
 
-def search_replica(actor: Any, database: str | None = None, q: str = "") -> Any:
+def search_replica(actor: Person, database: str | None = None, q: str = "") -> Any:
     """Node: search this country's replica (what the hub sent because this country may see it)."""
     from .models import ReplicaRecord
     from .services import _normal
@@ -99,7 +100,7 @@ def search_replica(actor: Any, database: str | None = None, q: str = "") -> Any:
     return qs.order_by("database", "label")
 
 
-def read_replica(actor: Any, record_id: uuid.UUID, ip: str | None = None) -> Any:
+def read_replica(actor: Person, record_id: uuid.UUID, ip: str | None = None) -> Any:
     """Node: one record of this country's replica. The read is audited (a missing one too), and an
     owner who asked is told."""
     from .models import ReplicaRecord

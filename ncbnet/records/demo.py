@@ -12,11 +12,11 @@ from typing import Any
 
 from django.conf import settings
 
+from ncbnet.base.actor import Actor
 from ncbnet.notices import services as notices
 
 from . import services
 from .models import Record
-from .services import Actor
 
 PEOPLE_FILE = Path(__file__).resolve().parent / "data" / "demo_people.json"
 OWNERS = ("FR", "BR", "KE")

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from ncbnet.audit import services as audit
+from ncbnet.base.actor import Person
 from ncbnet.config import member_codes
 from ncbnet.core import clock
 from ncbnet.core.node import node_id
@@ -49,7 +50,7 @@ AT_MOST_EVERY = timedelta(days=1)
 # --- at the hub ---------------------------------------------------------------------------------
 
 
-def start_resync(node: str, reason: str, actor: Any = None) -> str | None:
+def start_resync(node: str, reason: str, actor: Person | None = None) -> str | None:
     """Hub: send `node` the set it may hold, in pages; inside the caller's transaction. None when
     the node is not on the network (no active key): nothing can reach it until it has one."""
     if node == "hub" or node not in delivery.connected_nodes():
@@ -99,7 +100,7 @@ def resync_rekeyed(sender: Any, node: str, **kwargs: Any) -> None:
     start_resync(node, "new key")
 
 
-def resync(actor: Any, node: str, reason: str = "") -> str:
+def resync(actor: Person | None, node: str, reason: str = "") -> str:
     """Hub: the network administrator resynchronises a node's replica now (audited)."""
     if node_id() != "hub":
         raise PermissionDenied("Only the hub sends resyncs; on a node, ask the hub for one.")
@@ -249,7 +250,7 @@ def ask(reason: str) -> str:
     return sent
 
 
-def request_resync(actor: Any, reason: str = "") -> str:
+def request_resync(actor: Person | None, reason: str = "") -> str:
     """Node: the network administrator asks the hub for a resync (after `replica verify` found
     differences, say)."""
     if node_id() == "hub":

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,31 +17,13 @@ from django.db import transaction
 from django.http import Http404
 
 from ncbnet.audit import services as audit
+from ncbnet.base.actor import Actor
 from ncbnet.core import clock
 from ncbnet.network.envelope import new_id
 
 from . import national_law, policies, replication
 from .models import Database, Record, RecordCountry, RecordQuerySet, RecordVersion
 from .schemas import SCHEMAS, RestrictionData, checked
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: an NCB (by country) or the GS, and the person or system that did it."""
-
-    name: str
-    country: str | None = None
-    gs: bool = False
-    user: Any = None
-
-    @property
-    def where(self) -> str:
-        return "GS" if self.gs else str(self.country)
-
-    @classmethod
-    def of(cls, user: Any) -> Actor:
-        """The signed-in account as an actor: its bureau's country, or the GS."""
-        return cls(user.get_username(), user.country_code, gs=user.kind == "gs", user=user)
 
 
 def _validate(database: str, data: dict[str, Any]) -> dict[str, Any]:

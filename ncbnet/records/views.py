@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from ncbnet.base.actor import Actor
 from ncbnet.security.middleware import client_ip
 from ncbnet.security.policies import AuthedRequest, route
 from ncbnet.web import uploads
@@ -54,7 +55,7 @@ def search(request: AuthedRequest) -> HttpResponse:
     database = request.GET.get("database") or None
     q = request.GET.get("q", "").strip()
     if settings.NCBNET_ROLE == "hub":
-        found = list(services.search(services.Actor.of(request.user), database, q)[:200])
+        found = list(services.search(Actor.of(request.user), database, q)[:200])
     else:
         found = list(contribution.search_replica(request.user, database, q)[:200])
     return render(
@@ -74,7 +75,7 @@ def search(request: AuthedRequest) -> HttpResponse:
 def detail(request: AuthedRequest, record_id: uuid.UUID) -> HttpResponse:
     record: Record | ReplicaRecord | None
     if settings.NCBNET_ROLE == "hub":
-        record = services.read(services.Actor.of(request.user), str(record_id))
+        record = services.read(Actor.of(request.user), str(record_id))
     else:
         record = contribution.read_replica(request.user, record_id, client_ip(request))
     fields = [(FIELD_LABELS.get(k, k), k, v) for k, v in record.data.items()]

@@ -33,6 +33,7 @@ from django.http import Http404
 
 from ncbnet.audit import services as audit
 from ncbnet.base import bounded
+from ncbnet.base.actor import Person
 from ncbnet.core import clock
 from ncbnet.network.envelope import new_id
 
@@ -152,7 +153,7 @@ def _json_rows(content: bytes) -> tuple[list[str], list[dict[str, str]]]:
 
 
 def submit(
-    actor: Any, filename: str, content: bytes, context: dict[str, Any], here: bool = False
+    actor: Person, filename: str, content: bytes, context: dict[str, Any], here: bool = False
 ) -> Manifest:
     """Keep the job for the node's job runner, or (`here`) for this process, which runs it now."""
     columns, rows = parse(filename, content)
@@ -177,7 +178,7 @@ def submit(
     return m
 
 
-def _screen(actor: Any, rows: list[dict[str, str]]) -> Screened:
+def _screen(actor: Person, rows: list[dict[str, str]]) -> Screened:
     """Each row's hits, problems and query; the chunk's documents in one database query, its
     persons' candidates in a few."""
     queries = [{k: row[k].strip() for k in FIELDS if row.get(k, "").strip()} for row in rows]
@@ -231,7 +232,7 @@ def _chunks(manifest: Manifest, chunk: int) -> Iterator[tuple[int, list[dict[str
 
 
 def _results(
-    manifest: Manifest, actor: Any, chunk: int, workers: int
+    manifest: Manifest, actor: Person, chunk: int, workers: int
 ) -> Iterator[tuple[int, list[dict[str, str]], Screened]]:
     """Each chunk not yet screened with what screening found, in order: screened here, or by
     `workers` processes a few chunks ahead while this one writes."""
@@ -262,7 +263,7 @@ def _results(
 
 def run(
     manifest: Manifest,
-    actor: Any = None,
+    actor: Person | None = None,
     progress: Progress | None = None,
     chunk: int = CHUNK,
     workers: int | None = None,
@@ -391,7 +392,7 @@ def result_lines(manifest: Manifest) -> Iterator[str]:
         yield out.getvalue()
 
 
-def visible(actor: Any) -> Any:
+def visible(actor: Person) -> Any:
     """NCB staff see every job of their node, the GS every job at the hub; others their own."""
     qs = Manifest.objects.defer("rows")
     if actor.kind in ("ncb", "gs"):
@@ -399,14 +400,14 @@ def visible(actor: Any) -> Any:
     return qs.filter(submitted_by=actor.get_username())
 
 
-def get(actor: Any, manifest_id: uuid.UUID) -> Manifest:
+def get(actor: Person, manifest_id: uuid.UUID) -> Manifest:
     job = visible(actor).filter(pk=manifest_id).first()
     if job is None:
         raise Http404("No such manifest.")
     return job
 
 
-def download(actor: Any, manifest: Manifest) -> Manifest:
+def download(actor: Person, manifest: Manifest) -> Manifest:
     if manifest.state != Manifest.State.DONE:
         raise ValidationError({"manifest": "the result is ready when the job is done"})
     with transaction.atomic():

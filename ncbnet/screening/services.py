@@ -23,6 +23,7 @@ from rapidfuzz.utils import default_process
 from vininfo import Vin
 
 from ncbnet.audit import services as audit
+from ncbnet.base.actor import Person
 from ncbnet.records.models import Folded, Record, ReplicaRecord, folded
 
 from . import index, names
@@ -48,13 +49,13 @@ class Result:
     hits: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _holdings(database: str, actor: Any) -> Any:
+def _holdings(database: str, actor: Person) -> Any:
     """What the actor may screen against in one database: at the hub what its country may see,
     on a node the replica."""
     return everything(actor).filter(database=database)
 
 
-def everything(actor: Any) -> Any:
+def everything(actor: Person) -> Any:
     """Every record the actor may screen against, unordered (a list of ids is looked up by its
     primary key, not by the database's index)."""
     if settings.NCBNET_ROLE == "hub":
@@ -79,7 +80,7 @@ def _hit(record: Any, why: str, score: float = 1.0, explanation: list[str] | Non
 
 
 def report_hits(
-    actor: Any, groups: Sequence[tuple[list[dict[str, Any]], Mapping[str, Any]]], context: Context
+    actor: Person, groups: Sequence[tuple[list[dict[str, Any]], Mapping[str, Any]]], context: Context
 ) -> None:
     """Every hit (of each query's hits) becomes a hit report to its owner and the GS, inside the
     caller's transaction, with one audit entry for them all (unless `context` is None: benchmarks
@@ -94,7 +95,7 @@ def report_hits(
         hit["due_at"] = report.due_at.isoformat()
 
 
-def _finish(actor: Any, kind: str, result: Result, context: Context) -> Result:
+def _finish(actor: Person, kind: str, result: Result, context: Context) -> Result:
     """Audit the screening and report its hits, in one transaction."""
     with transaction.atomic():
         report_hits(actor, [(result.hits, result.query)], context)
@@ -106,11 +107,11 @@ def _finish(actor: Any, kind: str, result: Result, context: Context) -> Result:
     return result
 
 
-def find_documents(actor: Any, number: str, issuing_country: str) -> list[dict[str, Any]]:
+def find_documents(actor: Person, number: str, issuing_country: str) -> list[dict[str, Any]]:
     return find_documents_batch(actor, [(number, issuing_country)])[0]
 
 
-def find_documents_batch(actor: Any, queries: list[tuple[str, str]]) -> list[list[dict[str, Any]]]:
+def find_documents_batch(actor: Person, queries: list[tuple[str, str]]) -> list[list[dict[str, Any]]]:
     """Many document numbers in one database query: the hits of each, in order. A number is
     looked up with O and 0, I and 1 read either way (how they are mistyped and misread), through
     the index of the keys so read (`Folded`)."""
@@ -138,7 +139,7 @@ def find_documents_batch(actor: Any, queries: list[tuple[str, str]]) -> list[lis
     return out
 
 
-def documents(actor: Any, queries: list[tuple[str, str]], context: Context = REPORT_HITS) -> list[Result]:
+def documents(actor: Person, queries: list[tuple[str, str]], context: Context = REPORT_HITS) -> list[Result]:
     """A border system's batch of travel documents (up to 1,000): one database query, one audit
     entry naming every number, a hit report for every hit."""
     results = [Result({"number": n, "issuing_country": c}) for n, c in queries]
@@ -154,13 +155,13 @@ def documents(actor: Any, queries: list[tuple[str, str]], context: Context = REP
     return results
 
 
-def document(actor: Any, number: str, issuing_country: str = "", context: Context = REPORT_HITS) -> Result:
+def document(actor: Person, number: str, issuing_country: str = "", context: Context = REPORT_HITS) -> Result:
     result = Result({"number": number, "issuing_country": issuing_country})
     result.hits = find_documents(actor, number, issuing_country)
     return _finish(actor, "document", result, context)
 
 
-def machine_readable_zone(actor: Any, text: str, context: Context = REPORT_HITS) -> Result:
+def machine_readable_zone(actor: Person, text: str, context: Context = REPORT_HITS) -> Result:
     """Read the MRZ (every check digit verified) and screen its document; a bad check digit is
     reported with the field it guards, and the document is screened all the same."""
     parsed = mrz_module.parse(text)
@@ -172,7 +173,7 @@ def machine_readable_zone(actor: Any, text: str, context: Context = REPORT_HITS)
     return _finish(actor, "mrz", result, context)
 
 
-def vehicle(actor: Any, vin: str = "", plate: str = "", context: Context = REPORT_HITS) -> Result:
+def vehicle(actor: Person, vin: str = "", plate: str = "", context: Context = REPORT_HITS) -> Result:
     result = Result({"vin": vin, "plate": plate})
     if vin:
         key = normal(vin)
@@ -193,7 +194,7 @@ def vehicle(actor: Any, vin: str = "", plate: str = "", context: Context = REPOR
     return _finish(actor, "vehicle", result, context)
 
 
-def firearm(actor: Any, serial_number: str, make: str = "", context: Context = REPORT_HITS) -> Result:
+def firearm(actor: Person, serial_number: str, make: str = "", context: Context = REPORT_HITS) -> Result:
     result = Result({"serial_number": serial_number, "make": make})
     serial = _holdings("firearms", actor).alias(folded=Folded("key"))
     for r in serial.filter(folded=folded(normal(serial_number))):
@@ -203,7 +204,7 @@ def firearm(actor: Any, serial_number: str, make: str = "", context: Context = R
     return _finish(actor, "firearm", result, context)
 
 
-def artwork(actor: Any, text: str, context: Context = REPORT_HITS) -> Result:
+def artwork(actor: Person, text: str, context: Context = REPORT_HITS) -> Result:
     """Works of art by text: title, artist or description, in any order, with spelling slips.
     Candidates share at least one word with the text (in SQL); each is scored with rapidfuzz's
     token set ratio against its title and artist, both in Latin letters (`anyascii`: œ is oe)."""
@@ -307,7 +308,7 @@ class PersonQuery(NamedTuple):
 
 
 def find_persons(
-    actor: Any,
+    actor: Person,
     name: str,
     dob: dict[str, int] | None,
     sex: str,
@@ -320,7 +321,7 @@ def find_persons(
 
 
 def find_persons_batch(
-    actor: Any, queries: Sequence[PersonQuery], threshold: float
+    actor: Person, queries: Sequence[PersonQuery], threshold: float
 ) -> list[list[dict[str, Any]]]:
     """The hits of each query, in order: each query's candidates weighed from the index's cards,
     and what the actor may see of the hits read in a few database queries (a manifest's chunk
@@ -372,7 +373,7 @@ def _weigh(query: PersonQuery, candidates: list[index.Candidate], threshold: flo
 
 
 def person(
-    actor: Any,
+    actor: Person,
     name: str,
     date_of_birth: str = "",
     sex: str = "",

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from ncbnet.base.actor import Person
+
 if TYPE_CHECKING:
     from ncbnet.core.models import Agency, User
 
@@ -50,7 +52,7 @@ def is_ncb_staff(user: User) -> bool:
     return user.kind == K_NCB
 
 
-def is_ncb_manager(user: User) -> bool:
+def is_ncb_manager(user: Person) -> bool:
     """Head of NCB or NCB administrator: manages the bureau's users and agencies."""
     return user.kind == K_NCB and user.role in ("head", "admin")
 
@@ -59,7 +61,7 @@ def is_gs_staff(user: User) -> bool:
     return user.kind == K_GS
 
 
-def is_network_admin(user: User) -> bool:
+def is_network_admin(user: Person) -> bool:
     return user.kind == K_GS and user.role == "network_admin"
 
 
@@ -75,7 +77,7 @@ def can_manage_users(user: User) -> bool:
     return is_ncb_manager(user) or is_network_admin(user)
 
 
-def can_read_audit(user: User) -> bool:
+def can_read_audit(user: Person) -> bool:
     return is_ncb_manager(user) or is_network_admin(user)
 
 

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from ncbnet.audit import services as audit
 from ncbnet.audit.models import AuditEntry
+from ncbnet.base.actor import Person
 from ncbnet.core import clock
 
 from . import throttle
@@ -327,7 +328,7 @@ def _digest(secret: str) -> str:
 
 
 def create_token(
-    actor: Any, account: Any, name: str, days: int = 365, *, scopes: Sequence[str]
+    actor: Person | None, account: Any, name: str, days: int = 365, *, scopes: Sequence[str]
 ) -> tuple[ApiToken, str]:
     """Issue a bearer token for a system account, limited to `scopes` (at least one); the full
     token is returned once, never stored."""
@@ -351,7 +352,7 @@ def create_token(
             prefix=prefix,
             digest=_digest(secret),
             created_at=now,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by_id=actor.pk if actor is not None else None,
             expires_at=now + timedelta(days=days),
             scopes=chosen,
         )
@@ -383,7 +384,7 @@ def refuse_scope(user: Any, scope: str, operation: str, ip: str | None = None) -
     )
 
 
-def revoke_token(actor: Any, prefix: str) -> ApiToken:
+def revoke_token(actor: Person | None, prefix: str) -> ApiToken:
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().get(prefix=prefix)
         if token.revoked_at is None:

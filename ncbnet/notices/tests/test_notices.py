@@ -6,11 +6,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from ncbnet.audit.models import AuditEntry
+from ncbnet.base.actor import Actor
 from ncbnet.core import clock
 from ncbnet.notices import services
 from ncbnet.notices.models import Notice, NoticeEvent, State, TransitionRefused
 from ncbnet.records import services as records
-from ncbnet.records.services import Actor
 
 FR = Actor("fr-officer", "FR")
 BR = Actor("br-officer", "BR")

@@ -9,6 +9,7 @@ import os
 import pytest
 from django.core.exceptions import ValidationError
 
+from ncbnet.base.actor import Actor
 from ncbnet.conftest import arriving
 from ncbnet.network import delivery, envelope
 from ncbnet.network import services as network
@@ -16,7 +17,6 @@ from ncbnet.network.models import OutboxEnvelope, Quarantine
 from ncbnet.records import contribution, parts, replication, services
 from ncbnet.records.models import Contribution, IncomingPart, Record, ReplicaCheck, ReplicaRecord
 from ncbnet.records.schemas import MAX_PHOTO_BYTES
-from ncbnet.records.services import Actor
 from ncbnet.security.crypto import KeyStore, canonical
 
 pytestmark = pytest.mark.django_db

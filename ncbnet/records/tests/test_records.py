@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from ncbnet.audit.models import AuditEntry
+from ncbnet.base.actor import Actor
 from ncbnet.records import policies, replication, services
 from ncbnet.records.models import Record, RecordVersion
-from ncbnet.records.services import Actor
 
 FR = Actor("fr-officer", "FR")
 BR = Actor("br-officer", "BR")

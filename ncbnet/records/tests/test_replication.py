@@ -3,6 +3,7 @@ no longer may; a joining node gets its snapshot; `replica verify` names the diff
 
 import pytest
 
+from ncbnet.base.actor import Actor
 from ncbnet.conftest import arriving
 from ncbnet.core import clock
 from ncbnet.network import delivery, envelope
@@ -10,7 +11,6 @@ from ncbnet.network import services as network
 from ncbnet.network.models import NodeKey, OutboxEnvelope
 from ncbnet.records import replication, services
 from ncbnet.records.models import ReplicaRecord
-from ncbnet.records.services import Actor
 
 DOC = {
     "number": "X1234567",

@@ -205,8 +205,8 @@ def test_vehicles_by_vin_or_plate_and_firearms_by_serial_and_make(user_factory):
 
 @pytest.mark.django_db
 def test_at_the_hub_a_denied_country_never_gets_a_restricted_record(hub, user_factory):
+    from ncbnet.base.actor import Actor
     from ncbnet.records import services as records
-    from ncbnet.records.services import Actor
 
     records.contribute(
         Actor("ke-officer", "KE"),

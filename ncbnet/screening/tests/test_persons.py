@@ -9,9 +9,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from ncbnet.base.actor import Actor
 from ncbnet.records import services as records
 from ncbnet.records.models import ReplicaRecord
-from ncbnet.records.services import Actor
 from ncbnet.screening import index, services
 from ncbnet.screening.models import Card, NameKey
 from ncbnet.screening.tests.test_documents import replica
