@@ -29,7 +29,7 @@ from ncbnet.core.node import node_id
 from ncbnet.network import delivery, handlers
 from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, register, require_hub
-from ncbnet.records.models import OwnerAlert
+from ncbnet.records import services as records
 
 from .models import Escalation, HitReport, State
 from .policies import answers_hits, screening_bureau, sees
@@ -193,7 +193,7 @@ def report_arrived(envelope: Arrived, body: ReportBody) -> None:
         raise Rejected(f"hit report {r.pk} is already kept here, from {r.found_by_node}")
     urgent = r.urgent
     if created and me != "hub":
-        OwnerAlert.objects.create(record_id=r.record_id, label=r.label, event="hit", by=found_by, at=now)
+        records.alert_owner(r.record_id, r.label, "hit", found_by, now)
     audit.record("hits.received", target=r, detail={"from": sender, "owner": r.owner, "urgent": urgent})
 
 
@@ -338,7 +338,5 @@ def escalation_arrived(envelope: Arrived, body: EscalateBody) -> None:
             r.due_at = clock.now() + period(r.urgent)
             r.save(update_fields=["escalation", "due_at"])
             if r.owner == node_id():
-                OwnerAlert.objects.create(
-                    record_id=r.record_id, label=r.label, event="overdue", by="GS", at=clock.now()
-                )
+                records.alert_owner(r.record_id, r.label, "overdue", "GS", clock.now())
         audit.record("hits.escalated", target=r, detail={"level": r.escalation})

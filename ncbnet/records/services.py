@@ -22,7 +22,7 @@ from ncbnet.core import clock
 from ncbnet.network.envelope import new_id
 
 from . import national_law, policies, replication
-from .models import Database, Record, RecordCountry, RecordQuerySet, RecordVersion
+from .models import Database, OwnerAlert, Record, RecordCountry, RecordQuerySet, RecordVersion
 from .schemas import SCHEMAS, RestrictionData, checked
 
 
@@ -256,3 +256,10 @@ def export(actor: Actor, database: str | None = None) -> Iterator[dict[str, Any]
         )
     for record in qs.order_by("pk").iterator(chunk_size=2000):
         yield replication.payload(record)
+
+
+def alert_owner(record_id: uuid.UUID, label: str, event: str, by: str, at: datetime) -> OwnerAlert:
+    """On the owner's node, inside the caller's transaction: tell the owner that `by` (a country or
+    "GS") touched one of its records: screening hit it ("hit"), or the hub escalated a hit the
+    owner has not answered ("overdue"). The owner's page lists these alerts."""
+    return OwnerAlert.objects.create(record_id=record_id, label=label, event=event, by=by, at=at)
