@@ -33,7 +33,7 @@ from ncbnet.records import services as records
 
 from .models import Escalation, HitReport, State
 from .policies import answers_hits, screening_bureau, sees
-from .schemas import AnswerBody, EscalateBody, ReportBody
+from .schemas import AnswerBody, EscalateBody, Found, ReportBody
 
 URGENT = timedelta(minutes=10)
 ROUTINE = timedelta(hours=1)
@@ -47,24 +47,6 @@ def period(urgent: bool) -> timedelta:
     return URGENT if urgent else ROUTINE
 
 
-def _body(r: HitReport) -> dict[str, Any]:
-    return {
-        "id": str(r.id),
-        "record": str(r.record_id),
-        "database": r.database,
-        "label": r.label,
-        "owner": r.owner,
-        "found_by": r.found_by,
-        "officer": r.officer,
-        "context": r.context,
-        "query": r.query,
-        "score": r.score,
-        "explanation": r.explanation,
-        "urgent": r.urgent,
-        "found_at": r.found_at.isoformat(),
-    }
-
-
 def _send(r: HitReport, reachable: dict[frozenset[str], bool] | None = None) -> bool:
     """Hand the report to the network (inside the caller's transaction) and mark it sent. False
     while a recipient's keys are not yet known: the report stays unsent here and `send_pending`
@@ -74,7 +56,7 @@ def _send(r: HitReport, reachable: dict[frozenset[str], bool] | None = None) -> 
         if reachable is not None and not reachable.get(recipients, True):
             return False
         try:
-            delivery.queue(REPORT, recipients, _body(r))
+            delivery.queue(REPORT, recipients, ReportBody.of(r))
         except delivery.NotOnNetwork:
             if reachable is not None:
                 reachable[recipients] = False
@@ -83,14 +65,12 @@ def _send(r: HitReport, reachable: dict[frozenset[str], bool] | None = None) -> 
     return True
 
 
-def report(
-    actor: Person, hit: Mapping[str, Any], query: Mapping[str, Any], context: Mapping[str, Any]
-) -> HitReport:
+def report(actor: Person, hit: Found, query: Mapping[str, Any], context: Mapping[str, Any]) -> HitReport:
     return report_all(actor, [(hit, query)], context)[0]
 
 
 def report_all(
-    actor: Person, found: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]], context: Mapping[str, Any]
+    actor: Person, found: Sequence[tuple[Found, Mapping[str, Any]]], context: Mapping[str, Any]
 ) -> list[HitReport]:
     """Each (hit, query) becomes one report, kept here and sent to the owner and the GS, with one
     audit entry naming them all, in the caller's transaction (the screening's)."""
@@ -103,17 +83,17 @@ def report_all(
     for hit, query in found:
         r = HitReport(
             id=uuid.UUID(new_id()),
-            record_id=uuid.UUID(str(hit["record"])),
-            database=str(hit["database"]),
-            label=str(hit["label"])[:300],
-            owner=str(hit["owner"]),
+            record_id=uuid.UUID(hit.record),
+            database=hit.database,
+            label=hit.label[:300],
+            owner=hit.owner,
             found_by=found_by,
             found_by_node=node_id(),
             officer=actor.get_username(),
             context=where,
             query=dict(query),
-            score=float(hit.get("score", 1.0)),
-            explanation=list(hit.get("explanation", [])),
+            score=float(hit.score),
+            explanation=list(hit.explanation),
             urgent=urgent,
             found_at=now,
             received_at=now,
@@ -169,25 +149,10 @@ def report_arrived(envelope: Arrived, body: ReportBody) -> None:
     if me != "hub" and body.owner != me:
         raise Rejected("a hit report goes to the record's owner and the GS")
     now = clock.now()
+    fields = body.report_fields()
     r, created = HitReport.objects.get_or_create(
-        id=body.id,
-        defaults={
-            "record_id": body.record,
-            "database": body.database,
-            "label": body.label,
-            "owner": body.owner,
-            "found_by": found_by,
-            "found_by_node": sender,
-            "officer": body.officer,
-            "context": body.context,
-            "query": body.query,
-            "score": body.score,
-            "explanation": body.explanation,
-            "urgent": body.urgent,
-            "found_at": body.found_at,
-            "received_at": now,
-            "due_at": now + period(body.urgent),
-        },
+        id=fields.pop("id"),
+        defaults={**fields, "found_by_node": sender, "received_at": now, "due_at": now + period(body.urgent)},
     )
     if not created and r.found_by_node != sender:
         raise Rejected(f"hit report {r.pk} is already kept here, from {r.found_by_node}")

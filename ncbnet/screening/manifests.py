@@ -39,6 +39,7 @@ from ncbnet.network.envelope import new_id
 
 from . import csvsafe, names, services
 from .models import Manifest, ManifestRow
+from .schemas import Hit
 
 MAX_ROWS = 100_000
 MAX_BYTES = 50 * 1024 * 1024
@@ -51,10 +52,15 @@ CHUNK = 500
 LEASE = timedelta(minutes=2)
 FIELDS = ("name", "date_of_birth", "sex", "nationality", "document_number", "issuing_country")
 Progress = Callable[[str, int, int], None]
-Screened = list[tuple[list[dict[str, Any]], list[str], dict[str, Any]]]
+Screened = list[tuple[list[Hit], list[str], dict[str, Any]]]
 # What a row keeps of each hit: what the job's page and its result show, and the hit report. The
 # record's data stays with the record (corrected or deleted there, it is not kept on here).
 KEPT = ("record", "database", "owner", "label", "matched", "score", "status", "report", "due_at")
+
+
+def _kept(hit: Hit) -> dict[str, Any]:
+    """What a row keeps of a hit (`KEPT`): the report's fields once it is reported."""
+    return {k: v for k in KEPT if (v := getattr(hit, k)) is not None}
 
 
 def parse(filename: str, content: bytes) -> tuple[list[str], list[dict[str, str]]]:
@@ -291,7 +297,7 @@ def run(
                     queries.append(query)
                 services.report_hits(actor, groups, manifest.context)  # before the rows keep the report ids
                 for result, (row_hits, _) in zip(results, groups, strict=True):
-                    result.hits = [{k: hit[k] for k in KEPT if k in hit} for hit in row_hits]
+                    result.hits = [_kept(hit) for hit in row_hits]
                 ManifestRow.objects.bulk_create(results)
                 manifest.done = start + len(rows)
                 manifest.hits += found

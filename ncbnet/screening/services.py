@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -28,10 +27,10 @@ from ncbnet.records.models import Folded, Record, ReplicaRecord, folded
 
 from . import index, names
 from . import mrz as mrz_module
+from .schemas import Hit, Result
 
 ARTWORK_THRESHOLD = 0.8
 ARTWORK_STOPWORDS = frozenset({"the", "and", "with", "of", "les", "des", "del", "della", "von", "und"})
-POSSIBLE_MATCH = "possible match: awaiting confirmation by the owner NCB; do not act on it before"
 # Why and where the screening happened ("reason", "place") and whether it is urgent ("urgent"). Every
 # hit is reported to its owner; only benchmarks pass None (no report).
 Context = Mapping[str, Any] | None
@@ -40,13 +39,6 @@ REPORT_HITS: Context = MappingProxyType({})
 
 def normal(value: str) -> str:
     return re.sub(r"[\s\-./<]", "", value).upper()
-
-
-@dataclass
-class Result:
-    query: dict[str, Any]
-    problems: list[str] = field(default_factory=list)
-    hits: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _holdings(database: str, actor: Person) -> Any:
@@ -64,23 +56,8 @@ def everything(actor: Person) -> Any:
     return ReplicaRecord.objects.order_by()
 
 
-def _hit(record: Any, why: str, score: float = 1.0, explanation: list[str] | None = None) -> dict[str, Any]:
-    return {
-        "record": str(record.pk),
-        "database": record.database,
-        "owner": record.owner,
-        "label": record.label,
-        "data": {k: v for k, v in record.data.items() if k != "photos"},
-        "handling": record.handling,
-        "matched": why,
-        "score": score,
-        "explanation": explanation or [why],
-        "status": POSSIBLE_MATCH,
-    }
-
-
 def report_hits(
-    actor: Person, groups: Sequence[tuple[list[dict[str, Any]], Mapping[str, Any]]], context: Context
+    actor: Person, groups: Sequence[tuple[list[Hit], Mapping[str, Any]]], context: Context
 ) -> None:
     """Every hit (of each query's hits) becomes a hit report to its owner and the GS, inside the
     caller's transaction, with one audit entry for them all (unless `context` is None: benchmarks
@@ -91,8 +68,7 @@ def report_hits(
 
     found = [(hit, query) for hits, query in groups for hit in hits]
     for (hit, _query), report in zip(found, hit_reports.report_all(actor, found, context), strict=True):
-        hit["report"] = str(report.pk)
-        hit["due_at"] = report.due_at.isoformat()
+        hit.reported(report.pk, report.due_at)
 
 
 def _finish(actor: Person, kind: str, result: Result, context: Context) -> Result:
@@ -107,11 +83,11 @@ def _finish(actor: Person, kind: str, result: Result, context: Context) -> Resul
     return result
 
 
-def find_documents(actor: Person, number: str, issuing_country: str) -> list[dict[str, Any]]:
+def find_documents(actor: Person, number: str, issuing_country: str) -> list[Hit]:
     return find_documents_batch(actor, [(number, issuing_country)])[0]
 
 
-def find_documents_batch(actor: Person, queries: list[tuple[str, str]]) -> list[list[dict[str, Any]]]:
+def find_documents_batch(actor: Person, queries: list[tuple[str, str]]) -> list[list[Hit]]:
     """Many document numbers in one database query: the hits of each, in order. A number is
     looked up with O and 0, I and 1 read either way (how they are mistyped and misread), through
     the index of the keys so read (`Folded`)."""
@@ -134,7 +110,7 @@ def find_documents_batch(actor: Person, queries: list[tuple[str, str]]) -> list[
                 continue
             exact = r.key == normal(number)
             why = "document number" if exact else "document number, reading O/0 or I/1 the other way"
-            hits.append(_hit(r, why))
+            hits.append(Hit.of(r, why))
         out.append(hits)
     return out
 
@@ -184,13 +160,13 @@ def vehicle(actor: Person, vin: str = "", plate: str = "", context: Context = RE
         elif key[0] in "12345" and not Vin(key).verify_checksum():
             result.problems.append("the VIN's check digit (9th character) is wrong")
         for r in _holdings("vehicles", actor).filter(key=key):
-            result.hits.append(_hit(r, "VIN"))
+            result.hits.append(Hit.of(r, "VIN"))
     if plate:
-        seen = {h["record"] for h in result.hits}
+        seen = {h.record for h in result.hits}
         holdings = _holdings("vehicles", actor)
         for r in holdings.filter(key=normal(plate)) | holdings.filter(data__plate__iexact=plate.strip()):
             if str(r.pk) not in seen:
-                result.hits.append(_hit(r, "plate"))
+                result.hits.append(Hit.of(r, "plate"))
     return _finish(actor, "vehicle", result, context)
 
 
@@ -200,7 +176,7 @@ def firearm(actor: Person, serial_number: str, make: str = "", context: Context 
     for r in serial.filter(folded=folded(normal(serial_number))):
         if make and r.data.get("make", "").casefold() != make.strip().casefold():
             continue
-        result.hits.append(_hit(r, "serial number" + (" and make" if make else "")))
+        result.hits.append(Hit.of(r, "serial number" + (" and make" if make else "")))
     return _finish(actor, "firearm", result, context)
 
 
@@ -220,8 +196,8 @@ def artwork(actor: Person, text: str, context: Context = REPORT_HITS) -> Result:
             score = fuzz.token_set_ratio(anyascii(text), anyascii(described), processor=default_process) / 100
             if score >= ARTWORK_THRESHOLD:
                 why = f"title and artist ({score:.2f}): {described.strip()}"
-                result.hits.append(_hit(r, "title and artist", round(score, 4), [why]))
-    result.hits.sort(key=lambda h: -h["score"])
+                result.hits.append(Hit.of(r, "title and artist", round(score, 4), [why]))
+    result.hits.sort(key=lambda h: -h.score)
     return _finish(actor, "artwork", result, context)
 
 
@@ -314,15 +290,13 @@ def find_persons(
     sex: str,
     nationality: str,
     threshold: float,
-) -> list[dict[str, Any]]:
+) -> list[Hit]:
     """The persons held whose name, date of birth, sex and nationality make them a possible match,
     best first."""
     return find_persons_batch(actor, [PersonQuery(name, dob, sex, nationality)], threshold)[0]
 
 
-def find_persons_batch(
-    actor: Person, queries: Sequence[PersonQuery], threshold: float
-) -> list[list[dict[str, Any]]]:
+def find_persons_batch(actor: Person, queries: Sequence[PersonQuery], threshold: float) -> list[list[Hit]]:
     """The hits of each query, in order: each query's candidates weighed from the index's cards,
     and what the actor may see of the hits read in a few database queries (a manifest's chunk
     reads its hits 2,000 at a time rather than a query per row)."""
@@ -334,7 +308,7 @@ def find_persons_batch(
         page = within.filter(pk__in=ids[start : start + 2000]).values_list(*Held._fields)
         held.update((row[0], Held._make(row)) for row in page)  # persons only: the index's ids
     return [
-        [_hit(held[w.record_id], "name", w.score, w.explanation) for w in found if w.record_id in held]
+        [Hit.of(held[w.record_id], "name", w.score, w.explanation) for w in found if w.record_id in held]
         for found in weighed
     ]
 
