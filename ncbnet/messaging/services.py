@@ -36,6 +36,7 @@ from .models import (
     SourceReliability,
 )
 from .policies import can_message, onward_outsiders, sees_content
+from .schemas import AttachmentMeta, MessageBody
 
 KIND = "message"
 RECEIPT = "message.receipt"
@@ -230,41 +231,11 @@ def _send(actor: Person, draft: Draft, ip: str | None, forwarded: Message | None
     message_id = uuid.UUID(new_id())
     sender_name = actor.get_full_name() or actor.get_username()
     subject, note, gs_copy = draft.subject.strip(), draft.handling_note.strip(), "hub" in recipients
-    body: dict[str, Any] = {
-        "message_id": str(message_id),
-        "thread_id": str(thread_id or message_id),
-        "in_reply_to": str(parent.pk) if parent else None,
-        "sender": {
-            "node": node_id(),
-            "name": sender_name,
-            "role": actor.role,
-        },
-        "recipients": recipients,
-        "gs_copy": gs_copy,
-        "subject": subject,
-        "body": draft.body,
-        "priority": draft.priority,
-        "handling": draft.handling,
-        "handling_note": note,
-        "evaluation": {"source": draft.source_reliability, "information": draft.information_accuracy},
-        "references": draft.references,
-        "created_at": now.isoformat(),
-        "attachments": [],
-    }
     prepared = []
     for upload in draft.attachments:
         attachment_id = uuid.UUID(new_id())
         pieces = [upload.data[i : i + CHUNK_BYTES] for i in range(0, len(upload.data), CHUNK_BYTES)] or [b""]
-        meta: dict[str, Any] = {
-            "id": str(attachment_id),
-            "name": upload.name.strip(),
-            "content_type": upload.content_type,
-            "size": len(upload.data),
-            "sha256": hashlib.sha256(upload.data).hexdigest(),
-            "chunks": len(pieces),
-        }
-        body["attachments"].append(meta)
-        prepared.append((meta, pieces))
+        prepared.append((attachment_id, upload, pieces))
     with transaction.atomic():
         message = Message.objects.create(
             id=message_id,
@@ -287,25 +258,35 @@ def _send(actor: Person, draft: Draft, ip: str | None, forwarded: Message | None
             created_at=now,
         )
         Delivery.objects.bulk_create([Delivery(message=message, node=n) for n in recipients])
-        envelope_id = network.queue(KIND, recipients, body)
-        for meta, pieces in prepared:
-            attachment = Attachment.objects.create(
-                id=meta["id"],
-                message=message,
-                name=meta["name"],
-                content_type=meta["content_type"],
-                size=meta["size"],
-                sha256=meta["sha256"],
-                chunks=meta["chunks"],
-                complete=True,
+        attachments = [
+            (
+                Attachment.objects.create(
+                    id=attachment_id,
+                    message=message,
+                    name=upload.name.strip(),
+                    content_type=upload.content_type,
+                    size=len(upload.data),
+                    sha256=hashlib.sha256(upload.data).hexdigest(),
+                    chunks=len(pieces),
+                    complete=True,
+                ),
+                pieces,
             )
+            for attachment_id, upload, pieces in prepared
+        ]
+        body = MessageBody.of(
+            message,
+            {"sender.role": actor.role, "attachments": [AttachmentMeta.of(a) for a, _pieces in attachments]},
+        )
+        envelope_id = network.queue(KIND, recipients, body)
+        for attachment, pieces in attachments:
             for index, piece in enumerate(pieces):
                 AttachmentChunk.objects.create(attachment=attachment, index=index, data=piece)
                 network.queue(
                     CHUNK,
                     recipients,
                     {
-                        "attachment_id": meta["id"],
+                        "attachment_id": str(attachment.id),
                         "index": index,
                         "sha256": hashlib.sha256(piece).hexdigest(),
                         "data": base64.b64encode(piece).decode("ascii"),
@@ -315,7 +296,7 @@ def _send(actor: Person, draft: Draft, ip: str | None, forwarded: Message | None
             "to": recipients,
             "priority": draft.priority,
             "envelope": envelope_id,
-            "attachments": [m["sha256"] for m, _p in prepared],
+            "attachments": [a.sha256 for a, _pieces in attachments],
         }
         if forwarded is not None:
             detail |= {"forwarded": str(forwarded.pk), "handling": forwarded.handling}
