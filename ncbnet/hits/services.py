@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -31,20 +31,14 @@ from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, register, require_hub
 from ncbnet.records import services as records
 
-from .models import Escalation, HitReport, State
+from .models import OUTCOMES, Escalation, HitReport, State, period
 from .policies import answers_hits, screening_bureau, sees
 from .schemas import AnswerBody, EscalateBody, Found, ReportBody
 
-URGENT = timedelta(minutes=10)
-ROUTINE = timedelta(hours=1)
 MAX_MORE_TIME = timedelta(days=7)
 REPORT = "hits.report"
 ANSWER = "hits.answer"
 ESCALATE = "hits.escalate"
-
-
-def period(urgent: bool) -> timedelta:
-    return URGENT if urgent else ROUTINE
 
 
 def _send(r: HitReport, reachable: dict[frozenset[str], bool] | None = None) -> bool:
@@ -201,7 +195,7 @@ def answer(
     if settings.NCBNET_ROLE == "hub" or not answers_hits(actor):
         raise PermissionDenied("The owner NCB's officers answer a hit.")
     errors: dict[str, str] = {}
-    if outcome not in ("confirmed", "denied", "more_time"):
+    if outcome not in OUTCOMES:
         errors["outcome"] = "confirmed, denied or more_time"
     if outcome == "more_time" and (
         minutes is None or not 1 <= minutes <= MAX_MORE_TIME.total_seconds() // 60
@@ -217,10 +211,9 @@ def answer(
         r = HitReport.objects.select_for_update().filter(pk=report_id).first()
         if r is None or r.owner != actor.country_code:
             raise Http404("No hit report on our records with this id.")
-        if not r.awaiting:
-            raise ValidationError({"outcome": f"this hit was already answered ({r.state})"})
         now = clock.now()
-        _apply_answer(r, outcome, note.strip(), minutes, actor.get_username(), now)
+        r.take_answer(outcome, note.strip(), minutes, actor.get_username(), now, now)
+        r.save()
         delivery.queue(
             ANSWER,
             {r.found_by_node, "hub"},
@@ -237,18 +230,6 @@ def answer(
     return r
 
 
-def _apply_answer(r: HitReport, outcome: str, note: str, minutes: int | None, by: str, at: datetime) -> None:
-    r.answer, r.answered_by = note, by
-    if outcome == "more_time":
-        r.due_at = clock.now() + timedelta(minutes=int(minutes or 0))
-        r.escalation = Escalation.NONE
-        r.answer = f"more time: {minutes} min" + (f" ({note})" if note else "")
-    else:
-        r.state = outcome
-        r.answered_at = at
-    r.save()
-
-
 @register(ANSWER, AnswerBody)
 def answer_arrived(envelope: Arrived, body: AnswerBody) -> None:
     with transaction.atomic():
@@ -260,7 +241,8 @@ def answer_arrived(envelope: Arrived, body: AnswerBody) -> None:
         if body.outcome == "more_time" and body.minutes is None:
             raise Rejected("more time without the minutes needed")
         if r.awaiting:
-            _apply_answer(r, body.outcome, body.note, body.minutes, body.by, body.at)
+            r.take_answer(body.outcome, body.note, body.minutes, body.by, body.at, clock.now())
+            r.save()
         audit.record("hits.answered", target=r, detail={"from": r.owner, "outcome": body.outcome})
 
 
@@ -278,8 +260,7 @@ def escalate() -> int:
         for r in HitReport.objects.select_for_update().filter(
             state=State.AWAITING, due_at__lte=now, escalation__lt=Escalation.GS
         ):
-            r.escalation += 1
-            r.due_at = now + period(r.urgent)
+            r.escalate(now)
             r.save(update_fields=["escalation", "due_at"])
             targets = {r.owner, r.found_by_node} - {"hub"}
             if targets:
@@ -299,8 +280,7 @@ def escalation_arrived(envelope: Arrived, body: EscalateBody) -> None:
         if r is None:
             raise Rejected("an escalation of a hit report this node does not keep")
         if r.awaiting:
-            r.escalation = max(r.escalation, body.level)
-            r.due_at = clock.now() + period(r.urgent)
+            r.escalate(clock.now(), body.level)
             r.save(update_fields=["escalation", "due_at"])
             if r.owner == node_id():
                 records.alert_owner(r.record_id, r.label, "overdue", "GS", clock.now())

@@ -18,6 +18,7 @@ from django.http import Http404
 
 from ncbnet.audit import services as audit
 from ncbnet.base.actor import Actor
+from ncbnet.base.dates import add_years
 from ncbnet.core import clock
 from ncbnet.network.envelope import new_id
 
@@ -64,14 +65,6 @@ def label_and_key(database: str, data: dict[str, Any]) -> tuple[str, str]:
     if database == Database.FIREARMS:
         return f"{data['make']} {data['serial_number']}", _normal(data["serial_number"])
     return data["title"], data["title"].casefold()[:100]
-
-
-def add_years(at: datetime, years: int) -> datetime:
-    """The same day `years` later (28 February for a 29 February that does not come again)."""
-    try:
-        return at.replace(year=at.year + years)
-    except ValueError:
-        return at.replace(year=at.year + years, day=28)
 
 
 def _require_hub() -> None:
