@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from ncbnet.base import clock, policies
+from ncbnet.base.actor import Person
 from ncbnet.base.audit import entry_hash, record
 from ncbnet.base.crypto import KeyProblem, KeyStore, canonical, verify
 from ncbnet.base.node import node_id
@@ -135,7 +136,7 @@ PAGE = 100
 
 
 def search(
-    actor: Any,
+    actor: Person,
     *,
     who: str = "",
     action: str = "",

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from ncbnet.base import clock
+from ncbnet.base.actor import Person
 from ncbnet.base.chain import AuditEntry, ChainHead
 from ncbnet.base.crypto import canonical
 from ncbnet.base.node import node_id
@@ -27,7 +28,7 @@ def entry_hash(prev_hash: str, content: dict[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + canonical(content)).hexdigest()
 
 
-def actor_fields(actor: Any) -> tuple[str, int | None]:
+def actor_fields(actor: Person | None) -> tuple[str, int | None]:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return "anonymous", None
     return actor.get_username(), actor.pk
@@ -36,7 +37,7 @@ def actor_fields(actor: Any) -> tuple[str, int | None]:
 def record(
     action: str,
     *,
-    actor: Any = None,
+    actor: Person | None = None,
     subject: str = "",
     target: Any = None,
     target_type: str = "",

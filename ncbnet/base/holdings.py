@@ -15,6 +15,8 @@ from typing import Any, Protocol
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 
+from ncbnet.base.actor import Person
+
 
 class HeldRecord(Protocol):
     """A record as this node holds it: an original at the hub, a replica on a node."""
@@ -59,16 +61,16 @@ class Holdings(Protocol):
         """Who keeps these holdings, for the pages: the General Secretariat or an NCB."""
         ...
 
-    def read(self, actor: Any, record_id: uuid.UUID, ip: str | None = None) -> HeldRecord:
+    def read(self, actor: Person, record_id: uuid.UUID, ip: str | None = None) -> HeldRecord:
         """One record the actor may see; the read is audited, a refused or missing one too, and
         raises Http404."""
         ...
 
-    def search(self, actor: Any, database: str | None = None, q: str = "") -> QuerySet[Any]:
+    def search(self, actor: Person, database: str | None = None, q: str = "") -> QuerySet[Any]:
         """Browse or search the records the actor may see, ordered by database and label; audited."""
         ...
 
-    def candidates(self, actor: Any) -> QuerySet[Any]:
+    def candidates(self, actor: Person) -> QuerySet[Any]:
         """Every record the actor may screen against, unordered (a list of ids is looked up by its
         primary key, not by the database's index)."""
         ...
@@ -82,11 +84,11 @@ class Holdings(Protocol):
         which owns no records)."""
         ...
 
-    def notices(self, actor: Any, kind: str | None = None, ip: str | None = None) -> Sequence[HeldNotice]:
+    def notices(self, actor: Person, kind: str | None = None, ip: str | None = None) -> Sequence[HeldNotice]:
         """The published notices this node shows (at most 300); the browse is audited."""
         ...
 
-    def notice(self, actor: Any, notice_id: uuid.UUID, ip: str | None = None) -> HeldNotice:
+    def notice(self, actor: Person, notice_id: uuid.UUID, ip: str | None = None) -> HeldNotice:
         """One notice as this node holds it; the read is audited, a missing one too (Http404)."""
         ...
 

@@ -10,22 +10,8 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Protocol
 
+from ncbnet.base.actor import Person
 from ncbnet.base.node import role
-
-
-class User(Protocol):
-    """A signed-in account as the policies read it (`core.models.User`)."""
-
-    @property
-    def pk(self) -> Any: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def role(self) -> str: ...
-    @property
-    def ncb_id(self) -> int | None: ...
-    @property
-    def agency_id(self) -> int | None: ...
 
 
 class Agency(Protocol):
@@ -60,40 +46,40 @@ def _always(user: Any) -> bool:
     return True
 
 
-def is_ncb_staff(user: User) -> bool:
+def is_ncb_staff(user: Person) -> bool:
     return user.kind == K_NCB
 
 
-def is_ncb_manager(user: User) -> bool:
+def is_ncb_manager(user: Person) -> bool:
     """Head of NCB or NCB administrator: manages the bureau's users and agencies."""
     return user.kind == K_NCB and user.role in ("head", "admin")
 
 
-def is_gs_staff(user: User) -> bool:
+def is_gs_staff(user: Person) -> bool:
     return user.kind == K_GS
 
 
-def is_network_admin(user: User) -> bool:
+def is_network_admin(user: Person) -> bool:
     return user.kind == K_GS and user.role == "network_admin"
 
 
-def is_human(user: User) -> bool:
+def is_human(user: Person) -> bool:
     return user.kind in (K_NCB, K_AGENCY, K_GS)
 
 
-def is_national_user(user: User) -> bool:
+def is_national_user(user: Person) -> bool:
     return user.kind in (K_NCB, K_AGENCY)
 
 
-def can_manage_users(user: User) -> bool:
+def can_manage_users(user: Person) -> bool:
     return is_ncb_manager(user) or is_network_admin(user)
 
 
-def can_read_audit(user: User) -> bool:
+def can_read_audit(user: Person) -> bool:
     return is_ncb_manager(user) or is_network_admin(user)
 
 
-def can_view_agency(user: User, agency: Agency) -> bool:
+def can_view_agency(user: Person, agency: Agency) -> bool:
     """NCB staff see every agency of their country; an agency user sees only their own."""
     if user.kind == K_NCB:
         return user.ncb_id == agency.ncb_id
@@ -102,7 +88,7 @@ def can_view_agency(user: User, agency: Agency) -> bool:
     return False
 
 
-def can_manage_user(actor: User, target: User) -> bool:
+def can_manage_user(actor: Person, target: Person) -> bool:
     """Managers act on accounts of their own bureau (NCB) or of the GS (hub)."""
     if actor.pk == target.pk:
         return False

@@ -45,6 +45,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ncbnet.base import bounded
+from ncbnet.base.actor import Person
 from ncbnet.base.policies import API_OPERATION, policy_of
 
 log = logging.getLogger("ncbnet.web")
@@ -207,7 +208,7 @@ def refused(request: HttpRequest, form: Form | None = None) -> Refusal | None:
     return refusal
 
 
-def guard(request: HttpRequest, actor: Any, bound: Limit) -> None:
+def guard(request: HttpRequest, actor: Person, bound: Limit) -> None:
     """For an API operation, once its caller is known: refuse a body beyond `bound` before it is
     read; read a multipart body through the handlers, a JSON body within `JSON_DEPTH` and
     `JSON_ITEMS` (kept for the API's parser, `parsed`); refuse a NUL character anywhere (a

@@ -135,7 +135,7 @@ def run(
         t = time.perf_counter()
         hits = services.find_persons(analyst, query, services.partial_date(dob_text), "", "", names.THRESHOLD)
         latencies.append((time.perf_counter() - t) * 1000)
-        found += any(h["record"] == str(record.pk) for h in hits)
+        found += any(h.record == str(record.pk) for h in hits)
         if progress and (i + 1) % 50 == 0:
             progress("names", i + 1, len(people))
     if latencies:

@@ -12,10 +12,10 @@ from typing import Any
 
 from django.conf import settings
 
+from ncbnet.base.actor import Actor
 from ncbnet.notices import services as notices
 from ncbnet.records import services
 from ncbnet.records.models import Record
-from ncbnet.records.services import Actor
 
 PEOPLE_FILE = Path(__file__).resolve().parent / "data" / "demo_people.json"
 OWNERS = ("FR", "BR", "KE")

@@ -4,8 +4,10 @@ and the GS, each with its own view of the deadline."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import ClassVar
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +23,16 @@ class Escalation(models.IntegerChoices):
     REMINDED = 1, _("Overdue: the owner was reminded")
     HEAD = 2, _("Overdue: escalated to the owner's head of NCB")
     GS = 3, _("Overdue: escalated to the General Secretariat")
+
+
+URGENT = timedelta(minutes=10)  # the owner answers an urgent hit within this
+ROUTINE = timedelta(hours=1)
+OUTCOMES = ("confirmed", "denied", "more_time")
+
+
+def period(urgent: bool) -> timedelta:
+    """How long the owner has to answer, and each escalation step lasts."""
+    return URGENT if urgent else ROUTINE
 
 
 class HitReport(models.Model):
@@ -60,3 +72,35 @@ class HitReport(models.Model):
     @property
     def awaiting(self) -> bool:
         return self.state == State.AWAITING
+
+    # The report's answer and escalation change it in memory; the services save it, audit it and
+    # tell the other nodes.
+
+    def take_answer(
+        self, outcome: str, note: str, minutes: int | None, by: str, at: datetime, now: datetime
+    ) -> None:
+        """The owner's answer, given `at`: confirmed or denied closes the report; more time (how
+        many minutes) sets a new deadline from `now` on this node's clock and ends the escalation."""
+        if not self.awaiting:
+            raise ValidationError({"outcome": f"this hit was already answered ({self.state})"})
+        if outcome not in OUTCOMES:
+            raise ValidationError({"outcome": "confirmed, denied or more_time"})
+        self.answer, self.answered_by = note, by
+        if outcome == "more_time":
+            self.due_at = now + timedelta(minutes=int(minutes or 0))
+            self.escalation = Escalation.NONE
+            self.answer = f"more time: {minutes} min" + (f" ({note})" if note else "")
+        else:
+            self.state = outcome
+            self.answered_at = at
+
+    def escalate(self, now: datetime, level: int | None = None) -> None:
+        """Overdue: one step up (or to `level`, as the hub says, never down), with its next
+        deadline one period from `now`."""
+        if not self.awaiting:
+            raise ValidationError({"state": f"an answered hit is not escalated ({self.state})"})
+        level = self.escalation + 1 if level is None else max(self.escalation, level)
+        if level > Escalation.GS:
+            raise ValidationError({"escalation": "a hit escalates no further than the General Secretariat"})
+        self.escalation = level
+        self.due_at = now + period(self.urgent)

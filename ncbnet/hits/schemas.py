@@ -1,20 +1,58 @@
 """The bodies of the hit envelopes (`hits.report`, `hits.answer`, `hits.escalate`), checked before
-their handlers run."""
+their handlers run, and what a screening hands on to be reported (`Found`)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Literal, Protocol
 
 from pydantic import Field, StringConstraints
 
 from ncbnet.network import wire
 
-from .models import Escalation
+from .models import Escalation, HitReport
 
 MAX_MORE_TIME_MINUTES = 7 * 24 * 60
 
 
+class Found(Protocol):
+    """What a report keeps of a screening's hit (`screening.schemas.Hit`)."""
+
+    @property
+    def record(self) -> str: ...
+
+    @property
+    def database(self) -> str: ...
+
+    @property
+    def owner(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def score(self) -> float: ...
+
+    @property
+    def explanation(self) -> list[str]: ...
+
+
+def _text(value: Any) -> Any:
+    """A model's value as the body carries it: ids and times as text."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
 class ReportBody(wire.Body):
+    """A hit report as it travels: each field is the `HitReport` field of the same name (but
+    `record`, kept as `record_id`), so a field is added here and on the model, and nowhere else."""
+
+    RENAMED: ClassVar[dict[str, str]] = {"record": "record_id"}
+
     id: wire.Id
     record: wire.Id
     database: wire.Text16
@@ -30,6 +68,15 @@ class ReportBody(wire.Body):
     explanation: Annotated[list[wire.Json], Field(max_length=100)]
     urgent: bool
     found_at: wire.Stamp
+
+    @classmethod
+    def of(cls, report: HitReport) -> dict[str, Any]:
+        """The body that carries a report kept here."""
+        return {name: _text(getattr(report, cls.RENAMED.get(name, name))) for name in cls.model_fields}
+
+    def report_fields(self) -> dict[str, Any]:
+        """The `HitReport` fields this body gives (all but those of the node that keeps it)."""
+        return {self.RENAMED.get(name, name): getattr(self, name) for name in type(self).model_fields}
 
 
 class AnswerBody(wire.Body):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,45 +22,21 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from ncbnet.base import audit, clock, holdings
+from ncbnet.base.actor import Actor, Person
 from ncbnet.base.node import node_id
 from ncbnet.network import delivery, handlers
 from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, register, require_hub
-from ncbnet.records.models import OwnerAlert
-from ncbnet.records.services import Actor
+from ncbnet.records import services as records
 
-from .models import Escalation, HitReport, State
+from .models import OUTCOMES, Escalation, HitReport, State, period
 from .policies import answers_hits, screening_bureau, sees
-from .schemas import AnswerBody, EscalateBody, ReportBody
+from .schemas import AnswerBody, EscalateBody, Found, ReportBody
 
-URGENT = timedelta(minutes=10)
-ROUTINE = timedelta(hours=1)
 MAX_MORE_TIME = timedelta(days=7)
 REPORT = "hits.report"
 ANSWER = "hits.answer"
 ESCALATE = "hits.escalate"
-
-
-def period(urgent: bool) -> timedelta:
-    return URGENT if urgent else ROUTINE
-
-
-def _body(r: HitReport) -> dict[str, Any]:
-    return {
-        "id": str(r.id),
-        "record": str(r.record_id),
-        "database": r.database,
-        "label": r.label,
-        "owner": r.owner,
-        "found_by": r.found_by,
-        "officer": r.officer,
-        "context": r.context,
-        "query": r.query,
-        "score": r.score,
-        "explanation": r.explanation,
-        "urgent": r.urgent,
-        "found_at": r.found_at.isoformat(),
-    }
 
 
 def _send(r: HitReport, reachable: dict[frozenset[str], bool] | None = None) -> bool:
@@ -72,7 +48,7 @@ def _send(r: HitReport, reachable: dict[frozenset[str], bool] | None = None) -> 
         if reachable is not None and not reachable.get(recipients, True):
             return False
         try:
-            delivery.queue(REPORT, recipients, _body(r))
+            delivery.queue(REPORT, recipients, ReportBody.of(r))
         except delivery.NotOnNetwork:
             if reachable is not None:
                 reachable[recipients] = False
@@ -81,14 +57,12 @@ def _send(r: HitReport, reachable: dict[frozenset[str], bool] | None = None) -> 
     return True
 
 
-def report(
-    actor: Any, hit: Mapping[str, Any], query: Mapping[str, Any], context: Mapping[str, Any]
-) -> HitReport:
+def report(actor: Person, hit: Found, query: Mapping[str, Any], context: Mapping[str, Any]) -> HitReport:
     return report_all(actor, [(hit, query)], context)[0]
 
 
 def report_all(
-    actor: Any, found: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]], context: Mapping[str, Any]
+    actor: Person, found: Sequence[tuple[Found, Mapping[str, Any]]], context: Mapping[str, Any]
 ) -> list[HitReport]:
     """Each (hit, query) becomes one report, kept here and sent to the owner and the GS, with one
     audit entry naming them all, in the caller's transaction (the screening's)."""
@@ -101,17 +75,17 @@ def report_all(
     for hit, query in found:
         r = HitReport(
             id=uuid.UUID(new_id()),
-            record_id=uuid.UUID(str(hit["record"])),
-            database=str(hit["database"]),
-            label=str(hit["label"])[:300],
-            owner=str(hit["owner"]),
+            record_id=uuid.UUID(hit.record),
+            database=hit.database,
+            label=hit.label[:300],
+            owner=hit.owner,
             found_by=found_by,
             found_by_node=node_id(),
             officer=actor.get_username(),
             context=where,
             query=dict(query),
-            score=float(hit.get("score", 1.0)),
-            explanation=list(hit.get("explanation", [])),
+            score=float(hit.score),
+            explanation=list(hit.explanation),
             urgent=urgent,
             found_at=now,
             received_at=now,
@@ -167,35 +141,20 @@ def report_arrived(envelope: Arrived, body: ReportBody) -> None:
     if me != "hub" and body.owner != me:
         raise Rejected("a hit report goes to the record's owner and the GS")
     now = clock.now()
+    fields = body.report_fields()
     r, created = HitReport.objects.get_or_create(
-        id=body.id,
-        defaults={
-            "record_id": body.record,
-            "database": body.database,
-            "label": body.label,
-            "owner": body.owner,
-            "found_by": found_by,
-            "found_by_node": sender,
-            "officer": body.officer,
-            "context": body.context,
-            "query": body.query,
-            "score": body.score,
-            "explanation": body.explanation,
-            "urgent": body.urgent,
-            "found_at": body.found_at,
-            "received_at": now,
-            "due_at": now + period(body.urgent),
-        },
+        id=fields.pop("id"),
+        defaults={**fields, "found_by_node": sender, "received_at": now, "due_at": now + period(body.urgent)},
     )
     if not created and r.found_by_node != sender:
         raise Rejected(f"hit report {r.pk} is already kept here, from {r.found_by_node}")
     urgent = r.urgent
     if created and me != "hub":
-        OwnerAlert.objects.create(record_id=r.record_id, label=r.label, event="hit", by=found_by, at=now)
+        records.alert_owner(r.record_id, r.label, "hit", found_by, now)
     audit.record("hits.received", target=r, detail={"from": sender, "owner": r.owner, "urgent": urgent})
 
 
-def visible(actor: Any) -> QuerySet[HitReport]:
+def visible(actor: Person) -> QuerySet[HitReport]:
     """What `policies.sees` allows, as a query."""
     qs = HitReport.objects.all()
     if actor.kind in ("ncb", "gs"):
@@ -203,21 +162,21 @@ def visible(actor: Any) -> QuerySet[HitReport]:
     return qs.filter(found_by_node=node_id(), found_by=screening_bureau(actor), officer=actor.get_username())
 
 
-def to_answer(actor: Any) -> QuerySet[HitReport]:
+def to_answer(actor: Person) -> QuerySet[HitReport]:
     """On the owner's node: reports on our records that still await our answer, most urgent first."""
     if holdings.here().keeps_originals or not answers_hits(actor):
         return HitReport.objects.none()
     return HitReport.objects.filter(owner=actor.country_code, state=State.AWAITING).order_by("due_at")
 
 
-def escalated_to_gs(actor: Any) -> QuerySet[HitReport]:
+def escalated_to_gs(actor: Person) -> QuerySet[HitReport]:
     """At the hub: hits whose owner has not answered through a reminder and its head of NCB."""
     if not holdings.here().keeps_originals or actor.kind != "gs":
         return HitReport.objects.none()
     return HitReport.objects.filter(state=State.AWAITING, escalation=Escalation.GS).order_by("due_at")
 
 
-def read(actor: Any, report_id: uuid.UUID) -> HitReport:
+def read(actor: Person, report_id: uuid.UUID) -> HitReport:
     r = HitReport.objects.filter(pk=report_id).first()
     if r is None or not sees(actor, r, node_id()):
         raise Http404("No such hit report here.")
@@ -227,14 +186,14 @@ def read(actor: Any, report_id: uuid.UUID) -> HitReport:
 
 
 def answer(
-    actor: Any, report_id: uuid.UUID, outcome: str, note: str = "", minutes: int | None = None
+    actor: Person, report_id: uuid.UUID, outcome: str, note: str = "", minutes: int | None = None
 ) -> HitReport:
     """The owner's answer: confirmed, denied, or more time (how many minutes it needs). It goes to
     the bureau that screened and to the GS."""
     if holdings.here().keeps_originals or not answers_hits(actor):
         raise PermissionDenied("The owner NCB's officers answer a hit.")
     errors: dict[str, str] = {}
-    if outcome not in ("confirmed", "denied", "more_time"):
+    if outcome not in OUTCOMES:
         errors["outcome"] = "confirmed, denied or more_time"
     if outcome == "more_time" and (
         minutes is None or not 1 <= minutes <= MAX_MORE_TIME.total_seconds() // 60
@@ -250,10 +209,9 @@ def answer(
         r = HitReport.objects.select_for_update().filter(pk=report_id).first()
         if r is None or r.owner != actor.country_code:
             raise Http404("No hit report on our records with this id.")
-        if not r.awaiting:
-            raise ValidationError({"outcome": f"this hit was already answered ({r.state})"})
         now = clock.now()
-        _apply_answer(r, outcome, note.strip(), minutes, actor.get_username(), now)
+        r.take_answer(outcome, note.strip(), minutes, actor.get_username(), now, now)
+        r.save()
         delivery.queue(
             ANSWER,
             {r.found_by_node, "hub"},
@@ -270,18 +228,6 @@ def answer(
     return r
 
 
-def _apply_answer(r: HitReport, outcome: str, note: str, minutes: int | None, by: str, at: datetime) -> None:
-    r.answer, r.answered_by = note, by
-    if outcome == "more_time":
-        r.due_at = clock.now() + timedelta(minutes=int(minutes or 0))
-        r.escalation = Escalation.NONE
-        r.answer = f"more time: {minutes} min" + (f" ({note})" if note else "")
-    else:
-        r.state = outcome
-        r.answered_at = at
-    r.save()
-
-
 @register(ANSWER, AnswerBody)
 def answer_arrived(envelope: Arrived, body: AnswerBody) -> None:
     with transaction.atomic():
@@ -293,7 +239,8 @@ def answer_arrived(envelope: Arrived, body: AnswerBody) -> None:
         if body.outcome == "more_time" and body.minutes is None:
             raise Rejected("more time without the minutes needed")
         if r.awaiting:
-            _apply_answer(r, body.outcome, body.note, body.minutes, body.by, body.at)
+            r.take_answer(body.outcome, body.note, body.minutes, body.by, body.at, clock.now())
+            r.save()
         audit.record("hits.answered", target=r, detail={"from": r.owner, "outcome": body.outcome})
 
 
@@ -311,8 +258,7 @@ def escalate() -> int:
         for r in HitReport.objects.select_for_update().filter(
             state=State.AWAITING, due_at__lte=now, escalation__lt=Escalation.GS
         ):
-            r.escalation += 1
-            r.due_at = now + period(r.urgent)
+            r.escalate(now)
             r.save(update_fields=["escalation", "due_at"])
             targets = {r.owner, r.found_by_node} - {"hub"}
             if targets:
@@ -332,11 +278,8 @@ def escalation_arrived(envelope: Arrived, body: EscalateBody) -> None:
         if r is None:
             raise Rejected("an escalation of a hit report this node does not keep")
         if r.awaiting:
-            r.escalation = max(r.escalation, body.level)
-            r.due_at = clock.now() + period(r.urgent)
+            r.escalate(clock.now(), body.level)
             r.save(update_fields=["escalation", "due_at"])
             if r.owner == node_id():
-                OwnerAlert.objects.create(
-                    record_id=r.record_id, label=r.label, event="overdue", by="GS", at=clock.now()
-                )
+                records.alert_owner(r.record_id, r.label, "overdue", "GS", clock.now())
         audit.record("hits.escalated", target=r, detail={"level": r.escalation})

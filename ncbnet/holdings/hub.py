@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext
 
 from ncbnet.base import audit
+from ncbnet.base.actor import Person
 from ncbnet.notices import services as notice_services
 from ncbnet.notices.models import Notice
 from ncbnet.records import services as records
@@ -29,13 +29,13 @@ class Hub:
     def keeper(self) -> str:
         return gettext("General Secretariat")
 
-    def read(self, actor: Any, record_id: uuid.UUID, ip: str | None = None) -> Record:
+    def read(self, actor: Person, record_id: uuid.UUID, ip: str | None = None) -> Record:
         return records.read(records.Actor.of(actor), str(record_id))
 
-    def search(self, actor: Any, database: str | None = None, q: str = "") -> QuerySet[Record]:
+    def search(self, actor: Person, database: str | None = None, q: str = "") -> QuerySet[Record]:
         return records.search(records.Actor.of(actor), database, q)
 
-    def candidates(self, actor: Any) -> QuerySet[Record]:
+    def candidates(self, actor: Person) -> QuerySet[Record]:
         """What the actor's country may see (everything, for the GS)."""
         country = getattr(actor, "country_code", None)
         return Record.objects.live().visible_to(country, gs=getattr(actor, "kind", "") == "gs").order_by()
@@ -47,11 +47,11 @@ class Hub:
     def owned(self, database: str) -> QuerySet[Record]:
         return Record.objects.none()
 
-    def notices(self, actor: Any, kind: str | None = None, ip: str | None = None) -> list[Notice]:
+    def notices(self, actor: Person, kind: str | None = None, ip: str | None = None) -> list[Notice]:
         found = list(notice_services.published(kind)[:300])
         with transaction.atomic():
             audit.record("notices.browse", actor=actor, detail={"kind": kind}, ip=ip)
         return found
 
-    def notice(self, actor: Any, notice_id: uuid.UUID, ip: str | None = None) -> Notice:
+    def notice(self, actor: Person, notice_id: uuid.UUID, ip: str | None = None) -> Notice:
         return audited_notice(Notice.objects.filter(pk=notice_id).first(), actor, notice_id, ip)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.db import transaction
 from django.http import Http404
 
 from ncbnet.base import audit
+from ncbnet.base.actor import Person
 
 _Notice = TypeVar("_Notice")
 
 
-def audited_notice(notice: _Notice | None, actor: Any, notice_id: uuid.UUID, ip: str | None) -> _Notice:
+def audited_notice(notice: _Notice | None, actor: Person, notice_id: uuid.UUID, ip: str | None) -> _Notice:
     """A notice read as this node holds it: the read is audited, a missing one too."""
     with transaction.atomic():
         audit.record(

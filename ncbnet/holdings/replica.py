@@ -5,13 +5,13 @@ sent because this country may see it) and the replicated notices and diffusions
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 
 from ncbnet.base import audit
+from ncbnet.base.actor import Person
 from ncbnet.notices.models import ReplicaNotice
 from ncbnet.records import services as records
 from ncbnet.records.models import ReplicaRecord
@@ -32,7 +32,7 @@ class Replica:
     def keeper(self) -> str:
         return f"NCB {self.bureau}"
 
-    def read(self, actor: Any, record_id: uuid.UUID, ip: str | None = None) -> ReplicaRecord:
+    def read(self, actor: Person, record_id: uuid.UUID, ip: str | None = None) -> ReplicaRecord:
         """The read is audited (a missing one too), and an owner who asked is told."""
         record = ReplicaRecord.objects.filter(pk=record_id).first()
         with transaction.atomic():
@@ -49,10 +49,10 @@ class Replica:
             raise Http404("No such record on this node.")
         return record
 
-    def search(self, actor: Any, database: str | None = None, q: str = "") -> QuerySet[ReplicaRecord]:
+    def search(self, actor: Person, database: str | None = None, q: str = "") -> QuerySet[ReplicaRecord]:
         return records.search_replica(actor, database, q)
 
-    def candidates(self, actor: Any) -> QuerySet[ReplicaRecord]:
+    def candidates(self, actor: Person) -> QuerySet[ReplicaRecord]:
         return ReplicaRecord.objects.order_by()
 
     def every(self, database: str | None = None) -> QuerySet[ReplicaRecord]:
@@ -62,7 +62,7 @@ class Replica:
     def owned(self, database: str) -> QuerySet[ReplicaRecord]:
         return ReplicaRecord.objects.filter(database=database, owner=self.bureau).order_by("label")
 
-    def notices(self, actor: Any, kind: str | None = None, ip: str | None = None) -> list[ReplicaNotice]:
+    def notices(self, actor: Person, kind: str | None = None, ip: str | None = None) -> list[ReplicaNotice]:
         """The notices the hub published and the diffusions sent to this country."""
         qs = ReplicaNotice.objects.all()
         found = list((qs.filter(kind=kind) if kind else qs)[:300])
@@ -70,5 +70,5 @@ class Replica:
             audit.record("notices.browse", actor=actor, detail={"kind": kind}, ip=ip)
         return found
 
-    def notice(self, actor: Any, notice_id: uuid.UUID, ip: str | None = None) -> ReplicaNotice:
+    def notice(self, actor: Person, notice_id: uuid.UUID, ip: str | None = None) -> ReplicaNotice:
         return audited_notice(ReplicaNotice.objects.filter(pk=notice_id).first(), actor, notice_id, ip)

@@ -5,6 +5,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema, Status
@@ -17,7 +18,7 @@ from ncbnet.core.http import AuthedRequest
 from ncbnet.security.models import Scope
 
 from . import services
-from .models import Handling, InformationAccuracy, Priority, SourceReliability
+from .models import Attachment, Delivery, Handling, InformationAccuracy, Message, Priority, SourceReliability
 from .policies import MESSAGING, sees_content
 
 router = Router(tags=["messages"])
@@ -32,6 +33,11 @@ class AttachmentIn(Schema):
     name: str = Field(min_length=1, max_length=255)
     content_type: str = Field("application/octet-stream", max_length=100)
     data: str = Field(description="The file, base64-encoded")
+
+
+class ReferenceOut(Schema):
+    kind: str = Field(description="record, notice or case")
+    id: str
 
 
 class AttachmentOut(Schema):
@@ -92,7 +98,7 @@ class MessageOut(Schema):
     handling_note: str
     source_reliability: str
     information_accuracy: str
-    references: list[dict[str, str]]
+    references: list[ReferenceOut]
     created_at: datetime
     received_at: datetime | None
     read_at: datetime | None
@@ -103,25 +109,25 @@ class MessageOut(Schema):
     )
 
     @staticmethod
-    def resolve_deliveries(obj: Any) -> list[Any]:
+    def resolve_deliveries(obj: Message) -> list[Delivery]:
         return list(obj.deliveries.all())
 
     # A token without the `restricted` scope gets the subject, sender and handling code of an H2
     # or H3 message, and not its content.
     @staticmethod
-    def resolve_withheld(obj: Any, context: Any) -> bool:
+    def resolve_withheld(obj: Message, context: Any) -> bool:
         return not sees_content(context["request"].user, obj)
 
     @staticmethod
-    def resolve_body(obj: Any, context: Any) -> str:
+    def resolve_body(obj: Message, context: Any) -> str:
         return str(obj.body) if sees_content(context["request"].user, obj) else services.withheld_body(obj)
 
     @staticmethod
-    def resolve_attachments(obj: Any, context: Any) -> list[Any]:
+    def resolve_attachments(obj: Message, context: Any) -> list[Attachment]:
         return list(obj.attachments.all()) if sees_content(context["request"].user, obj) else []
 
     @staticmethod
-    def resolve_references(obj: Any, context: Any) -> list[Any]:
+    def resolve_references(obj: Message, context: Any) -> list[dict[str, str]]:
         return list(obj.references) if sees_content(context["request"].user, obj) else []
 
 
@@ -138,7 +144,7 @@ def list_messages(
     q: str = "",
     priority: str = "",
     unread: bool = False,
-) -> Any:
+) -> QuerySet[Message]:
     f = services.Filters(box=box, q=q, priority=priority, unread=unread)
     return services.search(request.user, f, client_ip(request)).prefetch_related("deliveries")
 
@@ -175,7 +181,7 @@ def send(request: AuthedRequest, payload: MessageIn) -> Status:
 @router.get(
     "/{message_id}", response=MessageOut, auth=allow(MESSAGING, Scope.READ_MESSAGES), summary="Read a message"
 )
-def read(request: AuthedRequest, message_id: str) -> Any:
+def read(request: AuthedRequest, message_id: str) -> Message:
     message, _thread = services.read(request.user, message_id, client_ip(request))
     return message
 

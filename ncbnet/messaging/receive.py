@@ -30,37 +30,9 @@ def message_arrived(envelope: Arrived, body: MessageBody) -> None:
     ids = [a.id for a in body.attachments]
     if len(set(ids)) != len(ids) or Attachment.objects.filter(pk__in=ids).exists():
         raise Rejected("an attachment id is used twice")
-    Message.objects.create(
-        id=body.message_id,
-        thread_id=body.thread_id,
-        in_reply_to=body.in_reply_to,
-        direction=Message.Direction.IN,
-        sender_node=envelope.sender,
-        sender_name=body.sender.name,
-        recipients=list(body.recipients),
-        gs_copy=body.gs_copy,
-        subject=body.subject,
-        body=body.body,
-        priority=body.priority,
-        handling=body.handling,
-        handling_note=body.handling_note,
-        source_reliability=body.evaluation.source,
-        information_accuracy=body.evaluation.information,
-        references=[r.model_dump() for r in body.references],
-        created_at=body.created_at,
-        received_at=clock.now(),
-    )
+    Message.objects.create(**body.message_fields(), direction=Message.Direction.IN, received_at=clock.now())
     for meta in body.attachments:
-        Attachment.objects.create(
-            id=meta.id,
-            message_id=body.message_id,
-            name=meta.name,
-            content_type=meta.content_type,
-            size=meta.size,
-            sha256=meta.sha256,
-            chunks=meta.chunks,
-            complete=False,
-        )
+        Attachment.objects.create(**meta.attachment_fields(), message_id=body.message_id, complete=False)
     network.queue(
         RECEIPT,
         [envelope.sender],

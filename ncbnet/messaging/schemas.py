@@ -1,19 +1,43 @@
 """What a message, its receipts and its attachments' pieces look like on the network: the bodies
-of the `message`, `message.receipt` and `message.chunk` envelopes, checked before their handlers run."""
+of the `message`, `message.receipt` and `message.chunk` envelopes, checked before their handlers run.
+
+A message's body and its attachments' descriptions are written from the rows kept here (`of`) and
+give the rows kept from them (`message_fields`, `attachment_fields`) by the fields' names, so a field
+is added here and on the model, and nowhere else."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from ncbnet.network import wire
 
-from .models import Handling, InformationAccuracy, Priority, SourceReliability
+from .models import Attachment, Handling, InformationAccuracy, Message, Priority, SourceReliability
 
 MAX_ATTACHMENTS = 100
 # A chunk carries at most 1 MiB, as base64.
 CHUNK_TEXT = 4 * ((1024 * 1024 + 2) // 3)
+
+
+def _sent(value: Any) -> Any:
+    """A kept value as a body carries it: ids and times as text."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _kept(value: Any) -> Any:
+    """A body's value as a row keeps it: its parts as JSON objects."""
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    if isinstance(value, list):
+        return [_kept(v) for v in value]
+    return value
 
 
 class Sender(wire.Body):
@@ -40,6 +64,14 @@ class AttachmentMeta(wire.Body):
     sha256: wire.Sha256
     chunks: Annotated[int, Field(ge=1, le=64)]
 
+    @classmethod
+    def of(cls, attachment: Attachment) -> dict[str, Any]:
+        """The description of an attachment kept here (each field the `Attachment` field of its name)."""
+        return {name: _sent(getattr(attachment, name)) for name in cls.model_fields}
+
+    def attachment_fields(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in type(self).model_fields}
+
 
 class MessageBody(wire.Body):
     message_id: wire.Id
@@ -57,6 +89,58 @@ class MessageBody(wire.Body):
     references: Annotated[list[Reference], Field(max_length=50)] = []
     created_at: wire.Stamp
     attachments: Annotated[list[AttachmentMeta], Field(max_length=MAX_ATTACHMENTS)] = []
+
+    # The `Message` field that keeps each field of the body (a part's field named by its path):
+    # the field of the same name, but these; None where the message does not keep it (the sender's
+    # role; the attachments are rows of their own).
+    KEPT_AS: ClassVar[dict[str, str | None]] = {
+        "message_id": "id",
+        "sender.node": "sender_node",
+        "sender.name": "sender_name",
+        "sender.role": None,
+        "evaluation.source": "source_reliability",
+        "evaluation.information": "information_accuracy",
+        "attachments": None,
+    }
+
+    @classmethod
+    def _paths(cls) -> list[str]:
+        """Every field of the body, a part's fields by their path (`sender.node`)."""
+        paths = []
+        for name, info in cls.model_fields.items():
+            part = info.annotation
+            if isinstance(part, type) and issubclass(part, wire.Body):
+                paths += [f"{name}.{field}" for field in part.model_fields]
+            else:
+                paths.append(name)
+        return paths
+
+    @classmethod
+    def of(cls, message: Message, unkept: dict[str, Any]) -> dict[str, Any]:
+        """The body of a message kept here, with what the message does not keep (`unkept`, by
+        path: the sender's role, the attachments' descriptions)."""
+        body: dict[str, Any] = {}
+        for path in cls._paths():
+            field = cls.KEPT_AS.get(path, path)
+            value = unkept[path] if field is None else _sent(getattr(message, field))
+            name, _, part_field = path.partition(".")
+            if part_field:
+                body.setdefault(name, {})[part_field] = value
+            else:
+                body[name] = value
+        return body
+
+    def message_fields(self) -> dict[str, Any]:
+        """The `Message` fields this body gives (all but those of the node that keeps it)."""
+        fields = {}
+        for path in self._paths():
+            field = self.KEPT_AS.get(path, path)
+            if field is None:
+                continue
+            name, _, part_field = path.partition(".")
+            value = getattr(self, name)
+            fields[field] = _kept(getattr(value, part_field) if part_field else value)
+        return fields
 
 
 class ReceiptBody(wire.Body):

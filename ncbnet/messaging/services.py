@@ -16,6 +16,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from ncbnet.base import audit, clock
+from ncbnet.base.actor import Person
 from ncbnet.base.node import node_id
 from ncbnet.base.policies import has_scope
 from ncbnet.config import member_codes
@@ -34,6 +35,7 @@ from .models import (
     SourceReliability,
 )
 from .policies import can_message, onward_outsiders, sees_content
+from .schemas import AttachmentMeta, MessageBody
 
 KIND = "message"
 RECEIPT = "message.receipt"
@@ -75,7 +77,7 @@ class OnwardSharingRefused(PermissionDenied):
     this token shared on; the refusal is audited."""
 
 
-def _require(actor: Any) -> None:
+def _require(actor: Person) -> None:
     if not can_message(actor):
         raise PermissionDenied(_("Your account does not use international messaging."))
 
@@ -150,7 +152,7 @@ def _validate(d: Draft) -> None:
 
 
 def _refuse_onward(
-    actor: Any, original: Message, detail: dict[str, Any], message: str, ip: str | None
+    actor: Person, original: Message, detail: dict[str, Any], message: str, ip: str | None
 ) -> None:
     audit.record_now(
         "messaging.onward_sharing_refused",
@@ -163,7 +165,7 @@ def _refuse_onward(
 
 
 def check_onward(
-    actor: Any,
+    actor: Person,
     original: Message,
     recipients: list[str],
     *,
@@ -202,12 +204,12 @@ def check_onward(
         )
 
 
-def send(actor: Any, draft: Draft, ip: str | None = None) -> Message:
+def send(actor: Person, draft: Draft, ip: str | None = None) -> Message:
     """Record the message, its per-recipient status and the sealed envelope, in one transaction."""
     return _send(actor, draft, ip)
 
 
-def _send(actor: Any, draft: Draft, ip: str | None, forwarded: Message | None = None) -> Message:
+def _send(actor: Person, draft: Draft, ip: str | None, forwarded: Message | None = None) -> Message:
     _require(actor)
     _validate(draft)
     recipients = expand_recipients(draft.to)
@@ -228,41 +230,11 @@ def _send(actor: Any, draft: Draft, ip: str | None, forwarded: Message | None = 
     message_id = uuid.UUID(new_id())
     sender_name = actor.get_full_name() or actor.get_username()
     subject, note, gs_copy = draft.subject.strip(), draft.handling_note.strip(), "hub" in recipients
-    body: dict[str, Any] = {
-        "message_id": str(message_id),
-        "thread_id": str(thread_id or message_id),
-        "in_reply_to": str(parent.pk) if parent else None,
-        "sender": {
-            "node": node_id(),
-            "name": sender_name,
-            "role": actor.role,
-        },
-        "recipients": recipients,
-        "gs_copy": gs_copy,
-        "subject": subject,
-        "body": draft.body,
-        "priority": draft.priority,
-        "handling": draft.handling,
-        "handling_note": note,
-        "evaluation": {"source": draft.source_reliability, "information": draft.information_accuracy},
-        "references": draft.references,
-        "created_at": now.isoformat(),
-        "attachments": [],
-    }
     prepared = []
     for upload in draft.attachments:
         attachment_id = uuid.UUID(new_id())
         pieces = [upload.data[i : i + CHUNK_BYTES] for i in range(0, len(upload.data), CHUNK_BYTES)] or [b""]
-        meta: dict[str, Any] = {
-            "id": str(attachment_id),
-            "name": upload.name.strip(),
-            "content_type": upload.content_type,
-            "size": len(upload.data),
-            "sha256": hashlib.sha256(upload.data).hexdigest(),
-            "chunks": len(pieces),
-        }
-        body["attachments"].append(meta)
-        prepared.append((meta, pieces))
+        prepared.append((attachment_id, upload, pieces))
     with transaction.atomic():
         message = Message.objects.create(
             id=message_id,
@@ -271,7 +243,7 @@ def _send(actor: Any, draft: Draft, ip: str | None, forwarded: Message | None = 
             direction=Message.Direction.OUT,
             sender_node=node_id(),
             sender_name=sender_name,
-            sent_by=actor,
+            sent_by_id=actor.pk,
             recipients=recipients,
             gs_copy=gs_copy,
             subject=subject,
@@ -285,25 +257,35 @@ def _send(actor: Any, draft: Draft, ip: str | None, forwarded: Message | None = 
             created_at=now,
         )
         Delivery.objects.bulk_create([Delivery(message=message, node=n) for n in recipients])
-        envelope_id = network.queue(KIND, recipients, body)
-        for meta, pieces in prepared:
-            attachment = Attachment.objects.create(
-                id=meta["id"],
-                message=message,
-                name=meta["name"],
-                content_type=meta["content_type"],
-                size=meta["size"],
-                sha256=meta["sha256"],
-                chunks=meta["chunks"],
-                complete=True,
+        attachments = [
+            (
+                Attachment.objects.create(
+                    id=attachment_id,
+                    message=message,
+                    name=upload.name.strip(),
+                    content_type=upload.content_type,
+                    size=len(upload.data),
+                    sha256=hashlib.sha256(upload.data).hexdigest(),
+                    chunks=len(pieces),
+                    complete=True,
+                ),
+                pieces,
             )
+            for attachment_id, upload, pieces in prepared
+        ]
+        body = MessageBody.of(
+            message,
+            {"sender.role": actor.role, "attachments": [AttachmentMeta.of(a) for a, _pieces in attachments]},
+        )
+        envelope_id = network.queue(KIND, recipients, body)
+        for attachment, pieces in attachments:
             for index, piece in enumerate(pieces):
                 AttachmentChunk.objects.create(attachment=attachment, index=index, data=piece)
                 network.queue(
                     CHUNK,
                     recipients,
                     {
-                        "attachment_id": meta["id"],
+                        "attachment_id": str(attachment.id),
                         "index": index,
                         "sha256": hashlib.sha256(piece).hexdigest(),
                         "data": base64.b64encode(piece).decode("ascii"),
@@ -313,7 +295,7 @@ def _send(actor: Any, draft: Draft, ip: str | None, forwarded: Message | None = 
             "to": recipients,
             "priority": draft.priority,
             "envelope": envelope_id,
-            "attachments": [m["sha256"] for m, _p in prepared],
+            "attachments": [a.sha256 for a, _pieces in attachments],
         }
         if forwarded is not None:
             detail |= {"forwarded": str(forwarded.pk), "handling": forwarded.handling}
@@ -330,7 +312,7 @@ def _send(actor: Any, draft: Draft, ip: str | None, forwarded: Message | None = 
 
 
 def forward(
-    actor: Any,
+    actor: Person,
     message_id: str,
     to: list[str],
     note: str = "",
@@ -419,7 +401,7 @@ class Filters:
     unread: bool = False
 
 
-def search(actor: Any, f: Filters, ip: str | None = None) -> QuerySet[Message]:
+def search(actor: Person, f: Filters, ip: str | None = None) -> QuerySet[Message]:
     """The bureau's inbox or sent box, filtered; the search is audited."""
     _require(actor)
     direction = Message.Direction.OUT if f.box == "sent" else Message.Direction.IN
@@ -444,7 +426,7 @@ def search(actor: Any, f: Filters, ip: str | None = None) -> QuerySet[Message]:
     return qs
 
 
-def read(actor: Any, message_id: str, ip: str | None = None) -> tuple[Message, list[Message]]:
+def read(actor: Person, message_id: str, ip: str | None = None) -> tuple[Message, list[Message]]:
     """Open a message (and its thread). The first reading of a received message sends a read receipt."""
     _require(actor)
     try:
@@ -456,7 +438,7 @@ def read(actor: Any, message_id: str, ip: str | None = None) -> tuple[Message, l
         if message is None:
             raise Http404(_("No such message on this node."))
         if message.direction == Message.Direction.IN and message.read_at is None:
-            message.read_at, message.read_by = clock.now(), actor
+            message.read_at, message.read_by_id = clock.now(), actor.pk
             message.save(update_fields=["read_at", "read_by"])
             network.queue(
                 RECEIPT,
@@ -478,7 +460,7 @@ def read(actor: Any, message_id: str, ip: str | None = None) -> tuple[Message, l
     return message, thread
 
 
-def alerts(actor: Any) -> list[Message]:
+def alerts(actor: Person) -> list[Message]:
     """Received urgent and flash messages nobody has opened yet."""
     if not can_message(actor):
         return []
@@ -492,7 +474,7 @@ def alerts(actor: Any) -> list[Message]:
 
 
 def attachment(
-    actor: Any, message_id: str, attachment_id: str, ip: str | None = None
+    actor: Person, message_id: str, attachment_id: str, ip: str | None = None
 ) -> tuple[Attachment, Iterable[bytes]]:
     """A complete attachment's content, chunk by chunk; the download is audited."""
     _require(actor)

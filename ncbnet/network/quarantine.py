@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from ncbnet.base import audit, bounded, clock
+from ncbnet.base.actor import Person
 from ncbnet.base.policies import can_read_audit
 
 from . import delivery
@@ -31,22 +32,22 @@ from .models import InboxEnvelope, OutboxEnvelope, Quarantine, RelayedEnvelope
 SHOWN_BYTES = 64 * 1024  # of a quarantined envelope's bytes, what a page shows
 
 
-def may_manage(actor: Any) -> bool:
+def may_manage(actor: Person | None) -> bool:
     """The node's network administrator: the GS's network administrator at the hub, the NCB's
     head or administrator on its node; the command line (`actor` None) is the operator."""
     return actor is None or can_read_audit(actor)
 
 
-def _require(actor: Any) -> None:
+def _require(actor: Person | None) -> None:
     if not may_manage(actor):
         raise PermissionDenied("The quarantine is the network administrator's.")
 
 
-def _who(actor: Any) -> str:
+def _who(actor: Person | None) -> str:
     return actor.get_username() if actor is not None else "operator"
 
 
-def listing(actor: Any, state: str | None = "held", limit: int = 200) -> QuerySet[Quarantine]:
+def listing(actor: Person | None, state: str | None = "held", limit: int = 200) -> QuerySet[Quarantine]:
     """Quarantined envelopes, newest first (held ones unless another state is asked); audited."""
     _require(actor)
     if state not in (None, *Quarantine.State.values):
@@ -67,7 +68,7 @@ class Shown:
     cut: bool
 
 
-def show(actor: Any, pk: int) -> Shown:
+def show(actor: Person | None, pk: int) -> Shown:
     """One quarantined envelope as it came (a sealed body stays sealed); audited."""
     _require(actor)
     q = Quarantine.objects.filter(pk=pk).first()
@@ -103,7 +104,7 @@ def _held(pk: int) -> Quarantine:
     return q
 
 
-def retry(actor: Any, pk: int) -> Retried:
+def retry(actor: Person | None, pk: int) -> Retried:
     """Put a held envelope through the entrance again. Let through, it is handled (inbox) or
     queued to its recipients' inboxes (relay) and the entry is released; refused, it stays held
     with the new reason. Either way the retry is audited."""
@@ -164,7 +165,7 @@ def _requeue(claimed: dict[str, Any], recipients: list[str], raw: bytes) -> None
     )
 
 
-def drop(actor: Any, pk: int, why: str) -> Quarantine:
+def drop(actor: Person | None, pk: int, why: str) -> Quarantine:
     """Give up on a held envelope, with a reason; its bytes stay until the retention prunes them."""
     _require(actor)
     if not why.strip():

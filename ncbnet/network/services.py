@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from ncbnet.base import audit, clock
+from ncbnet.base.actor import Person
 from ncbnet.base.crypto import KeyStore, PublicIdentity, b64, canonical, key_id, unb64, verify
 from ncbnet.base.node import HUB, keys, role
 from ncbnet.config import member_codes
@@ -110,7 +111,7 @@ class _Registration:
     rotation_signature: str
 
 
-def register(actor: Any, public: dict[str, Any]) -> NodeKey:
+def register(actor: Person | None, public: dict[str, Any]) -> NodeKey:
     """Add a node's new public keys; the node's previous active key is retired (rotation).
 
     A node that has an active key must sign its new one with it (`ncbnet keys rotate` does, and
@@ -183,7 +184,7 @@ def register(actor: Any, public: dict[str, Any]) -> NodeKey:
     return key
 
 
-def revoke(actor: Any, kid: str, reason: str) -> NodeKey:
+def revoke(actor: Person | None, kid: str, reason: str) -> NodeKey:
     _require_hub()
     if not reason.strip():
         raise ValidationError({"reason": "a revocation needs a reason"})
@@ -337,7 +338,7 @@ def directory_changes(known: Iterable[Any], entries: Iterable[Any]) -> list[KeyC
     return changes
 
 
-def directory_listing(actor: Any) -> list[NodeKey]:
+def directory_listing(actor: Person | None) -> list[NodeKey]:
     """This node's copy of the directory, for comparing fingerprints out of band (audited)."""
     with transaction.atomic():
         audit.record("keys.directory_read", actor=actor)
@@ -357,7 +358,7 @@ def _described(rows: Iterable[NodeKey]) -> list[NodeKey]:
     return out
 
 
-def status(actor: Any) -> dict[str, Any]:
+def status(actor: Person) -> dict[str, Any]:
     """What an administrator needs to see at a glance: backlog, last traffic, refusals (audited)."""
     with transaction.atomic():
         audit.record("network.status.read", actor=actor)

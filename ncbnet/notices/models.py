@@ -3,10 +3,14 @@ directly, checked afterwards). State transitions live here."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from ncbnet.base.dates import add_years
 
 
 class Kind(models.TextChoices):
@@ -32,7 +36,11 @@ class State(models.TextChoices):
 
 
 class TransitionRefused(Exception):
-    pass
+    """A state change the workflow does not allow (`TRANSITIONS`)."""
+
+
+REVIEW_TARGET = timedelta(hours=24)  # the GS reviews a submitted notice within this
+PERIODIC_REVIEW_YEARS = 5  # a published notice is reviewed (extended or expired) this often
 
 
 # Which state may follow which: everything else is refused.
@@ -78,6 +86,61 @@ class Notice(models.Model):
             )
         before, self.state = self.state, to
         return str(before)
+
+    # Each step of the workflow changes the notice in memory and returns the state it left (for
+    # the event); the services save it, keep the event, audit it and tell the network.
+
+    @property
+    def editable(self) -> bool:
+        return self.state in (State.DRAFT, State.CHANGES_REQUESTED)
+
+    def revise(self, data: dict[str, Any], title: str) -> None:
+        """The owner's new fields, while it is a draft or sent back for changes."""
+        if not self.editable:
+            raise ValidationError({"state": "only a draft, or a notice sent back for changes, can be edited"})
+        self.data, self.title = data, title[:300]
+
+    def submit(self, flags: list[dict[str, Any]], at: datetime) -> str:
+        """To the GS review queue with the automatic checks' flags, due within `REVIEW_TARGET`."""
+        before = self.move(State.IN_REVIEW)
+        self.flags = flags
+        self.submitted_at = at
+        self.review_due = at + REVIEW_TARGET
+        return before
+
+    def publish(self, at: datetime) -> str:
+        """Approved: published now, up for its periodic review in `PERIODIC_REVIEW_YEARS`."""
+        before = self.move(State.PUBLISHED)
+        self.published_at = at
+        self.periodic_review_at = add_years(at, PERIODIC_REVIEW_YEARS)
+        return before
+
+    def reject(self, at: datetime) -> str:
+        before = self.move(State.REJECTED)
+        self.closed_at = at
+        return before
+
+    def request_changes(self) -> str:
+        return self.move(State.CHANGES_REQUESTED)
+
+    def cancel(self, at: datetime) -> str:
+        before = self.move(State.CANCELLED)
+        self.closed_at = at
+        return before
+
+    def expire(self, at: datetime) -> str:
+        before = self.move(State.EXPIRED)
+        self.closed_at = at
+        return before
+
+    def extend(self) -> datetime:
+        """Kept at its periodic review: the next one (returned) `PERIODIC_REVIEW_YEARS` later, the
+        owner to be warned again before it."""
+        if self.state != State.PUBLISHED or self.periodic_review_at is None:
+            raise ValidationError({"state": "only a published notice is extended"})
+        self.periodic_review_at = add_years(self.periodic_review_at, PERIODIC_REVIEW_YEARS)
+        self.owner_warned_at = None
+        return self.periodic_review_at
 
 
 class NoticeEvent(models.Model):

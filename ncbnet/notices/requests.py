@@ -12,11 +12,11 @@ from django.db import transaction
 from django.http import Http404
 
 from ncbnet.base import audit, clock, holdings
+from ncbnet.base.actor import Actor, Person
 from ncbnet.base.node import node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, register, require_hub
-from ncbnet.records.services import Actor
 
 from . import checks, services
 from .models import Diffusion, Notice, NoticeRequest, ReplicaNotice
@@ -27,7 +27,7 @@ REQUEST = "notices.request"
 CANCEL = "notices.cancel"
 
 
-def request(actor: Any, kind: str, data: dict[str, Any], title: str = "") -> NoticeRequest:
+def request(actor: Person, kind: str, data: dict[str, Any], title: str = "") -> NoticeRequest:
     """Node: an NCB officer asks the GS to publish a notice. The required fields and thresholds are
     checked here too, so the officer hears at once what the GS's automatic checks would refuse."""
     if holdings.here().keeps_originals or getattr(actor, "kind", None) != "ncb":
@@ -48,7 +48,7 @@ def request(actor: Any, kind: str, data: dict[str, Any], title: str = "") -> Not
     return r
 
 
-def cancel(actor: Any, request_id: str, reason: str) -> NoticeRequest:
+def cancel(actor: Person, request_id: str, reason: str) -> NoticeRequest:
     """Node: the bureau withdraws its request or its published notice, with a reason."""
     if getattr(actor, "kind", None) != "ncb":
         raise PermissionDenied("Notices are cancelled by the requesting NCB's staff.")
@@ -110,7 +110,7 @@ def status_arrived(envelope: Arrived, body: StatusBody) -> None:
 DIFFUSION = "notices.diffusion"
 
 
-def diffuse(actor: Any, kind: str, recipients: list[str], data: dict[str, Any]) -> str:
+def diffuse(actor: Person, kind: str, recipients: list[str], data: dict[str, Any]) -> str:
     """Node: send a diffusion straight to chosen countries, the GS in copy to check it afterwards.
     Its fields are checked here; it is not approved beforehand."""
     if holdings.here().keeps_originals or getattr(actor, "kind", None) != "ncb":

@@ -17,16 +17,15 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from ncbnet.base import audit, clock, holdings
+from ncbnet.base.actor import Actor
 from ncbnet.network import handlers
 from ncbnet.network.envelope import new_id
 from ncbnet.records.models import Record
-from ncbnet.records.services import Actor, add_years, person_label
+from ncbnet.records.services import person_label
 
 from . import checks, replication
 from .models import Diffusion, Notice, NoticeEvent, State
 
-REVIEW_TARGET = timedelta(hours=24)
-PERIODIC_REVIEW_YEARS = 5
 WARN_BEFORE = timedelta(days=182)  # about six months
 
 
@@ -137,9 +136,7 @@ def edit(actor: Actor, notice_id: str, data: dict[str, Any]) -> Notice:
     with transaction.atomic():
         notice = _get(notice_id)
         _require_owner(notice, actor)
-        if notice.state not in (State.DRAFT, State.CHANGES_REQUESTED):
-            raise ValidationError({"state": "only a draft, or a notice sent back for changes, can be edited"})
-        notice.data, notice.title = data, _title(notice.kind, data, notice.owner)[:300]
+        notice.revise(data, _title(notice.kind, data, notice.owner))
         notice.save(update_fields=["data", "title"])
         audit.record(
             "notices.edit", actor=actor.user, subject=actor.where, target=notice, detail={"by": actor.name}
@@ -177,10 +174,7 @@ def submit(actor: Actor, notice_id: str) -> Notice:
         checks.thresholds(notice.kind, clean)
         _check_subject_record(actor, clean)
         notice.data = clean
-        notice.flags = checks.neutrality(clean) + likely_duplicates(notice)
-        before = notice.move(State.IN_REVIEW)
-        notice.submitted_at = clock.now()
-        notice.review_due = notice.submitted_at + REVIEW_TARGET
+        before = notice.submit(checks.neutrality(clean) + likely_duplicates(notice), clock.now())
         notice.save()
         _event(notice, actor, before)
     return notice
@@ -191,25 +185,20 @@ def review(actor: Actor, notice_id: str, decision: str, reason: str) -> Notice:
     if not actor.gs:
         raise PermissionDenied("Notices are reviewed by the General Secretariat.")
     reason = _require_reason(reason)
-    target = {
-        Decision.APPROVE: State.PUBLISHED,
-        Decision.REJECT: State.REJECTED,
-        Decision.CHANGES: State.CHANGES_REQUESTED,
-    }.get(decision)
-    if target is None:
+    if decision not in (Decision.APPROVE, Decision.REJECT, Decision.CHANGES):
         raise ValidationError({"decision": "approve, reject or changes"})
     with transaction.atomic():
         notice = _get(notice_id)
-        before = notice.move(target)
         now = clock.now()
-        if target == State.PUBLISHED:
-            notice.published_at = now
-            notice.periodic_review_at = add_years(now, PERIODIC_REVIEW_YEARS)
-        if target == State.REJECTED:
-            notice.closed_at = now
+        if decision == Decision.APPROVE:
+            before = notice.publish(now)
+        elif decision == Decision.REJECT:
+            before = notice.reject(now)
+        else:
+            before = notice.request_changes()
         notice.save()
         _event(notice, actor, before, reason)
-        if target == State.PUBLISHED:
+        if decision == Decision.APPROVE:
             replication.published(notice)
     return notice
 
@@ -220,8 +209,7 @@ def cancel(actor: Actor, notice_id: str, reason: str) -> Notice:
     with transaction.atomic():
         notice = _get(notice_id)
         _require_owner(notice, actor)
-        before = notice.move(State.CANCELLED)
-        notice.closed_at = clock.now()
+        before = notice.cancel(clock.now())
         notice.save()
         _event(notice, actor, before, reason)
         if before == State.PUBLISHED:
@@ -235,10 +223,7 @@ def extend(actor: Actor, notice_id: str, reason: str) -> Notice:
     with transaction.atomic():
         notice = _get(notice_id)
         _require_owner(notice, actor)
-        if notice.state != State.PUBLISHED or notice.periodic_review_at is None:
-            raise ValidationError({"state": "only a published notice is extended"})
-        notice.periodic_review_at = add_years(notice.periodic_review_at, PERIODIC_REVIEW_YEARS)
-        notice.owner_warned_at = None
+        until = notice.extend()
         notice.save(update_fields=["periodic_review_at", "owner_warned_at"])
         NoticeEvent.objects.create(
             notice=notice,
@@ -254,7 +239,7 @@ def extend(actor: Actor, notice_id: str, reason: str) -> Notice:
             actor=actor.user,
             subject=actor.where,
             target=notice,
-            detail={"by": actor.name, "until": notice.periodic_review_at.isoformat(), "reason": reason},
+            detail={"by": actor.name, "until": until.isoformat(), "reason": reason},
         )
     return notice
 
@@ -293,8 +278,7 @@ def tick() -> dict[str, int]:
         for notice in Notice.objects.select_for_update().filter(
             state=State.PUBLISHED, periodic_review_at__lte=now
         ):
-            before = notice.move(State.EXPIRED)
-            notice.closed_at = now
+            before = notice.expire(now)
             notice.save()
             _event(notice, system, before, "not extended at its periodic review")
             replication.withdrawn(notice)

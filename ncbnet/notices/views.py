@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ncbnet.base import clock, holdings
+from ncbnet.base.actor import Actor
 from ncbnet.base.http import client_ip
 from ncbnet.base.policies import NCB_STAFF, route
 from ncbnet.core.http import AuthedRequest
-from ncbnet.records.services import Actor
 
 from . import checks, requests, services
 from .forms import RedNoticeForm

@@ -9,6 +9,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from ncbnet.base import downloads, uploads
+from ncbnet.base.actor import Actor
 from ncbnet.base.api import allow
 from ncbnet.core.http import AuthedRequest
 from ncbnet.security.models import Scope
@@ -91,6 +92,6 @@ def replica(request: AuthedRequest, database: str | None = None, q: str = "") ->
 )
 def export(request: AuthedRequest, database: str | None = None) -> StreamingHttpResponse:
     user = request.user
-    actor = services.Actor.of(user)
+    actor = Actor.of(user)
     lines = (json.dumps(r, ensure_ascii=False) + "\n" for r in services.export(actor, database))
     return StreamingHttpResponse(lines, content_type="application/x-ndjson")

@@ -19,11 +19,12 @@ from django.db import connection, transaction
 from django.dispatch import Signal
 
 from ncbnet.base import audit, clock, holdings
+from ncbnet.base.dates import add_years
 from ncbnet.network.envelope import new_id
 
 from .models import Record
 from .schemas import DocumentData, PersonData, Strict
-from .services import add_years, label_and_key
+from .services import label_and_key
 
 NAMES_FILE = Path(__file__).resolve().parent / "data" / "demo_names.json"
 OWNERS = ("FR", "BR", "KE")

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from ncbnet.base import audit, clock, holdings
+from ncbnet.base.actor import Actor, Person
 from ncbnet.base.node import node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected, new_id
@@ -24,7 +25,7 @@ OUTCOME = "records.outcome"
 
 
 def submit(
-    actor: Any, database: str, data: dict[str, Any], restriction: dict[str, Any] | None = None
+    actor: Person, database: str, data: dict[str, Any], restriction: dict[str, Any] | None = None
 ) -> Contribution:
     """An NCB officer or national system contributes a record; the hub decides."""
     if holdings.here().keeps_originals or getattr(actor, "kind", None) not in ("ncb", "system"):
@@ -62,7 +63,7 @@ def contribution_arrived(envelope: Arrived, body: ContributeBody) -> None:
     try:
         with transaction.atomic():
             record = services.contribute(
-                services.Actor(body.by, owner), body.database, dict(body.data), body.restriction
+                Actor(body.by, owner), body.database, dict(body.data), body.restriction
             )
         outcome |= {"status": "accepted", "record": str(record.pk)}
     except ValidationError as exc:

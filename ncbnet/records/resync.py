@@ -25,6 +25,7 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from ncbnet.base import audit, clock, holdings
+from ncbnet.base.actor import Person
 from ncbnet.base.node import node_id
 from ncbnet.config import member_codes
 from ncbnet.network import delivery
@@ -48,7 +49,7 @@ AT_MOST_EVERY = timedelta(days=1)
 # --- at the hub ---------------------------------------------------------------------------------
 
 
-def start_resync(node: str, reason: str, actor: Any = None) -> str | None:
+def start_resync(node: str, reason: str, actor: Person | None = None) -> str | None:
     """Hub: send `node` the set it may hold, in pages; inside the caller's transaction. None when
     the node is not on the network (no active key): nothing can reach it until it has one."""
     if node == "hub" or node not in delivery.connected_nodes():
@@ -98,7 +99,7 @@ def resync_rekeyed(sender: Any, node: str, **kwargs: Any) -> None:
     start_resync(node, "new key")
 
 
-def resync(actor: Any, node: str, reason: str = "") -> str:
+def resync(actor: Person | None, node: str, reason: str = "") -> str:
     """Hub: the network administrator resynchronises a node's replica now (audited)."""
     if not holdings.here().keeps_originals:
         raise PermissionDenied("Only the hub sends resyncs; on a node, ask the hub for one.")
@@ -248,7 +249,7 @@ def ask(reason: str) -> str:
     return sent
 
 
-def request_resync(actor: Any, reason: str = "") -> str:
+def request_resync(actor: Person | None, reason: str = "") -> str:
     """Node: the network administrator asks the hub for a resync (after `replica verify` found
     differences, say)."""
     if holdings.here().keeps_originals:

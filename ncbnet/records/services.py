@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -18,32 +17,15 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from ncbnet.base import audit, clock, holdings
+from ncbnet.base.actor import Actor, Person
+from ncbnet.base.dates import add_years
 from ncbnet.network.envelope import new_id
 
 from . import national_law, policies, replication
-from .models import Database, Record, RecordCountry, RecordQuerySet, RecordVersion, ReplicaRecord
+from .models import Database, OwnerAlert, Record, RecordCountry, RecordQuerySet, RecordVersion, ReplicaRecord
 from .schemas import SCHEMAS, RestrictionData, checked
 
 _Found = TypeVar("_Found", bound=QuerySet[Any])
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: an NCB (by country) or the GS, and the person or system that did it."""
-
-    name: str
-    country: str | None = None
-    gs: bool = False
-    user: Any = None
-
-    @property
-    def where(self) -> str:
-        return "GS" if self.gs else str(self.country)
-
-    @classmethod
-    def of(cls, user: Any) -> Actor:
-        """The signed-in account as an actor: its bureau's country, or the GS."""
-        return cls(user.get_username(), user.country_code, gs=user.kind == "gs", user=user)
 
 
 def _validate(database: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -84,14 +66,6 @@ def label_and_key(database: str, data: dict[str, Any]) -> tuple[str, str]:
     if database == Database.FIREARMS:
         return f"{data['make']} {data['serial_number']}", _normal(data["serial_number"])
     return data["title"], data["title"].casefold()[:100]
-
-
-def add_years(at: datetime, years: int) -> datetime:
-    """The same day `years` later (28 February for a 29 February that does not come again)."""
-    try:
-        return at.replace(year=at.year + years)
-    except ValueError:
-        return at.replace(year=at.year + years, day=28)
 
 
 def _require_hub() -> None:
@@ -268,7 +242,7 @@ def search(actor: Actor, database: str | None = None, q: str = "") -> RecordQuer
     return qs.order_by("database", "label")
 
 
-def search_replica(actor: Any, database: str | None = None, q: str = "") -> QuerySet[ReplicaRecord]:
+def search_replica(actor: Person, database: str | None = None, q: str = "") -> QuerySet[ReplicaRecord]:
     """On a node: search this country's replica (what the hub sent because this country may see
     it); audited. The hub holds no replica: there, the search finds nothing."""
     qs = _matching(ReplicaRecord.objects.all(), database, q)
@@ -292,3 +266,10 @@ def export(actor: Actor, database: str | None = None) -> Iterator[dict[str, Any]
         )
     for record in qs.order_by("pk").iterator(chunk_size=2000):
         yield replication.payload(record)
+
+
+def alert_owner(record_id: uuid.UUID, label: str, event: str, by: str, at: datetime) -> OwnerAlert:
+    """On the owner's node, inside the caller's transaction: tell the owner that `by` (a country or
+    "GS") touched one of its records: screening hit it ("hit"), or the hub escalated a hit the
+    owner has not answered ("overdue"). The owner's page lists these alerts."""
+    return OwnerAlert.objects.create(record_id=record_id, label=label, event=event, by=by, at=at)

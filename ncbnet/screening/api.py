@@ -1,4 +1,3 @@
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -17,6 +16,7 @@ from . import manifests, mrz, services
 from .forms import MANIFEST_UPLOAD
 from .models import Manifest
 from .policies import SCREEN
+from .schemas import Result
 
 router = Router(tags=["screening"])
 
@@ -75,10 +75,27 @@ class ArtworkIn(ContextIn):
     text: str = Field(min_length=3, max_length=300, description="title, artist or description")
 
 
+class MatchOut(Schema):
+    """A possible match (`schemas.Hit`), reported to its owner for confirmation."""
+
+    record: UUID
+    database: str
+    owner: str = Field(description="the owner NCB's country, who confirms or denies the hit")
+    label: str
+    data: dict[str, Any] = Field(description="the record's fields (not its photos)")
+    handling: str
+    matched: str = Field(description="what matched, in a few words")
+    score: float
+    explanation: list[str] = Field(description="why it matched, one line a reason")
+    status: str
+    report: UUID | None = Field(description="the hit report to the owner (GET /api/v1/hits/{id})")
+    due_at: str | None = Field(description="when the owner's answer is due (ISO 8601)")
+
+
 class ResultOut(Schema):
     query: dict[str, Any]
     problems: list[str]
-    hits: list[dict[str, Any]]
+    hits: list[MatchOut]
 
 
 @router.post(
@@ -87,7 +104,7 @@ class ResultOut(Schema):
     auth=allow(SCREEN, Scope.SCREENING),
     summary="Screen a person by name (any script), with date of birth, sex and nationality as qualifiers",
 )
-def person(request: AuthedRequest, payload: PersonIn) -> dict[str, Any]:
+def person(request: AuthedRequest, payload: PersonIn) -> Result:
     try:
         found = services.person(
             request.user,
@@ -99,7 +116,7 @@ def person(request: AuthedRequest, payload: PersonIn) -> dict[str, Any]:
         )
     except ValueError as exc:
         raise ValidationError({"date_of_birth": str(exc)}) from exc
-    return asdict(found)
+    return found
 
 
 @router.post(
@@ -108,8 +125,8 @@ def person(request: AuthedRequest, payload: PersonIn) -> dict[str, Any]:
     auth=allow(SCREEN, Scope.SCREENING),
     summary="Screen a travel document number",
 )
-def document(request: AuthedRequest, payload: DocumentIn) -> dict[str, Any]:
-    return asdict(services.document(request.user, payload.number, payload.issuing_country, payload.context()))
+def document(request: AuthedRequest, payload: DocumentIn) -> Result:
+    return services.document(request.user, payload.number, payload.issuing_country, payload.context())
 
 
 @router.post(
@@ -118,9 +135,9 @@ def document(request: AuthedRequest, payload: DocumentIn) -> dict[str, Any]:
     auth=allow(SCREEN, Scope.SCREENING),
     summary="Screen up to 1,000 travel documents in one request (a border system's batch)",
 )
-def documents(request: AuthedRequest, payload: DocumentsIn) -> list[dict[str, Any]]:
+def documents(request: AuthedRequest, payload: DocumentsIn) -> list[Result]:
     queries = [(d.number, d.issuing_country) for d in payload.documents]
-    return [asdict(r) for r in services.documents(request.user, queries, payload.context())]
+    return services.documents(request.user, queries, payload.context())
 
 
 @router.post(
@@ -129,9 +146,9 @@ def documents(request: AuthedRequest, payload: DocumentsIn) -> list[dict[str, An
     auth=allow(SCREEN, Scope.SCREENING),
     summary="Screen a machine-readable zone (TD1, TD2 or TD3; every check digit verified)",
 )
-def machine_readable_zone(request: AuthedRequest, payload: MRZIn) -> dict[str, Any]:
+def machine_readable_zone(request: AuthedRequest, payload: MRZIn) -> Result:
     try:
-        return asdict(services.machine_readable_zone(request.user, payload.mrz, payload.context()))
+        return services.machine_readable_zone(request.user, payload.mrz, payload.context())
     except mrz.MRZInvalid as exc:
         raise ValidationError({"mrz": str(exc)}) from exc
 
@@ -142,10 +159,10 @@ def machine_readable_zone(request: AuthedRequest, payload: MRZIn) -> dict[str, A
     auth=allow(SCREEN, Scope.SCREENING),
     summary="Screen a vehicle by VIN or plate",
 )
-def vehicle(request: AuthedRequest, payload: VehicleIn) -> dict[str, Any]:
+def vehicle(request: AuthedRequest, payload: VehicleIn) -> Result:
     if not (payload.vin or payload.plate):
         raise ValidationError({"vin": "a VIN or a plate"})
-    return asdict(services.vehicle(request.user, payload.vin, payload.plate, payload.context()))
+    return services.vehicle(request.user, payload.vin, payload.plate, payload.context())
 
 
 @router.post(
@@ -154,8 +171,8 @@ def vehicle(request: AuthedRequest, payload: VehicleIn) -> dict[str, Any]:
     auth=allow(SCREEN, Scope.SCREENING),
     summary="Screen a firearm by serial number",
 )
-def firearm(request: AuthedRequest, payload: FirearmIn) -> dict[str, Any]:
-    return asdict(services.firearm(request.user, payload.serial_number, payload.make, payload.context()))
+def firearm(request: AuthedRequest, payload: FirearmIn) -> Result:
+    return services.firearm(request.user, payload.serial_number, payload.make, payload.context())
 
 
 class ManifestOut(Schema):
@@ -212,5 +229,5 @@ def manifest_result(request: AuthedRequest, manifest_id: UUID) -> StreamingHttpR
     auth=allow(SCREEN, Scope.SCREENING),
     summary="Screen a work of art by text",
 )
-def artwork(request: AuthedRequest, payload: ArtworkIn) -> dict[str, Any]:
-    return asdict(services.artwork(request.user, payload.text, payload.context()))
+def artwork(request: AuthedRequest, payload: ArtworkIn) -> Result:
+    return services.artwork(request.user, payload.text, payload.context())

@@ -32,10 +32,12 @@ from django.db.models import Q
 from django.http import Http404
 
 from ncbnet.base import audit, bounded, clock
+from ncbnet.base.actor import Person
 from ncbnet.network.envelope import new_id
 
 from . import csvsafe, names, services
 from .models import Manifest, ManifestRow
+from .schemas import Hit
 
 MAX_ROWS = 100_000
 MAX_BYTES = 50 * 1024 * 1024
@@ -48,10 +50,15 @@ CHUNK = 500
 LEASE = timedelta(minutes=2)
 FIELDS = ("name", "date_of_birth", "sex", "nationality", "document_number", "issuing_country")
 Progress = Callable[[str, int, int], None]
-Screened = list[tuple[list[dict[str, Any]], list[str], dict[str, Any]]]
+Screened = list[tuple[list[Hit], list[str], dict[str, Any]]]
 # What a row keeps of each hit: what the job's page and its result show, and the hit report. The
 # record's data stays with the record (corrected or deleted there, it is not kept on here).
 KEPT = ("record", "database", "owner", "label", "matched", "score", "status", "report", "due_at")
+
+
+def _kept(hit: Hit) -> dict[str, Any]:
+    """What a row keeps of a hit (`KEPT`): the report's fields once it is reported."""
+    return {k: v for k in KEPT if (v := getattr(hit, k)) is not None}
 
 
 def parse(filename: str, content: bytes) -> tuple[list[str], list[dict[str, str]]]:
@@ -150,7 +157,7 @@ def _json_rows(content: bytes) -> tuple[list[str], list[dict[str, str]]]:
 
 
 def submit(
-    actor: Any, filename: str, content: bytes, context: dict[str, Any], here: bool = False
+    actor: Person, filename: str, content: bytes, context: dict[str, Any], here: bool = False
 ) -> Manifest:
     """Keep the job for the node's job runner, or (`here`) for this process, which runs it now."""
     columns, rows = parse(filename, content)
@@ -175,7 +182,7 @@ def submit(
     return m
 
 
-def _screen(actor: Any, rows: list[dict[str, str]]) -> Screened:
+def _screen(actor: Person, rows: list[dict[str, str]]) -> Screened:
     """Each row's hits, problems and query; the chunk's documents in one database query, its
     persons' candidates in a few."""
     queries = [{k: row[k].strip() for k in FIELDS if row.get(k, "").strip()} for row in rows]
@@ -229,7 +236,7 @@ def _chunks(manifest: Manifest, chunk: int) -> Iterator[tuple[int, list[dict[str
 
 
 def _results(
-    manifest: Manifest, actor: Any, chunk: int, workers: int
+    manifest: Manifest, actor: Person, chunk: int, workers: int
 ) -> Iterator[tuple[int, list[dict[str, str]], Screened]]:
     """Each chunk not yet screened with what screening found, in order: screened here, or by
     `workers` processes a few chunks ahead while this one writes."""
@@ -260,7 +267,7 @@ def _results(
 
 def run(
     manifest: Manifest,
-    actor: Any = None,
+    actor: Person | None = None,
     progress: Progress | None = None,
     chunk: int = CHUNK,
     workers: int | None = None,
@@ -288,7 +295,7 @@ def run(
                     queries.append(query)
                 services.report_hits(actor, groups, manifest.context)  # before the rows keep the report ids
                 for result, (row_hits, _) in zip(results, groups, strict=True):
-                    result.hits = [{k: hit[k] for k in KEPT if k in hit} for hit in row_hits]
+                    result.hits = [_kept(hit) for hit in row_hits]
                 ManifestRow.objects.bulk_create(results)
                 manifest.done = start + len(rows)
                 manifest.hits += found
@@ -389,7 +396,7 @@ def result_lines(manifest: Manifest) -> Iterator[str]:
         yield out.getvalue()
 
 
-def visible(actor: Any) -> Any:
+def visible(actor: Person) -> Any:
     """NCB staff see every job of their node, the GS every job at the hub; others their own."""
     qs = Manifest.objects.defer("rows")
     if actor.kind in ("ncb", "gs"):
@@ -397,14 +404,14 @@ def visible(actor: Any) -> Any:
     return qs.filter(submitted_by=actor.get_username())
 
 
-def get(actor: Any, manifest_id: uuid.UUID) -> Manifest:
+def get(actor: Person, manifest_id: uuid.UUID) -> Manifest:
     job = visible(actor).filter(pk=manifest_id).first()
     if job is None:
         raise Http404("No such manifest.")
     return job
 
 
-def download(actor: Any, manifest: Manifest) -> Manifest:
+def download(actor: Person, manifest: Manifest) -> Manifest:
     if manifest.state != Manifest.State.DONE:
         raise ValidationError({"manifest": "the result is ready when the job is done"})
     with transaction.atomic():

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -22,6 +21,7 @@ from rapidfuzz.utils import default_process
 from vininfo import Vin
 
 from ncbnet.base import audit, holdings
+from ncbnet.base.actor import Person
 from ncbnet.records.models import Folded, folded
 
 from . import index, names
@@ -37,10 +37,10 @@ from .features import (
     SEX_AGREES,
     SEX_DIFFERS,
 )
+from .schemas import Hit, Result
 
 ARTWORK_THRESHOLD = 0.8
 ARTWORK_STOPWORDS = frozenset({"the", "and", "with", "of", "les", "des", "del", "della", "von", "und"})
-POSSIBLE_MATCH = "possible match: awaiting confirmation by the owner NCB; do not act on it before"
 # Why and where the screening happened ("reason", "place") and whether it is urgent ("urgent"). Every
 # hit is reported to its owner; only benchmarks pass None (no report).
 Context = Mapping[str, Any] | None
@@ -51,42 +51,20 @@ def normal(value: str) -> str:
     return re.sub(r"[\s\-./<]", "", value).upper()
 
 
-@dataclass
-class Result:
-    query: dict[str, Any]
-    problems: list[str] = field(default_factory=list)
-    hits: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _holdings(database: str, actor: Any) -> Any:
+def _holdings(database: str, actor: Person) -> Any:
     """What the actor may screen against in one database: at the hub what its country may see,
     on a node the replica."""
     return everything(actor).filter(database=database)
 
 
-def everything(actor: Any) -> Any:
+def everything(actor: Person) -> Any:
     """Every record the actor may screen against, unordered (a list of ids is looked up by its
     primary key, not by the database's index)."""
     return holdings.here().candidates(actor)
 
 
-def _hit(record: Any, why: str, score: float = 1.0, explanation: list[str] | None = None) -> dict[str, Any]:
-    return {
-        "record": str(record.pk),
-        "database": record.database,
-        "owner": record.owner,
-        "label": record.label,
-        "data": {k: v for k, v in record.data.items() if k != "photos"},
-        "handling": record.handling,
-        "matched": why,
-        "score": score,
-        "explanation": explanation or [why],
-        "status": POSSIBLE_MATCH,
-    }
-
-
 def report_hits(
-    actor: Any, groups: Sequence[tuple[list[dict[str, Any]], Mapping[str, Any]]], context: Context
+    actor: Person, groups: Sequence[tuple[list[Hit], Mapping[str, Any]]], context: Context
 ) -> None:
     """Every hit (of each query's hits) becomes a hit report to its owner and the GS, inside the
     caller's transaction, with one audit entry for them all (unless `context` is None: benchmarks
@@ -97,11 +75,10 @@ def report_hits(
 
     found = [(hit, query) for hits, query in groups for hit in hits]
     for (hit, _query), report in zip(found, hit_reports.report_all(actor, found, context), strict=True):
-        hit["report"] = str(report.pk)
-        hit["due_at"] = report.due_at.isoformat()
+        hit.reported(report.pk, report.due_at)
 
 
-def _finish(actor: Any, kind: str, result: Result, context: Context) -> Result:
+def _finish(actor: Person, kind: str, result: Result, context: Context) -> Result:
     """Audit the screening and report its hits, in one transaction."""
     with transaction.atomic():
         report_hits(actor, [(result.hits, result.query)], context)
@@ -113,11 +90,11 @@ def _finish(actor: Any, kind: str, result: Result, context: Context) -> Result:
     return result
 
 
-def find_documents(actor: Any, number: str, issuing_country: str) -> list[dict[str, Any]]:
+def find_documents(actor: Person, number: str, issuing_country: str) -> list[Hit]:
     return find_documents_batch(actor, [(number, issuing_country)])[0]
 
 
-def find_documents_batch(actor: Any, queries: list[tuple[str, str]]) -> list[list[dict[str, Any]]]:
+def find_documents_batch(actor: Person, queries: list[tuple[str, str]]) -> list[list[Hit]]:
     """Many document numbers in one database query: the hits of each, in order. A number is
     looked up with O and 0, I and 1 read either way (how they are mistyped and misread), through
     the index of the keys so read (`Folded`)."""
@@ -140,12 +117,12 @@ def find_documents_batch(actor: Any, queries: list[tuple[str, str]]) -> list[lis
                 continue
             exact = r.key == normal(number)
             why = "document number" if exact else "document number, reading O/0 or I/1 the other way"
-            hits.append(_hit(r, why))
+            hits.append(Hit.of(r, why))
         out.append(hits)
     return out
 
 
-def documents(actor: Any, queries: list[tuple[str, str]], context: Context = REPORT_HITS) -> list[Result]:
+def documents(actor: Person, queries: list[tuple[str, str]], context: Context = REPORT_HITS) -> list[Result]:
     """A border system's batch of travel documents (up to 1,000): one database query, one audit
     entry naming every number, a hit report for every hit."""
     results = [Result({"number": n, "issuing_country": c}) for n, c in queries]
@@ -161,13 +138,13 @@ def documents(actor: Any, queries: list[tuple[str, str]], context: Context = REP
     return results
 
 
-def document(actor: Any, number: str, issuing_country: str = "", context: Context = REPORT_HITS) -> Result:
+def document(actor: Person, number: str, issuing_country: str = "", context: Context = REPORT_HITS) -> Result:
     result = Result({"number": number, "issuing_country": issuing_country})
     result.hits = find_documents(actor, number, issuing_country)
     return _finish(actor, "document", result, context)
 
 
-def machine_readable_zone(actor: Any, text: str, context: Context = REPORT_HITS) -> Result:
+def machine_readable_zone(actor: Person, text: str, context: Context = REPORT_HITS) -> Result:
     """Read the MRZ (every check digit verified) and screen its document; a bad check digit is
     reported with the field it guards, and the document is screened all the same."""
     parsed = mrz_module.parse(text)
@@ -179,7 +156,7 @@ def machine_readable_zone(actor: Any, text: str, context: Context = REPORT_HITS)
     return _finish(actor, "mrz", result, context)
 
 
-def vehicle(actor: Any, vin: str = "", plate: str = "", context: Context = REPORT_HITS) -> Result:
+def vehicle(actor: Person, vin: str = "", plate: str = "", context: Context = REPORT_HITS) -> Result:
     result = Result({"vin": vin, "plate": plate})
     if vin:
         key = normal(vin)
@@ -190,27 +167,27 @@ def vehicle(actor: Any, vin: str = "", plate: str = "", context: Context = REPOR
         elif key[0] in "12345" and not Vin(key).verify_checksum():
             result.problems.append("the VIN's check digit (9th character) is wrong")
         for r in _holdings("vehicles", actor).filter(key=key):
-            result.hits.append(_hit(r, "VIN"))
+            result.hits.append(Hit.of(r, "VIN"))
     if plate:
-        seen = {h["record"] for h in result.hits}
+        seen = {h.record for h in result.hits}
         held = _holdings("vehicles", actor)
         for r in held.filter(key=normal(plate)) | held.filter(data__plate__iexact=plate.strip()):
             if str(r.pk) not in seen:
-                result.hits.append(_hit(r, "plate"))
+                result.hits.append(Hit.of(r, "plate"))
     return _finish(actor, "vehicle", result, context)
 
 
-def firearm(actor: Any, serial_number: str, make: str = "", context: Context = REPORT_HITS) -> Result:
+def firearm(actor: Person, serial_number: str, make: str = "", context: Context = REPORT_HITS) -> Result:
     result = Result({"serial_number": serial_number, "make": make})
     serial = _holdings("firearms", actor).alias(folded=Folded("key"))
     for r in serial.filter(folded=folded(normal(serial_number))):
         if make and r.data.get("make", "").casefold() != make.strip().casefold():
             continue
-        result.hits.append(_hit(r, "serial number" + (" and make" if make else "")))
+        result.hits.append(Hit.of(r, "serial number" + (" and make" if make else "")))
     return _finish(actor, "firearm", result, context)
 
 
-def artwork(actor: Any, text: str, context: Context = REPORT_HITS) -> Result:
+def artwork(actor: Person, text: str, context: Context = REPORT_HITS) -> Result:
     """Works of art by text: title, artist or description, in any order, with spelling slips.
     Candidates share at least one word with the text (in SQL); each is scored with rapidfuzz's
     token set ratio against its title and artist, both in Latin letters (`anyascii`: œ is oe)."""
@@ -226,8 +203,8 @@ def artwork(actor: Any, text: str, context: Context = REPORT_HITS) -> Result:
             score = fuzz.token_set_ratio(anyascii(text), anyascii(described), processor=default_process) / 100
             if score >= ARTWORK_THRESHOLD:
                 why = f"title and artist ({score:.2f}): {described.strip()}"
-                result.hits.append(_hit(r, "title and artist", round(score, 4), [why]))
-    result.hits.sort(key=lambda h: -h["score"])
+                result.hits.append(Hit.of(r, "title and artist", round(score, 4), [why]))
+    result.hits.sort(key=lambda h: -h.score)
     return _finish(actor, "artwork", result, context)
 
 
@@ -314,21 +291,19 @@ class PersonQuery(NamedTuple):
 
 
 def find_persons(
-    actor: Any,
+    actor: Person,
     name: str,
     dob: dict[str, int] | None,
     sex: str,
     nationality: str,
     threshold: float,
-) -> list[dict[str, Any]]:
+) -> list[Hit]:
     """The persons held whose name, date of birth, sex and nationality make them a possible match,
     best first."""
     return find_persons_batch(actor, [PersonQuery(name, dob, sex, nationality)], threshold)[0]
 
 
-def find_persons_batch(
-    actor: Any, queries: Sequence[PersonQuery], threshold: float
-) -> list[list[dict[str, Any]]]:
+def find_persons_batch(actor: Person, queries: Sequence[PersonQuery], threshold: float) -> list[list[Hit]]:
     """The hits of each query, in order: each query's candidates weighed from the index's cards,
     and what the actor may see of the hits read in a few database queries (a manifest's chunk
     reads its hits 2,000 at a time rather than a query per row)."""
@@ -340,7 +315,7 @@ def find_persons_batch(
         page = within.filter(pk__in=ids[start : start + 2000]).values_list(*Held._fields)
         held.update((row[0], Held._make(row)) for row in page)  # persons only: the index's ids
     return [
-        [_hit(held[w.record_id], "name", w.score, w.explanation) for w in found if w.record_id in held]
+        [Hit.of(held[w.record_id], "name", w.score, w.explanation) for w in found if w.record_id in held]
         for found in weighed
     ]
 
@@ -379,7 +354,7 @@ def _weigh(query: PersonQuery, candidates: list[index.Candidate], threshold: flo
 
 
 def person(
-    actor: Any,
+    actor: Person,
     name: str,
     date_of_birth: str = "",
     sex: str = "",

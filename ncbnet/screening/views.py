@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -16,6 +15,7 @@ from ncbnet.core.http import AuthedRequest
 from . import manifests, mrz, services
 from .forms import MANIFEST_UPLOAD, ManifestForm, ScreenForm
 from .policies import SCREEN
+from .schemas import Result
 
 
 @route(SCREEN)
@@ -24,7 +24,7 @@ def screen(request: AuthedRequest) -> HttpResponse:
     """One person or document, now: possible matches with their score and why, each reported to
     its owner for confirmation."""
     form = ScreenForm(request.POST if request.method == "POST" else None)
-    results: list[tuple[str, Any]] = []
+    results: list[tuple[str, Result]] = []
     if request.method == "POST" and form.is_valid():
         d, context = form.cleaned_data, form.context()
         user = request.user

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ncbnet.base import audit, clock
+from ncbnet.base.actor import Person
 from ncbnet.base.chain import AuditEntry
 
 from . import throttle
@@ -326,7 +327,7 @@ def _digest(secret: str) -> str:
 
 
 def create_token(
-    actor: Any, account: Any, name: str, days: int = 365, *, scopes: Sequence[str]
+    actor: Person | None, account: Any, name: str, days: int = 365, *, scopes: Sequence[str]
 ) -> tuple[ApiToken, str]:
     """Issue a bearer token for a system account, limited to `scopes` (at least one); the full
     token is returned once, never stored."""
@@ -350,7 +351,7 @@ def create_token(
             prefix=prefix,
             digest=_digest(secret),
             created_at=now,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by_id=actor.pk if actor is not None else None,
             expires_at=now + timedelta(days=days),
             scopes=chosen,
         )
@@ -382,7 +383,7 @@ def refuse_scope(user: Any, scope: str, operation: str, ip: str | None = None) -
     )
 
 
-def revoke_token(actor: Any, prefix: str) -> ApiToken:
+def revoke_token(actor: Person | None, prefix: str) -> ApiToken:
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().get(prefix=prefix)
         if token.revoked_at is None:

@@ -15,6 +15,7 @@ from ncbnet.network import delivery, envelope
 from ncbnet.network.models import NodeKey, OutboxEnvelope
 from ncbnet.records.models import OwnerAlert
 from ncbnet.screening import services as screening
+from ncbnet.screening.schemas import POSSIBLE_MATCH
 from ncbnet.screening.tests.test_persons import person
 
 pytestmark = pytest.mark.django_db
@@ -53,14 +54,14 @@ def test_every_hit_is_reported_to_the_owner_and_the_gs_with_the_bureaus_context(
         officer, "Otieno Daniel", context={"reason": "border check", "place": "CDG", "urgent": True}
     )
     [hit] = result.hits
-    report = HitReport.objects.get(pk=hit["report"])
-    assert hit["status"] == screening.POSSIBLE_MATCH and "arrest" not in hit["status"]
+    report = HitReport.objects.get(pk=hit.report)
+    assert hit.status == POSSIBLE_MATCH and "arrest" not in hit.status
     assert (report.record_id, report.owner, report.found_by, report.urgent) == (held.pk, "KE", "FR", True)
     assert report.due_at - report.found_at == timedelta(minutes=10) and report.sent_at is not None
     [e] = sent(services.REPORT)
     assert e["to"] == ["KE", "hub"]
     body = envelope.open_body(e, "KE", peers["KE"])
-    assert body["context"] == {"reason": "border check", "place": "CDG"} and body["score"] == hit["score"]
+    assert body["context"] == {"reason": "border check", "place": "CDG"} and body["score"] == hit.score
     assert screening.person(officer, "Someone Else", context={}).hits == []
     assert HitReport.objects.count() == 1
 

@@ -6,11 +6,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from ncbnet.base import clock
+from ncbnet.base.actor import Actor
 from ncbnet.base.chain import AuditEntry
 from ncbnet.notices import services
 from ncbnet.notices.models import Notice, NoticeEvent, State, TransitionRefused
 from ncbnet.records import services as records
-from ncbnet.records.services import Actor
 
 FR = Actor("fr-officer", "FR")
 BR = Actor("br-officer", "BR")

@@ -9,6 +9,7 @@ import os
 import pytest
 from django.core.exceptions import ValidationError
 
+from ncbnet.base.actor import Actor
 from ncbnet.base.crypto import KeyStore, canonical
 from ncbnet.conftest import arriving
 from ncbnet.network import delivery, envelope
@@ -17,7 +18,6 @@ from ncbnet.network.models import OutboxEnvelope, Quarantine
 from ncbnet.records import contribution, parts, replication, services
 from ncbnet.records.models import Contribution, IncomingPart, Record, ReplicaCheck, ReplicaRecord
 from ncbnet.records.schemas import MAX_PHOTO_BYTES
-from ncbnet.records.services import Actor
 
 pytestmark = pytest.mark.django_db
 KE = Actor("ke-officer", "KE")

@@ -3,11 +3,11 @@
 import pytest
 from django.db.models import Count
 
+from ncbnet.base.actor import Actor
 from ncbnet.base.chain import AuditEntry
 from ncbnet.records import bulk, services
 from ncbnet.records.models import Record, RecordVersion
 from ncbnet.records.schemas import PersonData
-from ncbnet.records.services import Actor
 from ncbnet.screening import index
 from ncbnet.screening.models import NameKey
 

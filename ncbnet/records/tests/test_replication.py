@@ -4,13 +4,13 @@ no longer may; a joining node gets its snapshot; `replica verify` names the diff
 import pytest
 
 from ncbnet.base import clock
+from ncbnet.base.actor import Actor
 from ncbnet.conftest import arriving
 from ncbnet.network import delivery, envelope
 from ncbnet.network import services as network
 from ncbnet.network.models import NodeKey, OutboxEnvelope
 from ncbnet.records import replication, services
 from ncbnet.records.models import ReplicaRecord
-from ncbnet.records.services import Actor
 
 DOC = {
     "number": "X1234567",

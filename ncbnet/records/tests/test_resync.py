@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from ncbnet.base import clock
+from ncbnet.base.actor import Actor
 from ncbnet.base.chain import AuditEntry
 from ncbnet.base.crypto import KeyStore
 from ncbnet.cli import main
@@ -17,7 +18,6 @@ from ncbnet.network import services as network
 from ncbnet.network.models import OutboxEnvelope, Quarantine
 from ncbnet.records import replication, resync, services
 from ncbnet.records.models import NodeReplica, Record, ReplicaCheck, ReplicaRecord
-from ncbnet.records.services import Actor
 from ncbnet.records.tests.test_big_payloads import as_hub, as_node, outbox
 
 pytestmark = pytest.mark.django_db

@@ -12,6 +12,7 @@ from ncbnet.base.chain import AuditEntry
 from ncbnet.hits.models import HitReport
 from ncbnet.records.models import ReplicaRecord
 from ncbnet.screening import mrz, services
+from ncbnet.screening.schemas import POSSIBLE_MATCH
 
 TD3 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10"
 TD2 = "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<\nD231458907UTO7408122F1204159<<<<<<<6"
@@ -124,9 +125,9 @@ def test_documents_are_found_on_the_replica_despite_confusions(user_factory):
         "documents", "KE", "AB1000234", {"number": "AB1000234", "issuing_country": "KE", "status": "stolen"}
     )
     result = services.document(officer, "ab-1oo0234")
-    assert [h["owner"] for h in result.hits] == ["KE"]
-    assert result.hits[0]["status"] == services.POSSIBLE_MATCH
-    assert "O/0" in result.hits[0]["matched"]
+    assert [h.owner for h in result.hits] == ["KE"]
+    assert result.hits[0].status == POSSIBLE_MATCH
+    assert "O/0" in result.hits[0].matched
     assert services.document(officer, "AB1000234", "FR").hits == []
     assert AuditEntry.objects.filter(action="screening.document").count() == 2
 
@@ -139,9 +140,9 @@ def test_a_number_of_many_letters_o_and_i_is_found_however_each_is_read(user_fac
     held = {"number": "IO10IO10IO", "issuing_country": "BR", "status": "lost"}
     replica("documents", "BR", "IO10IO10IO", held)
     for asked in ("io10io10io", "1010 1010 10", "I0I0-IOIO-IO", "10101O1O1O"):
-        assert [h["owner"] for h in services.document(officer, asked).hits] == ["BR"], asked
-    assert services.document(officer, "IO-10-IO-10-IO").hits[0]["matched"] == "document number"
-    assert "O/0" in services.document(officer, "1010101010").hits[0]["matched"]
+        assert [h.owner for h in services.document(officer, asked).hits] == ["BR"], asked
+    assert services.document(officer, "IO-10-IO-10-IO").hits[0].matched == "document number"
+    assert "O/0" in services.document(officer, "1010101010").hits[0].matched
     assert services.document(officer, "1010101011").hits == []
     assert services.documents(officer, [("1O1O1O1O1O", ""), ("IO10IO10IO", "FR")])[1].hits == []
 
@@ -197,7 +198,7 @@ def test_vehicles_by_vin_or_plate_and_firearms_by_serial_and_make(user_factory):
     replica("firearms", "KE", "G1OCK77", {"make": "Glock", "serial_number": "G1OCK77"})
     assert len(services.vehicle(officer, vin="wvwzzz1jzxw000001").hits) == 1
     assert len(services.vehicle(officer, plate="AB-123-CD").hits) == 1
-    assert [h["matched"] for h in services.firearm(officer, "GIOCK77", "glock").hits] == [
+    assert [h.matched for h in services.firearm(officer, "GIOCK77", "glock").hits] == [
         "serial number and make"
     ]
     assert services.firearm(officer, "G1OCK77", "Beretta").hits == []
@@ -205,8 +206,8 @@ def test_vehicles_by_vin_or_plate_and_firearms_by_serial_and_make(user_factory):
 
 @pytest.mark.django_db
 def test_at_the_hub_a_denied_country_never_gets_a_restricted_record(hub, user_factory):
+    from ncbnet.base.actor import Actor
     from ncbnet.records import services as records
-    from ncbnet.records.services import Actor
 
     records.contribute(
         Actor("ke-officer", "KE"),

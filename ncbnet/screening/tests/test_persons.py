@@ -9,11 +9,12 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from ncbnet.base.actor import Actor
 from ncbnet.records import services as records
 from ncbnet.records.models import ReplicaRecord
-from ncbnet.records.services import Actor
 from ncbnet.screening import index, services
 from ncbnet.screening.models import Card, NameKey
+from ncbnet.screening.schemas import POSSIBLE_MATCH
 from ncbnet.screening.tests.test_documents import replica
 
 
@@ -66,10 +67,10 @@ def test_each_kind_of_name_variation_finds_the_record(user_factory, kind, query,
     person("BR", "Olga Petrova")
     person("BR", "Pedro Alvarez")
     result = services.person(officer, query)
-    assert [h["record"] for h in result.hits] == [str(wanted.pk)], (kind, result.hits)
+    assert [h.record for h in result.hits] == [str(wanted.pk)], (kind, result.hits)
     hit = result.hits[0]
-    assert 0 < hit["score"] <= 1 and hit["explanation"][0].startswith("name: ")
-    assert hit["status"] == services.POSSIBLE_MATCH
+    assert 0 < hit.score <= 1 and hit.explanation[0].startswith("name: ")
+    assert hit.status == POSSIBLE_MATCH
 
 
 @pytest.mark.django_db
@@ -104,8 +105,8 @@ def test_date_of_birth_sex_and_nationality_qualify_and_explain(
     # Born years apart, or on another day: not even a candidate (the date of birth rules it out).
     assert services.person(officer, "Daniel Otieno", "1975-01-01", threshold=0.0).hits == []
     assert services.person(officer, "Daniel Otieno", "1980-01-01", threshold=0.0).hits == []
-    assert any(says in line for line in found["explanation"]), found["explanation"]
-    assert (found["score"] >= services.names.THRESHOLD) == kept
+    assert any(says in line for line in found.explanation), found.explanation
+    assert (found.score >= services.names.THRESHOLD) == kept
 
 
 @pytest.mark.django_db
@@ -131,10 +132,10 @@ def test_at_the_hub_the_gs_screens_every_live_person_and_the_index_follows_the_r
         actor, "persons", {"names": [{"value": "Samuel Mwangi"}]}, {"access": "deny", "countries": ["BR"]}
     )
     gs = user_factory("gs", "analyst")
-    assert [h["label"] for h in services.person(gs, "Mwangi Samuel").hits] == ["Samuel Mwangi"]
+    assert [h.label for h in services.person(gs, "Mwangi Samuel").hits] == ["Samuel Mwangi"]
     records.change(actor, str(record.pk), {"names": [{"value": "Samuel Kariuki"}]}, reason="corrected")
     assert services.person(gs, "Samuel Mwangi").hits == []
-    assert [h["label"] for h in services.person(gs, "Samuel Kariuki").hits] == ["Samuel Kariuki"]
+    assert [h.label for h in services.person(gs, "Samuel Kariuki").hits] == ["Samuel Kariuki"]
 
 
 @pytest.mark.django_db
@@ -144,7 +145,7 @@ def test_among_many_people_of_one_name_the_year_of_birth_brings_the_right_one(us
     last = uuid.UUID("ffffffff-ffff-4fff-bfff-ffffffffffff")  # the last of equals to be taken
     wanted = person("KE", "Jose Silva", dob={"year": 1985, "month": 3, "day": 9}, pk=last)
     found = services.person(user_factory("ncb", "officer"), "SILVA Jose", "1985-03-09").hits
-    assert [h["record"] for h in found] == [str(wanted.pk)]
+    assert [h.record for h in found] == [str(wanted.pk)]
 
 
 @pytest.mark.django_db
@@ -157,8 +158,8 @@ def test_among_many_of_one_given_name_the_family_name_in_another_spelling_brings
     last = uuid.UUID("ffffffff-ffff-4fff-bfff-ffffffffffff")  # the last of equals to be taken
     wanted = person("KE", "Andrej Chruschtschow", dob={"year": 1975, "month": 2, "day": 3}, pk=last)
     found = services.person(user_factory("ncb", "officer"), "Andrei Khrushchev", dob).hits
-    assert [h["record"] for h in found] == [str(wanted.pk)]
-    assert any("Wikidata" in line for line in found[0]["explanation"])
+    assert [h.record for h in found] == [str(wanted.pk)]
+    assert any("Wikidata" in line for line in found[0].explanation)
 
 
 def _as_written(date: dt.date, parts: int) -> dict[str, int]:
