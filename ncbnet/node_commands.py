@@ -66,9 +66,9 @@ def cmd_init(args: argparse.Namespace) -> int:
         identity = store.generate()
         created = True
     call_command("migrate", interactive=False, verbosity=0)
-    from django.conf import settings
+    from ncbnet.base.node import role
 
-    if settings.NCBNET_ROLE == "hub":
+    if role().keeps_directory:  # the hub knows its own key as it knows the nodes'
         from ncbnet.network import services as network
 
         network.register(None, network.public_file(store))

@@ -36,11 +36,10 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 def cmd_audit_anchors(args: argparse.Namespace) -> int:
     setup_django()
-    from django.conf import settings
-
     from ncbnet.audit import anchoring
+    from ncbnet.base.node import role
 
-    if settings.NCBNET_ROLE != "hub":
+    if not role().keeps_anchors:
         raise CommandError("only the hub holds the nodes' seals")
     print(json.dumps(anchoring.exported(args.node.upper()), indent=2))
     return 0

@@ -123,7 +123,12 @@ def run(
     names.warm()  # as a node's first screening does, once per process
 
     analyst = core.User.objects.filter(username="bench-analyst").first() or core.create_user(
-        None, username="bench-analyst", password=secrets.token_urlsafe(24), kind="gs", role="analyst"
+        None,
+        username="bench-analyst",
+        password=secrets.token_urlsafe(24),
+        kind="gs",
+        role="analyst",
+        temporary=False,  # the bench signs in through the API, which refuses a temporary password
     )
     rnd = random.Random(7)  # noqa: S311 - reproducible sample, not a secret
     people = _sample("persons", queries, rnd)

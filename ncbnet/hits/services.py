@@ -23,7 +23,7 @@ from django.http import Http404
 
 from ncbnet.base import audit, clock, holdings
 from ncbnet.base.actor import Actor, Person
-from ncbnet.base.node import node_id
+from ncbnet.base.node import HUB, node_id
 from ncbnet.network import delivery, handlers
 from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, register, require_hub
@@ -135,10 +135,10 @@ def report_arrived(envelope: Arrived, body: ReportBody) -> None:
     The report's id is the finder's choice: one already kept here, from another finder, is refused."""
     sender = envelope.sender
     found_by = body.found_by
-    if sender != found_by and not (found_by == "GS" and sender == "hub"):
+    if sender != found_by and not (found_by == "GS" and sender == HUB):
         raise Rejected("a hit is reported by the bureau that found it")
-    me = node_id()
-    if me != "hub" and body.owner != me:
+    bureau = holdings.here().bureau
+    if bureau is not None and body.owner != bureau:
         raise Rejected("a hit report goes to the record's owner and the GS")
     now = clock.now()
     fields = body.report_fields()
@@ -149,7 +149,7 @@ def report_arrived(envelope: Arrived, body: ReportBody) -> None:
     if not created and r.found_by_node != sender:
         raise Rejected(f"hit report {r.pk} is already kept here, from {r.found_by_node}")
     urgent = r.urgent
-    if created and me != "hub":
+    if created and bureau is not None:
         records.alert_owner(r.record_id, r.label, "hit", found_by, now)
     audit.record("hits.received", target=r, detail={"from": sender, "owner": r.owner, "urgent": urgent})
 

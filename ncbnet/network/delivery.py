@@ -306,6 +306,7 @@ def _admit(
                 received_at=clock.now(),
                 stream_seq=stream_seq,
             )
+            registration.admit(arrived)
             registration.handle(arrived, parsed)
     except env.Rejected as exc:
         raise _Refused(str(exc), claimed) from exc

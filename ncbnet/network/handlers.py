@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from ncbnet.base.node import HUB, role
+
 from .envelope import Rejected
 from .wire import Body
 
@@ -39,15 +41,25 @@ class Registration:
     kind: str
     body: type[Body]
     handle: Handler
+    to_hub: bool = False  # only the hub takes it: a bureau refuses it at its entrance
+    from_bureau: bool = False  # only a bureau sends it: the hub's own is refused
+
+    def admit(self, envelope: Arrived) -> None:
+        """The route this envelope type declared, checked at the entrance before its handler runs."""
+        if self.to_hub and role().bureau:
+            raise Rejected(f"{self.kind} envelopes go to the hub")
+        if self.from_bureau and envelope.sender == HUB:
+            raise Rejected(f"{self.kind} envelopes come from a bureau, not the hub")
 
 
 _handlers: dict[str, Registration] = {}
 
 
 def register(
-    kind: str, body: type[B]
+    kind: str, body: type[B], *, to_hub: bool = False, from_bureau: bool = False
 ) -> Callable[[Callable[[Arrived, B], None]], Callable[[Arrived, B], None]]:
-    """Declare the handler of an envelope type and the schema of its body."""
+    """Declare the handler of an envelope type, the schema of its body and, where it has one, its
+    route: `to_hub` (only the hub takes it) and `from_bureau` (the hub never sends it)."""
     if not (isinstance(body, type) and issubclass(body, Body)):
         raise TypeError(f"envelope type {kind!r} needs a body schema (a subclass of wire.Body)")
 
@@ -55,7 +67,7 @@ def register(
         known = _handlers.get(kind)
         if known is not None and known.handle is not fn:
             raise ValueError(f"envelope type {kind!r} already has a handler")
-        _handlers[kind] = Registration(kind, body, fn)
+        _handlers[kind] = Registration(kind, body, fn, to_hub=to_hub, from_bureau=from_bureau)
         return fn
 
     return decorate

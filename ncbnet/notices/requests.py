@@ -13,7 +13,7 @@ from django.http import Http404
 
 from ncbnet.base import audit, clock, holdings
 from ncbnet.base.actor import Actor, Person
-from ncbnet.base.node import node_id
+from ncbnet.base.node import HUB, node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, register, require_hub
@@ -63,14 +63,10 @@ def cancel(actor: Person, request_id: str, reason: str) -> NoticeRequest:
     return r
 
 
-@register(REQUEST, RequestBody)
+@register(REQUEST, RequestBody, to_hub=True, from_bureau=True)
 def request_arrived(envelope: Arrived, body: RequestBody) -> None:
     """Hub: draft and submit the notice for the bureau; a refusal goes back with its reasons.
     The request's id is the bureau's choice: one the hub already keeps is refused."""
-    if node_id() != "hub":
-        raise Rejected("notice requests go to the hub")
-    if envelope.sender == "hub":
-        raise Rejected("notices are requested by an NCB")
     if Notice.objects.filter(pk=body.id).exists():
         raise Rejected(f"a notice {body.id} is already kept here")
     owner = Actor(body.by, envelope.sender)
@@ -87,10 +83,8 @@ def request_arrived(envelope: Arrived, body: RequestBody) -> None:
         )
 
 
-@register(CANCEL, CancelBody)
+@register(CANCEL, CancelBody, to_hub=True)
 def cancel_arrived(envelope: Arrived, body: CancelBody) -> None:
-    if node_id() != "hub":
-        raise Rejected("cancellations go to the hub")
     owner = Actor(body.by, envelope.sender)
     try:
         with transaction.atomic():
@@ -142,7 +136,7 @@ def diffuse(actor: Person, kind: str, recipients: list[str], data: dict[str, Any
     return diffusion_id
 
 
-@register(DIFFUSION, DiffusionBody)
+@register(DIFFUSION, DiffusionBody, from_bureau=True)
 def diffusion_arrived(envelope: Arrived, body: DiffusionBody) -> None:
     """Hub: record it for the GS's check. A recipient node: show it with the notices.
 
@@ -151,13 +145,11 @@ def diffusion_arrived(envelope: Arrived, body: DiffusionBody) -> None:
     the hub. It never replaces anything this node keeps: not a notice the GS published, not
     another bureau's diffusion, not an earlier copy of itself."""
     sender = envelope.sender
-    if sender == "hub":
-        raise Rejected("diffusions are sent by an NCB")
-    if "hub" not in envelope.to:
+    if HUB not in envelope.to:
         raise Rejected("a diffusion is sent with the GS in copy")
-    if set(envelope.to) != {*body.recipients, "hub"}:
+    if set(envelope.to) != {*body.recipients, HUB}:
         raise Rejected("the diffusion names other recipients than its envelope")
-    if node_id() == "hub":
+    if holdings.here().keeps_originals:
         if Diffusion.objects.filter(pk=body.id).exists():
             raise Rejected(f"a diffusion {body.id} is already kept here")
         services.diffuse(

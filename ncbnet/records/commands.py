@@ -13,11 +13,10 @@ def cmd_replica_verify(args: argparse.Namespace) -> int:
     setup_django()
     import time
 
-    from django.conf import settings
-
+    from ncbnet.base import holdings
     from ncbnet.records import replication
 
-    if settings.NCBNET_ROLE == "hub":
+    if holdings.here().keeps_originals:
         raise CommandError("the hub holds the databases themselves; run this on an NCB node")
     check = replication.request_check()
     deadline = time.monotonic() + args.timeout
@@ -44,13 +43,13 @@ def cmd_replica_verify(args: argparse.Namespace) -> int:
 
 def cmd_replica_resync(args: argparse.Namespace) -> int:
     setup_django()
-    from django.conf import settings
     from django.core.exceptions import PermissionDenied, ValidationError
 
+    from ncbnet.base import holdings
     from ncbnet.records import resync
 
     try:
-        if settings.NCBNET_ROLE == "hub":
+        if holdings.here().keeps_originals:
             if not args.node:
                 raise CommandError("name the node to resynchronise (a country code, e.g. FR)")
             started = resync.resync(None, args.node.upper(), args.reason)

@@ -11,9 +11,8 @@ from django.db import transaction
 
 from ncbnet.base import audit, clock, holdings
 from ncbnet.base.actor import Actor, Person
-from ncbnet.base.node import node_id
 from ncbnet.network import delivery
-from ncbnet.network.envelope import Rejected, new_id
+from ncbnet.network.envelope import new_id
 from ncbnet.network.handlers import Arrived, register, require_hub
 
 from . import parts, services
@@ -51,14 +50,10 @@ def submit(
     return c
 
 
-@register(CONTRIBUTE, ContributeBody)
+@register(CONTRIBUTE, ContributeBody, to_hub=True, from_bureau=True)
 def contribution_arrived(envelope: Arrived, body: ContributeBody) -> None:
     """Hub: the sending NCB owns what it contributes; the outcome goes back to it."""
-    if node_id() != "hub":
-        raise Rejected("contributions go to the hub")
     owner = envelope.sender
-    if owner == "hub":
-        raise Rejected("contributions come from an NCB")
     outcome: dict[str, Any] = {"contribution": str(body.contribution)}
     try:
         with transaction.atomic():

@@ -29,7 +29,6 @@ from django.db.models.functions import Length
 
 from ncbnet.base import audit, bounded, clock
 from ncbnet.base.crypto import canonical
-from ncbnet.base.node import node_id
 from ncbnet.network import delivery, wire
 from ncbnet.network import envelope as env
 from ncbnet.network.envelope import Rejected, new_id
@@ -56,8 +55,11 @@ def _from_hub(envelope: Arrived) -> None:
 
 
 def _to_hub(envelope: Arrived) -> None:
-    if node_id() != "hub" or envelope.sender == "hub":
-        raise Rejected("contributions go from an NCB to the hub")
+    """A contribution's route, as its handler declares it: from a bureau to the hub."""
+    contribution = handler_for("records.contribute")
+    if contribution is None:
+        raise Rejected("this node takes no contributions")
+    contribution.admit(envelope)
 
 
 # The envelope types a part may stand for, and who may send them (checked at the first part,

@@ -138,11 +138,9 @@ def expected_pages(country: str) -> tuple[str, list[dict[str, int]]]:
     return digest(versions), pages or [{}]
 
 
-@register(VERIFY_REQUEST, VerifyRequestBody)
+@register(VERIFY_REQUEST, VerifyRequestBody, to_hub=True, from_bureau=True)
 def answer_verify(envelope: Arrived, body: VerifyRequestBody) -> None:
     """Hub: what the asking node should hold, in pages (the whole is 40 MB at 1M records)."""
-    if node_id() != "hub" or envelope.sender == "hub":
-        raise Rejected("only the hub answers replica checks, from nodes")
     node = envelope.sender
     state, _ = NodeReplica.objects.select_for_update().get_or_create(node=node)
     now = clock.now()

@@ -112,12 +112,10 @@ def resync(actor: Person | None, node: str, reason: str = "") -> str:
     return started
 
 
-@register(REQUEST, ResyncRequestBody)
+@register(REQUEST, ResyncRequestBody, to_hub=True, from_bureau=True)
 def resync_requested(envelope: Arrived, body: ResyncRequestBody) -> None:
     """Hub: a node asks for a resync. Started now, or with the next tick job if the node had one
     within the day."""
-    if node_id() != "hub" or envelope.sender == "hub":
-        raise Rejected("resync requests go from a node to the hub")
     node = envelope.sender
     state = NodeReplica.objects.select_for_update().filter(node=node).first()
     if state is not None and state.resync_at is not None and clock.now() - state.resync_at < AT_MOST_EVERY:
@@ -128,12 +126,10 @@ def resync_requested(envelope: Arrived, body: ResyncRequestBody) -> None:
     start_resync(node, f"asked by {node}: {body.reason}")
 
 
-@register(FETCH, FetchBody)
+@register(FETCH, FetchBody, to_hub=True, from_bureau=True)
 def fetch_arrived(envelope: Arrived, body: FetchBody) -> None:
     """Hub: send a node the records its resync named that it lacks, as far as it may see them now.
     A fetch must name the node's latest resync and, all told, ask for no more than it named."""
-    if node_id() != "hub" or envelope.sender == "hub":
-        raise Rejected("fetches go from a node to the hub")
     node = envelope.sender
     state = NodeReplica.objects.select_for_update().filter(node=node).first()
     if state is None or state.resync != body.resync:

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from ncbnet.base import holdings, policies
+from ncbnet.base.node import role
 from ncbnet.hits.policies import answers_hits, reads_hits
 from ncbnet.messaging.policies import can_message
 from ncbnet.notices.policies import reads_notices, reviews_notices
@@ -56,7 +57,7 @@ def navigation(request: HttpRequest) -> list[dict[str, Any]]:
 def node(request: HttpRequest) -> dict[str, Any]:
     held = holdings.here()
     return {
-        "node_role": settings.NCBNET_ROLE,  # for the network's page (it relays at the hub)
+        "node_relays": role().relays,  # for the network's page (the hub relays)
         "node_country": settings.NCBNET_COUNTRY,
         "node_label": held.keeper,
         "holdings": held,
