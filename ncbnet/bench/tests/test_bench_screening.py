@@ -14,9 +14,10 @@ pytestmark = pytest.mark.embedded  # a process of its own, on SQLite
 
 def test_the_screening_bench_measures_every_part_on_a_small_hub(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("NCBNET_") and k != "DATABASE_URL"}
+    hub = str(tmp_path / "hub")
+    command = ["bench", "screening", "--persons", "300", "--documents", "300", "--data", hub]
     result = subprocess.run(
-        [sys.executable, "-m", "ncbnet.cli", "bench", "screening", "--persons", "300", "--documents", "300"]
-        + ["--data", str(tmp_path / "hub")],
+        [sys.executable, "-m", "ncbnet.cli", *command],
         env=env,
         capture_output=True,
         text=True,
