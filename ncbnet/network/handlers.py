@@ -41,25 +41,27 @@ class Registration:
     kind: str
     body: type[Body]
     handle: Handler
-    to_hub: bool = False  # only the hub takes it: a bureau refuses it at its entrance
-    from_bureau: bool = False  # only a bureau sends it: the hub's own is refused
+    # The route, where the type has one, each as the reason an envelope off it is refused with:
+    to_hub: str | None = None  # only the hub takes it: a bureau refuses it at its entrance
+    from_bureau: str | None = None  # only a bureau sends it: one from the hub is refused
 
     def admit(self, envelope: Arrived) -> None:
         """The route this envelope type declared, checked at the entrance before its handler runs."""
-        if self.to_hub and role().bureau:
-            raise Rejected(f"{self.kind} envelopes go to the hub")
-        if self.from_bureau and envelope.sender == HUB:
-            raise Rejected(f"{self.kind} envelopes come from a bureau, not the hub")
+        if self.to_hub is not None and role().bureau:
+            raise Rejected(self.to_hub)
+        if self.from_bureau is not None and envelope.sender == HUB:
+            raise Rejected(self.from_bureau)
 
 
 _handlers: dict[str, Registration] = {}
 
 
 def register(
-    kind: str, body: type[B], *, to_hub: bool = False, from_bureau: bool = False
+    kind: str, body: type[B], *, to_hub: str | None = None, from_bureau: str | None = None
 ) -> Callable[[Callable[[Arrived, B], None]], Callable[[Arrived, B], None]]:
     """Declare the handler of an envelope type, the schema of its body and, where it has one, its
-    route: `to_hub` (only the hub takes it) and `from_bureau` (the hub never sends it)."""
+    route: `to_hub` (only the hub takes it) and `from_bureau` (the hub never sends it), each given
+    as the reason an envelope off the route is refused (and quarantined) with."""
     if not (isinstance(body, type) and issubclass(body, Body)):
         raise TypeError(f"envelope type {kind!r} needs a body schema (a subclass of wire.Body)")
 

@@ -63,7 +63,12 @@ def cancel(actor: Person, request_id: str, reason: str) -> NoticeRequest:
     return r
 
 
-@register(REQUEST, RequestBody, to_hub=True, from_bureau=True)
+@register(
+    REQUEST,
+    RequestBody,
+    to_hub="notice requests go to the hub",
+    from_bureau="notices are requested by an NCB",
+)
 def request_arrived(envelope: Arrived, body: RequestBody) -> None:
     """Hub: draft and submit the notice for the bureau; a refusal goes back with its reasons.
     The request's id is the bureau's choice: one the hub already keeps is refused."""
@@ -83,7 +88,7 @@ def request_arrived(envelope: Arrived, body: RequestBody) -> None:
         )
 
 
-@register(CANCEL, CancelBody, to_hub=True)
+@register(CANCEL, CancelBody, to_hub="cancellations go to the hub")
 def cancel_arrived(envelope: Arrived, body: CancelBody) -> None:
     owner = Actor(body.by, envelope.sender)
     try:
@@ -136,7 +141,7 @@ def diffuse(actor: Person, kind: str, recipients: list[str], data: dict[str, Any
     return diffusion_id
 
 
-@register(DIFFUSION, DiffusionBody, from_bureau=True)
+@register(DIFFUSION, DiffusionBody, from_bureau="diffusions are sent by an NCB")
 def diffusion_arrived(envelope: Arrived, body: DiffusionBody) -> None:
     """Hub: record it for the GS's check. A recipient node: show it with the notices.
 

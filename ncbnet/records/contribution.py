@@ -50,7 +50,12 @@ def submit(
     return c
 
 
-@register(CONTRIBUTE, ContributeBody, to_hub=True, from_bureau=True)
+@register(
+    CONTRIBUTE,
+    ContributeBody,
+    to_hub="contributions go to the hub",
+    from_bureau="contributions come from an NCB",
+)
 def contribution_arrived(envelope: Arrived, body: ContributeBody) -> None:
     """Hub: the sending NCB owns what it contributes; the outcome goes back to it."""
     owner = envelope.sender

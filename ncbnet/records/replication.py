@@ -138,7 +138,12 @@ def expected_pages(country: str) -> tuple[str, list[dict[str, int]]]:
     return digest(versions), pages or [{}]
 
 
-@register(VERIFY_REQUEST, VerifyRequestBody, to_hub=True, from_bureau=True)
+@register(
+    VERIFY_REQUEST,
+    VerifyRequestBody,
+    to_hub="only the hub answers replica checks, from nodes",
+    from_bureau="only the hub answers replica checks, from nodes",
+)
 def answer_verify(envelope: Arrived, body: VerifyRequestBody) -> None:
     """Hub: what the asking node should hold, in pages (the whole is 40 MB at 1M records)."""
     node = envelope.sender

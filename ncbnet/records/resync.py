@@ -112,7 +112,12 @@ def resync(actor: Person | None, node: str, reason: str = "") -> str:
     return started
 
 
-@register(REQUEST, ResyncRequestBody, to_hub=True, from_bureau=True)
+@register(
+    REQUEST,
+    ResyncRequestBody,
+    to_hub="resync requests go from a node to the hub",
+    from_bureau="resync requests go from a node to the hub",
+)
 def resync_requested(envelope: Arrived, body: ResyncRequestBody) -> None:
     """Hub: a node asks for a resync. Started now, or with the next tick job if the node had one
     within the day."""
@@ -126,7 +131,12 @@ def resync_requested(envelope: Arrived, body: ResyncRequestBody) -> None:
     start_resync(node, f"asked by {node}: {body.reason}")
 
 
-@register(FETCH, FetchBody, to_hub=True, from_bureau=True)
+@register(
+    FETCH,
+    FetchBody,
+    to_hub="fetches go from a node to the hub",
+    from_bureau="fetches go from a node to the hub",
+)
 def fetch_arrived(envelope: Arrived, body: FetchBody) -> None:
     """Hub: send a node the records its resync named that it lacks, as far as it may see them now.
     A fetch must name the node's latest resync and, all told, ask for no more than it named."""
