@@ -1,9 +1,12 @@
-"""The bodies of the hit envelopes (`hits.report`, `hits.answer`, `hits.escalate`), checked before
-their handlers run, and what a screening hands on to be reported (`Found`)."""
+"""A hit (a record that matched a screening, built here only: `Hit.of`, with every field later code
+reads declared up front; the report fields stay None until it is reported to its owner), and the
+bodies of the hit envelopes (`hits.report`, `hits.answer`, `hits.escalate`), checked before their
+handlers run."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal, Protocol
 
@@ -16,11 +19,14 @@ from .models import Escalation, HitReport
 MAX_MORE_TIME_MINUTES = 7 * 24 * 60
 
 
-class Found(Protocol):
-    """What a report keeps of a screening's hit (`screening.schemas.Hit`)."""
+POSSIBLE_MATCH = "possible match: awaiting confirmation by the owner NCB; do not act on it before"
+
+
+class Holding(Protocol):
+    """What a hit shows of a record held here (a global record, a replica's, or `services.Held`)."""
 
     @property
-    def record(self) -> str: ...
+    def pk(self) -> Any: ...
 
     @property
     def database(self) -> str: ...
@@ -32,10 +38,48 @@ class Found(Protocol):
     def label(self) -> str: ...
 
     @property
-    def score(self) -> float: ...
+    def data(self) -> Any: ...
 
     @property
-    def explanation(self) -> list[str]: ...
+    def handling(self) -> str: ...
+
+
+@dataclass
+class Hit:
+    """A record that matched a query: a possible match to be confirmed by its owner, never an
+    instruction to act."""
+
+    record: str  # the record's id
+    database: str
+    owner: str
+    label: str
+    data: dict[str, Any]  # the record's data but its photos
+    handling: str
+    matched: str  # what matched, in a few words
+    score: float
+    explanation: list[str]
+    status: str = POSSIBLE_MATCH
+    report: str | None = None  # the hit report's id, once reported
+    due_at: str | None = None  # when the owner's answer is due (ISO 8601), once reported
+
+    @classmethod
+    def of(cls, record: Holding, why: str, score: float = 1.0, explanation: list[str] | None = None) -> Hit:
+        return cls(
+            record=str(record.pk),
+            database=record.database,
+            owner=record.owner,
+            label=record.label,
+            data={k: v for k, v in record.data.items() if k != "photos"},
+            handling=record.handling,
+            matched=why,
+            score=score,
+            explanation=explanation or [why],
+        )
+
+    def reported(self, report_id: Any, due_at: datetime) -> None:
+        """The hit report made of this hit, and when its answer is due."""
+        self.report = str(report_id)
+        self.due_at = due_at.isoformat()
 
 
 def _text(value: Any) -> Any:

@@ -31,7 +31,7 @@ from ncbnet.records import services as records
 
 from .models import OUTCOMES, Escalation, HitReport, State, period
 from .policies import answers_hits, screening_bureau, sees
-from .schemas import AnswerBody, EscalateBody, Found, ReportBody
+from .schemas import AnswerBody, EscalateBody, Hit, ReportBody
 
 MAX_MORE_TIME = timedelta(days=7)
 REPORT = "hits.report"
@@ -57,12 +57,12 @@ def _send(r: HitReport, reachable: dict[frozenset[str], bool] | None = None) -> 
     return True
 
 
-def report(actor: Person, hit: Found, query: Mapping[str, Any], context: Mapping[str, Any]) -> HitReport:
+def report(actor: Person, hit: Hit, query: Mapping[str, Any], context: Mapping[str, Any]) -> HitReport:
     return report_all(actor, [(hit, query)], context)[0]
 
 
 def report_all(
-    actor: Person, found: Sequence[tuple[Found, Mapping[str, Any]]], context: Mapping[str, Any]
+    actor: Person, found: Sequence[tuple[Hit, Mapping[str, Any]]], context: Mapping[str, Any]
 ) -> list[HitReport]:
     """Each (hit, query) becomes one report, kept here and sent to the owner and the GS, with one
     audit entry naming them all, in the caller's transaction (the screening's)."""

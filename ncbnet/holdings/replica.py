@@ -8,14 +8,12 @@ import uuid
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404
 
 from ncbnet.base import audit
 from ncbnet.base.actor import Person
 from ncbnet.notices.models import ReplicaNotice
 from ncbnet.records import services as records
 from ncbnet.records.models import ReplicaRecord
-from ncbnet.records.replication import tell_owner_viewed
 
 from .reads import audited_notice
 
@@ -33,21 +31,7 @@ class Replica:
         return f"NCB {self.bureau}"
 
     def read(self, actor: Person, record_id: uuid.UUID, ip: str | None = None) -> ReplicaRecord:
-        """The read is audited (a missing one too), and an owner who asked is told."""
-        record = ReplicaRecord.objects.filter(pk=record_id).first()
-        with transaction.atomic():
-            if record is not None:
-                tell_owner_viewed(record, str(actor.country_code))
-            audit.record(
-                "records.replica_read" if record else "records.replica_read_refused",
-                actor=actor,
-                target_type="records.record",
-                target_id=str(record_id),
-                ip=ip,
-            )
-        if record is None:
-            raise Http404("No such record on this node.")
-        return record
+        return records.read_replica(actor, record_id, ip)
 
     def search(self, actor: Person, database: str | None = None, q: str = "") -> QuerySet[ReplicaRecord]:
         return records.search_replica(actor, database, q)

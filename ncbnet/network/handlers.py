@@ -112,14 +112,15 @@ def periodic() -> list[tuple[str, float, Callable[[], object]]]:
 
 # The job that seals the audit chain at the interval `ncbnet network run --seal-every` names: the
 # audit app registers it (`sealer`), the worker runs it on its own clock.
-_sealer: list[Callable[[timedelta], object]] = []
+_sealer: Callable[[timedelta], object] | None = None
 
 
 def sealer(fn: Callable[[timedelta], object]) -> Callable[[timedelta], object]:
     """Register the function that seals (and anchors) the chain when `every` has passed."""
-    _sealer[:] = [fn]
+    global _sealer
+    _sealer = fn
     return fn
 
 
 def seal_job() -> Callable[[timedelta], object] | None:
-    return _sealer[0] if _sealer else None
+    return _sealer

@@ -251,6 +251,25 @@ def search_replica(actor: Person, database: str | None = None, q: str = "") -> Q
     return qs.order_by("database", "label")
 
 
+def read_replica(actor: Person, record_id: uuid.UUID, ip: str | None = None) -> ReplicaRecord:
+    """On a node: one record of this country's replica. The read is audited (a missing one too),
+    and an owner who asked is told."""
+    record = ReplicaRecord.objects.filter(pk=record_id).first()
+    with transaction.atomic():
+        if record is not None:
+            replication.tell_owner_viewed(record, str(actor.country_code))
+        audit.record(
+            "records.replica_read" if record else "records.replica_read_refused",
+            actor=actor,
+            target_type="records.record",
+            target_id=str(record_id),
+            ip=ip,
+        )
+    if record is None:
+        raise Http404("No such record on this node.")
+    return record
+
+
 def export(actor: Actor, database: str | None = None) -> Iterator[dict[str, Any]]:
     """Every record the actor may see, as a node would receive it (never the owner's country list);
     the export is audited before the first record leaves."""

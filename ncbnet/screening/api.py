@@ -76,7 +76,7 @@ class ArtworkIn(ContextIn):
 
 
 class MatchOut(Schema):
-    """A possible match (`schemas.Hit`), reported to its owner for confirmation."""
+    """A possible match (`hits.schemas.Hit`), reported to its owner for confirmation."""
 
     record: UUID
     database: str

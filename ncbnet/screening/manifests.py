@@ -33,11 +33,11 @@ from django.http import Http404
 
 from ncbnet.base import audit, bounded, clock
 from ncbnet.base.actor import Person
+from ncbnet.hits.schemas import Hit
 from ncbnet.network.envelope import new_id
 
 from . import csvsafe, names, services
 from .models import Manifest, ManifestRow
-from .schemas import Hit
 
 MAX_ROWS = 100_000
 MAX_BYTES = 50 * 1024 * 1024

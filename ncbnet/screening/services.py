@@ -22,6 +22,7 @@ from vininfo import Vin
 
 from ncbnet.base import audit, holdings
 from ncbnet.base.actor import Person
+from ncbnet.hits.schemas import Hit
 from ncbnet.records.models import Folded, folded
 
 from . import index, names
@@ -37,7 +38,7 @@ from .features import (
     SEX_AGREES,
     SEX_DIFFERS,
 )
-from .schemas import Hit, Result
+from .schemas import Result
 
 ARTWORK_THRESHOLD = 0.8
 ARTWORK_STOPWORDS = frozenset({"the", "and", "with", "of", "les", "des", "del", "della", "von", "und"})

@@ -11,11 +11,11 @@ from ncbnet.base import clock
 from ncbnet.conftest import arriving
 from ncbnet.hits import services
 from ncbnet.hits.models import HitReport
+from ncbnet.hits.schemas import POSSIBLE_MATCH
 from ncbnet.network import delivery, envelope
 from ncbnet.network.models import NodeKey, OutboxEnvelope
 from ncbnet.records.models import OwnerAlert
 from ncbnet.screening import services as screening
-from ncbnet.screening.schemas import POSSIBLE_MATCH
 from ncbnet.screening.tests.test_persons import person
 
 pytestmark = pytest.mark.django_db

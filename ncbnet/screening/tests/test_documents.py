@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from ncbnet.base import clock
 from ncbnet.base.chain import AuditEntry
 from ncbnet.hits.models import HitReport
+from ncbnet.hits.schemas import POSSIBLE_MATCH
 from ncbnet.records.models import ReplicaRecord
 from ncbnet.screening import mrz, services
-from ncbnet.screening.schemas import POSSIBLE_MATCH
 
 TD3 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10"
 TD2 = "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<\nD231458907UTO7408122F1204159<<<<<<<6"

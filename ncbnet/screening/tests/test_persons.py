@@ -10,11 +10,11 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ncbnet.base.actor import Actor
+from ncbnet.hits.schemas import POSSIBLE_MATCH
 from ncbnet.records import services as records
 from ncbnet.records.models import ReplicaRecord
 from ncbnet.screening import index, services
 from ncbnet.screening.models import Card, NameKey
-from ncbnet.screening.schemas import POSSIBLE_MATCH
 from ncbnet.screening.tests.test_documents import replica
 
 
