@@ -139,6 +139,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from ncbnet.audit.api import router as audit_router
+    from ncbnet.cooperation.api import router as cooperation_router
     from ncbnet.core.api import router as core_router
     from ncbnet.hits.api import router as hits_router
     from ncbnet.messaging.api import router as messaging_router
@@ -155,6 +156,7 @@ def _register_routers() -> None:
     api.add_router("/notices", notices_router)
     api.add_router("/screening", screening_router)
     api.add_router("/hits", hits_router)
+    api.add_router("/cooperation", cooperation_router)
 
 
 _register_routers()

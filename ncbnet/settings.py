@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "ncbnet.holdings",  # after records and notices, whose holdings it reads
     "ncbnet.screening",
     "ncbnet.hits",
+    "ncbnet.cooperation",
     "ncbnet.public",
     "ncbnet.web",
 ]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("ncbnet.notices.urls")),
     path("", include("ncbnet.screening.urls")),
     path("", include("ncbnet.hits.urls")),
+    path("", include("ncbnet.cooperation.urls")),
     path("", include("ncbnet.public.urls")),
     path("api/v1/", api.urls()),
 ]

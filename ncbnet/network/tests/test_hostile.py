@@ -202,6 +202,40 @@ def examples(peers: dict[str, Any], me: str) -> dict[str, tuple[str, dict[str, A
             },
         ),
         "replica.notice_withdrawn": ("hub", {"id": envelope.new_id(), "state": "cancelled"}),
+        "cooperation.request": (
+            "BR",
+            {
+                "request_id": envelope.new_id(),
+                "requester": "BR",
+                "requested": me,
+                "sender_name": "Ana Souza",
+                "kind": "action",
+                "action": "locate",
+                "title": "Locate Marc Dupont",
+                "details": "Believed to travel to you on a forged passport.",
+                "subjects": [{"type": "person", "name": "Marc Dupont", "date_of_birth": "1980-04-02"}],
+                "legal_basis": "Mutual assistance treaty, art. 3",
+                "purpose": "Arrest warrant 2026/17",
+                "urgent": True,
+                "urgency_ground": "detention",
+                "access": "direct",
+                "handling": "H1",
+                "source_reliability": "B",
+                "information_accuracy": "2",
+                "created_at": now,
+            },
+        ),
+        "cooperation.request.step": (
+            "BR",
+            {
+                "request_id": envelope.new_id(),
+                "event_id": envelope.new_id(),
+                "kind": "answered",
+                "by": "Ana Souza",
+                "text": "Located in Lyon.",
+                "handling": "H1",
+            },
+        ),
     }
 
 

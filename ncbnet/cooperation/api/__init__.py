@@ -1,0 +1,15 @@
+"""The cooperation API (/api/v1/cooperation/): one router per part, for the national case systems
+that integrate through it."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+from . import cases, operations, requests, statistics, tasks
+
+router = Router(tags=["cooperation"])
+router.add_router("/requests", requests.router)
+router.add_router("/tasks", tasks.router)
+router.add_router("/cases", cases.router)
+router.add_router("", operations.router)  # /groups and /operations
+router.add_router("/statistics", statistics.router)

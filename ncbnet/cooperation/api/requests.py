@@ -1,0 +1,7 @@
+"""The API of cooperation: requests."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["cooperation"])

@@ -1,0 +1,5 @@
+"""The forms of the cooperation pages."""
+
+from __future__ import annotations
+
+from django import forms  # noqa: F401

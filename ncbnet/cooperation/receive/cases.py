@@ -1,0 +1,3 @@
+"""Envelope handlers: cases."""
+
+from __future__ import annotations

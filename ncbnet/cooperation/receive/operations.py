@@ -1,0 +1,3 @@
+"""Envelope handlers: operations."""
+
+from __future__ import annotations
