@@ -206,7 +206,13 @@ def _upload(file: FileIn | None) -> services.Upload | None:
 )
 def add_entry(request: AuthedRequest, case_id: UUID, payload: EntryIn) -> Status:
     entry = services.add_entry(
-        request.user, case_id, payload.kind, payload.text, payload.ref, _upload(payload.file), client_ip(request)
+        request.user,
+        case_id,
+        payload.kind,
+        payload.text,
+        payload.ref,
+        _upload(payload.file),
+        client_ip(request),
     )
     return Status(201, entry)
 
@@ -232,7 +238,10 @@ def add_task(request: AuthedRequest, case_id: UUID, payload: TaskIn) -> Status:
 
 
 @router.post(
-    "/{case_id}/tasks/{task_id}", response=TaskOut, auth=CHANGE, summary="Update a task: done, cancelled, a note"
+    "/{case_id}/tasks/{task_id}",
+    response=TaskOut,
+    auth=CHANGE,
+    summary="Update a task: done, cancelled, a note",
 )
 def update_task(request: AuthedRequest, case_id: UUID, task_id: UUID, payload: TaskUpdateIn) -> CaseTask:
     return services.update_task(

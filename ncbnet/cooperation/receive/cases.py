@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import uuid
 
 from django.core.exceptions import ValidationError
 
@@ -34,7 +35,7 @@ from ..schemas.cases import CaseBody, EntryBody, EntryFile, StatusBody, TaskBody
 from ..services.cases import CASE, ENTRY, STATUS, TASK
 
 
-def _kept(case_id: object) -> Case:
+def _kept(case_id: uuid.UUID) -> Case:
     case = Case.objects.select_for_update().filter(pk=case_id).first()
     if case is None or case.permission_of(node_id()) is None:
         raise Rejected(f"case {case_id}: this node does not take part in it")
@@ -90,7 +91,9 @@ def case_arrived(envelope: Arrived, body: CaseBody) -> None:
         case.save()
         CaseParticipant.objects.filter(case=case).delete()
     CaseParticipant.objects.bulk_create(
-        CaseParticipant(case=case, node=p.node, permission=p.permission, added_at=p.added_at, added_by=p.added_by)
+        CaseParticipant(
+            case=case, node=p.node, permission=p.permission, added_at=p.added_at, added_by=p.added_by
+        )
         for p in body.participants
     )
 

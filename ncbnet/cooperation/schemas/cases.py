@@ -10,7 +10,16 @@ from pydantic import Field, StringConstraints
 
 from ncbnet.network import wire
 
-from ..models.cases import MAX_ENTRY_FILE_BYTES, Case, CaseEntry, CaseStatus, CaseTask, EntryKind, Permission, Severity
+from ..models.cases import (
+    MAX_ENTRY_FILE_BYTES,
+    Case,
+    CaseEntry,
+    CaseStatus,
+    CaseTask,
+    EntryKind,
+    Permission,
+    Severity,
+)
 
 MAX_PARTICIPANTS = 200
 Title = Annotated[str, StringConstraints(min_length=1, max_length=300)]
@@ -55,7 +64,12 @@ class CaseBody(wire.Body):
             "created_at": case.created_at.isoformat(),
             "closed_at": case.closed_at.isoformat() if case.closed_at else None,
             "participants": [
-                {"node": p.node, "permission": p.permission, "added_at": p.added_at.isoformat(), "added_by": p.added_by}
+                {
+                    "node": p.node,
+                    "permission": p.permission,
+                    "added_at": p.added_at.isoformat(),
+                    "added_by": p.added_by,
+                }
                 for p in case.participants.all()
             ],
         }

@@ -172,9 +172,13 @@ def create(actor: Person, draft: Draft, ip: str | None = None) -> Case:
             updated_at=now,
             seen_at=now,
         )
-        CaseParticipant.objects.create(case=case, node=me, permission=Permission.MANAGE, added_at=now, added_by=name)
+        CaseParticipant.objects.create(
+            case=case, node=me, permission=Permission.MANAGE, added_at=now, added_by=name
+        )
         for node, permission in sorted(chosen.items()):
-            CaseParticipant.objects.create(case=case, node=node, permission=permission, added_at=now, added_by=name)
+            CaseParticipant.objects.create(
+                case=case, node=node, permission=permission, added_at=now, added_by=name
+            )
         envelope_id = _tell(CASE, case, CaseBody.of(case))
         audit.record(
             "cooperation.case.create",
@@ -228,7 +232,9 @@ def share(actor: Person, case_id: Any, changes: dict[str, str], ip: str | None =
                 CaseParticipant.objects.filter(case=case, node=node).delete()
             else:
                 CaseParticipant.objects.update_or_create(
-                    case=case, node=node, defaults={"permission": permission, "added_at": now, "added_by": name}
+                    case=case,
+                    node=node,
+                    defaults={"permission": permission, "added_at": now, "added_by": name},
                 )
         case.updated_at = now
         case.save()
@@ -250,7 +256,9 @@ def _upload(upload: Upload | None) -> dict[str, Any]:
     if upload is None:
         return {}
     if len(upload.data) > MAX_ENTRY_FILE_BYTES:
-        raise ValidationError({"file": _("A file in a case is limited to 2 MB; send larger ones as a message.")})
+        raise ValidationError(
+            {"file": _("A file in a case is limited to 2 MB; send larger ones as a message.")}
+        )
     if not upload.name.strip() or len(upload.name) > 255:
         raise ValidationError({"file": _("A file name of 1 to 255 characters.")})
     return {
@@ -550,7 +558,9 @@ def entry_file(actor: Person, case_id: Any, entry_id: Any, ip: str | None = None
     if entry is None:
         raise Http404(_("No such file in this case."))
     with transaction.atomic():
-        audit.record("cooperation.case.file", actor=actor, target=case, ip=ip, detail={"entry": str(entry.pk)})
+        audit.record(
+            "cooperation.case.file", actor=actor, target=case, ip=ip, detail={"entry": str(entry.pk)}
+        )
     return entry
 
 
@@ -560,8 +570,10 @@ def with_new_entries(actor: Person, since: datetime | None = None, limit: int = 
     _require(actor)
     me = node_id()
     newer = CaseEntry.objects.filter(case=OuterRef("pk")).exclude(author_node=me)
-    newer = newer.filter(at__gt=since) if since is not None else newer.filter(
-        Q(case__seen_at__isnull=True) | Q(at__gt=OuterRef("seen_at"))
+    newer = (
+        newer.filter(at__gt=since)
+        if since is not None
+        else newer.filter(Q(case__seen_at__isnull=True) | Q(at__gt=OuterRef("seen_at")))
     )
     return list(
         Case.objects.filter(participants__node=me)

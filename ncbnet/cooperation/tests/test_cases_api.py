@@ -27,19 +27,29 @@ def api(client, peers, user_factory):
 
 
 def test_a_case_through_the_api_from_creation_to_closing(api):
-    made = api("POST", "", {"title": "Forged passports ring", "severity": "high", "participants": {"BR": "contribute"}})
+    made = api(
+        "POST",
+        "",
+        {"title": "Forged passports ring", "severity": "high", "participants": {"BR": "contribute"}},
+    )
     assert made.status_code == 201, made.content
     case = made.json()
     assert case["owner"] == "FR" and {p["node"] for p in case["participants"]} == {"FR", "BR"}
     cid = case["id"]
     photo = base64.b64encode(b"\x89PNG fake").decode()
-    entry = api("POST", f"/{cid}/entries", {"kind": "attachment", "text": "Printer", "file": {"name": "p.png", "data": photo}})
+    entry = api(
+        "POST",
+        f"/{cid}/entries",
+        {"kind": "attachment", "text": "Printer", "file": {"name": "p.png", "data": photo}},
+    )
     assert entry.status_code == 201, entry.content
     assert entry.json()["file_size"] == 9
     linked = api("POST", f"/{cid}/entries", {"kind": "notice", "ref": "2026/123", "text": "Red Notice"})
     assert linked.status_code == 201
     assert [e["kind"] for e in api("GET", f"/{cid}/entries").json()] == ["attachment", "notice"]
-    task = api("POST", f"/{cid}/tasks", {"title": "Hear the courier", "assignee_node": "BR", "mandatory": True})
+    task = api(
+        "POST", f"/{cid}/tasks", {"title": "Hear the courier", "assignee_node": "BR", "mandatory": True}
+    )
     assert task.status_code == 201, task.content
     refused = api("POST", f"/{cid}/close", {"outcome": "Dismantled."})
     assert refused.status_code == 422 and refused["Content-Type"] == "application/problem+json"
@@ -51,7 +61,11 @@ def test_a_case_through_the_api_from_creation_to_closing(api):
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
     assert closed.json()["time_to_resolve_seconds"] is not None
     read = api("GET", f"/{cid}").json()
-    assert read["tasks"][0]["state"] == "done" and {p["node"] for p in read["participants"]} == {"FR", "BR", "KE"}
+    assert read["tasks"][0]["state"] == "done" and {p["node"] for p in read["participants"]} == {
+        "FR",
+        "BR",
+        "KE",
+    }
     listed = api("GET", "?status=closed&q=passports").json()["results"]
     assert [c["id"] for c in listed] == [cid]
 

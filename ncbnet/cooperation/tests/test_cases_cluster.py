@@ -42,9 +42,13 @@ def test_a_case_shared_by_fr_and_br_is_sealed_from_ke_and_the_hub(cluster):
     assert on_br["title"] == TITLE and on_br["owner"] == "FR"
     assert {p["node"]: p["permission"] for p in on_br["participants"]} == {"FR": "manage", "BR": "contribute"}
 
-    entry = cluster.api("BR", "POST", f"/cooperation/cases/{case['id']}/entries", {"kind": "note", "text": ENTRY})
+    entry = cluster.api(
+        "BR", "POST", f"/cooperation/cases/{case['id']}/entries", {"kind": "note", "text": ENTRY}
+    )
     wait_for(
-        lambda: any(e["text"] == ENTRY for e in cluster.api("FR", "GET", f"/cooperation/cases/{case['id']}/entries")),
+        lambda: any(
+            e["text"] == ENTRY for e in cluster.api("FR", "GET", f"/cooperation/cases/{case['id']}/entries")
+        ),
         60,
         "BR's entry on FR",
     )

@@ -30,7 +30,9 @@ def test_an_officer_creates_a_case_works_it_and_finds_it(client, officer):
     assert case.permission_of("BR") == "contribute" and case.permission_of("KE") == "read"
     added = client.post(f"/cases/{case.pk}/entries/", {"kind": "note", "text": "Printer seized in Santos."})
     assert added.status_code == 302
-    client.post(f"/cases/{case.pk}/tasks/", {"title": "Hear the courier", "assignee_node": "BR", "mandatory": "on"})
+    client.post(
+        f"/cases/{case.pk}/tasks/", {"title": "Hear the courier", "assignee_node": "BR", "mandatory": "on"}
+    )
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert "Printer seized in Santos." in page and "Hear the courier" in page and "Change the status" in page
     refused = client.post(f"/cases/{case.pk}/status/", {"status": "closed", "outcome": "Done."})

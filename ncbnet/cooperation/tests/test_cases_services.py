@@ -117,7 +117,10 @@ def test_sharing_brings_a_new_participant_up_to_date(case, officer, peers):
     [
         (lambda o: services.create(o, services.Draft(title=" ")), "title"),
         (lambda o: services.create(o, services.Draft(title="x", severity="extreme")), "severity"),
-        (lambda o: services.create(o, services.Draft(title="x", participants={"XX": "read"})), "participants"),
+        (
+            lambda o: services.create(o, services.Draft(title="x", participants={"XX": "read"})),
+            "participants",
+        ),
         (lambda o: services.create(o, services.Draft(title="x", participants={"BR": "own"})), "participants"),
     ],
 )
@@ -136,7 +139,10 @@ def test_bad_entries_and_tasks_are_refused(case, officer):
         services.add_entry(officer, case.pk, "attachment", "no file")
     with pytest.raises(ValidationError) as refused:
         services.add_entry(
-            officer, case.pk, "attachment", upload=services.Upload("big.bin", "x", b"\0" * (2 * 1024 * 1024 + 1))
+            officer,
+            case.pk,
+            "attachment",
+            upload=services.Upload("big.bin", "x", b"\0" * (2 * 1024 * 1024 + 1)),
         )
     assert "file" in refused.value.message_dict
     with pytest.raises(ValidationError) as refused:

@@ -30,7 +30,9 @@ from ..services import cases as services
 class CaseForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=300)
     description = forms.CharField(label=gettext_lazy("Description"), widget=forms.Textarea, required=False)
-    severity = forms.ChoiceField(label=gettext_lazy("Severity"), choices=Severity.choices, initial=Severity.MEDIUM)
+    severity = forms.ChoiceField(
+        label=gettext_lazy("Severity"), choices=Severity.choices, initial=Severity.MEDIUM
+    )
     template = forms.CharField(label=gettext_lazy("Template"), max_length=100, required=False)
     participants = forms.CharField(
         label=gettext_lazy("Participating bureaus"),
@@ -60,7 +62,9 @@ def _participants(text: str) -> dict[str, str]:
 
 class EntryForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=EntryKind.choices, initial=EntryKind.NOTE)
-    text = forms.CharField(label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    text = forms.CharField(
+        label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
     ref = forms.CharField(
         label=gettext_lazy("Linked id"),
         max_length=64,
@@ -75,13 +79,17 @@ class TaskForm(forms.Form):
     assignee_node = forms.CharField(label=gettext_lazy("Bureau"), max_length=3, required=False)
     assignee_name = forms.CharField(label=gettext_lazy("Person"), max_length=200, required=False)
     due_at = forms.DateTimeField(
-        label=gettext_lazy("Due (UTC)"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=gettext_lazy("Due (UTC)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     mandatory = forms.BooleanField(label=gettext_lazy("Mandatory before closing"), required=False)
 
 
 class TaskUpdateForm(forms.Form):
-    state = forms.ChoiceField(label=gettext_lazy("State"), choices=[("", "—"), *TaskState.choices], required=False)
+    state = forms.ChoiceField(
+        label=gettext_lazy("State"), choices=[("", "—"), *TaskState.choices], required=False
+    )
     note = forms.CharField(label=gettext_lazy("Note"), max_length=10_000, required=False)
 
 
@@ -166,7 +174,7 @@ def _page(request: AuthedRequest, case_id: str, status: int = 200, **forms_given
         "case": case,
         "me": me,
         "now": clock.now(),
-        "my_permission_label": Permission(case.permission_of(me)).label,
+        "my_permission_label": Permission(case.permission_of(me) or Permission.READ).label,
         "can_contribute": case.allows(me, Permission.CONTRIBUTE) and not case.closed,
         "can_manage": case.allows(me, Permission.MANAGE) and not case.closed,
         "entries": case.entries.defer("file_data"),
@@ -216,7 +224,9 @@ def case_entry(request: AuthedRequest, case_id: str) -> HttpResponse:
     def act(data: dict[str, Any]) -> object:
         file = data.get("file")
         upload = (
-            services.Upload(file.name, file.content_type or "application/octet-stream", file.read()) if file else None
+            services.Upload(file.name, file.content_type or "application/octet-stream", file.read())
+            if file
+            else None
         )
         return services.add_entry(
             request.user, case_id, data["kind"], data["text"], data["ref"], upload, client_ip(request)
@@ -267,7 +277,9 @@ def case_share(request: AuthedRequest, case_id: str) -> HttpResponse:
 @require_POST
 def case_status(request: AuthedRequest, case_id: str) -> HttpResponse:
     def act(data: dict[str, Any]) -> object:
-        return services.change_status(request.user, case_id, data["status"], data["outcome"], client_ip(request))
+        return services.change_status(
+            request.user, case_id, data["status"], data["outcome"], client_ip(request)
+        )
 
     return _act(request, case_id, StatusForm(request.POST), "status_form", act, _("Status changed."))
 

@@ -282,7 +282,12 @@ def examples(peers: dict[str, Any], me: str) -> dict[str, tuple[str, dict[str, A
         ),
         "cooperation.case.status": (
             "BR",
-            {"case_id": envelope.new_id(), "status": "closed", "outcome": "Ring dismantled.", "by": "Ana Souza"},
+            {
+                "case_id": envelope.new_id(),
+                "status": "closed",
+                "outcome": "Ring dismantled.",
+                "by": "Ana Souza",
+            },
         ),
     }
 
