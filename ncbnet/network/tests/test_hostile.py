@@ -236,6 +236,59 @@ def examples(peers: dict[str, Any], me: str) -> dict[str, tuple[str, dict[str, A
                 "handling": "H1",
             },
         ),
+        "cooperation.case": (
+            "BR",
+            {
+                "case_id": envelope.new_id(),
+                "owner": "BR",
+                "created_by": "Ana Souza",
+                "title": "Forged passports ring",
+                "description": "Passports forged in São Paulo, used in Lyon.",
+                "severity": "high",
+                "status": "open",
+                "created_at": now,
+                "participants": [
+                    {"node": "BR", "permission": "manage", "added_at": now, "added_by": "Ana Souza"},
+                    {"node": me, "permission": "contribute", "added_at": now, "added_by": "Ana Souza"},
+                ],
+            },
+        ),
+        "cooperation.case.entry": (
+            "BR",
+            {
+                "case_id": envelope.new_id(),
+                "entry_id": envelope.new_id(),
+                "kind": "note",
+                "text": "The printer was seized.",
+                "author_name": "Ana Souza",
+                "author_node": "BR",
+                "at": now,
+            },
+        ),
+        "cooperation.case.task": (
+            "BR",
+            {
+                "case_id": envelope.new_id(),
+                "task_id": envelope.new_id(),
+                "op": "create",
+                "title": "Hear the courier",
+                "assignee_node": "BR",
+                "mandatory": True,
+                "state": "open",
+                "created_by_node": "BR",
+                "created_at": now,
+                "by": "Ana Souza",
+            },
+        ),
+        "cooperation.case.status": (
+            "BR",
+            {
+                "case_id": envelope.new_id(),
+                "status": "closed",
+                "outcome": "Ring dismantled.",
+                "by": "Ana Souza",
+            },
+        ),
     }
 
 
