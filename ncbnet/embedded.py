@@ -416,6 +416,8 @@ class DemoNetwork:
                 if p.name == "web" and p.node and p.proc:
                     self.wait_until_up(f"http://127.0.0.1:{p.node.port}/login/", p.proc)
             self.banner(logins)
+            story = threading.Thread(target=self.tell_story, name="demo-story", daemon=True)
+            story.start()
             while not self.stop.is_set():
                 supervisor.tick()
                 self.stop.wait(TICK)
@@ -427,6 +429,33 @@ class DemoNetwork:
             return 0
         finally:
             self.shutdown()
+
+    def tell_story(self) -> None:
+        """The demo story's steps, in order, each on its node (`ncbnet demo story`): a step whose
+        input has not crossed the network yet is tried again a moment later, for a minute."""
+        listing = self.ncbnet(self.nodes[0], "demo", "story").splitlines()
+        steps = [(line.split(" (on ")[0], line.split(" (on ")[1].rstrip(")")) for line in listing if line]
+        by_name = {n.name: n for n in self.nodes}
+        for name, where in steps:
+            node = by_name[where]
+            deadline = time.monotonic() + 60
+            while not self.stop.is_set():
+                result = subprocess.run(
+                    [sys.executable, "-m", "ncbnet.cli", "demo", "story", name],
+                    env=self.env(node),
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                if result.returncode == 0:
+                    self.say(f"demo story: {name} on {where}: {result.stdout.strip()}")
+                    break
+                if result.returncode != 3 or time.monotonic() > deadline:
+                    self.say(
+                        f"demo story stopped at {name} on {where}: {(result.stderr or result.stdout).strip()}"
+                    )
+                    return
+                self.stop.wait(1)
 
     def say(self, message: str) -> None:
         """One line on the console and in logs/up.log."""

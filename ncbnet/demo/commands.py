@@ -45,6 +45,29 @@ def cmd_demo_totp(args: argparse.Namespace) -> int:
     return 0
 
 
+# `demo story` exits with this when the step's input has not arrived over the network yet.
+EXIT_NOT_YET = 3
+
+
+def cmd_demo_story(args: argparse.Namespace) -> int:
+    setup_django()
+    from ncbnet.demo import story
+
+    if args.step is None:
+        print("\n".join(f"{s.name} (on {s.node})" for s in story.STORY))
+        return 0
+    try:
+        print(story.run(args.step))
+    except story.NotYet as exc:
+        print(f"not yet: {exc}")
+        return EXIT_NOT_YET
+    except KeyError as exc:
+        raise CommandError(f"no step {exc} in the demo story (see `ncbnet demo story`)") from exc
+    except (ValueError, PermissionError) as exc:
+        raise CommandError(str(exc)) from exc
+    return 0
+
+
 def add(sub: Subcommands) -> None:
     """`ncbnet demo`."""
     demo = group(sub, "demo", "demo data (refused in production)")
@@ -59,3 +82,7 @@ def add(sub: Subcommands) -> None:
         "--documents", type=int, default=0, help="hub: also write this many travel documents, in bulk"
     )
     command(demo, "totp", cmd_demo_totp, "print the current code of the demo authenticator")
+    sp = command(
+        demo, "story", cmd_demo_story, "run one step of the demo network's story on this node (or list them)"
+    )
+    sp.add_argument("step", nargs="?", help="the step's name; none lists the steps and their nodes")

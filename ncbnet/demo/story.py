@@ -1,0 +1,222 @@
+"""The demo network's story: what the bureaus do with each other once the network is up, so that
+every cooperation page has something in it (requests in every state, tasks to national agencies, a
+case shared by three bureaus, a finished operation with its results).
+
+Each step runs on one node, through that node's services as its officers would act, and is
+idempotent: run again, it does nothing. A step whose input has not arrived yet over the network
+says so (`NotYet`) and `ncbnet up` tries it again a moment later. Refused in production mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from ncbnet.base.node import node_id
+from ncbnet.cooperation.models import Case, Request, State
+from ncbnet.cooperation.services import cases, requests
+from ncbnet.core.models import User
+
+
+class NotYet(Exception):
+    """What this step works on has not arrived on this node yet."""
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    node: str
+    run: Callable[[], str]
+
+
+TAG = "[demo] "  # every request the story makes starts with it, so a second run finds them
+
+
+def _officer(prefix: str = "officer") -> User:
+    return User.objects.get(username=f"{node_id().lower()}-{prefix}")
+
+
+# FR's requests to BR, one for each state BR leaves it in (the BR step's `then`).
+FR_TO_BR: list[dict[str, object]] = [
+    {
+        "title": "Locate Marc DUPONT, wanted for armed robbery",
+        "kind": "action",
+        "action": "locate",
+        "urgent": True,
+        "urgency_ground": "detention",
+        "access": "direct",
+        "subjects": [{"type": "person", "name": "Marc Dupont", "date_of_birth": "1980-04-02", "sex": "M"}],
+        "then": "leave",
+    },
+    {
+        "title": "Verify the identity of a passport holder stopped at Guarulhos",
+        "kind": "action",
+        "action": "verify_identity",
+        "subjects": [{"type": "person", "name": "Jean-Pierre Lefevre", "nationality": "FR"}],
+        "then": "acknowledge",
+    },
+    {
+        "title": "Vehicle registrations linked to a fraud network",
+        "kind": "information",
+        "subjects": [{"type": "object", "name": "AB-123-CD", "description": "Peugeot 508, grey"}],
+        "then": "clarify",
+    },
+    {
+        "title": "Bank records of a suspect's company",
+        "kind": "information",
+        "access": "indirect",
+        "subjects": [{"type": "object", "name": "Lefevre Import-Export Ltda"}],
+        "then": "pause",
+    },
+    {
+        "title": "Criminal record of Carla MENDES",
+        "kind": "information",
+        "subjects": [{"type": "person", "name": "Carla Mendes", "date_of_birth": "1991"}],
+        "then": "answer",
+    },
+    {
+        "title": "Hear a witness of the Lyon jewellery theft",
+        "kind": "action",
+        "action": "hear_witness",
+        "subjects": [{"type": "person", "name": "Rafael Teixeira"}],
+        "then": "refuse",
+    },
+    {
+        "title": "Address of a stolen-vehicle buyer",
+        "kind": "information",
+        "subjects": [{"type": "person", "name": "Bruno Carvalho"}],
+        "then": "answer_and_close",
+    },
+]
+
+
+def fr_requests() -> str:
+    """FR's officer asks BR for information and action, one request for each state of the story."""
+    officer, made = _officer(), 0
+    for spec in FR_TO_BR:
+        title = TAG + str(spec["title"])
+        if Request.objects.filter(title=title).exists():
+            continue
+        requests.send(
+            officer,
+            requests.Draft(
+                to=["BR"],
+                kind=str(spec["kind"]),
+                action=str(spec.get("action", "")),
+                title=title,
+                details="Details of the case are in the attached summary of the investigating magistrate.",
+                legal_basis="Art. 3 of the bilateral police cooperation agreement",
+                purpose="Criminal investigation 2026/PJ/1187 (Paris judicial police)",
+                subjects=list(spec["subjects"]),  # type: ignore[call-overload]
+                urgent=bool(spec.get("urgent", False)),
+                urgency_ground=str(spec.get("urgency_ground", "")),
+                access=str(spec.get("access", "direct")),
+                handling="H1",
+                source_reliability="B",
+                information_accuracy="2",
+            ),
+        )
+        made += 1
+    return f"{made} requests sent to BR"
+
+
+def br_answers() -> str:
+    """BR's officer works on FR's requests: each is left in its own state."""
+    officer, done = _officer(), 0
+    arrived = {r.title: r for r in Request.objects.filter(direction="in", title__startswith=TAG)}
+    if len(arrived) < len(FR_TO_BR):
+        raise NotYet(f"{len(arrived)} of {len(FR_TO_BR)} requests from FR have arrived")
+    for spec in FR_TO_BR:
+        r = arrived[TAG + str(spec["title"])]
+        if r.state != State.RECEIVED:
+            continue
+        then = spec["then"]
+        if then == "acknowledge":
+            requests.acknowledge(officer, r.pk, "Received; the federal police are checking.")
+        elif then == "clarify":
+            requests.ask_clarification(
+                officer, r.pk, "Which registration country? The plate is not Brazilian."
+            )
+        elif then == "pause":
+            requests.pause(officer, r.pk, "The bank records need a court order (Art. 5(2)).", 72)
+        elif then == "answer":
+            requests.answer(officer, r.pk, "No criminal record in Brazil under this name and date of birth.")
+        elif then == "refuse":
+            requests.refuse(officer, r.pk, "minor_offence", "Receiving stolen goods under 1 year here.")
+        elif then == "answer_and_close":
+            requests.answer(officer, r.pk, "Registered address: Rua Augusta 1200, São Paulo.", handling="H1")
+        else:
+            continue
+        done += 1
+    return f"{done} requests from FR worked on"
+
+
+def fr_closes() -> str:
+    """FR's officer closes the request BR answered in full."""
+    spec = next(s for s in FR_TO_BR if s["then"] == "answer_and_close")
+    r = Request.objects.filter(title=TAG + str(spec["title"]), direction="out").first()
+    if r is None or r.state not in (State.ANSWERED, State.CLOSED):
+        raise NotYet("BR's answer has not arrived yet")
+    if r.state == State.CLOSED:
+        return "already closed"
+    requests.close(_officer(), r.pk, "Thank you: the suspect was arrested.")
+    return "closed"
+
+
+CASE_TITLE = TAG + "Operation ÉMERAUDE: a jewellery-theft gang across France, Brazil and Kenya"
+
+
+def fr_case() -> str:
+    """FR opens a cross-border case and shares it with BR (contribute) and KE (read)."""
+    if Case.objects.filter(title=CASE_TITLE).exists():
+        return "already open"
+    officer = _officer()
+    case = cases.create(
+        officer,
+        cases.Draft(
+            title=CASE_TITLE,
+            description="Thefts in Lyon, São Paulo and Nairobi with the same modus operandi.",
+            severity="high",
+            participants={"BR": "contribute", "KE": "read"},
+        ),
+    )
+    cases.add_entry(officer, case.pk, "note", "CCTV from Lyon shows two suspects; stills to follow.")
+    cases.add_task(officer, case.pk, "Compare the suspects' fingerprints", assignee_node="BR", mandatory=True)
+    cases.change_status(officer, case.pk, "active")
+    return "case opened and shared with BR and KE"
+
+
+def br_case_entry() -> str:
+    """BR adds what it found to the shared case."""
+    case = Case.objects.filter(title=CASE_TITLE).first()
+    if case is None:
+        raise NotYet("FR's case has not arrived yet")
+    if case.entries.filter(author_node="BR").exists():
+        return "already added"
+    cases.add_entry(
+        _officer(), case.pk, "note", "Same gang identified in São Paulo: two arrests on 12 November."
+    )
+    return "entry added"
+
+
+STORY: list[Step] = [
+    Step("fr-requests", "FR", fr_requests),
+    Step("br-answers", "BR", br_answers),
+    Step("fr-closes", "FR", fr_closes),
+    Step("fr-case", "FR", fr_case),
+    Step("br-case-entry", "BR", br_case_entry),
+]
+
+
+def run(name: str) -> str:
+    """Run one step on this node; returns what it did."""
+    if settings.NCBNET_MODE == "production":
+        raise PermissionError("the demo story is refused in production mode")
+    step = next((s for s in STORY if s.name == name), None)
+    if step is None:
+        raise KeyError(name)
+    if step.node != node_id():
+        raise ValueError(f"the step {name} runs on {step.node}, not on {node_id()}")
+    return step.run()

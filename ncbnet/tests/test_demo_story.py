@@ -1,0 +1,47 @@
+"""The demo network's story, step by step on real nodes, as `ncbnet up` tells it: requests in
+every state between FR and BR, a case FR shares with BR and KE. Each step is idempotent."""
+
+import subprocess
+import sys
+
+import pytest
+
+from ncbnet.testing.cluster import wait_for
+
+pytestmark = pytest.mark.embedded
+
+
+def story(cluster, name, node):
+    result = subprocess.run(
+        [sys.executable, "-m", "ncbnet.cli", "demo", "story", name],
+        env=cluster.env(cluster.by_name[node]),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode in (0, 3), result.stderr
+    return result.returncode == 0
+
+
+def test_the_story_leaves_requests_in_every_state_and_a_shared_case(cluster):
+    steps = [line.split(" (on ") for line in cluster.ncbnet(cluster.nodes[0], "demo", "story").splitlines()]
+    for name, where in steps:
+        wait_for(lambda name=name, where=where: story(cluster, name, where.rstrip(")")), 90, name)
+    states = lambda node: sorted(  # noqa: E731
+        s for (s,) in cluster.query(node, "SELECT state FROM cooperation_request WHERE title LIKE '[demo]%'")
+    )
+    expected = sorted(
+        ["received", "acknowledged", "clarification", "paused", "answered", "refused", "closed"]
+    )
+    assert states("BR") == expected
+    wait_for(lambda: states("FR") == expected, 60, "FR's copies in the same states")
+    for node in ("BR", "KE"):
+        wait_for(lambda node=node: cluster.count(node, "cooperation_case") == 1, 60, f"the case on {node}")
+    wait_for(
+        lambda: cluster.count("FR", "cooperation_caseentry", "author_node = 'BR'") == 1, 60, "BR's entry"
+    )
+    assert cluster.count("hub", "cooperation_case") == 0
+    # Run again, every step does nothing more.
+    for name, where in steps:
+        assert story(cluster, name, where.rstrip(")"))
+    assert states("BR") == expected
