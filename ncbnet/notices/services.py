@@ -309,8 +309,8 @@ class HeldSubject:
 def named_subjects(limit: int = 10_000) -> list[HeldSubject]:
     """The notices this node holds (the published ones at the hub, the replica and diffusions on a
     node) whose subject is named, with those names: the caller compares and audits."""
-    held = [*published().only("id", "kind", "title", "data")[:limit]]
-    held += [*ReplicaNotice.objects.only("id", "kind", "title", "data")[:limit]]
+    held: list[Notice | ReplicaNotice] = [*published().only("id", "kind", "title", "data")[:limit]]
+    held += ReplicaNotice.objects.only("id", "kind", "title", "data")[:limit]
     out = []
     for n in held:
         subject = n.data.get("subject") if isinstance(n.data, dict) else None

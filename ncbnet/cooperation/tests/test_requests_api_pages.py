@@ -7,9 +7,10 @@ from __future__ import annotations
 import base64
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ncbnet.conftest import sign_in
-from ncbnet.cooperation.models import Request
+from ncbnet.cooperation.models import Request, RequestAttachment
 from ncbnet.cooperation.services import crosscheck
 from ncbnet.cooperation.services import requests as services
 from ncbnet.security import services as security
@@ -64,15 +65,28 @@ def test_the_api_sends_lists_reads_and_takes_each_step(client, deliver, peers, s
     read = client.get(f"{API}/{r.pk}", **auth).json()
     assert [e["kind"] for e in read["events"]] == ["sent", "received"] and read["matches"] == []
     assert read["steps"] == ["acknowledge", "clarify", "pause", "answer", "refuse"]
-    assert client.post(f"{API}/{r.pk}/acknowledge", {}, content_type="application/json", **auth).json()["state"] == "acknowledged"
-    asked = client.post(f"{API}/{r.pk}/clarify", {"question": "Which one?"}, content_type="application/json", **auth)
+    assert (
+        client.post(f"{API}/{r.pk}/acknowledge", {}, content_type="application/json", **auth).json()["state"]
+        == "acknowledged"
+    )
+    asked = client.post(
+        f"{API}/{r.pk}/clarify", {"question": "Which one?"}, content_type="application/json", **auth
+    )
     assert asked.json()["state"] == "clarification"
     assert deliver(services.STEP, step_body(r.pk, "clarified", text="The one born in 1980.")) == "accepted"
-    paused = client.post(f"{API}/{r.pk}/pause", {"reason": "Judge", "expected_hours": 12}, content_type="application/json", **auth)
+    paused = client.post(
+        f"{API}/{r.pk}/pause",
+        {"reason": "Judge", "expected_hours": 12},
+        content_type="application/json",
+        **auth,
+    )
     assert paused.json()["state"] == "paused"
     file = {"name": "report.txt", "content_type": "text/plain", "data": base64.b64encode(b"in Lyon").decode()}
     answered = client.post(
-        f"{API}/{r.pk}/answer", {"text": "Found.", "handling": "H1", "files": [file]}, content_type="application/json", **auth
+        f"{API}/{r.pk}/answer",
+        {"text": "Found.", "handling": "H1", "files": [file]},
+        content_type="application/json",
+        **auth,
     )
     assert answered.status_code == 200 and answered.json()["state"] == "answered"
     files = [f for e in client.get(f"{API}/{r.pk}", **auth).json()["events"] for f in e["files"]]
@@ -85,18 +99,28 @@ def test_the_requester_answers_the_question_on_the_same_endpoint_and_closes(clie
     [mine] = client.post(API, NEW | {"to": ["BR"]}, content_type="application/json", **auth).json()
     for kind, extra in (("received", {}), ("clarification_asked", {"text": "Colour?"})):
         assert deliver(services.STEP, step_body(mine["id"], kind, **extra)) == "accepted"
-    out = client.post(f"{API}/{mine['id']}/clarify", {"answer": "White."}, content_type="application/json", **auth)
+    out = client.post(
+        f"{API}/{mine['id']}/clarify", {"answer": "White."}, content_type="application/json", **auth
+    )
     assert out.json()["state"] == "acknowledged"
     assert deliver(services.STEP, step_body(mine["id"], "refused", ground="security")) == "accepted"
-    assert client.post(f"{API}/{mine['id']}/close", {}, content_type="application/json", **auth).json()["state"] == "closed"
+    assert (
+        client.post(f"{API}/{mine['id']}/close", {}, content_type="application/json", **auth).json()["state"]
+        == "closed"
+    )
 
 
 def test_bad_input_is_a_problem_and_scopes_are_held(client, deliver, system):
     r = incoming(deliver)
     reader = token(system, "read_messages")
-    assert client.post(f"{API}/{r.pk}/acknowledge", {}, content_type="application/json", **reader).status_code == 403
+    assert (
+        client.post(f"{API}/{r.pk}/acknowledge", {}, content_type="application/json", **reader).status_code
+        == 403
+    )
     writer = token(system, "read_messages", "send_messages")
-    bad = client.post(f"{API}/{r.pk}/refuse", {"ground": "", "reason": "no"}, content_type="application/json", **writer)
+    bad = client.post(
+        f"{API}/{r.pk}/refuse", {"ground": "", "reason": "no"}, content_type="application/json", **writer
+    )
     assert bad.status_code == 422
     unknown = client.post(API, NEW | {"to": ["XX"]}, content_type="application/json", **writer)
     assert unknown.status_code == 422 and unknown["Content-Type"] == "application/problem+json"
@@ -124,8 +148,14 @@ def test_the_pages_list_show_and_take_steps(client, deliver, user_factory):
     assert refused.status_code == 400 and Request.objects.get(pk=r.pk).state == "received"
     done = client.post(f"/cooperation/requests/{r.pk}/pause/", {"reason": "Judge", "expected_hours": "24"})
     assert done.status_code == 302 and Request.objects.get(pk=r.pk).state == "paused"
-    done = client.post(f"/cooperation/requests/{r.pk}/answer/", {"text": "Found in Lyon.", "handling": ""})
+    report = SimpleUploadedFile("report.txt", b"found in Lyon", content_type="text/plain")
+    done = client.post(
+        f"/cooperation/requests/{r.pk}/answer/", {"text": "Found.", "handling": "", "attachments": report}
+    )
     assert done.status_code == 302 and Request.objects.get(pk=r.pk).state == "answered"
+    kept = RequestAttachment.objects.get(event__request=r)
+    got = client.get(f"/cooperation/requests/{r.pk}/files/{kept.pk}/")
+    assert b"".join(got.streaming_content) == b"found in Lyon"
     assert client.get("/cooperation/requests/alerts/").status_code == 200
 
 
@@ -153,6 +183,9 @@ def test_the_new_request_form_sends_with_its_subject_rows(client, peers, user_fa
     sent = client.post("/cooperation/requests/new/", form)
     assert sent.status_code == 302, sent.content.decode()[:2000]
     r = Request.objects.get()
-    assert r.subjects == [{"type": "person", "name": "Ana Lima"}, {"type": "object", "description": "A red car"}]
+    assert r.subjects == [
+        {"type": "person", "name": "Ana Lima"},
+        {"type": "object", "description": "A red car"},
+    ]
     bad = client.post("/cooperation/requests/new/", form | {"to": "XX", "title": "Another"})
     assert bad.status_code == 400 and Request.objects.count() == 1

@@ -36,7 +36,11 @@ def test_fr_asks_br_and_sees_each_step_and_the_answer(cluster):
     rid = sent["id"]
     wait_for(lambda: state_on(cluster, "FR", rid) == "received", 60, "FR gets BR's receipt")
     assert cluster.api("FR", "GET", f"/cooperation/requests/{rid}")["due_at"]
-    wait_for(lambda: cluster.api("BR", "GET", f"/cooperation/requests/{rid}")["crosschecked_at"], 60, "BR's cross-check")
+    wait_for(
+        lambda: cluster.api("BR", "GET", f"/cooperation/requests/{rid}")["crosschecked_at"],
+        60,
+        "BR's cross-check",
+    )
 
     cluster.api("BR", "POST", f"/cooperation/requests/{rid}/acknowledge", {})
     wait_for(lambda: state_on(cluster, "FR", rid) == "acknowledged", 60, "FR sees it acknowledged")
@@ -44,17 +48,30 @@ def test_fr_asks_br_and_sees_each_step_and_the_answer(cluster):
     wait_for(lambda: state_on(cluster, "FR", rid) == "clarification", 60, "FR sees the question")
     cluster.api("FR", "POST", f"/cooperation/requests/{rid}/clarify", {"answer": "The 7th."})
     wait_for(lambda: state_on(cluster, "BR", rid) == "acknowledged", 60, "BR gets the clarification")
-    cluster.api("BR", "POST", f"/cooperation/requests/{rid}/pause", {"reason": "Judge to authorise", "expected_hours": 12})
+    cluster.api(
+        "BR",
+        "POST",
+        f"/cooperation/requests/{rid}/pause",
+        {"reason": "Judge to authorise", "expected_hours": 12},
+    )
     wait_for(lambda: state_on(cluster, "FR", rid) == "paused", 60, "FR sees the pause")
     assert cluster.api("FR", "GET", f"/cooperation/requests/{rid}")["pause_reason"] == "Judge to authorise"
     report = f"Owner: J. Silva {MARKER}".encode()
     file = {"name": "owner.txt", "content_type": "text/plain", "data": base64.b64encode(report).decode()}
-    cluster.api("BR", "POST", f"/cooperation/requests/{rid}/answer", {"text": f"Found {MARKER}", "files": [file]})
+    cluster.api(
+        "BR", "POST", f"/cooperation/requests/{rid}/answer", {"text": f"Found {MARKER}", "files": [file]}
+    )
     wait_for(lambda: state_on(cluster, "FR", rid) == "answered", 60, "FR gets the answer")
 
     seen = cluster.api("FR", "GET", f"/cooperation/requests/{rid}")
     assert [e["kind"] for e in seen["events"]] == [
-        "sent", "received", "acknowledged", "clarification_asked", "clarified", "paused", "answered"
+        "sent",
+        "received",
+        "acknowledged",
+        "clarification_asked",
+        "clarified",
+        "paused",
+        "answered",
     ]
     [answered] = [e for e in seen["events"] if e["kind"] == "answered"]
     assert answered["text"] == f"Found {MARKER}"

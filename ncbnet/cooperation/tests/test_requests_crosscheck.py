@@ -50,7 +50,11 @@ def held(deliver):
         "persons",
         "Marc Dupont",
         "MARC DUPONT",
-        {"names": [{"value": "Marc Dupont"}], "date_of_birth": {"year": 1980, "month": 4, "day": 2}, "sex": "M"},
+        {
+            "names": [{"value": "Marc Dupont"}],
+            "date_of_birth": {"year": 1980, "month": 4, "day": 2},
+            "sex": "M",
+        },
     )
     passport = replica_record(
         deliver,
@@ -60,7 +64,14 @@ def held(deliver):
         {"number": "KE-112233", "type": "passport", "issuing_country": "KE", "status": "stolen"},
     )
     notice = envelope.new_id()
-    body = {"id": notice, "kind": "red", "owner": "KE", "title": "Marc Dupont", "data": red(), "published_at": clock.now().isoformat()}
+    body = {
+        "id": notice,
+        "kind": "red",
+        "owner": "KE",
+        "title": "Marc Dupont",
+        "data": red(),
+        "published_at": clock.now().isoformat(),
+    }
     assert deliver("replica.notice", body, sender="hub") == "accepted"
     hit = HitReport.objects.create(  # a hit this node reported on the person last month
         id=uuid.uuid4(),
@@ -121,7 +132,9 @@ def test_a_request_is_checked_once(deliver, held):
 
 def test_another_part_adds_its_source(deliver, monkeypatch):
     def cases(check):
-        return [crosscheck.Match("case", "2026-17", "Case 2026-17 (open)", 1.0, ["name"])] if check.name else []
+        return (
+            [crosscheck.Match("case", "2026-17", "Case 2026-17 (open)", 1.0, ["name"])] if check.name else []
+        )
 
     monkeypatch.setattr(crosscheck, "sources", [*crosscheck.sources, cases])
     r = arrive(deliver, [{"type": "person", "name": "Nobody Known"}])

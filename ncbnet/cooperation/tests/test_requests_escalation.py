@@ -81,7 +81,14 @@ def test_a_pause_settles_the_alerts_and_moves_the_deadline(deliver, user_factory
 def test_the_requester_sees_it_overdue_only_from_level_three(deliver, user_factory):
     officer = user_factory("ncb", "officer")
     draft = services.Draft(
-        to=["BR"], kind="information", title="Urgent", details="d", legal_basis="l", purpose="p", urgent=True, urgency_ground="life"
+        to=["BR"],
+        kind="information",
+        title="Urgent",
+        details="d",
+        legal_basis="l",
+        purpose="p",
+        urgent=True,
+        urgency_ground="life",
     )
     r = services.send(officer, draft)[0]
     assert deliver(services.STEP, step_body(r.pk, "received")) == "accepted"

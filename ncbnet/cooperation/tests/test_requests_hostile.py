@@ -26,7 +26,12 @@ def received(deliver) -> Request:
 def sent(user_factory) -> Request:
     officer = user_factory("ncb", "officer", username="fr-officer")
     draft = services.Draft(
-        to=["BR"], kind="information", title="Who owns ABC1D23?", details="A car seen at Lyon.", legal_basis="Art. 3", purpose="Theft"
+        to=["BR"],
+        kind="information",
+        title="Who owns ABC1D23?",
+        details="A car seen at Lyon.",
+        legal_basis="Art. 3",
+        purpose="Theft",
     )
     return services.send(officer, draft)[0]
 
@@ -134,6 +139,12 @@ def test_a_pause_without_a_reason_is_quarantined(deliver, user_factory):
 def test_a_file_that_does_not_match_its_checksum_is_quarantined(deliver, user_factory):
     r = sent(user_factory)
     assert deliver(STEP, step_body(r.pk, "received")) == "accepted"
-    bad = {"id": "0193a000-0000-7000-8000-000000000002", "name": "a.txt", "content_type": "text/plain", "sha256": "0" * 64, "data": "aGVsbG8="}
+    bad = {
+        "id": "0193a000-0000-7000-8000-000000000002",
+        "name": "a.txt",
+        "content_type": "text/plain",
+        "sha256": "0" * 64,
+        "data": "aGVsbG8=",
+    }
     refused(deliver, STEP, step_body(r.pk, "answered", text="see file", files=[bad]))
     assert Request.objects.get(pk=r.pk).state == "received"

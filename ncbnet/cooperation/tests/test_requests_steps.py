@@ -72,7 +72,9 @@ def test_the_requested_bureau_acknowledges_asks_pauses_and_answers_with_a_file(d
     assert Request.objects.get(pk=r.pk).state == "acknowledged"
     services.pause(officer, r.pk, "The judge must authorise the phone records.", 48)
     report = b"%PDF-1.7 located"
-    services.answer(officer, r.pk, "Located in Lyon.", [services.Upload("report.pdf", "application/pdf", report)], "H2")
+    services.answer(
+        officer, r.pk, "Located in Lyon.", [services.Upload("report.pdf", "application/pdf", report)], "H2"
+    )
     r = Request.objects.get(pk=r.pk)
     assert r.state == "answered" and r.answered_at is not None
     told = steps_told(peers)
@@ -142,7 +144,11 @@ def test_an_agency_user_cannot_take_a_step(deliver, user_factory):
 def test_the_requester_sends_sees_each_step_clarifies_and_closes(deliver, peers, officer):
     r = services.send(officer, draft(subjects=[{"type": "object", "name": "ABC1D23"}]))[0]
     [(kind, body)] = sent_to(peers, "BR")
-    assert kind == KIND and body["requested"] == "BR" and body["subjects"] == [{"type": "object", "name": "ABC1D23"}]
+    assert (
+        kind == KIND
+        and body["requested"] == "BR"
+        and body["subjects"] == [{"type": "object", "name": "ABC1D23"}]
+    )
     assert deliver(STEP, step_body(r.pk, "received")) == "accepted"
     r = Request.objects.get(pk=r.pk)
     assert r.state == "received" and r.due_at is not None
@@ -153,14 +159,27 @@ def test_the_requester_sends_sees_each_step_clarifies_and_closes(deliver, peers,
     assert deliver(STEP, step_body(r.pk, "paused", text="Judge", expected_hours=24)) == "accepted"
     assert Request.objects.get(pk=r.pk).pause_reason == "Judge"
     data = b"owner: J. Silva"
-    file = {"id": new_id(), "name": "owner.txt", "content_type": "text/plain", "sha256": hashlib.sha256(data).hexdigest(), "data": base64.b64encode(data).decode()}
+    file = {
+        "id": new_id(),
+        "name": "owner.txt",
+        "content_type": "text/plain",
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "data": base64.b64encode(data).decode(),
+    }
     assert deliver(STEP, step_body(r.pk, "answered", text="Owner found.", files=[file])) == "accepted"
     assert bytes(RequestAttachment.objects.get(event__request=r).data) == data
     services.close(officer, r.pk, "Thank you.")
     r = Request.objects.get(pk=r.pk)
     assert r.state == "closed"
     assert [e.kind for e in r.events.all()] == [
-        "sent", "received", "acknowledged", "clarification_asked", "clarified", "paused", "answered", "closed"
+        "sent",
+        "received",
+        "acknowledged",
+        "clarification_asked",
+        "clarified",
+        "paused",
+        "answered",
+        "closed",
     ]
     assert [k for k, _t in steps_told(peers)] == ["clarified", "closed"]
 
@@ -196,7 +215,12 @@ def test_a_bad_request_is_refused_with_its_field(officer, over, field):
 
 @pytest.mark.parametrize(
     ("urgent", "access", "window"),
-    [(True, "direct", timedelta(hours=8)), (True, "indirect", timedelta(days=3)), (False, "direct", timedelta(days=7)), (False, "indirect", timedelta(days=7))],
+    [
+        (True, "direct", timedelta(hours=8)),
+        (True, "indirect", timedelta(days=3)),
+        (False, "direct", timedelta(days=7)),
+        (False, "indirect", timedelta(days=7)),
+    ],
 )
 def test_the_deadline_of_each_urgency_runs_from_receipt(deliver, urgent, access, window):
     r = incoming(deliver, urgent=urgent, urgency_ground="life" if urgent else "", access=access)

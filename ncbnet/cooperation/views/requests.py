@@ -133,7 +133,7 @@ class AnswerForm(forms.Form):
         choices=[("", gettext_lazy("As the request")), *Handling.choices],
         required=False,
     )
-    files = _FilesField(label=gettext_lazy("Files (2 MB in all)"), required=False)
+    attachments = _FilesField(label=gettext_lazy("Files (2 MB in all)"), required=False)
 
 
 class RefuseForm(forms.Form):
@@ -165,7 +165,7 @@ def _take(request: AuthedRequest, r: Request, step: str, data: dict[str, Any]) -
     if step == "answer":
         files = [
             services.Upload(f.name, f.content_type or "application/octet-stream", f.read())
-            for f in data["files"]
+            for f in data["attachments"]
         ]
         return services.answer(who, r.pk, data["text"], files, data["handling"], ip)
     if step == "refuse":
@@ -291,12 +291,12 @@ def request_new(request: AuthedRequest) -> HttpResponse:
             if len(made) == 1:
                 return redirect("cooperation:request", request_id=made[0].pk)
             return redirect(reverse("cooperation:requests") + "?box=out")
-    errors = bool(form.errors) or any(s.errors for s in rows)
+    invalid = bool(form.errors) or any(s.errors for s in rows)
     return render(
         request,
         "cooperation/requests/new.html",
         {"form": form, "rows": rows, "nodes": connected_nodes()},
-        status=400 if errors else 200,
+        status=400 if invalid else 200,
     )
 
 
@@ -322,6 +322,6 @@ urlpatterns: list[URLPattern] = [
     path("cooperation/requests/new/", request_new, name="request_new"),
     path("cooperation/requests/alerts/", request_alerts, name="request_alerts"),
     path("cooperation/requests/<uuid:request_id>/", request_detail, name="request"),
-    path("cooperation/requests/<uuid:request_id>/<slug:step>/", request_step, name="request_step"),
+    path("cooperation/requests/<uuid:request_id>/<str:step>/", request_step, name="request_step"),
     path("cooperation/requests/<uuid:request_id>/files/<uuid:file_id>/", request_file, name="request_file"),
 ]
