@@ -14,10 +14,11 @@ from ncbnet.base import clock
 from ncbnet.base.node import node_id
 from ncbnet.network import delivery as network
 from ncbnet.network.envelope import Rejected, new_id
-from ncbnet.network.handlers import Arrived, register
+from ncbnet.network.handlers import Arrived, every, register
 
 from ..models.requests import Request, RequestEvent
 from ..schemas.requests import BY_REQUESTED, BY_REQUESTER, RequestBody, StepBody
+from ..services import crosscheck, escalation
 from ..services.requests import KIND, STEP, keep_files
 
 
@@ -118,3 +119,15 @@ def step_arrived(envelope: Arrived, body: StepBody) -> None:
         keep_files(event, [f.model_dump(mode="json") for f in body.files])
     except (ValidationError, ValueError) as exc:
         raise Rejected(f"a file of step {body.kind} is not what it claims: {exc}") from exc
+
+
+@every(5, "cooperation.crosscheck")
+def crosscheck_received() -> dict[str, int]:
+    """What this node holds about the subjects of the requests received since the last run."""
+    return crosscheck.run()
+
+
+@every(60, "cooperation.escalate")
+def escalate_overdue() -> dict[str, int]:
+    """Overdue requests alert the bureau, then its head; the requester sees them late."""
+    return escalation.escalate()

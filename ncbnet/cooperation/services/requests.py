@@ -26,8 +26,10 @@ from ncbnet.messaging.models import Handling, InformationAccuracy, SourceReliabi
 from ncbnet.network import delivery as network
 from ncbnet.network.envelope import new_id
 
+from .. import deadlines
 from ..models.requests import (
     OPEN_STATES,
+    TRANSITIONS,
     Access,
     Action,
     Kind,
@@ -40,10 +42,13 @@ from ..models.requests import (
 )
 from ..policies import cooperates
 from ..schemas.requests import MAX_STEP_FILES_BYTES, MAX_SUBJECTS, RequestBody, Subject
+from . import escalation
 
 KIND = "cooperation.request"
 STEP = "cooperation.request.step"
 MAX_DETAILS = 100_000
+# The steps after which an overdue request's alerts are done (its deadline is met or moved).
+SETTLING = frozenset({RequestEvent.Kind.ANSWERED, RequestEvent.Kind.REFUSED, RequestEvent.Kind.PAUSED})
 
 
 @dataclass(frozen=True)
@@ -295,6 +300,8 @@ def _step(
         before = change(r, now)
         r.updated_at = now
         r.save()
+        if kind in SETTLING:
+            escalation.settle(r, now)
         name, me = _name(actor), node_id()
         event = _event(r, kind, name, me, now, text, detail)
         keep_files(event, sent_files)
@@ -410,6 +417,15 @@ def refuse(actor: Person, request_id: Any, ground: str, reason: str = "", ip: st
     )
 
 
+def clarification(actor: Person, request_id: Any, text: str, ip: str | None = None) -> Request:
+    """The clarification step this side may take: the requested bureau asks, the requester answers."""
+    _require(actor)
+    r = _get(request_id, lock=False)
+    if r.direction == Request.Direction.IN:
+        return ask_clarification(actor, request_id, text, ip)
+    return clarify(actor, request_id, text, ip)
+
+
 def close(actor: Person, request_id: Any, text: str = "", ip: str | None = None) -> Request:
     return _step(actor, request_id, RequestEvent.Kind.CLOSED, lambda r, now: r.close(now), text=text, ip=ip)
 
@@ -467,3 +483,53 @@ def due_soonest(limit: int = 20) -> list[Request]:
             direction=Request.Direction.IN, state__in=OPEN_STATES, due_at__isnull=False
         ).order_by("due_at")[:limit]
     )
+
+
+def attachment(actor: Person, request_id: Any, file_id: Any, ip: str | None = None) -> RequestAttachment:
+    """One file of a request's steps; the download is audited (a missing one raises Http404)."""
+    _require(actor)
+    r = _get(request_id, lock=False)
+    try:
+        pk = uuid.UUID(str(file_id))
+    except ValueError as exc:
+        raise Http404(_("No such file with this request.")) from exc
+    found = RequestAttachment.objects.filter(pk=pk, event__request=r).first()
+    if found is None:
+        raise Http404(_("No such file with this request."))
+    with transaction.atomic():
+        audit.record(
+            "cooperation.request.download",
+            actor=actor,
+            target=r,
+            ip=ip,
+            detail={"file": str(found.pk), "name": found.name},
+        )
+    return found
+
+
+def seen_overdue(r: Request, now: datetime) -> bool:
+    """Overdue as this side sees it: the requested bureau from its deadline on, the requester only
+    once the request escalated to it (its node's clock and the other's may differ a little)."""
+    if r.direction == Request.Direction.IN:
+        return r.overdue(now)
+    return r.state in OPEN_STATES and r.escalation >= deadlines.REQUESTER
+
+
+def steps_open(r: Request) -> list[str]:
+    """The steps this side may take now (the pages show their forms, the API allows them)."""
+    allowed = TRANSITIONS[r.state]
+    if r.direction == Request.Direction.IN:
+        steps = [
+            (State.ACKNOWLEDGED, "acknowledge"),
+            (State.CLARIFICATION, "clarify"),
+            (State.PAUSED, "pause"),
+            (State.ANSWERED, "answer"),
+            (State.REFUSED, "refuse"),
+        ]
+        return [name for to, name in steps if to in allowed]
+    out = []
+    if r.state == State.CLARIFICATION:
+        out.append("clarify")
+    if State.CLOSED in allowed:
+        out.append("close")
+    return out
