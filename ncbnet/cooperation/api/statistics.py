@@ -21,9 +21,13 @@ router = Router(tags=["cooperation"])
 
 
 class PeriodIn(Schema):
-    start: str = Field("", alias="from", description="First day, YYYY-MM-DD (UTC); default 1 January this year")
+    start: str = Field(
+        "", alias="from", description="First day, YYYY-MM-DD (UTC); default 1 January this year"
+    )
     end: str = Field("", alias="to", description="Last day, included, YYYY-MM-DD (UTC); default 31 December")
-    format: Literal["json", "csv"] = Field("json", description="json, or csv: one long table with a section column")
+    format: Literal["json", "csv"] = Field(
+        "json", description="json, or csv: one long table with a section column"
+    )
 
 
 class SplitOut(Schema):
@@ -109,7 +113,9 @@ def _out(s: statistics.Statistics) -> StatisticsOut:
         totals=CountsOut.of(s.totals),
         countries=[CountryOut(country=r.country, counts=CountsOut.of(r.counts)) for r in s.countries],
         refusals=[
-            GroundOut(ground=g.ground, label=g.label, refused_by_us=g.refused_by_us, refused_to_us=g.refused_to_us)
+            GroundOut(
+                ground=g.ground, label=g.label, refused_by_us=g.refused_by_us, refused_to_us=g.refused_to_us
+            )
             for g in s.refusals
         ],
         judicial_pauses_received=PausesOut.of(s.pauses_received),
@@ -130,7 +136,9 @@ def _out(s: statistics.Statistics) -> StatisticsOut:
     url_name="cooperation_statistics",
     auth=allow(COOPERATE, Scope.READ_MESSAGES),
     summary="The bureau's Art. 18 statistics for a period",
-    openapi_extra={"responses": {200: downloads.openapi("text/csv", "The figures: JSON, or CSV with format=csv")}},
+    openapi_extra={
+        "responses": {200: downloads.openapi("text/csv", "The figures: JSON, or CSV with format=csv")}
+    },
 )
 def statistics_read(
     request: AuthedRequest, period: Query[PeriodIn]

@@ -181,14 +181,14 @@ def _counts(row: dict[str, Any]) -> Counts:
 
 def _cohort(p: Period) -> QuerySet[Request]:
     """The requests that count in the period: sent in it, or received in it."""
-    return Request.objects.filter((Q(direction=OUT) & _in(p, "created_at")) | (Q(direction=IN) & _in(p, "received_at")))
+    return Request.objects.filter(
+        (Q(direction=OUT) & _in(p, "created_at")) | (Q(direction=IN) & _in(p, "received_at"))
+    )
 
 
 def _countries(p: Period) -> list[CountryRow]:
     other = Case(When(direction=OUT, then=F("requested")), default=F("requester"), output_field=CharField())
-    rows = (
-        _cohort(p).annotate(other=other).values("other").annotate(**_columns(p)).order_by("other")
-    )
+    rows = _cohort(p).annotate(other=other).values("other").annotate(**_columns(p)).order_by("other")
     return [CountryRow(country=row["other"], counts=_counts(row)) for row in rows]
 
 
@@ -240,7 +240,10 @@ def _now(at: datetime) -> Now:
     sent_open = Q(direction=OUT, state__in=OPEN_STATES)
 
     def split(where: Q) -> dict[str, Count]:
-        return {"urgent": Count("pk", filter=where & Q(urgent=True)), "not_urgent": Count("pk", filter=where & Q(urgent=False))}
+        return {
+            "urgent": Count("pk", filter=where & Q(urgent=True)),
+            "not_urgent": Count("pk", filter=where & Q(urgent=False)),
+        }
 
     columns = {
         "received_open": Q(direction=IN) & waiting,
@@ -252,7 +255,10 @@ def _now(at: datetime) -> Now:
         **{f"{name}_{k}": c for name, where in columns.items() for k, c in split(where).items()}
     )
     return Now(
-        **{name: Split(urgent=row[f"{name}_urgent"], not_urgent=row[f"{name}_not_urgent"]) for name in columns}
+        **{
+            name: Split(urgent=row[f"{name}_urgent"], not_urgent=row[f"{name}_not_urgent"])
+            for name in columns
+        }
     )
 
 

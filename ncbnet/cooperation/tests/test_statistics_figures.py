@@ -31,7 +31,9 @@ def deliver(raw: bytes) -> None:
     assert delivery.accept_batch([(raw, next(_seq))]) == ["accepted"]
 
 
-def incoming(peers: dict[str, Any], sender: str, title: str, *, urgent: bool = False, direct: bool = True) -> str:
+def incoming(
+    peers: dict[str, Any], sender: str, title: str, *, urgent: bool = False, direct: bool = True
+) -> str:
     """A request from `sender` arriving here; its id."""
     request_id = new_id()
     body = {
