@@ -6,6 +6,8 @@ from typing import Any
 
 from ncbnet.audit.models import ChainSeal
 from ncbnet.base.chain import AuditEntry
+from ncbnet.cooperation import policies as cooperation
+from ncbnet.cooperation.services import worklist
 from ncbnet.core import services as core
 
 
@@ -31,3 +33,13 @@ def manager_overview(user: Any) -> dict[str, Any]:
         "agencies": core.visible_agencies(user).count(),
         "last_seal": last_seal,
     }
+
+
+def work_queue(user: Any, ip: str | None = None) -> worklist.Worklist | None:
+    """What needs action now: the bureau's queue for its staff and the GS, the agency's for an
+    agency's user, nothing for others."""
+    if cooperation.cooperates(user):
+        return worklist.for_officer(user, ip)
+    if cooperation.is_agency_user(user):
+        return worklist.for_agency(user, ip)
+    return None

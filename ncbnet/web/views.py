@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.i18n import set_language
 
 from ncbnet.base import policies
+from ncbnet.base.http import client_ip
 from ncbnet.base.policies import AUTHENTICATED, PUBLIC, route
 from ncbnet.core import services as core
 from ncbnet.core.http import AuthedRequest
@@ -29,6 +30,7 @@ def home(request: AuthedRequest) -> HttpResponse:
         context["owner_alerts"] = services.owner_alerts()
     if context["is_manager"]:
         context["overview"] = services.manager_overview(user)
+    context["work"] = services.work_queue(user, client_ip(request))
     return render(request, "web/home.html", context)
 
 

@@ -1,0 +1,87 @@
+"""What needs action now, for the home page: received requests due soonest, overdue alerts, hits
+awaiting this bureau's confirmation; for an agency's user, its agency's open tasks and its own
+requests for international help.
+
+The lists `tasks` and `cases` (and an agency's `help_requests`) are fed by the tasking and cases
+parts of the cooperation app, built alongside this one: they stay empty here, and the lead fills
+them from those parts' services at merge (overdue tasks of the bureau, cases with entries the
+bureau has not seen, the agency's open tasks and its help requests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ncbnet.base import audit
+from ncbnet.base.actor import Person
+from ncbnet.hits import services as hits
+
+from ..models.requests import Alert, Request
+from ..policies import cooperates, is_agency_user, is_head
+from . import requests
+
+LIMIT = 20
+
+
+@dataclass
+class Worklist:
+    requests: list[Request] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    hits: list[Any] = field(default_factory=list)  # hits.models.HitReport
+    tasks: list[Any] = field(default_factory=list)
+    cases: list[Any] = field(default_factory=list)
+    help_requests: list[Any] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.requests or self.alerts or self.hits or self.tasks or self.cases or self.help_requests
+        )
+
+
+def alerts(actor: Person, limit: int = LIMIT) -> list[Alert]:
+    """Alerts not yet done for the bureau's officers, and for its head of NCB when the actor is."""
+    audiences = [Alert.Audience.BUREAU] + ([Alert.Audience.HEAD] if is_head(actor) else [])
+    return list(Alert.objects.filter(done_at__isnull=True, audience__in=audiences).order_by("-at")[:limit])
+
+
+def _audited(actor: Person, w: Worklist, ip: str | None) -> Worklist:
+    with transaction.atomic():
+        audit.record(
+            "cooperation.worklist.read",
+            actor=actor,
+            ip=ip,
+            detail={
+                "requests": [str(r.pk) for r in w.requests],
+                "alerts": len(w.alerts),
+                "hits": len(w.hits),
+            },
+        )
+    return w
+
+
+def for_officer(actor: Person, ip: str | None = None) -> Worklist:
+    """An NCB officer's (or the GS's) work queue; its reading is audited."""
+    if not cooperates(actor):
+        raise PermissionDenied(_("The bureau's work queue is for its staff and the GS."))
+    w = Worklist(
+        requests=requests.due_soonest(LIMIT),
+        alerts=alerts(actor),
+        hits=list(hits.to_answer(actor)[:LIMIT]),
+        tasks=[],  # overdue tasks of the bureau: filled at merge from the tasking part
+        cases=[],  # cases with new entries: filled at merge from the cases part
+    )
+    return _audited(actor, w, ip)
+
+
+def for_agency(actor: Person, ip: str | None = None) -> Worklist:
+    """A national agency user's queue: its agency's open tasks and its requests for help (both
+    filled at merge from the tasking part)."""
+    if not is_agency_user(actor):
+        raise PermissionDenied(_("This work queue is for the users of a national agency."))
+    return _audited(actor, Worklist(tasks=[], help_requests=[]), ip)
