@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from ncbnet.base import holdings, policies
 from ncbnet.base.node import role
+from ncbnet.cooperation.policies import cooperates
 from ncbnet.hits.policies import answers_hits, reads_hits
 from ncbnet.messaging.policies import can_message
 from ncbnet.notices.policies import reads_notices, reviews_notices
@@ -26,6 +27,9 @@ def navigation(request: HttpRequest) -> list[dict[str, Any]]:
     items: list[tuple[str, str]] = [("web:home", _("Home"))]
     if can_message(user):
         items.append(("messaging:inbox", _("Messages")))
+    if cooperates(user) and user.is_human:
+        items.append(("cooperation:requests", _("Requests")))
+        items.append(("cooperation:cases", _("Cases")))
     if reads_records(user):
         items.append(("records:search", _("Databases")))
     if screens(user) and user.is_human:

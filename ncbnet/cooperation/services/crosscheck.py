@@ -1,8 +1,8 @@
 """What the requested bureau's node already holds about the subjects of an incoming request,
 found before anyone answers it: records (the screening engine: persons by name, date of birth, sex
 and nationality; objects by document number), notices on the same person, recent hits on the
-records found or the same name, and earlier requests about the same person. Other parts add their
-own sources (open cases) to `sources`.
+records found or the same name, earlier requests about the same person, and open cases that name
+it.
 
 It runs in a periodic job over the received requests not yet checked (not in the envelope handler:
 the name index loads slowly), one transaction and one audit entry per request."""
@@ -25,6 +25,7 @@ from ncbnet.screening import names
 from ncbnet.screening import services as screening
 
 from ..models.requests import CrossCheck, Request
+from . import cases
 
 THRESHOLD = names.THRESHOLD
 RECENT_HITS = timedelta(days=90)
@@ -172,8 +173,18 @@ def _requests(check: Check) -> list[Match]:
     return sorted(out, key=lambda m: -m.score)[:MAX_PER_SOURCE]
 
 
-# Each source is asked in turn for each subject; another part appends its own (open cases).
-sources: list[Source] = [_records, _notices, _hits, _requests]
+def _cases(check: Check) -> list[Match]:
+    """Open cases this bureau takes part in whose title or entries name the subject."""
+    if not check.name:
+        return []
+    return [
+        Match(CrossCheck.Found.CASE, str(c.pk), f"{c.owner}: {c.title}", 1.0, ["named in the case"])
+        for c in cases.open_cases_matching(check.name, MAX_PER_SOURCE)
+    ]
+
+
+# Each source is asked in turn for each subject.
+sources: list[Source] = [_records, _notices, _hits, _requests, _cases]
 
 
 def check(request_id: uuid.UUID) -> int | None:

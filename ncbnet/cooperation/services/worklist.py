@@ -23,7 +23,7 @@ from ncbnet.hits import services as hits
 
 from ..models.requests import Alert, Request
 from ..policies import cooperates, is_agency_user, is_head
-from . import requests
+from . import cases, requests
 
 LIMIT = 20
 
@@ -74,7 +74,7 @@ def for_officer(actor: Person, ip: str | None = None) -> Worklist:
         alerts=alerts(actor),
         hits=list(hits.to_answer(actor)[:LIMIT]),
         tasks=[],  # overdue tasks of the bureau: filled at merge from the tasking part
-        cases=[],  # cases with new entries: filled at merge from the cases part
+        cases=cases.with_new_entries(actor, limit=LIMIT),
     )
     return _audited(actor, w, ip)
 

@@ -130,13 +130,13 @@ def test_a_request_is_checked_once(deliver, held):
     assert CrossCheck.objects.count() == kept
 
 
-def test_another_part_adds_its_source(deliver, monkeypatch):
-    def cases(check):
-        return (
-            [crosscheck.Match("case", "2026-17", "Case 2026-17 (open)", 1.0, ["name"])] if check.name else []
-        )
+def test_an_open_case_naming_the_subject_is_listed_and_a_closed_one_is_not(deliver, peers, user_factory):
+    from ncbnet.cooperation.services import cases
 
-    monkeypatch.setattr(crosscheck, "sources", [*crosscheck.sources, cases])
-    r = arrive(deliver, [{"type": "person", "name": "Nobody Known"}])
+    officer = user_factory("ncb", "officer")
+    open_case = cases.create(officer, cases.Draft(title="Cigarette smuggling by Nadia Okafor"))
+    closed = cases.create(officer, cases.Draft(title="Fraud: Nadia Okafor's first company"))
+    cases.close(officer, closed.pk, "Convicted in 2025.")
+    r = arrive(deliver, [{"type": "person", "name": "Nadia Okafor"}])
     crosscheck.check(r.pk)
-    assert list(r.crosschecks.values_list("found", "ref")) == [("case", "2026-17")]
+    assert list(r.crosschecks.filter(found="case").values_list("ref", flat=True)) == [str(open_case.pk)]

@@ -293,13 +293,13 @@ def case_file(request: AuthedRequest, case_id: str, entry_id: str) -> StreamingH
 
 
 urlpatterns: list[URLPattern] = [
-    path("cases/", case_list, name="cases"),
-    path("cases/new/", case_new, name="case_new"),
-    path("cases/<uuid:case_id>/", case_detail, name="case"),
-    path("cases/<uuid:case_id>/entries/", case_entry, name="case_entry"),
-    path("cases/<uuid:case_id>/tasks/", case_task, name="case_task"),
-    path("cases/<uuid:case_id>/tasks/<uuid:task_id>/", case_task_update, name="case_task_update"),
-    path("cases/<uuid:case_id>/share/", case_share, name="case_share"),
-    path("cases/<uuid:case_id>/status/", case_status, name="case_status"),
-    path("cases/<uuid:case_id>/files/<uuid:entry_id>/", case_file, name="case_file"),
+    path("cooperation/cases/", case_list, name="cases"),
+    path("cooperation/cases/new/", case_new, name="case_new"),
+    path("cooperation/cases/<uuid:case_id>/", case_detail, name="case"),
+    path("cooperation/cases/<uuid:case_id>/entries/", case_entry, name="case_entry"),
+    path("cooperation/cases/<uuid:case_id>/tasks/", case_task, name="case_task"),
+    path("cooperation/cases/<uuid:case_id>/tasks/<uuid:task_id>/", case_task_update, name="case_task_update"),
+    path("cooperation/cases/<uuid:case_id>/share/", case_share, name="case_share"),
+    path("cooperation/cases/<uuid:case_id>/status/", case_status, name="case_status"),
+    path("cooperation/cases/<uuid:case_id>/files/<uuid:entry_id>/", case_file, name="case_file"),
 ]
