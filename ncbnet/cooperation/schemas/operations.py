@@ -5,7 +5,7 @@ handlers run."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, Field, StringConstraints
 
@@ -56,7 +56,7 @@ class OperationBody(wire.Body):
     state: Annotated[OperationState, wire.CHOICE]
     created_at: wire.Stamp
 
-    KEPT: tuple[str, ...] = (
+    KEPT: ClassVar[tuple[str, ...]] = (
         "version",
         "code_name",
         "series",
@@ -117,7 +117,7 @@ class ResultBody(wire.Body):
     note: wire.Text2000 = ""
     reported_at: wire.Stamp
 
-    KEPT: tuple[str, ...] = (
+    KEPT: ClassVar[tuple[str, ...]] = (
         "reported_by",
         "reporter_name",
         "kind",

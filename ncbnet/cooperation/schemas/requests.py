@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -57,7 +57,7 @@ class RequestBody(wire.Body):
     created_at: wire.Stamp
 
     # The fields a request keeps as they are (all but the id and the subjects, which are parts).
-    KEPT: tuple[str, ...] = (
+    KEPT: ClassVar[tuple[str, ...]] = (
         "requester",
         "requested",
         "sender_name",
