@@ -173,7 +173,7 @@ def test_totals_and_csv(peers, user_factory):
         ),
     )
     ops.report(officer, op.pk, ops.ResultDraft(kind="victim", date="2026-05-04", count=4))
-    _op, found, summary = ops.totals(officer, op.pk)
+    _op, _found, summary = ops.totals(officer, op.pk)
     assert (
         summary.overall.arrests == 1 and summary.overall.notice_subjects == 1 and summary.overall.victims == 4
     )
