@@ -544,7 +544,8 @@ def summarise(found: Sequence[Any]) -> Summary:
     """Totals of the results, each duplicate counted once (under the country that reported the
     result counted): overall, by reporting country, by commodity and unit, arrests by nationality."""
     dups = dedup(found)
-    overall, by_country = Totals(), defaultdict(Totals)
+    overall = Totals()
+    by_country: dict[str, Totals] = defaultdict(Totals)
     seized: dict[tuple[str, str], Seized] = {}
     nationality: dict[str, int] = defaultdict(int)
     for r in found:
