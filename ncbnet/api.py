@@ -177,5 +177,6 @@ def operations() -> list[tuple[str, str, Any]]:
         for path, path_view in router.path_operations.items():
             for op in path_view.operations:
                 for method in op.methods:
-                    out.append((f"{prefix}{path}", method, op))
+                    # A router mounted at "" (cooperation's /groups and /operations) gives "a//b".
+                    out.append((f"{prefix}{path}".replace("//", "/"), method, op))
     return out

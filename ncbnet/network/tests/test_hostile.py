@@ -289,6 +289,41 @@ def examples(peers: dict[str, Any], me: str) -> dict[str, tuple[str, dict[str, A
                 "by": "Ana Souza",
             },
         ),
+        "cooperation.operation": (
+            "BR",
+            {
+                "operation_id": envelope.new_id(),
+                "version": 1,
+                "code_name": "Pangea XVII",
+                "series": "Pangea",
+                "coordinator": "BR",
+                "participants": sorted({owner, "BR"}),
+                "agencies": [{"country": "BR", "agency": "Polícia Federal", "contact": "+55 61 0000"}],
+                "period_start": "2026-05-01",
+                "period_end": "2026-05-31",
+                "target_crime": "Counterfeit medicines",
+                "commodities": ["medicines"],
+                "tools": ["database searches"],
+                "state": "active",
+                "created_at": now,
+            },
+        ),
+        "cooperation.operation.result": (
+            "BR",
+            {
+                "result_id": envelope.new_id(),
+                "operation_id": envelope.new_id(),
+                "reported_by": "BR",
+                "reporter_name": "Ana Souza",
+                "kind": "seizure",
+                "commodity": "medicines",
+                "quantity": "1200",
+                "unit": "boxes",
+                "value_usd": "35000.50",
+                "date": "2026-05-03",
+                "reported_at": now,
+            },
+        ),
     }
 
 
