@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 
+from ncbnet.base import clock
 from ncbnet.base.node import node_id
-from ncbnet.cooperation.models import Case, Request, State
-from ncbnet.cooperation.services import cases, requests
+from ncbnet.cooperation.models import Case, Operation, Request, State
+from ncbnet.cooperation.services import cases, operations, requests
 from ncbnet.core.models import User
 
 
@@ -201,12 +203,147 @@ def br_case_entry() -> str:
     return "entry added"
 
 
+OPERATION = "PANGEA XVIII"
+
+
+def _operation() -> Operation:
+    op = Operation.objects.filter(code_name=OPERATION).first()
+    if op is None:
+        raise NotYet("the operation has not arrived yet")
+    return op
+
+
+def hub_operation() -> str:
+    """The GS coordinates an operation against counterfeit medicines with FR, BR and KE."""
+    if Operation.objects.filter(code_name=OPERATION).exists():
+        return "already coordinated"
+    today = clock.now().date()
+    operations.create(
+        User.objects.get(username="gs-analyst"),
+        operations.Draft(
+            code_name=OPERATION,
+            series="Pangea",
+            coordinating_body="General Secretariat, Illicit Markets sub-directorate",
+            target_crime="Counterfeit and falsified medicines sold online",
+            period_start=(today - timedelta(days=20)).isoformat(),
+            period_end=(today - timedelta(days=6)).isoformat(),
+            participants=["FR", "BR", "KE"],
+            agencies=[
+                {"country": "FR", "agency": "Douane (DGDDI)", "contact": "cyberdouane@douane.example"},
+                {"country": "BR", "agency": "Receita Federal — Aduana", "contact": "+55 61 3412 0000"},
+                {"country": "KE", "agency": "Pharmacy and Poisons Board", "contact": "+254 20 000 0000"},
+            ],
+            operational_hub="Lyon, General Secretariat",
+            commodities=["medicines", "medical devices"],
+            tools=["database searches", "notices", "diffusions"],
+            state="active",
+        ),
+    )
+    return "operation coordinated with FR, BR and KE"
+
+
+def _results(spec: list[operations.ResultDraft]) -> str:
+    op = _operation()
+    if op.results.filter(reported_by=node_id()).exists():
+        return "already reported"
+    officer = _officer()
+    for draft in spec:
+        operations.report(officer, op.pk, draft)
+    return f"{len(spec)} results reported"
+
+
+def _day(days_after_start: int) -> str:
+    return (_operation().period_start + timedelta(days=days_after_start)).isoformat()
+
+
+def fr_results() -> str:
+    """FR reports an arrest (a Red Notice subject) and a seizure."""
+    return _results(
+        [
+            operations.ResultDraft(
+                kind="arrest",
+                date=_day(3),
+                person_name="Joseph Kamau",
+                date_of_birth="1975-06-14",
+                nationality="KE",
+                notice_subject=True,
+                place="Roissy-Charles de Gaulle",
+            ),
+            operations.ResultDraft(
+                kind="seizure",
+                date=_day(4),
+                commodity="medicines",
+                quantity="12000",
+                unit="boxes",
+                value_usd="85000",
+                place="Le Havre",
+            ),
+        ]
+    )
+
+
+def br_results() -> str:
+    """BR reports the same arrest (its officers took part in it) and a seizure of its own."""
+    return _results(
+        [
+            operations.ResultDraft(
+                kind="arrest",
+                date=_day(3),
+                person_name="KAMAU Joseph",
+                date_of_birth="1975-06-14",
+                nationality="KE",
+                notice_subject=True,
+                place="Roissy-Charles de Gaulle",
+            ),
+            operations.ResultDraft(
+                kind="seizure",
+                date=_day(5),
+                commodity="medicines",
+                quantity="40000",
+                unit="tablets",
+                value_usd="120000",
+                place="Santos",
+            ),
+            operations.ResultDraft(kind="site_closed", date=_day(6), count=37, note="Online pharmacies"),
+        ]
+    )
+
+
+def hub_finishes() -> str:
+    """The GS finishes the operation once the participants' results are in."""
+    op = _operation()
+    if op.state == "finished":
+        return "already finished"
+    if op.results.count() < 5:
+        raise NotYet(f"{op.results.count()} of 5 results have arrived")
+    draft = operations.Draft(
+        code_name=op.code_name,
+        series=op.series,
+        coordinating_body=op.coordinating_body,
+        target_crime=op.target_crime,
+        period_start=op.period_start.isoformat(),
+        period_end=op.period_end.isoformat(),
+        participants=list(op.participants),
+        agencies=list(op.agencies),
+        operational_hub=op.operational_hub,
+        commodities=list(op.commodities),
+        tools=list(op.tools),
+        state="finished",
+    )
+    operations.update(User.objects.get(username="gs-analyst"), op.pk, draft)
+    return "operation finished"
+
+
 STORY: list[Step] = [
     Step("fr-requests", "FR", fr_requests),
     Step("br-answers", "BR", br_answers),
     Step("fr-closes", "FR", fr_closes),
     Step("fr-case", "FR", fr_case),
     Step("br-case-entry", "BR", br_case_entry),
+    Step("hub-operation", "hub", hub_operation),
+    Step("fr-results", "FR", fr_results),
+    Step("br-results", "BR", br_results),
+    Step("hub-finishes", "hub", hub_finishes),
 ]
 
 

@@ -1,5 +1,6 @@
 """The demo network's story, step by step on real nodes, as `ncbnet up` tells it: requests in
-every state between FR and BR, a case FR shares with BR and KE. Each step is idempotent."""
+every state between FR and BR, a case FR shares with BR and KE, an operation the GS
+coordinates whose results count an arrest reported twice once. Each step is idempotent."""
 
 import subprocess
 import sys
@@ -41,6 +42,11 @@ def test_the_story_leaves_requests_in_every_state_and_a_shared_case(cluster):
         lambda: cluster.count("FR", "cooperation_caseentry", "author_node = 'BR'") == 1, 60, "BR's entry"
     )
     assert cluster.count("hub", "cooperation_case") == 0
+    # The operation: finished at the hub with the participants' five results, the arrest FR and
+    # BR both reported counted once.
+    assert cluster.query("hub", "SELECT state FROM cooperation_operation") == [("finished",)]
+    assert cluster.count("hub", "cooperation_operationresult") == 5
+    assert cluster.count("hub", "cooperation_operationresult", "duplicate_of_id IS NOT NULL") == 1
     # Run again, every step does nothing more.
     for name, where in steps:
         assert story(cluster, name, where.rstrip(")"))

@@ -30,6 +30,7 @@ def navigation(request: HttpRequest) -> list[dict[str, Any]]:
     if cooperates(user) and user.is_human:
         items.append(("cooperation:requests", _("Requests")))
         items.append(("cooperation:cases", _("Cases")))
+        items.append(("cooperation:operations", _("Operations")))
     if reads_records(user):
         items.append(("records:search", _("Databases")))
     if screens(user) and user.is_human:
