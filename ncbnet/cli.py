@@ -14,6 +14,7 @@ from ncbnet import node_commands
 from ncbnet.audit import commands as audit
 from ncbnet.base.commands import EXIT_USAGE, CommandError, Parser, group
 from ncbnet.bench import commands as bench
+from ncbnet.cooperation import commands as cooperation
 from ncbnet.core import commands as core
 from ncbnet.demo import commands as demo
 from ncbnet.network import commands as network
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     network.add(sub)  # keys, network
     screening.add(sub)  # screening
     records.add(sub)  # replica
+    cooperation.add(sub)  # cooperation
     bench.add(sub)  # bench
     demo.add(sub)  # demo
     return p

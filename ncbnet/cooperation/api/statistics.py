@@ -104,7 +104,7 @@ def _hours(d: timedelta) -> float:
     return round(d.total_seconds() / 3600, 2)
 
 
-def _out(s: statistics.Statistics) -> StatisticsOut:
+def statistics_out(s: statistics.Statistics) -> StatisticsOut:
     return StatisticsOut(
         node=s.node,
         start=s.period.start,
@@ -148,4 +148,4 @@ def statistics_read(
     if period.format == "csv":
         name = f"statistics-{s.node}-{p.start.isoformat()}-{p.end.isoformat()}.csv"
         return downloads.download([statistics.as_csv(s)], name, content_type="text/csv; charset=utf-8")
-    return _out(s)
+    return statistics_out(s)
