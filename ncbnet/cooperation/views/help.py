@@ -60,6 +60,13 @@ def _lines(subjects: list[dict[str, Any]], kind: str) -> str:
     )
 
 
+def _label(s: dict[str, Any]) -> str:
+    """A subject as one line: a person's name, date of birth and nationality; an object's name
+    and description."""
+    keys = ("name", "date_of_birth", "nationality") if s["type"] == "person" else ("name", "description")
+    return ", ".join(str(s[k]) for k in keys if s.get(k))
+
+
 class HelpForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("What is it"), choices=HelpRequest.Kind.choices)
     title = forms.CharField(label=gettext_lazy("Title"), max_length=300)
@@ -206,6 +213,7 @@ def _page(
         "cooperation/help/help.html",
         {
             "h": h,
+            "subjects": [_label(s) for s in h.subjects],
             "outcomes": services.outcomes(request.user, h),
             "officer": officer,
             "send_form": send_form or (SendForm(initial=SendForm.initial_of(h)) if review else None),
