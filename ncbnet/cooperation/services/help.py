@@ -128,10 +128,13 @@ def submit(actor: Person, draft: Draft, ip: str | None = None) -> HelpRequest:
     subjects = _subjects(draft.subjects)
     countries = _countries(draft.countries)
     now = clock.now()
+    agency_id = actor.agency_id
+    if agency_id is None:
+        raise PermissionDenied(_("Help requests come from the users of a national agency."))
     with transaction.atomic():
         h = HelpRequest.objects.create(
             id=uuid.UUID(new_id()),
-            agency_id=actor.agency_id,
+            agency_id=agency_id,
             created_by_id=actor.pk,
             kind=draft.kind,
             title=draft.title.strip(),
@@ -157,8 +160,8 @@ def submit(actor: Person, draft: Draft, ip: str | None = None) -> HelpRequest:
 
 def visible(actor: Person) -> QuerySet[HelpRequest]:
     qs = HelpRequest.objects.select_related("agency")
-    if is_agency_user(actor):
-        return qs.filter(agency_id=actor.agency_id)
+    if actor.kind == "agency":
+        return qs.filter(agency_id=actor.agency_id) if actor.agency_id is not None else qs.none()
     if actor.kind in ("ncb", "system"):
         return qs
     return qs.none()

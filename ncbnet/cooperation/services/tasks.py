@@ -28,7 +28,7 @@ from ncbnet.network.envelope import new_id
 
 from ..models.requests import Alert, Request, State
 from ..models.tasks import Task, TaskEvent, TaskFile
-from ..policies import acts_on_tasks, cooperates, is_agency_user
+from ..policies import acts_on_tasks, cooperates
 
 # A task is due, by default, after this share of the time its parent has left.
 TASK_SHARE = 0.5
@@ -235,8 +235,8 @@ def create(actor: Person, draft: Draft, files: list[Upload] | None = None, ip: s
 def visible(actor: Person) -> QuerySet[Task]:
     """The tasks an account may see: an agency user, their own agency's; the bureau, all."""
     qs = Task.objects.select_related("agency")
-    if is_agency_user(actor):
-        return qs.filter(agency_id=actor.agency_id)
+    if actor.kind == "agency":
+        return qs.filter(agency_id=actor.agency_id) if actor.agency_id is not None else qs.none()
     if actor.kind in ("ncb", "system", "gs"):
         return qs
     return qs.none()

@@ -66,7 +66,7 @@ def test_the_task_page_lets_the_agency_acknowledge_and_answer_with_evidence(
         f"/cooperation/tasks/{task.pk}/answer/",
         {
             "text": "Lives at 12 rue X",
-            "files": [SimpleUploadedFile("pv.txt", b"proces-verbal", "text/plain")],
+            "attachments": [SimpleUploadedFile("pv.txt", b"proces-verbal", "text/plain")],
         },
     )
     assert done.status_code == 302

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
@@ -65,7 +65,7 @@ class TaskForm(forms.Form):
         help_text=gettext_lazy("Leave empty: half of the time the request or hit has left (a case: 7 days)."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
-    files = MultipleFileField(label=gettext_lazy("Files"))
+    attachments = MultipleFileField(label=gettext_lazy("Files"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -77,7 +77,7 @@ class StepForm(forms.Form):
     text = forms.CharField(
         label=gettext_lazy("Text"), widget=forms.Textarea, required=False, max_length=services.MAX_TEXT
     )
-    files = MultipleFileField(label=gettext_lazy("Evidence files"))
+    attachments = MultipleFileField(label=gettext_lazy("Evidence files"))
 
 
 def _filters(request: AuthedRequest) -> services.Filters:
@@ -114,7 +114,7 @@ def task_list(request: AuthedRequest) -> HttpResponse:
 
 def _errors(form: forms.Form, exc: ValidationError) -> None:
     for name, errors in exc.message_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
+        form.add_error("attachments" if name == "files" else name if name in form.fields else None, errors)
 
 
 @route(COOPERATE)
@@ -137,7 +137,7 @@ def task_new(request: AuthedRequest) -> HttpResponse:
             details=data["details"],
             due_at=due,
         )
-        files = [services.Upload(f.name, f.content_type or "", f.read()) for f in data["files"]]
+        files = [services.Upload(f.name, f.content_type or "", f.read()) for f in data["attachments"]]
         try:
             task = services.create(request.user, draft, files, client_ip(request))
         except ValidationError as exc:
@@ -179,14 +179,18 @@ STEPS = ("acknowledge", "report", "answer", "decline")
 @require_POST
 @uploads.limit(FILES)
 def task_step(request: AuthedRequest, task_id: str, step: str) -> HttpResponse:
+    if step not in STEPS:
+        raise Http404(_("No such step."))
     task = services.read(request.user, task_id, client_ip(request))
     form = StepForm(request.POST, request.FILES)
     if uploads.refused(request, form):
         return _page(request, task, form, 413)
-    if step not in STEPS or not form.is_valid():
+    if not form.is_valid():
         return _page(request, task, form, 400)
     text, ip = form.cleaned_data["text"], client_ip(request)
-    files = [services.Upload(f.name, f.content_type or "", f.read()) for f in form.cleaned_data["files"]]
+    files = [
+        services.Upload(f.name, f.content_type or "", f.read()) for f in form.cleaned_data["attachments"]
+    ]
     try:
         if step == "acknowledge":
             services.acknowledge(request.user, task.pk, text, ip)
@@ -198,7 +202,8 @@ def task_step(request: AuthedRequest, task_id: str, step: str) -> HttpResponse:
             services.decline(request.user, task.pk, text, ip)
     except ValidationError as exc:
         for name, errors in exc.message_dict.items():
-            form.add_error("text" if name in ("text", "reason", "state") else None, errors)
+            field = "attachments" if name == "files" else "text" if name in ("text", "reason") else None
+            form.add_error(field, errors)
         return _page(request, task, form, 400)
     flash.success(request, _("Saved."))
     return redirect("cooperation:task", task_id=task.pk)
@@ -216,6 +221,6 @@ urlpatterns: list[URLPattern] = [
     path("cooperation/tasks/", task_list, name="tasks"),
     path("cooperation/tasks/new/", task_new, name="task_new"),
     path("cooperation/tasks/<uuid:task_id>/", task_page, name="task"),
-    path("cooperation/tasks/<uuid:task_id>/<slug:step>/", task_step, name="task_step"),
+    path("cooperation/tasks/<uuid:task_id>/<str:step>/", task_step, name="task_step"),
     path("cooperation/tasks/<uuid:task_id>/files/<uuid:file_id>/", task_file, name="task_file"),
 ]
