@@ -11,7 +11,10 @@ from typing import ClassVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext_lazy as _
+
+from ncbnet.base import clock
 
 from .requests import Request
 
@@ -85,6 +88,17 @@ class Task(models.Model):
 
     def overdue(self, now: datetime) -> bool:
         return self.open and self.due_at < now
+
+    @property
+    def overdue_now(self) -> bool:
+        """Open and past its due date on the node's clock (for the pages)."""
+        return self.overdue(clock.now())
+
+    @property
+    def due_in_words(self) -> str:
+        """How long is left, or how long it is overdue, in words, on the node's clock."""
+        now = clock.now()
+        return timesince(self.due_at, now) if self.due_at < now else timeuntil(self.due_at, now)
 
     def move(self, to: str) -> str:
         if to not in self.TRANSITIONS[self.state]:

@@ -118,7 +118,7 @@ def test_the_officer_tasks_an_agency_from_the_form_and_sees_the_warning(peers, o
     assert task.late_for_parent
     panel = render_to_string(
         "cooperation/tasks/_on_parent.html",
-        {"tasks": tasks.of_parent("request", r.pk), "now": T0, "parent_kind": "request", "parent_id": r.pk},
+        {"tasks": tasks.of_parent("request", r.pk), "parent_kind": "request", "parent_id": r.pk},
     )
     assert "Find him" in panel and "Police nationale" in panel and "is due after this deadline" in panel
 

@@ -346,3 +346,33 @@ def test_the_api_creates_lists_and_steps_a_task(peers, officer, police, user_fac
     assert answered["state"] == "answered" and answered["files"][0]["name"] == "a.txt"
     got = client.get(f"/api/v1/cooperation/tasks/{body['id']}/files/{answered['files'][0]['id']}")
     assert got.status_code == 200 and b"".join(got.streaming_content) == b"hello"
+
+
+def test_a_hit_gives_its_tasks_a_share_of_its_confirmation_time(peers, officer, police):
+    from ncbnet.hits.models import HitReport
+
+    with clock.frozen(T0):
+        hit = HitReport.objects.create(
+            id=new_id(),
+            record_id=new_id(),
+            database="persons",
+            label="DUPONT Jean",
+            owner="BR",
+            found_by="FR",
+            found_by_node="FR",
+            officer="fr-border-1",
+            score=0.97,
+            found_at=T0,
+            received_at=T0,
+            due_at=T0 + timedelta(hours=10),
+        )
+    with clock.frozen(T0 + timedelta(hours=2)):
+        task = tasks.create(officer, tasks.Draft("hit", str(hit.pk), police.pk, "Hold him", "CPP", "At CDG"))
+    assert task.due_at == T0 + timedelta(hours=2) + timedelta(hours=8) * tasks.TASK_SHARE
+    assert task.parent_title == "DUPONT Jean" and tasks.of_parent("hit", hit.pk) == [task]
+
+
+def test_a_task_for_a_case_this_node_does_not_keep_is_refused(peers, officer, police):
+    with clock.frozen(T0), pytest.raises(ValidationError) as exc:
+        tasks.create(officer, tasks.Draft("case", new_id(), police.pk, "Search", "CPP", "x"))
+    assert "parent_id" in exc.value.message_dict

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ncbnet.base import clock, downloads, uploads
+from ncbnet.base import downloads, uploads
 from ncbnet.base.http import client_ip
 from ncbnet.base.policies import route
 from ncbnet.core import services as core
@@ -103,7 +103,6 @@ def task_list(request: AuthedRequest) -> HttpResponse:
         {
             "tasks": found,
             "f": f,
-            "now": clock.now(),
             "states": Task.State.choices,
             "parents": Task.Parent.choices,
             "agencies": Agency.objects.filter(ncb=ncb) if ncb and cooperates(request.user) else [],
@@ -158,7 +157,6 @@ def _page(
         "cooperation/tasks/task.html",
         {
             "task": task,
-            "now": clock.now(),
             "form": form or StepForm(),
             "can_act": acts_on_tasks(request.user) and task.open,
             "officer": cooperates(request.user),
