@@ -376,3 +376,27 @@ def test_a_task_for_a_case_this_node_does_not_keep_is_refused(peers, officer, po
     with clock.frozen(T0), pytest.raises(ValidationError) as exc:
         tasks.create(officer, tasks.Draft("case", new_id(), police.pk, "Search", "CPP", "x"))
     assert "parent_id" in exc.value.message_dict
+
+
+def test_a_national_system_needs_the_cooperation_scope_and_then_acts_for_the_agency(
+    peers, officer, police, user_factory, client
+):
+    from ncbnet.security import services as security
+
+    system = user_factory("system", "system", username="fr-case-system")
+    _t, narrow = security.create_token(None, system, "inbox", scopes=["read_messages"])
+    _t, wide = security.create_token(None, system, "tasks", scopes=["cooperation"])
+    r = request_from_br(peers)
+    task = tasks.create(officer, draft(r, police))
+    refused = client.get("/api/v1/cooperation/tasks", HTTP_AUTHORIZATION=f"Bearer {narrow}")
+    assert refused.status_code == 403 and refused.json()["scope"] == "cooperation"
+    listed = client.get("/api/v1/cooperation/tasks", HTTP_AUTHORIZATION=f"Bearer {wide}")
+    assert [t["id"] for t in listed.json()["results"]] == [str(task.pk)]
+    answered = client.post(
+        f"/api/v1/cooperation/tasks/{task.pk}/answer",
+        {"text": "From the national case system"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {wide}",
+    )
+    assert answered.status_code == 200 and answered.json()["state"] == "answered"
+    assert Task.objects.get().answered_by == system
