@@ -32,7 +32,6 @@ class Scope(models.TextChoices):
     SCREENING = "screening", _("Screen against the databases, read the hits and the replica")
     CONTRIBUTIONS = "contributions", _("Contribute records")
     RESTRICTED = "restricted", _("See the content of messages under handling codes H2 and H3")
-    COOPERATION = "cooperation", _("Requests, national tasks, help requests, cases and operations")
 
 
 class ApiToken(models.Model):

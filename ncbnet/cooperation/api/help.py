@@ -126,7 +126,7 @@ def _subjects(items: list[SubjectIn] | None) -> list[dict[str, Any]] | None:
 @router.post(
     "",
     response={201: HelpOut},
-    auth=allow(AGENCY, Scope.COOPERATION),
+    auth=allow(AGENCY, Scope.SEND_MESSAGES),
     summary="Ask your NCB for international help (agency users)",
 )
 def submit(request: AuthedRequest, payload: HelpIn) -> Status:
@@ -147,7 +147,7 @@ def submit(request: AuthedRequest, payload: HelpIn) -> Status:
 @router.get(
     "",
     response=list[HelpOut],
-    auth=allow(NATIONAL, Scope.COOPERATION),
+    auth=allow(NATIONAL, Scope.READ_MESSAGES),
     summary="Help requests (an agency's own; for the bureau's staff, the review list)",
 )
 @paginate(CursorPagination, ordering=("-created_at",))
@@ -159,7 +159,7 @@ def list_help(
 
 
 @router.get(
-    "/{help_id}", response=HelpOut, auth=allow(NATIONAL, Scope.COOPERATION), summary="Read a help request"
+    "/{help_id}", response=HelpOut, auth=allow(NATIONAL, Scope.READ_MESSAGES), summary="Read a help request"
 )
 def read(request: AuthedRequest, help_id: UUID) -> HelpRequest:
     return services.read(request.user, help_id, client_ip(request))
@@ -168,7 +168,7 @@ def read(request: AuthedRequest, help_id: UUID) -> HelpRequest:
 @router.post(
     "/{help_id}/send",
     response=HelpOut,
-    auth=allow(COOPERATE, Scope.COOPERATION),
+    auth=allow(COOPERATE, Scope.SEND_MESSAGES),
     summary="Send a help request abroad as requests (the bureau's staff)",
 )
 def send(request: AuthedRequest, help_id: UUID, payload: SendIn) -> HelpRequest:
@@ -193,7 +193,7 @@ def send(request: AuthedRequest, help_id: UUID, payload: SendIn) -> HelpRequest:
 @router.post(
     "/{help_id}/return",
     response=HelpOut,
-    auth=allow(COOPERATE, Scope.COOPERATION),
+    auth=allow(COOPERATE, Scope.SEND_MESSAGES),
     summary="Return a help request to its agency with the reason",
 )
 def return_(request: AuthedRequest, help_id: UUID, payload: ReturnIn) -> HelpRequest:

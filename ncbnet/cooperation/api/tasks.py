@@ -146,7 +146,7 @@ def _uploads(files: list[FileIn]) -> list[services.Upload]:
 @router.post(
     "",
     response={201: TaskOut},
-    auth=allow(COOPERATE, Scope.COOPERATION, upload=TASK_BODY),
+    auth=allow(COOPERATE, Scope.SEND_MESSAGES, upload=TASK_BODY),
     summary="Task one of this bureau's national agencies",
 )
 def create(request: AuthedRequest, payload: TaskIn) -> Status:
@@ -166,7 +166,7 @@ def create(request: AuthedRequest, payload: TaskIn) -> Status:
 @router.get(
     "",
     response=list[TaskOut],
-    auth=allow(NATIONAL, Scope.COOPERATION),
+    auth=allow(NATIONAL, Scope.READ_MESSAGES),
     summary="The tasks (an agency's users: their agency's only)",
 )
 @paginate(CursorPagination, ordering=("-created_at",))
@@ -185,14 +185,14 @@ def list_tasks(
     return services.search(request.user, f, client_ip(request)).prefetch_related("events", "files")
 
 
-@router.get("/{task_id}", response=TaskOut, auth=allow(NATIONAL, Scope.COOPERATION), summary="Read a task")
+@router.get("/{task_id}", response=TaskOut, auth=allow(NATIONAL, Scope.READ_MESSAGES), summary="Read a task")
 def read(request: AuthedRequest, task_id: UUID) -> Task:
     return services.read(request.user, task_id, client_ip(request))
 
 
 @router.get(
     "/{task_id}/files/{file_id}",
-    auth=allow(NATIONAL, Scope.COOPERATION),
+    auth=allow(NATIONAL, Scope.READ_MESSAGES),
     summary="Download a file of a task",
     openapi_extra={"responses": {200: downloads.openapi("application/octet-stream", "The file's bytes")}},
 )
@@ -206,7 +206,7 @@ def download(request: AuthedRequest, task_id: UUID, file_id: UUID) -> StreamingH
 @router.post(
     "/{task_id}/acknowledge",
     response=TaskOut,
-    auth=allow(TASK_ACT, Scope.COOPERATION),
+    auth=allow(TASK_ACT, Scope.SEND_MESSAGES),
     summary="Acknowledge a task given to your agency",
 )
 def acknowledge(request: AuthedRequest, task_id: UUID, payload: TextIn) -> Task:
@@ -216,7 +216,7 @@ def acknowledge(request: AuthedRequest, task_id: UUID, payload: TextIn) -> Task:
 @router.post(
     "/{task_id}/report",
     response=TaskOut,
-    auth=allow(TASK_ACT, Scope.COOPERATION, upload=TASK_BODY),
+    auth=allow(TASK_ACT, Scope.SEND_MESSAGES, upload=TASK_BODY),
     summary="Report progress on a task",
 )
 def report(request: AuthedRequest, task_id: UUID, payload: ReportIn) -> Task:
@@ -226,7 +226,7 @@ def report(request: AuthedRequest, task_id: UUID, payload: ReportIn) -> Task:
 @router.post(
     "/{task_id}/answer",
     response=TaskOut,
-    auth=allow(TASK_ACT, Scope.COOPERATION, upload=TASK_BODY),
+    auth=allow(TASK_ACT, Scope.SEND_MESSAGES, upload=TASK_BODY),
     summary="Answer a task with its results and evidence",
 )
 def answer(request: AuthedRequest, task_id: UUID, payload: ReportIn) -> Task:
@@ -236,7 +236,7 @@ def answer(request: AuthedRequest, task_id: UUID, payload: ReportIn) -> Task:
 @router.post(
     "/{task_id}/decline",
     response=TaskOut,
-    auth=allow(TASK_ACT, Scope.COOPERATION),
+    auth=allow(TASK_ACT, Scope.SEND_MESSAGES),
     summary="Report that a task cannot be done, with the reason",
 )
 def decline(request: AuthedRequest, task_id: UUID, payload: DeclineIn) -> Task:

@@ -378,18 +378,26 @@ def test_a_task_for_a_case_this_node_does_not_keep_is_refused(peers, officer, po
     assert "parent_id" in exc.value.message_dict
 
 
-def test_a_national_system_needs_the_cooperation_scope_and_then_acts_for_the_agency(
+def test_a_national_system_needs_the_scopes_and_then_acts_for_the_agency(
     peers, officer, police, user_factory, client
 ):
     from ncbnet.security import services as security
 
     system = user_factory("system", "system", username="fr-case-system")
-    _t, narrow = security.create_token(None, system, "inbox", scopes=["read_messages"])
-    _t, wide = security.create_token(None, system, "tasks", scopes=["cooperation"])
+    _t, narrow = security.create_token(None, system, "screening", scopes=["screening"])
+    _t, reader = security.create_token(None, system, "reader", scopes=["read_messages"])
+    _t, wide = security.create_token(None, system, "tasks", scopes=["read_messages", "send_messages"])
     r = request_from_br(peers)
     task = tasks.create(officer, draft(r, police))
     refused = client.get("/api/v1/cooperation/tasks", HTTP_AUTHORIZATION=f"Bearer {narrow}")
-    assert refused.status_code == 403 and refused.json()["scope"] == "cooperation"
+    assert refused.status_code == 403 and refused.json()["scope"] == "read_messages"
+    read_only = client.post(
+        f"/api/v1/cooperation/tasks/{task.pk}/acknowledge",
+        {},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {reader}",
+    )
+    assert read_only.status_code == 403 and read_only.json()["scope"] == "send_messages"
     listed = client.get("/api/v1/cooperation/tasks", HTTP_AUTHORIZATION=f"Bearer {wide}")
     assert [t["id"] for t in listed.json()["results"]] == [str(task.pk)]
     answered = client.post(
