@@ -4,7 +4,7 @@ the parent, the help form and the NCB's review."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.template.loader import render_to_string
@@ -205,3 +205,18 @@ def test_a_returned_help_request_shows_its_reason_to_the_agency(peers, officer, 
     sign_in(client, agent.username)
     page = client.get(f"/cooperation/help/{h.pk}/").content.decode()
     assert "Which date?" in page and "Review and send abroad" not in page
+
+
+def test_the_request_page_shows_its_tasks_with_their_state_and_the_late_warning(
+    peers, officer, agent, police, client
+):
+    r = request_from_br(peers, urgent=True)
+    late = tasks.create(officer, draft(r, police, due_at=clock.now() + timedelta(days=2)))
+    tasks.answer(
+        agent, tasks.create(officer, draft(r, police, action="Check the registers")).pk, "Found in Lyon"
+    )
+    sign_in(client, officer.username)
+    page = client.get(f"/cooperation/requests/{r.pk}/").content.decode()
+    assert "National tasks" in page and "Found in Lyon" in page and "Answered" in page
+    assert "is due after this deadline" in page and str(late.pk) in page
+    assert f"parent_id={r.pk}" in page  # the button to task another agency
