@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cooperation', '0002_cases'),
+        ('cooperation', '0001_initial'),
         ('core', '0003_user_password_must_change'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
