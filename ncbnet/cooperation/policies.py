@@ -33,3 +33,15 @@ def national(user: Any) -> bool:
 COOPERATE = Policy("cooperation", cooperates)
 AGENCY = Policy("cooperation-agency", is_agency_user)
 NATIONAL = Policy("cooperation-national", national)
+
+
+# Part N: national tasks and help requests.
+
+
+def acts_on_tasks(user: Any) -> bool:
+    """Agency users (for their own agency's tasks, checked in the services) and the NCB's system
+    accounts (a national case system answering for an agency)."""
+    return user.kind == "system" or is_agency_user(user)
+
+
+TASK_ACT = Policy("cooperation-task-act", acts_on_tasks)

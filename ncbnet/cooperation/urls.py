@@ -1,9 +1,10 @@
-from .views import cases, operations, requests, statistics, tasks
+from .views import cases, help, operations, requests, statistics, tasks
 
 app_name = "cooperation"
 urlpatterns = [
     *requests.urlpatterns,
     *tasks.urlpatterns,
+    *help.urlpatterns,
     *cases.urlpatterns,
     *operations.urlpatterns,
     *statistics.urlpatterns,

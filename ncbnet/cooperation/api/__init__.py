@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from ninja import Router
 
-from . import cases, operations, requests, statistics, tasks
+from . import cases, help, operations, requests, statistics, tasks
 
 router = Router(tags=["cooperation"])
 router.add_router("/requests", requests.router)
 router.add_router("/tasks", tasks.router)
+router.add_router("/help-requests", help.router)
 router.add_router("/cases", cases.router)
 router.add_router("", operations.router)  # /groups and /operations
 router.add_router("/statistics", statistics.router)

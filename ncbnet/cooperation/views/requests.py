@@ -27,7 +27,7 @@ from ncbnet.network.delivery import connected_nodes
 from ..models.requests import Access, Action, Kind, RefusalGround, Request, State, UrgencyGround
 from ..policies import COOPERATE
 from ..schemas.requests import MAX_STEP_FILES_BYTES
-from ..services import escalation
+from ..services import escalation, tasks
 from ..services import requests as services
 
 SUBJECT_ROWS = 3
@@ -228,6 +228,7 @@ def _detail(
             "overdue": services.seen_overdue(r, now),
             "events": r.events.prefetch_related("attachments"),
             "matches": r.crosschecks.all(),
+            "tasks": tasks.of_parent("request", r.pk),
             "step_forms": step_forms,
         },
         status=status,
