@@ -55,25 +55,42 @@ class SentOut(Schema):
     created_at: datetime
 
 
-@router.get("/groups", response=list[GroupOut], auth=allow(COOPERATE), summary="Regional and defined groups")
+@router.get(
+    "/groups",
+    response=list[GroupOut],
+    auth=allow(COOPERATE, Scope.READ_MESSAGES),
+    summary="Regional and defined groups",
+)
 def list_groups(
     request: AuthedRequest, q: str = "", kind: Literal["", "region", "bureau", "defined"] = ""
 ) -> list[groups.GroupView]:
     return groups.search(request.user, q, kind, client_ip(request))
 
 
-@router.post("/groups", response={201: GroupOut}, auth=allow(COOPERATE), summary="Define a group")
+@router.post(
+    "/groups", response={201: GroupOut}, auth=allow(COOPERATE, Scope.SEND_MESSAGES), summary="Define a group"
+)
 def create_group(request: AuthedRequest, payload: GroupIn) -> Status:
     made = groups.create(request.user, payload.code, payload.name, payload.members, client_ip(request))
     return Status(201, made)
 
 
-@router.get("/groups/{code}", response=GroupOut, auth=allow(COOPERATE), summary="A group and its members")
+@router.get(
+    "/groups/{code}",
+    response=GroupOut,
+    auth=allow(COOPERATE, Scope.READ_MESSAGES),
+    summary="A group and its members",
+)
 def read_group(request: AuthedRequest, code: str) -> groups.GroupView:
     return groups.read(request.user, code, client_ip(request))
 
 
-@router.post("/groups/{code}", response=GroupOut, auth=allow(COOPERATE), summary="Change a defined group")
+@router.post(
+    "/groups/{code}",
+    response=GroupOut,
+    auth=allow(COOPERATE, Scope.SEND_MESSAGES),
+    summary="Change a defined group",
+)
 def edit_group(request: AuthedRequest, code: str, payload: GroupIn) -> groups.GroupView:
     return groups.edit(request.user, code, payload.name, payload.members, client_ip(request))
 
@@ -193,7 +210,12 @@ class ResultOut(Schema):
         return obj.duplicate_of_id
 
 
-@router.get("/operations", response=list[OperationOut], auth=allow(COOPERATE), summary="Operations")
+@router.get(
+    "/operations",
+    response=list[OperationOut],
+    auth=allow(COOPERATE, Scope.READ_MESSAGES),
+    summary="Operations",
+)
 def list_operations(
     request: AuthedRequest, q: str = "", state: str = "", series: str = ""
 ) -> list[Operation]:
@@ -202,14 +224,20 @@ def list_operations(
 
 
 @router.post(
-    "/operations", response={201: OperationOut}, auth=allow(COOPERATE), summary="Create an operation"
+    "/operations",
+    response={201: OperationOut},
+    auth=allow(COOPERATE, Scope.SEND_MESSAGES),
+    summary="Create an operation",
 )
 def create_operation(request: AuthedRequest, payload: OperationIn) -> Status:
     return Status(201, ops.create(request.user, payload.draft(), client_ip(request)))
 
 
 @router.get(
-    "/operations/{operation_id}", response=OperationOut, auth=allow(COOPERATE), summary="An operation"
+    "/operations/{operation_id}",
+    response=OperationOut,
+    auth=allow(COOPERATE, Scope.READ_MESSAGES),
+    summary="An operation",
 )
 def read_operation(request: AuthedRequest, operation_id: UUID) -> Operation:
     return ops.read(request.user, operation_id, client_ip(request))
@@ -218,7 +246,7 @@ def read_operation(request: AuthedRequest, operation_id: UUID) -> Operation:
 @router.post(
     "/operations/{operation_id}",
     response=OperationOut,
-    auth=allow(COOPERATE),
+    auth=allow(COOPERATE, Scope.SEND_MESSAGES),
     summary="Update or finish an operation (its coordinator only)",
 )
 def update_operation(request: AuthedRequest, operation_id: UUID, payload: OperationIn) -> Operation:
@@ -228,7 +256,7 @@ def update_operation(request: AuthedRequest, operation_id: UUID, payload: Operat
 @router.post(
     "/operations/{operation_id}/results",
     response={201: ResultOut},
-    auth=allow(COOPERATE),
+    auth=allow(COOPERATE, Scope.SEND_MESSAGES),
     summary="Report a result (a bureau in the operation)",
 )
 def report_result(request: AuthedRequest, operation_id: UUID, payload: ResultIn) -> Status:
@@ -264,7 +292,7 @@ class ResultsOut(Schema):
 @router.get(
     "/operations/{operation_id}/results",
     response=ResultsOut,
-    auth=allow(COOPERATE),
+    auth=allow(COOPERATE, Scope.READ_MESSAGES),
     summary="The results, duplicates marked, with totals by country and commodity (format=csv: CSV)",
     openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
 )
