@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from ncbnet.base import holdings, policies
 from ncbnet.base.node import role
-from ncbnet.cooperation.policies import cooperates
+from ncbnet.cooperation.policies import cooperates, is_agency_user
 from ncbnet.hits.policies import answers_hits, reads_hits
 from ncbnet.messaging.policies import can_message
 from ncbnet.notices.policies import reads_notices, reviews_notices
@@ -31,6 +31,10 @@ def navigation(request: HttpRequest) -> list[dict[str, Any]]:
         items.append(("cooperation:requests", _("Requests")))
         items.append(("cooperation:cases", _("Cases")))
         items.append(("cooperation:operations", _("Operations")))
+        items.append(("cooperation:tasks", _("National tasks")))
+    if is_agency_user(user):
+        items.append(("cooperation:tasks", _("Our tasks")))
+        items.append(("cooperation:help_list", _("International help")))
     if reads_records(user):
         items.append(("records:search", _("Databases")))
     if screens(user) and user.is_human:

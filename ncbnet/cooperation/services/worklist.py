@@ -2,10 +2,10 @@
 awaiting this bureau's confirmation; for an agency's user, its agency's open tasks and its own
 requests for international help.
 
-The lists `tasks` and `cases` (and an agency's `help_requests`) are fed by the tasking and cases
-parts of the cooperation app, built alongside this one: they stay empty here, and the lead fills
-them from those parts' services at merge (overdue tasks of the bureau, cases with entries the
-bureau has not seen, the agency's open tasks and its help requests).
+For the bureau: received requests due soonest, its alerts, hits awaiting its confirmation, the
+national tasks past their due date, the agencies' requests for help waiting for its review, and
+the cases with entries it has not read. For an agency's user: its agency's open tasks, due soonest,
+and its own requests for international help.
 """
 
 from __future__ import annotations
@@ -17,13 +17,15 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ncbnet.base import audit
+from ncbnet.base import audit, clock
 from ncbnet.base.actor import Person
 from ncbnet.hits import services as hits
 
 from ..models.requests import Alert, Request
+from ..models.tasks import HelpRequest, Task
 from ..policies import cooperates, is_agency_user, is_head
-from . import cases, requests
+from . import cases, requests, tasks
+from . import help as helping
 
 LIMIT = 20
 
@@ -73,15 +75,28 @@ def for_officer(actor: Person, ip: str | None = None) -> Worklist:
         requests=requests.due_soonest(LIMIT),
         alerts=alerts(actor),
         hits=list(hits.to_answer(actor)[:LIMIT]),
-        tasks=[],  # overdue tasks of the bureau: filled at merge from the tasking part
+        tasks=list(
+            tasks.visible(actor)
+            .filter(state__in=Task.OPEN, due_at__lt=clock.now())
+            .order_by("due_at")[:LIMIT]
+        ),
+        help_requests=list(
+            helping.visible(actor)
+            .filter(state=HelpRequest.State.SUBMITTED)
+            .order_by("-urgent", "created_at")[:LIMIT]
+        ),
         cases=cases.with_new_entries(actor, limit=LIMIT),
     )
     return _audited(actor, w, ip)
 
 
 def for_agency(actor: Person, ip: str | None = None) -> Worklist:
-    """A national agency user's queue: its agency's open tasks and its requests for help (both
-    filled at merge from the tasking part)."""
+    """A national agency user's queue: its agency's open tasks, due soonest, and its requests for
+    international help, the latest first."""
     if not is_agency_user(actor):
         raise PermissionDenied(_("This work queue is for the users of a national agency."))
-    return _audited(actor, Worklist(tasks=[], help_requests=[]), ip)
+    w = Worklist(
+        tasks=list(tasks.visible(actor).filter(state__in=Task.OPEN).order_by("due_at")[:LIMIT]),
+        help_requests=list(helping.visible(actor).order_by("-created_at")[:LIMIT]),
+    )
+    return _audited(actor, w, ip)

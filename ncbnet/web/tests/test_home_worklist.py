@@ -55,7 +55,6 @@ def test_an_officer_sees_urgent_requests_with_their_time_left_and_the_overdue_on
     assert "2 h 15 min left" in soon and "error" not in soon
     assert "Urgent" in soon and "KE" in soon
     assert html.index("Locate Ana Lima now") < html.index("Vehicle ABC1D23 at the border")  # soonest first
-    # The parts built alongside show their sections, empty until the lead joins them.
     assert "No overdue tasks." in html and "No case has new entries." in html
     entry = AuditEntry.objects.filter(action="cooperation.worklist.read").latest("seq")
     assert entry.actor == "fr-duty" and len(entry.detail["requests"]) == 2
@@ -140,3 +139,50 @@ def test_time_left_reads_in_days_hours_and_minutes(t0):
         assert "overdue by 40 min" in time_left(t0 - timedelta(minutes=40))
         assert time_left(None) == "—"
     assert duration(timedelta(hours=48)) == "2 d 0 h"
+
+
+def test_overdue_tasks_and_help_requests_to_review_are_in_the_queue_and_the_agencys_tasks_in_its_own(
+    client, peers, user_factory, agency_factory, t0
+):
+    from ncbnet.cooperation.models import Request
+    from ncbnet.cooperation.services import help as helping
+    from ncbnet.cooperation.services import tasks
+
+    officer = user_factory("ncb", "officer", username="fr-duty")
+    police = agency_factory("Police nationale", "police")
+    agent = user_factory("agency", "query", username="fr-police", agency=police)
+    customs = user_factory(
+        "agency", "query", username="fr-customs", agency=agency_factory("Douane", "customs")
+    )
+    with clock.frozen(t0):
+        request_id = incoming(peers, "BR", "Locate Ana Lima now")  # 7 days
+        task = tasks.create(
+            officer,
+            tasks.Draft(
+                "request", str(request_id), police.pk, "Check the address in Lyon", "CPP art. 694", "-"
+            ),
+        )
+        helping.submit(
+            agent,
+            helping.Draft(
+                title="Who owns the boat Estrela?",
+                details="Seen in Marseille.",
+                purpose="Drug trafficking investigation",
+                legal_basis="CPP",
+                countries=["BR"],
+            ),
+        )
+    assert Request.objects.filter(pk=request_id).exists()
+    with clock.frozen(task.due_at + timedelta(minutes=5)):
+        sign_in(client, "fr-duty")
+        html = client.get("/").content.decode()
+        assert "Check the address in Lyon" in html and "overdue by 5 min" in html
+        assert "Who owns the boat Estrela?" in html and "Police nationale" in html
+        client.logout()
+        sign_in(client, "fr-police")
+        mine = client.get("/").content.decode()
+        assert "Check the address in Lyon" in mine and "Who owns the boat Estrela?" in mine
+        client.logout()
+        sign_in(client, customs.username)
+        theirs = client.get("/").content.decode()
+        assert "Check the address in Lyon" not in theirs and "Who owns the boat Estrela?" not in theirs
