@@ -218,7 +218,8 @@ def _detail(
 ) -> HttpResponse:
     now = clock.now()
     steps = services.steps_open(r)
-    step_forms = {s: (bound or {}).get(s) or STEP_FORMS[s]() for s in steps}
+    # Each step's form has ids of its own: several forms on one page, each label to its own field.
+    step_forms = {s: (bound or {}).get(s) or STEP_FORMS[s](auto_id=f"id_{s}_%s") for s in steps}
     return render(
         request,
         "cooperation/requests/detail.html",
@@ -253,7 +254,7 @@ def request_step(request: AuthedRequest, request_id: str, step: str) -> HttpResp
     r = services.read(request.user, request_id, client_ip(request))
     if step not in STEP_FORMS:
         raise PermissionDenied(_("No such step."))
-    form = STEP_FORMS[step](request.POST, request.FILES)
+    form = STEP_FORMS[step](request.POST, request.FILES, auto_id=f"id_{step}_%s")
     if uploads.refused(request, form):
         return _detail(request, r, {step: form}, status=413)
     if form.is_valid():
