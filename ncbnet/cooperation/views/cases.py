@@ -180,11 +180,11 @@ def _page(request: AuthedRequest, case_id: str, status: int = 200, **forms_given
         "entries": case.entries.defer("file_data"),
         "tasks": case.tasks.all(),
         "participants": case.participants.all(),
-        "entry_form": forms_given.get("entry_form") or EntryForm(),
-        "task_form": forms_given.get("task_form") or TaskForm(),
-        "share_form": forms_given.get("share_form") or ShareForm(),
-        "status_form": forms_given.get("status_form") or StatusForm(),
-        "update_form": TaskUpdateForm(),
+        "entry_form": forms_given.get("entry_form") or EntryForm(auto_id="id_entry_%s"),
+        "task_form": forms_given.get("task_form") or TaskForm(auto_id="id_task_%s"),
+        "share_form": forms_given.get("share_form") or ShareForm(auto_id="id_share_%s"),
+        "status_form": forms_given.get("status_form") or StatusForm(auto_id="id_status_%s"),
+        "update_form": TaskUpdateForm(auto_id="id_update_%s"),
     }
     return render(request, "cooperation/cases/detail.html", context, status=status)
 
@@ -217,7 +217,7 @@ def _act(
 @require_POST
 @uploads.limit(ENTRY_UPLOAD)
 def case_entry(request: AuthedRequest, case_id: str) -> HttpResponse:
-    form = EntryForm(request.POST, request.FILES)
+    form = EntryForm(request.POST, request.FILES, auto_id="id_entry_%s")
     if uploads.refused(request, form):
         return _page(request, case_id, status=413, entry_form=form)
 
@@ -250,7 +250,9 @@ def case_task(request: AuthedRequest, case_id: str) -> HttpResponse:
             ip=client_ip(request),
         )
 
-    return _act(request, case_id, TaskForm(request.POST), "task_form", act, _("Task added."))
+    return _act(
+        request, case_id, TaskForm(request.POST, auto_id="id_task_%s"), "task_form", act, _("Task added.")
+    )
 
 
 @route(COOPERATE)
@@ -261,7 +263,14 @@ def case_task_update(request: AuthedRequest, case_id: str, task_id: str) -> Http
             request.user, case_id, task_id, state=data["state"], note=data["note"], ip=client_ip(request)
         )
 
-    return _act(request, case_id, TaskUpdateForm(request.POST), "task_form", act, _("Task updated."))
+    return _act(
+        request,
+        case_id,
+        TaskUpdateForm(request.POST, auto_id="id_update_%s"),
+        "task_form",
+        act,
+        _("Task updated."),
+    )
 
 
 @route(COOPERATE)
@@ -270,7 +279,14 @@ def case_share(request: AuthedRequest, case_id: str) -> HttpResponse:
     def act(data: dict[str, Any]) -> object:
         return services.share(request.user, case_id, data["participants"], client_ip(request))
 
-    return _act(request, case_id, ShareForm(request.POST), "share_form", act, _("Participants updated."))
+    return _act(
+        request,
+        case_id,
+        ShareForm(request.POST, auto_id="id_share_%s"),
+        "share_form",
+        act,
+        _("Participants updated."),
+    )
 
 
 @route(COOPERATE)
@@ -281,7 +297,14 @@ def case_status(request: AuthedRequest, case_id: str) -> HttpResponse:
             request.user, case_id, data["status"], data["outcome"], client_ip(request)
         )
 
-    return _act(request, case_id, StatusForm(request.POST), "status_form", act, _("Status changed."))
+    return _act(
+        request,
+        case_id,
+        StatusForm(request.POST, auto_id="id_status_%s"),
+        "status_form",
+        act,
+        _("Status changed."),
+    )
 
 
 @route(COOPERATE)
