@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ncbnet.cooperation import deadlines
 
+from .files import StoredFile
+
 __all__ = [
     "AWAITING_ANSWER",
     "OPEN_STATES",
@@ -300,23 +302,12 @@ class RequestEvent(models.Model):
         return f"{self.request_id}: {self.kind} by {self.node}"
 
 
-class RequestAttachment(models.Model):
+class RequestAttachment(StoredFile):
     """A file that came with a step of the request (an answer's evidence); small enough to travel
     inside the step's envelope."""
 
     id = models.UUIDField(primary_key=True)
     event = models.ForeignKey(RequestEvent, on_delete=models.CASCADE, related_name="attachments")
-    name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    data = models.BinaryField()
-
-    class Meta:
-        ordering: ClassVar = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class CrossCheck(models.Model):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ncbnet.base import clock
 
+from .files import StoredFile
 from .requests import Request
 
 __all__ = ["HelpRequest", "Task", "TaskEvent", "TaskFile"]
@@ -137,23 +138,12 @@ class TaskEvent(models.Model):
         return f"{self.task_id}: {self.kind} by {self.by_name}"
 
 
-class TaskFile(models.Model):
+class TaskFile(StoredFile):
     """Evidence an agency sent with a report or an answer (or the officer with the task)."""
 
     id = models.UUIDField(primary_key=True)
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="files")
     event = models.ForeignKey(TaskEvent, on_delete=models.CASCADE, related_name="files")
-    name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    data = models.BinaryField()
-
-    class Meta:
-        ordering: ClassVar = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class HelpRequest(models.Model):

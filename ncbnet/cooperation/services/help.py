@@ -27,7 +27,6 @@ from ncbnet.network.envelope import new_id
 from ..models.requests import Access, Kind, RefusalGround, Request, RequestEvent, UrgencyGround
 from ..models.tasks import HelpRequest
 from ..policies import cooperates, is_agency_user
-from ..schemas.requests import MAX_SUBJECTS, Subject
 from . import requests
 
 MAX_DETAILS = 100_000
@@ -75,21 +74,6 @@ def _name(actor: Person) -> str:
     return actor.get_full_name() or actor.get_username()
 
 
-def _subjects(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    if len(raw) > MAX_SUBJECTS:
-        raise ValidationError({"subjects": _("At most %(n)s subjects.") % {"n": MAX_SUBJECTS}})
-    out = []
-    for i, s in enumerate(raw):
-        try:
-            subject = Subject.model_validate(s)
-        except Exception as exc:
-            raise ValidationError({f"subjects.{i}": _("Not a valid subject: %(e)s") % {"e": exc}}) from exc
-        if not (subject.name.strip() or subject.description.strip()):
-            raise ValidationError({f"subjects.{i}": _("Name or describe each subject.")})
-        out.append(subject.model_dump(mode="json", exclude_defaults=True))
-    return out
-
-
 def _countries(raw: list[str]) -> list[str]:
     codes = [c.strip().upper() for c in raw if c.strip()]
     if not codes or len(codes) > MAX_COUNTRIES:
@@ -125,7 +109,7 @@ def submit(actor: Person, draft: Draft, ip: str | None = None) -> HelpRequest:
     if not is_agency_user(actor):
         raise PermissionDenied(_("Help requests come from the users of a national agency."))
     _validate(draft)
-    subjects = _subjects(draft.subjects)
+    subjects = requests.clean_subjects(draft.subjects)
     countries = _countries(draft.countries)
     now = clock.now()
     agency_id = actor.agency_id
@@ -247,7 +231,7 @@ def send(actor: Person, help_id: Any, review: Review, ip: str | None = None) -> 
                 details=edited.details,
                 legal_basis=edited.legal_basis,
                 purpose=edited.purpose,
-                subjects=_subjects(edited.subjects),
+                subjects=requests.clean_subjects(edited.subjects),
                 urgent=edited.urgent,
                 urgency_ground=edited.urgency_ground,
                 access=review.access,
@@ -261,7 +245,7 @@ def send(actor: Person, help_id: Any, review: Review, ip: str | None = None) -> 
         h.legal_basis, h.countries, h.subjects = (
             edited.legal_basis.strip(),
             countries,
-            _subjects(edited.subjects),
+            requests.clean_subjects(edited.subjects),
         )
         h.urgent, h.urgency_ground = edited.urgent, edited.urgency_ground
         h.reviewed_by_id, h.reviewed_at, h.updated_at = actor.pk, now, now

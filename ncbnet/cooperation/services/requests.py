@@ -43,19 +43,13 @@ from ..models.requests import (
 from ..policies import cooperates
 from ..schemas.requests import MAX_STEP_FILES_BYTES, MAX_SUBJECTS, RequestBody, Subject
 from . import escalation
+from .files import Upload as Upload  # the callers name it through this module
 
 KIND = "cooperation.request"
 STEP = "cooperation.request.step"
 MAX_DETAILS = 100_000
 # The steps after which an overdue request's alerts are done (its deadline is met or moved).
 SETTLING = frozenset({RequestEvent.Kind.ANSWERED, RequestEvent.Kind.REFUSED, RequestEvent.Kind.PAUSED})
-
-
-@dataclass(frozen=True)
-class Upload:
-    name: str
-    content_type: str
-    data: bytes
 
 
 @dataclass
@@ -86,7 +80,8 @@ def _name(actor: Person) -> str:
     return actor.get_full_name() or actor.get_username()
 
 
-def _subjects(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def clean_subjects(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The subjects of a request as given (bounded, each a valid `Subject` named or described)."""
     if len(raw) > MAX_SUBJECTS:
         raise ValidationError({"subjects": _("At most %(n)s subjects.") % {"n": MAX_SUBJECTS}})
     out = []
@@ -176,7 +171,7 @@ def send(actor: Person, draft: Draft, ip: str | None = None) -> list[Request]:
     """One request to each recipient, each with its own deadline, sealed to that recipient only."""
     _require(actor)
     _validate(draft)
-    subjects = _subjects(draft.subjects)
+    subjects = clean_subjects(draft.subjects)
     nodes, group = recipients(draft.to)
     now, me, name = clock.now(), node_id(), _name(actor)
     made = []

@@ -29,6 +29,7 @@ from ncbnet.network.envelope import new_id
 from ..models.requests import Alert, Request, State
 from ..models.tasks import Task, TaskEvent, TaskFile
 from ..policies import acts_on_tasks, cooperates
+from .files import Upload as Upload  # the callers name it through this module
 
 # A task is due, by default, after this share of the time its parent has left.
 TASK_SHARE = 0.5
@@ -37,13 +38,6 @@ CASE_DEFAULT = timedelta(days=7)
 MAX_FILES = 10
 MAX_FILES_BYTES = 10 * 1024 * 1024
 MAX_TEXT = 100_000
-
-
-@dataclass(frozen=True)
-class Upload:
-    name: str
-    content_type: str
-    data: bytes
 
 
 @dataclass

@@ -23,8 +23,8 @@ from ncbnet.hits import services as hits
 
 from ..models.requests import Alert, Request
 from ..models.tasks import HelpRequest, Task
-from ..policies import cooperates, is_agency_user, is_head
-from . import cases, requests, tasks
+from ..policies import cooperates, is_agency_user
+from . import cases, escalation, requests, tasks
 from . import help as helping
 
 LIMIT = 20
@@ -44,12 +44,6 @@ class Worklist:
         return not (
             self.requests or self.alerts or self.hits or self.tasks or self.cases or self.help_requests
         )
-
-
-def alerts(actor: Person, limit: int = LIMIT) -> list[Alert]:
-    """Alerts not yet done for the bureau's officers, and for its head of NCB when the actor is."""
-    audiences = [Alert.Audience.BUREAU] + ([Alert.Audience.HEAD] if is_head(actor) else [])
-    return list(Alert.objects.filter(done_at__isnull=True, audience__in=audiences).order_by("-at")[:limit])
 
 
 def _audited(actor: Person, w: Worklist, ip: str | None) -> Worklist:
@@ -73,7 +67,7 @@ def for_officer(actor: Person, ip: str | None = None) -> Worklist:
         raise PermissionDenied(_("The bureau's work queue is for its staff and the GS."))
     w = Worklist(
         requests=requests.due_soonest(LIMIT),
-        alerts=alerts(actor),
+        alerts=list(escalation.alerts(actor)[:LIMIT]),
         hits=list(hits.to_answer(actor)[:LIMIT]),
         tasks=list(
             tasks.visible(actor)
