@@ -24,12 +24,12 @@ from ncbnet.config import member_codes
 from ncbnet.messaging.models import Handling
 from ncbnet.network.envelope import new_id
 
-from ..models.requests import Access, Kind, RefusalGround, Request, RequestEvent, UrgencyGround
+from ..models.requests import Access, Kind, RefusalGround, Request, RequestEvent
 from ..models.tasks import HelpRequest
 from ..policies import cooperates, is_agency_user
 from . import requests
 
-MAX_DETAILS = 100_000
+MAX_DETAILS = requests.MAX_DETAILS
 MAX_COUNTRIES = 50
 # The handling codes under which an agency user reads an answer; above them, "ask your NCB".
 SHOWN_TO_AGENCIES = (Handling.H0, Handling.H1)
@@ -88,18 +88,7 @@ def _validate(d: Draft) -> None:
     errors: dict[str, str] = {}
     if d.kind not in HelpRequest.Kind.values:
         errors["kind"] = _("A request for help, or information from the public.")
-    if not d.title.strip() or len(d.title) > 300:
-        errors["title"] = _("A title of 1 to 300 characters.")
-    if not d.details.strip() or len(d.details) > MAX_DETAILS:
-        errors["details"] = _("Details of 1 to %(n)s characters.") % {"n": MAX_DETAILS}
-    if not d.legal_basis.strip() or len(d.legal_basis) > 500:
-        errors["legal_basis"] = _("State the legal basis (at most 500 characters).")
-    if not d.purpose.strip() or len(d.purpose) > 1000:
-        errors["purpose"] = _("State the purpose (at most 1,000 characters).")
-    if d.urgent and d.urgency_ground not in UrgencyGround.values:
-        errors["urgency_ground"] = _("An urgent request states its ground (Art. 4).")
-    if not d.urgent and d.urgency_ground:
-        errors["urgency_ground"] = _("Only an urgent request has an urgency ground.")
+    errors |= requests.what_and_why_errors(d)
     if errors:
         raise ValidationError(errors)
 

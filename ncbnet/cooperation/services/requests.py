@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -96,14 +96,20 @@ def clean_subjects(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _validate(d: Draft) -> None:
+class WhatAndWhy(Protocol):
+    """What a request (or an agency's request for help) asks, and why."""
+
+    title: str
+    details: str
+    legal_basis: str
+    purpose: str
+    urgent: bool
+    urgency_ground: str
+
+
+def what_and_why_errors(d: WhatAndWhy) -> dict[str, str]:
+    """The title, details, legal basis, purpose and urgency of a request, checked."""
     errors: dict[str, str] = {}
-    if d.kind not in Kind.values:
-        errors["kind"] = _("Information, action or assistance.")
-    if d.kind == Kind.ACTION and d.action not in Action.values:
-        errors["action"] = _("Say which action: locate, verify an identity, hear a witness, seize, other.")
-    if d.kind != Kind.ACTION and d.action:
-        errors["action"] = _("Only a request for action names an action.")
     if not d.title.strip() or len(d.title) > 300:
         errors["title"] = _("A title of 1 to 300 characters.")
     if not d.details.strip() or len(d.details) > MAX_DETAILS:
@@ -116,6 +122,18 @@ def _validate(d: Draft) -> None:
         errors["urgency_ground"] = _("An urgent request states its ground (Art. 4).")
     if not d.urgent and d.urgency_ground:
         errors["urgency_ground"] = _("Only an urgent request has an urgency ground.")
+    return errors
+
+
+def _validate(d: Draft) -> None:
+    errors: dict[str, str] = {}
+    if d.kind not in Kind.values:
+        errors["kind"] = _("Information, action or assistance.")
+    if d.kind == Kind.ACTION and d.action not in Action.values:
+        errors["action"] = _("Say which action: locate, verify an identity, hear a witness, seize, other.")
+    if d.kind != Kind.ACTION and d.action:
+        errors["action"] = _("Only a request for action names an action.")
+    errors |= what_and_why_errors(d)
     if d.access not in Access.values:
         errors["access"] = _("Direct or indirect access.")
     if d.handling not in Handling.values:
