@@ -17,9 +17,10 @@ from django.conf import settings
 
 from ncbnet.base import clock
 from ncbnet.base.node import node_id
-from ncbnet.cooperation.models import Case, Operation, Request, State
-from ncbnet.cooperation.services import cases, operations, requests
-from ncbnet.core.models import User
+from ncbnet.cooperation.models import Case, HelpRequest, Operation, Request, State, Task
+from ncbnet.cooperation.services import cases, operations, requests, tasks
+from ncbnet.cooperation.services import help as helping
+from ncbnet.core.models import Agency, User
 
 
 class NotYet(Exception):
@@ -165,6 +166,46 @@ def fr_closes() -> str:
         return "already closed"
     requests.close(_officer(), r.pk, "Thank you: the suspect was arrested.")
     return "closed"
+
+
+def br_tasks() -> str:
+    """BR's officer tasks the federal police with FR's urgent request; the police acknowledge it."""
+    if Task.objects.exists():
+        return "already tasked"
+    spec = next(s for s in FR_TO_BR if s["then"] == "leave")
+    r = Request.objects.get(title=TAG + str(spec["title"]), direction="in")
+    police = Agency.objects.get(name="Polícia Federal")
+    task = tasks.create(
+        _officer(),
+        tasks.Draft(
+            parent_kind="request",
+            parent_id=str(r.pk),
+            agency_id=police.pk,
+            action="Locate Marc Dupont: last known address Rua Augusta 1200, São Paulo",
+            legal_basis="Lei 13.445/2017, art. 84",
+            details="Urgent (a detention decision is imminent in France). Report as soon as he is located.",
+        ),
+    )
+    tasks.acknowledge(_officer("police"), task.pk, "Team sent to the address.")
+    return "the federal police tasked and on it"
+
+
+def fr_help() -> str:
+    """FR's police ask their NCB for help abroad; it waits for the officer's review."""
+    if HelpRequest.objects.exists():
+        return "already asked"
+    helping.submit(
+        _officer("police"),
+        helping.Draft(
+            title="Owner of the lorry KBZ 123A seen at Calais with stolen cars",
+            details="The lorry, Kenyan plates, was filmed three times at the port of Calais in October.",
+            purpose="Investigation of an organised car-theft ring (parquet de Lille 2026/881)",
+            legal_basis="Code de procédure pénale, art. 694",
+            countries=["KE"],
+            subjects=[{"type": "object", "name": "KBZ 123A", "description": "Scania lorry, white"}],
+        ),
+    )
+    return "a request for help waits for FR's officer"
 
 
 CASE_TITLE = TAG + "Operation ÉMERAUDE: a jewellery-theft gang across France, Brazil and Kenya"
@@ -338,6 +379,8 @@ STORY: list[Step] = [
     Step("fr-requests", "FR", fr_requests),
     Step("br-answers", "BR", br_answers),
     Step("fr-closes", "FR", fr_closes),
+    Step("br-tasks", "BR", br_tasks),
+    Step("fr-help", "FR", fr_help),
     Step("fr-case", "FR", fr_case),
     Step("br-case-entry", "BR", br_case_entry),
     Step("hub-operation", "hub", hub_operation),

@@ -42,6 +42,8 @@ def test_the_story_leaves_requests_in_every_state_and_a_shared_case(cluster):
         lambda: cluster.count("FR", "cooperation_caseentry", "author_node = 'BR'") == 1, 60, "BR's entry"
     )
     assert cluster.count("hub", "cooperation_case") == 0
+    assert cluster.query("BR", "SELECT state FROM cooperation_task") == [("acknowledged",)]
+    assert cluster.query("FR", "SELECT state FROM cooperation_helprequest") == [("submitted",)]
     # The operation: finished at the hub with the participants' five results, the arrest FR and
     # BR both reported counted once.
     assert cluster.query("hub", "SELECT state FROM cooperation_operation") == [("finished",)]

@@ -52,7 +52,7 @@ class ShareIn(Schema):
     )
 
 
-class FileIn(Schema):
+class CaseFileIn(Schema):
     name: str = Field(min_length=1, max_length=255)
     content_type: str = Field("application/octet-stream", max_length=100)
     data: str = Field(description="The file, base64-encoded (at most 2 MB)")
@@ -62,10 +62,10 @@ class EntryIn(Schema):
     kind: EntryKind
     text: str = Field("", max_length=services.MAX_TEXT)
     ref: str = Field("", max_length=64, description="The id of the request, hit, record or notice it links")
-    file: FileIn | None = None
+    file: CaseFileIn | None = None
 
 
-class TaskIn(Schema):
+class CaseTaskIn(Schema):
     title: str = Field(min_length=1, max_length=300)
     assignee_node: str = Field("", max_length=3, description="A participant bureau")
     assignee_name: str = Field("", max_length=200)
@@ -95,7 +95,7 @@ class ParticipantOut(Schema):
     added_by: str
 
 
-class TaskOut(Schema):
+class CaseTaskOut(Schema):
     id: UUID
     title: str
     assignee_node: str
@@ -109,7 +109,7 @@ class TaskOut(Schema):
     log: list[dict[str, Any]]
 
 
-class EntryOut(Schema):
+class CaseEntryOut(Schema):
     id: UUID
     kind: str
     text: str
@@ -157,7 +157,7 @@ class CaseOut(Schema):
 
 
 class CaseDetailOut(CaseOut):
-    tasks: list[TaskOut]
+    tasks: list[CaseTaskOut]
 
     @staticmethod
     def resolve_tasks(obj: Case) -> list[Any]:
@@ -188,7 +188,7 @@ def share(request: AuthedRequest, case_id: UUID, payload: ShareIn) -> Case:
     return services.share(request.user, case_id, changes, client_ip(request))
 
 
-def _upload(file: FileIn | None) -> services.Upload | None:
+def _upload(file: CaseFileIn | None) -> services.Upload | None:
     if file is None:
         return None
     try:
@@ -200,7 +200,7 @@ def _upload(file: FileIn | None) -> services.Upload | None:
 
 @router.post(
     "/{case_id}/entries",
-    response={201: EntryOut},
+    response={201: CaseEntryOut},
     auth=allow(COOPERATE, Scope.SEND_MESSAGES, upload=ENTRY_BODY),
     summary="Add an entry to the case's timeline",
 )
@@ -217,13 +217,13 @@ def add_entry(request: AuthedRequest, case_id: UUID, payload: EntryIn) -> Status
     return Status(201, entry)
 
 
-@router.get("/{case_id}/entries", response=list[EntryOut], auth=READ, summary="The case's timeline")
+@router.get("/{case_id}/entries", response=list[CaseEntryOut], auth=READ, summary="The case's timeline")
 def list_entries(request: AuthedRequest, case_id: UUID) -> QuerySet[CaseEntry]:
     return services.entries(request.user, case_id, client_ip(request))
 
 
-@router.post("/{case_id}/tasks", response={201: TaskOut}, auth=CHANGE, summary="Add a task to the case")
-def add_task(request: AuthedRequest, case_id: UUID, payload: TaskIn) -> Status:
+@router.post("/{case_id}/tasks", response={201: CaseTaskOut}, auth=CHANGE, summary="Add a task to the case")
+def add_task(request: AuthedRequest, case_id: UUID, payload: CaseTaskIn) -> Status:
     task = services.add_task(
         request.user,
         case_id,
@@ -239,7 +239,7 @@ def add_task(request: AuthedRequest, case_id: UUID, payload: TaskIn) -> Status:
 
 @router.post(
     "/{case_id}/tasks/{task_id}",
-    response=TaskOut,
+    response=CaseTaskOut,
     auth=CHANGE,
     summary="Update a task: done, cancelled, a note",
 )

@@ -25,7 +25,7 @@ from ..services import help as services
 router = Router(tags=["cooperation"])
 
 
-class SubjectIn(Schema):
+class HelpSubjectIn(Schema):
     type: Literal["person", "object"]
     name: str = Field("", max_length=300)
     date_of_birth: str = Field("", max_length=10)
@@ -44,7 +44,7 @@ class HelpIn(Schema):
     purpose: str = Field(min_length=1, max_length=1000)
     legal_basis: str = Field(min_length=1, max_length=500)
     countries: list[str] = Field(min_length=1, max_length=services.MAX_COUNTRIES)
-    subjects: list[SubjectIn] = Field([], max_length=20)
+    subjects: list[HelpSubjectIn] = Field([], max_length=20)
     urgent: bool = False
     urgency_ground: UrgencyGround | Literal[""] = ""
 
@@ -63,7 +63,7 @@ class SendIn(Schema):
     purpose: str | None = Field(None, min_length=1, max_length=1000)
     legal_basis: str | None = Field(None, min_length=1, max_length=500)
     countries: list[str] | None = Field(None, min_length=1, max_length=services.MAX_COUNTRIES)
-    subjects: list[SubjectIn] | None = Field(None, max_length=20)
+    subjects: list[HelpSubjectIn] | None = Field(None, max_length=20)
     urgent: bool | None = None
     urgency_ground: UrgencyGround | Literal[""] | None = None
 
@@ -117,7 +117,7 @@ class HelpOut(Schema):
         return services.outcomes(context["request"].user, obj)
 
 
-def _subjects(items: list[SubjectIn] | None) -> list[dict[str, Any]] | None:
+def _subjects(items: list[HelpSubjectIn] | None) -> list[dict[str, Any]] | None:
     if items is None:
         return None
     return [s.dict(exclude_defaults=True) for s in items]

@@ -183,7 +183,7 @@ class ResultIn(Schema):
         return ops.ResultDraft(**data)
 
 
-class ResultOut(Schema):
+class OperationResultOut(Schema):
     id: UUID
     operation_id: UUID
     reported_by: str
@@ -255,7 +255,7 @@ def update_operation(request: AuthedRequest, operation_id: UUID, payload: Operat
 
 @router.post(
     "/operations/{operation_id}/results",
-    response={201: ResultOut},
+    response={201: OperationResultOut},
     auth=allow(COOPERATE, Scope.SEND_MESSAGES),
     summary="Report a result (a bureau in the operation)",
 )
@@ -282,7 +282,7 @@ class TotalsOut(Schema):
 
 
 class ResultsOut(Schema):
-    results: list[ResultOut]
+    results: list[OperationResultOut]
     totals: TotalsOut
     by_country: dict[str, TotalsOut]
     by_commodity: list[SeizedOut]

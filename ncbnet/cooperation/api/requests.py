@@ -32,7 +32,7 @@ READ = allow(COOPERATE, Scope.READ_MESSAGES)
 CHANGE = allow(COOPERATE, Scope.SEND_MESSAGES)
 
 
-class SubjectIn(Schema):
+class RequestSubjectIn(Schema):
     type: Literal["person", "object"]
     name: str = Field("", max_length=300)
     date_of_birth: str = Field("", max_length=10, description="YYYY, YYYY-MM or YYYY-MM-DD")
@@ -44,7 +44,7 @@ class SubjectIn(Schema):
     hit_id: str | None = None
 
 
-class RequestIn(Schema):
+class CooperationRequestIn(Schema):
     to: list[str] = Field(min_length=1, description='Country codes, "hub", "region:<code>", "group:<code>"')
     kind: Kind
     title: str = Field(min_length=1, max_length=300)
@@ -52,7 +52,7 @@ class RequestIn(Schema):
     legal_basis: str = Field(min_length=1, max_length=500)
     purpose: str = Field(min_length=1, max_length=1000)
     action: Action | Literal[""] = ""
-    subjects: list[SubjectIn] = []
+    subjects: list[RequestSubjectIn] = []
     urgent: bool = False
     urgency_ground: UrgencyGround | Literal[""] = ""
     access: Access = Access.DIRECT
@@ -62,7 +62,7 @@ class RequestIn(Schema):
     information_accuracy: InformationAccuracy = InformationAccuracy.FOUR
 
 
-class FileOut(Schema):
+class RequestFileOut(Schema):
     id: UUID
     name: str
     content_type: str
@@ -70,7 +70,7 @@ class FileOut(Schema):
     sha256: str
 
 
-class EventOut(Schema):
+class RequestEventOut(Schema):
     id: UUID
     kind: str
     at: datetime
@@ -78,14 +78,14 @@ class EventOut(Schema):
     by: str
     text: str
     detail: dict[str, Any]
-    files: list[FileOut]
+    files: list[RequestFileOut]
 
     @staticmethod
     def resolve_files(obj: Any) -> list[Any]:
         return list(obj.attachments.all())
 
 
-class MatchOut(Schema):
+class CrossCheckOut(Schema):
     subject: int = Field(description="The subject's index in the request's subjects")
     found: str = Field(description="record, notice, case, hit or request")
     ref: str
@@ -94,7 +94,7 @@ class MatchOut(Schema):
     why: list[str]
 
 
-class RequestOut(Schema):
+class CooperationRequestOut(Schema):
     id: UUID
     direction: str
     requester: str
@@ -145,9 +145,11 @@ class RequestOut(Schema):
         return services.steps_open(obj)
 
 
-class RequestDetailOut(RequestOut):
-    events: list[EventOut]
-    matches: list[MatchOut] = Field(description="What this node holds about the subjects (received requests)")
+class RequestDetailOut(CooperationRequestOut):
+    events: list[RequestEventOut]
+    matches: list[CrossCheckOut] = Field(
+        description="What this node holds about the subjects (received requests)"
+    )
 
     @staticmethod
     def resolve_events(obj: Request) -> list[Any]:
@@ -158,7 +160,7 @@ class RequestDetailOut(RequestOut):
         return list(obj.crosschecks.all())
 
 
-class TextIn(Schema):
+class RequestTextIn(Schema):
     text: str = Field("", max_length=100_000)
 
 
@@ -178,7 +180,7 @@ class AnswerFileIn(Schema):
     data: str = Field(description="The file, base64-encoded")
 
 
-class AnswerIn(Schema):
+class RequestAnswerIn(Schema):
     text: str = Field(min_length=1, max_length=100_000)
     handling: Handling | Literal[""] = ""
     files: list[AnswerFileIn] = Field([], max_length=10)
@@ -189,7 +191,7 @@ class RefuseIn(Schema):
     reason: str = Field("", max_length=100_000)
 
 
-@router.get("", response=list[RequestOut], auth=READ, summary="The requests received or sent")
+@router.get("", response=list[CooperationRequestOut], auth=READ, summary="The requests received or sent")
 @paginate(CursorPagination, ordering=("-created_at",))
 def request_list(
     request: AuthedRequest,
@@ -205,9 +207,12 @@ def request_list(
 
 
 @router.post(
-    "", response={201: list[RequestOut]}, auth=CHANGE, summary="Send a request (one to each recipient)"
+    "",
+    response={201: list[CooperationRequestOut]},
+    auth=CHANGE,
+    summary="Send a request (one to each recipient)",
 )
-def send(request: AuthedRequest, payload: RequestIn) -> Status:
+def send(request: AuthedRequest, payload: CooperationRequestIn) -> Status:
     data = payload.dict()
     data["subjects"] = [{k: v for k, v in s.items() if v not in ("", None)} for s in data["subjects"]]
     made = services.send(request.user, services.Draft(**data), client_ip(request))
@@ -220,15 +225,18 @@ def read(request: AuthedRequest, request_id: UUID) -> Request:
 
 
 @router.post(
-    "/{request_id}/acknowledge", response=RequestOut, auth=CHANGE, summary="The requested bureau acknowledges"
+    "/{request_id}/acknowledge",
+    response=CooperationRequestOut,
+    auth=CHANGE,
+    summary="The requested bureau acknowledges",
 )
-def acknowledge(request: AuthedRequest, request_id: UUID, payload: TextIn) -> Request:
+def acknowledge(request: AuthedRequest, request_id: UUID, payload: RequestTextIn) -> Request:
     return services.acknowledge(request.user, request_id, payload.text, client_ip(request))
 
 
 @router.post(
     "/{request_id}/clarify",
-    response=RequestOut,
+    response=CooperationRequestOut,
     auth=CHANGE,
     summary="The requested bureau asks a question; the requester answers it",
 )
@@ -242,7 +250,7 @@ def clarify(request: AuthedRequest, request_id: UUID, payload: ClarifyIn) -> Req
 
 @router.post(
     "/{request_id}/pause",
-    response=RequestOut,
+    response=CooperationRequestOut,
     auth=CHANGE,
     summary="Paused for a judicial authorisation: the reason and the hours expected",
 )
@@ -261,11 +269,11 @@ ANSWER_BODY = uploads.Limit(
 
 @router.post(
     "/{request_id}/answer",
-    response=RequestOut,
+    response=CooperationRequestOut,
     auth=allow(COOPERATE, Scope.SEND_MESSAGES, upload=ANSWER_BODY),
     summary="The requested bureau answers, with files (base64) and a handling code",
 )
-def answer(request: AuthedRequest, request_id: UUID, payload: AnswerIn) -> Request:
+def answer(request: AuthedRequest, request_id: UUID, payload: RequestAnswerIn) -> Request:
     files = []
     for i, f in enumerate(payload.files):
         try:
@@ -284,7 +292,7 @@ def answer(request: AuthedRequest, request_id: UUID, payload: AnswerIn) -> Reque
 
 @router.post(
     "/{request_id}/refuse",
-    response=RequestOut,
+    response=CooperationRequestOut,
     auth=CHANGE,
     summary="The requested bureau refuses, on a ground of Art. 6",
 )
@@ -293,9 +301,12 @@ def refuse(request: AuthedRequest, request_id: UUID, payload: RefuseIn) -> Reque
 
 
 @router.post(
-    "/{request_id}/close", response=RequestOut, auth=CHANGE, summary="The requester closes the request"
+    "/{request_id}/close",
+    response=CooperationRequestOut,
+    auth=CHANGE,
+    summary="The requester closes the request",
 )
-def close(request: AuthedRequest, request_id: UUID, payload: TextIn) -> Request:
+def close(request: AuthedRequest, request_id: UUID, payload: RequestTextIn) -> Request:
     return services.close(request.user, request_id, payload.text, client_ip(request))
 
 

@@ -58,7 +58,7 @@ class CountsOut(Schema):
         )
 
 
-class CountryOut(Schema):
+class StatisticsCountryOut(Schema):
     country: str = Field(description='The other party: a country code, or "hub" for the GS')
     counts: CountsOut
 
@@ -93,7 +93,7 @@ class StatisticsOut(Schema):
     end: date = Field(serialization_alias="to")
     computed_at: datetime
     totals: CountsOut
-    countries: list[CountryOut]
+    countries: list[StatisticsCountryOut]
     refusals: list[GroundOut]
     judicial_pauses_received: PausesOut = Field(description="Pauses this bureau took on requests it received")
     judicial_pauses_sent: PausesOut = Field(description="Pauses other bureaus took on requests this one sent")
@@ -111,7 +111,9 @@ def statistics_out(s: statistics.Statistics) -> StatisticsOut:
         end=s.period.end,
         computed_at=s.at,
         totals=CountsOut.of(s.totals),
-        countries=[CountryOut(country=r.country, counts=CountsOut.of(r.counts)) for r in s.countries],
+        countries=[
+            StatisticsCountryOut(country=r.country, counts=CountsOut.of(r.counts)) for r in s.countries
+        ],
         refusals=[
             GroundOut(
                 ground=g.ground, label=g.label, refused_by_us=g.refused_by_us, refused_to_us=g.refused_to_us

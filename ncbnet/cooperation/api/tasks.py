@@ -36,13 +36,13 @@ TASK_BODY = uploads.Limit(
 )
 
 
-class FileIn(Schema):
+class TaskFileIn(Schema):
     name: str = Field(min_length=1, max_length=255)
     content_type: str = Field("application/octet-stream", max_length=100)
     data: str = Field(description="The file, base64-encoded")
 
 
-class TaskIn(Schema):
+class NationalTaskIn(Schema):
     parent_kind: Literal["request", "hit", "case"]
     parent_id: UUID
     agency_id: int = Field(description="One of this bureau's national agencies")
@@ -53,23 +53,23 @@ class TaskIn(Schema):
         None,
         description=f"Default: {services.TASK_SHARE:.0%} of the parent's remaining time (a case: 7 days)",
     )
-    files: list[FileIn] = Field([], max_length=services.MAX_FILES)
+    files: list[TaskFileIn] = Field([], max_length=services.MAX_FILES)
 
 
-class TextIn(Schema):
+class TaskTextIn(Schema):
     text: str = Field("", max_length=services.MAX_TEXT)
 
 
 class ReportIn(Schema):
     text: str = Field(min_length=1, max_length=services.MAX_TEXT)
-    files: list[FileIn] = Field([], max_length=services.MAX_FILES)
+    files: list[TaskFileIn] = Field([], max_length=services.MAX_FILES)
 
 
 class DeclineIn(Schema):
     reason: str = Field(min_length=1, max_length=services.MAX_TEXT)
 
 
-class EventOut(Schema):
+class TaskEventOut(Schema):
     id: UUID
     kind: str
     at: datetime
@@ -81,7 +81,7 @@ class EventOut(Schema):
         return obj.by_name
 
 
-class FileOut(Schema):
+class TaskFileOut(Schema):
     id: UUID
     name: str
     content_type: str
@@ -90,7 +90,7 @@ class FileOut(Schema):
     event_id: UUID
 
 
-class TaskOut(Schema):
+class NationalTaskOut(Schema):
     id: UUID
     parent_kind: str
     parent_id: UUID
@@ -110,8 +110,8 @@ class TaskOut(Schema):
     answered_at: datetime | None
     result: str
     decline_reason: str
-    events: list[EventOut]
-    files: list[FileOut]
+    events: list[TaskEventOut]
+    files: list[TaskFileOut]
 
     @staticmethod
     def resolve_agency(obj: Task) -> str:
@@ -132,7 +132,7 @@ class TaskOut(Schema):
         return list(obj.files.defer("data"))
 
 
-def _uploads(files: list[FileIn]) -> list[services.Upload]:
+def _uploads(files: list[TaskFileIn]) -> list[services.Upload]:
     out = []
     for i, f in enumerate(files):
         try:
@@ -145,11 +145,11 @@ def _uploads(files: list[FileIn]) -> list[services.Upload]:
 
 @router.post(
     "",
-    response={201: TaskOut},
+    response={201: NationalTaskOut},
     auth=allow(COOPERATE, Scope.SEND_MESSAGES, upload=TASK_BODY),
     summary="Task one of this bureau's national agencies",
 )
-def create(request: AuthedRequest, payload: TaskIn) -> Status:
+def create(request: AuthedRequest, payload: NationalTaskIn) -> Status:
     draft = services.Draft(
         parent_kind=payload.parent_kind,
         parent_id=str(payload.parent_id),
@@ -165,7 +165,7 @@ def create(request: AuthedRequest, payload: TaskIn) -> Status:
 
 @router.get(
     "",
-    response=list[TaskOut],
+    response=list[NationalTaskOut],
     auth=allow(NATIONAL, Scope.READ_MESSAGES),
     summary="The tasks (an agency's users: their agency's only)",
 )
@@ -185,7 +185,9 @@ def list_tasks(
     return services.search(request.user, f, client_ip(request)).prefetch_related("events", "files")
 
 
-@router.get("/{task_id}", response=TaskOut, auth=allow(NATIONAL, Scope.READ_MESSAGES), summary="Read a task")
+@router.get(
+    "/{task_id}", response=NationalTaskOut, auth=allow(NATIONAL, Scope.READ_MESSAGES), summary="Read a task"
+)
 def read(request: AuthedRequest, task_id: UUID) -> Task:
     return services.read(request.user, task_id, client_ip(request))
 
@@ -205,17 +207,17 @@ def download(request: AuthedRequest, task_id: UUID, file_id: UUID) -> StreamingH
 
 @router.post(
     "/{task_id}/acknowledge",
-    response=TaskOut,
+    response=NationalTaskOut,
     auth=allow(TASK_ACT, Scope.SEND_MESSAGES),
     summary="Acknowledge a task given to your agency",
 )
-def acknowledge(request: AuthedRequest, task_id: UUID, payload: TextIn) -> Task:
+def acknowledge(request: AuthedRequest, task_id: UUID, payload: TaskTextIn) -> Task:
     return services.acknowledge(request.user, task_id, payload.text, client_ip(request))
 
 
 @router.post(
     "/{task_id}/report",
-    response=TaskOut,
+    response=NationalTaskOut,
     auth=allow(TASK_ACT, Scope.SEND_MESSAGES, upload=TASK_BODY),
     summary="Report progress on a task",
 )
@@ -225,7 +227,7 @@ def report(request: AuthedRequest, task_id: UUID, payload: ReportIn) -> Task:
 
 @router.post(
     "/{task_id}/answer",
-    response=TaskOut,
+    response=NationalTaskOut,
     auth=allow(TASK_ACT, Scope.SEND_MESSAGES, upload=TASK_BODY),
     summary="Answer a task with its results and evidence",
 )
@@ -235,7 +237,7 @@ def answer(request: AuthedRequest, task_id: UUID, payload: ReportIn) -> Task:
 
 @router.post(
     "/{task_id}/decline",
-    response=TaskOut,
+    response=NationalTaskOut,
     auth=allow(TASK_ACT, Scope.SEND_MESSAGES),
     summary="Report that a task cannot be done, with the reason",
 )
