@@ -68,7 +68,7 @@ def test_a_help_request_sent_abroad_and_its_answers_shown_as_their_handling_allo
     assert outcomes["KE"]["answers"] == [[True, ""]]  # H2: withheld from the agency
     # The NCB's officer reads Kenya's answer in full.
     fr = cluster.api("FR", "GET", "/cooperation/requests?box=out")
-    assert {r["requested"] for r in fr["items"] if r["title"] == title} == {"BR", "KE"}
+    assert {r["requested"] for r in fr["results"] if r["title"] == title} == {"BR", "KE"}
 
     # This module's network made these two requests and no other.
     sent = cluster.api("FR", "GET", "/cooperation/statistics")
