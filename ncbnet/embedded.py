@@ -433,7 +433,11 @@ class DemoNetwork:
     def tell_story(self) -> None:
         """The demo story's steps, in order, each on its node (`ncbnet demo story`): a step whose
         input has not crossed the network yet is tried again a moment later, for a minute."""
-        listing = self.ncbnet(self.nodes[0], "demo", "story").splitlines()
+        try:
+            listing = self.ncbnet(self.nodes[0], "demo", "story").splitlines()
+        except StartupFailed as exc:
+            self.say(f"demo story not told: {exc}")
+            return
         steps = [(line.split(" (on ")[0], line.split(" (on ")[1].rstrip(")")) for line in listing if line]
         by_name = {n.name: n for n in self.nodes}
         for name, where in steps:
