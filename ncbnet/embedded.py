@@ -432,7 +432,8 @@ class DemoNetwork:
 
     def tell_story(self) -> None:
         """The demo story's steps, in order, each on its node (`ncbnet demo story`): a step whose
-        input has not crossed the network yet is tried again a moment later, for a minute."""
+        input has not crossed the network yet (the key directory, a request) is tried again a moment
+        later, for three minutes."""
         try:
             listing = self.ncbnet(self.nodes[0], "demo", "story").splitlines()
         except StartupFailed as exc:
@@ -442,7 +443,7 @@ class DemoNetwork:
         by_name = {n.name: n for n in self.nodes}
         for name, where in steps:
             node = by_name[where]
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 180
             while not self.stop.is_set():
                 result = subprocess.run(
                     [sys.executable, "-m", "ncbnet.cli", "demo", "story", name],

@@ -21,6 +21,7 @@ from ncbnet.cooperation.models import Case, HelpRequest, Operation, Request, Sta
 from ncbnet.cooperation.services import cases, operations, requests, tasks
 from ncbnet.cooperation.services import help as helping
 from ncbnet.core.models import Agency, User
+from ncbnet.network.delivery import connected_nodes
 
 
 class NotYet(Exception):
@@ -34,6 +35,8 @@ class Step:
     run: Callable[[], str]
 
 
+# The demo network's nodes: every step waits until this node's key directory has them all.
+NODES = frozenset({"hub", "FR", "BR", "KE"})
 TAG = "[demo] "  # every request the story makes starts with it, so a second run finds them
 
 
@@ -399,4 +402,7 @@ def run(name: str) -> str:
         raise KeyError(name)
     if step.node != node_id():
         raise ValueError(f"the step {name} runs on {step.node}, not on {node_id()}")
+    missing = sorted(NODES - set(connected_nodes()))
+    if missing:
+        raise NotYet(f"the key directory on this node does not have {', '.join(missing)} yet")
     return step.run()
