@@ -177,6 +177,5 @@ def operations() -> list[tuple[str, str, Any]]:
         for path, path_view in router.path_operations.items():
             for op in path_view.operations:
                 for method in op.methods:
-                    # A router mounted at "" (cooperation's /groups and /operations) gives "a//b".
-                    out.append((f"{prefix}{path}".replace("//", "/"), method, op))
+                    out.append((f"{prefix}{path}", method, op))
     return out

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
     RequestDataTooBig,
@@ -300,3 +301,21 @@ class UploadLimitMiddleware:
         except UploadRefused as exc:  # forms refuse it themselves; a search box read raw does not
             return render(request, "400.html", {"message": exc.refusal.message}, status=400)
         return None
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one form field (each checked as a file); the request's `Limit` bounds them."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []

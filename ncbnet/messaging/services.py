@@ -121,6 +121,21 @@ def expand_recipients(to: Iterable[str]) -> list[str]:
     return sorted(chosen)
 
 
+def handling_errors(handling: str, note: str, reliability: str, accuracy: str) -> dict[str, str]:
+    """A handling code (H3 with its restriction stated) and a 4x4 evaluation, checked: for messages
+    and for everything else that travels under them (requests between bureaus)."""
+    errors: dict[str, str] = {}
+    if handling not in Handling.values:
+        errors["handling"] = _("H0, H1, H2 or H3.")
+    if handling == Handling.H3 and not note.strip():
+        errors["handling_note"] = _("H3 needs the restriction stated.")
+    if reliability not in SourceReliability.values:
+        errors["source_reliability"] = _("A, B, C, D or X.")
+    if accuracy not in InformationAccuracy.values:
+        errors["information_accuracy"] = _("1, 2, 3 or 4.")
+    return errors
+
+
 def _validate(d: Draft) -> None:
     errors: dict[str, str] = {}
     if not d.subject.strip() or len(d.subject) > 300:
@@ -129,14 +144,7 @@ def _validate(d: Draft) -> None:
         errors["body"] = _("A message of 1 to %(n)s characters.") % {"n": MAX_BODY}
     if d.priority not in Priority.values:
         errors["priority"] = _("Routine, urgent or flash.")
-    if d.handling not in Handling.values:
-        errors["handling"] = _("H0, H1, H2 or H3.")
-    if d.handling == Handling.H3 and not d.handling_note.strip():
-        errors["handling_note"] = _("H3 needs the restriction stated.")
-    if d.source_reliability not in SourceReliability.values:
-        errors["source_reliability"] = _("A, B, C, D or X.")
-    if d.information_accuracy not in InformationAccuracy.values:
-        errors["information_accuracy"] = _("1, 2, 3 or 4.")
+    errors |= handling_errors(d.handling, d.handling_note, d.source_reliability, d.information_accuracy)
     total = sum(len(a.data) for a in d.attachments)
     if total > MAX_ATTACHMENTS_BYTES:
         errors["attachments"] = _(

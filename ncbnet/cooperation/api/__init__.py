@@ -12,5 +12,6 @@ router.add_router("/requests", requests.router)
 router.add_router("/tasks", tasks.router)
 router.add_router("/help-requests", help.router)
 router.add_router("/cases", cases.router)
-router.add_router("", operations.router)  # /groups and /operations
+router.add_router("/groups", operations.groups_router)
+router.add_router("/operations", operations.router)
 router.add_router("/statistics", statistics.router)

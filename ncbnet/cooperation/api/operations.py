@@ -22,7 +22,8 @@ from ..policies import COOPERATE
 from ..services import groups
 from ..services import operations as ops
 
-router = Router(tags=["cooperation"])
+router = Router(tags=["cooperation"])  # /operations
+groups_router = Router(tags=["cooperation"])  # /groups
 
 
 # --- groups --------------------------------------------------------------------------------------
@@ -55,8 +56,8 @@ class SentOut(Schema):
     created_at: datetime
 
 
-@router.get(
-    "/groups",
+@groups_router.get(
+    "",
     response=list[GroupOut],
     auth=allow(COOPERATE, Scope.READ_MESSAGES),
     summary="Regional and defined groups",
@@ -67,16 +68,16 @@ def list_groups(
     return groups.search(request.user, q, kind, client_ip(request))
 
 
-@router.post(
-    "/groups", response={201: GroupOut}, auth=allow(COOPERATE, Scope.SEND_MESSAGES), summary="Define a group"
+@groups_router.post(
+    "", response={201: GroupOut}, auth=allow(COOPERATE, Scope.SEND_MESSAGES), summary="Define a group"
 )
 def create_group(request: AuthedRequest, payload: GroupIn) -> Status:
     made = groups.create(request.user, payload.code, payload.name, payload.members, client_ip(request))
     return Status(201, made)
 
 
-@router.get(
-    "/groups/{code}",
+@groups_router.get(
+    "/{code}",
     response=GroupOut,
     auth=allow(COOPERATE, Scope.READ_MESSAGES),
     summary="A group and its members",
@@ -85,8 +86,8 @@ def read_group(request: AuthedRequest, code: str) -> groups.GroupView:
     return groups.read(request.user, code, client_ip(request))
 
 
-@router.post(
-    "/groups/{code}",
+@groups_router.post(
+    "/{code}",
     response=GroupOut,
     auth=allow(COOPERATE, Scope.SEND_MESSAGES),
     summary="Change a defined group",
@@ -95,8 +96,8 @@ def edit_group(request: AuthedRequest, code: str, payload: GroupIn) -> groups.Gr
     return groups.edit(request.user, code, payload.name, payload.members, client_ip(request))
 
 
-@router.post(
-    "/groups/{code}/message",
+@groups_router.post(
+    "/{code}/message",
     response={201: SentOut},
     auth=allow(COOPERATE, Scope.SEND_MESSAGES),
     summary="Send a message to each member of a group on the network",
@@ -211,7 +212,7 @@ class OperationResultOut(Schema):
 
 
 @router.get(
-    "/operations",
+    "",
     response=list[OperationOut],
     auth=allow(COOPERATE, Scope.READ_MESSAGES),
     summary="Operations",
@@ -224,7 +225,7 @@ def list_operations(
 
 
 @router.post(
-    "/operations",
+    "",
     response={201: OperationOut},
     auth=allow(COOPERATE, Scope.SEND_MESSAGES),
     summary="Create an operation",
@@ -234,7 +235,7 @@ def create_operation(request: AuthedRequest, payload: OperationIn) -> Status:
 
 
 @router.get(
-    "/operations/{operation_id}",
+    "/{operation_id}",
     response=OperationOut,
     auth=allow(COOPERATE, Scope.READ_MESSAGES),
     summary="An operation",
@@ -244,7 +245,7 @@ def read_operation(request: AuthedRequest, operation_id: UUID) -> Operation:
 
 
 @router.post(
-    "/operations/{operation_id}",
+    "/{operation_id}",
     response=OperationOut,
     auth=allow(COOPERATE, Scope.SEND_MESSAGES),
     summary="Update or finish an operation (its coordinator only)",
@@ -254,7 +255,7 @@ def update_operation(request: AuthedRequest, operation_id: UUID, payload: Operat
 
 
 @router.post(
-    "/operations/{operation_id}/results",
+    "/{operation_id}/results",
     response={201: OperationResultOut},
     auth=allow(COOPERATE, Scope.SEND_MESSAGES),
     summary="Report a result (a bureau in the operation)",
@@ -290,7 +291,7 @@ class ResultsOut(Schema):
 
 
 @router.get(
-    "/operations/{operation_id}/results",
+    "/{operation_id}/results",
     response=ResultsOut,
     auth=allow(COOPERATE, Scope.READ_MESSAGES),
     summary="The results, duplicates marked, with totals by country and commodity (format=csv: CSV)",

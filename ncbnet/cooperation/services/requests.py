@@ -136,14 +136,9 @@ def _validate(d: Draft) -> None:
     errors |= what_and_why_errors(d)
     if d.access not in Access.values:
         errors["access"] = _("Direct or indirect access.")
-    if d.handling not in Handling.values:
-        errors["handling"] = _("H0, H1, H2 or H3.")
-    if d.handling == Handling.H3 and not d.handling_note.strip():
-        errors["handling_note"] = _("H3 needs the restriction stated.")
-    if d.source_reliability not in SourceReliability.values:
-        errors["source_reliability"] = _("A, B, C, D or X.")
-    if d.information_accuracy not in InformationAccuracy.values:
-        errors["information_accuracy"] = _("1, 2, 3 or 4.")
+    errors |= messaging.handling_errors(
+        d.handling, d.handling_note, d.source_reliability, d.information_accuracy
+    )
     if errors:
         raise ValidationError(errors)
 

@@ -33,22 +33,6 @@ from ..services import requests as services
 SUBJECT_ROWS = 3
 
 
-class _MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class _FilesField(forms.FileField):
-    def __init__(self, *args: Any, **kwargs: Any):
-        kwargs.setdefault("widget", _MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> Any:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data]
-        return [single(data, initial)] if data else []
-
-
 class RequestForm(forms.Form):
     to = forms.CharField(
         label=gettext_lazy("To"),
@@ -133,7 +117,7 @@ class AnswerForm(forms.Form):
         choices=[("", gettext_lazy("As the request")), *Handling.choices],
         required=False,
     )
-    attachments = _FilesField(label=gettext_lazy("Files (2 MB in all)"), required=False)
+    attachments = uploads.MultipleFileField(label=gettext_lazy("Files (2 MB in all)"), required=False)
 
 
 class RefuseForm(forms.Form):

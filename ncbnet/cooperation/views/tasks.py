@@ -33,23 +33,6 @@ FILES = uploads.Limit(
 )
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        if not data:
-            return []
-        items = data if isinstance(data, list | tuple) else [data]
-        return [super(MultipleFileField, self).clean(d, initial) for d in items]
-
-
 class TaskForm(forms.Form):
     parent_kind = forms.ChoiceField(label=gettext_lazy("For"), choices=Task.Parent.choices)
     parent_id = forms.UUIDField(label=gettext_lazy("Id of the request, hit or case"))
@@ -65,7 +48,7 @@ class TaskForm(forms.Form):
         help_text=gettext_lazy("Leave empty: half of the time the request or hit has left (a case: 7 days)."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
-    attachments = MultipleFileField(label=gettext_lazy("Files"))
+    attachments = uploads.MultipleFileField(label=gettext_lazy("Files"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -77,7 +60,7 @@ class StepForm(forms.Form):
     text = forms.CharField(
         label=gettext_lazy("Text"), widget=forms.Textarea, required=False, max_length=services.MAX_TEXT
     )
-    attachments = MultipleFileField(label=gettext_lazy("Evidence files"))
+    attachments = uploads.MultipleFileField(label=gettext_lazy("Evidence files"), required=False)
 
 
 def _filters(request: AuthedRequest) -> services.Filters:
