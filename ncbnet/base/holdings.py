@@ -39,6 +39,7 @@ class HeldNotice(Protocol):
     id: uuid.UUID
     kind: str
     title: str
+    data: dict[str, Any]
 
 
 class Holdings(Protocol):
@@ -86,6 +87,11 @@ class Holdings(Protocol):
 
     def notices(self, actor: Person, kind: str | None = None, ip: str | None = None) -> Sequence[HeldNotice]:
         """The published notices this node shows (at most 300); the browse is audited."""
+        ...
+
+    def every_notice(self) -> QuerySet[Any]:
+        """Every published notice this node holds, whoever asks: what the node's own checks run
+        over (the cross-check of an incoming request)."""
         ...
 
     def notice(self, actor: Person, notice_id: uuid.UUID, ip: str | None = None) -> HeldNotice:

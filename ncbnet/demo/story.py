@@ -44,57 +44,71 @@ def _officer(prefix: str = "officer") -> User:
     return User.objects.get(username=f"{node_id().lower()}-{prefix}")
 
 
+@dataclass(frozen=True)
+class Ask:
+    """One of FR's requests to BR, and what BR's officer does with it (`then`)."""
+
+    title: str
+    kind: str
+    subjects: list[dict[str, str]]
+    then: str
+    action: str = ""
+    urgent: bool = False
+    urgency_ground: str = ""
+    access: str = "direct"
+
+
 # FR's requests to BR, one for each state BR leaves it in (the BR step's `then`).
-FR_TO_BR: list[dict[str, object]] = [
-    {
-        "title": "Locate Marc DUPONT, wanted for armed robbery",
-        "kind": "action",
-        "action": "locate",
-        "urgent": True,
-        "urgency_ground": "detention",
-        "access": "direct",
-        "subjects": [{"type": "person", "name": "Marc Dupont", "date_of_birth": "1980-04-02", "sex": "M"}],
-        "then": "leave",
-    },
-    {
-        "title": "Verify the identity of a passport holder stopped at Guarulhos",
-        "kind": "action",
-        "action": "verify_identity",
-        "subjects": [{"type": "person", "name": "Jean-Pierre Lefevre", "nationality": "FR"}],
-        "then": "acknowledge",
-    },
-    {
-        "title": "Vehicle registrations linked to a fraud network",
-        "kind": "information",
-        "subjects": [{"type": "object", "name": "AB-123-CD", "description": "Peugeot 508, grey"}],
-        "then": "clarify",
-    },
-    {
-        "title": "Bank records of a suspect's company",
-        "kind": "information",
-        "access": "indirect",
-        "subjects": [{"type": "object", "name": "Lefevre Import-Export Ltda"}],
-        "then": "pause",
-    },
-    {
-        "title": "Criminal record of Carla MENDES",
-        "kind": "information",
-        "subjects": [{"type": "person", "name": "Carla Mendes", "date_of_birth": "1991"}],
-        "then": "answer",
-    },
-    {
-        "title": "Hear a witness of the Lyon jewellery theft",
-        "kind": "action",
-        "action": "hear_witness",
-        "subjects": [{"type": "person", "name": "Rafael Teixeira"}],
-        "then": "refuse",
-    },
-    {
-        "title": "Address of a stolen-vehicle buyer",
-        "kind": "information",
-        "subjects": [{"type": "person", "name": "Bruno Carvalho"}],
-        "then": "answer_and_close",
-    },
+FR_TO_BR: list[Ask] = [
+    Ask(
+        title="Locate Marc DUPONT, wanted for armed robbery",
+        kind="action",
+        action="locate",
+        urgent=True,
+        urgency_ground="detention",
+        access="direct",
+        subjects=[{"type": "person", "name": "Marc Dupont", "date_of_birth": "1980-04-02", "sex": "M"}],
+        then="leave",
+    ),
+    Ask(
+        title="Verify the identity of a passport holder stopped at Guarulhos",
+        kind="action",
+        action="verify_identity",
+        subjects=[{"type": "person", "name": "Jean-Pierre Lefevre", "nationality": "FR"}],
+        then="acknowledge",
+    ),
+    Ask(
+        title="Vehicle registrations linked to a fraud network",
+        kind="information",
+        subjects=[{"type": "object", "name": "AB-123-CD", "description": "Peugeot 508, grey"}],
+        then="clarify",
+    ),
+    Ask(
+        title="Bank records of a suspect's company",
+        kind="information",
+        access="indirect",
+        subjects=[{"type": "object", "name": "Lefevre Import-Export Ltda"}],
+        then="pause",
+    ),
+    Ask(
+        title="Criminal record of Carla MENDES",
+        kind="information",
+        subjects=[{"type": "person", "name": "Carla Mendes", "date_of_birth": "1991"}],
+        then="answer",
+    ),
+    Ask(
+        title="Hear a witness of the Lyon jewellery theft",
+        kind="action",
+        action="hear_witness",
+        subjects=[{"type": "person", "name": "Rafael Teixeira"}],
+        then="refuse",
+    ),
+    Ask(
+        title="Address of a stolen-vehicle buyer",
+        kind="information",
+        subjects=[{"type": "person", "name": "Bruno Carvalho"}],
+        then="answer_and_close",
+    ),
 ]
 
 
@@ -102,23 +116,23 @@ def fr_requests() -> str:
     """FR's officer asks BR for information and action, one request for each state of the story."""
     officer, made = _officer(), 0
     for spec in FR_TO_BR:
-        title = TAG + str(spec["title"])
+        title = TAG + spec.title
         if Request.objects.filter(title=title).exists():
             continue
         requests.send(
             officer,
             requests.Draft(
                 to=["BR"],
-                kind=str(spec["kind"]),
-                action=str(spec.get("action", "")),
+                kind=spec.kind,
+                action=spec.action,
                 title=title,
                 details="Details of the case are in the attached summary of the investigating magistrate.",
                 legal_basis="Art. 3 of the bilateral police cooperation agreement",
                 purpose="Criminal investigation 2026/PJ/1187 (Paris judicial police)",
-                subjects=list(spec["subjects"]),  # type: ignore[call-overload]
-                urgent=bool(spec.get("urgent", False)),
-                urgency_ground=str(spec.get("urgency_ground", "")),
-                access=str(spec.get("access", "direct")),
+                subjects=list(spec.subjects),
+                urgent=spec.urgent,
+                urgency_ground=spec.urgency_ground,
+                access=spec.access,
                 handling="H1",
                 source_reliability="B",
                 information_accuracy="2",
@@ -135,10 +149,10 @@ def br_answers() -> str:
     if len(arrived) < len(FR_TO_BR):
         raise NotYet(f"{len(arrived)} of {len(FR_TO_BR)} requests from FR have arrived")
     for spec in FR_TO_BR:
-        r = arrived[TAG + str(spec["title"])]
+        r = arrived[TAG + spec.title]
         if r.state != State.RECEIVED:
             continue
-        then = spec["then"]
+        then = spec.then
         if then == "acknowledge":
             requests.acknowledge(officer, r.pk, "Received; the federal police are checking.")
         elif then == "clarify":
@@ -161,8 +175,8 @@ def br_answers() -> str:
 
 def fr_closes() -> str:
     """FR's officer closes the request BR answered in full."""
-    spec = next(s for s in FR_TO_BR if s["then"] == "answer_and_close")
-    r = Request.objects.filter(title=TAG + str(spec["title"]), direction="out").first()
+    spec = next(s for s in FR_TO_BR if s.then == "answer_and_close")
+    r = Request.objects.filter(title=TAG + spec.title, direction="out").first()
     if r is None or r.state not in (State.ANSWERED, State.CLOSED):
         raise NotYet("BR's answer has not arrived yet")
     if r.state == State.CLOSED:
@@ -175,8 +189,8 @@ def br_tasks() -> str:
     """BR's officer tasks the federal police with FR's urgent request; the police acknowledge it."""
     if Task.objects.exists():
         return "already tasked"
-    spec = next(s for s in FR_TO_BR if s["then"] == "leave")
-    r = Request.objects.get(title=TAG + str(spec["title"]), direction="in")
+    spec = next(s for s in FR_TO_BR if s.then == "leave")
+    r = Request.objects.get(title=TAG + spec.title, direction="in")
     police = Agency.objects.get(name="Polícia Federal")
     task = tasks.create(
         _officer(),

@@ -53,5 +53,8 @@ class Hub:
             audit.record("notices.browse", actor=actor, detail={"kind": kind}, ip=ip)
         return found
 
+    def every_notice(self) -> QuerySet[Notice]:
+        return notice_services.published()
+
     def notice(self, actor: Person, notice_id: uuid.UUID, ip: str | None = None) -> Notice:
         return audited_notice(Notice.objects.filter(pk=notice_id).first(), actor, notice_id, ip)

@@ -54,5 +54,8 @@ class Replica:
             audit.record("notices.browse", actor=actor, detail={"kind": kind}, ip=ip)
         return found
 
+    def every_notice(self) -> QuerySet[ReplicaNotice]:
+        return ReplicaNotice.objects.all()
+
     def notice(self, actor: Person, notice_id: uuid.UUID, ip: str | None = None) -> ReplicaNotice:
         return audited_notice(ReplicaNotice.objects.filter(pk=notice_id).first(), actor, notice_id, ip)

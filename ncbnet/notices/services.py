@@ -24,7 +24,7 @@ from ncbnet.records.models import Record
 from ncbnet.records.services import person_label
 
 from . import checks, replication
-from .models import Diffusion, Notice, NoticeEvent, ReplicaNotice, State
+from .models import Diffusion, Notice, NoticeEvent, State
 
 WARN_BEFORE = timedelta(days=182)  # about six months
 
@@ -296,29 +296,11 @@ def published(kind: str | None = None) -> QuerySet[Notice]:
     return qs.filter(kind=kind) if kind else qs
 
 
-@dataclass(frozen=True)
-class HeldSubject:
-    """A notice this node holds, with the names its subject goes by (for a node's own checks)."""
-
-    notice_id: uuid.UUID
-    kind: str
-    title: str
-    names: tuple[str, ...]
-
-
-def named_subjects(limit: int = 10_000) -> list[HeldSubject]:
-    """The notices this node holds (the published ones at the hub, the replica and diffusions on a
-    node) whose subject is named, with those names: the caller compares and audits."""
-    held: list[Notice | ReplicaNotice] = [*published().only("id", "kind", "title", "data")[:limit]]
-    held += ReplicaNotice.objects.only("id", "kind", "title", "data")[:limit]
-    out = []
-    for n in held:
-        subject = n.data.get("subject") if isinstance(n.data, dict) else None
-        names = subject.get("names") if isinstance(subject, dict) else None
-        values = tuple(str(x["value"]) for x in names or [] if isinstance(x, dict) and x.get("value"))
-        if values:
-            out.append(HeldSubject(n.id, n.kind, n.title, values))
-    return out
+def subject_names(data: Any) -> tuple[str, ...]:
+    """The names a notice's subject goes by (none when it is not named)."""
+    subject = data.get("subject") if isinstance(data, dict) else None
+    names = subject.get("names") if isinstance(subject, dict) else None
+    return tuple(str(x["value"]) for x in names or [] if isinstance(x, dict) and x.get("value"))
 
 
 # --- diffusions --------------------------------------------------------------------------------

@@ -24,18 +24,20 @@ def story(cluster, name, node):
     return result.returncode == 0
 
 
+def request_states(cluster, node):
+    query = "SELECT state FROM cooperation_request WHERE title LIKE '[demo]%'"
+    return sorted(state for (state,) in cluster.query(node, query))
+
+
 def test_the_story_leaves_requests_in_every_state_and_a_shared_case(cluster):
     steps = [line.split(" (on ") for line in cluster.ncbnet(cluster.nodes[0], "demo", "story").splitlines()]
     for name, where in steps:
         wait_for(lambda name=name, where=where: story(cluster, name, where.rstrip(")")), 90, name)
-    states = lambda node: sorted(  # noqa: E731
-        s for (s,) in cluster.query(node, "SELECT state FROM cooperation_request WHERE title LIKE '[demo]%'")
-    )
     expected = sorted(
         ["received", "acknowledged", "clarification", "paused", "answered", "refused", "closed"]
     )
-    assert states("BR") == expected
-    wait_for(lambda: states("FR") == expected, 60, "FR's copies in the same states")
+    assert request_states(cluster, "BR") == expected
+    wait_for(lambda: request_states(cluster, "FR") == expected, 60, "FR's copies in the same states")
     for node in ("BR", "KE"):
         wait_for(lambda node=node: cluster.count(node, "cooperation_case") == 1, 60, f"the case on {node}")
     wait_for(
@@ -52,4 +54,4 @@ def test_the_story_leaves_requests_in_every_state_and_a_shared_case(cluster):
     # Run again, every step does nothing more.
     for name, where in steps:
         assert story(cluster, name, where.rstrip(")"))
-    assert states("BR") == expected
+    assert request_states(cluster, "BR") == expected

@@ -6,7 +6,7 @@ the other party."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -33,7 +33,6 @@ __all__ = [
     "State",
     "TransitionRefused",
     "UrgencyGround",
-    "as_detail",
 ]
 
 
@@ -214,13 +213,13 @@ class Request(models.Model):
     def acknowledge(self, at: datetime) -> str:
         before = self.move(State.ACKNOWLEDGED)
         self.acknowledged_at = self.acknowledged_at or at
-        self._resume(at)
+        self.paused_at = None
         return before
 
     def ask_clarification(self, at: datetime) -> str:
         before = self.move(State.CLARIFICATION)
         self.acknowledged_at = self.acknowledged_at or at
-        self._resume(at)
+        self.paused_at = None
         return before
 
     def clarified(self, at: datetime) -> str:
@@ -242,9 +241,6 @@ class Request(models.Model):
         self.judicial_delay += expected
         self.escalation = 0
         return before
-
-    def _resume(self, at: datetime) -> None:
-        self.paused_at = None
 
     def answer(self, at: datetime) -> str:
         before = self.move(State.ANSWERED)
@@ -283,7 +279,6 @@ class RequestEvent(models.Model):
         REFUSED = "refused", _("Refused")
         CLOSED = "closed", _("Closed")
         OVERDUE = "overdue", _("Overdue")
-        NOTE = "note", _("Internal note")  # kept on this node only
 
     id = models.UUIDField(primary_key=True)
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="events")
@@ -356,12 +351,3 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.audience}: {self.text}"
-
-
-def as_detail(value: Any) -> Any:
-    """A value as an event's detail keeps it (JSON)."""
-    if isinstance(value, timedelta):
-        return value.total_seconds() / 3600
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value

@@ -13,11 +13,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from django.db import transaction
 
-from ncbnet.base import audit, clock
+from ncbnet.base import audit, clock, holdings
 from ncbnet.base.node import node_id
 from ncbnet.hits.models import HitReport
 from ncbnet.notices import services as notices
@@ -30,6 +31,9 @@ from . import cases
 THRESHOLD = names.THRESHOLD
 RECENT_HITS = timedelta(days=90)
 MAX_PER_SOURCE = 10
+# The most notices, and recent hits and other requests (the latest first), a request is compared with.
+MAX_NOTICES = 10_000
+MAX_COMPARED = 5_000
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,31 @@ class Match:
     why: list[str] = field(default_factory=list)
 
 
+class Held:
+    """What the sources compare every subject of one request with, read once for the request (the
+    first subject that needs it reads it): the notices with named subjects, the recent hits and
+    the other requests this node holds."""
+
+    def __init__(self, request: Request):
+        self.request = request
+
+    @cached_property
+    def notices(self) -> list[tuple[Any, tuple[str, ...]]]:
+        found = holdings.here().every_notice().only("id", "kind", "title", "data")[:MAX_NOTICES]
+        return [(n, names_) for n in found if (names_ := notices.subject_names(n.data))]
+
+    @cached_property
+    def hits(self) -> list[HitReport]:
+        since = clock.now() - RECENT_HITS
+        recent = HitReport.objects.filter(found_at__gte=since).order_by("-found_at")
+        return list(recent.only("id", "record_id", "label", "found_by")[:MAX_COMPARED])
+
+    @cached_property
+    def requests(self) -> list[Request]:
+        others = Request.objects.exclude(pk=self.request.pk).order_by("-created_at")
+        return list(others.only("id", "title", "subjects", "requester", "requested")[:MAX_COMPARED])
+
+
 @dataclass
 class Check:
     """One subject being checked, and what the sources before found of it (records first, so the
@@ -71,6 +100,7 @@ class Check:
     index: int
     subject: dict[str, Any]
     bureau: Bureau
+    held: Held
     found: list[Match] = field(default_factory=list)
 
     @property
@@ -122,25 +152,21 @@ def _notices(check: Check) -> list[Match]:
     if check.subject.get("type") != "person" or not check.name:
         return []
     out = []
-    for held in notices.named_subjects():
-        best = max(names.score(check.name, n) for n in held.names)
+    for notice, named in check.held.notices:
+        best = max(names.score(check.name, n) for n in named)
         if best >= THRESHOLD:
             out.append(
                 Match(
-                    CrossCheck.Found.NOTICE, str(held.notice_id), f"{held.kind}: {held.title}", best, ["name"]
+                    CrossCheck.Found.NOTICE, str(notice.id), f"{notice.kind}: {notice.title}", best, ["name"]
                 )
             )
     return sorted(out, key=lambda m: -m.score)[:MAX_PER_SOURCE]
 
 
 def _hits(check: Check) -> list[Match]:
-    since = clock.now() - RECENT_HITS
     found = check.records()
-    recent = HitReport.objects.filter(found_at__gte=since).only(
-        "id", "record_id", "label", "found_by", "state"
-    )
     out = []
-    for hit in recent[:5000]:
+    for hit in check.held.hits:
         if str(hit.record_id) in found:
             out.append(
                 Match(
@@ -158,9 +184,7 @@ def _requests(check: Check) -> list[Match]:
     if check.subject.get("type") != "person" or not check.name:
         return []
     out = []
-    for other in Request.objects.exclude(pk=check.request.pk).only(
-        "id", "title", "subjects", "requester", "requested"
-    )[:5000]:
+    for other in check.held.requests:
         scores = [
             names.score(check.name, str(s.get("name", "")))
             for s in other.subjects
@@ -198,9 +222,9 @@ def check(request_id: uuid.UUID) -> int | None:
         )
         if r is None:
             return None
-        kept = 0
+        kept, held = 0, Held(r)
         for i, subject in enumerate(r.subjects):
-            c = Check(r, i, subject if isinstance(subject, dict) else {}, bureau)
+            c = Check(r, i, subject if isinstance(subject, dict) else {}, bureau, held)
             for source in sources:
                 c.found += source(c)
             for m in c.found:

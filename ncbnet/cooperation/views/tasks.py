@@ -53,7 +53,9 @@ class TaskForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         ncb = core.local_ncb()
-        self.fields["agency"].queryset = Agency.objects.filter(ncb=ncb) if ncb else Agency.objects.none()  # type: ignore[attr-defined]
+        agency = self.fields["agency"]
+        if isinstance(agency, forms.ModelChoiceField):  # this bureau's own agencies only
+            agency.queryset = Agency.objects.filter(ncb=ncb) if ncb else Agency.objects.none()
 
 
 class StepForm(forms.Form):
