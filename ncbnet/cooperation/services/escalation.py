@@ -80,9 +80,12 @@ def escalate_one(request_id: uuid.UUID, now: datetime) -> int | None:
 
 
 def escalate() -> dict[str, int]:
-    """Every request awaiting an answer whose deadline passed, moved to its level."""
+    """Every request awaiting an answer whose deadline passed, moved to its level (those at the
+    last level already are not read again every minute)."""
     now = clock.now()
-    due = Request.objects.filter(state__in=AWAITING_ANSWER, due_at__lte=now).values_list("pk", flat=True)
+    due = Request.objects.filter(
+        state__in=AWAITING_ANSWER, due_at__lte=now, escalation__lt=deadlines.REQUESTER
+    ).values_list("pk", flat=True)
     moved = [level for pk in list(due) if (level := escalate_one(pk, now)) is not None]
     return {"escalated": len(moved)}
 
