@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     node_commands.add(sub)  # check, init, serve, up
     user = group(sub, "user", "manage accounts")
     core.add(user)  # user add, disable
+    core.add_agency(group(sub, "agency", "national agencies of this node's NCB"))  # agency add, list, close
     security.add(sub, user)  # user unlock, reset; token
     audit.add(sub)  # audit
     network.add(sub)  # keys, network

@@ -55,6 +55,15 @@ def is_ncb_manager(user: Person) -> bool:
     return user.kind == K_NCB and user.role in ("head", "admin")
 
 
+def is_ncb_admin(user: Person) -> bool:
+    """The NCB's administrator: creates, edits and closes its national agencies and Sub-Bureaus."""
+    return user.kind == K_NCB and user.role == "admin"
+
+
+def is_head_of_ncb(user: Person) -> bool:
+    return user.kind == K_NCB and user.role == "head"
+
+
 def is_gs_staff(user: Person) -> bool:
     return user.kind == K_GS
 
@@ -116,6 +125,8 @@ HUMAN = Policy("human", is_human)
 NCB_STAFF = Policy("ncb-staff", is_ncb_staff)
 NATIONAL = Policy("national-user", is_national_user)
 MANAGE_USERS = Policy("manage-users", can_manage_users)
+MANAGE_AGENCIES = Policy("manage-agencies", is_ncb_admin)
+HEAD_OF_NCB = Policy("head-of-ncb", is_head_of_ncb)
 READ_AUDIT = Policy("read-audit", can_read_audit)
 NETWORK_ADMIN = Policy("network-admin", is_network_admin)
 # The hub's public portal: open to anyone on the hub; on an NCB node it does not exist.

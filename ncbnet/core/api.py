@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Literal
+
 from django.http import Http404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from ncbnet.base.api import allow
 from ncbnet.base.http import client_ip
-from ncbnet.base.policies import AUTHENTICATED, MANAGE_USERS, NATIONAL
+from ncbnet.base.policies import AUTHENTICATED, MANAGE_AGENCIES, MANAGE_USERS, NATIONAL
 from ncbnet.core.http import AuthedRequest
 
 from . import services
-from .models import Country, User
+from .models import Agency, Country, User
 
 router = Router(tags=["registry and people"])
 
@@ -27,6 +30,20 @@ class AgencyOut(Schema):
     name: str
     kind: str
     country: str = Field(alias="ncb.country_id")
+    closed_at: datetime | None = None
+
+
+class NationalAgencyIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    kind: Agency.Kind
+
+
+class NationalAgencyPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    kind: Agency.Kind | None = None
+    closed: Literal[True] | None = Field(
+        None, description="true closes the agency: its users are disabled, it takes no new users"
+    )
 
 
 class AccountOut(Schema):
@@ -81,8 +98,36 @@ def country(request: AuthedRequest, code: str) -> Country:
 
 @router.get("/agencies", response=list[AgencyOut], auth=allow(NATIONAL))
 @paginate(CursorPagination, ordering=("id",))
-def agencies(request: AuthedRequest) -> object:
-    return services.visible_agencies(request.user)
+def agencies(request: AuthedRequest, closed: bool | None = None) -> object:
+    return services.list_agencies(request.user, closed)
+
+
+@router.post(
+    "/agencies",
+    response={201: AgencyOut},
+    auth=allow(MANAGE_AGENCIES),
+    summary="Add a national agency (the NCB's administrator)",
+)
+def create_agency(request: AuthedRequest, payload: NationalAgencyIn) -> Status:
+    created = services.create_agency(request.user, payload.name, payload.kind, client_ip(request))
+    return Status(201, created)
+
+
+@router.patch(
+    "/agencies/{agency_id}",
+    response=AgencyOut,
+    auth=allow(MANAGE_AGENCIES),
+    summary="Rename, change the kind of, or close a national agency (the NCB's administrator)",
+)
+def change_agency(request: AuthedRequest, agency_id: int, payload: NationalAgencyPatch) -> Agency:
+    return services.update_agency(
+        request.user,
+        agency_id,
+        name=payload.name,
+        kind=payload.kind,
+        close=bool(payload.closed),
+        ip=client_ip(request),
+    )
 
 
 @router.get("/agencies/{agency_id}", response=AgencyDetailOut, auth=allow(NATIONAL))
@@ -93,6 +138,7 @@ def agency(request: AuthedRequest, agency_id: int) -> dict[str, object]:
         "name": found.name,
         "kind": found.kind,
         "ncb.country_id": found.ncb.country_id,
+        "closed_at": found.closed_at,
         "accounts": [_account(u) for u in users],
     }
 

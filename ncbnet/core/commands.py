@@ -1,4 +1,5 @@
-"""`ncbnet user add|disable`: accounts on this node, created and disabled by the operator."""
+"""`ncbnet user add|disable`: accounts on this node, created and disabled by the operator;
+`ncbnet agency add|list|close`: the national agencies of this node's NCB."""
 
 from __future__ import annotations
 
@@ -65,6 +66,79 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
         raise CommandError(django_errors(exc)) from exc
     print(f"disabled {args.username}")
     return 0
+
+
+def _agency_id(name_or_id: str) -> int:
+    from ncbnet.core.models import Agency
+
+    found = Agency.objects.filter(ncb__country_id=_country()).filter(name=name_or_id).first()
+    if found is None and name_or_id.isdigit():
+        found = Agency.objects.filter(ncb__country_id=_country(), pk=int(name_or_id)).first()
+    if found is None:
+        raise CommandError(f"no agency named {name_or_id!r} in this bureau")
+    return found.pk
+
+
+def _country() -> str:
+    from ncbnet.core import services
+
+    ncb = services.local_ncb()
+    if ncb is None:
+        raise CommandError("agencies exist only on an NCB node")
+    return ncb.country_id
+
+
+def cmd_agency_add(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.core.exceptions import ValidationError
+
+    from ncbnet.core import services
+
+    _country()
+    try:
+        agency = services.create_agency(None, args.name, args.kind)
+    except ValidationError as exc:
+        raise CommandError(django_errors(exc)) from exc
+    print(f"added agency {agency.pk} {agency.name} ({agency.kind})")
+    return 0
+
+
+def cmd_agency_list(args: argparse.Namespace) -> int:
+    setup_django()
+    from ncbnet.core.models import Agency
+
+    rows = Agency.objects.filter(ncb__country_id=_country()).order_by("name")
+    if not args.all:
+        rows = rows.filter(closed_at__isnull=True)
+    for a in rows:
+        state = f"closed {a.closed_at:%Y-%m-%d}" if a.closed_at else "open"
+        print(f"{a.pk}\t{a.name}\t{a.kind}\t{state}\t{a.users.filter(is_active=True).count()} active users")
+    return 0
+
+
+def cmd_agency_close(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.core.exceptions import ValidationError
+
+    from ncbnet.core import services
+
+    try:
+        agency = services.close_agency(None, _agency_id(args.agency))
+    except ValidationError as exc:
+        raise CommandError(django_errors(exc)) from exc
+    print(f"closed agency {agency.name}; its users are disabled")
+    return 0
+
+
+def add_agency(agency: Subcommands) -> None:
+    """The core app's sub-commands, under `ncbnet agency`."""
+    sp = command(agency, "add", cmd_agency_add, "add a national agency of this node's NCB")
+    sp.add_argument("name")
+    sp.add_argument("--kind", required=True, choices=["police", "border", "customs", "other"])
+    sp = command(agency, "list", cmd_agency_list, "list the national agencies")
+    sp.add_argument("--all", action="store_true", help="closed agencies too")
+    sp = command(agency, "close", cmd_agency_close, "close an agency and disable its users")
+    sp.add_argument("agency", help="the agency's name (or id)")
 
 
 def add(user: Subcommands) -> None:

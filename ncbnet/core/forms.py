@@ -55,3 +55,35 @@ class UserForm(forms.Form):
 class PreferencesForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=[(z, z) for z in TIME_ZONES])
+
+
+class AgencyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Agency.Kind.choices)
+
+
+class SubBureauForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    city = forms.CharField(label=_("City"), max_length=100)
+
+
+class AgencyUserForm(forms.Form):
+    """An account for a user of one agency, with the access the NCB grants."""
+
+    username = forms.RegexField(label=_("Username"), regex=r"^[\w.@+-]{3,150}$", max_length=150)
+    first_name = forms.CharField(label=_("Given name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Family name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    role = forms.ChoiceField(
+        label=_("Access"),
+        choices=[(r, User.Role(r).label) for r in User.ROLES_BY_KIND[User.Kind.AGENCY]],
+    )
+    password = forms.CharField(
+        label=_("Temporary password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "At least 12 characters. Hand it over in person: at first sign-in it is changed, "
+            "then the second factor is set up."
+        ),
+    )

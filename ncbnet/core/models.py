@@ -76,6 +76,9 @@ class SubBureau(models.Model):
     ncb = models.ForeignKey(NCB, on_delete=models.PROTECT, related_name="sub_bureaus")
     name = models.CharField(max_length=200)
     city = models.CharField(max_length=100)
+    # Closed by the bureau's administrator: the row stays for the audit, its staff are disabled
+    # and it takes no new staff.
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["name"]
@@ -85,6 +88,10 @@ class SubBureau(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.city})"
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class Agency(models.Model):
@@ -99,6 +106,9 @@ class Agency(models.Model):
     ncb = models.ForeignKey(NCB, on_delete=models.PROTECT, related_name="agencies")
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=Kind.choices)
+    # Closed by the bureau's administrator: the row stays for the audit, its users are disabled
+    # and it takes no new users.
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["name"]
@@ -107,6 +117,10 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class User(AbstractUser):

@@ -14,14 +14,21 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 
 from ncbnet.base import clock
 from ncbnet.base.node import node_id
 from ncbnet.cooperation.models import Case, HelpRequest, Operation, Request, State, Task
 from ncbnet.cooperation.services import cases, operations, requests, tasks
 from ncbnet.cooperation.services import help as helping
+from ncbnet.core import services as core
 from ncbnet.core.models import Agency, User
 from ncbnet.network.delivery import connected_nodes
+from ncbnet.records import approval
+from ncbnet.records.models import PendingContribution
+from ncbnet.security.models import TOTPDevice
+
+from .credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 
 class NotYet(Exception):
@@ -392,6 +399,53 @@ def hub_finishes() -> str:
     return "operation finished"
 
 
+AGENCY = "Police aux frontières de Roissy"
+
+
+def _agency_officer(admin: User, agency: Agency) -> User:
+    user = core.create_user(
+        admin,
+        username="fr-paf",
+        password=DEMO_PASSWORD,
+        kind=User.Kind.AGENCY,
+        role=User.Role.CONTRIBUTE,
+        first_name="Inès",
+        last_name="Marchand",
+        agency_id=agency.pk,
+        time_zone="Europe/Paris",
+        temporary=False,  # a demo login: its password and authenticator are printed
+    )
+    TOTPDevice.objects.create(user=user, secret=DEMO_TOTP_SECRET, confirmed=True, created_at=clock.now())
+    return user
+
+
+def fr_agency_contribution() -> str:
+    """FR's administrator adds a national agency and grants one of its officers contribute access;
+    the officer submits a stolen passport, which waits for FR's officers to approve it."""
+    admin = _officer("admin")
+    agency = Agency.objects.filter(ncb_id=admin.ncb_id, name=AGENCY).first()
+    if agency is None:
+        agency = core.create_agency(admin, AGENCY, Agency.Kind.BORDER)
+    user = User.objects.filter(username="fr-paf").first()
+    if user is None:
+        with transaction.atomic():
+            user = _agency_officer(admin, agency)
+    if PendingContribution.objects.filter(submitted_by=user.username).exists():
+        return "already submitted"
+    approval.submit(
+        user,
+        "documents",
+        {
+            "number": "19FV44021",
+            "type": "passport",
+            "issuing_country": "FR",
+            "status": "stolen",
+            "date": (clock.now().date() - timedelta(days=3)).isoformat(),
+        },
+    )
+    return "an agency's stolen passport waits for FR's approval"
+
+
 STORY: list[Step] = [
     Step("fr-requests", "FR", fr_requests),
     Step("br-answers", "BR", br_answers),
@@ -404,6 +458,7 @@ STORY: list[Step] = [
     Step("fr-results", "FR", fr_results),
     Step("br-results", "BR", br_results),
     Step("hub-finishes", "hub", hub_finishes),
+    Step("fr-agency-contribution", "FR", fr_agency_contribution),
 ]
 
 

@@ -29,6 +29,7 @@ from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, register, require_hub
 from ncbnet.records import services as records
 
+from . import signals
 from .models import OUTCOMES, Escalation, HitReport, State, period
 from .policies import answers_hits, screening_bureau, sees
 from .schemas import AnswerBody, EscalateBody, Hit, ReportBody
@@ -212,6 +213,7 @@ def answer(
         now = clock.now()
         r.take_answer(outcome, note.strip(), minutes, actor.get_username(), now, now)
         r.save()
+        signals.answered.send(HitReport, report=r, at=now)
         delivery.queue(
             ANSWER,
             {r.found_by_node, "hub"},
@@ -278,8 +280,11 @@ def escalation_arrived(envelope: Arrived, body: EscalateBody) -> None:
         if r is None:
             raise Rejected("an escalation of a hit report this node does not keep")
         if r.awaiting:
+            before = r.escalation
             r.escalate(clock.now(), body.level)
             r.save(update_fields=["escalation", "due_at"])
             if r.owner == node_id():
                 records.alert_owner(r.record_id, r.label, "overdue", "GS", clock.now())
+                if before < Escalation.HEAD <= r.escalation:
+                    signals.escalated_to_head.send(HitReport, report=r, at=clock.now())
         audit.record("hits.escalated", target=r, detail={"level": r.escalation})

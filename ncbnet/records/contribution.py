@@ -24,9 +24,16 @@ OUTCOME = "records.outcome"
 
 
 def submit(
-    actor: Person, database: str, data: dict[str, Any], restriction: dict[str, Any] | None = None
+    actor: Person,
+    database: str,
+    data: dict[str, Any],
+    restriction: dict[str, Any] | None = None,
+    *,
+    contributed_by: str | None = None,
 ) -> Contribution:
-    """An NCB officer or national system contributes a record; the hub decides."""
+    """An NCB officer or national system contributes a record; the hub decides. `contributed_by`
+    names the agency's user whose submission the officer approved (`approval.approve`): the record
+    is the bureau's, and its first version says who contributed it and who approved it."""
     if holdings.here().keeps_originals or getattr(actor, "kind", None) not in ("ncb", "system"):
         raise PermissionDenied("Records are contributed by an NCB's staff or its national systems.")
     if database not in SCHEMAS:
@@ -44,9 +51,15 @@ def submit(
                 "database": database,
                 "data": data,
                 "restriction": restriction,
-            },
+            }
+            | ({"contributed_by": contributed_by} if contributed_by else {}),
         )
-        audit.record("records.contribution_sent", actor=actor, target=c, detail={"database": database})
+        audit.record(
+            "records.contribution_sent",
+            actor=actor,
+            target=c,
+            detail={"database": database} | ({"contributed_by": contributed_by} if contributed_by else {}),
+        )
     return c
 
 
@@ -63,7 +76,15 @@ def contribution_arrived(envelope: Arrived, body: ContributeBody) -> None:
     try:
         with transaction.atomic():
             record = services.contribute(
-                Actor(body.by, owner), body.database, dict(body.data), body.restriction
+                Actor(body.by, owner),
+                body.database,
+                dict(body.data),
+                body.restriction,
+                reason=(
+                    f"contributed by {body.contributed_by}, approved by {body.by}"
+                    if body.contributed_by
+                    else "contributed"
+                ),
             )
         outcome |= {"status": "accepted", "record": str(record.pk)}
     except ValidationError as exc:

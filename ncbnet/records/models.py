@@ -290,3 +290,37 @@ class OwnerAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} {self.event} by {self.by}"
+
+
+class PendingContribution(models.Model):
+    """On an NCB node: a record a national agency's user submitted, waiting for one of the bureau's
+    officers to approve it (then it goes to the hub as the bureau's contribution: the NCB owns it
+    and answers for it) or to return it with a reason."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved and sent to the hub")
+        RETURNED = "returned", _("Returned")
+
+    id = models.UUIDField(primary_key=True)
+    database = models.CharField(max_length=10, choices=Database.choices)
+    label = models.CharField(max_length=300)
+    data = models.JSONField()
+    restriction = models.JSONField(null=True, blank=True)
+    submitted_by = models.CharField(max_length=150, db_index=True)
+    agency = models.ForeignKey("core.Agency", on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    # Once approved: the contribution sent to the hub, whose answer it carries.
+    contribution = models.OneToOneField(
+        Contribution, null=True, blank=True, on_delete=models.PROTECT, related_name="pending"
+    )
+
+    class Meta:
+        ordering: ClassVar = ["-submitted_at"]
+
+    def __str__(self) -> str:
+        return f"pending contribution {self.id} ({self.state})"

@@ -43,7 +43,31 @@ def reads_replica(user: Any) -> bool:
     return user.kind in ("ncb", "agency", "system")
 
 
+def submits_for_approval(user: Any) -> bool:
+    """A national agency's user with contribute access submits records for their NCB to approve."""
+    return user.kind == "agency" and user.role == "contribute"
+
+
+def submits_records(user: Any) -> bool:
+    return contributes(user) or submits_for_approval(user)
+
+
+def approves_contributions(user: Any) -> bool:
+    """The NCB's staff approve or return what its agencies' users submit; the NCB answers for it."""
+    return user.kind == "ncb"
+
+
 CONTRIBUTE = Policy("records-contribute", contributes)
+SUBMIT_RECORDS = Policy("records-submit", submits_records)
+SUBMIT_FOR_APPROVAL = Policy("records-submit-for-approval", submits_for_approval)
+APPROVE_CONTRIBUTIONS = Policy("records-approve-contributions", approves_contributions)
+
+
+def reads_pending_contributions(user: Any) -> bool:
+    return submits_for_approval(user) or approves_contributions(user)
+
+
+PENDING_CONTRIBUTIONS = Policy("records-pending-contributions", reads_pending_contributions)
 READ_REPLICA = Policy("records-replica", reads_replica)
 
 

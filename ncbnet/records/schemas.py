@@ -315,6 +315,8 @@ class ContributeBody(wire.Body):
     database: Annotated[str, StringConstraints(max_length=16)]
     data: dict[str, wire.Json]
     restriction: dict[str, wire.Json] | None
+    # The agency's user whose submission the bureau's officer (`by`) approved, if any.
+    contributed_by: wire.Text300 | None = None
 
 
 class OutcomeBody(wire.Body):

@@ -92,9 +92,15 @@ def _snapshot(record: Record, actor: Actor, reason: str, restriction: dict[str, 
 
 
 def contribute(
-    actor: Actor, database: str, data: dict[str, Any], restriction: dict[str, Any] | None = None
+    actor: Actor,
+    database: str,
+    data: dict[str, Any],
+    restriction: dict[str, Any] | None = None,
+    *,
+    reason: str = "contributed",
 ) -> Record:
-    """A bureau adds a record it will own. The GS does not own records."""
+    """A bureau adds a record it will own. The GS does not own records. `reason` is the first
+    version's note (who contributed it, and who approved it for an agency's submission)."""
     _require_hub()
     if actor.gs or not actor.country:
         raise PermissionDenied("Records are contributed by an NCB, which owns them.")
@@ -118,7 +124,7 @@ def contribute(
         _apply_restriction(record, r)
         record.save()
         RecordCountry.objects.bulk_create([RecordCountry(record=record, country=c) for c in r["countries"]])
-        _snapshot(record, actor, "contributed", r)
+        _snapshot(record, actor, reason, r)
         replication.fanout(record, set())
         audit.record(
             "records.contribute",

@@ -8,4 +8,10 @@ urlpatterns = [
     path("records/<uuid:record_id>/", views.detail, name="detail"),
     path("records/contribute/<str:database>/", views.contribute, name="contribute"),
     path("records/contributions/", views.contributions, name="contributions"),
+    path("records/contributions/mine/", views.mine, name="mine"),
+    path("records/contributions/to-approve/", views.to_approve, name="to_approve"),
+    path("records/contributions/pending/<uuid:pending_id>/", views.pending, name="pending"),
+    path(
+        "records/contributions/pending/<uuid:pending_id>/decide/", views.pending_decide, name="pending_decide"
+    ),
 ]

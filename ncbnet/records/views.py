@@ -8,17 +8,27 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ncbnet.base import holdings, uploads
 from ncbnet.base.http import client_ip
 from ncbnet.base.policies import route
 from ncbnet.core.http import AuthedRequest
 
-from . import contribution
+from . import approval, contribution
 from .forms import FORMS
 from .models import Contribution, Database
-from .policies import CONTRIBUTE, READ_RECORDS, contributes
+from .policies import (
+    APPROVE_CONTRIBUTIONS,
+    CONTRIBUTE,
+    PENDING_CONTRIBUTIONS,
+    READ_RECORDS,
+    SUBMIT_FOR_APPROVAL,
+    SUBMIT_RECORDS,
+    approves_contributions,
+    contributes,
+    submits_records,
+)
 from .schemas import MAX_PHOTO_BYTES
 
 FIELD_LABELS = {
@@ -63,7 +73,7 @@ def search(request: AuthedRequest) -> HttpResponse:
             "database": database,
             "q": q,
             "databases": Database.choices,
-            "can_contribute": not held.keeps_originals and contributes(request.user),
+            "can_contribute": not held.keeps_originals and submits_records(request.user),
         },
     )
 
@@ -78,11 +88,12 @@ def detail(request: AuthedRequest, record_id: uuid.UUID) -> HttpResponse:
 PHOTO = uploads.Limit(files=MAX_PHOTO_BYTES, message=_("A photo is at most 1 MB."))
 
 
-@route(CONTRIBUTE)
+@route(SUBMIT_RECORDS)
 @require_http_methods(["GET", "POST"])
 @uploads.limit(PHOTO)
 def contribute(request: AuthedRequest, database: str) -> HttpResponse:
-    """A bureau's officer contributes a person or a travel document; the hub checks and answers."""
+    """A bureau's officer contributes a person or a travel document; the hub checks and answers.
+    An agency's user with contribute access submits it to their NCB, whose officers approve it."""
     form_class = FORMS.get(database)
     if form_class is None or holdings.here().keeps_originals:
         raise Http404("No such form.")
@@ -99,10 +110,18 @@ def contribute(request: AuthedRequest, database: str) -> HttpResponse:
                         "data": base64.b64encode(upload.read()).decode("ascii"),
                     }
                 ]
-            contribution.submit(request.user, database, data, form.restriction())
+            if contributes(request.user):
+                contribution.submit(request.user, database, data, form.restriction())
+            else:
+                approval.submit(request.user, database, data, form.restriction())
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            if not contributes(request.user):
+                messages.success(
+                    request, _("Sent to your NCB, whose officers approve it before it goes to the hub.")
+                )
+                return redirect("records:mine")
             messages.success(
                 request, _("Sent to the hub, which checks it against your national law and the Rules.")
             )
@@ -122,3 +141,55 @@ def contributions(request: AuthedRequest) -> HttpResponse:
         "records/contributions.html",
         {"contributions": Contribution.objects.order_by("-sent_at")[:100]},
     )
+
+
+@route(SUBMIT_FOR_APPROVAL)
+def mine(request: AuthedRequest) -> HttpResponse:
+    """An agency's user: what they submitted and what became of it."""
+    return render(request, "records/mine.html", {"pending": approval.mine(request.user)[:200]})
+
+
+@route(APPROVE_CONTRIBUTIONS)
+def to_approve(request: AuthedRequest) -> HttpResponse:
+    """The bureau's officers: the agencies' submissions waiting for approval, the oldest first."""
+    return render(request, "records/to_approve.html", {"pending": approval.to_approve(request.user)[:200]})
+
+
+@route(PENDING_CONTRIBUTIONS)
+def pending(request: AuthedRequest, pending_id: uuid.UUID) -> HttpResponse:
+    found = approval.read(request.user, pending_id, client_ip(request))
+    return _pending_page(request, found)
+
+
+def _pending_page(request: AuthedRequest, found: object, error: str = "", status: int = 200) -> HttpResponse:
+    data = getattr(found, "data", {})
+    fields = [(FIELD_LABELS.get(k, k), k, v) for k, v in data.items() if k != "photos"]
+    return render(
+        request,
+        "records/pending.html",
+        {
+            "p": found,
+            "fields": fields,
+            "can_decide": approves_contributions(request.user) and getattr(found, "state", "") == "pending",
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@route(APPROVE_CONTRIBUTIONS)
+@require_POST
+def pending_decide(request: AuthedRequest, pending_id: uuid.UUID) -> HttpResponse:
+    """Approve (it goes to the hub as the bureau's) or return with a reason."""
+    ip = client_ip(request)
+    try:
+        if request.POST.get("decision") == "approve":
+            approval.approve(request.user, pending_id, ip)
+            messages.success(request, _("Approved: sent to the hub as your bureau's contribution."))
+        else:
+            approval.return_(request.user, pending_id, request.POST.get("reason", ""), ip)
+            messages.success(request, _("Returned to its contributor with your reason."))
+    except ValidationError as exc:
+        found = approval.read(request.user, pending_id, ip)
+        return _pending_page(request, found, " ".join(exc.messages), status=400)
+    return redirect("records:to_approve")

@@ -15,7 +15,7 @@ from ncbnet.cooperation.policies import cooperates, is_agency_user
 from ncbnet.hits.policies import answers_hits, reads_hits
 from ncbnet.messaging.policies import can_message
 from ncbnet.notices.policies import reads_notices, reviews_notices
-from ncbnet.records.policies import reads_records
+from ncbnet.records.policies import reads_records, submits_for_approval
 from ncbnet.screening.policies import screens
 from ncbnet.security import accounts
 
@@ -37,6 +37,10 @@ def navigation(request: HttpRequest) -> list[dict[str, Any]]:
         items.append(("cooperation:help_list", _("International help")))
     if reads_records(user):
         items.append(("records:search", _("Databases")))
+    if submits_for_approval(user):
+        items.append(("records:mine", _("My contributions")))
+    if policies.is_head_of_ncb(user):
+        items.append(("cooperation:escalated", _("Escalated to me")))
     if screens(user) and user.is_human:
         items.append(("screening:screen", _("Screening")))
     if reads_hits(user) and user.is_human:

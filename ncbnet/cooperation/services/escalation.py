@@ -1,7 +1,11 @@
 """Overdue requests escalate (EU Directive 2023/977, Art. 5): on the requested bureau's node, the
 bureau's officers are alerted at the deadline, then its head of NCB; on the requester's node, the
 same computation from the deadline the signed receipt gave marks the request overdue only once it
-reaches the requester's level. Alerts are done when the request is answered, refused or paused."""
+reaches the requester's level. Alerts are done when the request is answered, refused or paused.
+
+The same alerts serve hits: when the hub escalates an unanswered hit on this bureau's records to
+its head of NCB, the head gets an alert (`hit_escalated`, listening to `hits.signals`), done when
+the bureau answers the hit."""
 
 from __future__ import annotations
 
@@ -9,12 +13,13 @@ import uuid
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from ncbnet.base import audit, clock
 from ncbnet.base.actor import Person
 from ncbnet.base.node import node_id
+from ncbnet.hits.models import HitReport
 from ncbnet.network.envelope import new_id
 
 from .. import deadlines
@@ -104,3 +109,35 @@ def alerts(actor: Person) -> QuerySet[Alert]:
     if is_head(actor):
         audience |= Q(audience=Alert.Audience.HEAD)
     return Alert.objects.filter(audience, done_at__isnull=True).order_by("-at")
+
+
+def hit_escalated(sender: object, report: HitReport, at: datetime, **kwargs: object) -> None:
+    """On the owner's node, in the transaction that records the escalation: the head of NCB's alert
+    (one per hit, however far it escalates)."""
+    if Alert.objects.filter(
+        what="hit", ref=report.pk, audience=Alert.Audience.HEAD, done_at__isnull=True
+    ).exists():
+        return
+    text = _("Hit on %(label)s found by %(by)s unanswered, escalated to the head of NCB") % {
+        "label": report.label,
+        "by": report.found_by,
+    }
+    alert = Alert.objects.create(
+        at=at, audience=Alert.Audience.HEAD, what="hit", ref=report.pk, text=text[:500]
+    )
+    audit.record("cooperation.alert.raise", target=alert, detail={"what": "hit", "ref": str(report.pk)})
+
+
+def hit_answered(sender: object, report: HitReport, at: datetime, **kwargs: object) -> None:
+    """The bureau answered the hit: its alerts are done."""
+    Alert.objects.filter(what="hit", ref=report.pk, done_at__isnull=True).update(done_at=at)
+
+
+def escalated_to_me(actor: Person) -> QuerySet[Alert]:
+    """A head of NCB's own list: the requests and hits escalated to them, open ones first, then
+    the latest done."""
+    if not is_head(actor):
+        return Alert.objects.none()
+    return Alert.objects.filter(audience=Alert.Audience.HEAD).order_by(
+        F("done_at").desc(nulls_first=True), "-at"
+    )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from ncbnet.base import audit, clock
 from ncbnet.base.actor import Person
 from ncbnet.hits import services as hits
+from ncbnet.records import approval
 
 from ..models.requests import Alert, Request
 from ..models.tasks import HelpRequest, Task
@@ -38,11 +39,20 @@ class Worklist:
     tasks: list[Any] = field(default_factory=list)
     cases: list[Any] = field(default_factory=list)
     help_requests: list[Any] = field(default_factory=list)
+    # records.models.PendingContribution: the agencies' submissions to approve (the bureau's
+    # staff), or the user's own waiting or returned ones (an agency's user)
+    contributions: list[Any] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         return not (
-            self.requests or self.alerts or self.hits or self.tasks or self.cases or self.help_requests
+            self.requests
+            or self.alerts
+            or self.hits
+            or self.tasks
+            or self.cases
+            or self.help_requests
+            or self.contributions
         )
 
 
@@ -56,6 +66,7 @@ def _audited(actor: Person, w: Worklist, ip: str | None) -> Worklist:
                 "requests": [str(r.pk) for r in w.requests],
                 "alerts": len(w.alerts),
                 "hits": len(w.hits),
+                "contributions": [str(c.pk) for c in w.contributions],
             },
         )
     return w
@@ -80,6 +91,7 @@ def for_officer(actor: Person, ip: str | None = None) -> Worklist:
             .order_by("-urgent", "created_at")[:LIMIT]
         ),
         cases=cases.with_new_entries(actor, limit=LIMIT),
+        contributions=list(approval.to_approve(actor)[:LIMIT]),
     )
     return _audited(actor, w, ip)
 
@@ -92,5 +104,6 @@ def for_agency(actor: Person, ip: str | None = None) -> Worklist:
     w = Worklist(
         tasks=list(tasks.visible(actor).filter(state__in=Task.OPEN).order_by("due_at")[:LIMIT]),
         help_requests=list(helping.visible(actor).order_by("-created_at")[:LIMIT]),
+        contributions=list(approval.mine(actor).filter(state__in=("pending", "returned"))[:LIMIT]),
     )
     return _audited(actor, w, ip)

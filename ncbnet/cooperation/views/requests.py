@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ncbnet.base import clock, downloads, uploads
 from ncbnet.base.http import client_ip
-from ncbnet.base.policies import route
+from ncbnet.base.policies import HEAD_OF_NCB, route
 from ncbnet.core.http import AuthedRequest
 from ncbnet.messaging.models import Handling, InformationAccuracy, SourceReliability
 from ncbnet.network.delivery import connected_nodes
@@ -303,7 +303,18 @@ def request_alerts(request: AuthedRequest) -> HttpResponse:
     )
 
 
+@route(HEAD_OF_NCB)
+def escalated_to_me(request: AuthedRequest) -> HttpResponse:
+    """The head of NCB's own list: the requests and hits escalated to them."""
+    return render(
+        request,
+        "cooperation/requests/escalated.html",
+        {"alerts": escalation.escalated_to_me(request.user)[:200]},
+    )
+
+
 urlpatterns: list[URLPattern] = [
+    path("cooperation/escalated/", escalated_to_me, name="escalated"),
     path("cooperation/requests/", request_list, name="requests"),
     path("cooperation/requests/new/", request_new, name="request_new"),
     path("cooperation/requests/alerts/", request_alerts, name="request_alerts"),
