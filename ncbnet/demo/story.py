@@ -423,7 +423,7 @@ def fr_agency_contribution() -> str:
     """FR's administrator adds a national agency and grants one of its officers contribute access;
     the officer submits a stolen passport, which waits for FR's officers to approve it."""
     admin = _officer("admin")
-    agency = Agency.objects.filter(ncb_id=admin.ncb_id, name=AGENCY).first()
+    agency = Agency.objects.filter(ncb__country_id=node_id(), name=AGENCY).first()
     if agency is None:
         agency = core.create_agency(admin, AGENCY, Agency.Kind.BORDER)
     user = User.objects.filter(username="fr-paf").first()

@@ -46,6 +46,9 @@ def test_the_story_leaves_requests_in_every_state_and_a_shared_case(cluster):
     assert cluster.count("hub", "cooperation_case") == 0
     assert cluster.query("BR", "SELECT state FROM cooperation_task") == [("acknowledged",)]
     assert cluster.query("FR", "SELECT state FROM cooperation_helprequest") == [("submitted",)]
+    assert cluster.query("FR", "SELECT state, submitted_by FROM records_pendingcontribution") == [
+        ("pending", "fr-paf")
+    ]
     # The operation: finished at the hub with the participants' five results, the arrest FR and
     # BR both reported counted once.
     assert cluster.query("hub", "SELECT state FROM cooperation_operation") == [("finished",)]
