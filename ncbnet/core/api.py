@@ -69,6 +69,7 @@ class UserIn(Schema):
     last_name: str = ""
     email: str = ""
     agency_id: int | None = None
+    sub_bureau_id: int | None = None
     time_zone: str = "UTC"
 
 

@@ -15,7 +15,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     from django.core.exceptions import ValidationError
 
     from ncbnet.core import services
-    from ncbnet.core.models import Agency
+    from ncbnet.core.models import Agency, SubBureau
 
     password = ""
     if args.kind != "system":
@@ -30,6 +30,12 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         if agency is None:
             raise CommandError(f"no agency named {args.agency!r} in this bureau")
         agency_id = agency.pk
+    sub_bureau_id = None
+    if args.sub_bureau:
+        sub = SubBureau.objects.filter(name=args.sub_bureau).first()
+        if sub is None:
+            raise CommandError(f"no Sub-Bureau named {args.sub_bureau!r} in this bureau")
+        sub_bureau_id = sub.pk
     try:
         user = services.create_user(
             None,
@@ -41,6 +47,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
             last_name=args.last_name,
             email=args.email,
             agency_id=agency_id,
+            sub_bureau_id=sub_bureau_id,
             time_zone=args.time_zone,
         )
     except ValidationError as exc:
@@ -148,6 +155,7 @@ def add(user: Subcommands) -> None:
     sp.add_argument("--kind", required=True, choices=["ncb", "agency", "gs", "system"])
     sp.add_argument("--role", required=True)
     sp.add_argument("--agency", help="agency name (national agency users)")
+    sp.add_argument("--sub-bureau", help="Sub-Bureau name (NCB staff working there)")
     sp.add_argument("--first-name", default="")
     sp.add_argument("--last-name", default="")
     sp.add_argument("--email", default="")

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agency, User
+from .models import Agency, SubBureau, User
 
 TIME_ZONES = sorted(available_timezones())
 
@@ -18,6 +18,9 @@ class UserForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"), required=False)
     role = forms.ChoiceField(label=_("Role"))
     agency = forms.ModelChoiceField(label=_("Agency"), queryset=Agency.objects.none(), required=False)
+    sub_bureau = forms.ModelChoiceField(
+        label=_("Sub-Bureau"), queryset=SubBureau.objects.none(), required=False
+    )
     password = forms.CharField(
         label=_("Temporary password"),
         strip=False,
@@ -29,11 +32,21 @@ class UserForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, actor: User, agencies: QuerySet[Agency], **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        actor: User,
+        agencies: QuerySet[Agency],
+        sub_bureaus: QuerySet[SubBureau] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         agency_field = self.fields["agency"]
         assert isinstance(agency_field, forms.ModelChoiceField)
         agency_field.queryset = agencies
+        sub_field = self.fields["sub_bureau"]
+        assert isinstance(sub_field, forms.ModelChoiceField)
+        sub_field.queryset = sub_bureaus if sub_bureaus is not None else SubBureau.objects.none()
         roles = []
         kinds: tuple[str, ...]
         if actor.kind == User.Kind.NCB:

@@ -266,11 +266,15 @@ def sub_bureau_close(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def user_new(request: AuthedRequest) -> HttpResponse:
     form = UserForm(
-        request.POST or None, actor=request.user, agencies=services.visible_agencies(request.user)
+        request.POST or None,
+        actor=request.user,
+        agencies=services.list_agencies(request.user, closed=False),
+        sub_bureaus=services.list_sub_bureaus(request.user, closed=False),
     )
     if request.method == "POST" and form.is_valid():
         kind, role = form.kind_and_role()
         agency = form.cleaned_data["agency"]
+        sub_bureau = form.cleaned_data["sub_bureau"]
         try:
             created = services.create_user(
                 request.user,
@@ -282,6 +286,7 @@ def user_new(request: AuthedRequest) -> HttpResponse:
                 last_name=form.cleaned_data["last_name"],
                 email=form.cleaned_data["email"],
                 agency_id=agency.pk if agency else None,
+                sub_bureau_id=sub_bureau.pk if sub_bureau else None,
                 ip=client_ip(request),
             )
         except ValidationError as exc:

@@ -11,12 +11,20 @@ from ninja.pagination import CursorPagination, paginate
 from ncbnet.base import downloads, uploads
 from ncbnet.base.actor import Actor
 from ncbnet.base.api import allow
+from ncbnet.base.http import client_ip
 from ncbnet.core.http import AuthedRequest
 from ncbnet.security.models import Scope
 
-from . import contribution, services
-from .models import Contribution
-from .policies import CONTRIBUTE, EXPORT, READ_REPLICA
+from . import approval, contribution, services
+from .models import Contribution, PendingContribution
+from .policies import (
+    APPROVE_CONTRIBUTIONS,
+    CONTRIBUTE,
+    EXPORT,
+    PENDING_CONTRIBUTIONS,
+    READ_REPLICA,
+    SUBMIT_FOR_APPROVAL,
+)
 
 router = Router(tags=["records"])
 
@@ -71,6 +79,74 @@ def contribution_status(request: AuthedRequest, contribution_id: UUID) -> Contri
     if found is None:
         raise Http404("No such contribution.")
     return found
+
+
+class AgencySubmissionOut(Schema):
+    id: UUID
+    database: str
+    label: str
+    agency: str = Field(alias="agency.name")
+    submitted_by: str
+    submitted_at: datetime
+    state: str = Field(description="pending, approved or returned")
+    decided_by: str
+    decided_at: datetime | None
+    reason: str
+    contribution_id: UUID | None = Field(None, description="once approved: the contribution sent to the hub")
+    hub_status: str | None = Field(None, alias="contribution.status", description="sent, accepted or refused")
+    record_id: UUID | None = Field(None, alias="contribution.record_id")
+
+
+class AgencySubmissionReturn(Schema):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post(
+    "/submissions",
+    response={202: AgencySubmissionOut},
+    auth=allow(SUBMIT_FOR_APPROVAL, upload=CONTRIBUTION_BODY),
+    summary="A national agency's user submits a record for their NCB to approve",
+)
+def submit_for_approval(request: AuthedRequest, payload: ContributionIn) -> Status:
+    return Status(202, approval.submit(request.user, payload.database, payload.data, payload.restriction))
+
+
+@router.get(
+    "/submissions",
+    response=list[AgencySubmissionOut],
+    auth=allow(PENDING_CONTRIBUTIONS),
+    summary="An agency's user: their submissions; the NCB's staff: the submissions waiting for approval",
+)
+@paginate(CursorPagination, ordering=("submitted_at",))
+def submissions(request: AuthedRequest) -> Any:
+    return approval.listed(request.user)
+
+
+@router.get("/submissions/{submission_id}", response=AgencySubmissionOut, auth=allow(PENDING_CONTRIBUTIONS))
+def submission(request: AuthedRequest, submission_id: UUID) -> PendingContribution:
+    return approval.read(request.user, submission_id, client_ip(request))
+
+
+@router.post(
+    "/submissions/{submission_id}/approve",
+    response=AgencySubmissionOut,
+    auth=allow(APPROVE_CONTRIBUTIONS),
+    summary="Approve: the record goes to the hub as the bureau's contribution",
+)
+def approve_submission(request: AuthedRequest, submission_id: UUID) -> PendingContribution:
+    return approval.approve(request.user, submission_id, client_ip(request))
+
+
+@router.post(
+    "/submissions/{submission_id}/return",
+    response=AgencySubmissionOut,
+    auth=allow(APPROVE_CONTRIBUTIONS),
+    summary="Return the submission to its contributor with a reason",
+)
+def return_submission(
+    request: AuthedRequest, submission_id: UUID, payload: AgencySubmissionReturn
+) -> PendingContribution:
+    return approval.return_(request.user, submission_id, payload.reason, client_ip(request))
 
 
 @router.get(

@@ -84,6 +84,13 @@ def to_approve(actor: Person) -> QuerySet[PendingContribution]:
     )
 
 
+def listed(actor: Person) -> QuerySet[PendingContribution]:
+    """What a list shows: the bureau's queue to its staff, their own submissions to an agency's user."""
+    if policies.approves_contributions(actor):
+        return to_approve(actor)
+    return mine(actor)
+
+
 def _visible(actor: Person) -> QuerySet[PendingContribution]:
     if policies.approves_contributions(actor) and actor.ncb_id is not None:
         return PendingContribution.objects.filter(agency__ncb_id=actor.ncb_id)

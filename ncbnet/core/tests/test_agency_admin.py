@@ -170,14 +170,17 @@ def test_the_administrator_runs_sub_bureaus(client, people):
     sub = SubBureau.objects.get(name="Antenne de Lyon")
     dup = client.post("/sub-bureaus/new/", {"name": "Antenne de Lyon", "city": "Lyon"})
     assert dup.status_code == 400 and "already has a Sub-Bureau of that name" in dup.content.decode()
-    staff = services.create_user(
-        people["admin"],
-        username="fr-lyon",
-        password="une-phrase-assez-longue",
-        kind="ncb",
-        role="officer",
-        sub_bureau_id=sub.pk,
+    made = client.post(
+        "/people/new/",
+        {
+            "username": "fr-lyon",
+            "role": "ncb:officer",
+            "sub_bureau": sub.pk,
+            "password": "une-phrase-assez-longue",
+        },
     )
+    assert made.status_code == 302
+    staff = User.objects.get(username="fr-lyon")
     assert staff.sub_bureau == sub
     assert (
         client.post(

@@ -178,3 +178,51 @@ def test_the_hub_refuses_an_oversized_contributor(peers, hub):
     }
     assert delivery.accept(arriving(peers, contribution.CONTRIBUTE, body, sender="FR"), 1) == "quarantined"
     assert not Record.objects.exists()
+
+
+def test_the_same_through_the_api(client, peers, bureau):
+    sign_in(client, "fr-police")
+    sent = client.post(
+        "/api/v1/records/submissions", {"database": "documents", "data": DOC}, content_type="application/json"
+    )
+    assert sent.status_code == 202
+    submitted = sent.json()
+    assert (submitted["state"], submitted["agency"], submitted["hub_status"]) == (
+        "pending",
+        "Police nationale",
+        None,
+    )
+    bad = client.post(
+        "/api/v1/records/submissions",
+        {"database": "documents", "data": {**DOC, "issuing_country": "XX"}},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422 and [e["field"] for e in bad.json()["errors"]] == ["issuing_country"]
+    assert client.post(f"/api/v1/records/submissions/{submitted['id']}/approve").status_code == 403
+    assert (
+        client.post(
+            "/api/v1/records/contributions",
+            {"database": "documents", "data": DOC},
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
+    client.logout()
+    sign_in(client, "fr-officer")
+    [queued] = client.get("/api/v1/records/submissions").json()["results"]
+    assert queued["id"] == submitted["id"]
+    empty = client.post(
+        f"/api/v1/records/submissions/{submitted['id']}/return",
+        {"reason": ""},
+        content_type="application/json",
+    )
+    assert empty.status_code == 422
+    approved = client.post(f"/api/v1/records/submissions/{submitted['id']}/approve")
+    assert approved.status_code == 200
+    assert (approved.json()["state"], approved.json()["decided_by"], approved.json()["hub_status"]) == (
+        "approved",
+        "fr-officer",
+        "sent",
+    )
+    assert client.get("/api/v1/records/submissions").json()["results"] == []
+    assert len(outbox(contribution.CONTRIBUTE)) == 1
