@@ -103,3 +103,15 @@ def test_the_requester_sees_it_overdue_only_from_level_three(deliver, user_facto
             assert kept.escalation == level and services.seen_overdue(kept, clock.now()) is overdue
     assert not Alert.objects.exists()  # alerts are the requested bureau's
     assert kept.events.filter(kind="overdue").count() == 1
+
+
+def test_a_request_escalated_to_the_head_is_on_the_heads_own_list(client, deliver, user_factory):
+    from ncbnet.conftest import sign_in
+
+    user_factory("ncb", "head", username="fr-head")
+    r = incoming(deliver)
+    with clock.travel(WINDOW + WINDOW / 8 + timedelta(minutes=1)):
+        escalation.escalate()
+    sign_in(client, "fr-head")
+    page = client.get("/cooperation/escalated/").content.decode()
+    assert f"/cooperation/requests/{r.pk}/" in page and "escalated to the head of NCB" in page

@@ -152,6 +152,7 @@ def examples(peers: dict[str, Any], me: str) -> dict[str, tuple[str, dict[str, A
                 "database": "documents",
                 "data": {"number": "BR-1", "type": "passport", "issuing_country": "BR", "status": "lost"},
                 "restriction": None,
+                "contributed_by": "br-customs-1 (Receita Federal)",
             },
         ),
         "records.outcome": (
