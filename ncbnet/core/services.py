@@ -94,11 +94,13 @@ def _own_bureau(actor: User | None) -> NCB | None:
     return here
 
 
-def _bureau_of(actor: User | None) -> NCB:
+def _bureau_of(actor: User | None, refused: str, ip: str | None) -> NCB:
+    """The actor's bureau for a creation; a refusal is audited as `refused`."""
     ncb = _own_bureau(actor)
     if ncb is None and actor is None:
         raise ValidationError({"ncb": _("Agencies and Sub-Bureaus exist only on an NCB node.")})
     if ncb is None:
+        audit.record_now(refused, actor=actor, ip=ip)
         raise PermissionDenied(_("Only the NCB's administrator runs its agencies and Sub-Bureaus."))
     return ncb
 
@@ -139,7 +141,7 @@ def list_agencies(actor: User, closed: bool | None = None) -> QuerySet[Agency]:
 
 def create_agency(actor: User | None, name: str, kind: str, ip: str | None = None) -> Agency:
     """The NCB's administrator adds a national agency of its own country."""
-    ncb = _bureau_of(actor)
+    ncb = _bureau_of(actor, "registry.agency.create_refused", ip)
     if kind not in Agency.Kind.values:
         raise ValidationError({"kind": _("Unknown kind of agency.")})
     name = _name(name)
@@ -255,7 +257,7 @@ def _city(city: str) -> str:
 
 def create_sub_bureau(actor: User | None, name: str, city: str, ip: str | None = None) -> SubBureau:
     """The NCB's administrator opens a Sub-Bureau (a state or regional office)."""
-    ncb = _bureau_of(actor)
+    ncb = _bureau_of(actor, "registry.sub_bureau.create_refused", ip)
     name, city = _name(name), _city(city)
     with transaction.atomic():
         if SubBureau.objects.filter(ncb=ncb, name=name).exists():

@@ -17,7 +17,7 @@ from ncbnet.core.http import AuthedRequest
 
 from . import approval, contribution
 from .forms import FORMS
-from .models import Contribution, Database
+from .models import Contribution, Database, PendingContribution
 from .policies import (
     APPROVE_CONTRIBUTIONS,
     CONTRIBUTE,
@@ -161,16 +161,18 @@ def pending(request: AuthedRequest, pending_id: uuid.UUID) -> HttpResponse:
     return _pending_page(request, found)
 
 
-def _pending_page(request: AuthedRequest, found: object, error: str = "", status: int = 200) -> HttpResponse:
-    data = getattr(found, "data", {})
-    fields = [(FIELD_LABELS.get(k, k), k, v) for k, v in data.items() if k != "photos"]
+def _pending_page(
+    request: AuthedRequest, found: PendingContribution, error: str = "", status: int = 200
+) -> HttpResponse:
+    fields = [(FIELD_LABELS.get(k, k), k, v) for k, v in found.data.items() if k != "photos"]
     return render(
         request,
         "records/pending.html",
         {
             "p": found,
             "fields": fields,
-            "can_decide": approves_contributions(request.user) and getattr(found, "state", "") == "pending",
+            "can_decide": approves_contributions(request.user)
+            and found.state == PendingContribution.State.PENDING,
             "error": error,
         },
         status=status,

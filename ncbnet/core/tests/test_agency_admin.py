@@ -73,6 +73,9 @@ def test_nobody_but_the_bureaus_administrator_adds_or_changes_an_agency(client, 
     assert client.post("/agencies/new/", {"name": "Y", "kind": "police"}).status_code == 403
     assert client.post(f"/agencies/{people['police'].pk}/close/").status_code == 403
     assert database_state() == before
+    if who == "br-admin":  # past the route's policy: the service refuses, and the audit keeps it
+        assert AuditEntry.objects.filter(action="registry.agency.create_refused", actor=who).count() == 2
+        assert AuditEntry.objects.filter(action="registry.agency.change_refused", actor=who).count() == 2
 
 
 def test_another_countrys_administrator_gets_the_same_answer_as_for_a_missing_agency(people):
