@@ -17,7 +17,7 @@ from ncbnet.base.chain import AuditEntry
 from ncbnet.conftest import arriving, sign_in
 from ncbnet.network import delivery, envelope
 from ncbnet.network.models import OutboxEnvelope
-from ncbnet.records import approval, contribution
+from ncbnet.records import approval, contribution, replication
 from ncbnet.records.models import Contribution, PendingContribution, Record, RecordVersion
 
 pytestmark = pytest.mark.django_db
@@ -161,10 +161,10 @@ def test_the_hub_notes_who_contributed_and_who_approved(peers, hub):
     version = RecordVersion.objects.get(record=record)
     assert (version.changed_by, version.changed_by_country) == ("fr-officer", "FR")
     assert version.reason == "contributed by fr-police (Police nationale), approved by fr-officer"
-    assert (
-        OutboxEnvelope.objects.filter(kind="records.upsert").exists()
-        or OutboxEnvelope.objects.exclude(kind=contribution.OUTCOME).exists()
-    )
+    # The record goes back to the owner's replica (and every node that may see it) as any does.
+    [feed] = outbox(replication.UPSERT)
+    assert "FR" in feed["to"]
+    assert str(record.pk) in str(envelope.open_body(feed, "FR", peers["FR"]))
 
 
 def test_the_hub_refuses_an_oversized_contributor(peers, hub):
