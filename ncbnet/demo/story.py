@@ -22,6 +22,8 @@ from ncbnet.cooperation.services import cases, operations, requests, tasks
 from ncbnet.cooperation.services import help as helping
 from ncbnet.core.models import Agency, User
 from ncbnet.network.delivery import connected_nodes
+from ncbnet.records import lifecycle
+from ncbnet.records.models import RecordChange, ReplicaRecord
 
 
 class NotYet(Exception):
@@ -392,6 +394,30 @@ def hub_finishes() -> str:
     return "operation finished"
 
 
+def fr_edits_records() -> str:
+    """FR's officer edits one of its travel documents (now revoked, not just lost) and withdraws
+    another (found again), from its node; the hub applies both and the replicas follow."""
+    officer, done = _officer(), []
+    own = ReplicaRecord.objects.filter(owner="FR", database="documents").order_by("label")
+    if not RecordChange.objects.filter(action="edit").exists():
+        record = own.first()
+        if record is None:
+            raise NotYet("FR's travel documents have not reached its replica yet")
+        data = {**record.data, "status": "revoked"}
+        lifecycle.submit(
+            officer, record.pk, "edit", data=data, reason="[demo] revoked by the issuing authority"
+        )
+        done.append("edited")
+    if not RecordChange.objects.filter(action="withdraw").exists():
+        edited = RecordChange.objects.filter(action="edit").values_list("record_id", flat=True)
+        record = own.exclude(pk__in=list(edited)).first()
+        if record is None:
+            raise NotYet("FR has no second travel document in its replica yet")
+        lifecycle.submit(officer, record.pk, "withdraw", reason="[demo] found again by its holder")
+        done.append("withdrawn")
+    return f"FR's records: {', '.join(done) or 'nothing to do'}"
+
+
 STORY: list[Step] = [
     Step("fr-requests", "FR", fr_requests),
     Step("br-answers", "BR", br_answers),
@@ -404,6 +430,7 @@ STORY: list[Step] = [
     Step("fr-results", "FR", fr_results),
     Step("br-results", "BR", br_results),
     Step("hub-finishes", "hub", hub_finishes),
+    Step("fr-edits-records", "FR", fr_edits_records),
 ]
 
 

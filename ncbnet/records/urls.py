@@ -6,6 +6,12 @@ app_name = "records"
 urlpatterns = [
     path("records/", views.search, name="search"),
     path("records/<uuid:record_id>/", views.detail, name="detail"),
+    path("records/<uuid:record_id>/edit/", views.edit, name="edit"),
+    path("records/<uuid:record_id>/restriction/", views.restriction, name="restriction"),
+    path("records/<uuid:record_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("records/<uuid:record_id>/extend/", views.extend, name="extend"),
+    path("records/<uuid:record_id>/correct/", views.correct, name="correct"),
+    path("records/changes/", views.changes, name="changes"),
     path("records/contribute/<str:database>/", views.contribute, name="contribute"),
     path("records/contributions/", views.contributions, name="contributions"),
 ]
