@@ -159,6 +159,30 @@ def records(
     )
 
 
+@router.get("/changes/{change_id}", response=RecordChangeOut, auth=allow(CHANGE_OWN, Scope.CONTRIBUTIONS))
+def change_status(request: AuthedRequest, change_id: UUID) -> RecordChange:
+    found = RecordChange.objects.filter(pk=change_id).first()
+    if found is None:
+        raise Http404("No such change.")
+    return found
+
+
+@router.get(
+    "/export",
+    auth=allow(EXPORT),
+    summary="Export the records the caller may see, as JSON lines",
+    openapi_extra={"responses": {200: downloads.openapi("application/x-ndjson", "One record a line")}},
+)
+def export(request: AuthedRequest, database: str | None = None) -> StreamingHttpResponse:
+    user = request.user
+    actor = Actor.of(user)
+    lines = (json.dumps(r, ensure_ascii=False) + "\n" for r in services.export(actor, database))
+    return StreamingHttpResponse(lines, content_type="application/x-ndjson")
+
+
+# The routes of one record come last: `/{record_id}` would otherwise take `/export`.
+
+
 @router.patch(
     "/{record_id}",
     response={202: RecordChangeOut},
@@ -200,24 +224,3 @@ def withdraw(request: AuthedRequest, record_id: UUID, payload: RecordReasonIn) -
 )
 def extend(request: AuthedRequest, record_id: UUID, payload: RecordReasonIn) -> Status:
     return Status(202, lifecycle.submit(request.user, record_id, "extend", reason=payload.reason))
-
-
-@router.get("/changes/{change_id}", response=RecordChangeOut, auth=allow(CHANGE_OWN, Scope.CONTRIBUTIONS))
-def change_status(request: AuthedRequest, change_id: UUID) -> RecordChange:
-    found = RecordChange.objects.filter(pk=change_id).first()
-    if found is None:
-        raise Http404("No such change.")
-    return found
-
-
-@router.get(
-    "/export",
-    auth=allow(EXPORT),
-    summary="Export the records the caller may see, as JSON lines",
-    openapi_extra={"responses": {200: downloads.openapi("application/x-ndjson", "One record a line")}},
-)
-def export(request: AuthedRequest, database: str | None = None) -> StreamingHttpResponse:
-    user = request.user
-    actor = Actor.of(user)
-    lines = (json.dumps(r, ensure_ascii=False) + "\n" for r in services.export(actor, database))
-    return StreamingHttpResponse(lines, content_type="application/x-ndjson")
