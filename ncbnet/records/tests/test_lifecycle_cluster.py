@@ -139,8 +139,8 @@ def test_a_record_purged_at_the_end_of_its_retention_leaves_no_personal_data_any
     ids = (person, document)
     wait_for(lambda: all(held(cluster, ("FR", "BR", "KE"), r, 1) for r in ids), 90, "every replica")
     # Other bureaus look for them: their searches are audited, without the terms.
-    assert cluster.api("BR", "GET", f"/records/replica?q={number}")["items"]
-    assert cluster.api("KE", "GET", "/records/replica?q=Delacroix")["items"]
+    assert cluster.api("BR", "GET", f"/records/replica?q={number}")["results"]
+    assert cluster.api("KE", "GET", "/records/replica?q=Delacroix")["results"]
 
     # The cluster's processes run on the wall clock: the records are made to reach the last six
     # months of their retention (as if contributed four and a half years ago), and the hub's
