@@ -23,7 +23,7 @@ from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, every, register, require_hub
 
-from . import services
+from . import parts, services
 from .models import OwnerAlert, Record, RecordChange, ReplicaRecord
 from .schemas import ChangeBody, ChangeOutcomeBody, PurgedBody, RetentionDueBody
 
@@ -73,7 +73,7 @@ def submit(
             sent_by=actor.get_username(),
             sent_at=clock.now(),
         )
-        delivery.queue(
+        parts.send(  # an edit carries the record's photos: it may need parts
             CHANGE,
             ["hub"],
             {

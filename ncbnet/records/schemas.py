@@ -296,7 +296,7 @@ MAX_PARTS = 16
 
 class PartBody(wire.Body):
     transfer: wire.Id
-    of: Literal["replica.record", "records.contribute"]
+    of: Literal["replica.record", "records.contribute", "records.change"]
     index: Annotated[int, Field(ge=0, lt=MAX_PARTS)]
     parts: Annotated[int, Field(ge=2, le=MAX_PARTS)]
     sha256: wire.Sha256
