@@ -31,6 +31,11 @@ class HeldRecord(Protocol):
     handling: str
     handling_note: str
 
+    @property
+    def status(self) -> str:
+        """ "live", or "withdrawn" (at the hub only: a withdrawn record leaves every replica)."""
+        ...
+
 
 class HeldNotice(Protocol):
     """A notice as this node holds it: the hub's own, or a node's replica (diffusions included)."""
@@ -67,8 +72,13 @@ class Holdings(Protocol):
         raises Http404."""
         ...
 
-    def search(self, actor: Person, database: str | None = None, q: str = "") -> QuerySet[Any]:
-        """Browse or search the records the actor may see, ordered by database and label; audited."""
+    def search(
+        self, actor: Person, database: str | None = None, q: str = "", filters: Any = None
+    ) -> QuerySet[Any]:
+        """Browse or search the records the actor may see, ordered by database and label; audited.
+        `filters` (`records.schemas.Filters`) narrows them to an owner, a date range of their last
+        change and a status: live, or (at the hub, for the GS) withdrawn; a replica holds only live
+        records."""
         ...
 
     def candidates(self, actor: Person) -> QuerySet[Any]:

@@ -24,8 +24,8 @@ from ncbnet.cooperation.services import help as helping
 from ncbnet.core import services as core
 from ncbnet.core.models import Agency, User
 from ncbnet.network.delivery import connected_nodes
-from ncbnet.records import approval
-from ncbnet.records.models import PendingContribution
+from ncbnet.records import approval, lifecycle
+from ncbnet.records.models import PendingContribution, RecordChange, ReplicaRecord
 from ncbnet.security.models import TOTPDevice
 
 from .credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
@@ -446,6 +446,30 @@ def fr_agency_contribution() -> str:
     return "an agency's stolen passport waits for FR's approval"
 
 
+def fr_edits_records() -> str:
+    """FR's officer edits one of its travel documents (now revoked, not just lost) and withdraws
+    another (found again), from its node; the hub applies both and the replicas follow."""
+    officer, done = _officer(), []
+    own = ReplicaRecord.objects.filter(owner="FR", database="documents").order_by("label")
+    if not RecordChange.objects.filter(action="edit").exists():
+        record = own.first()
+        if record is None:
+            raise NotYet("FR's travel documents have not reached its replica yet")
+        data = {**record.data, "status": "revoked"}
+        lifecycle.submit(
+            officer, record.pk, "edit", data=data, reason="[demo] revoked by the issuing authority"
+        )
+        done.append("edited")
+    if not RecordChange.objects.filter(action="withdraw").exists():
+        edited = RecordChange.objects.filter(action="edit").values_list("record_id", flat=True)
+        record = own.exclude(pk__in=list(edited)).first()
+        if record is None:
+            raise NotYet("FR has no second travel document in its replica yet")
+        lifecycle.submit(officer, record.pk, "withdraw", reason="[demo] found again by its holder")
+        done.append("withdrawn")
+    return f"FR's records: {', '.join(done) or 'nothing to do'}"
+
+
 STORY: list[Step] = [
     Step("fr-requests", "FR", fr_requests),
     Step("br-answers", "BR", br_answers),
@@ -459,6 +483,7 @@ STORY: list[Step] = [
     Step("br-results", "BR", br_results),
     Step("hub-finishes", "hub", hub_finishes),
     Step("fr-agency-contribution", "FR", fr_agency_contribution),
+    Step("fr-edits-records", "FR", fr_edits_records),
 ]
 
 

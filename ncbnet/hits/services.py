@@ -19,6 +19,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.dispatch import receiver
 from django.http import Http404
 
 from ncbnet.base import audit, clock, holdings
@@ -288,3 +289,10 @@ def escalation_arrived(envelope: Arrived, body: EscalateBody) -> None:
                 if before < Escalation.HEAD <= r.escalation:
                     signals.escalated_to_head.send(HitReport, report=r, at=clock.now())
         audit.record("hits.escalated", target=r, detail={"level": r.escalation})
+
+
+@receiver(records.purged)
+def drop_purged(sender: Any, ids: list[uuid.UUID], **kwargs: Any) -> None:
+    """A record purged at the end of its retention: its hit reports (its label, the query that
+    found it) leave this node with it."""
+    HitReport.objects.filter(record_id__in=ids).delete()

@@ -15,6 +15,7 @@ from ncbnet.notices import services as notice_services
 from ncbnet.notices.models import Notice
 from ncbnet.records import services as records
 from ncbnet.records.models import Record
+from ncbnet.records.schemas import Filters
 
 from .reads import audited_notice
 
@@ -32,8 +33,10 @@ class Hub:
     def read(self, actor: Person, record_id: uuid.UUID, ip: str | None = None) -> Record:
         return records.read(records.Actor.of(actor), str(record_id))
 
-    def search(self, actor: Person, database: str | None = None, q: str = "") -> QuerySet[Record]:
-        return records.search(records.Actor.of(actor), database, q)
+    def search(
+        self, actor: Person, database: str | None = None, q: str = "", filters: Filters | None = None
+    ) -> QuerySet[Record]:
+        return records.search(records.Actor.of(actor), database, q, filters)
 
     def candidates(self, actor: Person) -> QuerySet[Record]:
         """What the actor's country may see (everything, for the GS)."""

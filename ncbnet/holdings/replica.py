@@ -14,6 +14,7 @@ from ncbnet.base.actor import Person
 from ncbnet.notices.models import ReplicaNotice
 from ncbnet.records import services as records
 from ncbnet.records.models import ReplicaRecord
+from ncbnet.records.schemas import Filters
 
 from .reads import audited_notice
 
@@ -33,8 +34,10 @@ class Replica:
     def read(self, actor: Person, record_id: uuid.UUID, ip: str | None = None) -> ReplicaRecord:
         return records.read_replica(actor, record_id, ip)
 
-    def search(self, actor: Person, database: str | None = None, q: str = "") -> QuerySet[ReplicaRecord]:
-        return records.search_replica(actor, database, q)
+    def search(
+        self, actor: Person, database: str | None = None, q: str = "", filters: Filters | None = None
+    ) -> QuerySet[ReplicaRecord]:
+        return records.search_replica(actor, database, q, filters)
 
     def candidates(self, actor: Person) -> QuerySet[ReplicaRecord]:
         return ReplicaRecord.objects.order_by()

@@ -3,28 +3,32 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, StreamingHttpResponse
 from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
-from ncbnet.base import downloads, uploads
+from ncbnet.base import downloads, holdings, uploads
 from ncbnet.base.actor import Actor
 from ncbnet.base.api import allow
 from ncbnet.base.http import client_ip
 from ncbnet.core.http import AuthedRequest
 from ncbnet.security.models import Scope
 
-from . import approval, contribution, services
-from .models import Contribution, PendingContribution
+from . import approval, contribution, lifecycle, services
+from .models import Contribution, PendingContribution, RecordChange
 from .policies import (
     APPROVE_CONTRIBUTIONS,
+    CHANGE_OWN,
     CONTRIBUTE,
     EXPORT,
     PENDING_CONTRIBUTIONS,
+    READ_RECORDS,
     READ_REPLICA,
     SUBMIT_FOR_APPROVAL,
 )
+from .schemas import Filters
 
 router = Router(tags=["records"])
 
@@ -149,6 +153,49 @@ def return_submission(
     return approval.return_(request.user, submission_id, payload.reason, client_ip(request))
 
 
+class RecordListOut(Schema):
+    id: UUID
+    database: str
+    owner: str
+    label: str
+    version: int
+    handling: str
+    updated_at: datetime
+    retain_until: datetime
+    status: str = Field("live", description="live, or withdrawn (at the hub only)")
+
+
+class RecordChangeIn(Schema):
+    data: dict[str, Any] | None = Field(None, description="the record's data as a whole, as contributed")
+    restriction: dict[str, Any] | None = Field(
+        None,
+        description="a new restriction, whole: access, countries, handling, handling_note, notify_on_view",
+    )
+    reason: str = Field("", max_length=2000, description="why (kept with the record's version)")
+
+
+class RecordReasonIn(Schema):
+    reason: str = Field(max_length=2000)
+
+
+class RecordChangeOut(Schema):
+    id: UUID
+    record_id: UUID
+    action: str
+    status: str = Field(description="sent, accepted or refused")
+    version: int | None
+    errors: dict[str, Any]
+    sent_at: datetime
+
+
+def _filters(
+    owner: str, status: str, updated_since: datetime | None, updated_before: datetime | None
+) -> Filters:
+    if status not in ("live", "withdrawn", "any"):
+        raise ValidationError({"status": "live, withdrawn or any"})
+    return Filters(owner=owner.upper(), status=status, since=updated_since, until=updated_before)  # type: ignore[arg-type]
+
+
 @router.get(
     "/replica",
     response=list[ReplicaOut],
@@ -156,8 +203,46 @@ def return_submission(
     summary="Search this country's replica of the global databases",
 )
 @paginate(CursorPagination, ordering=("id",))
-def replica(request: AuthedRequest, database: str | None = None, q: str = "") -> Any:
-    return services.search_replica(request.user, database, q)
+def replica(
+    request: AuthedRequest,
+    database: str | None = None,
+    q: str = "",
+    owner: str = "",
+    updated_since: datetime | None = None,
+    updated_before: datetime | None = None,
+) -> Any:
+    return services.search_replica(
+        request.user, database, q, _filters(owner, "live", updated_since, updated_before)
+    )
+
+
+@router.get(
+    "",
+    response=list[RecordListOut],
+    auth=allow(READ_RECORDS, Scope.SCREENING),
+    summary="List the records this node holds that the caller may see, with filters",
+)
+@paginate(CursorPagination, ordering=("-updated_at", "id"))
+def records(
+    request: AuthedRequest,
+    database: str | None = None,
+    q: str = "",
+    owner: str = "",
+    status: str = "live",
+    updated_since: datetime | None = None,
+    updated_before: datetime | None = None,
+) -> Any:
+    return holdings.here().search(
+        request.user, database, q, _filters(owner, status, updated_since, updated_before)
+    )
+
+
+@router.get("/changes/{change_id}", response=RecordChangeOut, auth=allow(CHANGE_OWN, Scope.CONTRIBUTIONS))
+def change_status(request: AuthedRequest, change_id: UUID) -> RecordChange:
+    found = RecordChange.objects.filter(pk=change_id).first()
+    if found is None:
+        raise Http404("No such change.")
+    return found
 
 
 @router.get(
@@ -171,3 +256,49 @@ def export(request: AuthedRequest, database: str | None = None) -> StreamingHttp
     actor = Actor.of(user)
     lines = (json.dumps(r, ensure_ascii=False) + "\n" for r in services.export(actor, database))
     return StreamingHttpResponse(lines, content_type="application/x-ndjson")
+
+
+# The routes of one record come last: `/{record_id}` would otherwise take `/export`.
+
+
+@router.patch(
+    "/{record_id}",
+    response={202: RecordChangeOut},
+    auth=allow(CHANGE_OWN, Scope.CONTRIBUTIONS, upload=CONTRIBUTION_BODY),
+    summary="Edit one of this bureau's records or change its restriction (the hub decides)",
+)
+def change(request: AuthedRequest, record_id: UUID, payload: RecordChangeIn) -> Status:
+    if payload.data is None and payload.restriction is None:
+        raise ValidationError({"data": "Give the record's data, its restriction, or both."})
+    action = "edit" if payload.data is not None else "restrict"
+    return Status(
+        202,
+        lifecycle.submit(
+            request.user,
+            record_id,
+            action,
+            data=payload.data,
+            restriction=payload.restriction,
+            reason=payload.reason,
+        ),
+    )
+
+
+@router.post(
+    "/{record_id}/withdraw",
+    response={202: RecordChangeOut},
+    auth=allow(CHANGE_OWN, Scope.CONTRIBUTIONS),
+    summary="Withdraw one of this bureau's records from every replica (the hub keeps it until purged)",
+)
+def withdraw(request: AuthedRequest, record_id: UUID, payload: RecordReasonIn) -> Status:
+    return Status(202, lifecycle.submit(request.user, record_id, "withdraw", reason=payload.reason))
+
+
+@router.post(
+    "/{record_id}/extend",
+    response={202: RecordChangeOut},
+    auth=allow(CHANGE_OWN, Scope.CONTRIBUTIONS),
+    summary="Keep one of this bureau's records for another retention period, with a reason",
+)
+def extend(request: AuthedRequest, record_id: UUID, payload: RecordReasonIn) -> Status:
+    return Status(202, lifecycle.submit(request.user, record_id, "extend", reason=payload.reason))

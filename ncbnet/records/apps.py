@@ -7,4 +7,4 @@ class RecordsConfig(AppConfig):
     verbose_name = "Global databases"
 
     def ready(self) -> None:
-        from . import contribution, parts, replication, resync  # noqa: F401 - register their envelope handlers
+        from . import contribution, lifecycle, parts, replication, resync  # noqa: F401 - register their envelope handlers

@@ -183,3 +183,48 @@ FORMS: dict[
     "firearms": FirearmForm,
     "artworks": ArtworkForm,
 }
+
+
+RESTRICTION_FIELDS = ("access", "countries", "handling", "handling_note", "notify_on_view")
+
+
+def initial(database: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A record's data as its database's form shows it, to be edited."""
+    if database == "persons":
+        names = data.get("names") or [{}]
+        primary = next((n for n in names if n.get("kind", "primary") == "primary"), names[0])
+        latin = next((n.get("value", "") for n in names if n.get("kind") == "latin"), "")
+        dob = data.get("date_of_birth") or {}
+        return {
+            "name": primary.get("value", ""),
+            "script": primary.get("script", "Latn"),
+            "latin": latin,
+            "birth_year": dob.get("year"),
+            "birth_month": dob.get("month"),
+            "birth_day": dob.get("day"),
+            "sex": data.get("sex", "U"),
+            "nationalities": ", ".join(data.get("nationalities") or []),
+            "distinguishing_marks": data.get("distinguishing_marks", ""),
+        }
+    return {k: v for k, v in data.items() if k != "photos"}
+
+
+def edit_form(database: str, post: Any = None, data: dict[str, Any] | None = None) -> Any:
+    """The database's form without the restriction (changed on its own) or a new photo: the
+    record's photos stay as they are."""
+    form = FORMS[database](post, initial=initial(database, data or {}))
+    for name in (*RESTRICTION_FIELDS, "photo"):
+        form.fields.pop(name, None)
+    return form
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), required=True
+    )
+
+
+class RestrictionChangeForm(RestrictionForm):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )

@@ -73,7 +73,10 @@ class Record(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     retain_until = models.DateTimeField()  # the Rules' 5 years, or the owner's shorter national retention
-    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)  # withdrawn: kept for the audit until purged
+    # When the owner was told its record reaches the end of its retention within six months (once;
+    # an extension clears it).
+    retention_alerted_at = models.DateTimeField(null=True, blank=True)
 
     objects = RecordQuerySet.as_manager()
 
@@ -82,10 +85,15 @@ class Record(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["database", "key"], name="record_lookup"),
             models.Index(F("database"), Folded("key"), name="record_folded_lookup"),
+            models.Index(fields=["retain_until"], name="record_retention"),  # the hourly job
         ]
 
     def __str__(self) -> str:
         return f"{self.database}/{self.label} ({self.owner})"
+
+    @property
+    def status(self) -> str:
+        return "withdrawn" if self.deleted_at is not None else "live"
 
     @property
     def countries(self) -> list[str]:
@@ -157,6 +165,10 @@ class ReplicaRecord(models.Model):
 
     def __str__(self) -> str:
         return f"replica {self.database}/{self.label} ({self.owner})"
+
+    @property
+    def status(self) -> str:
+        return "live"  # a withdrawn record leaves every replica
 
 
 class ReplicaCheck(models.Model):
@@ -274,10 +286,37 @@ class Contribution(models.Model):
         return f"contribution {self.id} ({self.status})"
 
 
+class RecordChange(models.Model):
+    """On an NCB node: an edit, a new restriction, a withdrawal or an extension of one of its own
+    records, sent to the hub, and what became of it. It keeps no copy of the record's data."""
+
+    class Action(models.TextChoices):
+        EDIT = "edit", _("Edit")
+        RESTRICT = "restrict", _("New restriction")
+        WITHDRAW = "withdraw", _("Withdrawal")
+        EXTEND = "extend", _("Extension of the retention")
+
+    id = models.UUIDField(primary_key=True)
+    record_id = models.UUIDField(db_index=True)
+    action = models.CharField(max_length=8, choices=Action.choices)
+    sent_by = models.CharField(max_length=150)
+    sent_at = models.DateTimeField()
+    status = models.CharField(max_length=10, default="sent")  # sent, accepted, refused
+    version = models.PositiveIntegerField(null=True, blank=True)  # the record's, once accepted
+    errors = models.JSONField(default=dict)
+
+    class Meta:
+        ordering: ClassVar = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} of {self.record_id} ({self.status})"
+
+
 class OwnerAlert(models.Model):
     """On the owner's node: another bureau (or the GS) viewed a record the owner asked to be told
-    about ("viewed"), screening hit one of its records ("hit"), or the hub escalated a hit the
-    owner has not answered ("overdue")."""
+    about ("viewed"), screening hit one of its records ("hit"), the hub escalated a hit the
+    owner has not answered ("overdue"), or the record reaches the end of its retention within six
+    months ("retention": extend it with a reason, or let it be purged)."""
 
     record_id = models.UUIDField()
     label = models.CharField(max_length=300)

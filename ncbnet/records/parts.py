@@ -62,11 +62,20 @@ def _to_hub(envelope: Arrived) -> None:
     contribution.admit(envelope)
 
 
+def _change_to_hub(envelope: Arrived) -> None:
+    """An owner's change of its record (an edit keeps the photos): from a bureau to the hub."""
+    change = handler_for("records.change")
+    if change is None:
+        raise Rejected("this node takes no changes of records")
+    change.admit(envelope)
+
+
 # The envelope types a part may stand for, and who may send them (checked at the first part,
 # before anything is kept, and again by the type's own handler once the whole is in).
 CARRIED: dict[str, Callable[[Arrived], None]] = {
     "replica.record": _from_hub,
     "records.contribute": _to_hub,
+    "records.change": _change_to_hub,
 }
 
 

@@ -85,3 +85,20 @@ def exports(user: Any) -> bool:
 
 
 EXPORT = Policy("records-export", exports)
+
+
+def changes_own_records(user: Any) -> bool:
+    """The bureau's officers (and its national systems) edit, restrict, withdraw and extend the
+    records their country owns; the hub checks the ownership of each."""
+    return user.kind in ("ncb", "system")
+
+
+CHANGE_OWN = Policy("records-change-own", changes_own_records)
+
+
+def corrects(user: Any) -> bool:
+    """At the hub, the GS's compliance reviewers correct a record, with a written reason."""
+    return user.kind == "gs" and user.role == "reviewer"
+
+
+CORRECT = Policy("records-correct", corrects)

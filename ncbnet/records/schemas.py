@@ -9,6 +9,7 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import pycountry
@@ -295,7 +296,7 @@ MAX_PARTS = 16
 
 class PartBody(wire.Body):
     transfer: wire.Id
-    of: Literal["replica.record", "records.contribute"]
+    of: Literal["replica.record", "records.contribute", "records.change"]
     index: Annotated[int, Field(ge=0, lt=MAX_PARTS)]
     parts: Annotated[int, Field(ge=2, le=MAX_PARTS)]
     sha256: wire.Sha256
@@ -324,3 +325,47 @@ class OutcomeBody(wire.Body):
     status: Literal["accepted", "refused"]
     record: wire.Id | None = None
     errors: dict[str, wire.Json] = {}
+
+
+class ChangeBody(wire.Body):
+    """Node to hub: the owner's change of one of its records (the sender must own it)."""
+
+    change: wire.Id
+    by: wire.Text150
+    record: wire.Id
+    action: Literal["edit", "restrict", "withdraw", "extend"]
+    data: dict[str, wire.Json] | None = None
+    restriction: dict[str, wire.Json] | None = None
+    reason: wire.Text2000 = ""
+
+
+class ChangeOutcomeBody(wire.Body):
+    change: wire.Id
+    status: Literal["accepted", "refused"]
+    version: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    errors: dict[str, wire.Json] = {}
+
+
+class RetentionDueBody(wire.Body):
+    """Hub to the owner: its record reaches the end of its retention on `retain_until`."""
+
+    id: wire.Id
+    label: wire.Text300
+    retain_until: wire.Stamp
+
+
+class PurgedBody(wire.Body):
+    """Hub to every node: these records were purged; drop everything that copies them."""
+
+    ids: Annotated[list[wire.Id], Field(min_length=1, max_length=1000)]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a records list is narrowed to besides its database and search terms: an owner, the
+    date range it was last changed in, and (at the hub, for the GS) live or withdrawn records."""
+
+    owner: str = ""
+    status: Literal["live", "withdrawn", "any"] = "live"
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None

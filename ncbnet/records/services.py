@@ -8,13 +8,15 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.dispatch import Signal
 from django.http import Http404
+from django.utils.crypto import salted_hmac
 
 from ncbnet.base import audit, clock, holdings
 from ncbnet.base.actor import Actor, Person
@@ -22,10 +24,25 @@ from ncbnet.base.dates import add_years
 from ncbnet.network.envelope import new_id
 
 from . import national_law, policies, replication
-from .models import Database, OwnerAlert, Record, RecordCountry, RecordQuerySet, RecordVersion, ReplicaRecord
-from .schemas import SCHEMAS, RestrictionData, checked
+from .models import (
+    Database,
+    OwnerAlert,
+    Record,
+    RecordChange,
+    RecordCountry,
+    RecordQuerySet,
+    RecordVersion,
+    ReplicaRecord,
+)
+from .schemas import SCHEMAS, Filters, RestrictionData, checked
 
 _Found = TypeVar("_Found", bound=QuerySet[Any])
+
+# The owner is told this long before its record reaches the end of its retention.
+RETENTION_WARNING = timedelta(days=183)
+# Sent, inside the purging transaction, with the ids of records purged from this node, so that the
+# apps keeping copies of a record's personal data (hit reports, the screening index) drop them.
+purged = Signal()
 
 
 def _validate(database: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -207,7 +224,8 @@ def read(actor: Actor, record_id: str) -> Record:
         pk = uuid.UUID(str(record_id))
     except ValueError as exc:
         raise Http404("No such record.") from exc
-    found = Record.objects.live().visible_to(actor.country, gs=actor.gs).filter(pk=pk).first()
+    held = Record.objects.all() if actor.gs else Record.objects.live()  # the GS reads withdrawn ones too
+    found = held.visible_to(actor.country, gs=actor.gs).filter(pk=pk).first()
     with transaction.atomic():
         if found is not None and actor.gs:  # at the hub, only the GS reads records itself
             replication.tell_owner_viewed(found, "GS")
@@ -235,26 +253,79 @@ def _matching(qs: _Found, database: str | None = None, q: str = "") -> _Found:
     return qs
 
 
-def search(actor: Actor, database: str | None = None, q: str = "") -> RecordQuerySet:
-    """Browse or search what the actor may see; audited."""
-    qs = _matching(Record.objects.live().visible_to(actor.country, gs=actor.gs), database, q)
+def searched_for(q: str) -> str:
+    """What the audit keeps of a search's terms: a keyed digest, not the terms. The terms are
+    often a name or a document number, and the audit chain is append-only: it would outlive the
+    purge of the record they found. An auditor who wants to know whether someone searched for a
+    given name computes its digest on this node (`ncbnet.records.services.searched_for`)."""
+    if not q:
+        return ""
+    return salted_hmac("ncbnet.records.search", q.strip().casefold(), algorithm="sha256").hexdigest()[:32]
+
+
+def _filtered(qs: _Found, f: Filters | None) -> _Found:
+    if f is None:
+        return qs
+    if f.owner:
+        qs = qs.filter(owner=f.owner)
+    if f.since:
+        qs = qs.filter(updated_at__gte=f.since)
+    if f.until:
+        qs = qs.filter(updated_at__lt=f.until)
+    return qs
+
+
+def search(
+    actor: Actor, database: str | None = None, q: str = "", filters: Filters | None = None
+) -> RecordQuerySet:
+    """Browse or search what the actor may see (the GS also the withdrawn records, with
+    `filters.status`); audited."""
+    status = filters.status if filters else "live"
+    everything = Record.objects.visible_to(actor.country, gs=actor.gs)
+    if status == "withdrawn":  # withdrawn records are the GS's to see, for the audit
+        base = everything.filter(deleted_at__isnull=False) if actor.gs else everything.none()
+    elif status == "any" and actor.gs:
+        base = everything
+    else:
+        base = everything.live()
+    qs = _filtered(_matching(base, database, q), filters)
     with transaction.atomic():
         audit.record(
             "records.search",
             actor=actor.user,
             subject=actor.where,
-            detail={"by": actor.name, "database": database, "q": q},
+            detail={"by": actor.name, "database": database, "q": searched_for(q), **_audited(filters)},
         )
     return qs.order_by("database", "label")
 
 
-def search_replica(actor: Person, database: str | None = None, q: str = "") -> QuerySet[ReplicaRecord]:
+def search_replica(
+    actor: Person, database: str | None = None, q: str = "", filters: Filters | None = None
+) -> QuerySet[ReplicaRecord]:
     """On a node: search this country's replica (what the hub sent because this country may see
-    it); audited. The hub holds no replica: there, the search finds nothing."""
-    qs = _matching(ReplicaRecord.objects.all(), database, q)
+    it; only live records); audited. The hub holds no replica: there, the search finds nothing."""
+    qs = ReplicaRecord.objects.all()
+    if filters and filters.status == "withdrawn":
+        qs = qs.none()  # a withdrawn record leaves every replica
+    qs = _filtered(_matching(qs, database, q), filters)
     with transaction.atomic():
-        audit.record("records.replica_search", actor=actor, detail={"database": database, "q": q})
+        audit.record(
+            "records.replica_search",
+            actor=actor,
+            detail={"database": database, "q": searched_for(q), **_audited(filters)},
+        )
     return qs.order_by("database", "label")
+
+
+def _audited(f: Filters | None) -> dict[str, Any]:
+    if f is None:
+        return {}
+    return {
+        "owner": f.owner,
+        "status": f.status,
+        "since": f.since.isoformat() if f.since else None,
+        "until": f.until.isoformat() if f.until else None,
+    }
 
 
 def read_replica(actor: Person, record_id: uuid.UUID, ip: str | None = None) -> ReplicaRecord:
@@ -298,3 +369,140 @@ def alert_owner(record_id: uuid.UUID, label: str, event: str, by: str, at: datet
     "GS") touched one of its records: screening hit it ("hit"), or the hub escalated a hit the
     owner has not answered ("overdue"). The owner's page lists these alerts."""
     return OwnerAlert.objects.create(record_id=record_id, label=label, event=event, by=by, at=at)
+
+
+def withdraw(actor: Actor, record_id: str, reason: str = "") -> Record:
+    """The owner withdraws its record: it leaves every replica (and so every node's screening) at
+    once, and stays at the hub, withdrawn, for the audit until its retention ends and it is purged."""
+    _require_hub()
+    with transaction.atomic():
+        record = Record.objects.select_for_update().filter(pk=record_id).live().first()
+        if record is None:
+            raise Http404("No such record.")
+        if not policies.may_change(record.owner, actor.country, gs=actor.gs, reason=reason):
+            audit.record(
+                "records.withdraw_refused",
+                actor=actor.user,
+                subject=actor.where,
+                target=record,
+                detail={"by": actor.name},
+            )
+            refused = True
+        else:
+            refused = False
+            before = replication.audience(record)
+            now = clock.now()
+            record.deleted_at = now
+            record.version += 1
+            record.updated_at = now
+            record.save()
+            _snapshot(record, actor, reason or "withdrawn", _current_restriction(record))
+            replication.fanout(record, before)
+            audit.record(
+                "records.withdraw",
+                actor=actor.user,
+                subject=actor.where,
+                target=record,
+                detail={"by": actor.name, "version": record.version, "reason": reason},
+            )
+    if refused:
+        raise PermissionDenied("Only the owner NCB withdraws a record; the GS may, with a written reason.")
+    return record
+
+
+def extend(actor: Actor, record_id: str, reason: str) -> Record:
+    """The owner keeps its record for another retention period from today: the Rules' five years,
+    or its shorter national retention. A reason is required (the Rules' review)."""
+    _require_hub()
+    if not reason.strip():
+        raise ValidationError({"reason": "An extension needs a reason."})
+    with transaction.atomic():
+        record = Record.objects.select_for_update().filter(pk=record_id).live().first()
+        if record is None:
+            raise Http404("No such record.")
+        if actor.gs or actor.country != record.owner:
+            audit.record(
+                "records.extend_refused",
+                actor=actor.user,
+                subject=actor.where,
+                target=record,
+                detail={"by": actor.name},
+            )
+            refused = True
+        else:
+            refused = False
+            now = clock.now()
+            before = replication.audience(record)
+            record.retain_until = add_years(now, national_law.policy(record.owner).retention_years)
+            record.retention_alerted_at = None
+            record.version += 1
+            record.updated_at = now
+            record.save()
+            _snapshot(record, actor, f"extended: {reason}", _current_restriction(record))
+            replication.fanout(record, before)
+            audit.record(
+                "records.extend",
+                actor=actor.user,
+                subject=actor.where,
+                target=record,
+                detail={"by": actor.name, "retain_until": record.retain_until.isoformat(), "reason": reason},
+            )
+    if refused:
+        raise PermissionDenied("Only the owner NCB extends the retention of its record.")
+    return record
+
+
+def retention_due(now: datetime | None = None) -> list[Record]:
+    """At the hub: the live records whose retention ends within `RETENTION_WARNING` and whose
+    owner was not yet told; each is marked told, in the caller's transaction."""
+    now = now or clock.now()
+    due = list(
+        Record.objects.select_for_update()
+        .live()
+        .filter(retain_until__lte=now + RETENTION_WARNING, retention_alerted_at__isnull=True)
+        .order_by("retain_until")[:1000]
+    )
+    for record in due:
+        record.retention_alerted_at = now
+        record.save(update_fields=["retention_alerted_at"])
+        audit.record(
+            "records.retention_due",
+            target=record,
+            detail={"owner": record.owner, "retain_until": record.retain_until.isoformat()},
+        )
+    return due
+
+
+def purge(record: Record, why: str) -> None:
+    """At the hub, in the caller's transaction: the record, its versions and its countries are
+    deleted, and the apps holding copies of its data drop them (`purged`). The audit entry keeps
+    no personal data: the record's id, database, owner and dates."""
+    _require_hub()
+    detail = {
+        "why": why,
+        "database": record.database,
+        "owner": record.owner,
+        "created_at": record.created_at.isoformat(),
+        "retain_until": record.retain_until.isoformat(),
+        "withdrawn_at": record.deleted_at.isoformat() if record.deleted_at else None,
+    }
+    pk = record.pk
+    RecordVersion.objects.filter(record=record).delete()
+    record.delete()
+    purged.send(sender=Record, ids=[pk])
+    audit.record("records.purge", target_type="records.record", target_id=str(pk), detail=detail)
+
+
+def expired(now: datetime | None = None) -> QuerySet[Record]:
+    """At the hub: the records (live or withdrawn) whose retention has ended."""
+    return Record.objects.filter(retain_until__lte=now or clock.now()).order_by("retain_until")
+
+
+def drop_replica_copies(ids: list[uuid.UUID]) -> int:
+    """On a node, in the caller's transaction: a purged record's copies leave this node: its
+    replica, the owner's alerts and sent changes, and whatever other apps keep (`purged`)."""
+    n, _ = ReplicaRecord.objects.filter(pk__in=ids).delete()
+    OwnerAlert.objects.filter(record_id__in=ids).delete()
+    RecordChange.objects.filter(record_id__in=ids).delete()
+    purged.send(sender=ReplicaRecord, ids=ids)
+    return n

@@ -1,35 +1,48 @@
 from __future__ import annotations
 
 import base64
+import binascii
+import datetime as dt
+import json
 import uuid
+from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ncbnet.base import holdings, uploads
+from ncbnet.base.actor import Actor
 from ncbnet.base.http import client_ip
 from ncbnet.base.policies import route
 from ncbnet.core.http import AuthedRequest
 
-from . import approval, contribution
-from .forms import FORMS
-from .models import Contribution, Database, PendingContribution
+from . import approval, contribution, lifecycle, services
+from .forms import FORMS, ReasonForm, RestrictionChangeForm, edit_form
+from .models import Contribution, Database, PendingContribution, RecordChange
 from .policies import (
     APPROVE_CONTRIBUTIONS,
+    CHANGE_OWN,
     CONTRIBUTE,
+    CORRECT,
     PENDING_CONTRIBUTIONS,
     READ_RECORDS,
     SUBMIT_FOR_APPROVAL,
     SUBMIT_RECORDS,
     approves_contributions,
+    changes_own_records,
     contributes,
+    corrects,
     submits_records,
 )
-from .schemas import MAX_PHOTO_BYTES
+from .schemas import MAX_PHOTO_BYTES, Filters
+
+PAGE = 50  # records a page of the list shows
 
 FIELD_LABELS = {
     "names": _("Names"),
@@ -58,13 +71,58 @@ FIELD_LABELS = {
 }
 
 
+def _day(value: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), tzinfo=dt.UTC) if value else None
+    except ValueError:
+        return None
+
+
+def _after(qs: QuerySet[Any], cursor: str) -> QuerySet[Any]:
+    """The records after the cursor's (database, label, id), in the list's order."""
+    try:
+        database, label, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        pk = uuid.UUID(pk)
+    except (ValueError, TypeError, binascii.Error):
+        return qs
+    return qs.filter(
+        Q(database__gt=database)
+        | Q(database=database, label__gt=label)
+        | Q(database=database, label=label, pk__gt=pk)
+    )
+
+
+def _cursor(record: Any) -> str:
+    return base64.urlsafe_b64encode(
+        json.dumps([record.database, record.label, str(record.pk)]).encode()
+    ).decode()
+
+
 @route(READ_RECORDS)
 def search(request: AuthedRequest) -> HttpResponse:
-    """The global databases: at the hub all of them; on a node, this country's replica."""
+    """The global databases: at the hub all of them; on a node, this country's replica. Filtered
+    by database, owner, the dates of their last change and (at the hub) status; a page at a time,
+    through any number of records."""
     database = request.GET.get("database") or None
     q = request.GET.get("q", "").strip()
     held = holdings.here()
-    found = list(held.search(request.user, database, q)[:200])
+    status = request.GET.get("status", "live")
+    last_day = _day(request.GET.get("until", ""))
+    filters = Filters(
+        owner=request.GET.get("owner", "").strip().upper()[:2],
+        status="withdrawn" if status == "withdrawn" else "any" if status == "any" else "live",
+        since=_day(request.GET.get("since", "")),
+        until=last_day + dt.timedelta(days=1) if last_day else None,
+    )
+    qs = held.search(request.user, database, q, filters).order_by("database", "label", "pk")
+    after = request.GET.get("after", "")
+    found = list((_after(qs, after) if after else qs)[: PAGE + 1])
+    more = len(found) > PAGE
+    found = found[:PAGE]
+    query = request.GET.copy()
+    query.pop("after", None)
+    if more:
+        query["after"] = _cursor(found[-1])
     return render(
         request,
         "records/search.html",
@@ -72,7 +130,13 @@ def search(request: AuthedRequest) -> HttpResponse:
             "records": found,
             "database": database,
             "q": q,
+            "filters": filters,
+            "since": request.GET.get("since", ""),
+            "until": request.GET.get("until", ""),
             "databases": Database.choices,
+            "next_page": query.urlencode() if more else None,
+            "first_page": bool(after),
+            "statuses": held.keeps_originals and request.user.kind == "gs",
             "can_contribute": not held.keeps_originals and submits_records(request.user),
         },
     )
@@ -80,9 +144,202 @@ def search(request: AuthedRequest) -> HttpResponse:
 
 @route(READ_RECORDS)
 def detail(request: AuthedRequest, record_id: uuid.UUID) -> HttpResponse:
-    record = holdings.here().read(request.user, record_id, client_ip(request))
+    held = holdings.here()
+    record = held.read(request.user, record_id, client_ip(request))
     fields = [(FIELD_LABELS.get(k, k), k, v) for k, v in record.data.items()]
-    return render(request, "records/detail.html", {"record": record, "fields": fields})
+    own = not held.keeps_originals and record.owner == held.bureau and changes_own_records(request.user)
+    return render(
+        request,
+        "records/detail.html",
+        {
+            "record": record,
+            "fields": fields,
+            "own": own,
+            "changes": RecordChange.objects.filter(record_id=record.pk)[:20] if own else [],
+            "can_correct": held.keeps_originals and corrects(request.user) and record.status == "live",
+        },
+    )
+
+
+def _own(request: AuthedRequest, record_id: uuid.UUID) -> Any:
+    """One of this bureau's own records, on its node (the hub checks the ownership again)."""
+    held = holdings.here()
+    if held.keeps_originals:
+        raise Http404("Records are changed from their owner's node.")
+    record = held.read(request.user, record_id, client_ip(request))
+    if record.owner != held.bureau:
+        raise PermissionDenied("Only the owner NCB changes a record.")
+    return record
+
+
+def _edited(database: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The form's fields over the record's data: the photos stay, and so do a person's other
+    names (aliases, former names) beside the primary name and its Latin form."""
+    out = {**{k: v for k, v in old.items() if k == "photos"}, **new}
+    if database == "persons":
+        others = [n for n in old.get("names", []) if n.get("kind") not in ("primary", "latin")]
+        out["names"] = [*new["names"], *others]
+    return out
+
+
+def _sent(request: AuthedRequest, record_id: uuid.UUID) -> HttpResponse:
+    messages.success(request, _("Sent to the hub, which applies it and answers; the replicas follow."))
+    return redirect("records:changes")
+
+
+@route(CHANGE_OWN)
+@require_http_methods(["GET", "POST"])
+def edit(request: AuthedRequest, record_id: uuid.UUID) -> HttpResponse:
+    """The owner's officer edits the record: a new version, with why."""
+    record = _own(request, record_id)
+    post = request.POST if request.method == "POST" else None
+    form = edit_form(record.database, post, record.data)
+    why = ReasonForm(post)
+    if post is not None and form.is_valid() and why.is_valid():
+        try:
+            data = _edited(record.database, record.data, form.data_for_hub())
+            lifecycle.submit(request.user, record.pk, "edit", data=data, reason=why.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return _sent(request, record.pk)
+    return render(
+        request,
+        "records/change.html",
+        {"record": record, "forms": [form, why], "title": _("Edit the record"), "action": "edit"},
+        status=400 if post is not None else 200,
+    )
+
+
+@route(CHANGE_OWN)
+@require_http_methods(["GET", "POST"])
+def restriction(request: AuthedRequest, record_id: uuid.UUID) -> HttpResponse:
+    """The owner's officer sets a new restriction: the countries newly admitted receive the
+    record, those no longer admitted lose it."""
+    record = _own(request, record_id)
+    post = request.POST if request.method == "POST" else None
+    form = RestrictionChangeForm(
+        post,
+        initial={
+            "handling": record.handling,
+            "handling_note": record.handling_note,
+            "notify_on_view": record.notify_on_view,
+        },
+    )
+    if post is not None and form.is_valid():
+        try:
+            lifecycle.submit(
+                request.user,
+                record.pk,
+                "restrict",
+                restriction=form.restriction(),
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return _sent(request, record.pk)
+    return render(
+        request,
+        "records/change.html",
+        {
+            "record": record,
+            "forms": [form],
+            "title": _("Change the restriction"),
+            "note": _(
+                "The whole restriction is set anew: the hub keeps the list of countries, not this node."
+            ),
+            "action": "restrict",
+        },
+        status=400 if post is not None else 200,
+    )
+
+
+def _with_reason(
+    request: AuthedRequest, record_id: uuid.UUID, action: str, title: str | Promise, note: str | Promise
+) -> HttpResponse:
+    record = _own(request, record_id)
+    post = request.POST if request.method == "POST" else None
+    form = ReasonForm(post)
+    if post is not None and form.is_valid():
+        try:
+            lifecycle.submit(request.user, record.pk, action, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return _sent(request, record.pk)
+    return render(
+        request,
+        "records/change.html",
+        {"record": record, "forms": [form], "title": title, "note": note, "action": action},
+        status=400 if post is not None else 200,
+    )
+
+
+@route(CHANGE_OWN)
+@require_http_methods(["GET", "POST"])
+def withdraw(request: AuthedRequest, record_id: uuid.UUID) -> HttpResponse:
+    return _with_reason(
+        request,
+        record_id,
+        "withdraw",
+        _("Withdraw the record"),
+        _(
+            "It leaves every replica and screening at once; the hub keeps it, withdrawn, for the audit "
+            "until its retention ends."
+        ),
+    )
+
+
+@route(CHANGE_OWN)
+@require_http_methods(["GET", "POST"])
+def extend(request: AuthedRequest, record_id: uuid.UUID) -> HttpResponse:
+    return _with_reason(
+        request,
+        record_id,
+        "extend",
+        _("Keep the record for another retention period"),
+        _("From today: the Rules' five years, or your national law's shorter retention."),
+    )
+
+
+@route(CHANGE_OWN)
+def changes(request: AuthedRequest) -> HttpResponse:
+    """What this bureau asked the hub to change in its records, and what became of it."""
+    return render(
+        request, "records/changes.html", {"changes": RecordChange.objects.order_by("-sent_at")[:100]}
+    )
+
+
+@route(CORRECT)
+@require_http_methods(["GET", "POST"])
+def correct(request: AuthedRequest, record_id: uuid.UUID) -> HttpResponse:
+    """At the hub, the GS corrects a record with a written reason (a new version; the owner's
+    replica and the others follow)."""
+    held = holdings.here()
+    if not held.keeps_originals:
+        raise Http404("The GS corrects records at the hub.")
+    record = held.read(request.user, record_id, client_ip(request))
+    post = request.POST if request.method == "POST" else None
+    form = edit_form(record.database, post, record.data)
+    why = ReasonForm(post)
+    if post is not None and form.is_valid() and why.is_valid():
+        try:
+            data = _edited(record.database, record.data, form.data_for_hub())
+            services.change(
+                Actor.of(request.user), str(record.pk), data=data, reason=why.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Corrected: the owner and the replicas receive the new version."))
+            return redirect("records:detail", record.pk)
+    return render(
+        request,
+        "records/change.html",
+        {"record": record, "forms": [form, why], "title": _("Correct the record"), "action": "correct"},
+        status=400 if post is not None else 200,
+    )
 
 
 PHOTO = uploads.Limit(files=MAX_PHOTO_BYTES, message=_("A photo is at most 1 MB."))

@@ -258,3 +258,10 @@ def bulk_written(sender: Any, persons: list[tuple[Any, dict[str, Any]]], **kwarg
 @receiver(post_delete, sender=ReplicaRecord)
 def replica_removed(sender: Any, instance: ReplicaRecord, **kwargs: Any) -> None:
     replace(instance.pk, None)
+
+
+@receiver(post_delete, sender=Record)
+def record_purged(sender: Any, instance: Record, **kwargs: Any) -> None:
+    """At the hub, a record purged at the end of its retention leaves the index with its card."""
+    if instance.database == "persons":
+        replace(instance.pk, None)

@@ -159,6 +159,27 @@ def examples(peers: dict[str, Any], me: str) -> dict[str, tuple[str, dict[str, A
             "hub",
             {"contribution": envelope.new_id(), "status": "accepted", "record": envelope.new_id()},
         ),
+        "records.change": (
+            "BR",
+            {
+                "change": envelope.new_id(),
+                "by": "br-officer",
+                "record": envelope.new_id(),
+                "action": "withdraw",
+                "data": None,
+                "restriction": None,
+                "reason": "found again",
+            },
+        ),
+        "records.change_outcome": (
+            "hub",
+            {"change": envelope.new_id(), "status": "refused", "errors": {"record": ["No such record."]}},
+        ),
+        "records.retention_due": (
+            "hub",
+            {"id": envelope.new_id(), "label": "KE-112233", "retain_until": now},
+        ),
+        "records.purged": ("hub", {"ids": [envelope.new_id()]}),
         "audit.seal": (
             "BR",
             {

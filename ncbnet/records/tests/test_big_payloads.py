@@ -15,7 +15,7 @@ from ncbnet.conftest import arriving
 from ncbnet.network import delivery, envelope
 from ncbnet.network import services as network
 from ncbnet.network.models import OutboxEnvelope, Quarantine
-from ncbnet.records import contribution, parts, replication, services
+from ncbnet.records import contribution, lifecycle, parts, replication, services
 from ncbnet.records.models import Contribution, IncomingPart, Record, ReplicaCheck, ReplicaRecord
 from ncbnet.records.schemas import MAX_PHOTO_BYTES
 
@@ -355,3 +355,31 @@ def test_the_hub_answers_at_most_six_checks_of_a_node_an_hour(peers, settings):
         6,
         8,
     ]
+
+
+def test_an_edit_of_a_record_with_four_1mib_photos_reaches_the_hub_in_parts(peers, settings, user_factory):
+    as_hub(settings)
+    fr = Actor("fr-officer", "FR")
+    data = person("Marc Dupont", [jpeg(MAX_PHOTO_BYTES) for _ in range(4)])
+    data |= {"date_of_birth": {"year": 1979}, "nationalities": ["FR"]}
+    record = services.contribute(fr, "persons", data)
+    pieces = bodies_for(peers, "FR", (parts.PART,))
+    as_node(settings)
+    for seq, (kind, body) in enumerate(pieces, start=1):
+        delivery.accept(arriving(peers, kind, body, sender="hub"), seq)
+    held = ReplicaRecord.objects.get()
+    OutboxEnvelope.objects.all().delete()
+    edited = {**held.data, "sex": "M"}
+    lifecycle.submit(user_factory("ncb", "officer"), held.pk, "edit", data=edited, reason="sex known")
+    queued = outbox("hub")
+    assert len(queued) == 6 and all(size < WELL_UNDER for _e, size in queued)
+    changes = [(e["type"], envelope.open_body(e, "hub", peers["hub"])) for e, _s in queued]
+
+    as_hub(settings)
+    OutboxEnvelope.objects.all().delete()
+    for seq, (kind, body) in enumerate(changes, start=100):
+        assert delivery.accept(arriving(peers, kind, body, sender="FR"), seq) == "accepted"
+    record.refresh_from_db()
+    assert record.version == 2 and record.data["sex"] == "M" and len(record.data["photos"]) == 4
+    [(_kind, outcome)] = bodies_for(peers, "FR", (lifecycle.CHANGE_OUTCOME,))
+    assert outcome["status"] == "accepted" and outcome["version"] == 2
