@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from ncbnet.base.commands import CommandError, Subcommands, command, django_errors, group, setup_django
 
@@ -98,7 +99,7 @@ def feed_until_done(job_id: str, progress: bool = True) -> None:
     from ncbnet.records.models import FeedJobNode
 
     bar = progress_bar() if progress else None
-    rows = list(FeedJobNode.objects.filter(job_id=job_id).order_by("node"))
+    rows = list(FeedJobNode.objects.filter(job__pk=job_id).order_by("node"))
     for row in rows:
         while feed.step(row.pk):
             if bar is not None:
@@ -106,10 +107,10 @@ def feed_until_done(job_id: str, progress: bool = True) -> None:
                 bar(f"feed to {row.node}", min(row.sent, row.total), row.total)
 
 
-def _progress(job: object) -> str:
+def _progress(job: Any) -> str:
     from ncbnet.records.imports import progress
 
-    p = progress(job)  # type: ignore[arg-type]
+    p = progress(job)
     return (
         f"{p['id']} {p['filename']} ({p['database']}): {p['status']}; {p['rows']:,} rows read, "
         f"{p['sent']:,} sent, {p['accepted']:,} accepted, {p['refused']:,} refused"
