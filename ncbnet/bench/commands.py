@@ -53,9 +53,9 @@ def cmd_bench_feed(args: argparse.Namespace) -> int:
         del os.environ[key]
     os.environ.update({"NCBNET_MODE": "demo", "NCBNET_ROLE": "hub", "NCBNET_DATA_DIR": str(data)})
     cmd_init(argparse.Namespace(json=False))
-    from ncbnet.bench import feed
-
     import shutil
+
+    from ncbnet.bench import feed
 
     try:
         feed.main(args.documents, args.nodes, data / "bench-node-keys")
