@@ -26,8 +26,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 
-from ncbnet.base import audit, bounded, clock, csvsafe, holdings
+from ncbnet.base import audit, bounded, clock, csvsafe, holdings, uploads
 from ncbnet.base.actor import Person
 from ncbnet.base.crypto import canonical
 from ncbnet.base.dates import add_years
@@ -59,6 +60,10 @@ READ_CHUNK = 2000  # rows kept in one transaction while the file is read
 SEND_EVERY = 2  # seconds between the worker's runs
 SEND_BUDGET = 5.0  # seconds of sending in one run, at most
 ROW_LIMITS = bounded.Limits(max_bytes=MAX_ROW_BYTES, max_depth=8, max_string=MAX_ROW_BYTES, max_items=2000)
+# What a page or the API reads of an upload (`base.uploads`), bounded while it streams.
+UPLOAD = uploads.Limit(
+    files=MAX_FILE_BYTES, message=gettext_lazy("A bulk contribution is at most 64 MB; split a larger file.")
+)
 # CSV columns of a person, which JSON lines give as the schema's nested fields.
 PERSON_COLUMNS = ("name", "script", "latin_name", "aliases", "date_of_birth", "sex", "nationalities")
 

@@ -7,7 +7,6 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from ncbnet.base import downloads, holdings, uploads
@@ -18,10 +17,6 @@ from . import feed, imports
 from .forms import BulkImportForm
 from .policies import CONTRIBUTE, WATCH_FEEDS
 
-BULK_UPLOAD = uploads.Limit(
-    files=imports.MAX_FILE_BYTES, message=_("A bulk contribution is at most 64 MB; split a larger file.")
-)
-
 
 def _on_a_node() -> None:
     if holdings.here().keeps_originals:
@@ -30,7 +25,7 @@ def _on_a_node() -> None:
 
 @route(CONTRIBUTE)
 @require_http_methods(["GET", "POST"])
-@uploads.limit(BULK_UPLOAD)
+@uploads.limit(imports.UPLOAD)
 def bulk_imports(request: AuthedRequest) -> HttpResponse:
     """The bureau's bulk contributions, and a form to send one more."""
     _on_a_node()

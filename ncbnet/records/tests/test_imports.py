@@ -294,3 +294,23 @@ def test_the_pages_and_the_cli(peers, user_factory, client, tmp_path, capsys):
         )
         == 2
     )
+
+
+def test_the_api(peers, user_factory, client):
+    client.force_login(user_factory("ncb", "officer", username="fr-officer"))
+    upload = SimpleUploadedFile("stolen.csv", CSV.encode(), content_type="text/csv")
+    made = client.post("/api/v1/records/bulk", {"database": "documents", "file": upload})
+    assert made.status_code == 202, made.content
+    job = made.json()
+    assert (job["status"], job["rows"], job["refused"], job["filename"]) == ("sending", 3, 1, "stolen.csv")
+    assert client.get(f"/api/v1/records/bulk/{job['id']}").json()["rows"] == 3
+    assert [j["id"] for j in client.get("/api/v1/records/bulk").json()["results"]] == [job["id"]]
+    outcome = client.get(f"/api/v1/records/bulk/{job['id']}/outcome")
+    assert outcome.status_code == 200 and b"4,refused" in b"".join(outcome.streaming_content)
+    bad = SimpleUploadedFile("s.csv", CSV.encode(), content_type="text/csv")
+    refused = client.post("/api/v1/records/bulk", {"database": "documents", "file": bad, "restriction": "{nope"})
+    assert refused.status_code == 422 and "restriction" in refused.content.decode()
+    wrong = SimpleUploadedFile("s.csv", b"number,colour\n1,red\n", content_type="text/csv")
+    refused = client.post("/api/v1/records/bulk", {"database": "documents", "file": wrong})
+    assert refused.status_code == 422 and "unknown columns" in refused.content.decode()
+    assert client.get(f"/api/v1/records/bulk/{envelope.new_id()}").status_code == 404
