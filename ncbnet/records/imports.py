@@ -20,6 +20,7 @@ import io
 import time
 import uuid
 from collections.abc import Iterable, Iterator
+from datetime import timedelta
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -59,6 +60,9 @@ WINDOW = 4  # batches sent and not yet answered, at most
 READ_CHUNK = 2000  # rows kept in one transaction while the file is read
 SEND_EVERY = 2  # seconds between the worker's runs
 SEND_BUDGET = 5.0  # seconds of sending in one run, at most
+# Batches unanswered this long after the last batch was sent or answered are sent again (the hub
+# answers a batch it has seen with the answer it gave, and creates nothing).
+RESEND_AFTER = timedelta(minutes=15)
 ROW_LIMITS = bounded.Limits(max_bytes=MAX_ROW_BYTES, max_depth=8, max_string=MAX_ROW_BYTES, max_items=2000)
 # What a page or the API reads of an upload (`base.uploads`), bounded while it streams.
 UPLOAD = uploads.Limit(
@@ -303,22 +307,49 @@ def send_next(job_id: uuid.UUID) -> int:
         ImportRow.objects.filter(pk__in=[line.pk for line in batch]).update(
             status=ImportRow.Status.SENT, batch=job.batches
         )
-        delivery.queue(
-            BATCH,
-            ["hub"],
-            {
-                "bulk_import": str(job.pk),
-                "batch": job.batches,
-                "by": job.sent_by,
-                "database": job.database,
-                "restriction": job.restriction,
-                "rows": [{"row": line.row, "data": line.data} for line in batch],
-            },
-        )
+        delivery.queue(BATCH, ["hub"], _batch_body(job, job.batches, batch))
         job.batches += 1
         job.sent += len(batch)
-        job.save(update_fields=["batches", "sent"])
+        job.moved_at = clock.now()
+        job.save(update_fields=["batches", "sent", "moved_at"])
     return len(batch)
+
+
+def _batch_body(job: BulkImport, number: int, lines: list[ImportRow]) -> dict[str, Any]:
+    return {
+        "bulk_import": str(job.pk),
+        "batch": number,
+        "by": job.sent_by,
+        "database": job.database,
+        "restriction": job.restriction,
+        "rows": [{"row": line.row, "data": line.data} for line in lines],
+    }
+
+
+def resend_unanswered(job_id: uuid.UUID) -> int:
+    """Send again the batches the hub has not answered for `RESEND_AFTER` (an answer lost, or a
+    batch the hub could not take); one transaction, audited. Returns the batches sent again."""
+    with transaction.atomic():
+        job = BulkImport.objects.select_for_update().filter(pk=job_id).first()
+        if (
+            job is None
+            or job.status != BulkImport.Status.SENDING
+            or job.batches == job.answered
+            or (job.moved_at is not None and clock.now() - job.moved_at < RESEND_AFTER)
+        ):
+            return 0
+        waiting = ImportRow.objects.filter(bulk_import=job, status=ImportRow.Status.SENT).order_by(
+            "batch", "row"
+        )
+        by_batch: dict[int, list[ImportRow]] = {}
+        for line in waiting:
+            by_batch.setdefault(line.batch or 0, []).append(line)
+        for number, lines in by_batch.items():
+            delivery.queue(BATCH, ["hub"], _batch_body(job, number, lines))
+        job.moved_at = clock.now()
+        job.save(update_fields=["moved_at"])
+        audit.record("records.import_resent", target=job, detail={"batches": sorted(by_batch)})
+    return len(by_batch)
 
 
 @every(SEND_EVERY, "records.imports.send")
@@ -328,6 +359,7 @@ def send_pending(budget: float = SEND_BUDGET) -> int | None:
         return None
     started, total = time.monotonic(), 0
     for job_id in BulkImport.objects.filter(status=BulkImport.Status.SENDING).values_list("pk", flat=True):
+        resend_unanswered(job_id)
         while time.monotonic() - started < budget and (n := send_next(job_id)):
             total += n
     return total or None
@@ -488,7 +520,8 @@ def outcome_arrived(envelope: Arrived, body: ContributeBatchOutcomeBody) -> None
     job.accepted += accepted
     job.refused += refused
     job.answered += 1
-    fields = ["accepted", "refused", "answered"]
+    job.moved_at = clock.now()
+    fields = ["accepted", "refused", "answered", "moved_at"]
     if not ImportRow.objects.filter(
         bulk_import=job, status__in=[ImportRow.Status.PENDING, ImportRow.Status.SENT]
     ).exists():

@@ -7,11 +7,13 @@ refused; a malformed row is refused alone; a batch sent again creates nothing.""
 import csv
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from ncbnet.base import clock
 from ncbnet.base.chain import AuditEntry
 from ncbnet.cli import main
 from ncbnet.conftest import arriving
@@ -308,9 +310,38 @@ def test_the_api(peers, user_factory, client):
     outcome = client.get(f"/api/v1/records/bulk/{job['id']}/outcome")
     assert outcome.status_code == 200 and b"4,refused" in b"".join(outcome.streaming_content)
     bad = SimpleUploadedFile("s.csv", CSV.encode(), content_type="text/csv")
-    refused = client.post("/api/v1/records/bulk", {"database": "documents", "file": bad, "restriction": "{nope"})
+    refused = client.post(
+        "/api/v1/records/bulk", {"database": "documents", "file": bad, "restriction": "{nope"}
+    )
     assert refused.status_code == 422 and "restriction" in refused.content.decode()
     wrong = SimpleUploadedFile("s.csv", b"number,colour\n1,red\n", content_type="text/csv")
     refused = client.post("/api/v1/records/bulk", {"database": "documents", "file": wrong})
     assert refused.status_code == 422 and "unknown columns" in refused.content.decode()
     assert client.get(f"/api/v1/records/bulk/{envelope.new_id()}").status_code == 404
+
+
+def test_unanswered_batches_are_sent_again_and_count_once(peers, user_factory, settings):
+    officer = user_factory("ncb", "officer", username="fr-officer")
+    lines = "".join(json.dumps(doc(i, "FR")) + "\n" for i in range(1, 4))
+    job = imports.submit(officer, "documents", "d.jsonl", io.BytesIO(lines.encode()))
+    assert imports.send_pending() == 3
+    assert imports.send_pending() is None and imports.resend_unanswered(job.pk) == 0  # too soon
+    with clock.travel(imports.RESEND_AFTER + timedelta(seconds=1)):
+        assert imports.resend_unanswered(job.pk) == 1  # the hub's answer was lost, say
+        assert imports.resend_unanswered(job.pk) == 0
+    first, again = [
+        envelope.open_body(envelope.decode(bytes(o.payload)), "hub", peers["hub"])
+        for o in OutboxEnvelope.objects.filter(kind=imports.BATCH).order_by("id")
+    ]
+    assert first == again
+    settings.NCBNET_ROLE, settings.NCBNET_COUNTRY = "hub", None
+    for body in (first, again):
+        assert delivery.accept(arriving(peers, imports.BATCH, body, sender="FR"), next(seq)) == "accepted"
+    assert Record.objects.count() == 3
+    settings.NCBNET_ROLE, settings.NCBNET_COUNTRY = "ncb", "FR"
+    for answer in answers(peers, "FR"):
+        assert (
+            delivery.accept(arriving(peers, imports.OUTCOME, answer, sender="hub"), next(seq)) == "accepted"
+        )
+    job.refresh_from_db()
+    assert (job.status, job.accepted, job.refused, job.answered) == ("done", 3, 0, 1)
