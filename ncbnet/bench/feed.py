@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 MEMBERS = ("FR", "BR", "KE", "DE", "ES", "NG", "IN", "CN", "US", "JP")
 
 
-def main(documents: int, nodes: int, keys: Path) -> dict[str, float]:
+def main(documents: int, nodes: int, keys: Path) -> dict[str, Any]:
     from ncbnet.base.crypto import KeyStore
     from ncbnet.network import services
     from ncbnet.network.models import OutboxEnvelope

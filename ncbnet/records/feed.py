@@ -127,9 +127,14 @@ def step(row_id: int) -> int:
 
 
 @every(EVERY, "records.feed")
+def periodically() -> int | None:
+    """The worker's job at the hub (`run`)."""
+    return run()
+
+
 def run(budget: float = BUDGET) -> int | None:
-    """The worker's job at the hub: chunks to every node with a feed to catch up, in turns, for
-    at most `budget` seconds. Returns how many records were sent."""
+    """Chunks to every node with a feed to catch up, in turns, for at most `budget` seconds.
+    Returns how many records were sent."""
     if not holdings.here().keeps_originals:
         return None
     started = time.monotonic()
