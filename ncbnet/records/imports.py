@@ -527,6 +527,8 @@ def outcome_arrived(envelope: Arrived, body: ContributeBatchOutcomeBody) -> None
     ).exists():
         job.status, job.finished_at = BulkImport.Status.DONE, clock.now()
         fields += ["status", "finished_at"]
+        # The records are the hub's now: the node keeps each row's outcome, not its data.
+        ImportRow.objects.filter(bulk_import=job).update(data=None)
         audit.record(
             "records.import_done",
             target=job,

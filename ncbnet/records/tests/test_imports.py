@@ -224,6 +224,7 @@ def test_from_the_file_to_the_outcome_through_the_hub(peers, user_factory, setti
     job.refresh_from_db()
     assert (job.status, job.accepted, job.refused) == ("done", 3, 1)
     assert job.finished_at is not None
+    assert not ImportRow.objects.filter(bulk_import=job, data__isnull=False).exists()  # no copy kept
     out = "".join(imports.outcome_lines(job))
     lines = list(csv.reader(io.StringIO(out)))
     assert lines[0] == ["row", "status", "record_id", "errors"]
