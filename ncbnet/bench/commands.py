@@ -1,4 +1,4 @@
-"""`ncbnet bench matching|screening|messaging`: the benchmarks, one JSON line each."""
+"""`ncbnet bench matching|screening|messaging|feed`: the benchmarks, one JSON line each."""
 
 from __future__ import annotations
 
@@ -42,6 +42,28 @@ def cmd_bench_screening(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_feed(args: argparse.Namespace) -> int:
+    """A hub of its own in a new temporary folder (or DATABASE_URL's database when that is set)."""
+    import tempfile
+
+    if not 1 <= args.nodes <= 10:
+        raise CommandError("--nodes is from 1 to 10")
+    data = Path(tempfile.mkdtemp(prefix="ncbnet-bench-feed-"))
+    for key in [k for k in os.environ if k.startswith("NCBNET_")]:
+        del os.environ[key]
+    os.environ.update({"NCBNET_MODE": "demo", "NCBNET_ROLE": "hub", "NCBNET_DATA_DIR": str(data)})
+    cmd_init(argparse.Namespace(json=False))
+    import shutil
+
+    from ncbnet.bench import feed
+
+    try:
+        feed.main(args.documents, args.nodes, data / "bench-node-keys")
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+    return 0
+
+
 def add(sub: Subcommands) -> None:
     """`ncbnet bench`."""
     bench = group(sub, "bench", "benchmarks (one JSON line each)")
@@ -65,6 +87,14 @@ def add(sub: Subcommands) -> None:
         action="store_true",
         help="keep the person index a run before left in --data (no rebuild, build time not measured)",
     )
+    sp = command(
+        bench,
+        "feed",
+        cmd_bench_feed,
+        "records written in bulk at a hub, fed to N nodes in chunks (the hub's side: sealed and queued)",
+    )
+    sp.add_argument("--documents", type=int, default=20_000)
+    sp.add_argument("--nodes", type=int, default=3)
     sp = command(
         bench, "messaging", cmd_bench_messaging, "hub and two NCB nodes on loopback: end-to-end messaging"
     )

@@ -13,13 +13,29 @@ from ncbnet.base.commands import CommandError, Subcommands, command, group, prog
 def cmd_demo_seed(args: argparse.Namespace) -> int:
     if args.persons or args.documents:
         setup_django()
-        from ncbnet.records import bulk
+        import sys
 
+        from ncbnet.network.envelope import new_id
+        from ncbnet.records import bulk
+        from ncbnet.records.commands import feed_until_done, show_feed
+        from ncbnet.records.models import FeedJob
+
+        source = f"seed:{new_id()}"
         try:
-            counts = bulk.seed(args.persons, args.documents, progress=progress_bar())
+            counts = bulk.seed(args.persons, args.documents, progress=progress_bar(), source=source)
         except PermissionError as exc:
             raise CommandError(str(exc)) from exc
         print(json.dumps(counts))
+        job = FeedJob.objects.filter(source=source).first()
+        if job is None:
+            print(
+                "no node on the network: those that join get these records with their snapshot",
+                file=sys.stderr,
+            )
+            return 0
+        if not args.no_feed:
+            feed_until_done(str(job.pk))
+        print("\n".join(show_feed(str(job.pk))), file=sys.stderr)
         return 0
     setup_django()
     from ncbnet.demo import seed as demo
@@ -80,6 +96,11 @@ def add(sub: Subcommands) -> None:
     )
     sp.add_argument(
         "--documents", type=int, default=0, help="hub: also write this many travel documents, in bulk"
+    )
+    sp.add_argument(
+        "--no-feed",
+        action="store_true",
+        help="hub: leave the feed of the bulk records to the nodes to `network run` (`records feed-status`)",
     )
     command(demo, "totp", cmd_demo_totp, "print the current code of the demo authenticator")
     sp = command(

@@ -9,6 +9,7 @@ says so (`NotYet`) and `ncbnet up` tries it again a moment later. Refused in pro
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,8 +25,8 @@ from ncbnet.cooperation.services import help as helping
 from ncbnet.core import services as core
 from ncbnet.core.models import Agency, User
 from ncbnet.network.delivery import connected_nodes
-from ncbnet.records import approval, lifecycle
-from ncbnet.records.models import PendingContribution, RecordChange, ReplicaRecord
+from ncbnet.records import approval, bulk, imports, lifecycle
+from ncbnet.records.models import BulkImport, FeedJob, PendingContribution, RecordChange, ReplicaRecord
 from ncbnet.security.models import TOTPDevice
 
 from .credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
@@ -470,6 +471,31 @@ def fr_edits_records() -> str:
     return f"FR's records: {', '.join(done) or 'nothing to do'}"
 
 
+BULK_SOURCE = "seed:demo-bulk-feed"
+BULK_DOCUMENTS = 2000
+BULK_FILE = "demo-stolen-passports.csv"
+
+
+def hub_bulk_feed() -> str:
+    """Once every node is on the network, the hub writes travel documents in bulk: the network
+    worker feeds each node what it may see, in chunks (`ncbnet records feed-status`)."""
+    if FeedJob.objects.filter(source=BULK_SOURCE).exists():
+        return "already written"
+    counts = bulk.seed(documents=BULK_DOCUMENTS, seed_value=4242, source=BULK_SOURCE)
+    return f"{counts['documents']} travel documents written in bulk, fed to the nodes by the network worker"
+
+
+def fr_bulk_contribution() -> str:
+    """FR's officer contributes a file of stolen passports in bulk; two of its rows are refused."""
+    if BulkImport.objects.filter(filename=BULK_FILE).exists():
+        return "already sent"
+    rows = ["number,type,issuing_country,status,date"]
+    rows += [f"FRB{n:06d},passport,FR,stolen,2026-0{1 + n % 9}-1{n % 10}" for n in range(1, 49)]
+    rows += ["FRB999999,spaceship,FR,stolen,2026-01-01", "FRB999998,passport,XX,lost,2026-01-01"]
+    job = imports.submit(_officer(), "documents", BULK_FILE, io.BytesIO("\n".join(rows).encode()))
+    return f"{job.rows} rows read, sent to the hub by the network worker"
+
+
 STORY: list[Step] = [
     Step("fr-requests", "FR", fr_requests),
     Step("br-answers", "BR", br_answers),
@@ -484,6 +510,8 @@ STORY: list[Step] = [
     Step("hub-finishes", "hub", hub_finishes),
     Step("fr-agency-contribution", "FR", fr_agency_contribution),
     Step("fr-edits-records", "FR", fr_edits_records),
+    Step("hub-bulk-feed", "hub", hub_bulk_feed),
+    Step("fr-bulk-contribution", "FR", fr_bulk_contribution),
 ]
 
 

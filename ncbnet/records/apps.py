@@ -7,4 +7,5 @@ class RecordsConfig(AppConfig):
     verbose_name = "Global databases"
 
     def ready(self) -> None:
-        from . import contribution, lifecycle, parts, replication, resync  # noqa: F401 - register their envelope handlers
+        # register their envelope handlers and periodic jobs
+        from . import contribution, feed, imports, lifecycle, parts, replication, resync  # noqa: F401

@@ -1,7 +1,8 @@
 """Scale data for the hub: millions of synthetic persons and travel documents, written in
 batches (one transaction, one version row per record and one audit entry per batch), with
-progress. For demos and benchmarks; refused in production. Bulk-seeded records are not fed to
-nodes as they are written: nodes that join later get them in their snapshot."""
+progress. For demos and benchmarks; refused in production. The nodes on the network receive the
+records they may see from a feed job (`records.feed`), in chunks, after each batch is written;
+nodes that join later get them in their snapshot."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from ncbnet.base import audit, clock, holdings
 from ncbnet.base.dates import add_years
 from ncbnet.network.envelope import new_id
 
+from . import feed
 from .models import Record
 from .schemas import DocumentData, PersonData, Strict
 from .services import label_and_key
@@ -98,18 +100,22 @@ def seed(
     batch: int = 5000,
     progress: Progress | None = None,
     seed_value: int = 2026,
+    source: str | None = None,
 ) -> dict[str, int]:
+    """Write `persons` and `documents` synthetic records in batches; the feed job named `source`
+    (one per call) sends them to the nodes on the network."""
     if settings.NCBNET_MODE == "production":
         raise PermissionError("demo data is refused in production mode")
     if not holdings.here().keeps_originals:
         raise PermissionError("scale data is written at the hub, which keeps the global databases")
     rnd = random.Random(seed_value)
+    source = source or f"seed:{new_id()}"
     counts = {}
     for database, total in (("persons", persons), ("documents", documents)):
         done = 0
         while done < total:
             n = min(batch, total - done)
-            _batch(database, n, rnd)
+            _batch(database, n, rnd, source)
             done += n
             if progress is not None:
                 progress(database, done, total)
@@ -117,14 +123,14 @@ def seed(
     return counts
 
 
-def _batch(database: str, n: int, rnd: random.Random) -> None:
+def _batch(database: str, n: int, rnd: random.Random, source: str) -> None:
     """One batch through executemany: the ORM's per-field preparation costs more than the data."""
     now = clock.now()
     ops = connection.ops
     at = ops.adapt_datetimefield_value(now)
     retain = ops.adapt_datetimefield_value(add_years(now, 5))
     uuid_db = Record._meta.pk.get_db_prep_value
-    records, versions, ids, persons = [], [], [], []
+    records, versions, ids, persons, written = [], [], [], [], []
     for i in range(n):
         owner = OWNERS[rnd.randrange(len(OWNERS))]
         data = person(rnd) if database == "persons" else document(rnd, owner)
@@ -133,7 +139,8 @@ def _batch(database: str, n: int, rnd: random.Random) -> None:
             if checked != data:
                 raise ValueError(f"the {database} generator drifted from its schema: {checked} != {data}")
         label, key = label_and_key(database, data)
-        pk = uuid_db(uuid.UUID(new_id()), connection)
+        written.append(uuid.UUID(new_id()))
+        pk = uuid_db(written[-1], connection)
         text = json.dumps(data, ensure_ascii=False)
         ids.append(pk)
         if database == "persons":
@@ -161,3 +168,4 @@ def _batch(database: str, n: int, rnd: random.Random) -> None:
             subject="GS",
             detail={"database": database, "count": n, "first": str(ids[0]), "last": str(ids[-1])},
         )
+        feed.wrote(source, f"demo seed ({source.removeprefix('seed:')})", written)

@@ -228,3 +228,20 @@ class RestrictionChangeForm(RestrictionForm):
     reason = forms.CharField(
         label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+
+
+class BulkImportForm(RestrictionForm):
+    """A bureau's bulk contribution: a file of records of one database, one restriction for all."""
+
+    database = forms.ChoiceField(
+        label=_("Database"),
+        choices=[
+            ("documents", _("Travel documents")),
+            ("persons", _("Persons")),
+            ("vehicles", _("Vehicles")),
+            ("firearms", _("Firearms")),
+            ("artworks", _("Works of art")),
+        ],
+    )
+    file = forms.FileField(label=_("File (CSV with a header, or JSON lines), up to 200,000 rows"))
+    field_order = ["database", "file"]

@@ -363,3 +363,127 @@ class PendingContribution(models.Model):
 
     def __str__(self) -> str:
         return f"pending contribution {self.id} ({self.state})"
+
+
+class FeedJob(models.Model):
+    """At the hub: one bulk write (a seed, a bureau's bulk contribution) fed to the nodes that were
+    on the network when it was written, in chunks, in the order of the records' ids (`records.feed`).
+    The records it covers are those whose id lies between `first` and `last`; each node's progress
+    is a `FeedJobNode`, so a restart resumes from the last chunk sent."""
+
+    id = models.UUIDField(primary_key=True)
+    source = models.CharField(max_length=100, unique=True)  # "seed:<id>", "import:<country>:<id>"
+    what = models.CharField(max_length=300)
+    started_at = models.DateTimeField()
+    written = models.PositiveIntegerField(default=0)  # records written so far
+    first = models.UUIDField()
+    last = models.UUIDField()
+    finished_at = models.DateTimeField(null=True, blank=True)  # every node caught up
+
+    class Meta:
+        ordering: ClassVar = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"feed {self.what}"
+
+
+class FeedJobNode(models.Model):
+    """One node's progress in a feed job: how many of the job's records it may see, how many were
+    sent, and the id of the last one sent."""
+
+    job = models.ForeignKey(FeedJob, on_delete=models.CASCADE, related_name="nodes")
+    node = models.CharField(max_length=2)
+    total = models.PositiveIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    cursor = models.UUIDField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    left = models.BooleanField(default=False)  # the node left the network (its key revoked) meanwhile
+
+    class Meta:
+        ordering: ClassVar = ["job", "node"]
+        constraints: ClassVar = [models.UniqueConstraint(fields=["job", "node"], name="one_feed_per_node")]
+        indexes: ClassVar = [models.Index(fields=["finished_at"], name="feed_unfinished")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} to {self.node}: {self.sent}/{self.total}"
+
+
+class ImportBatch(models.Model):
+    """At the hub: one batch of a bureau's bulk contribution, and the answer given per row; a batch
+    sent again gets the same answer, and creates nothing."""
+
+    sender = models.CharField(max_length=2)
+    bulk_import = models.UUIDField()
+    batch = models.PositiveIntegerField()
+    received_at = models.DateTimeField()
+    accepted = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+    outcome = models.JSONField()  # the rows' outcomes, as sent back
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["sender", "bulk_import", "batch"], name="one_answer_per_batch")
+        ]
+
+    def __str__(self) -> str:
+        return f"batch {self.batch} of {self.bulk_import} from {self.sender}"
+
+
+class BulkImport(models.Model):
+    """On an NCB node: a bulk contribution (a CSV or JSON-lines file of records), its rows sent to
+    the hub in batches from the network worker, and what the hub made of each."""
+
+    class Status(models.TextChoices):
+        READING = "reading", _("reading the file")
+        SENDING = "sending", _("sending to the hub")
+        DONE = "done", _("done")
+
+    id = models.UUIDField(primary_key=True)
+    database = models.CharField(max_length=10, choices=Database.choices)
+    filename = models.CharField(max_length=200)
+    sent_by = models.CharField(max_length=150)
+    restriction = models.JSONField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.READING)
+    rows = models.PositiveIntegerField(default=0)  # read from the file
+    sent = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)  # by the hub, or unreadable here
+    batches = models.PositiveIntegerField(default=0)  # sent so far
+    answered = models.PositiveIntegerField(default=0)  # batches the hub answered
+    moved_at = models.DateTimeField(null=True, blank=True)  # a batch last sent or answered
+
+    class Meta:
+        ordering: ClassVar = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"import {self.filename} ({self.status})"
+
+
+class ImportRow(models.Model):
+    """One row of a bulk contribution: its data, and its outcome."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        SENT = "sent", _("sent")
+        ACCEPTED = "accepted", _("accepted")
+        REFUSED = "refused", _("refused")
+
+    bulk_import = models.ForeignKey(BulkImport, on_delete=models.CASCADE, related_name="lines")
+    row = models.PositiveIntegerField()  # its number in the file, from 1
+    data = models.JSONField(null=True, blank=True)  # none when the row could not be read
+    batch = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    record_id = models.UUIDField(null=True, blank=True)
+    errors = models.JSONField(default=dict)
+
+    class Meta:
+        ordering: ClassVar = ["bulk_import", "row"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["bulk_import", "row"], name="one_import_row")
+        ]
+        indexes: ClassVar = [models.Index(fields=["bulk_import", "status", "row"], name="import_row_status")]
+
+    def __str__(self) -> str:
+        return f"row {self.row} of {self.bulk_import_id} ({self.status})"

@@ -102,3 +102,11 @@ def corrects(user: Any) -> bool:
 
 
 CORRECT = Policy("records-correct", corrects)
+
+
+def watches_feeds(user: Any) -> bool:
+    """At the hub, the GS's network administrators follow the feeds of bulk writes to the nodes."""
+    return user.kind == "gs" and user.role in ("network_admin", "analyst")
+
+
+WATCH_FEEDS = Policy("records-feeds", watches_feeds)

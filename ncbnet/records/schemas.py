@@ -369,3 +369,39 @@ class Filters:
     status: Literal["live", "withdrawn", "any"] = "live"
     since: dt.datetime | None = None
     until: dt.datetime | None = None
+
+
+# A bureau's bulk contribution travels in batches of at most this many rows (`records.imports`).
+BATCH_ROWS = 500
+_RowNumber = Annotated[int, Field(ge=1, le=10_000_000)]
+
+
+class BatchRow(wire.Body):
+    row: _RowNumber  # its number in the bureau's file
+    data: dict[str, wire.Json]
+
+
+class ContributeBatchBody(wire.Body):
+    """Node to hub: rows of a bulk contribution; the sender owns what they become."""
+
+    bulk_import: wire.Id
+    batch: Annotated[int, Field(ge=0, le=1_000_000)]
+    by: wire.Text150
+    database: Annotated[str, StringConstraints(max_length=16)]
+    restriction: dict[str, wire.Json] | None
+    rows: Annotated[list[BatchRow], Field(min_length=1, max_length=BATCH_ROWS)]
+
+
+class RowOutcome(wire.Body):
+    row: _RowNumber
+    status: Literal["accepted", "refused"]
+    record: wire.Id | None = None
+    errors: Annotated[dict[str, wire.Json], Field(max_length=10)] = {}
+
+
+class ContributeBatchOutcomeBody(wire.Body):
+    """Hub to node: what became of each row of a batch."""
+
+    bulk_import: wire.Id
+    batch: Annotated[int, Field(ge=0, le=1_000_000)]
+    rows: Annotated[list[RowOutcome], Field(min_length=1, max_length=BATCH_ROWS)]

@@ -27,6 +27,7 @@ from . import national_law, policies, replication
 from .models import (
     Database,
     OwnerAlert,
+    PendingContribution,
     Record,
     RecordChange,
     RecordCountry,
@@ -504,5 +505,6 @@ def drop_replica_copies(ids: list[uuid.UUID]) -> int:
     n, _ = ReplicaRecord.objects.filter(pk__in=ids).delete()
     OwnerAlert.objects.filter(record_id__in=ids).delete()
     RecordChange.objects.filter(record_id__in=ids).delete()
+    PendingContribution.objects.filter(contribution__record_id__in=ids).delete()  # an agency's submission
     purged.send(sender=ReplicaRecord, ids=ids)
     return n

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_bulk
 
 app_name = "records"
 urlpatterns = [
@@ -20,4 +20,8 @@ urlpatterns = [
     path(
         "records/contributions/pending/<uuid:pending_id>/decide/", views.pending_decide, name="pending_decide"
     ),
+    path("records/bulk/", views_bulk.bulk_imports, name="bulk_imports"),
+    path("records/bulk/<uuid:job_id>/", views_bulk.bulk_import, name="bulk_import"),
+    path("records/bulk/<uuid:job_id>/outcome.csv", views_bulk.bulk_outcome, name="bulk_outcome"),
+    path("records/feeds/", views_bulk.feeds, name="feeds"),
 ]

@@ -15,7 +15,8 @@ def cmd_screening_compare(args: argparse.Namespace) -> int:
     """Read a CSV with name1,name2 (other columns kept) and write it back with score and match."""
     import csv
 
-    from ncbnet.screening import csvsafe, names
+    from ncbnet.base import csvsafe
+    from ncbnet.screening import names
 
     try:
         fh = sys.stdin if args.csv == "-" else open(args.csv, encoding="utf-8", newline="")  # noqa: SIM115

