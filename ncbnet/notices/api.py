@@ -116,7 +116,7 @@ class PublishedNoticeOut(Schema):
     owner: str = Field(description="the NCB that requested it (or sent it, for a diffusion)")
     title: str
     source: str = Field("notice", description="notice (published by the GS) or diffusion")
-    published_at: datetime
+    published_at: datetime | None
     data: dict[str, Any]
 
     @staticmethod
@@ -136,7 +136,7 @@ def notice_list(request: AuthedRequest, q: Query[NoticeQuery]) -> Any:
 
 
 @router.get(
-    "/{uuid:notice_id}",
+    "/{notice_id}",
     response=PublishedNoticeOut,
     auth=allow(READ_NOTICES, Scope.SCREENING),
     summary="One published notice (the read is audited)",
