@@ -49,7 +49,9 @@ def test_a_yellow_notice_from_request_to_another_bureaus_list(browser_cluster):
         expect(gs.get_by_role("main")).to_contain_text("Decision recorded.")
 
         wait_for(
-            lambda: cluster.count("FR", "notices_noticerequest", "state = 'changes' AND title = ?", (NAME,)) == 1,
+            lambda: (
+                cluster.count("FR", "notices_noticerequest", "state = 'changes' AND title = ?", (NAME,)) == 1
+            ),
             60,
             "the GS's request for changes in FR",
         )
@@ -57,7 +59,8 @@ def test_a_yellow_notice_from_request_to_another_bureaus_list(browser_cluster):
         row = officer.get_by_role("row", name=re.compile(NAME))
         expect(row).to_contain_text("Say when she was last seen, and by whom.")
         row.get_by_role("link", name="Edit and resubmit").click()
-        expect(officer.get_by_role("status", name="What the General Secretariat asks")).to_contain_text("Say when she was last seen, and by whom.")
+        asked = officer.get_by_role("status", name="What the General Secretariat asks")
+        expect(asked).to_contain_text("Say when she was last seen, and by whom.")
         expect(officer.get_by_label("Or the name as written")).to_have_value(NAME)
         officer.get_by_label("Missing since").fill("2026-11-20")
         officer.get_by_label("Circumstances").fill(
