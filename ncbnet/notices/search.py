@@ -15,9 +15,6 @@ from ncbnet.base.holdings import NoticeFilters
 M = TypeVar("M", bound=Model)
 
 
-Filters = NoticeFilters
-
-
 def subject_names(data: Any) -> tuple[str, ...]:
     """The names a notice's subject goes by (none when it is not named)."""
     subject = data.get("subject") if isinstance(data, dict) else None
@@ -55,7 +52,7 @@ def index(data: Any) -> dict[str, str]:
     return {"subject_key": subject_key(data), "nationalities": nationalities(data)}
 
 
-def apply(qs: QuerySet[M], f: Filters) -> QuerySet[M]:
+def apply(qs: QuerySet[M], f: NoticeFilters) -> QuerySet[M]:
     """`qs` (notices or a replica of them) narrowed by the filters, newest first."""
     if f.kind:
         qs = qs.filter(kind=f.kind)
