@@ -8,8 +8,10 @@ registers how to choose one with `provide()` when Django starts. This module imp
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
@@ -45,6 +47,22 @@ class HeldNotice(Protocol):
     kind: str
     title: str
     data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class NoticeFilters:
+    """What a list of published notices is narrowed by (each empty: any)."""
+
+    kind: str = ""
+    owner: str = ""
+    name: str = ""  # the subject's name, in any script
+    nationality: str = ""
+    published_from: dt.date | None = None
+    published_to: dt.date | None = None
+
+    def audit(self) -> dict[str, str]:
+        """What the audit entry of a browse says was asked."""
+        return {k: str(v) for k, v in self.__dict__.items() if v}
 
 
 class Holdings(Protocol):
@@ -95,8 +113,12 @@ class Holdings(Protocol):
         which owns no records)."""
         ...
 
-    def notices(self, actor: Person, kind: str | None = None, ip: str | None = None) -> Sequence[HeldNotice]:
-        """The published notices this node shows (at most 300); the browse is audited."""
+    def notices(
+        self, actor: Person, filters: NoticeFilters | None = None, ip: str | None = None
+    ) -> QuerySet[Any]:
+        """The published notices this node shows (at the hub all it published, on a node its
+        replica: the published notices and the diffusions sent to its country), filtered, newest
+        first; the browse is audited."""
         ...
 
     def every_notice(self) -> QuerySet[Any]:

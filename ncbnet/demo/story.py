@@ -496,6 +496,85 @@ def fr_bulk_contribution() -> str:
     return f"{job.rows} rows read, sent to the hub by the network worker"
 
 
+# The notices' life (issue #16): FR asks for a Yellow Notice (which the GS sends back for changes)
+# and a Blue Notice (published long enough ago to be due for its periodic review), and sends a
+# diffusion to BR and KE.
+NOTICE_CHANGES = "Léa Moreau"
+NOTICE_DUE = "Karim Benali"
+DIFFUSED = "Yanis Ferrand"
+
+
+def _subject(name: str, year: int) -> dict[str, object]:
+    return {
+        "names": [{"value": name, "script": "Latn", "kind": "primary"}],
+        "date_of_birth": {"year": year},
+        "nationalities": ["FR"],
+    }
+
+
+def fr_notices() -> str:
+    """FR: the two notice requests and the diffusion, each once."""
+    from ncbnet.base.chain import AuditEntry
+    from ncbnet.notices import requests as notice_requests
+    from ncbnet.notices.models import NoticeRequest
+
+    officer, done = _officer(), []
+    if not NoticeRequest.objects.filter(title=NOTICE_CHANGES).exists():
+        data = {
+            "subject": _subject(NOTICE_CHANGES, 2010),
+            "missing_since": "2026-10-02",
+            "place": "Marseille",
+            "circumstances": "Left school at noon and did not come home.",
+        }
+        notice_requests.request(officer, "yellow", data, title=NOTICE_CHANGES)
+        done.append("yellow requested")
+    if not NoticeRequest.objects.filter(title=NOTICE_DUE).exists():
+        data = {
+            "subject": _subject(NOTICE_DUE, 1984),
+            "information_sought": "Current address and associates: suspected of laundering for a fraud "
+            "network.",
+        }
+        notice_requests.request(officer, "blue", data, title=NOTICE_DUE)
+        done.append("blue requested")
+    if not AuditEntry.objects.filter(action="diffusions.sent", actor=officer.username).exists():
+        data = {
+            "subject": _subject(DIFFUSED, 1991),
+            "information_sought": "Believed to have left for Brazil or Kenya with a false passport.",
+        }
+        notice_requests.diffuse(officer, "blue", ["BR", "KE"], data)
+        done.append("diffusion sent")
+    return ", ".join(done) or "already done"
+
+
+def hub_notices() -> str:
+    """The hub: the GS sends FR's Yellow request back for changes and publishes its Blue Notice as
+    published four years and eight months ago, so that FR is warned of its periodic review."""
+    from ncbnet.base.actor import Actor
+    from ncbnet.notices import services as notice_services
+    from ncbnet.notices.models import Notice
+    from ncbnet.notices.models import State as NoticeState
+
+    gs = Actor("gs-reviewer", gs=True)
+    waiting = {n.title: n for n in Notice.objects.filter(owner="FR", title__in=[NOTICE_CHANGES, NOTICE_DUE])}
+    if len(waiting) < 2:
+        raise NotYet("FR's notice requests have not reached the hub yet")
+    done = []
+    if waiting[NOTICE_CHANGES].state == NoticeState.IN_REVIEW:
+        notice_services.review(
+            gs,
+            str(waiting[NOTICE_CHANGES].pk),
+            "changes",
+            "Say where and when she was last seen, and by whom.",
+        )
+        done.append("changes asked")
+    if waiting[NOTICE_DUE].state == NoticeState.IN_REVIEW:
+        with clock.travel(-timedelta(days=365 * 4 + 240)):
+            notice_services.review(gs, str(waiting[NOTICE_DUE].pk), "approve", "Meets the Rules.")
+        notice_services.tick()
+        done.append("blue published, owner warned of its periodic review")
+    return ", ".join(done) or "already done"
+
+
 STORY: list[Step] = [
     Step("fr-requests", "FR", fr_requests),
     Step("br-answers", "BR", br_answers),
@@ -512,6 +591,8 @@ STORY: list[Step] = [
     Step("fr-edits-records", "FR", fr_edits_records),
     Step("hub-bulk-feed", "hub", hub_bulk_feed),
     Step("fr-bulk-contribution", "FR", fr_bulk_contribution),
+    Step("fr-notices", "FR", fr_notices),
+    Step("hub-notices", "hub", hub_notices),
 ]
 
 

@@ -11,6 +11,8 @@ from django.utils.translation import gettext
 
 from ncbnet.base import audit
 from ncbnet.base.actor import Person
+from ncbnet.base.holdings import NoticeFilters
+from ncbnet.notices import search as notice_search
 from ncbnet.notices import services as notice_services
 from ncbnet.notices.models import Notice
 from ncbnet.records import services as records
@@ -50,10 +52,13 @@ class Hub:
     def owned(self, database: str) -> QuerySet[Record]:
         return Record.objects.none()
 
-    def notices(self, actor: Person, kind: str | None = None, ip: str | None = None) -> list[Notice]:
-        found = list(notice_services.published(kind)[:300])
+    def notices(
+        self, actor: Person, filters: NoticeFilters | None = None, ip: str | None = None
+    ) -> QuerySet[Notice]:
+        f = filters or NoticeFilters()
+        found = notice_search.apply(notice_services.published(), f)
         with transaction.atomic():
-            audit.record("notices.browse", actor=actor, detail={"kind": kind}, ip=ip)
+            audit.record("notices.browse", actor=actor, detail=f.audit(), ip=ip)
         return found
 
     def every_notice(self) -> QuerySet[Notice]:

@@ -11,6 +11,8 @@ from django.db.models import QuerySet
 
 from ncbnet.base import audit
 from ncbnet.base.actor import Person
+from ncbnet.base.holdings import NoticeFilters
+from ncbnet.notices import search as notice_search
 from ncbnet.notices.models import ReplicaNotice
 from ncbnet.records import services as records
 from ncbnet.records.models import ReplicaRecord
@@ -49,12 +51,14 @@ class Replica:
     def owned(self, database: str) -> QuerySet[ReplicaRecord]:
         return ReplicaRecord.objects.filter(database=database, owner=self.bureau).order_by("label")
 
-    def notices(self, actor: Person, kind: str | None = None, ip: str | None = None) -> list[ReplicaNotice]:
+    def notices(
+        self, actor: Person, filters: NoticeFilters | None = None, ip: str | None = None
+    ) -> QuerySet[ReplicaNotice]:
         """The notices the hub published and the diffusions sent to this country."""
-        qs = ReplicaNotice.objects.all()
-        found = list((qs.filter(kind=kind) if kind else qs)[:300])
+        f = filters or NoticeFilters()
+        found = notice_search.apply(ReplicaNotice.objects.all(), f)
         with transaction.atomic():
-            audit.record("notices.browse", actor=actor, detail={"kind": kind}, ip=ip)
+            audit.record("notices.browse", actor=actor, detail=f.audit(), ip=ip)
         return found
 
     def every_notice(self) -> QuerySet[ReplicaNotice]:

@@ -1,16 +1,23 @@
+import datetime as dt
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from django.http import Http404
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import CursorPagination, paginate
 
+from ncbnet.base import holdings
 from ncbnet.base.api import allow
+from ncbnet.base.holdings import NoticeFilters
+from ncbnet.base.http import client_ip
 from ncbnet.base.policies import NCB_STAFF
 from ncbnet.core.http import AuthedRequest
+from ncbnet.security.models import Scope
 
 from . import requests
-from .models import NoticeRequest
+from .models import Kind, NoticeRequest
+from .policies import READ_NOTICES
 
 router = Router(tags=["notices"])
 
@@ -76,3 +83,63 @@ def cancel_notice(request: AuthedRequest, request_id: UUID, payload: CancelIn) -
 )
 def diffuse(request: AuthedRequest, payload: DiffusionIn) -> Status:
     return Status(202, {"id": requests.diffuse(request.user, payload.kind, payload.recipients, payload.data)})
+
+
+class NoticeQuery(Schema):
+    """The filters of the published notices (each left out: any)."""
+
+    kind: Kind | None = Field(
+        None, description="red, yellow, blue, black, green, orange, purple, silver or unsc"
+    )
+    owner: str | None = Field(None, pattern=r"^[A-Za-z]{2}$", description="the requesting NCB's country")
+    name: str | None = Field(None, max_length=200, description="the subject's name, in any script")
+    nationality: str | None = Field(
+        None, pattern=r"^[A-Za-z]{2}$", description="a nationality of the subject"
+    )
+    published_from: dt.date | None = Field(None, description="published on or after this day (UTC)")
+    published_to: dt.date | None = Field(None, description="published on or before this day (UTC)")
+
+    def filters(self) -> NoticeFilters:
+        return NoticeFilters(
+            kind=self.kind.value if self.kind else "",
+            owner=self.owner or "",
+            name=self.name or "",
+            nationality=self.nationality or "",
+            published_from=self.published_from,
+            published_to=self.published_to,
+        )
+
+
+class PublishedNoticeOut(Schema):
+    id: UUID
+    kind: str
+    owner: str = Field(description="the NCB that requested it (or sent it, for a diffusion)")
+    title: str
+    source: str = Field("notice", description="notice (published by the GS) or diffusion")
+    published_at: datetime | None
+    data: dict[str, Any]
+
+    @staticmethod
+    def resolve_source(obj: Any) -> str:
+        return str(getattr(obj, "source", "notice"))
+
+
+@router.get(
+    "",
+    response=list[PublishedNoticeOut],
+    auth=allow(READ_NOTICES, Scope.SCREENING),
+    summary="Published notices the caller may see (on a node: its replica, diffusions included)",
+)
+@paginate(CursorPagination, ordering=("-published_at", "-id"))
+def notice_list(request: AuthedRequest, q: Query[NoticeQuery]) -> Any:
+    return holdings.here().notices(request.user, q.filters(), client_ip(request))
+
+
+@router.get(
+    "/{notice_id}",
+    response=PublishedNoticeOut,
+    auth=allow(READ_NOTICES, Scope.SCREENING),
+    summary="One published notice (the read is audited)",
+)
+def notice_detail(request: AuthedRequest, notice_id: UUID) -> Any:
+    return holdings.here().notice(request.user, notice_id, client_ip(request))

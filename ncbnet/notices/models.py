@@ -70,10 +70,17 @@ class Notice(models.Model):
     periodic_review_at = models.DateTimeField(null=True, blank=True)  # 5 years after publication
     owner_warned_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # What the filters search, set at publication (`search.index`): the subject's names as written
+    # and in Latin letters, folded, and its nationalities as ",FR,DE,".
+    subject_key = models.TextField(blank=True, default="")
+    nationalities = models.CharField(max_length=800, blank=True, default="")
 
     class Meta:
         ordering: ClassVar = ["-created_at"]
-        indexes: ClassVar = [models.Index(fields=["state", "submitted_at"], name="notice_queue")]
+        indexes: ClassVar = [
+            models.Index(fields=["state", "submitted_at"], name="notice_queue"),
+            models.Index(fields=["state", "published_at"], name="notice_published"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.title} ({self.state})"
@@ -198,6 +205,8 @@ class ReplicaNotice(models.Model):
     received_at = models.DateTimeField()
     # "notice": published by the GS; "diffusion": sent by the owner NCB directly to chosen countries
     source = models.CharField(max_length=10, default="notice")
+    subject_key = models.TextField(blank=True, default="")  # as on `Notice`
+    nationalities = models.CharField(max_length=800, blank=True, default="")
 
     class Meta:
         ordering: ClassVar = ["-published_at"]
@@ -218,9 +227,21 @@ class NoticeRequest(models.Model):
     reason = models.TextField(blank=True)
     errors = models.JSONField(default=dict)
     updated_at = models.DateTimeField(null=True, blank=True)
+    data = models.JSONField(default=dict)  # the fields as last sent, for the officer to edit
+    periodic_review_at = models.DateTimeField(null=True, blank=True)  # as the hub last said
+    extension_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-requested_at"]
 
     def __str__(self) -> str:
         return f"request {self.kind} {self.title} ({self.state})"
+
+    @property
+    def editable(self) -> bool:
+        """Sent back by the GS for changes, or refused at the hub's checks: edit and resubmit."""
+        return self.state in ("changes", "refused")
+
+    @property
+    def closed(self) -> bool:
+        return self.state in ("cancelled", "rejected", "expired")

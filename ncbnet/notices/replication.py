@@ -12,6 +12,7 @@ from ncbnet.network.handlers import Arrived, register, require_hub
 from ncbnet.network.signals import node_joined
 from ncbnet.records.models import Record
 
+from . import search
 from .models import Notice, ReplicaNotice, State
 from .schemas import PublishedBody, WithdrawnBody
 
@@ -32,8 +33,19 @@ def published(notice: Notice) -> None:
 
 
 def _body(notice: Notice) -> dict[str, Any]:
-    """The notice as every node sees it: with the subject's identity copied from the owner's record
-    (a node may not hold that record), so the notice stands on its own."""
+    return {
+        "id": str(notice.pk),
+        "kind": notice.kind,
+        "owner": notice.owner,
+        "title": notice.title,
+        "data": as_seen(notice),
+        "published_at": notice.published_at.isoformat() if notice.published_at else "",
+    }
+
+
+def as_seen(notice: Notice) -> dict[str, Any]:
+    """The notice's data as every node sees it: with the subject's identity copied from the owner's
+    record (a node may not hold that record), so the notice stands on its own."""
     data = dict(notice.data)
     subject = dict(data.get("subject") or {})
     if subject.get("record_id"):
@@ -43,14 +55,7 @@ def _body(notice: Notice) -> dict[str, Any]:
                 if field in record.data:
                     subject[field] = record.data[field]
         data["subject"] = subject
-    return {
-        "id": str(notice.pk),
-        "kind": notice.kind,
-        "owner": notice.owner,
-        "title": notice.title,
-        "data": data,
-        "published_at": notice.published_at.isoformat() if notice.published_at else "",
-    }
+    return data
 
 
 @receiver(node_joined)
@@ -81,6 +86,7 @@ def notice_published(envelope: Arrived, body: PublishedBody) -> None:
             "published_at": body.published_at,
             "received_at": clock.now(),
             "source": "notice",
+            **search.index(body.data),
         },
     )
 
@@ -103,6 +109,7 @@ def tell_owner(notice: Notice, reason: str = "", errors: dict[str, Any] | None =
                 "title": notice.title,
                 "reason": reason,
                 "errors": errors or {},
+                "review_at": notice.periodic_review_at.isoformat() if notice.periodic_review_at else None,
             },
         )
 

@@ -5,10 +5,12 @@ in review, changes requested, published, rejected, cancelled, expired, with the 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 
 from ncbnet.base import audit, clock, holdings
@@ -18,13 +20,15 @@ from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, register, require_hub
 
-from . import checks, services
+from . import checks, search, services
 from .models import Diffusion, Notice, NoticeRequest, ReplicaNotice
 from .replication import DIFFUSION_WITHDRAWN, STATUS
-from .schemas import CancelBody, DiffusionBody, IdBody, RequestBody, StatusBody
+from .schemas import CancelBody, DiffusionBody, ExtendBody, IdBody, RequestBody, ReviseBody, StatusBody
 
 REQUEST = "notices.request"
 CANCEL = "notices.cancel"
+REVISE = "notices.revise"
+EXTEND = "notices.extend"
 
 
 def request(actor: Person, kind: str, data: dict[str, Any], title: str = "") -> NoticeRequest:
@@ -40,6 +44,7 @@ def request(actor: Person, kind: str, data: dict[str, Any], title: str = "") -> 
             title=title[:300],
             requested_by=actor.get_username(),
             requested_at=clock.now(),
+            data=data,
         )
         delivery.queue(
             REQUEST, ["hub"], {"id": str(r.id), "by": actor.get_username(), "kind": kind, "data": data}
@@ -60,6 +65,71 @@ def cancel(actor: Person, request_id: str, reason: str) -> NoticeRequest:
             raise ValidationError({"id": "no such request from this bureau"})
         delivery.queue(CANCEL, ["hub"], {"id": str(r.id), "by": actor.get_username(), "reason": reason})
         audit.record("notices.cancel_sent", actor=actor, target=r, detail={"reason": reason})
+    return r
+
+
+def _own_request(request_id: str) -> NoticeRequest:
+    try:
+        pk = uuid.UUID(str(request_id))
+    except ValueError as exc:
+        raise ValidationError({"id": "no such request from this bureau"}) from exc
+    r = NoticeRequest.objects.select_for_update().filter(pk=pk).first()
+    if r is None:
+        raise ValidationError({"id": "no such request from this bureau"})
+    return r
+
+
+def revise(actor: Person, request_id: str, data: dict[str, Any], title: str = "") -> NoticeRequest:
+    """Node: the officer edits a request the GS sent back for changes (or the hub's checks refused)
+    and submits it again; the hub checks and queues it for review as it did the first time."""
+    if holdings.here().keeps_originals or getattr(actor, "kind", None) != "ncb":
+        raise PermissionDenied("Notices are edited by the requesting NCB's staff.")
+    with transaction.atomic():
+        r = _own_request(request_id)
+        if not r.editable:
+            raise ValidationError({"state": "only a request sent back for changes, or refused, is edited"})
+        checks.thresholds(r.kind, checks.validate(r.kind, data))
+        r.data, r.state, r.errors, r.updated_at = data, "sent", {}, clock.now()
+        if title:
+            r.title = title[:300]
+        r.save(update_fields=["data", "state", "errors", "updated_at", "title"])
+        delivery.queue(REVISE, ["hub"], {"id": str(r.id), "by": actor.get_username(), "data": data})
+        audit.record("notices.revise_sent", actor=actor, target=r, detail={"kind": r.kind})
+    return r
+
+
+def due_for_review(within: timedelta = services.WARN_BEFORE) -> QuerySet[NoticeRequest]:
+    """Node: this bureau's published notices whose periodic review falls within six months (the hub
+    warns the owner then), soonest first."""
+    return NoticeRequest.objects.filter(
+        state="published", periodic_review_at__isnull=False, periodic_review_at__lte=clock.now() + within
+    ).order_by("periodic_review_at")
+
+
+def extend(actor: Person, request_id: str, reason: str) -> NoticeRequest:
+    """Node: at the periodic review the bureau keeps its published notice five more years, with a
+    reason; the hub extends it and says until when."""
+    if holdings.here().keeps_originals or getattr(actor, "kind", None) != "ncb":
+        raise PermissionDenied("Notices are extended by the requesting NCB's staff.")
+    if not reason.strip():
+        raise ValidationError({"reason": "a written reason is required"})
+    with transaction.atomic():
+        r = _own_request(request_id)
+        if r.state != "published" or r.periodic_review_at is None:
+            raise ValidationError({"state": "only a published notice is extended"})
+        delivery.queue(
+            EXTEND,
+            ["hub"],
+            {
+                "id": str(r.id),
+                "by": actor.get_username(),
+                "review_at": r.periodic_review_at.isoformat(),
+                "reason": reason.strip(),
+            },
+        )
+        r.extension_sent_at = clock.now()
+        r.save(update_fields=["extension_sent_at"])
+        audit.record("notices.extend_sent", actor=actor, target=r, detail={"reason": reason.strip()})
     return r
 
 
@@ -98,11 +168,59 @@ def cancel_arrived(envelope: Arrived, body: CancelBody) -> None:
         raise Rejected(f"cancellation refused: {exc}") from exc
 
 
+@register(
+    REVISE,
+    ReviseBody,
+    to_hub="revised notices go to the hub",
+    from_bureau="notices are revised by the NCB that requested them",
+)
+def revise_arrived(envelope: Arrived, body: ReviseBody) -> None:
+    """Hub: the owner's edit of a notice sent back for changes, submitted again for the owner. Only
+    the owner's node may; a notice not waiting for changes (a replay) is left as it is."""
+    owner = Actor(body.by, envelope.sender)
+    try:
+        with transaction.atomic():
+            notice = services.edit(owner, str(body.id), dict(body.data))
+    except (ValidationError, PermissionDenied, Http404) as exc:
+        raise Rejected(f"revision refused: {exc}") from exc
+    try:
+        with transaction.atomic():
+            services.submit(owner, str(notice.pk))
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"data": exc.messages}
+        delivery.queue(
+            STATUS,
+            [notice.owner],
+            {"id": str(notice.pk), "state": "refused", "title": notice.title, "reason": "", "errors": errors},
+        )
+
+
+@register(
+    EXTEND,
+    ExtendBody,
+    to_hub="extensions go to the hub",
+    from_bureau="notices are extended by the NCB that requested them",
+)
+def extend_arrived(envelope: Arrived, body: ExtendBody) -> None:
+    """Hub: the owner keeps its published notice past the periodic review it names."""
+    owner = Actor(body.by, envelope.sender)
+    try:
+        with transaction.atomic():
+            services.extend(owner, str(body.id), body.reason, review_at=body.review_at)
+    except (ValidationError, PermissionDenied, Http404) as exc:
+        raise Rejected(f"extension refused: {exc}") from exc
+
+
 @register(STATUS, StatusBody)
 def status_arrived(envelope: Arrived, body: StatusBody) -> None:
     require_hub(envelope, "notice states")
     NoticeRequest.objects.filter(pk=body.id).update(
-        state=body.state, title=body.title, reason=body.reason, errors=body.errors, updated_at=clock.now()
+        state=body.state,
+        title=body.title,
+        reason=body.reason,
+        errors=body.errors,
+        updated_at=clock.now(),
+        periodic_review_at=body.review_at,
     )
 
 
@@ -181,6 +299,7 @@ def diffusion_arrived(envelope: Arrived, body: DiffusionBody) -> None:
         published_at=clock.now(),
         received_at=clock.now(),
         source="diffusion",
+        **search.index(clean),
     )
 
 

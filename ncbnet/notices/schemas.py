@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+import pycountry
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from ncbnet.network import wire
 from ncbnet.records.schemas import Name, PartialDate, Strict
@@ -13,12 +14,22 @@ from ncbnet.records.schemas import Name, PartialDate, Strict
 from .models import Kind
 
 
+def _country(code: str) -> str:
+    code = code.strip().upper()
+    if pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
 class Subject(Strict):
     """The person (or entity) concerned: a persons record of the owner, or identity given here."""
 
     record_id: str | None = None
-    names: list[Name] = []
+    names: list[Name] = Field([], max_length=20)
     date_of_birth: PartialDate | None = None
+    nationalities: list[Annotated[str, StringConstraints(max_length=2), AfterValidator(_country)]] = Field(
+        [], max_length=10
+    )
 
     @model_validator(mode="after")
     def identified(self) -> Subject:
@@ -131,6 +142,7 @@ class StatusBody(wire.Body):
     title: wire.Text300
     reason: wire.Text2000
     errors: dict[str, wire.Json]
+    review_at: wire.Stamp | None = None  # a published notice's next periodic review
 
 
 class DiffusionBody(wire.Body):
@@ -140,6 +152,23 @@ class DiffusionBody(wire.Body):
     recipients: Annotated[list[wire.Country], Field(min_length=1, max_length=200)]
     data: dict[str, wire.Json]
     title: wire.Text300
+
+
+class ReviseBody(wire.Body):
+    """The owner's edited fields for a notice sent back for changes (or refused at the checks)."""
+
+    id: wire.Id
+    by: wire.Text150
+    data: dict[str, wire.Json]
+
+
+class ExtendBody(wire.Body):
+    """The owner keeps its published notice past the periodic review due at `review_at`."""
+
+    id: wire.Id
+    by: wire.Text150
+    review_at: wire.Stamp
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 
 
 class IdBody(wire.Body):

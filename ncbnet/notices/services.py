@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,7 +23,7 @@ from ncbnet.network.envelope import new_id
 from ncbnet.records.models import Record
 from ncbnet.records.services import person_label
 
-from . import checks, replication
+from . import checks, replication, search
 from .models import Diffusion, Notice, NoticeEvent, State
 
 WARN_BEFORE = timedelta(days=182)  # about six months
@@ -144,6 +144,22 @@ def edit(actor: Actor, notice_id: str, data: dict[str, Any]) -> Notice:
     return notice
 
 
+def resubmit(actor: Actor, notice_id: str, data: dict[str, Any]) -> Notice:
+    """The owner's edited fields for a notice sent back for changes (or one the checks refused),
+    submitted again. The edit is kept even when the checks refuse it again (ValidationError), so
+    the owner corrects from where it left off."""
+    with transaction.atomic():
+        notice = edit(actor, notice_id, data)
+        audit.record(
+            "notices.resubmit",
+            actor=actor.user,
+            subject=actor.where,
+            target=notice,
+            detail={"by": actor.name},
+        )
+    return submit(actor, str(notice.pk))
+
+
 def likely_duplicates(notice: Notice) -> list[dict[str, str]]:
     """Live notices of the same kind about the same subject (same record, or same name and birth year)."""
     subject = notice.data.get("subject") or {}
@@ -196,6 +212,9 @@ def review(actor: Actor, notice_id: str, decision: str, reason: str) -> Notice:
             before = notice.reject(now)
         else:
             before = notice.request_changes()
+        if decision == Decision.APPROVE:
+            for field, value in search.index(replication.as_seen(notice)).items():
+                setattr(notice, field, value)
         notice.save()
         _event(notice, actor, before, reason)
         if decision == Decision.APPROVE:
@@ -217,12 +236,16 @@ def cancel(actor: Actor, notice_id: str, reason: str) -> Notice:
     return notice
 
 
-def extend(actor: Actor, notice_id: str, reason: str) -> Notice:
-    """At its periodic review the owner keeps a published notice for five more years, with a reason."""
+def extend(actor: Actor, notice_id: str, reason: str, review_at: datetime | None = None) -> Notice:
+    """At its periodic review the owner keeps a published notice for five more years, with a reason.
+    From the owner's node, `review_at` is the review it answers: an extension of a review already
+    extended (a second click, a replay) is refused."""
     reason = _require_reason(reason)
     with transaction.atomic():
         notice = _get(notice_id)
         _require_owner(notice, actor)
+        if review_at is not None and notice.periodic_review_at != review_at:
+            raise ValidationError({"review_at": "this periodic review was already answered"})
         until = notice.extend()
         notice.save(update_fields=["periodic_review_at", "owner_warned_at"])
         NoticeEvent.objects.create(
@@ -241,6 +264,7 @@ def extend(actor: Actor, notice_id: str, reason: str) -> Notice:
             target=notice,
             detail={"by": actor.name, "until": until.isoformat(), "reason": reason},
         )
+        replication.tell_owner(notice, f"extended until {until:%Y-%m-%d}: {reason}")
     return notice
 
 
@@ -296,11 +320,8 @@ def published(kind: str | None = None) -> QuerySet[Notice]:
     return qs.filter(kind=kind) if kind else qs
 
 
-def subject_names(data: Any) -> tuple[str, ...]:
-    """The names a notice's subject goes by (none when it is not named)."""
-    subject = data.get("subject") if isinstance(data, dict) else None
-    names = subject.get("names") if isinstance(subject, dict) else None
-    return tuple(str(x["value"]) for x in names or [] if isinstance(x, dict) and x.get("value"))
+# The names a notice's subject goes by (none when it is not named): what screening matches.
+subject_names = search.subject_names
 
 
 # --- diffusions --------------------------------------------------------------------------------

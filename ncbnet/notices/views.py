@@ -1,23 +1,31 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+import pycountry
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ncbnet.base import clock, holdings
 from ncbnet.base.actor import Actor
+from ncbnet.base.holdings import NoticeFilters
 from ncbnet.base.http import client_ip
 from ncbnet.base.policies import NCB_STAFF, route
+from ncbnet.config import member_codes
 from ncbnet.core.http import AuthedRequest
 
 from . import checks, requests, services
-from .forms import RedNoticeForm
+from .forms import DiffusionForm, NoticeForm, shown
+from .forms import initial as forms_initial
 from .models import Diffusion, Kind, NoticeRequest
 from .policies import READ_NOTICES, REVIEW
 
@@ -27,17 +35,56 @@ def _refused(request: AuthedRequest, exc: ValidationError) -> None:
     messages.error(request, " ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
 
 
+class FilterForm(forms.Form):
+    """The notices list's filters (the API takes the same)."""
+
+    kind = forms.ChoiceField(label=_l("Kind"), choices=[("", _l("All")), *Kind.choices], required=False)
+    name = forms.CharField(label=_l("Name, in any script"), max_length=200, required=False)
+    owner = forms.CharField(label=_l("Requested by (country code)"), max_length=2, required=False)
+    nationality = forms.CharField(label=_l("Nationality (country code)"), max_length=2, required=False)
+    published_from = forms.DateField(
+        label=_l("Published from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    published_to = forms.DateField(
+        label=_l("Published to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def filters(self) -> NoticeFilters:
+        d = self.cleaned_data if self.is_valid() else {}
+        return NoticeFilters(
+            kind=d.get("kind", ""),
+            owner=d.get("owner", ""),
+            name=d.get("name", ""),
+            nationality=d.get("nationality", ""),
+            published_from=d.get("published_from"),
+            published_to=d.get("published_to"),
+        )
+
+
+PER_PAGE = 50
+
+
 @route(READ_NOTICES)
 def notice_list(request: AuthedRequest) -> HttpResponse:
-    kind = request.GET.get("kind") or None
-    found = holdings.here().notices(request.user, kind, client_ip(request))
-    return render(request, "notices/list.html", {"notices": found, "kind": kind, "kinds": Kind.choices})
+    form = FilterForm(request.GET or None)
+    found = holdings.here().notices(request.user, form.filters(), client_ip(request))
+    page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "notices/list.html",
+        {"form": form, "page": page, "notices": page.object_list, "query": query.urlencode()},
+        status=400 if form.errors else 200,
+    )
 
 
 @route(READ_NOTICES)
 def notice_detail(request: AuthedRequest, notice_id: uuid.UUID) -> HttpResponse:
     notice = holdings.here().notice(request.user, notice_id, client_ip(request))
-    return render(request, "notices/detail.html", {"notice": notice})
+    return render(
+        request, "notices/detail.html", {"notice": notice, "fields": shown(notice.kind, notice.data)}
+    )
 
 
 @route(REVIEW)
@@ -45,6 +92,7 @@ def queue(request: AuthedRequest) -> HttpResponse:
     waiting = list(services.review_queue())
     languages = dict(settings.LANGUAGES)
     for notice in waiting:
+        notice.shown = shown(notice.kind, notice.data)  # type: ignore[attr-defined]
         for flag in notice.flags:
             if flag["check"] == "neutrality":
                 flag["character_label"] = checks.CHARACTERS.get(flag["character"], flag["character"])
@@ -89,34 +137,155 @@ def check(request: AuthedRequest, diffusion_id: uuid.UUID) -> HttpResponse:
     return redirect("notices:diffusions")
 
 
-@route(NCB_STAFF)
-@require_http_methods(["GET", "POST"])
-def request_red(request: AuthedRequest) -> HttpResponse:
-    """An NCB's officer asks the GS to publish a Red Notice about one of the bureau's persons records."""
+def _node_only() -> Any:
     held = holdings.here()
     if held.keeps_originals:
         raise Http404("Notices are requested from an NCB's node.")
-    own = held.owned("persons")
-    form = RedNoticeForm(request.POST or None, subjects=[(str(r.pk), r.label) for r in own[:2000]])
+    return held
+
+
+def _kind(kind: str) -> str:
+    if kind not in Kind.values:
+        raise Http404("No such kind of notice.")
+    return kind
+
+
+def _subjects(held: Any) -> Any:
+    """The bureau's own persons records a subject may be chosen from."""
+    return held.owned("persons")
+
+
+def _title(own: Any, data: dict[str, Any]) -> str:
+    """What the bureau's list shows of its request: the chosen record's label, or the name given."""
+    subject = data.get("subject") or {}
+    if subject.get("record_id"):
+        return own.filter(pk=subject["record_id"]).values_list("label", flat=True).first() or ""
+    names = services.subject_names(data)
+    return names[0] if names else ""
+
+
+@route(NCB_STAFF)
+@require_http_methods(["GET", "POST"])
+def request_notice(request: AuthedRequest, kind: str) -> HttpResponse:
+    """An NCB's officer asks the GS to publish a notice of any kind, with the kind's fields."""
+    own = _subjects(_node_only())
+    form = NoticeForm(
+        request.POST or None, kind=_kind(kind), subjects=[(str(r.pk), r.label) for r in own[:2000]]
+    )
     if request.method == "POST" and form.is_valid():
         data = form.notice_data()
         try:
-            chosen = own.filter(pk=form.cleaned_data["subject"]).values_list("label", flat=True).first()
-            requests.request(request.user, "red", data, title=chosen or "")
+            requests.request(request.user, kind, data, title=_title(own, data))
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(None, f"{field}: {' '.join(errors)}")
+            form.refused(exc)
         else:
             messages.success(request, _("Sent to the General Secretariat for its checks and review."))
             return redirect("notices:requests")
-    return render(request, "notices/request.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "notices/request.html", {"form": form, "kind": kind}, status=400 if form.errors else 200
+    )
+
+
+@route(NCB_STAFF)
+@require_http_methods(["GET", "POST"])
+def edit_request(request: AuthedRequest, request_id: uuid.UUID) -> HttpResponse:
+    """The officer edits a request the GS sent back for changes (its reason shown) and resubmits it."""
+    own = _subjects(_node_only())
+    r = NoticeRequest.objects.filter(pk=request_id).first()
+    if r is None:
+        raise Http404("No such request from this bureau.")
+    form = NoticeForm(
+        request.POST or None,
+        kind=r.kind,
+        subjects=[(str(x.pk), x.label) for x in own[:2000]],
+        initial=forms_initial(r.kind, r.data),
+    )
+    if request.method == "POST" and r.editable and form.is_valid():
+        data = form.notice_data()
+        try:
+            requests.revise(request.user, str(r.pk), data, title=_title(own, data))
+        except ValidationError as exc:
+            form.refused(exc)
+        else:
+            messages.success(request, _("Resubmitted to the General Secretariat."))
+            return redirect("notices:requests")
+    return render(request, "notices/edit.html", {"form": form, "r": r}, status=400 if form.errors else 200)
 
 
 @route(NCB_STAFF)
 def our_requests(request: AuthedRequest) -> HttpResponse:
-    return render(
-        request, "notices/requests.html", {"requests": NoticeRequest.objects.order_by("-requested_at")[:100]}
+    page = Paginator(NoticeRequest.objects.order_by("-requested_at"), PER_PAGE).get_page(
+        request.GET.get("page")
     )
+    return render(
+        request,
+        "notices/requests.html",
+        {"requests": page.object_list, "page": page, "kinds": Kind.choices, "query": ""},
+    )
+
+
+@route(NCB_STAFF)
+def review_due(request: AuthedRequest) -> HttpResponse:
+    """The bureau's published notices whose periodic review is due within six months."""
+    _node_only()
+    return render(request, "notices/review_due.html", {"due": requests.due_for_review(), "now": clock.now()})
+
+
+@route(NCB_STAFF)
+@require_POST
+def extend_request(request: AuthedRequest, request_id: uuid.UUID) -> HttpResponse:
+    try:
+        requests.extend(request.user, str(request_id), request.POST.get("reason", ""))
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Extension sent to the General Secretariat."))
+    return redirect("notices:review_due")
+
+
+@route(NCB_STAFF)
+@require_http_methods(["GET", "POST"])
+def diffuse(request: AuthedRequest, kind: str) -> HttpResponse:
+    """An NCB's officer sends a diffusion straight to chosen countries, the GS in copy."""
+    held = _node_only()
+    own = _subjects(held)
+    countries = [(c, _country_name(c)) for c in sorted(member_codes()) if c != held.bureau]
+    form = DiffusionForm(
+        request.POST or None,
+        kind=_kind(kind),
+        subjects=[(str(r.pk), r.label) for r in own[:2000]],
+        countries=countries,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = _with_identity(own, form.notice_data())
+        try:
+            requests.diffuse(request.user, kind, form.cleaned_data["recipients"], data)
+        except ValidationError as exc:
+            form.refused(exc)
+        else:
+            messages.success(request, _("Diffusion sent; the General Secretariat checks it afterwards."))
+            return redirect("notices:list")
+    return render(
+        request, "notices/diffuse.html", {"form": form, "kind": kind}, status=400 if form.errors else 200
+    )
+
+
+def _country_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_2=code)
+    return f"{code} — {country.name}" if country else code
+
+
+def _with_identity(own: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """A diffusion goes to countries that may not hold the bureau's record: the subject's identity
+    is copied from it, so the diffusion stands on its own."""
+    subject = dict(data.get("subject") or {})
+    record = own.filter(pk=subject.get("record_id")).first() if subject.get("record_id") else None
+    if record is not None:
+        for field in ("names", "date_of_birth", "nationalities"):
+            if record.data.get(field) and not subject.get(field):
+                subject[field] = record.data[field]
+        data = {**data, "subject": subject}
+    return data
 
 
 @route(NCB_STAFF)

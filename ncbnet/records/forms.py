@@ -7,22 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-SCRIPTS = [
-    ("Latn", _("Latin")),
-    ("Cyrl", _("Cyrillic")),
-    ("Arab", _("Arabic")),
-    ("Hans", _("Chinese (simplified)")),
-    ("Hant", _("Chinese (traditional)")),
-    ("Grek", _("Greek")),
-    ("Hebr", _("Hebrew")),
-    ("Deva", _("Devanagari")),
-    ("Jpan", _("Japanese")),
-    ("Hang", _("Korean")),
-    ("Thai", _("Thai")),
-    ("Geor", _("Georgian")),
-    ("Armn", _("Armenian")),
-    ("Ethi", _("Ethiopic")),
-]
+from .schemas import SCRIPTS
 
 
 class RestrictionForm(forms.Form):

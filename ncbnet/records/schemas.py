@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 import pycountry
 import pydantic
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from ncbnet.config import member_codes
@@ -96,6 +97,25 @@ class Photo(Strict):
             raise ValueError("the photo does not match its SHA-256")
         self.sha256 = digest
         return self
+
+
+# The scripts a name is commonly written in (ISO 15924 codes), for the forms that take names.
+SCRIPTS = [
+    ("Latn", _("Latin")),
+    ("Cyrl", _("Cyrillic")),
+    ("Arab", _("Arabic")),
+    ("Hans", _("Chinese (simplified)")),
+    ("Hant", _("Chinese (traditional)")),
+    ("Grek", _("Greek")),
+    ("Hebr", _("Hebrew")),
+    ("Deva", _("Devanagari")),
+    ("Jpan", _("Japanese")),
+    ("Hang", _("Korean")),
+    ("Thai", _("Thai")),
+    ("Geor", _("Georgian")),
+    ("Armn", _("Armenian")),
+    ("Ethi", _("Ethiopic")),
+]
 
 
 class Name(Strict):

@@ -54,6 +54,28 @@ def test_the_story_leaves_requests_in_every_state_and_a_shared_case(cluster):
     assert cluster.query("hub", "SELECT state FROM cooperation_operation") == [("finished",)]
     assert cluster.count("hub", "cooperation_operationresult") == 5
     assert cluster.count("hub", "cooperation_operationresult", "duplicate_of_id IS NOT NULL") == 1
+    # The notices' life: FR's Yellow request sent back for changes, its Blue Notice due for its
+    # periodic review (FR warned), its diffusion received by BR and KE.
+    wait_for(
+        lambda: (
+            cluster.count("FR", "notices_noticerequest", "title = 'Léa Moreau' AND state = 'changes'") == 1
+        ),
+        60,
+        "FR's request sent back for changes",
+    )
+    due = "title = 'Karim Benali' AND state = 'published' AND periodic_review_at IS NOT NULL"
+    wait_for(lambda: cluster.count("FR", "notices_noticerequest", due) == 1, 60, "FR's notice due for review")
+    for node in ("BR", "KE"):
+        wait_for(
+            lambda node=node: (
+                cluster.count(
+                    node, "notices_replicanotice", "source = 'diffusion' AND title = 'Yanis Ferrand'"
+                )
+                == 1
+            ),
+            60,
+            f"FR's diffusion on {node}",
+        )
     # Run again, every step does nothing more.
     for name, where in steps:
         assert story(cluster, name, where.rstrip(")"))

@@ -226,6 +226,11 @@ def examples(peers: dict[str, Any], me: str) -> dict[str, tuple[str, dict[str, A
             {"id": envelope.new_id(), "by": "br-officer", "kind": "red", "data": red()},
         ),
         "notices.cancel": ("BR", {"id": envelope.new_id(), "by": "br-officer", "reason": "Arrested."}),
+        "notices.revise": ("BR", {"id": envelope.new_id(), "by": "br-officer", "data": red()}),
+        "notices.extend": (
+            "BR",
+            {"id": envelope.new_id(), "by": "br-officer", "review_at": now, "reason": "Still wanted."},
+        ),
         "notices.status": (
             "hub",
             {"id": envelope.new_id(), "state": "in_review", "title": "Marc", "reason": "", "errors": {}},

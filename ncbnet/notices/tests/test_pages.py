@@ -106,16 +106,17 @@ def test_an_officer_requests_a_red_notice_from_the_node_and_can_cancel_it(client
     user_factory("ncb", "officer", username="fr-officer")
     sign_in(client, "fr-officer")
     form = {
-        "subject": str(person.pk),
+        "subject__record_id": str(person.pk),
+        "subject__script": "Latn",
         "purpose": "prosecution",
         "charges": "armed robbery\nkidnapping",
         "law": "Code pénal, art. 311-8",
         "max_penalty_years": "1",
-        "warrant_reference": "MA-1",
-        "warrant_date": "2026-09-01",
-        "warrant_authority": "Juge d'instruction, Lyon",
-        "facts": "Robbed a jewellery store at gunpoint with two accomplices.",
-        "facts_place": "Lyon",
+        "warrant__reference": "MA-1",
+        "warrant__date": "2026-09-01",
+        "warrant__authority": "Juge d'instruction, Lyon",
+        "facts__summary": "Robbed a jewellery store at gunpoint with two accomplices.",
+        "facts__place": "Lyon",
     }
     refused = client.post("/notices/request/red/", form)
     assert refused.status_code == 400 and "at least 2 years" in refused.content.decode()
