@@ -146,13 +146,13 @@ def document(actor: Person, number: str, issuing_country: str = "", context: Con
 
 
 def machine_readable_zone(actor: Person, text: str, context: Context = REPORT_HITS) -> Result:
-    """Read the MRZ (every check digit verified) and screen its document; a bad check digit is
-    reported with the field it guards, and the document is screened all the same."""
+    """Read the MRZ (every check digit verified, a visa by its own layout) and screen its document;
+    a bad check digit is reported with the field it guards, a state or nationality that is not an
+    ICAO code on its own, and the document is screened all the same."""
     parsed = mrz_module.parse(text)
-    state = pycountry.countries.get(alpha_3=parsed.issuing_state)
-    result = Result(
-        {"mrz": {k: v for k, v in parsed.__dict__.items() if k != "problems"}}, problems=list(parsed.problems)
-    )
+    state = pycountry.countries.get(alpha_3="DEU" if parsed.issuing_state == "D" else parsed.issuing_state)
+    shown = {k: v for k, v in parsed.__dict__.items() if k not in ("problems", "code_problems")}
+    result = Result({"mrz": shown}, problems=[*parsed.problems, *parsed.code_problems])
     result.hits = find_documents(actor, parsed.document_number, state.alpha_2 if state else "")
     return _finish(actor, "mrz", result, context)
 
