@@ -166,6 +166,8 @@ def test_the_page_and_the_api_show_the_notice(client, user_factory):
     assert "Subject of a notice" in page and f"/notices/{notice.pk}/" in page
     assert "locate and arrest with a view to extradition" in page
     assert "Possible match — awaiting confirmation by the owner." in page
+    report = HitReport.objects.get()
+    assert f"/notices/{notice.pk}/" in client.get(f"/hits/{report.pk}/").content.decode()
     found = client.post(
         "/api/v1/screening/persons", {"name": "Marc Dupont"}, content_type="application/json"
     ).json()
