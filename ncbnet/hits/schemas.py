@@ -6,7 +6,7 @@ handlers run."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal, Protocol
 
@@ -61,6 +61,9 @@ class Hit:
     status: str = POSSIBLE_MATCH
     report: str | None = None  # the hit report's id, once reported
     due_at: str | None = None  # when the owner's answer is due (ISO 8601), once reported
+    # The notices out for the person (`screening.outstanding`): on a record hit, those whose
+    # subject is the record; on a hit on a notice's subject (database "notices"), that notice.
+    notices: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def of(cls, record: Holding, why: str, score: float = 1.0, explanation: list[str] | None = None) -> Hit:
@@ -74,6 +77,21 @@ class Hit:
             matched=why,
             score=score,
             explanation=explanation or [why],
+        )
+
+    @classmethod
+    def of_notice(cls, notice: Any, subject: dict[str, Any], score: float, explanation: list[str]) -> Hit:
+        """A notice's subject that matched: its owner, who requested the notice, confirms it."""
+        return cls(
+            record=str(notice.pk),
+            database="notices",
+            owner=notice.owner,
+            label=notice.title,
+            data={k: v for k, v in subject.items() if k != "photos"},
+            handling="",
+            matched="name",
+            score=score,
+            explanation=explanation,
         )
 
     def reported(self, report_id: Any, due_at: datetime) -> None:

@@ -75,8 +75,22 @@ class ArtworkIn(ContextIn):
     text: str = Field(min_length=3, max_length=300, description="title, artist or description")
 
 
+class OutstandingNoticeOut(Schema):
+    """A notice out for the person found (`screening.outstanding`)."""
+
+    id: UUID = Field(description="the notice (GET /api/v1/notices/{id})")
+    kind: str = Field(description="red, yellow, blue, black, green, orange, purple, silver or unsc")
+    kind_label: str
+    title: str
+    owner: str = Field(description="the NCB that requested the notice or sent the diffusion")
+    source: str = Field(description="notice (published by the GS) or diffusion (sent by the owner NCB)")
+    asked: str = Field(description="what the notice asks: locate and arrest, locate, information …")
+    next: str = Field(description="what to do next, once the owner NCB has confirmed the match")
+
+
 class MatchOut(Schema):
-    """A possible match (`hits.schemas.Hit`), reported to its owner for confirmation."""
+    """A possible match (`hits.schemas.Hit`), reported to its owner for confirmation: a record,
+    or the subject of a notice (database "notices", `record` the notice's id)."""
 
     record: UUID
     database: str
@@ -90,6 +104,9 @@ class MatchOut(Schema):
     status: str
     report: UUID | None = Field(description="the hit report to the owner (GET /api/v1/hits/{id})")
     due_at: str | None = Field(description="when the owner's answer is due (ISO 8601)")
+    notices: list[OutstandingNoticeOut] = Field(
+        description="the notices out for this person: still a possible match, awaiting the owner"
+    )
 
 
 class ResultOut(Schema):

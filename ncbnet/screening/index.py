@@ -12,6 +12,12 @@ agree with it.
 Particles and initials give none. A candidate is a record sharing keys with the query, ranked by
 how many, read with its card (`card`: its names and what the qualifiers weigh), so that a search
 reads no record but its hits.
+
+The subjects of the notices this node holds (`holdings.every_notice`: published notices at the
+hub; on a node, the notices and diffusions it received) are indexed alike, with their keys marked
+`NOTICE` so that they are searched apart from the records and never crowd them out; a notice whose
+subject is a persons record also keys that record's id (`RECORD_OF_NOTICE`), so that a hit on the
+record finds the notices out for it in one read of the index.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from ncbnet.base import holdings, warmup
+from ncbnet.notices.models import Notice, ReplicaNotice, State
 from ncbnet.records.bulk import persons_written
 from ncbnet.records.models import Record, ReplicaRecord
 
@@ -35,6 +42,9 @@ from . import names
 from .models import Card, NameKey
 
 CANDIDATES = 100
+NOTICE_CANDIDATES = 20
+NOTICE = "!"  # the mark of a notice subject's keys
+RECORD_OF_NOTICE = NOTICE + "r"  # a notice's key naming its subject's record (its id in hex)
 warmup.register("the name data for the person index")(names.warm)
 SHARE_OF_BEST = 0.6
 # A word that is a form of more Wikidata name items than this (Yi, Li, a Chinese syllable in
@@ -173,6 +183,7 @@ def rebuild(
             progress(label, done, total)
     if progress and not done:
         progress(label, done, total)
+    index_notices()
     analyze()
     return written
 
@@ -205,7 +216,9 @@ class Candidate(NamedTuple):
         return Card._meta.get_field("record_id").to_python(self.found)
 
 
-def candidates(name: str, limit: int = CANDIDATES, dob: dict[str, Any] | None = None) -> list[Candidate]:
+def candidates(
+    name: str, limit: int = CANDIDATES, dob: dict[str, Any] | None = None, mark: str = ""
+) -> list[Candidate]:
     """The records sharing the most keys with the name, most first, with their cards, and at least
     three fifths as many as the best (a record sharing one name of two with the query shares
     half its keys; one written in another script shares about one key a name, so the best is
@@ -221,6 +234,7 @@ def candidates(name: str, limit: int = CANDIDATES, dob: dict[str, Any] | None = 
         wanted = sorted(k for k in keys(name, query_stamps(dob)) if k[0] in "yzq")
     else:
         wanted = sorted(keys(name))
+    wanted = [mark + k[: 32 - len(mark)] for k in wanted]
     if not wanted:
         return []
     marks = ", ".join(["%s"] * len(wanted))
@@ -236,6 +250,100 @@ def candidates(name: str, limit: int = CANDIDATES, dob: dict[str, Any] | None = 
         rows = cursor.fetchall()
     # Both backends give a JSON column's text as it is (Django decodes it in `from_db_value`).
     return [Candidate(found, json.loads(card)) for found, card in rows]
+
+
+def notice_candidates(name: str, dob: dict[str, Any] | None = None) -> list[Candidate]:
+    """The notice subjects sharing the most keys with the name (as `candidates`), with their cards
+    (`notice_card`): the card's `notice` says which notice."""
+    return candidates(name, NOTICE_CANDIDATES, dob, mark=NOTICE)
+
+
+def _record_key(record_id: Any) -> str:
+    return (RECORD_OF_NOTICE + uuid.UUID(str(record_id)).hex)[:32]
+
+
+def notices_on(record_ids: Iterable[Any]) -> dict[str, list[dict[str, Any]]]:
+    """The cards of the notices whose subject is one of these records, by the record's id."""
+    wanted = {_record_key(pk): str(pk) for pk in record_ids}
+    if not wanted:
+        return {}
+    found: dict[str, list[dict[str, Any]]] = {}
+    rows = Card.objects.filter(
+        pk__in=NameKey.objects.filter(key__in=list(wanted)).values("card_id")
+    ).values_list("record_id", "data")
+    for notice_id, data in rows:
+        of = data.get("notice") or {}
+        if of.get("record") in wanted.values():
+            found.setdefault(of["record"], []).append({**data, "id": str(notice_id)})
+    return found
+
+
+def notice_card(notice: Any) -> tuple[dict[str, Any], set[str]] | None:
+    """What a search weighs of a notice's subject (as `card`, with the notice it comes from) and
+    its keys, or None when the notice names no person. A subject given only as a record (at the
+    hub, before the record's identity is copied into the notice) is read from that record."""
+    data = notice.data if isinstance(notice.data, dict) else {}
+    subject = data.get("subject") if isinstance(data.get("subject"), dict) else None
+    if subject is None:
+        return None
+    record = str(subject.get("record_id") or "")
+    person = subject
+    if not subject.get("names") and record:
+        held = holdings.here().every("persons").filter(pk=_uuid(record)).values_list("data", flat=True)
+        person = next(iter(held), None) or subject
+    made = card(person)
+    if not made["names"] and not record:
+        return None
+    made["notice"] = {"kind": notice.kind, "owner": notice.owner, "title": notice.title, "record": record}
+    marked = {NOTICE + k[:31] for k in record_keys(person)}
+    if _uuid(record) is not None:
+        marked.add(_record_key(record))
+    return made, marked
+
+
+def _uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+def replace_notice(notice_id: Any, notice: Any | None) -> None:
+    """The notice's subject in the index as the notice now says (none when it is gone)."""
+    with transaction.atomic():
+        NameKey.objects.filter(card__in=Card.objects.filter(record_id=notice_id)).delete()
+        Card.objects.filter(record_id=notice_id).delete()
+        made = notice_card(notice) if notice is not None else None
+        if made is not None:
+            data, marked = made
+            c = Card.objects.create(record_id=notice_id, data=data)
+            NameKey.objects.bulk_create([NameKey(key=k, card=c) for k in sorted(marked)])
+
+
+def index_notices() -> int:
+    """Index the subject of every notice this node holds (after `rebuild` cleared the index)."""
+    n = 0
+    for notice in holdings.here().every_notice():
+        replace_notice(notice.pk, notice)
+        n += 1
+    return n
+
+
+@receiver(post_save, sender=Notice)
+def notice_saved(sender: Any, instance: Notice, **kwargs: Any) -> None:
+    """At the hub, a notice is searched while it is published."""
+    if holdings.here().keeps_originals:
+        replace_notice(instance.pk, instance if instance.state == State.PUBLISHED else None)
+
+
+@receiver(post_save, sender=ReplicaNotice)
+def replica_notice_saved(sender: Any, instance: ReplicaNotice, **kwargs: Any) -> None:
+    replace_notice(instance.pk, instance)
+
+
+@receiver(post_delete, sender=ReplicaNotice)
+def replica_notice_removed(sender: Any, instance: ReplicaNotice, **kwargs: Any) -> None:
+    replace_notice(instance.pk, None)
 
 
 @receiver(post_save, sender=Record)

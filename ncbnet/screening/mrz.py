@@ -1,19 +1,42 @@
-"""ICAO Doc 9303 machine-readable zones: TD1 (3 x 30), TD2 (2 x 36), TD3 (2 x 44).
+"""ICAO Doc 9303 machine-readable zones: TD1 (3 x 30), TD2 (2 x 36), TD3 (2 x 44), and the
+machine-readable visas of Part 7, MRV-A (2 x 44) and MRV-B (2 x 36), told apart from TD3 and TD2
+by their document code, which starts with V.
 
-Every check digit is verified; a wrong one is reported by field, never silently accepted. Dates
-stay as the MRZ gives them when a part is unknown ("<<").
+Every check digit is verified; a wrong one is reported by field, never silently accepted. A visa
+has no composite check digit and its optional data none either (Part 7: the lower line is the
+number and its check, the nationality, the date of birth and its check, the sex, the expiry and its
+check, then optional data to the end). An issuing state or nationality that is not an ICAO 9303
+code (`ICAO_CODES`) is reported apart from the check digits (`MRZ.code_problems`). Dates stay as
+the MRZ gives them when a part is unknown ("<<").
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import pycountry
 
 from ncbnet.base import clock
 
 WEIGHTS = (7, 3, 1)
 CHARSET = re.compile(r"^[A-Z0-9<]+$")
+
+
+VISA_FORMATS = {44: "MRV-A", 36: "MRV-B"}
+
+
+@functools.cache
+def icao_codes() -> frozenset[str]:
+    """The three-letter codes of ICAO Doc 9303 Part 3: ISO 3166-1 alpha-3, with D for Germany and
+    the codes of organizations, refugees, stateless persons and other nationals (the data file says
+    where they come from)."""
+    listed = json.loads((Path(__file__).parent / "data" / "icao_codes.json").read_text())["codes"]
+    return frozenset(c.alpha_3 for c in pycountry.countries) | frozenset(listed)
 
 
 class MRZInvalid(ValueError):
@@ -42,11 +65,12 @@ class MRZ:
     sex: str
     expiry_date: str
     optional: str
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # check digits and dates
+    code_problems: list[str] = field(default_factory=list)  # an issuing state or nationality not ICAO's
 
     @property
     def valid(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.code_problems
 
 
 def _name(text: str) -> tuple[str, str]:
@@ -87,6 +111,8 @@ def parse(text: str) -> MRZ:
         raise MRZInvalid("an MRZ holds only A-Z, 0-9 and '<'")
     if lengths == [30, 30, 30]:
         return _td1(lines[0], lines[1], lines[2])
+    if lengths in ([36, 36], [44, 44]) and lines[0].startswith("V"):
+        return _visa(lines[0], lines[1], VISA_FORMATS[lengths[0]])
     if lengths == [36, 36]:
         return _two_lines(lines[0], lines[1], "TD2")
     if lengths == [44, 44]:
@@ -122,7 +148,34 @@ def _two_lines(l1: str, l2: str, fmt: str) -> MRZ:
         optional=optional.replace("<", " ").strip(),
         problems=problems,
     )
-    _dates(mrz)
+    _check(mrz)
+    return mrz
+
+
+def _visa(l1: str, l2: str, fmt: str) -> MRZ:
+    """A machine-readable visa (Part 7): check digits on the number, the date of birth and the
+    expiry only; the optional data runs from position 29 to the end of the lower line."""
+    problems: list[str] = []
+    number = l2[0:9]
+    _verify(problems, "document number", number, l2[9])
+    _verify(problems, "date of birth", l2[13:19], l2[19])
+    _verify(problems, "date of expiry", l2[21:27], l2[27])
+    surname, given = _name(l1[5:])
+    mrz = MRZ(
+        format=fmt,
+        document_code=l1[0:2].replace("<", ""),
+        issuing_state=l1[2:5].replace("<", ""),
+        surname=surname,
+        given_names=given,
+        document_number=number.replace("<", ""),
+        nationality=l2[10:13].replace("<", ""),
+        birth_date=_date(l2[13:19], birth=True),
+        sex=l2[20].replace("<", "X"),
+        expiry_date=_date(l2[21:27], birth=False),
+        optional=l2[28:].replace("<", " ").strip(),
+        problems=problems,
+    )
+    _check(mrz)
     return mrz
 
 
@@ -152,8 +205,20 @@ def _td1(l1: str, l2: str, l3: str) -> MRZ:
         optional=(optional1 + l2[18:29]).replace("<", " ").strip(),
         problems=problems,
     )
-    _dates(mrz)
+    _check(mrz)
     return mrz
+
+
+def _codes(mrz: MRZ) -> None:
+    for name, code in (("issuing state", mrz.issuing_state), ("nationality", mrz.nationality)):
+        if code not in icao_codes():
+            mrz.code_problems.append(f"{name} {code!r} is not an ICAO 9303 code")
+
+
+def _check(mrz: MRZ) -> None:
+    """What the check digits cannot say: impossible dates, and codes that are not ICAO's."""
+    _dates(mrz)
+    _codes(mrz)
 
 
 def _dates(mrz: MRZ) -> None:

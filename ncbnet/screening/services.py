@@ -25,7 +25,7 @@ from ncbnet.base.actor import Person
 from ncbnet.hits.schemas import Hit
 from ncbnet.records.models import Folded, folded
 
-from . import index, names
+from . import index, names, outstanding
 from . import mrz as mrz_module
 from .features import (
     DOB_AGREES,
@@ -146,14 +146,23 @@ def document(actor: Person, number: str, issuing_country: str = "", context: Con
 
 
 def machine_readable_zone(actor: Person, text: str, context: Context = REPORT_HITS) -> Result:
-    """Read the MRZ (every check digit verified) and screen its document; a bad check digit is
-    reported with the field it guards, and the document is screened all the same."""
+    """Read the MRZ (every check digit verified, a visa by its own layout) and screen its document;
+    a bad check digit is reported with the field it guards, a state or nationality that is not an
+    ICAO code on its own, and the document is screened all the same."""
     parsed = mrz_module.parse(text)
-    state = pycountry.countries.get(alpha_3=parsed.issuing_state)
-    result = Result(
-        {"mrz": {k: v for k, v in parsed.__dict__.items() if k != "problems"}}, problems=list(parsed.problems)
-    )
+    state = pycountry.countries.get(alpha_3="DEU" if parsed.issuing_state == "D" else parsed.issuing_state)
+    shown = {k: v for k, v in parsed.__dict__.items() if k not in ("problems", "code_problems")}
+    result = Result({"mrz": shown}, problems=[*parsed.problems, *parsed.code_problems])
     result.hits = find_documents(actor, parsed.document_number, state.alpha_2 if state else "")
+    outstanding.mark(result.hits)
+    holder = f"{parsed.given_names} {parsed.surname}".strip()
+    if holder:  # the holder may be the subject of a notice (notices carry no document numbers)
+        try:
+            dob = partial_date(parsed.birth_date)
+        except ValueError:
+            dob = None  # an impossible date of birth, reported among the problems
+        query = PersonQuery(holder, dob, parsed.sex if parsed.sex in ("F", "M") else "")
+        result.hits += find_notice_subjects([query], names.THRESHOLD)[0]
     return _finish(actor, "mrz", result, context)
 
 
@@ -315,10 +324,39 @@ def find_persons_batch(actor: Person, queries: Sequence[PersonQuery], threshold:
     for start in range(0, len(ids), 2000):  # below every backend's limit on parameters
         page = within.filter(pk__in=ids[start : start + 2000]).values_list(*Held._fields)
         held.update((row[0], Held._make(row)) for row in page)  # persons only: the index's ids
-    return [
+    out = [
         [Hit.of(held[w.record_id], "name", w.score, w.explanation) for w in found if w.record_id in held]
         for found in weighed
     ]
+    outstanding.mark([h for hits in out for h in hits])
+    for hits, subjects in zip(out, find_notice_subjects(queries, threshold), strict=True):
+        named = {n["id"] for h in hits for n in h.notices}  # already said by the record it names
+        hits.extend(h for h in subjects if h.record not in named)
+    return out
+
+
+def find_notice_subjects(queries: Sequence[PersonQuery], threshold: float) -> list[list[Hit]]:
+    """The subjects of the notices held here that each query may be, best first: weighed as the
+    persons are, from the index's cards of the notices (`index.notice_candidates`)."""
+    found: list[list[tuple[Weighed, dict[str, Any]]]] = []
+    for q in queries:
+        cards = {c.record_id: c.card for c in index.notice_candidates(q.name, dob=q.dob)}
+        candidates = [index.Candidate(pk, card) for pk, card in cards.items()]
+        found.append([(w, cards[w.record_id]) for w in _weigh(q, candidates, threshold)])
+    notices = outstanding.held(str(w.record_id) for weighed in found for w, _ in weighed)
+    out = []
+    for weighed in found:
+        hits = []
+        for w, card in weighed:
+            notice = notices.get(str(w.record_id))
+            if notice is None:
+                continue  # withdrawn since it was indexed
+            subject = {k: v for k, v in card.items() if k != "notice"}
+            hit = Hit.of_notice(notice, subject, w.score, w.explanation)
+            hit.notices = [outstanding.described(notice)]
+            hits.append(hit)
+        out.append(hits)
+    return out
 
 
 class Weighed(NamedTuple):

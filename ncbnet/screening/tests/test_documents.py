@@ -25,7 +25,12 @@ TD1 = "I<UTOD231458907<<<<<<<<<<<<<<<\n7408122F1204159UTO<<<<<<<<<<<6\nERIKSSON<
 )
 def test_icao_specimens_parse_with_every_check_digit_right(text, fmt, number):
     m = mrz.parse(text)
-    assert m.valid, m.problems
+    assert not m.problems
+    # Utopia is the specimens' fictional state: not an ICAO code, said apart from the check digits.
+    assert m.code_problems == [
+        "issuing state 'UTO' is not an ICAO 9303 code",
+        "nationality 'UTO' is not an ICAO 9303 code",
+    ]
     assert (m.format, m.document_number, m.surname, m.given_names) == (fmt, number, "ERIKSSON", "ANNA MARIA")
     assert (m.birth_date, m.expiry_date, m.sex, m.issuing_state) == ("1974-08-12", "2012-04-15", "F", "UTO")
 
@@ -64,7 +69,7 @@ def test_a_td1_number_longer_than_nine_characters_continues_in_the_optional_data
     line2 = "7408122F1204159UTO<<<<<<<<<<<"
     line2 += str(mrz.check_digit(line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29]))
     m = mrz.parse("\n".join([line1, line2, "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"]))
-    assert m.valid, m.problems
+    assert not m.problems
     assert m.document_number == "D23145890734"
 
 
@@ -154,8 +159,12 @@ def test_mrz_screening_reports_bad_check_digits_and_still_screens(client, user_f
     )
     client.force_login(user_factory("ncb", "officer"))
     ok = client.post("/api/v1/screening/mrz", {"mrz": TD3}, content_type="application/json").json()
-    # Utopia is ICAO's specimen state, in no country list: the number alone decides.
-    assert ok["problems"] == [] and [h["owner"] for h in ok["hits"]] == ["BR"]
+    # Utopia is ICAO's specimen state, in no country list: said so, and the number alone decides.
+    assert ok["problems"] == [
+        "issuing state 'UTO' is not an ICAO 9303 code",
+        "nationality 'UTO' is not an ICAO 9303 code",
+    ]
+    assert [h["owner"] for h in ok["hits"]] == ["BR"]
     line1, line2 = TD3.split("\n")
     bad = client.post(
         "/api/v1/screening/mrz",
