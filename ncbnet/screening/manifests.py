@@ -29,12 +29,14 @@ from django.core.exceptions import ValidationError
 from django.db import connections, transaction
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 from django.db.models import Q
+from django.dispatch import receiver
 from django.http import Http404
 
 from ncbnet.base import audit, bounded, clock, csvsafe
 from ncbnet.base.actor import Person
 from ncbnet.hits.schemas import Hit
 from ncbnet.network.envelope import new_id
+from ncbnet.records.services import purged
 
 from . import names, services
 from .models import Manifest, ManifestRow
@@ -54,6 +56,30 @@ Screened = list[tuple[list[Hit], list[str], dict[str, Any]]]
 # What a row keeps of each hit: what the job's page and its result show, and the hit report. The
 # record's data stays with the record (corrected or deleted there, it is not kept on here).
 KEPT = ("record", "database", "owner", "label", "matched", "score", "status", "report", "due_at")
+
+
+# What a row keeps of a hit on a record purged since: that there was one, not whose.
+PURGED_LABEL = "(a record purged at the end of its retention)"
+
+
+@receiver(purged)
+def forget_purged(sender: Any, ids: list[Any], **kwargs: Any) -> None:
+    """A record purged at the end of its retention: the manifest rows that hit it keep that they
+    hit something, its owner and score, but no longer its label or the name matched."""
+    wanted = {str(i) for i in ids}
+    if not wanted:
+        return
+    touching = Q()
+    for record_id in wanted:
+        touching |= Q(hits__icontains=record_id)
+    for row in ManifestRow.objects.filter(outcome="hit").filter(touching):
+        row.hits = [
+            {**h, "label": PURGED_LABEL, "matched": "", "purged": True}
+            if str(h.get("record")) in wanted
+            else h
+            for h in row.hits
+        ]
+        row.save(update_fields=["hits"])
 
 
 def _kept(hit: Hit) -> dict[str, Any]:

@@ -158,3 +158,27 @@ def test_a_job_held_by_one_process_is_neither_claimed_nor_run_by_another(holding
     manifests.run(here)
     here.refresh_from_db()
     assert (here.state, here.done) == ("done", 4)
+
+
+def test_a_purged_record_leaves_the_manifests_that_hit_it(holdings, user_factory, client):
+    """The hub purges a record at the end of its retention: a manifest row that hit it keeps that
+    it hit something, but neither the record's label nor the name matched."""
+    from ncbnet.conftest import sign_in
+    from ncbnet.records import services as records
+    from ncbnet.records.models import ReplicaRecord
+
+    officer = user_factory("ncb", "officer")
+    job = manifests.submit(officer, "af124.csv", MANIFEST.encode(), {"reason": "AF124 arrivals"})
+    manifests.run(job)
+    target = ReplicaRecord.objects.get(database="persons")
+    records.drop_replica_copies([target.pk])
+    rows = result_rows(job)
+    assert (
+        "Otieno" not in rows[0]["possible_matches"] and manifests.PURGED_LABEL in rows[0]["possible_matches"]
+    )
+    assert "AB1000234" in rows[1]["possible_matches"]  # the other record's hit stays
+    job.refresh_from_db()
+    assert "Otieno" not in json.dumps([r.hits for r in job.results.all()])
+    sign_in(client, officer.username)
+    page = client.get(f"/screening/manifests/{job.pk}/").content.decode()
+    assert "Otieno" not in page and "since purged" in page
