@@ -113,6 +113,8 @@ def outcome_arrived(envelope: Arrived, body: ChangeOutcomeBody) -> None:
 def retention_due_arrived(envelope: Arrived, body: RetentionDueBody) -> None:
     """On the owner's node: one alert, listed with the others on the home page."""
     require_hub(envelope, "retention alerts")
+    if not ReplicaRecord.objects.filter(pk=body.id).exists():
+        return  # purged meanwhile (its purge may overtake the warning): nothing left to warn about
     if not OwnerAlert.objects.filter(record_id=body.id, event="retention", at=body.retain_until).exists():
         OwnerAlert.objects.create(
             record_id=body.id, label=body.label, event="retention", by="GS", at=body.retain_until

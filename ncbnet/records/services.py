@@ -454,13 +454,15 @@ def extend(actor: Actor, record_id: str, reason: str) -> Record:
 
 
 def retention_due(now: datetime | None = None) -> list[Record]:
-    """At the hub: the live records whose retention ends within `RETENTION_WARNING` and whose
-    owner was not yet told; each is marked told, in the caller's transaction."""
+    """At the hub: the live records whose retention ends within `RETENTION_WARNING` (and has not
+    ended: those are purged, not warned about) and whose owner was not yet told; each is marked
+    told, in the caller's transaction."""
     now = now or clock.now()
     due = list(
         Record.objects.select_for_update()
         .live()
-        .filter(retain_until__lte=now + RETENTION_WARNING, retention_alerted_at__isnull=True)
+        .filter(retain_until__gt=now, retain_until__lte=now + RETENTION_WARNING)
+        .filter(retention_alerted_at__isnull=True)
         .order_by("retain_until")[:1000]
     )
     for record in due:

@@ -324,3 +324,21 @@ def test_purges_retention_alerts_and_outcomes_come_only_from_the_hub(peers):
     node_receives(peers, replication.UPSERT, {"records": [replica_body()]}, 1)
     assert delivery.accept(arriving(peers, lifecycle.PURGED, {"ids": [rid]}, sender="BR"), 2) == "quarantined"
     assert ReplicaRecord.objects.exists()
+
+
+def test_a_warning_overtaken_by_its_purge_leaves_no_alert(peers):
+    """The hub warns and purges in one run when a record's end has already passed; if the purge
+    reaches the node first, the late warning must not bring the record's label back."""
+    node_receives(peers, replication.UPSERT, {"records": [replica_body()]}, 1)
+    rid = replica_body()["id"]
+    node_receives(peers, lifecycle.PURGED, {"ids": [rid]}, 2)
+    late = {"id": rid, "label": NAME, "retain_until": clock.now().isoformat()}
+    node_receives(peers, lifecycle.RETENTION_DUE, late, 3)
+    assert not OwnerAlert.objects.exists()
+
+
+def test_a_record_past_its_end_is_purged_not_warned(peers, hub):
+    record = services.contribute(FR, "documents", DOC)
+    with clock.travel(record.retain_until - clock.now() + timedelta(minutes=1)):
+        assert lifecycle.retention() == {"warned": 0, "purged": 1}
+    assert not sent(lifecycle.RETENTION_DUE)
