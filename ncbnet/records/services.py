@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -154,6 +154,24 @@ def contribute(
     return record
 
 
+def _locked(actor: Actor, record_id: str, verb: str, allowed: Callable[[Record], bool]) -> Record | None:
+    """Inside the caller's transaction: the live record, locked, if `allowed` lets the actor
+    `verb` it; otherwise None, the refusal audited (the caller raises once the audit is kept)."""
+    record = Record.objects.select_for_update().filter(pk=record_id).live().first()
+    if record is None:
+        raise Http404("No such record.")
+    if allowed(record):
+        return record
+    audit.record(
+        f"records.{verb}_refused",
+        actor=actor.user,
+        subject=actor.where,
+        target=record,
+        detail={"by": actor.name},
+    )
+    return None
+
+
 def change(
     actor: Actor,
     record_id: str,
@@ -165,20 +183,8 @@ def change(
     the nodes that may see it receive the change, those that no longer may are told to drop it."""
     _require_hub()
     with transaction.atomic():
-        record = Record.objects.select_for_update().filter(pk=record_id).live().first()
-        if record is None:
-            raise Http404("No such record.")
-        if not policies.may_change(record.owner, actor.country, gs=actor.gs, reason=reason):
-            audit.record(
-                "records.change_refused",
-                actor=actor.user,
-                subject=actor.where,
-                target=record,
-                detail={"by": actor.name},
-            )
-            refused = True
-        else:
-            refused = False
+        record = _locked(actor, record_id, "change", lambda r: _may_change(actor, r, reason))
+        if record is not None:
             if data is not None:
                 record.data = _validate(record.database, data)
                 if not actor.gs:
@@ -204,9 +210,13 @@ def change(
                 target=record,
                 detail={"by": actor.name, "version": record.version, "reason": reason},
             )
-    if refused:
+    if record is None:
         raise PermissionDenied("Only the owner NCB changes a record; the GS may, with a written reason.")
     return record
+
+
+def _may_change(actor: Actor, record: Record, reason: str) -> bool:
+    return policies.may_change(record.owner, actor.country, gs=actor.gs, reason=reason)
 
 
 def _current_restriction(record: Record) -> dict[str, Any]:
@@ -377,20 +387,8 @@ def withdraw(actor: Actor, record_id: str, reason: str = "") -> Record:
     once, and stays at the hub, withdrawn, for the audit until its retention ends and it is purged."""
     _require_hub()
     with transaction.atomic():
-        record = Record.objects.select_for_update().filter(pk=record_id).live().first()
-        if record is None:
-            raise Http404("No such record.")
-        if not policies.may_change(record.owner, actor.country, gs=actor.gs, reason=reason):
-            audit.record(
-                "records.withdraw_refused",
-                actor=actor.user,
-                subject=actor.where,
-                target=record,
-                detail={"by": actor.name},
-            )
-            refused = True
-        else:
-            refused = False
+        record = _locked(actor, record_id, "withdraw", lambda r: _may_change(actor, r, reason))
+        if record is not None:
             before = replication.audience(record)
             now = clock.now()
             record.deleted_at = now
@@ -406,7 +404,7 @@ def withdraw(actor: Actor, record_id: str, reason: str = "") -> Record:
                 target=record,
                 detail={"by": actor.name, "version": record.version, "reason": reason},
             )
-    if refused:
+    if record is None:
         raise PermissionDenied("Only the owner NCB withdraws a record; the GS may, with a written reason.")
     return record
 
@@ -418,20 +416,8 @@ def extend(actor: Actor, record_id: str, reason: str) -> Record:
     if not reason.strip():
         raise ValidationError({"reason": "An extension needs a reason."})
     with transaction.atomic():
-        record = Record.objects.select_for_update().filter(pk=record_id).live().first()
-        if record is None:
-            raise Http404("No such record.")
-        if actor.gs or actor.country != record.owner:
-            audit.record(
-                "records.extend_refused",
-                actor=actor.user,
-                subject=actor.where,
-                target=record,
-                detail={"by": actor.name},
-            )
-            refused = True
-        else:
-            refused = False
+        record = _locked(actor, record_id, "extend", lambda r: not actor.gs and actor.country == r.owner)
+        if record is not None:
             now = clock.now()
             before = replication.audience(record)
             record.retain_until = add_years(now, national_law.policy(record.owner).retention_years)
@@ -448,7 +434,7 @@ def extend(actor: Actor, record_id: str, reason: str) -> Record:
                 target=record,
                 detail={"by": actor.name, "retain_until": record.retain_until.isoformat(), "reason": reason},
             )
-    if refused:
+    if record is None:
         raise PermissionDenied("Only the owner NCB extends the retention of its record.")
     return record
 
