@@ -53,6 +53,27 @@ def wait_for(check: Callable[[], T], timeout: float = 30, what: str = "condition
     raise AssertionError(f"timed out after {timeout} s waiting for {what} (last: {last!r})")
 
 
+def files_holding(root: Path, needle: bytes) -> tuple[list[Path], list[Path]]:
+    """Every file under `root`, and those of them whose bytes hold `needle`.
+
+    A running server removes files while we read (NATS drops a stream's spent blocks, SQLite its
+    journals): a file gone between listing and reading holds nothing on disk, so it is skipped.
+    """
+    seen: list[Path] = []
+    holding: list[Path] = []
+    for path in root.rglob("*"):
+        try:
+            if not path.is_file():
+                continue
+            data = path.read_bytes()
+        except FileNotFoundError:
+            continue
+        seen.append(path)
+        if needle in data:
+            holding.append(path)
+    return seen, holding
+
+
 # The tests drive each node as its national systems would, with every scope a token can have.
 SCOPES = ("read_messages", "send_messages", "screening", "contributions", "restricted")
 

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from ncbnet.testing.cluster import wait_for
+from ncbnet.testing.cluster import files_holding, wait_for
 
 pytestmark = pytest.mark.embedded
 MARKER = "Tangerine-5521-request-marker"
@@ -79,6 +79,6 @@ def test_fr_asks_br_and_sees_each_step_and_the_answer(cluster):
     assert got == report
 
     needle = MARKER.encode()
-    hub_files = [p for p in (cluster.data / "hub").rglob("*") if p.is_file()]
-    assert hub_files and not [p for p in hub_files if needle in p.read_bytes()]
+    hub_files, holding = files_holding(cluster.data / "hub", needle)
+    assert hub_files and not holding
     assert not cluster.count("hub", "cooperation_request")

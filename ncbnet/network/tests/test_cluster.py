@@ -16,7 +16,7 @@ import pytest
 from nats.errors import TimeoutError as NatsTimeout
 
 from ncbnet.network import envelope, natsconf
-from ncbnet.testing.cluster import wait_for
+from ncbnet.testing.cluster import files_holding, wait_for
 
 pytestmark = pytest.mark.embedded
 
@@ -90,10 +90,10 @@ def test_hub_holds_no_plaintext_of_a_message_between_bureaus(cluster):
         lambda: cluster.count("hub", "network_relayedenvelope", "envelope_id IS NOT NULL") > 0, 10, "relay"
     )
     needle = marker.encode()
-    hub_files = [p for p in (cluster.data / "hub").rglob("*") if p.is_file()]
-    assert hub_files and not [p for p in hub_files if needle in p.read_bytes()]
-    streams = [p for p in (cluster.data / "nats").rglob("*") if p.is_file()]
-    assert streams and not [p for p in streams if needle in p.read_bytes()]
+    hub_files, hub_holding = files_holding(cluster.data / "hub", needle)
+    assert hub_files and not hub_holding
+    streams, streams_holding = files_holding(cluster.data / "nats", needle)
+    assert streams and not streams_holding
     assert any(needle in p.read_bytes() for p in (cluster.data / "ke").rglob("db.sqlite3*"))
     assert sent["recipients"] == ["KE"]
 
@@ -295,7 +295,7 @@ def test_a_contributed_record_reaches_exactly_the_nodes_that_may_see_it(cluster)
         )
         assert result.returncode == 0, (node, result.stdout, result.stderr)
     assert cluster.count("BR", "records_replicarecord", "key = '17FR99001'") == 0
-    assert not [p for p in (cluster.data / "br").rglob("*") if p.is_file() and b"17FR99001" in p.read_bytes()]
+    assert not files_holding(cluster.data / "br", b"17FR99001")[1]
 
 
 def test_a_node_publishing_poison_with_its_own_credential_does_not_stall_the_network(cluster):
