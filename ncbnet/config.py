@@ -50,6 +50,7 @@ class Config:
     allowed_hosts: list[str] = field(default_factory=list)
     session_idle_minutes: int = 30
     screening_processes: int = 2  # processes screening a manifest side by side (at most one per core)
+    web_preload: bool = True  # the web server loads the name data once, before forking its workers
     network_keep_days: int = 90  # relayed envelopes, sent outbox rows, quarantine entries
     relay_max_bytes: int = 4 * 1024**3  # hub: what the relay stream may hold, waiting to be relayed
     inbox_max_bytes: int = 2 * 1024**3  # hub: what each node's inbox stream may hold, waiting
@@ -185,6 +186,11 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         problems.append(f"NCBNET_SCREENING_PROCESSES={processes_raw!r} must be a whole number (1-64)")
         processes = 1
 
+    preload_raw = env.get("NCBNET_WEB_PRELOAD", "1").strip().lower()
+    if preload_raw not in ("1", "0", "true", "false"):
+        problems.append(f"NCBNET_WEB_PRELOAD={preload_raw!r} must be 1 or 0")
+    web_preload = preload_raw in ("1", "true")
+
     keep_raw = env.get("NCBNET_NETWORK_KEEP_DAYS", "90")
     try:
         keep = int(keep_raw)
@@ -231,6 +237,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         allowed_hosts=hosts,
         session_idle_minutes=idle,
         screening_processes=processes,
+        web_preload=web_preload,
         network_keep_days=keep,
         relay_max_bytes=stream_bytes["NCBNET_RELAY_MAX_BYTES"],
         inbox_max_bytes=stream_bytes["NCBNET_INBOX_MAX_BYTES"],

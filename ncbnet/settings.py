@@ -134,6 +134,7 @@ NCBNET_THROTTLE_MINUTES = 10
 NCBNET_TRUSTED_PROXIES = NODE.trusted_proxies
 # Processes screening a manifest's chunks side by side (screening.manifests.processes).
 NCBNET_SCREENING_PROCESSES = NODE.screening_processes
+NCBNET_WEB_PRELOAD = NODE.web_preload
 NCBNET_NETWORK_KEEP_DAYS = NODE.network_keep_days
 
 # Idle expiry: use pushes the expiry forward (written at most once a minute,

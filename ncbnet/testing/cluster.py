@@ -79,13 +79,20 @@ SCOPES = ("read_messages", "send_messages", "screening", "contributions", "restr
 
 
 class Cluster(DemoNetwork):
-    def __init__(self, data: Path):
+    def __init__(self, data: Path, *, preload: bool = False):
         base = free_base_port(12)
         super().__init__(data, base, base + 10)
+        # A web server loads the name data before forking unless told not to (`make run` does):
+        # most tests never compare a name, so their clusters start without it and a worker loads
+        # it on its first search, as it did before the preload.
+        self.preload = preload
         self.by_name = {n.name: n for n in self.nodes}
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
         self.servers: dict[str, subprocess.Popen[bytes]] = {}
         self.tokens: dict[str, str] = {}
+
+    def env(self, node: Node) -> dict[str, str]:
+        return super().env(node) | {"NCBNET_WEB_PRELOAD": "1" if self.preload else "0"}
 
     def start(self) -> Cluster:
         """Everything up, or, when anything fails to come up, everything started stopped again

@@ -58,6 +58,7 @@ def test_a_good_production_configuration_loads():
         ({"NCBNET_NETWORK_KEEP_DAYS": "7"}, "NCBNET_NETWORK_KEEP_DAYS='7' must be a whole number of days"),
         ({"NCBNET_RELAY_MAX_BYTES": "4G"}, "NCBNET_RELAY_MAX_BYTES='4G' must be a number of bytes"),
         ({"NCBNET_INBOX_MAX_BYTES": "1024"}, "NCBNET_INBOX_MAX_BYTES='1024' must be a number of bytes"),
+        ({"NCBNET_WEB_PRELOAD": "maybe"}, "NCBNET_WEB_PRELOAD='maybe' must be 1 or 0"),
     ],
 )
 def test_each_problem_is_named(changes, expected):
