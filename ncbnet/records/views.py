@@ -39,6 +39,7 @@ from .policies import (
     contributes,
     corrects,
     submits_records,
+    watches_feeds,
 )
 from .schemas import MAX_PHOTO_BYTES, Filters
 
@@ -138,6 +139,8 @@ def search(request: AuthedRequest) -> HttpResponse:
             "first_page": bool(after),
             "statuses": held.keeps_originals and request.user.kind == "gs",
             "can_contribute": not held.keeps_originals and submits_records(request.user),
+            "can_bulk": not held.keeps_originals and contributes(request.user),
+            "can_watch_feeds": held.keeps_originals and watches_feeds(request.user),
         },
     )
 

@@ -108,9 +108,11 @@ def test_the_feed_status_and_the_seed_command_show_progress(peers, hub, capsys):
 def test_the_hubs_feed_page(peers, hub, user_factory, client):
     bulk.seed(documents=5, batch=5)
     client.force_login(user_factory("gs", "network_admin"))
+    assert b'href="/records/feeds/"' in client.get("/records/").content  # reached from the records list
     page = client.get("/records/feeds/")
     assert page.status_code == 200 and b"0 of 5" in page.content and b"hx-get" in page.content
     feed.run()
     assert b"5 of 5" in client.get("/records/feeds/", headers={"HX-Request": "true"}).content
     client.force_login(user_factory("gs", "reviewer", username="reviewer"))
     assert client.get("/records/feeds/").status_code == 403
+    assert b'href="/records/feeds/"' not in client.get("/records/").content

@@ -253,6 +253,7 @@ def test_the_outcome_file_is_safe_to_open_in_a_spreadsheet(peers, user_factory):
 def test_the_pages_and_the_cli(peers, user_factory, client, tmp_path, capsys):
     officer = user_factory("ncb", "officer", username="fr-officer")
     client.force_login(officer)
+    assert b'href="/records/bulk/"' in client.get("/records/").content  # reached from the records list
     assert client.get("/records/bulk/").status_code == 200
     upload = SimpleUploadedFile("stolen.csv", CSV.encode(), content_type="text/csv")
     response = client.post(
