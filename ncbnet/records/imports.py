@@ -63,6 +63,9 @@ SEND_BUDGET = 5.0  # seconds of sending in one run, at most
 # Batches unanswered this long after the last batch was sent or answered are sent again (the hub
 # answers a batch it has seen with the answer it gave, and creates nothing).
 RESEND_AFTER = timedelta(minutes=15)
+# A file is read in the request that uploaded it, a chunk every moment; a job still "reading"
+# this long after its last chunk lost its reader (the web worker killed, the disk failing).
+READING_LOST_AFTER = timedelta(minutes=10)
 ROW_LIMITS = bounded.Limits(max_bytes=MAX_ROW_BYTES, max_depth=8, max_string=MAX_ROW_BYTES, max_items=2000)
 # What a page or the API reads of an upload (`base.uploads`), bounded while it streams.
 UPLOAD = uploads.Limit(
@@ -279,7 +282,7 @@ def _keep(job: BulkImport, chunk: list[tuple[int, dict[str, Any] | None, dict[st
         )
         refused = sum(1 for _r, data, _e in chunk if data is None)
         BulkImport.objects.filter(pk=job.pk).update(
-            rows=F("rows") + len(chunk), refused=F("refused") + refused
+            rows=F("rows") + len(chunk), refused=F("refused") + refused, moved_at=clock.now()
         )
 
 
@@ -352,11 +355,35 @@ def resend_unanswered(job_id: uuid.UUID) -> int:
     return len(by_batch)
 
 
+def stop_lost_readings() -> int:
+    """Stop the imports whose reading was cut off (no chunk kept for `READING_LOST_AFTER`): none
+    of their rows was sent, and half a file sent would look like the whole of it. Their rows
+    are dropped, the job says to send the file again, and each stop is audited."""
+    now = clock.now()
+    stopped = 0
+    for job_id in BulkImport.objects.filter(status=BulkImport.Status.READING).values_list("pk", flat=True):
+        with transaction.atomic():
+            job = BulkImport.objects.select_for_update().filter(pk=job_id).first()
+            if job is None or job.status != BulkImport.Status.READING:
+                continue
+            if now - (job.moved_at or job.started_at) < READING_LOST_AFTER:
+                continue
+            read = job.rows
+            ImportRow.objects.filter(bulk_import=job).delete()
+            job.status, job.finished_at, job.rows, job.refused = BulkImport.Status.STOPPED, now, 0, 0
+            job.save(update_fields=["status", "finished_at", "rows", "refused"])
+            audit.record("records.import_stopped", target=job, detail={"rows_read": read})
+            stopped += 1
+    return stopped
+
+
 @every(SEND_EVERY, "records.imports.send")
 def send_pending(budget: float = SEND_BUDGET) -> int | None:
-    """The worker's job on a node: the next batches of every import being sent."""
+    """The worker's job on a node: the next batches of every import being sent (and the
+    imports whose reading was cut off, stopped)."""
     if holdings.here().keeps_originals:
         return None
+    stop_lost_readings()
     started, total = time.monotonic(), 0
     for job_id in BulkImport.objects.filter(status=BulkImport.Status.SENDING).values_list("pk", flat=True):
         resend_unanswered(job_id)

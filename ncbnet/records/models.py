@@ -437,6 +437,7 @@ class BulkImport(models.Model):
         READING = "reading", _("reading the file")
         SENDING = "sending", _("sending to the hub")
         DONE = "done", _("done")
+        STOPPED = "stopped", _("stopped while reading the file: nothing was sent, send the file again")
 
     id = models.UUIDField(primary_key=True)
     database = models.CharField(max_length=10, choices=Database.choices)

@@ -347,3 +347,48 @@ def test_unanswered_batches_are_sent_again_and_count_once(peers, user_factory, s
         )
     job.refresh_from_db()
     assert (job.status, job.accepted, job.refused, job.answered) == ("done", 3, 0, 1)
+
+
+class FailingDisk(io.RawIOBase):
+    """An uploaded file whose reading fails part-way (its disk failing), after `good` bytes."""
+
+    def __init__(self, data: bytes, good: int):
+        self.data, self.good, self.at = data, good, 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if self.at >= self.good:
+            raise OSError("Input/output error")
+        n = min(len(buffer), self.good - self.at, 4096)
+        buffer[:n] = self.data[self.at : self.at + n]
+        self.at += n
+        return n
+
+
+def test_an_import_whose_reading_was_cut_off_is_stopped_and_nothing_of_it_sent(peers, user_factory, client):
+    officer = user_factory("ncb", "officer", username="fr-officer")
+    lines = "".join(json.dumps(doc(i, "FR")) + "\n" for i in range(1, 5001)).encode()
+    with pytest.raises(OSError, match="Input/output"):
+        imports.submit(
+            officer, "documents", "many.jsonl", io.BufferedReader(FailingDisk(lines, len(lines) // 2))
+        )
+    job = BulkImport.objects.get()
+    assert job.status == "reading" and ImportRow.objects.filter(bulk_import=job).exists()
+    imports.send_pending()
+    assert not OutboxEnvelope.objects.filter(kind=imports.BATCH).exists()  # a reading may still go on
+    job.refresh_from_db()
+    assert job.status == "reading"
+    with clock.travel(imports.READING_LOST_AFTER + timedelta(seconds=1)):
+        imports.send_pending()
+    job.refresh_from_db()
+    assert (job.status, job.rows) == ("stopped", 0) and job.finished_at is not None
+    assert not ImportRow.objects.filter(bulk_import=job).exists()
+    assert not OutboxEnvelope.objects.filter(kind=imports.BATCH).exists()
+    [stopped] = AuditEntry.objects.filter(action="records.import_stopped")
+    assert stopped.detail["rows_read"] >= imports.READ_CHUNK
+    client.force_login(officer)
+    page = client.get(f"/records/bulk/{job.pk}/")
+    assert b"send the file again" in page.content
+    assert f'hx-get="/records/bulk/{job.pk}/"'.encode() not in page.content  # nothing more to follow
