@@ -329,8 +329,15 @@ def _batch_body(job: BulkImport, number: int, lines: list[ImportRow]) -> dict[st
     }
 
 
+def resend_after(resends: int) -> timedelta:
+    """How long unanswered batches wait before they are sent again: `RESEND_AFTER`, doubled for
+    each resend in a row that got no answer (a batch the hub quarantines is not sent every
+    quarter of an hour for ever), at most `RESEND_AFTER` times 64 (16 hours)."""
+    return RESEND_AFTER * 2 ** min(resends, 6)
+
+
 def resend_unanswered(job_id: uuid.UUID) -> int:
-    """Send again the batches the hub has not answered for `RESEND_AFTER` (an answer lost, or a
+    """Send again the batches the hub has not answered for `resend_after` (an answer lost, or a
     batch the hub could not take); one transaction, audited. Returns the batches sent again."""
     with transaction.atomic():
         job = BulkImport.objects.select_for_update().filter(pk=job_id).first()
@@ -338,7 +345,7 @@ def resend_unanswered(job_id: uuid.UUID) -> int:
             job is None
             or job.status != BulkImport.Status.SENDING
             or job.batches == job.answered
-            or (job.moved_at is not None and clock.now() - job.moved_at < RESEND_AFTER)
+            or (job.moved_at is not None and clock.now() - job.moved_at < resend_after(job.resends))
         ):
             return 0
         waiting = ImportRow.objects.filter(bulk_import=job, status=ImportRow.Status.SENT).order_by(
@@ -350,8 +357,11 @@ def resend_unanswered(job_id: uuid.UUID) -> int:
         for number, lines in by_batch.items():
             delivery.queue(BATCH, ["hub"], _batch_body(job, number, lines))
         job.moved_at = clock.now()
-        job.save(update_fields=["moved_at"])
-        audit.record("records.import_resent", target=job, detail={"batches": sorted(by_batch)})
+        job.resends += 1
+        job.save(update_fields=["moved_at", "resends"])
+        audit.record(
+            "records.import_resent", target=job, detail={"batches": sorted(by_batch), "resends": job.resends}
+        )
     return len(by_batch)
 
 
@@ -548,7 +558,8 @@ def outcome_arrived(envelope: Arrived, body: ContributeBatchOutcomeBody) -> None
     job.refused += refused
     job.answered += 1
     job.moved_at = clock.now()
-    fields = ["accepted", "refused", "answered", "moved_at"]
+    job.resends = 0
+    fields = ["accepted", "refused", "answered", "moved_at", "resends"]
     if not ImportRow.objects.filter(
         bulk_import=job, status__in=[ImportRow.Status.PENDING, ImportRow.Status.SENT]
     ).exists():

@@ -453,6 +453,7 @@ class BulkImport(models.Model):
     refused = models.PositiveIntegerField(default=0)  # by the hub, or unreadable here
     batches = models.PositiveIntegerField(default=0)  # sent so far
     answered = models.PositiveIntegerField(default=0)  # batches the hub answered
+    resends = models.PositiveIntegerField(default=0)  # in a row without an answer (each waits longer)
     moved_at = models.DateTimeField(null=True, blank=True)  # a batch last sent or answered
 
     class Meta:

@@ -346,7 +346,28 @@ def test_unanswered_batches_are_sent_again_and_count_once(peers, user_factory, s
             delivery.accept(arriving(peers, imports.OUTCOME, answer, sender="hub"), next(seq)) == "accepted"
         )
     job.refresh_from_db()
-    assert (job.status, job.accepted, job.refused, job.answered) == ("done", 3, 0, 1)
+    assert (job.status, job.accepted, job.refused, job.answered, job.resends) == ("done", 3, 0, 1, 0)
+
+
+def test_a_batch_the_hub_never_answers_is_sent_again_less_and_less_often(peers, user_factory):
+    officer = user_factory("ncb", "officer", username="fr-officer")
+    job = imports.submit(
+        officer, "documents", "d.jsonl", io.BytesIO((json.dumps(doc(1, "FR")) + "\n").encode())
+    )
+    imports.send_pending()
+    second = timedelta(seconds=1)
+    with clock.travel(imports.RESEND_AFTER + second):  # the hub quarantined it, say: no answer comes
+        assert imports.resend_unanswered(job.pk) == 1
+        with clock.travel(imports.RESEND_AFTER + second):
+            assert imports.resend_unanswered(job.pk) == 0  # the next wait is twice as long
+            with clock.travel(imports.RESEND_AFTER):
+                assert imports.resend_unanswered(job.pk) == 1
+                with clock.travel(imports.RESEND_AFTER * 3):
+                    assert imports.resend_unanswered(job.pk) == 0  # and then four times
+    assert imports.resend_after(50) == imports.RESEND_AFTER * 64  # never more than 16 hours
+    job.refresh_from_db()
+    assert job.resends == 2
+    assert [e.detail["resends"] for e in AuditEntry.objects.filter(action="records.import_resent")] == [1, 2]
 
 
 class FailingDisk(io.RawIOBase):
