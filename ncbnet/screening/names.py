@@ -53,7 +53,8 @@ from .features import (
 )
 
 # The weights and explanations are the features' (`features`); these thresholds decide.
-THRESHOLD = 0.88  # two names are a possible match
+THRESHOLD = 0.88  # two names are a match: a hit, to be confirmed with the owner
+POSSIBLE = 0.80  # below the threshold, at or above this: a possible match, shown, never a hit
 TOKEN_MIN = 0.80  # two words are one name
 PARTICLES = frozenset(
     {
@@ -130,6 +131,12 @@ class Comparison:
     score: float
     match: bool
     explanation: list[str] = field(default_factory=list)
+
+    @property
+    def possible(self) -> bool:
+        """Below the threshold but close: shown to the officer as a possible match with its
+        explanation, never sent as a hit report."""
+        return not self.match and self.score >= POSSIBLE
 
 
 def _consonants(word: str) -> str:
