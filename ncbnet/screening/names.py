@@ -11,6 +11,19 @@ Wikidata knows as different names, حسن and Hussein), a name of several words 
 al-Qadir, عبد الله), syllables of a given name written apart or together (Seo-yeon, Seoyeon),
 names missing on one side, particles written apart or together, and gender forms of the same
 name, which are different people.
+
+Through typos and variants: one letter left out, added or two swapped in a word of five letters or
+more (not one letter typed for another: Khalid and Khalil are two names), digits read as the
+letters they look like (J0hn, Pau1), a word split by a stray space (Anders son), Wade-Giles read as
+pinyin (Mao Tse-tung, Mao Zedong: `pypinyin`'s own table), a syllable of a Korean given name in
+McCune-Reischauer or the Revised Romanization (Chong-il, Jong-il), a title or office standing for
+the given name (Colonel Gaddafi: `rigour`'s person-name prefixes and title symbols), and a foreign
+name in Chinese script read word by word (乔治·布什). Against false matches: names that cross a
+patronym are a son and a father (Omar bin Khalid, Khalid bin Omar), and two names in Chinese
+characters are compared by their characters, not by a Japanese reading they share (拓也, 拓哉).
+
+A comparison below the threshold but at `POSSIBLE` or above is a possible match: shown to the
+officer with its explanation, never reported as a hit.
 """
 
 from __future__ import annotations
