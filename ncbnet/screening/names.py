@@ -112,6 +112,9 @@ PATRONYMS = frozenset({"bin", "ibn", "ben", "bint"})
 # characters, not a transliteration.
 LOOKALIKE = {"0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "8": "b", "9": "g"}
 MAX_READINGS = 16  # digit readings of one word; Wade-Giles readings of one word written together
+# Of `rigour`'s symbols, those of a title standing before a name (its others include ABU, ABDUL and
+# SAINT, which begin names); its person-name prefixes (Colonel, President) are titles too.
+TITLE_SYMBOLS = frozenset({"SHEIKH", "HAJI"})
 # Chinese script writes a foreign name's words apart with a middle dot (乔治·布什, George Bush).
 FOREIGN_NAME_DOTS = "·•‧"
 ABJADS = ("ARABIC", "HEBREW", "DEVANAGARI", "SYRIAC", "THAANA")
@@ -221,16 +224,21 @@ def _script(ch: str) -> str:
         return ""
 
 
-@lru_cache(maxsize=200_000)
 def _symbols(word: str) -> frozenset[str]:
     """The Wikidata person-name items a word is a form of, in any script (`rigour`'s name
     tagger: Zhang and Chang, Khalid and Khaled, מיכל and Michal, 김 and Kim)."""
+    return _tagged(word)[0]
+
+
+@lru_cache(maxsize=200_000)
+def _tagged(word: str) -> tuple[frozenset[str], frozenset[str]]:
+    """What `rigour`'s name tagger reads in one word: the Wikidata person-name items it is a form
+    of, and its other symbols (SHEIKH, ABU, SAINT)."""
     found = analyze_names(NameTypeTag.PER, [word], consolidate=False, phonetics=False, numerics=False)
-    return frozenset(
-        span.symbol.id
-        for name in found
-        for span in name.spans
-        if span.symbol.category == SymbolCategory.NAME and len(span.parts) == 1
+    spans = [span for name in found for span in name.spans if len(span.parts) == 1]
+    return (
+        frozenset(span.symbol.id for span in spans if span.symbol.category == SymbolCategory.NAME),
+        frozenset(span.symbol.id for span in spans if span.symbol.category == SymbolCategory.SYMBOL),
     )
 
 
@@ -316,7 +324,7 @@ def _digit_readings(typed: str) -> tuple[str, ...]:
 @lru_cache(maxsize=100_000)
 def _title_words(name: str) -> int:
     """How many words at the head of the name are a title or office standing for a given name:
-    rigour's person-name prefixes (Colonel, President, Doctor) or its title symbols (Sheikh, Haji),
+    rigour's person-name prefixes (Colonel, President, Doctor) or its title symbols (`TITLE_SYMBOLS`),
     when one name is left after them (Colonel Gaddafi; not Dr John Smith, who has his own)."""
     words = name.split()
     if len(words) < 2:
@@ -327,11 +335,9 @@ def _title_words(name: str) -> int:
     return titles if len(words) - titles == 1 else 0
 
 
-@lru_cache(maxsize=200_000)
 def _is_title(word: str) -> bool:
-    """Whether rigour's name tagger reads the word as a title (Sheikh, Haji)."""
-    found = analyze_names(NameTypeTag.PER, [word], consolidate=False, phonetics=False, numerics=False)
-    return any(s.symbol.category == SymbolCategory.SYMBOL for n in found for s in n.spans)
+    """Whether rigour's name tagger reads the word as one of its title symbols (Sheikh, Haji)."""
+    return bool(_tagged(word)[1] & TITLE_SYMBOLS)
 
 
 @lru_cache(maxsize=1)

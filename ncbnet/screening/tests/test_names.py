@@ -68,6 +68,8 @@ DIFFERENT = [
     ("a final vowel added is another gender", "Simon Durand", "Simone Durand"),
     ("a title with a given name of its own", "Dr John Smith", "Jane Smith"),
     ("a digit alone is no name", "John Smith 2", "John Smythe"),
+    ("Abu begins a name, it is no title", "Abu Hamza", "Mohammed Hamza"),
+    ("Abdul begins a name, it is no title", "Abdul Rahman", "Ali Rahman"),
 ]
 
 
