@@ -111,7 +111,11 @@ PATRONYMS = frozenset({"bin", "ibn", "ben", "bint"})
 # Digits typed for the letters they look like (J0hn, Pau1, Ser9ei): a reading of look-alike
 # characters, not a transliteration.
 LOOKALIKE = {"0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "8": "b", "9": "g"}
-MAX_READINGS = 16  # digit readings of one word; Wade-Giles readings of one word written together
+# Bounds on the readings of one word (each is compared with each of the other name's words): of a
+# word with digits, two words' readings compared each with each; of Wade-Giles syllables together.
+MAX_DIGIT_READINGS = 4
+MAX_SPACED_WORDS = 6  # a name of more words is not read for a stray space
+MAX_PINYIN_READINGS = 64
 # Of `rigour`'s symbols, those of a title standing before a name (its others include ABU, ABDUL and
 # SAINT, which begin names); its person-name prefixes (Colonel, President) are titles too.
 TITLE_SYMBOLS = frozenset({"SHEIKH", "HAJI"})
@@ -311,13 +315,13 @@ def _particle(t: Token) -> bool:
 
 def _digit_readings(typed: str) -> tuple[str, ...]:
     """A word with digits among its letters read with each digit as a letter it looks like (J0hn:
-    john; Pau1: paui, paul), at most `MAX_READINGS`; none for a word without digits or letters."""
+    john; Pau1: paui, paul), at most `MAX_DIGIT_READINGS`; none for a word without digits or letters."""
     if not re.search(r"[0-9]", typed) or not re.search(r"[a-z]", typed):
         return ()
     readings = [""]
     for ch in typed:
         letters = LOOKALIKE.get(ch, ch) if ch.isdigit() else ch
-        readings = [r + letter for r in readings for letter in letters][:MAX_READINGS]
+        readings = [r + letter for r in readings for letter in letters][:MAX_DIGIT_READINGS]
     return tuple(readings)
 
 
@@ -395,7 +399,7 @@ def _joined(pieces: list[tuple[str, Token]], symbols: frozenset[str] | None = No
     if all(t.pinyin for _, t in pieces):  # Tse-tung written together: zedong, zetong, cedong …
         joined = [""]
         for _, t in pieces:
-            joined = [j + p for j in joined for p in sorted(t.pinyin)][: MAX_READINGS * MAX_READINGS]
+            joined = [j + p for j in joined for p in sorted(t.pinyin)][:MAX_PINYIN_READINGS]
         pinyin = frozenset(joined)
     return Token(
         text, _skeleton(text), _consonants(text), first.abjad, first.vowelless, symbols, pinyin=pinyin
@@ -446,6 +450,8 @@ def _spaced(name: str) -> tuple[tuple[tuple[Token, ...], float, str], ...]:
     among the keys a name is found by (`key_tokens`): the other words find it."""
     words = _words(name)
     pieces = [(w, native, t) for w, word in enumerate(words) for native, t in word]
+    if len(pieces) > MAX_SPACED_WORDS:
+        return ()  # each cut is compared with each of the other name's: bounded for any name
     out = []
     for i in range(len(pieces) - 1):
         (w1, n1, t1), (w2, n2, t2) = pieces[i], pieces[i + 1]
