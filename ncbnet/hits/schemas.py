@@ -20,6 +20,8 @@ MAX_MORE_TIME_MINUTES = 7 * 24 * 60
 
 
 POSSIBLE_MATCH = "possible match: awaiting confirmation by the owner NCB; do not act on it before"
+# A name close to the record's but below the match threshold: shown to the officer, never reported.
+BELOW_THRESHOLD = "possible match below the threshold: not reported to the owner NCB"
 
 
 class Holding(Protocol):
@@ -93,6 +95,11 @@ class Hit:
             score=score,
             explanation=explanation,
         )
+
+    def below_threshold(self) -> Hit:
+        """A possible match below the threshold: shown with its explanation, never reported."""
+        self.status = BELOW_THRESHOLD
+        return self
 
     def reported(self, report_id: Any, due_at: datetime) -> None:
         """The hit report made of this hit, and when its answer is due."""

@@ -33,7 +33,7 @@ from ncbnet.records import services as records
 from . import signals
 from .models import OUTCOMES, Escalation, HitReport, State, period
 from .policies import answers_hits, screening_bureau, sees
-from .schemas import AnswerBody, EscalateBody, Hit, ReportBody
+from .schemas import BELOW_THRESHOLD, AnswerBody, EscalateBody, Hit, ReportBody
 
 MAX_MORE_TIME = timedelta(days=7)
 REPORT = "hits.report"
@@ -67,7 +67,10 @@ def report_all(
     actor: Person, found: Sequence[tuple[Hit, Mapping[str, Any]]], context: Mapping[str, Any]
 ) -> list[HitReport]:
     """Each (hit, query) becomes one report, kept here and sent to the owner and the GS, with one
-    audit entry naming them all, in the caller's transaction (the screening's)."""
+    audit entry naming them all, in the caller's transaction (the screening's). A possible match
+    below the threshold is never reported: it is refused before anything is written."""
+    if any(hit.status == BELOW_THRESHOLD for hit, _ in found):
+        raise ValueError("a possible match below the threshold is never reported as a hit")
     now = clock.now()
     urgent = bool(context.get("urgent"))
     where = {k: context[k] for k in ("reason", "place") if context.get(k)}

@@ -113,6 +113,9 @@ class ResultOut(Schema):
     query: dict[str, Any]
     problems: list[str]
     hits: list[MatchOut]
+    possible: list[MatchOut] = Field(
+        description="possible matches below the threshold (persons): shown with why, never reported"
+    )
 
 
 @router.post(

@@ -56,6 +56,24 @@ CONSONANTS = Feature("consonants", 0.97, "same consonants (a script without writ
 CONSONANTS_OTHER_NAME = Feature(
     "consonants_other_name", 1.0, "same consonants, but different names (Wikidata)"
 )
+# Scores given to the pair: a word of five letters or more with one letter left out, added, or two
+# neighbours swapped (Kowalsky, Dmitri/Dimitri, Micheal); a letter typed for another is not one
+# (Khalid/Khalil, Fedorov/Fedotov are other names).
+TYPO = Feature("typo", 0.92, "one letter left out, added, or two swapped (a typo)")
+# A Chinese name's syllables in Wade-Giles on one side and pinyin on the other (Mao Tse-tung, Mao
+# Zedong), the Wade-Giles readings from `pypinyin`'s own table.
+WADE_GILES = Feature("wade_giles", 0.92, "Wade-Giles and pinyin spellings of one Chinese name ({reading})")
+# A syllable of a Korean given name in McCune-Reischauer on one side and the Revised Romanization on
+# the other (Chong-il and Jong-il, Tae-jung and Dae-jung, Sol-ju and Seol-ju): voiced and unvoiced
+# initials, and eo/o, eu/u, read alike.
+KOREAN_ROMANISATION = Feature(
+    "korean_romanisation", 0.92, "a Korean syllable in another romanisation (McCune-Reischauer, Revised)"
+)
+# A title or office (rigour's person-name prefixes and titles) where the other side has a given name:
+# Colonel Gaddafi and Muammar Gaddafi.
+TITLE = Feature("title", 0.9, "a title or office in place of a given name: {title}")
+# A factor on the pair's score read with digits as the letters they look like (J0hn, Ser9ei, Pau1).
+DIGITS = Feature("digits_as_letters", 0.97, "digits read as the letters they look like: {reading}")
 
 # --- the two names ------------------------------------------------------------------------------
 
@@ -74,7 +92,14 @@ WRITTEN_TOGETHER = Feature(
 # Factors on the score of a name read another way.
 READ_AS_JAPANESE = Feature("read_as_japanese", 1.0, "read as Japanese: {readings}")
 READ_AS_ONE = Feature("read_as_one", 1.0, "read as one name: {names}")
+# Two words written apart that the other side writes as one (Anders son, Andersson): a stray space.
+STRAY_SPACE = Feature("stray_space", 0.97, "a word split by a stray space: {words}")
 SEVERAL_WORDS = Feature("several_words", 1.0, "one name of several words: {words}")
+# A factor on the score of two names with a patronymic (bin, ibn, ben, bint) whose names cross it:
+# Omar bin Khalid is Omar, Khalid's son; Khalid bin Omar is his father or another man.
+PATRONYMIC_ORDER = Feature(
+    "patronymic_order", 0.6, "a name on the other side of bin/ibn: a father's name, another person"
+)
 # The highest score of two names one of which has a name that does not match at all.
 MISMATCH = Feature("name_mismatch", 0.75, "a name does not match at all, whatever the others")
 # The score of a name with no name in it.
@@ -104,6 +129,11 @@ FEATURES: tuple[Feature, ...] = (
     SAME_NAME,
     CONSONANTS,
     CONSONANTS_OTHER_NAME,
+    TYPO,
+    WADE_GILES,
+    KOREAN_ROMANISATION,
+    TITLE,
+    DIGITS,
     WEAKEST,
     MISSING,
     SINGLE,
@@ -111,7 +141,9 @@ FEATURES: tuple[Feature, ...] = (
     WRITTEN_TOGETHER,
     READ_AS_JAPANESE,
     READ_AS_ONE,
+    STRAY_SPACE,
     SEVERAL_WORDS,
+    PATRONYMIC_ORDER,
     MISMATCH,
     EMPTY,
     DOB_AGREES,

@@ -86,7 +86,12 @@ def _finish(actor: Person, kind: str, result: Result, context: Context) -> Resul
         audit.record(
             f"screening.{kind}",
             actor=actor,
-            detail={"query": result.query, "hits": len(result.hits), "problems": result.problems},
+            detail={
+                "query": result.query,
+                "hits": len(result.hits),
+                "problems": result.problems,
+                **({"possible": len(result.possible)} if result.possible else {}),
+            },
         )
     return result
 
@@ -402,8 +407,11 @@ def person(
     context: Context = REPORT_HITS,
 ) -> Result:
     """Screen a person by name (any script, any order), with date of birth, sex and nationality
-    as qualifiers. Each hit carries its score and why."""
+    as qualifiers. Each hit carries its score and why, and is reported to its owner; the possible
+    matches below the threshold (down to `names.POSSIBLE`) are shown with theirs, never reported."""
     dob = partial_date(date_of_birth)
     result = Result({"name": name, "date_of_birth": date_of_birth, "sex": sex, "nationality": nationality})
-    result.hits = find_persons(actor, name, dob, sex.upper(), nationality, threshold)
+    found = find_persons(actor, name, dob, sex.upper(), nationality, min(threshold, names.POSSIBLE))
+    result.hits = [h for h in found if h.score >= threshold]
+    result.possible = [h.below_threshold() for h in found if h.score < threshold]
     return _finish(actor, "person", result, context)

@@ -22,10 +22,10 @@ LABELLED = [
     ("陈晓明", "Chen Xiaoming", 1.0),  # read as one name
     ("佐藤健太", "Sato Kenta", 1.0),  # read as Japanese
     ("Ελένη Κωνσταντίνου", "Eleni Konstantinou", 0.9147),  # vowels written otherwise
-    ("สมชาย ใจดี", "Somchai Chaidi", 0.6628),  # different
+    ("สมชาย ใจดี", "Somchai Chaidi", 0.6862),  # different (and a typo)
     ("محمد حسن", "Mohammed Hussein", 0.6253),  # same consonants, but different names
-    ("Chen Jianhua", "Chen Chien-hua", 0.75),  # not on the other side, written together, capped
-    ("Tzipora Shapiro", "Zipora Schapira", 0.675),  # another gender's form
+    ("Chen Jianhua", "Chen Chien-hua", 0.9333),  # read as one name, Wade-Giles and pinyin
+    ("Tzipora Shapiro", "Zipora Schapira", 0.68),  # another gender's form, a typo
     ("Ivan Petrenko", "John Petrenko", 0.9333),  # nickname
     ("Wang Wei", "Wei Wang", 1.0),  # names in another order
     ("J. R. Smith", "John Robert Smith", 0.9278),  # initials
@@ -84,6 +84,21 @@ SHOWN = {
     features.READ_AS_ONE: ("Bak Seojun", "Park Seo-jun", "read as one name: Seo-jun"),
     features.SEVERAL_WORDS: ("Abdelaziz Haddad", "Abd al-Aziz Haddad", "one name of several words: Abd al"),
     features.EMPTY: ("", "John Smith", "a name is empty"),
+    features.TYPO: ("Dmitri Volkov", "Dimitri Volkov", "dimitri ≈ dmitri (0.92, one letter left out"),
+    features.WADE_GILES: ("Mao Tse-tung", "Mao Zedong", "tsetung ≈ zedong (0.92, Wade-Giles and pinyin"),
+    features.KOREAN_ROMANISATION: ("Kim Dae-jung", "Kim Tae-jung", "dae ≈ tae (0.92, a Korean syllable"),
+    features.TITLE: ("Colonel Gaddafi", "Muammar Gaddafi", "in place of a given name: colonel"),
+    features.DIGITS: (
+        "J0hn Smith",
+        "John Smith",
+        "(0.97, same; digits read as the letters they look like: john",
+    ),
+    features.STRAY_SPACE: (
+        "Christina Andersson",
+        "Christina Anders son",
+        "split by a stray space: Anders son",
+    ),
+    features.PATRONYMIC_ORDER: ("Omar bin Khalid", "Khalid bin Omar", "a name on the other side of bin/ibn"),
 }
 HELD = {"date_of_birth": {"year": 1980, "month": 5, "day": 12}, "sex": "M", "nationalities": ["KE"]}
 QUALIFIED = {  # (date of birth, sex, nationality) asked of HELD

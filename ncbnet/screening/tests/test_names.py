@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from ncbnet.bench.matching import PAIRS
@@ -35,6 +35,20 @@ SAME = [
     ("given name's syllables written together", "Bak Seojun", "Park Seo-jun"),
     ("name of several words", "Abdelaziz Haddad", "Abd al-Aziz Haddad"),
     ("name of several words in Arabic script", "عبد الرحمن صالح", "Abdulrahman Saleh"),
+    ("a letter left out", "Vladimir Sokolov", "Vladimr Sokolov"),
+    ("a letter added", "Heinrich Bauer", "Heinrich Bauers"),
+    ("two letters swapped", "Andreas Schneider", "Andreas Schnieder"),
+    ("digits typed for letters", "Ser9ei 0rlov", "Sergei Orlov"),
+    ("1 typed for l", "Pau1 Dupont", "Paul Dupont"),
+    ("a stray space", "Svetlana Ivanova", "Svet lana Ivanova"),
+    ("Wade-Giles and pinyin", "Teng Hsiao-ping", "Deng Xiaoping"),
+    ("Wade-Giles and pinyin", "Lin Piao", "Lin Biao"),
+    ("Korean given name, McCune-Reischauer and Revised", "Kim Jong-il", "Kim Chong-il"),
+    ("Korean given name, McCune-Reischauer and Revised", "Jang Song-thaek", "Jang Seong-taek"),
+    ("a short form beyond English (Wikidata)", "Sasha Petrov", "Aleksandr Petrov"),
+    ("a title in place of a given name", "President Assad", "Bashar al-Assad"),
+    ("a Western name in Chinese script", "安格拉·默克尔", "Angela Merkel"),
+    ("a Western name in Arabic script", "دونالد ترامب", "Donald Trump"),
 ]
 DIFFERENT = [
     ("other given name", "Maria Garcia", "Mario Garcia"),
@@ -46,6 +60,16 @@ DIFFERENT = [
     ("same consonants, other name", "حسين علي", "Hassan Ali"),
     ("other syllable of a given name", "Jeong Su-bin", "Jeong Su-min"),
     ("other syllable of a given name", "Lee Seo-yeon", "Lee Seo-yun"),
+    ("patronymic order: the son and the father", "Omar bin Khalid", "Khalid bin Omar"),
+    ("patronymic order, with a family name", "Khalid bin Omar Al-Shehri", "Omar bin Khalid Al-Shehri"),
+    ("one kanji apart, read alike in Japanese", "木村拓也", "木村拓哉"),
+    ("one kanji apart, the other read like a particle", "山本一郎", "山田一郎"),
+    ("one letter typed for another is another name", "Khalid Hassan", "Khalil Hassan"),
+    ("a final vowel added is another gender", "Simon Durand", "Simone Durand"),
+    ("a title with a given name of its own", "Dr John Smith", "Jane Smith"),
+    ("a digit alone is no name", "John Smith 2", "John Smythe"),
+    ("Abu begins a name, it is no title", "Abu Hamza", "Mohammed Hamza"),
+    ("Abdul begins a name, it is no title", "Abdul Rahman", "Ali Rahman"),
 ]
 
 
@@ -59,6 +83,28 @@ def test_the_same_person_matches(kind, a, b):
 @pytest.mark.parametrize(("kind", "a", "b"), DIFFERENT, ids=[f"{k}: {a}" for k, a, _ in DIFFERENT])
 def test_different_people_do_not_match(kind, a, b):
     assert not compare(a, b).match, (kind, compare(a, b))
+
+
+ARABIC_GIVEN = ["Omar", "Khalid", "Ahmed", "Salem", "Hamad", "Yusuf", "Rashid", "Faisal", "Turki", "Nasser"]
+
+
+@settings(deadline=None)  # the first example may load the name data (seconds)
+@given(st.sampled_from(ARABIC_GIVEN), st.sampled_from(ARABIC_GIVEN), st.sampled_from(["bin", "ibn", "ben"]))
+def test_names_that_cross_a_patronym_are_a_son_and_a_father_never_one_person(a, b, patronym):
+    if a != b:
+        assert not compare(f"{a} {patronym} {b}", f"{b} {patronym} {a}").match
+    assert compare(f"{a} {patronym} {b}", f"{a} bin {b}").match
+
+
+word = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=5, max_size=10)
+
+
+@settings(deadline=None)
+@given(word, word)
+def test_digits_typed_for_the_letters_they_look_like_still_match(given_name, family):
+    assume(any(ch not in "olg" for ch in given_name))  # a word of digits alone is no name
+    typed = given_name.replace("o", "0").replace("g", "9").replace("l", "1", 1)
+    assert compare(f"{typed} {family}", f"{given_name} {family}").match
 
 
 def test_the_explanation_says_what_matched_and_what_did_not():

@@ -56,6 +56,14 @@ VARIATIONS = [
     ("syllables written together", "Bak Seojun", "Park Seo-jun"),
     ("name of several words", "Abdelaziz Haddad", "Abd al-Aziz Haddad"),
     ("name of several words in Arabic script", "عبد الرحمن صالح", "Abdulrahman Saleh"),
+    ("a letter left out", "Vladimr Sokolov", "Vladimir Sokolov"),
+    ("digits typed for letters", "Ser9ei 0rlov", "Sergei Orlov"),
+    ("a stray space", "Svet lana Ivanova", "Svetlana Ivanova"),
+    ("Wade-Giles and pinyin", "Teng Hsiao-ping", "Deng Xiaoping"),
+    ("Korean given name in McCune-Reischauer", "Kim Chong-il", "Kim Jong-il"),
+    ("a title for the given name", "Colonel Gaddafi", "Muammar Gaddafi"),
+    ("a Western name in Chinese script", "安格拉·默克尔", "Angela Merkel"),
+    ("a Western name in Arabic script", "دونالد ترامب", "Donald Trump"),
 ]
 
 
@@ -80,6 +88,10 @@ def test_a_different_person_with_a_similar_name_is_not_a_hit(user_factory):
     person("KE", "Mario Garcia")
     assert services.person(officer, "Aleksandr Ivanov").hits == []
     assert services.person(officer, "Maria Garcia").hits == []
+    person("KE", "Khalid bin Omar Al-Shehri")
+    person("KE", "木村拓哉")
+    assert services.person(officer, "Omar bin Khalid Al-Shehri").hits == []  # his father, or his son
+    assert services.person(officer, "木村拓也").hits == []  # one kanji apart, read alike
 
 
 @pytest.mark.django_db
