@@ -10,6 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from ncbnet.bench.matching import PAIRS
+from ncbnet.screening import names as name_rules
 from ncbnet.screening.names import compare, score
 
 SAME = [
@@ -182,3 +183,14 @@ def test_screening_compare_adds_score_and_match_and_keeps_other_columns(tmp_path
         check=False,
     )
     assert refused.returncode == 2 and "name1 and name2" in refused.stderr
+
+
+def test_a_hostile_name_cannot_multiply_its_readings():
+    """A peer's name is untrusted: the readings it makes are bounded whatever it holds."""
+    # 1 reads as i or l: forty of them would make 2^40 readings
+    assert len(name_rules._digit_readings("a" + "1" * 40)) == name_rules.MAX_DIGIT_READINGS
+    assert name_rules._spaced(" ".join(["Anders", "son"] * 4)) == ()  # eight words: no stray-space cuts
+    assert name_rules._spaced("Anders son") != ()
+    tse_tung = name_rules._joined([(w, t) for w in ("Tse", "Tung") * 10 for t in name_rules._tokens(w)])
+    assert 0 < len(tse_tung.pinyin) <= name_rules.MAX_PINYIN_READINGS
+    assert name_rules.compare(" ".join(["P4u1"] * 30), " ".join(["Paul"] * 30)).score >= 0
