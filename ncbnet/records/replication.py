@@ -1,6 +1,15 @@
 """The change feed: the hub sends each NCB node exactly the records its country may see, and
 takes back what it may no longer see. Nodes keep them as their replica.
 
+A change at the hub does not seal anything in its own transaction: it writes a `PendingChange`
+naming the nodes concerned (`fanout`). The network worker's `records.changes` job, every second,
+reads what is pending, sends each group of nodes the records' current state in envelopes of many
+records (bounded by `batches`) and the removals likewise, and deletes the rows it covered in the
+same transaction that queues those envelopes in the outbox: a crash before that commit leaves
+every row to the next run, a crash after it leaves the envelopes to the outbox (published at
+least once, the same id each time). What a node receives is decided when it is sent, from the
+record as it is then: nothing goes to a node that may not see the record at that moment.
+
 `network` knows nothing of records: this module registers its envelope types and listens for a
 node joining the network.
 """
@@ -9,6 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import timedelta
 from typing import Any
@@ -16,15 +27,23 @@ from typing import Any
 from django.db import transaction
 from django.dispatch import receiver
 
-from ncbnet.base import audit, clock
+from ncbnet.base import audit, clock, holdings
 from ncbnet.base.node import node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected
-from ncbnet.network.handlers import Arrived, register, require_hub
+from ncbnet.network.handlers import Arrived, every, register, require_hub
 from ncbnet.network.signals import node_joined
 
 from . import parts, policies
-from .models import NodeReplica, OwnerAlert, Record, ReplicaCheck, ReplicaCheckPage, ReplicaRecord
+from .models import (
+    NodeReplica,
+    OwnerAlert,
+    PendingChange,
+    Record,
+    ReplicaCheck,
+    ReplicaCheckPage,
+    ReplicaRecord,
+)
 from .schemas import (
     EXPECTED_PAGE,
     ExpectedPage,
@@ -44,6 +63,11 @@ BATCH_BYTES = 1024 * 1024  # and at most this much of them (a record bigger alon
 # The hub answers at most this many replica checks of a node an hour (each answer is the whole
 # expected set: 40 MB at 1M records).
 CHECKS_AN_HOUR = 6
+CHANGES_EVERY = 1.0  # seconds between the worker's runs of `records.changes`
+CHANGES_ROWS = 5000  # pending changes read in one transaction
+CHANGES_BUDGET = 5.0  # seconds of sending in one run, at most (then the worker's other jobs)
+REMOVE_BATCH = 10_000  # record ids in one removal envelope
+IN_CLAUSE = 500  # ids in one query (within every database's limit of query parameters)
 
 
 # --- at the hub ---------------------------------------------------------------------------------
@@ -77,15 +101,99 @@ def payload(record: Record) -> dict[str, Any]:
 
 
 def fanout(record: Record, before: set[str]) -> set[str]:
-    """Queue the change for the nodes that may see it now, and a removal for those that no longer
-    may. Runs in the transaction of the change. Returns the new audience."""
+    """Note the change for the nodes that could see the record before it (`before`) or may see it
+    now; the `records.changes` job sends them what they should hold. Runs in the transaction of
+    the change. Returns the new audience."""
     now = audience(record)
-    if now:
-        send_records(sorted(now), [record])
-    gone = before - now
-    if gone:
-        delivery.queue(REMOVE, sorted(gone), {"ids": [str(record.pk)]})
+    nodes = sorted(before | now)
+    if nodes:
+        PendingChange.objects.create(record_id=record.pk, nodes=nodes, at=clock.now())
     return now
+
+
+@every(CHANGES_EVERY, "records.changes")
+def changes_periodically() -> int | None:
+    """The worker's job at the hub (`send_changes`)."""
+    return send_changes()
+
+
+def send_changes(budget: float = CHANGES_BUDGET) -> int | None:
+    """Send the pending changes, a transaction per `CHANGES_ROWS`, for at most `budget` seconds.
+    Returns how many changes were covered (None at a node, or when nothing was pending)."""
+    if not holdings.here().keeps_originals:
+        return None
+    started = time.monotonic()
+    total = 0
+    while True:
+        done = _send_some()
+        total += done
+        if done < CHANGES_ROWS or time.monotonic() - started >= budget:
+            return total or None
+
+
+def _chunks(ids: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(ids), IN_CLAUSE):
+        yield ids[start : start + IN_CLAUSE]
+
+
+def _current(ids: list[uuid.UUID]) -> dict[uuid.UUID, Record]:
+    """The records as they are now (a purged one is absent)."""
+    found: dict[uuid.UUID, Record] = {}
+    for chunk in _chunks(ids):
+        found.update((r.pk, r) for r in Record.objects.filter(pk__in=chunk))
+    return found
+
+
+def _send_some() -> int:
+    """One transaction: the oldest pending changes, grouped by the nodes that are to receive the
+    same thing, queued in envelopes of many records, and their rows deleted."""
+    with transaction.atomic():
+        rows = list(PendingChange.objects.select_for_update().order_by("id")[:CHANGES_ROWS])
+        fetched = len(rows)
+        if not fetched:
+            return 0
+        targets: dict[uuid.UUID, set[str]] = {}
+        for row in rows:
+            targets.setdefault(row.record_id, set()).update(str(n) for n in row.nodes)
+        records = _current(list(targets))
+        # A record changed again after the rows read here: its newer rows join them, read after
+        # its state, which is then read again (so whatever it was, the newest is what is sent, once).
+        last = rows[-1].pk
+        while True:
+            later: list[PendingChange] = []
+            for chunk in _chunks(list(targets)):
+                newer = PendingChange.objects.filter(pk__gt=last, record_id__in=chunk)
+                later += list(newer.order_by("id"))
+            later.sort(key=lambda row: row.pk)
+            if not later:
+                break
+            for row in later:
+                targets[row.record_id].update(str(n) for n in row.nodes)
+            rows += later
+            last = later[-1].pk
+            records.update(_current(sorted({row.record_id for row in later})))
+            for rid in {row.record_id for row in later} - set(records):
+                records.pop(rid, None)
+        connected = [n for n in delivery.connected_nodes() if n != "hub"]
+        on_network = set(connected)
+        upserts: dict[tuple[str, ...], list[Record]] = {}
+        removals: dict[tuple[str, ...], list[str]] = {}
+        for rid in sorted(targets):
+            record = records.get(rid)
+            may = audience(record, connected) if record is not None else set()
+            nodes = targets[rid]
+            if record is not None and (to := nodes & may):
+                upserts.setdefault(tuple(sorted(to)), []).append(record)
+            if gone := (nodes - may) & on_network:
+                removals.setdefault(tuple(sorted(gone)), []).append(str(rid))
+        for group, held in upserts.items():
+            send_records(list(group), held)
+        for group, gone_ids in removals.items():
+            for start in range(0, len(gone_ids), REMOVE_BATCH):
+                delivery.queue(REMOVE, group, {"ids": gone_ids[start : start + REMOVE_BATCH]})
+        for chunk in _chunks([row.pk for row in rows]):
+            PendingChange.objects.filter(pk__in=chunk).delete()
+    return fetched
 
 
 def _size(item: dict[str, Any]) -> int:

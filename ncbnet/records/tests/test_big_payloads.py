@@ -35,7 +35,9 @@ def person(name: str, photos: list[dict]) -> dict:
 
 
 def outbox(to: str | None = None) -> list[tuple[dict, int]]:
-    """(envelope, size in bytes) of every envelope queued, oldest first, for `to` if given."""
+    """(envelope, size in bytes) of every envelope queued, oldest first, for `to` if given (at
+    the hub, once the worker's `records.changes` job has run)."""
+    replication.send_changes()
     found = []
     for row in OutboxEnvelope.objects.order_by("id"):
         e = envelope.decode(bytes(row.payload))
