@@ -27,6 +27,9 @@ MAX_SAFE_INTEGER = 2**53 - 1  # beyond it, JavaScript and other JSON readers rou
 _STRING = re.compile(rb'"[^"]*"')
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _STRUCTURE = (b",", b":", b"[", b"{")
+# What could make a parsed string one a database cannot keep: a NUL, written or escaped, or an
+# escaped surrogate (a pair is fine, a lone one is not). Raw surrogates are not UTF-8 at all.
+_RISKY_TEXT = re.compile(rb"\x00|\\u0000|\\u[dD][89a-fA-F]")
 CHUNK = 256 * 1024  # what a chunk makes while measured: about 12 MB at most
 
 
@@ -148,7 +151,11 @@ def loads(raw: bytes | str, limits: Limits = Limits()) -> Any:
         raise Unbounded(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from exc
     except RecursionError as exc:  # only past max_depth, which is refused above; kept as a guard
         raise Unbounded(f"it nests lists or objects more than {limits.max_depth} deep") from exc
-    check(value, limits)
+    if len(data) > limits.max_string or _RISKY_TEXT.search(data):
+        check(value, limits)  # the walk names the value at fault
+    # Otherwise the walk would find nothing: the items and the depth were bounded before parsing
+    # (at most what `measure` counted), numbers as they were parsed, no string is longer than the
+    # whole, and none holds a NUL or a lone surrogate.
     return value
 
 

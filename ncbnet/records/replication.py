@@ -59,6 +59,7 @@ REMOVE = "replica.remove"
 VERIFY_REQUEST = "replica.verify_request"
 VERIFY_ANSWER = "replica.verify_answer"
 SNAPSHOT_BATCH = 200  # records in one envelope at most
+CHANGES_BATCH = 2000  # records in one envelope of the change feed at most (within BATCH_BYTES too)
 BATCH_BYTES = 1024 * 1024  # and at most this much of them (a record bigger alone travels in parts)
 # The hub answers at most this many replica checks of a node an hour (each answer is the whole
 # expected set: 40 MB at 1M records).
@@ -187,7 +188,7 @@ def _send_some() -> int:
             if gone := (nodes - may) & on_network:
                 removals.setdefault(tuple(sorted(gone)), []).append(str(rid))
         for group, held in upserts.items():
-            send_records(list(group), held)
+            send_records(list(group), held, CHANGES_BATCH)
         for group, gone_ids in removals.items():
             for start in range(0, len(gone_ids), REMOVE_BATCH):
                 delivery.queue(REMOVE, group, {"ids": gone_ids[start : start + REMOVE_BATCH]})
@@ -202,15 +203,15 @@ def _size(item: dict[str, Any]) -> int:
     return len(json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
-def batches(records: Iterable[Record]) -> Iterator[list[dict[str, Any]]]:
-    """The records' payloads in batches of at most `SNAPSHOT_BATCH` and about `BATCH_BYTES`; a
-    record bigger than that alone is a batch of its own (and travels in parts)."""
+def batches(records: Iterable[Record], limit: int = SNAPSHOT_BATCH) -> Iterator[list[dict[str, Any]]]:
+    """The records' payloads in batches of at most `limit` and about `BATCH_BYTES`; a record
+    bigger than that alone is a batch of its own (and travels in parts)."""
     batch: list[dict[str, Any]] = []
     size = 0
     for record in records:
         item = payload(record)
         n = _size(item) + 1
-        if batch and (len(batch) == SNAPSHOT_BATCH or size + n > BATCH_BYTES):
+        if batch and (len(batch) == limit or size + n > BATCH_BYTES):
             yield batch
             batch, size = [], 0
         batch.append(item)
@@ -219,11 +220,11 @@ def batches(records: Iterable[Record]) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-def send_records(nodes: list[str], records: Iterable[Record]) -> int:
+def send_records(nodes: list[str], records: Iterable[Record], limit: int = SNAPSHOT_BATCH) -> int:
     """Queue the records for the nodes, bounded in size; inside the caller's transaction. A batch
     of several records is well under what one envelope carries; a record alone may need parts."""
     sent = 0
-    for batch in batches(records):
+    for batch in batches(records, limit):
         if len(batch) == 1:
             parts.send(UPSERT, nodes, {"records": batch})
         else:

