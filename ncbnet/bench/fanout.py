@@ -52,6 +52,11 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 @dataclass
 class Tally:
     """What one simulated bureau received."""
@@ -349,11 +354,16 @@ def main(nodes: int, changes: int, root: Path, timeout: float = 600) -> dict[str
     bench = Fanout(root, nodes)
     try:
         bench.start()
+        assert bench.nats is not None
         worker_before = bench.worker_cpu_seconds()
+        nats_before = _cpu_seconds(bench.nats.pid)
+        bureaus_before = _own_cpu()
         writer = bench.write(changes)
         report = bench.written(writer)
         complete = bench.wait_delivered(timeout)
         worker_cpu = bench.worker_cpu_seconds() - worker_before
+        nats_cpu = _cpu_seconds(bench.nats.pid) - nats_before
+        bureaus_cpu = _own_cpu() - bureaus_before
         seen = bench.outcome()
         envelopes = bench.outbox()
     finally:
@@ -372,6 +382,10 @@ def main(nodes: int, changes: int, root: Path, timeout: float = 600) -> dict[str
         "hub_cpu": {"writes": report["cpu"], "worker": round(worker_cpu, 2)},
         "envelopes": envelopes,
         **seen,
+        # Beside the hub, on the same two cores: the simulated bureaus (this process: every
+        # envelope verified and opened once per bureau) and nats-server.
+        "bureaus_cpu_seconds": round(bureaus_cpu, 2),
+        "nats_cpu_seconds": round(nats_cpu, 2),
     }
     result["record_deliveries_per_second"] = round(result["record_deliveries"] / seconds, 1)
     print(json.dumps(result))
