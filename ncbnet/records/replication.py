@@ -40,6 +40,7 @@ from .models import (
     OwnerAlert,
     PendingChange,
     Record,
+    RecordCountry,
     ReplicaCheck,
     ReplicaCheckPage,
     ReplicaRecord,
@@ -74,12 +75,15 @@ IN_CLAUSE = 500  # ids in one query (within every database's limit of query para
 # --- at the hub ---------------------------------------------------------------------------------
 
 
-def audience(record: Record, nodes: Iterable[str] | None = None) -> set[str]:
-    """The connected NCB nodes whose country may see the record (none once it is deleted)."""
+def audience(
+    record: Record, nodes: Iterable[str] | None = None, listed: Iterable[str] | None = None
+) -> set[str]:
+    """The connected NCB nodes whose country may see the record (none once it is deleted); the
+    countries its owner listed, when the caller read them already."""
     if record.deleted_at is not None:
         return set()
     candidates = [n for n in (nodes if nodes is not None else delivery.connected_nodes()) if n != "hub"]
-    listed = record.countries
+    listed = set(listed) if listed is not None else set(record.countries)
     return {n for n in candidates if policies.may_see(record.owner, record.access, listed, n)}
 
 
@@ -137,11 +141,14 @@ def _chunks(ids: list[Any]) -> Iterator[list[Any]]:
         yield ids[start : start + IN_CLAUSE]
 
 
-def _current(ids: list[uuid.UUID]) -> dict[uuid.UUID, Record]:
-    """The records as they are now (a purged one is absent)."""
-    found: dict[uuid.UUID, Record] = {}
+def _current(ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[Record, list[str]]]:
+    """The records as they are now (a purged one is absent), each with its listed countries."""
+    found: dict[uuid.UUID, tuple[Record, list[str]]] = {}
     for chunk in _chunks(ids):
-        found.update((r.pk, r) for r in Record.objects.filter(pk__in=chunk))
+        found.update((r.pk, (r, [])) for r in Record.objects.filter(pk__in=chunk))
+        listed = RecordCountry.objects.filter(record_id__in=chunk).values_list("record_id", "country")
+        for rid, country in listed:
+            found[rid][1].append(country)
     return found
 
 
@@ -180,8 +187,8 @@ def _send_some() -> int:
         upserts: dict[tuple[str, ...], list[Record]] = {}
         removals: dict[tuple[str, ...], list[str]] = {}
         for rid in sorted(targets):
-            record = records.get(rid)
-            may = audience(record, connected) if record is not None else set()
+            record, listed = records.get(rid, (None, []))
+            may = audience(record, connected, listed) if record is not None else set()
             nodes = targets[rid]
             if record is not None and (to := nodes & may):
                 upserts.setdefault(tuple(sorted(to)), []).append(record)
