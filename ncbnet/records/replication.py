@@ -2,16 +2,15 @@
 takes back what it may no longer see. Nodes keep them as their replica.
 
 A change at the hub does not seal anything in its own transaction: it writes a `PendingChange`
-naming the nodes concerned (`fanout`). The network worker's `records.changes` job, every second,
-reads what is pending, sends each group of nodes the records' current state in envelopes of many
-records (bounded by `batches`) and the removals likewise, and deletes the rows it covered in the
-same transaction that queues those envelopes in the outbox: a crash before that commit leaves
-every row to the next run, a crash after it leaves the envelopes to the outbox (published at
-least once, the same id each time). What a node receives is decided when it is sent, from the
-record as it is then: nothing goes to a node that may not see the record at that moment.
-
-`network` knows nothing of records: this module registers its envelope types and listens for a
-node joining the network.
+naming the nodes that could see the record before the change (`fanout`). The network worker's
+`records.changes` job, every second, reads what is pending, sends the records' current state to
+the nodes that may see each of them, grouped so that one envelope carries many records (bounded
+by `batches`), and removals likewise to the nodes that could see a record and no longer may; it
+deletes the rows it covered in the same transaction that queues those envelopes in the outbox: a
+crash before that commit leaves every row to the next run, a crash after it leaves the envelopes
+to the outbox (published at least once, the same id each time). What a node receives is decided
+when it is sent, from the record as it is then: nothing goes to a node that may not see the
+record at that moment.
 """
 
 from __future__ import annotations
@@ -21,10 +20,11 @@ import json
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Min
 from django.dispatch import receiver
 
 from ncbnet.base import audit, clock, holdings
@@ -32,6 +32,7 @@ from ncbnet.base.node import node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected
 from ncbnet.network.handlers import Arrived, every, register, require_hub
+from ncbnet.network.models import NodeKey
 from ncbnet.network.signals import node_joined
 
 from . import parts, policies
@@ -105,15 +106,11 @@ def payload(record: Record) -> dict[str, Any]:
     }
 
 
-def fanout(record: Record, before: set[str]) -> set[str]:
-    """Note the change for the nodes that could see the record before it (`before`) or may see it
-    now; the `records.changes` job sends them what they should hold. Runs in the transaction of
-    the change. Returns the new audience."""
-    now = audience(record)
-    nodes = sorted(before | now)
-    if nodes:
-        PendingChange.objects.create(record_id=record.pk, nodes=nodes, at=clock.now())
-    return now
+def fanout(record: Record, before: set[str]) -> None:
+    """Note the change, in its transaction: the `records.changes` job sends the record, as it is
+    then, to every node that may see it, and a removal to the nodes of `before` (those that could
+    see it before the change) that no longer may."""
+    PendingChange.objects.create(record_id=record.pk, nodes=sorted(before), at=clock.now())
 
 
 @every(CHANGES_EVERY, "records.changes")
@@ -161,8 +158,10 @@ def _send_some() -> int:
         if not fetched:
             return 0
         targets: dict[uuid.UUID, set[str]] = {}
+        changed: dict[uuid.UUID, datetime] = {}
         for row in rows:
             targets.setdefault(row.record_id, set()).update(str(n) for n in row.nodes)
+            changed[row.record_id] = max(row.at, changed.get(row.record_id, row.at))
         records = _current(list(targets))
         # A record changed again after the rows read here: its newer rows join them, read after
         # its state, which is then read again (so whatever it was, the newest is what is sent, once).
@@ -177,6 +176,7 @@ def _send_some() -> int:
                 break
             for row in later:
                 targets[row.record_id].update(str(n) for n in row.nodes)
+                changed[row.record_id] = max(row.at, changed[row.record_id])
             rows += later
             last = later[-1].pk
             records.update(_current(sorted({row.record_id for row in later})))
@@ -184,15 +184,21 @@ def _send_some() -> int:
                 records.pop(rid, None)
         connected = [n for n in delivery.connected_nodes() if n != "hub"]
         on_network = set(connected)
+        # A node that joined after a change got the record as it was then in its snapshot.
+        joined = dict(
+            NodeKey.objects.filter(node__in=connected)
+            .values("node")
+            .annotate(at=Min("valid_from"))
+            .values_list("node", "at")
+        )
         upserts: dict[tuple[str, ...], list[Record]] = {}
         removals: dict[tuple[str, ...], list[str]] = {}
         for rid in sorted(targets):
             record, listed = records.get(rid, (None, []))
             may = audience(record, connected, listed) if record is not None else set()
-            nodes = targets[rid]
-            if record is not None and (to := nodes & may):
+            if record is not None and (to := {n for n in may if joined[n] <= changed[rid]}):
                 upserts.setdefault(tuple(sorted(to)), []).append(record)
-            if gone := (nodes - may) & on_network:
+            if gone := (targets[rid] - may) & on_network:
                 removals.setdefault(tuple(sorted(gone)), []).append(str(rid))
         for group, held in upserts.items():
             send_records(list(group), held, CHANGES_BATCH)

@@ -65,6 +65,23 @@ def test_a_record_withdrawn_before_its_change_went_out_only_leaves(peers, hub):
     assert envelope.open_body(removal, "FR", peers["FR"]) == {"ids": [str(gone.pk)]}
 
 
+def test_a_node_that_joined_after_a_change_has_it_once_from_its_snapshot(peers, hub, tmp_path):
+    from ncbnet.base.crypto import KeyStore
+    from ncbnet.network import services as network
+
+    record = contribute("F1234567")
+    de = KeyStore(tmp_path / "de", "DE")
+    network.register(None, de.generate().as_dict())  # the snapshot goes with the registration
+    replication.send_changes()
+    to_de = [e for e in queued(replication.UPSERT) if "DE" in e["to"]]
+    assert [e["to"] for e in queued(replication.UPSERT)] == [["DE"], ["BR", "FR", "KE"]]
+    [snapshot] = to_de
+    assert [r["id"] for r in envelope.open_body(snapshot, "DE", de)["records"]] == [str(record.pk)]
+    services.change(KE, str(record.pk), data={**DOC, "number": "F7654321"}, reason="")
+    replication.send_changes()  # a change after it joined reaches it as every other node
+    assert queued(replication.UPSERT)[-1]["to"] == ["BR", "DE", "FR", "KE"]
+
+
 def test_the_job_does_nothing_on_a_node(peers):
     assert replication.send_changes() is None
 
