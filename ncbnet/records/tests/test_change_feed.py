@@ -82,6 +82,20 @@ def test_a_node_that_joined_after_a_change_has_it_once_from_its_snapshot(peers, 
     assert queued(replication.UPSERT)[-1]["to"] == ["BR", "DE", "FR", "KE"]
 
 
+def test_while_changes_pour_in_the_job_waits_to_fill_its_envelopes(peers, hub):
+    for i in range(replication.BUSY):
+        contribute(f"G{i:07d}")
+    assert replication.send_changes() == replication.BUSY
+    lone = contribute("H1234567")
+    assert replication.send_changes() is None  # so soon after a busy run: it waits for more
+    assert PendingChange.objects.get().record_id == lone.pk
+    with clock.travel(replication.BUSY_EVERY):
+        assert replication.send_changes() == 1
+        assert replication.send_changes() is None  # a quiet run: the next change goes at once
+        contribute("H7654321")
+        assert replication.send_changes() == 1
+
+
 def test_the_job_does_nothing_on_a_node(peers):
     assert replication.send_changes() is None
 
