@@ -75,11 +75,13 @@ def cmd_bench_fanout(args: argparse.Namespace) -> int:
         raise CommandError(f"--nodes is from 1 to {len(member_codes()) - 1}")
     if args.changes < 1:
         raise CommandError("--changes must be at least 1")
+    if not 1 <= args.processes <= 16:
+        raise CommandError("--processes is from 1 to 16")
     from ncbnet.bench import fanout
 
     data = Path(tempfile.mkdtemp(prefix="ncbnet-bench-fanout-"))
     try:
-        fanout.main(args.nodes, args.changes, data)
+        fanout.main(args.nodes, args.changes, data, shards=args.processes)
     finally:
         if not args.keep:
             shutil.rmtree(data, ignore_errors=True)
@@ -125,6 +127,9 @@ def add(sub: Subcommands) -> None:
     )
     sp.add_argument("--nodes", type=int, default=10)
     sp.add_argument("--changes", type=int, default=1000)
+    sp.add_argument(
+        "--processes", type=int, default=2, help="processes the simulated bureaus share (default: 2)"
+    )
     sp.add_argument("--keep", action="store_true", help="keep the bench's folder (logs, databases)")
     sp = command(
         bench, "messaging", cmd_bench_messaging, "hub and two NCB nodes on loopback: end-to-end messaging"

@@ -11,7 +11,7 @@ from ncbnet.testing.cluster import wait_for
 pytestmark = pytest.mark.embedded
 
 NODES = 4
-FIRST, THEN = 1000, 100  # changes written before and after the kill
+FIRST, THEN = 3000, 100  # changes written before (for some seconds) and after the kill
 
 
 def test_every_bureau_gets_every_change_once_though_the_hubs_worker_is_killed(tmp_path):
