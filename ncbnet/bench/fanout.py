@@ -5,10 +5,11 @@ port; N simulated bureaus, each with its own keys registered at the hub and its 
 credential. The hub is the real hub: its records are written by `records.services.contribute` in
 a process of its own (one change per transaction, as a bureau's officer makes them), and its real
 network worker (`ncbnet network run`) sends the change feed (`records.changes`) and publishes.
-Each simulated bureau is a light consumer in this process (asyncio, nats-py, one connection per
-bureau, its own credential): it reads its own inbox, checks the hub's signature and opens the
-sealed envelope with its own private key through `network/envelope.py`, applies nothing, counts
-the (record id, version) pairs it received, and acknowledges.
+Each simulated bureau is a light consumer (asyncio, nats-py, one connection per bureau, its own
+credential), in one of a few processes the bureaus share (`--processes`): it reads its own inbox,
+checks the hub's signature and opens the sealed envelope with its own private key through
+`network/envelope.py`, applies nothing, counts the (record id, version) pairs it received, and
+acknowledges.
 
 The simulated bureaus need no key directory (they have the hub's key from its file): the
 directories the hub queued while they were registered are marked sent before the worker starts,
