@@ -20,11 +20,10 @@ import json
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Min
 from django.dispatch import receiver
 
 from ncbnet.base import audit, clock, holdings
@@ -32,7 +31,6 @@ from ncbnet.base.node import node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected
 from ncbnet.network.handlers import Arrived, every, register, require_hub
-from ncbnet.network.models import NodeKey
 from ncbnet.network.signals import node_joined
 
 from . import parts, policies
@@ -174,10 +172,8 @@ def _send_some() -> int:
         if not fetched:
             return 0
         targets: dict[uuid.UUID, set[str]] = {}
-        changed: dict[uuid.UUID, datetime] = {}
         for row in rows:
             targets.setdefault(row.record_id, set()).update(str(n) for n in row.nodes)
-            changed[row.record_id] = max(row.at, changed.get(row.record_id, row.at))
         records = _current(list(targets))
         # A record changed again after the rows read here: its newer rows join them, read after
         # its state, which is then read again (so whatever it was, the newest is what is sent, once).
@@ -192,7 +188,6 @@ def _send_some() -> int:
                 break
             for row in later:
                 targets[row.record_id].update(str(n) for n in row.nodes)
-                changed[row.record_id] = max(row.at, changed[row.record_id])
             rows += later
             last = later[-1].pk
             records.update(_current(sorted({row.record_id for row in later})))
@@ -200,20 +195,14 @@ def _send_some() -> int:
                 records.pop(rid, None)
         connected = [n for n in delivery.connected_nodes() if n != "hub"]
         on_network = set(connected)
-        # A node that joined after a change got the record as it was then in its snapshot.
-        joined = dict(
-            NodeKey.objects.filter(node__in=connected)
-            .values("node")
-            .annotate(at=Min("valid_from"))
-            .values_list("node", "at")
-        )
         upserts: dict[tuple[str, ...], list[Record]] = {}
         removals: dict[tuple[str, ...], list[str]] = {}
         for rid in sorted(targets):
             record, listed = records.get(rid, (None, []))
             may = audience(record, connected, listed) if record is not None else set()
-            if record is not None and (to := {n for n in may if joined[n] <= changed[rid]}):
-                upserts.setdefault(tuple(sorted(to)), []).append(record)
+            # A node that joined while the change waited has it twice (its snapshot): kept once.
+            if record is not None and may:
+                upserts.setdefault(tuple(sorted(may)), []).append(record)
             if gone := (targets[rid] - may) & on_network:
                 removals.setdefault(tuple(sorted(gone)), []).append(str(rid))
         for group, held in upserts.items():
