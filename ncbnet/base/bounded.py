@@ -27,6 +27,10 @@ MAX_SAFE_INTEGER = 2**53 - 1  # beyond it, JavaScript and other JSON readers rou
 _STRING = re.compile(rb'"[^"]*"')
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _STRUCTURE = (b",", b":", b"[", b"{")
+# What could make a parsed string one a database cannot keep: a NUL, written or escaped, or an
+# escaped surrogate (a pair is fine, a lone one is not). Raw surrogates are not UTF-8 at all.
+_RISKY_TEXT = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
 CHUNK = 256 * 1024  # what a chunk makes while measured: about 12 MB at most
 
 
@@ -47,6 +51,12 @@ class Limits:
     max_depth: int = 32
     max_string: int = 8 * 1024 * 1024  # characters in one string (an envelope's ciphertext is one)
     max_items: int = 200_000  # values in the whole document: keys, containers and scalars
+
+
+def _risky_text(data: bytes) -> bool:
+    """Whether a string parsed from `data` could hold a NUL or a lone surrogate (the substring
+    tests run at C speed; the pattern, slower, only where an escape is written at all)."""
+    return b"\x00" in data or (b"\\u" in data and _RISKY_TEXT.search(data) is not None)
 
 
 def measure(raw: bytes, stop: int | None = None, chunk: int = CHUNK) -> tuple[int, bytes]:
@@ -148,7 +158,11 @@ def loads(raw: bytes | str, limits: Limits = Limits()) -> Any:
         raise Unbounded(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from exc
     except RecursionError as exc:  # only past max_depth, which is refused above; kept as a guard
         raise Unbounded(f"it nests lists or objects more than {limits.max_depth} deep") from exc
-    check(value, limits)
+    if len(data) > limits.max_string or _risky_text(data):
+        check(value, limits)  # the walk names the value at fault
+    # Otherwise the walk would find nothing: the items and the depth were bounded before parsing
+    # (at most what `measure` counted), numbers as they were parsed, no string is longer than the
+    # whole, and none holds a NUL or a lone surrogate.
     return value
 
 

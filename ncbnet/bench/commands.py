@@ -1,4 +1,4 @@
-"""`ncbnet bench matching|screening|messaging|feed`: the benchmarks, one JSON line each."""
+"""`ncbnet bench matching|screening|messaging|feed|fanout`: the benchmarks, one JSON line each."""
 
 from __future__ import annotations
 
@@ -64,6 +64,30 @@ def cmd_bench_feed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_fanout(args: argparse.Namespace) -> int:
+    """A hub of its own, nats-server and the simulated bureaus in a new temporary folder."""
+    import shutil
+    import tempfile
+
+    from ncbnet.config import member_codes
+
+    if not 1 <= args.nodes <= len(member_codes()) - 1:
+        raise CommandError(f"--nodes is from 1 to {len(member_codes()) - 1}")
+    if args.changes < 1:
+        raise CommandError("--changes must be at least 1")
+    if not 1 <= args.processes <= 16:
+        raise CommandError("--processes is from 1 to 16")
+    from ncbnet.bench import fanout
+
+    data = Path(tempfile.mkdtemp(prefix="ncbnet-bench-fanout-"))
+    try:
+        fanout.main(args.nodes, args.changes, data, shards=args.processes)
+    finally:
+        if not args.keep:
+            shutil.rmtree(data, ignore_errors=True)
+    return 0
+
+
 def add(sub: Subcommands) -> None:
     """`ncbnet bench`."""
     bench = group(sub, "bench", "benchmarks (one JSON line each)")
@@ -95,6 +119,18 @@ def add(sub: Subcommands) -> None:
     )
     sp.add_argument("--documents", type=int, default=20_000)
     sp.add_argument("--nodes", type=int, default=3)
+    sp = command(
+        bench,
+        "fanout",
+        cmd_bench_fanout,
+        "the hub's change feed to N simulated bureaus over a real nats-server, verified and counted",
+    )
+    sp.add_argument("--nodes", type=int, default=10)
+    sp.add_argument("--changes", type=int, default=1000)
+    sp.add_argument(
+        "--processes", type=int, default=2, help="processes the simulated bureaus share (default: 2)"
+    )
+    sp.add_argument("--keep", action="store_true", help="keep the bench's folder (logs, databases)")
     sp = command(
         bench, "messaging", cmd_bench_messaging, "hub and two NCB nodes on loopback: end-to-end messaging"
     )

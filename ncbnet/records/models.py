@@ -489,3 +489,23 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.row} of {self.bulk_import_id} ({self.status})"
+
+
+class PendingChange(models.Model):
+    """At the hub: a change of a record that nodes are still to receive. Written in the change's
+    transaction (`replication.fanout`), naming the nodes that could see the record before the
+    change (those that may see it when it is sent are judged then); the network worker's
+    `records.changes` job sends every node its pending changes in envelopes of many records, and
+    deletes the rows in the transaction that queues those envelopes, so a change is never lost,
+    nor queued twice."""
+
+    record_id = models.UUIDField()  # no foreign key: a purged record's removal still goes out
+    nodes = models.JSONField()  # the nodes that could see the record before the change
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar = ["id"]
+        indexes: ClassVar = [models.Index(fields=["record_id"], name="pending_change_record")]
+
+    def __str__(self) -> str:
+        return f"change of {self.record_id}"

@@ -1,14 +1,24 @@
 """The change feed: the hub sends each NCB node exactly the records its country may see, and
 takes back what it may no longer see. Nodes keep them as their replica.
 
-`network` knows nothing of records: this module registers its envelope types and listens for a
-node joining the network.
+A change at the hub does not seal anything in its own transaction: it writes a `PendingChange`
+naming the nodes that could see the record before the change (`fanout`). The network worker's
+`records.changes` job, every second, reads what is pending, sends the records' current state to
+the nodes that may see each of them, grouped so that one envelope carries many records (bounded
+by `batches`), and removals likewise to the nodes that could see a record and no longer may; it
+deletes the rows it covered in the same transaction that queues those envelopes in the outbox: a
+crash before that commit leaves every row to the next run, a crash after it leaves the envelopes
+to the outbox (published at least once, the same id each time). What a node receives is decided
+when it is sent, from the record as it is then: nothing goes to a node that may not see the
+record at that moment.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import timedelta
 from typing import Any
@@ -16,15 +26,24 @@ from typing import Any
 from django.db import transaction
 from django.dispatch import receiver
 
-from ncbnet.base import audit, clock
+from ncbnet.base import audit, clock, holdings
 from ncbnet.base.node import node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected
-from ncbnet.network.handlers import Arrived, register, require_hub
+from ncbnet.network.handlers import Arrived, every, register, require_hub
 from ncbnet.network.signals import node_joined
 
 from . import parts, policies
-from .models import NodeReplica, OwnerAlert, Record, ReplicaCheck, ReplicaCheckPage, ReplicaRecord
+from .models import (
+    NodeReplica,
+    OwnerAlert,
+    PendingChange,
+    Record,
+    RecordCountry,
+    ReplicaCheck,
+    ReplicaCheckPage,
+    ReplicaRecord,
+)
 from .schemas import (
     EXPECTED_PAGE,
     ExpectedPage,
@@ -40,21 +59,30 @@ REMOVE = "replica.remove"
 VERIFY_REQUEST = "replica.verify_request"
 VERIFY_ANSWER = "replica.verify_answer"
 SNAPSHOT_BATCH = 200  # records in one envelope at most
+CHANGES_BATCH = 2000  # records in one envelope of the change feed at most (within BATCH_BYTES too)
 BATCH_BYTES = 1024 * 1024  # and at most this much of them (a record bigger alone travels in parts)
 # The hub answers at most this many replica checks of a node an hour (each answer is the whole
 # expected set: 40 MB at 1M records).
 CHECKS_AN_HOUR = 6
+CHANGES_EVERY = 1.0  # seconds between the worker's runs of `records.changes`
+CHANGES_ROWS = 5000  # pending changes read in one transaction
+CHANGES_BUDGET = 5.0  # seconds of sending in one run, at most (then the worker's other jobs)
+REMOVE_BATCH = 10_000  # record ids in one removal envelope
+IN_CLAUSE = 500  # ids in one query (within every database's limit of query parameters)
 
 
 # --- at the hub ---------------------------------------------------------------------------------
 
 
-def audience(record: Record, nodes: Iterable[str] | None = None) -> set[str]:
-    """The connected NCB nodes whose country may see the record (none once it is deleted)."""
+def audience(
+    record: Record, nodes: Iterable[str] | None = None, listed: Iterable[str] | None = None
+) -> set[str]:
+    """The connected NCB nodes whose country may see the record (none once it is deleted); the
+    countries its owner listed, when the caller read them already."""
     if record.deleted_at is not None:
         return set()
     candidates = [n for n in (nodes if nodes is not None else delivery.connected_nodes()) if n != "hub"]
-    listed = record.countries
+    listed = set(listed) if listed is not None else set(record.countries)
     return {n for n in candidates if policies.may_see(record.owner, record.access, listed, n)}
 
 
@@ -76,16 +104,115 @@ def payload(record: Record) -> dict[str, Any]:
     }
 
 
-def fanout(record: Record, before: set[str]) -> set[str]:
-    """Queue the change for the nodes that may see it now, and a removal for those that no longer
-    may. Runs in the transaction of the change. Returns the new audience."""
-    now = audience(record)
-    if now:
-        send_records(sorted(now), [record])
-    gone = before - now
-    if gone:
-        delivery.queue(REMOVE, sorted(gone), {"ids": [str(record.pk)]})
-    return now
+def fanout(record: Record, before: set[str]) -> None:
+    """Note the change, in its transaction: the `records.changes` job sends the record, as it is
+    then, to every node that may see it, and a removal to the nodes of `before` (those that could
+    see it before the change) that no longer may."""
+    PendingChange.objects.create(record_id=record.pk, nodes=sorted(before), at=clock.now())
+
+
+@every(CHANGES_EVERY, "records.changes")
+def changes_periodically() -> int | None:
+    """The worker's job at the hub (`send_changes`)."""
+    return send_changes()
+
+
+# While changes pour in (a run covered `BUSY` or more), the job lets `BUSY_EVERY` seconds pass
+# between runs, unless a full envelope's worth is waiting: fewer, fuller envelopes for every node
+# to verify and open; a change made alone still goes within the second.
+BUSY = 500
+BUSY_EVERY = timedelta(seconds=3)
+_last_run: dict[str, Any] = {"at": None, "covered": 0}  # on the node's clock
+
+
+def send_changes(budget: float = CHANGES_BUDGET) -> int | None:
+    """Send the pending changes, a transaction per `CHANGES_ROWS`, for at most `budget` seconds.
+    Returns how many changes were covered (None at a node, or when nothing was sent)."""
+    if not holdings.here().keeps_originals:
+        return None
+    now = clock.now()
+    if (
+        _last_run["covered"] >= BUSY
+        and now - _last_run["at"] < BUSY_EVERY
+        and PendingChange.objects.count() < CHANGES_BATCH
+    ):
+        return None
+    started = time.monotonic()
+    total = 0
+    while True:
+        done = _send_some()
+        total += done
+        if done < CHANGES_ROWS or time.monotonic() - started >= budget:
+            _last_run.update(at=now, covered=total)
+            return total or None
+
+
+def _chunks(ids: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(ids), IN_CLAUSE):
+        yield ids[start : start + IN_CLAUSE]
+
+
+def _current(ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[Record, list[str]]]:
+    """The records as they are now (a purged one is absent), each with its listed countries."""
+    found: dict[uuid.UUID, tuple[Record, list[str]]] = {}
+    for chunk in _chunks(ids):
+        found.update((r.pk, (r, [])) for r in Record.objects.filter(pk__in=chunk))
+        listed = RecordCountry.objects.filter(record_id__in=chunk).values_list("record_id", "country")
+        for rid, country in listed:
+            found[rid][1].append(country)
+    return found
+
+
+def _send_some() -> int:
+    """One transaction: the oldest pending changes, grouped by the nodes that are to receive the
+    same thing, queued in envelopes of many records, and their rows deleted."""
+    with transaction.atomic():
+        rows = list(PendingChange.objects.select_for_update().order_by("id")[:CHANGES_ROWS])
+        fetched = len(rows)
+        if not fetched:
+            return 0
+        targets: dict[uuid.UUID, set[str]] = {}
+        for row in rows:
+            targets.setdefault(row.record_id, set()).update(str(n) for n in row.nodes)
+        records = _current(list(targets))
+        # A record changed again after the rows read here: its newer rows join them, read after
+        # its state, which is then read again (so whatever it was, the newest is what is sent, once).
+        last = rows[-1].pk
+        while True:
+            later: list[PendingChange] = []
+            for chunk in _chunks(list(targets)):
+                newer = PendingChange.objects.filter(pk__gt=last, record_id__in=chunk)
+                later += list(newer.order_by("id"))
+            later.sort(key=lambda row: row.pk)
+            if not later:
+                break
+            for row in later:
+                targets[row.record_id].update(str(n) for n in row.nodes)
+            rows += later
+            last = later[-1].pk
+            records.update(_current(sorted({row.record_id for row in later})))
+            for rid in {row.record_id for row in later} - set(records):
+                records.pop(rid, None)
+        connected = [n for n in delivery.connected_nodes() if n != "hub"]
+        on_network = set(connected)
+        upserts: dict[tuple[str, ...], list[Record]] = {}
+        removals: dict[tuple[str, ...], list[str]] = {}
+        for rid in sorted(targets):
+            record, listed = records.get(rid, (None, []))
+            may = audience(record, connected, listed) if record is not None else set()
+            # A node that joined while the change waited has it twice (its snapshot): kept once.
+            if record is not None and may:
+                upserts.setdefault(tuple(sorted(may)), []).append(record)
+            if gone := (targets[rid] - may) & on_network:
+                removals.setdefault(tuple(sorted(gone)), []).append(str(rid))
+        for group, held in upserts.items():
+            send_records(list(group), held, CHANGES_BATCH)
+        for group, gone_ids in removals.items():
+            for start in range(0, len(gone_ids), REMOVE_BATCH):
+                delivery.queue(REMOVE, group, {"ids": gone_ids[start : start + REMOVE_BATCH]})
+        for chunk in _chunks([row.pk for row in rows]):
+            PendingChange.objects.filter(pk__in=chunk).delete()
+    return fetched
 
 
 def _size(item: dict[str, Any]) -> int:
@@ -94,15 +221,15 @@ def _size(item: dict[str, Any]) -> int:
     return len(json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
-def batches(records: Iterable[Record]) -> Iterator[list[dict[str, Any]]]:
-    """The records' payloads in batches of at most `SNAPSHOT_BATCH` and about `BATCH_BYTES`; a
-    record bigger than that alone is a batch of its own (and travels in parts)."""
+def batches(records: Iterable[Record], limit: int = SNAPSHOT_BATCH) -> Iterator[list[dict[str, Any]]]:
+    """The records' payloads in batches of at most `limit` and about `BATCH_BYTES`; a record
+    bigger than that alone is a batch of its own (and travels in parts)."""
     batch: list[dict[str, Any]] = []
     size = 0
     for record in records:
         item = payload(record)
         n = _size(item) + 1
-        if batch and (len(batch) == SNAPSHOT_BATCH or size + n > BATCH_BYTES):
+        if batch and (len(batch) == limit or size + n > BATCH_BYTES):
             yield batch
             batch, size = [], 0
         batch.append(item)
@@ -111,11 +238,11 @@ def batches(records: Iterable[Record]) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-def send_records(nodes: list[str], records: Iterable[Record]) -> int:
+def send_records(nodes: list[str], records: Iterable[Record], limit: int = SNAPSHOT_BATCH) -> int:
     """Queue the records for the nodes, bounded in size; inside the caller's transaction. A batch
     of several records is well under what one envelope carries; a record alone may need parts."""
     sent = 0
-    for batch in batches(records):
+    for batch in batches(records, limit):
         if len(batch) == 1:
             parts.send(UPSERT, nodes, {"records": batch})
         else:

@@ -33,6 +33,25 @@ def test_anything_parses_within_the_limits_or_is_refused_plainly(raw):
     bounded.check(value, LIMITS)
 
 
+# No string can be longer than the document: the walk after parsing is skipped unless an escape
+# could have made a NUL or a lone surrogate; what is accepted so must pass the walk all the same.
+WHOLE = bounded.Limits(max_bytes=4096, max_depth=6, max_string=4096, max_items=200)
+
+
+@given(
+    values.map(lambda v: json.dumps(v, allow_nan=True, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    | values.map(lambda v: json.dumps(v, allow_nan=True).encode())
+)
+def test_what_is_accepted_without_the_walk_passes_the_walk(raw):
+    try:
+        value = bounded.loads(raw, WHOLE)
+    except bounded.Unbounded as exc:
+        assert str(exc)
+        return
+    assert value == json.loads(raw)
+    bounded.check(value, WHOLE)
+
+
 @pytest.mark.parametrize(
     ("raw", "why"),
     [

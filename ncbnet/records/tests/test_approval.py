@@ -32,6 +32,8 @@ FORM = {**DOC, "access": "all", "countries": "", "handling": "H0", "handling_not
 
 
 def outbox(kind):
+    """What the hub's outbox holds of `kind`, once the worker's `records.changes` job has run."""
+    replication.send_changes()
     return [
         envelope.decode(bytes(o.payload)) for o in OutboxEnvelope.objects.filter(kind=kind).order_by("id")
     ]

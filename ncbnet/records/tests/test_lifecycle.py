@@ -35,6 +35,8 @@ DOC = {
 
 
 def sent(kind):
+    """What the hub's outbox holds of `kind`, once the worker's `records.changes` job has run."""
+    replication.send_changes()
     return [
         envelope.decode(bytes(o.payload)) for o in OutboxEnvelope.objects.filter(kind=kind).order_by("id")
     ]

@@ -25,6 +25,8 @@ pytestmark = pytest.mark.django_db
 
 
 def feed(kind):
+    """What the hub's outbox holds of `kind`, once the worker's `records.changes` job has run."""
+    replication.send_changes()
     out = []
     for o in OutboxEnvelope.objects.filter(kind=kind).order_by("id"):
         out.append(envelope.decode(bytes(o.payload)))

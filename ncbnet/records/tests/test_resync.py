@@ -34,6 +34,13 @@ def doc(number: str, status: str = "stolen") -> dict:
     }
 
 
+def clear_outbox() -> None:
+    """Out of the way: what was queued so far, the changes' own feed included (at the hub, the
+    worker's `records.changes` job queues it)."""
+    replication.send_changes()
+    OutboxEnvelope.objects.all().delete()
+
+
 def opened(store: KeyStore, node: str, kind: str) -> list[dict]:
     """The bodies of the `kind` envelopes queued for `node`, as `store` (its keys) opens them."""
     return [envelope.open_body(e, node, store) for e, _s in outbox(node) if e["type"] == kind]
@@ -60,7 +67,7 @@ def test_a_node_with_a_new_key_drops_what_it_may_no_longer_see_and_fetches_the_r
     a, b, c = (services.contribute(KE, "documents", doc(n)) for n in ("A0000001", "B0000002", "C0000003"))
     held_before = [replication.payload(r) for r in (a, b, c)]  # what France's node holds
     network.revoke(None, peers["FR"].current_id(), "laptop stolen")
-    OutboxEnvelope.objects.all().delete()
+    clear_outbox()
     # While France is off the network (no active key), nothing reaches it:
     services.change(KE, str(c.pk), restriction={"access": "deny", "countries": ["FR"]}, reason="")
     services.change(KE, str(a.pk), data=doc("A0000001", status="lost"), reason="")
@@ -76,7 +83,7 @@ def test_a_node_with_a_new_key_drops_what_it_may_no_longer_see_and_fetches_the_r
 
     as_node(settings)
     receive(peers, replication.UPSERT, [{"records": held_before}])
-    OutboxEnvelope.objects.all().delete()
+    clear_outbox()
     assert receive(peers, resync.RESYNC, pages) == ["accepted", "accepted"]
     assert not ReplicaRecord.objects.filter(pk=c.pk).exists()  # dropped at once
     [fetch] = opened(peers["hub"], "hub", resync.FETCH)
@@ -85,7 +92,7 @@ def test_a_node_with_a_new_key_drops_what_it_may_no_longer_see_and_fetches_the_r
     assert (check.dropped, check.fetched) == (1, 2)
 
     as_hub(settings)
-    OutboxEnvelope.objects.all().delete()
+    clear_outbox()
     assert receive(peers, resync.FETCH, [fetch], sender="FR", signer="FR2") == ["accepted"]
     answers = opened(fr2, "FR", replication.UPSERT)
 
@@ -98,7 +105,7 @@ def test_a_node_with_a_new_key_drops_what_it_may_no_longer_see_and_fetches_the_r
 
 def test_a_node_that_rotates_its_key_gets_a_resync(peers, hub):
     services.contribute(KE, "documents", doc("A0000001"))
-    OutboxEnvelope.objects.all().delete()
+    clear_outbox()
     br = peers["BR"]
     previous = br.current_id()
     network.sign_rotation(br, previous, br.generate())
@@ -182,7 +189,7 @@ def test_a_node_away_longer_than_the_stream_keeps_asks_for_a_resync(peers, setti
 
 def test_the_hub_resyncs_a_node_that_asks_at_most_once_a_day(peers, settings, hub):
     services.contribute(KE, "documents", doc("A0000001"))
-    OutboxEnvelope.objects.all().delete()
+    clear_outbox()
     ask = {"reason": "ticks 4 to 120 never arrived"}
     assert receive(peers, resync.REQUEST, [ask], sender="FR") == ["accepted"]
     assert len(opened(peers["FR"], "FR", resync.RESYNC)) == 1
@@ -204,7 +211,7 @@ def test_a_fetch_is_held_to_its_resync_and_to_what_the_node_may_see(peers, setti
     with pytest.raises(ValidationError, match="not on the network"):
         resync.resync(None, "DE")
     started = resync.resync(None, "FR", "after an incident")
-    OutboxEnvelope.objects.all().delete()
+    clear_outbox()
     unknown = {"resync": envelope.new_id(), "ids": [str(visible.pk)]}
     greedy = {"resync": started, "ids": [envelope.new_id(), envelope.new_id()]}  # the set named one
     sly = {"resync": started, "ids": [str(denied.pk)]}
