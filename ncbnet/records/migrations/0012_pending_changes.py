@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('records', '0010_bulk_feed_and_imports'),
+        ('records', '0011_bulk_import_stopped_and_resends'),
     ]
 
     operations = [
