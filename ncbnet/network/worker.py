@@ -36,6 +36,7 @@ RETENTION = timedelta(days=30)
 DUPLICATE_WINDOW = timedelta(minutes=10)
 OUTBOX_IDLE = 0.05  # seconds between looks at an empty outbox
 BATCH = 200
+PUBLISH_TIMEOUT = 10  # seconds a batch's publications may wait for the streams' acknowledgements
 # What one stream may hold, so that no node can fill the GS's disks. The relay and the inboxes are
 # work queues: an envelope leaves the stream once its consumer (the hub's relay, the node's
 # worker) acknowledges it, so they hold only what is still to be handled; the relay refuses new
@@ -193,14 +194,53 @@ class Worker:
 
     # --- loops -----------------------------------------------------------------------------------
 
-    async def publish(self, subject: str, payload: bytes, msg_id: str) -> None:
+    async def publish_in_order(
+        self, publications: list[tuple[str, bytes, str]]
+    ) -> list[BaseException | None]:
+        """Publish (subject, payload, de-duplication id) in the order given, then wait for the
+        streams' acknowledgements together: each subject receives its messages in that order,
+        whatever the acknowledgements' timing (an envelope to many nodes is not overtaken, in
+        one node's inbox, by a later one to that node alone). For each, None once acknowledged,
+        or why not."""
         if self.relays:
-            await self.ensure_inbox(subject.rsplit(".", 1)[1])
-        await self.js.publish(subject, payload, headers={"Nats-Msg-Id": msg_id})
+            for node in sorted({subject.rsplit(".", 1)[1] for subject, _, _ in publications}):
+                await self.ensure_inbox(node)
+        errors: list[BaseException | None] = [None] * len(publications)
+        acks: list[tuple[int, asyncio.Future[Any]]] = []
+        for i, (subject, payload, mid) in enumerate(publications):
+            headers = {"Nats-Msg-Id": mid}
+            try:
+                ack = await self.js.publish_async(
+                    subject, payload, wait_stall=PUBLISH_TIMEOUT, headers=headers
+                )
+                acks.append((i, ack))
+            except Exception as exc:  # not written to the server
+                errors[i] = exc
+        if acks:
+            await asyncio.wait([f for _, f in acks], timeout=PUBLISH_TIMEOUT)
+        for i, future in acks:
+            if not future.done():
+                future.cancel()
+                errors[i] = TimeoutError(f"no acknowledgement in {PUBLISH_TIMEOUT} s")
+            elif future.cancelled():
+                errors[i] = TimeoutError("the publication was cancelled")
+            else:
+                errors[i] = future.exception()
+        return errors
 
-    async def publish_item(self, item: delivery.Pending) -> None:
-        for subject, mid in delivery.publications(item):
-            await self.publish(subject, item.payload, mid)
+    async def publish_batch(self, batch: list[delivery.Pending]) -> list[BaseException | None]:
+        """The outbox's envelopes, in its order, each to every subject it goes to (the relay, or
+        at the hub each recipient's inbox); for each envelope, None once all of them took it."""
+        owners: list[int] = []
+        publications: list[tuple[str, bytes, str]] = []
+        for i, item in enumerate(batch):
+            for subject, mid in delivery.publications(item):
+                owners.append(i)
+                publications.append((subject, item.payload, mid))
+        errors: list[BaseException | None] = [None] * len(batch)
+        for i, error in zip(owners, await self.publish_in_order(publications), strict=True):
+            errors[i] = errors[i] or error
+        return errors
 
     async def outbox_loop(self) -> None:
         """Publish what is queued. Each envelope succeeds or fails on its own: a failed one waits
@@ -210,7 +250,7 @@ class Worker:
             if not batch:
                 await self._pause(OUTBOX_IDLE)
                 continue
-            results = await asyncio.gather(*(self.publish_item(i) for i in batch), return_exceptions=True)
+            results = await self.publish_batch(batch)
             sent = [item.pk for item, r in zip(batch, results, strict=True) if r is None]
             failed: dict[str, list[int]] = {}
             for item, r in zip(batch, results, strict=True):
@@ -355,13 +395,12 @@ class Worker:
     async def handle_relay(self, msgs: list[Any]) -> None:
         items = [(m.data, m.metadata.sequence.stream, m.subject.rsplit(".", 1)[1]) for m in msgs]
         targets = await db(delivery.relay_batch)(items)
-        await asyncio.gather(
-            *(
-                self.publish(subject, m.data, mid)
-                for m, pairs in zip(msgs, targets, strict=True)
-                for subject, mid in pairs
-            )
-        )
+        publications = [
+            (subject, m.data, mid) for m, pairs in zip(msgs, targets, strict=True) for subject, mid in pairs
+        ]
+        failed = [e for e in await self.publish_in_order(publications) if e is not None]
+        if failed:  # the batch is not acknowledged: it comes again, the ids keep it from doubling
+            raise failed[0]
 
     async def seal_loop(self) -> None:
         assert self.seal_every is not None

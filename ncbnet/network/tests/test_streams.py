@@ -170,3 +170,35 @@ def test_the_hubs_streams_have_byte_and_per_node_limits(nats_url, peers, hub, se
     )
     assert dead.max_bytes == worker.DEAD_MAX_BYTES
     assert refused is not None and "maximum messages per subject exceeded" in str(refused).lower()
+
+
+def test_each_inbox_receives_the_hubs_envelopes_in_the_order_they_were_queued(nats_url, peers, hub):
+    """The hub publishes into each recipient's inbox. An envelope to many nodes must not be
+    overtaken, in one node's inbox, by a later envelope to that node alone: a record's removal
+    arriving before its earlier upsert would leave the node a record it may no longer see."""
+    from django.db import transaction
+
+    queued = []
+    with transaction.atomic():
+        for i in range(40):
+            queued.append(delivery.queue("test.wide", ["FR", "BR", "KE"], {"i": i}))
+            queued.append(delivery.queue("test.narrow", ["KE"], {"i": i}))
+
+    async def run():
+        w = await connected(nats_url)
+        await w.ensure_streams()
+        task = asyncio.create_task(w.outbox_loop())
+        await until(lambda: not OutboxEnvelope.objects.filter(sent_at__isnull=True).exists())
+        w.stop.set()
+        await task
+        sub = await w.js.pull_subscribe_bind(
+            durable=natsconf.INBOX_CONSUMER, stream=natsconf.inbox_stream("KE")
+        )
+        got = []
+        while len(got) < len(queued):
+            got += [envelope.decode(m.data)["id"] for m in await sub.fetch(100, timeout=5)]
+        await w.nc.close()
+        await worker.db(connections.close_all)()
+        return got
+
+    assert asyncio.run(run()) == queued
