@@ -23,8 +23,8 @@ from ncbnet.base import audit, clock, holdings
 from ncbnet.base.dates import add_years
 from ncbnet.network.envelope import new_id
 
-from . import feed
-from .models import Record
+from . import feed, tables
+from .models import Record, RecordVersion
 from .schemas import DocumentData, PersonData, Strict
 from .services import label_and_key
 
@@ -91,6 +91,8 @@ def document(rnd: random.Random, owner: str) -> dict[str, Any]:
     }
 
 
+# Past this many records written at once, the planner's statistics of the tables are taken again.
+ANALYZE_AFTER = 50_000
 SCHEMA: dict[str, type[Strict]] = {"persons": PersonData, "documents": DocumentData}
 
 
@@ -120,11 +122,30 @@ def seed(
             if progress is not None:
                 progress(database, done, total)
         counts[database] = done
+    if persons + documents >= ANALYZE_AFTER:
+        tables.here().analyze(Record, RecordVersion)
     return counts
 
 
+RECORD_COLUMNS = (
+    "id", "database", "owner", "label", "key", "data", "version", "access", "handling",
+    "handling_note", "notify_on_view", "created_at", "updated_at", "retain_until",
+)  # fmt: skip
+VERSION_COLUMNS = (
+    "record_id",
+    "version",
+    "data",
+    "restriction",
+    "changed_by",
+    "changed_by_country",
+    "reason",
+    "at",
+)
+
+
 def _batch(database: str, n: int, rnd: random.Random, source: str) -> None:
-    """One batch through executemany: the ORM's per-field preparation costs more than the data."""
+    """One batch, each table in one statement (`tables`: `executemany` on SQLite, `COPY` on
+    PostgreSQL): the ORM's per-field preparation costs more than the data."""
     now = clock.now()
     ops = connection.ops
     at = ops.adapt_datetimefield_value(now)
@@ -149,18 +170,10 @@ def _batch(database: str, n: int, rnd: random.Random, source: str) -> None:
             (pk, database, owner, label[:300], key, text, 1, "all", "H0", "", False, at, at, retain)
         )
         versions.append((pk, 1, text, '{"access": "all"}', "demo-seed", owner, "scale demo data", at))
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO records_record (id, database, owner, label, key, data, version, access, handling, "
-            "handling_note, notify_on_view, created_at, updated_at, retain_until) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            records,
-        )
-        cursor.executemany(
-            "INSERT INTO records_recordversion (record_id, version, data, restriction, changed_by, "
-            "changed_by_country, reason, at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            versions,
-        )
+    store = tables.here()
+    with transaction.atomic():
+        store.write(Record._meta.db_table, RECORD_COLUMNS, records)
+        store.write(RecordVersion._meta.db_table, VERSION_COLUMNS, versions)
         if persons:  # raw inserts bypass post_save: say what was written, in this transaction
             persons_written.send(sender=Record, persons=persons)
         audit.record(
