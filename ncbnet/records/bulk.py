@@ -148,8 +148,9 @@ def _batch(database: str, n: int, rnd: random.Random, source: str) -> None:
     PostgreSQL): the ORM's per-field preparation costs more than the data."""
     now = clock.now()
     ops = connection.ops
-    at = ops.adapt_datetimefield_value(now)
-    retain = ops.adapt_datetimefield_value(add_years(now, 5))
+    # As text, once a batch (on PostgreSQL, `COPY` formats a datetime again for every row).
+    at = str(ops.adapt_datetimefield_value(now))
+    retain = str(ops.adapt_datetimefield_value(add_years(now, 5)))
     uuid_db = Record._meta.pk.get_db_prep_value
     records, versions, ids, persons, written = [], [], [], [], []
     for i in range(n):
