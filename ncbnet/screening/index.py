@@ -165,7 +165,7 @@ def add(pairs: Iterable[tuple[Any, dict[str, Any]]], store: tables.Tables | None
             Card._meta.db_table,
             ("id", "record_id", "data"),
             (
-                (i, record_id.get_db_prep_value(pk, connection), json.dumps(card(data), ensure_ascii=False))
+                (i, record_id.get_db_prep_value(pk, connection), json.dumps(card(data)))
                 for i, (pk, data) in zip(ids, pairs, strict=True)
             ),
         )
