@@ -51,8 +51,8 @@ class Tables(Protocol):
         ...
 
     def audit_only_commit(self) -> None:
-        """Inside a transaction that writes only the audit of a read and what it found: commit
-        without waiting for the disk (see `Postgres.audit_only_commit`)."""
+        """Inside a transaction of its own that writes only the audit of a read and what it found:
+        commit without waiting for the disk (see `Postgres.audit_only_commit`)."""
         ...
 
     def rows_of(
@@ -220,7 +220,11 @@ class Postgres:
         server in the next fraction of a second (three times `wal_writer_delay`) can lose the whole
         transaction, never part of it; and any later transaction committed as usual (a hit report's
         envelope marked sent, for one) first puts this one on disk, since the log is written in
-        order. That is what SQLite's `synchronous=NORMAL` promises every transaction here."""
+        order. That is what SQLite's `synchronous=NORMAL` promises every transaction here.
+        Only for a transaction of its own: inside a caller's, whatever else it writes commits as
+        usual."""
+        if len(connection.atomic_blocks) != 1:
+            return
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 

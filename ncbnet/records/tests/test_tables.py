@@ -59,3 +59,25 @@ def test_rows_written_in_bulk_read_back_and_ids_are_handed_out_once():
         record_id="00000000-0000-7000-8000-0000000000ff", data={}
     )  # the ORM's own id is new too
     assert Card.objects.count() == 4
+
+
+def _synchronous_commit():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_a_screening_of_its_own_commits_without_waiting_for_the_disk():
+    """On PostgreSQL, a screening's transaction of its own commits without waiting for the disk,
+    and only that transaction; inside a caller's transaction, everything commits as the caller's."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite never waits for the disk at a commit here (synchronous=NORMAL)")
+    usual = _synchronous_commit()
+    with transaction.atomic():
+        tables.here().audit_only_commit()
+        assert _synchronous_commit() == "off"
+    assert _synchronous_commit() == usual
+    with transaction.atomic(), transaction.atomic():
+        tables.here().audit_only_commit()
+        assert _synchronous_commit() == usual
