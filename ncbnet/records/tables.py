@@ -129,7 +129,7 @@ class SQLite:
 # Between the values of a column sent as one text (`Postgres.rows_of`): the unit separator.
 SEPARATOR = "\x1f"
 # What `rebuilding` gives PostgreSQL to build the indexes again after the load.
-MAINTENANCE_WORK_MEM = "512MB"
+MAINTENANCE_WORK_MEM = "1GB"
 
 
 class Postgres:
