@@ -102,6 +102,12 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=10000;"
         ),
     }
+else:
+    # No JIT compilation: it pays for long analytical queries, and cost a screening half a second
+    # to compile a plan that then ran in a quarter of that (a manifest chunk's batch of names,
+    # `screening.index.candidates_many`, whose estimate passes `jit_above_cost`).
+    _options = _db.setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

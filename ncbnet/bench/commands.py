@@ -26,19 +26,61 @@ def cmd_bench_matching(args: argparse.Namespace) -> int:
     return 0
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
 def cmd_bench_screening(args: argparse.Namespace) -> int:
-    """A hub of its own in --data (kept, so a second run reuses what the first seeded), or in
-    DATABASE_URL's database when that is set."""
+    """A hub of its own in --data (kept, so a second run reuses what the first seeded): on SQLite
+    in its `sqlite` folder, and on PostgreSQL (DATABASE_URL's database, its keys in the
+    `postgresql` folder) when DATABASE_URL is set; each in a process of its own, one JSON line each.
+    `--backend` runs one of them here."""
     import tempfile
 
     data = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="ncbnet-bench-screening-"))
+    if args.lookups < 10 or args.manifest_rows < 1:
+        raise CommandError("--lookups is at least 10 and --manifest-rows at least 1")
+    if args.backend is None:
+        return _screening_on_each_backend(args, data)
+    url = os.environ.get("DATABASE_URL", "")
+    if args.backend == "postgresql" and not url.startswith(("postgres://", "postgresql://")):
+        raise CommandError("--backend postgresql needs DATABASE_URL (postgres://user@host:port/name)")
+    if args.backend == "sqlite":
+        os.environ.pop("DATABASE_URL", None)
     for key in [k for k in os.environ if k.startswith("NCBNET_")]:
         del os.environ[key]
-    os.environ.update({"NCBNET_MODE": "demo", "NCBNET_ROLE": "hub", "NCBNET_DATA_DIR": str(data)})
+    os.environ.update(
+        {"NCBNET_MODE": "demo", "NCBNET_ROLE": "hub", "NCBNET_DATA_DIR": str(data / args.backend)}
+    )
     cmd_init(argparse.Namespace(json=False))
     from ncbnet.bench import screening
 
-    screening.main(args.persons, args.documents, progress=progress_bar(), rebuild=not args.keep_index)
+    screening.main(
+        args.persons,
+        args.documents,
+        progress=progress_bar(),
+        rebuild=not args.keep_index,
+        lookups=args.lookups,
+        manifest_rows=args.manifest_rows,
+    )
+    return 0
+
+
+def _screening_on_each_backend(args: argparse.Namespace, data: Path) -> int:
+    """SQLite always, PostgreSQL when DATABASE_URL is set: the same bench, one after the other (not
+    side by side: each would slow the other), each printing its own line."""
+    import subprocess
+    import sys
+
+    backends = BACKENDS if os.environ.get("DATABASE_URL") else BACKENDS[:1]
+    for backend in backends:
+        command = [sys.executable, "-m", "ncbnet.cli", "bench", "screening", "--backend", backend]
+        command += ["--persons", str(args.persons), "--documents", str(args.documents), "--data", str(data)]
+        command += ["--keep-index"] if args.keep_index else []
+        command += ["--lookups", str(args.lookups), "--manifest-rows", str(args.manifest_rows)]
+        ran = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
+        print(ran.stdout, end="", flush=True)
+        if ran.returncode != 0:
+            raise CommandError(f"the screening bench on {backend} failed (exit code {ran.returncode})")
     return 0
 
 
@@ -110,6 +152,14 @@ def add(sub: Subcommands) -> None:
         "--keep-index",
         action="store_true",
         help="keep the person index a run before left in --data (no rebuild, build time not measured)",
+    )
+    sp.add_argument("--lookups", type=int, default=1000, help="document numbers looked up (and in a batch)")
+    sp.add_argument("--manifest-rows", type=int, default=10_000, help="rows of the manifest screened")
+    sp.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default=None,
+        help="run on this database only (default: SQLite, then PostgreSQL when DATABASE_URL is set)",
     )
     sp = command(
         bench,

@@ -216,5 +216,10 @@ def main(
     documents: int,
     progress: Callable[[str, int, int], None] | None = None,
     rebuild: bool = True,
+    lookups: int = 1000,
+    manifest_rows: int = 10_000,
 ) -> None:
-    print(json.dumps(run(persons, documents, progress=progress, rebuild=rebuild)))
+    figures = run(
+        persons, documents, lookups=lookups, manifest_rows=manifest_rows, progress=progress, rebuild=rebuild
+    )
+    print(json.dumps(figures), flush=True)

@@ -26,7 +26,7 @@ import contextlib
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
@@ -35,6 +35,7 @@ from django.dispatch import receiver
 
 from ncbnet.base import holdings, warmup
 from ncbnet.notices.models import Notice, ReplicaNotice, State
+from ncbnet.records import tables
 from ncbnet.records.bulk import persons_written
 from ncbnet.records.models import Record, ReplicaRecord
 
@@ -141,21 +142,34 @@ def card(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def add_keys(cards: Iterable[tuple[int, dict[str, Any]]]) -> int:
+def add_keys(cards: Iterable[tuple[int, dict[str, Any]]], store: tables.Tables | None = None) -> int:
     """Write the keys of person records by their cards (card id, record data) in one statement per
-    batch; returns keys written."""
-    rows = [(k, pk) for pk, data in cards for k in sorted(record_keys(data))]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany('INSERT INTO screening_namekey ("key", card_id) VALUES (%s, %s)', rows)
-    return len(rows)
+    batch (`tables`: a `COPY` on PostgreSQL); returns keys written."""
+    rows = ((k, pk) for pk, data in cards for k in sorted(record_keys(data)))
+    with transaction.atomic(savepoint=False):
+        return (store or tables.here()).write(NameKey._meta.db_table, ("key", "card_id"), rows)
 
 
-def add(pairs: Iterable[tuple[Any, dict[str, Any]]]) -> int:
-    """Index new person records (id, data): their cards and keys; returns keys written."""
+def add(pairs: Iterable[tuple[Any, dict[str, Any]]], store: tables.Tables | None = None) -> int:
+    """Index new person records (id, data): their cards and keys, each table in one statement (a
+    `COPY` on PostgreSQL), through `store` (a rebuild's); returns keys written. All or nothing,
+    within the caller's transaction if there is one."""
     pairs = list(pairs)
-    with transaction.atomic():
-        made = Card.objects.bulk_create([Card(record_id=pk, data=card(data)) for pk, data in pairs])
-        return add_keys([(c.pk, data) for c, (_, data) in zip(made, pairs, strict=True)])
+    if not pairs:
+        return 0
+    store = store or tables.here()
+    record_id = Card._meta.get_field("record_id")
+    with transaction.atomic(savepoint=False):
+        ids = store.new_ids(Card, len(pairs))
+        store.write(
+            Card._meta.db_table,
+            ("id", "record_id", "data"),
+            (
+                (i, record_id.get_db_prep_value(pk, connection), json.dumps(card(data)))
+                for i, (pk, data) in zip(ids, pairs, strict=True)
+            ),
+        )
+        return add_keys(zip(ids, (data for _, data in pairs), strict=True), store)
 
 
 def replace(pk: Any, data: dict[str, Any] | None) -> None:
@@ -170,41 +184,34 @@ def replace(pk: Any, data: dict[str, Any] | None) -> None:
 def rebuild(
     progress: Callable[[str, int, int], None] | None = None, batch: int = 5000, label: str = "persons"
 ) -> int:
-    """Index every person this node holds from scratch (after an upgrade, or to measure the build)."""
+    """Index every person this node holds from scratch (after an upgrade, or to measure the build):
+    loaded the fastest way the database has (`tables.rebuilding`: on PostgreSQL, in one
+    transaction, by `COPY`, with the indexes built after the load)."""
     persons = holdings.here().every("persons")
     total = persons.count()
-    NameKey.objects.all().delete()
-    Card.objects.all().delete()
+    store = tables.here()
     done = written = 0
-    for chunk in pages(persons, batch):
-        written += add(chunk)
-        done += len(chunk)
-        if progress:
-            progress(label, done, total)
+    with store.rebuilding(NameKey, Card) as load:
+        for chunk in store.pages(persons, ("pk", "data"), batch):
+            written += add(chunk, load)
+            done += len(chunk)
+            if progress:
+                progress(label, done, total)
     if progress and not done:
         progress(label, done, total)
     index_notices()
-    analyze()
     return written
 
 
 def analyze() -> None:
     """After the whole index is written at once: PostgreSQL's planner has no statistics of it
     until then (without them, a search scanned the 27M keys: about 1 s)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE screening_namekey, screening_card")
+    tables.here().analyze(NameKey, Card)
 
 
 def pages(persons: Any, size: int) -> Iterable[list[tuple[Any, dict[str, Any]]]]:
-    """The persons (id, data), a page at a time, each page read on its own (by id: a filter on the
-    database would have SQLite scan them all for every page): no read stays open across the
-    writes, so SQLite's write-ahead log starts over after each checkpoint instead of growing by
-    the whole index."""
-    ids = list(persons.order_by().values_list("pk", flat=True))
-    by_id = persons.model._base_manager.order_by()
-    for start in range(0, len(ids), size):
-        yield list(by_id.filter(pk__in=ids[start : start + size]).values_list("pk", "data"))
+    """The persons (id, data), a page at a time (`tables.pages`)."""
+    return tables.here().pages(persons, ("pk", "data"), size)
 
 
 class Candidate(NamedTuple):
@@ -230,11 +237,19 @@ def candidates(
     these keys are rare, so the search reads a few index entries instead of tens of thousands.
     A record is then found through any one name token written alike (or with the same
     consonants, or a form of the same name)."""
+    return candidates_many([(name, dob)], limit, mark)[0]
+
+
+def _wanted(name: str, dob: dict[str, Any] | None, mark: str) -> list[str]:
     if dob and dob.get("year"):
         wanted = sorted(k for k in keys(name, query_stamps(dob)) if k[0] in "yzq")
     else:
         wanted = sorted(keys(name))
-    wanted = [mark + k[: 32 - len(mark)] for k in wanted]
+    return [mark + k[: 32 - len(mark)] for k in wanted]
+
+
+def _candidates(wanted: list[str], limit: int) -> list[Candidate]:
+    """The candidates of one name by its keys (`candidates`)."""
     if not wanted:
         return []
     marks = ", ".join(["%s"] * len(wanted))
@@ -252,10 +267,50 @@ def candidates(
     return [Candidate(found, json.loads(card)) for found, card in rows]
 
 
+def candidates_many(
+    queries: Sequence[tuple[str, dict[str, Any] | None]], limit: int = CANDIDATES, mark: str = ""
+) -> list[list[Candidate]]:
+    """`candidates` of each (name, date of birth), in order: where a statement costs a round trip
+    to the database server (`tables.Tables.round_trips`), a batch in one statement for them all (a
+    manifest's chunk: one round trip rather than one a passenger); otherwise, and for one name,
+    a statement each (SQLite, in process, reads each name's keys faster on its own)."""
+    if len(queries) <= 1 or not tables.here().round_trips:
+        return [_candidates(_wanted(name, dob, mark), limit) for name, dob in queries]
+    pairs = [(q, key) for q, (name, dob) in enumerate(queries) for key in _wanted(name, dob, mark)]
+    out: list[list[Candidate]] = [[] for _ in queries]
+    if not pairs:
+        return out
+    wanted, params = tables.here().rows_of((("q", "integer"), ("wkey", "text")), pairs)
+    sql = (
+        f"WITH wanted AS ({wanted}), "  # noqa: S608 - placeholders only
+        "found AS (SELECT wanted.q, k.card_id, COUNT(*) AS n FROM wanted "
+        'JOIN screening_namekey k ON k."key" = wanted.wkey GROUP BY wanted.q, k.card_id), '
+        "ranked AS (SELECT q, card_id, n, "
+        "ROW_NUMBER() OVER (PARTITION BY q ORDER BY n DESC, card_id) AS place FROM found), "
+        "kept AS (SELECT q, card_id, n, MAX(n) OVER (PARTITION BY q) AS most FROM ranked WHERE place <= %s) "
+        # Each card read by its id (a join let PostgreSQL's planner read every card into a hash).
+        "SELECT kept.q, (SELECT c.record_id FROM screening_card c WHERE c.id = kept.card_id), "
+        "(SELECT c.data FROM screening_card c WHERE c.id = kept.card_id) FROM kept "
+        "WHERE kept.n >= %s * kept.most ORDER BY kept.q, kept.n DESC, kept.card_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit, SHARE_OF_BEST])
+        rows = cursor.fetchall()
+    # Both backends give a JSON column's text as it is (Django decodes it in `from_db_value`).
+    for q, found, data in rows:
+        out[q].append(Candidate(found, json.loads(data)))
+    return out
+
+
 def notice_candidates(name: str, dob: dict[str, Any] | None = None) -> list[Candidate]:
     """The notice subjects sharing the most keys with the name (as `candidates`), with their cards
     (`notice_card`): the card's `notice` says which notice."""
     return candidates(name, NOTICE_CANDIDATES, dob, mark=NOTICE)
+
+
+def notice_candidates_many(queries: Sequence[tuple[str, dict[str, Any] | None]]) -> list[list[Candidate]]:
+    """`notice_candidates` of each (name, date of birth), in one statement."""
+    return candidates_many(queries, NOTICE_CANDIDATES, mark=NOTICE)
 
 
 def _record_key(record_id: Any) -> str:

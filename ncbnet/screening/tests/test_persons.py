@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.db import IntegrityError, transaction
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -135,6 +136,28 @@ def test_the_index_follows_the_replica_and_a_rebuild_gives_the_same_keys():
     assert index.card(record.data)["names"] == ["Daniel Kamau"]
     ReplicaRecord.objects.filter(pk=record.pk).delete()
     assert NameKey.objects.count() == 0 and Card.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_rebuilt_index_keeps_its_constraints_and_a_batch_of_names_finds_each_its_own():
+    """On PostgreSQL a rebuild drops the index's constraints while it loads and makes them again:
+    after two rebuilds a key is still kept once per card and a record has one card. A batch of
+    names (a manifest's chunk, one statement) gives each name its own candidates, in order."""
+    otieno = person("KE", "Daniel Otieno", dob={"year": 1980, "month": 5, "day": 12})
+    kamau = person("KE", "Grace Wanjiru Kamau")
+    written = index.rebuild()
+    assert index.rebuild() == written == NameKey.objects.count()
+    found = index.candidates_many(
+        [("Kamau Grace", None), ("Xylophone Quartz", None), ("Daniel Otieno", {"year": 1980}), ("", None)]
+    )
+    assert [[c.record_id for c in cs] for cs in found] == [[kamau.pk], [], [otieno.pk], []]
+    assert found[0] == index.candidates("Kamau Grace")
+    card = Card.objects.get(record_id=otieno.pk)
+    key = NameKey.objects.filter(card=card).values_list("key", flat=True).first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        NameKey.objects.create(key=key, card=card)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Card.objects.create(record_id=otieno.pk, data={})
 
 
 @pytest.mark.django_db
