@@ -288,3 +288,32 @@ def test_works_of_art_by_text_in_any_order_and_with_slips(client, user_factory):
     assert screen("abaporo, tarsila do amaral")["hits"][0]["owner"] == "BR"
     assert screen("Amaral portrait")["hits"] == []
     assert screen("Guernica Picasso")["hits"] == []
+
+
+@pytest.mark.django_db(transaction=True)  # the screening's transaction is its own
+def test_only_a_screening_that_found_nothing_commits_without_waiting_for_the_disk(user_factory):
+    """On PostgreSQL a screening that found nothing may commit without waiting for the disk (its
+    audit entry alone at stake); one with a hit commits as usual: the hit the officer was shown
+    and its report to the owner are on disk before the answer leaves."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite never waits for the disk at a commit here (synchronous=NORMAL)")
+    officer = user_factory("ncb", "officer")
+    replica(
+        "documents", "KE", "AB1000234", {"number": "AB1000234", "issuing_country": "KE", "status": "stolen"}
+    )
+    statements = []
+
+    def seen(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    def asynchronous(number):
+        statements.clear()
+        with connection.execute_wrapper(seen):
+            services.document(officer, number)
+        return any("synchronous_commit" in sql for sql in statements)
+
+    assert asynchronous("ZZ9999999")
+    assert not asynchronous("AB1000234")
