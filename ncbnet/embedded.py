@@ -362,7 +362,10 @@ class DemoNetwork:
         self.ncbnet(node, "init")
         return list(json.loads(self.ncbnet(node, "demo", "seed", "--json")))
 
-    def wait_until_up(self, url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    def wait_until_up(self, url: str, proc: subprocess.Popen[bytes], seconds: float = 180) -> None:
+        """Until the node's page answers. A web server loads the name data before it serves
+        (`NCBNET_WEB_PRELOAD`): about 8 s of CPU each, 37 s when four nodes load it at once on a
+        busy 2-core machine, hence the margin; a server that exits fails at once."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if proc.poll() is not None:
