@@ -202,12 +202,19 @@ class Worker:
         whatever the acknowledgements' timing (an envelope to many nodes is not overtaken, in
         one node's inbox, by a later one to that node alone). For each, None once acknowledged,
         or why not."""
+        unready: dict[str, BaseException] = {}  # subjects whose inbox stream could not be made
         if self.relays:
-            for node in sorted({subject.rsplit(".", 1)[1] for subject, _, _ in publications}):
-                await self.ensure_inbox(node)
+            for subject in sorted({subject for subject, _, _ in publications}):
+                try:
+                    await self.ensure_inbox(subject.rsplit(".", 1)[1])
+                except Exception as exc:  # its envelopes fail alone and wait out their backoff
+                    unready[subject] = exc
         errors: list[BaseException | None] = [None] * len(publications)
         acks: list[tuple[int, asyncio.Future[Any]]] = []
         for i, (subject, payload, mid) in enumerate(publications):
+            if subject in unready:
+                errors[i] = unready[subject]
+                continue
             headers = {"Nats-Msg-Id": mid}
             try:
                 ack = await self.js.publish_async(

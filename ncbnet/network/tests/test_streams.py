@@ -202,3 +202,31 @@ def test_each_inbox_receives_the_hubs_envelopes_in_the_order_they_were_queued(na
         return got
 
     assert asyncio.run(run()) == queued
+
+
+def test_an_inbox_that_cannot_be_made_fails_its_envelopes_alone(nats_url, peers, hub):
+    """At the hub, a node's inbox stream that cannot be made (here another stream holds its
+    subject) fails the envelopes to that node, which wait out their backoff; the others go, and
+    the outbox goes on."""
+    from django.db import transaction
+    from nats.js import api
+
+    with transaction.atomic():
+        blocked = delivery.queue("test.one", ["BR"], {"i": 1})
+        fine = delivery.queue("test.one", ["KE"], {"i": 2})
+
+    async def run():
+        w = await connected(nats_url)
+        await w.js.add_stream(api.StreamConfig(name="SQUAT", subjects=[natsconf.inbox_subject("BR")]))
+        task = asyncio.create_task(w.outbox_loop())
+        await until(lambda: OutboxEnvelope.objects.filter(envelope_id=fine, sent_at__isnull=False).exists())
+        await until(
+            lambda: OutboxEnvelope.objects.filter(envelope_id=blocked).exclude(last_error="").exists()
+        )
+        w.stop.set()
+        await task
+        await w.nc.close()
+        await worker.db(connections.close_all)()
+
+    asyncio.run(run())
+    assert OutboxEnvelope.objects.get(envelope_id=blocked).sent_at is None
