@@ -121,6 +121,17 @@ def queue(kind: str, recipients: Iterable[str], body: Mapping[str, Any], *, conf
     """Sign (and seal) an envelope and put it in the outbox, inside the caller's transaction."""
     if not connection.in_atomic_block:
         raise RuntimeError("queue() must run inside the transaction of what it sends")
+    sealed = seal(kind, recipients, body, confidential=confidential)
+    queue_sealed([sealed])
+    return sealed.envelope_id
+
+
+def seal(
+    kind: str, recipients: Iterable[str], body: Mapping[str, Any], *, confidential: bool = True
+) -> OutboxEnvelope:
+    """Sign (and seal) an envelope for the outbox without writing anything: `queue_sealed` puts it
+    there. A sender with much to seal (the hub's change feed) does it before its transaction, so
+    that the database's write lock is held for the writes only."""
     me = node_id()
     targets = sorted(set(recipients) - {me})
     if not targets:
@@ -134,10 +145,16 @@ def queue(kind: str, recipients: Iterable[str], body: Mapping[str, Any], *, conf
         payload = env.encode(envelope)
     except env.TooLarge as exc:
         raise EnvelopeTooLarge({"size": str(exc)}) from exc
-    OutboxEnvelope.objects.create(
+    return OutboxEnvelope(
         envelope_id=envelope["id"], kind=kind, recipients=targets, payload=payload, created_at=now
     )
-    return str(envelope["id"])
+
+
+def queue_sealed(sealed: Iterable[OutboxEnvelope]) -> None:
+    """Put envelopes sealed by `seal` in the outbox, in their order, inside the caller's transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("queue_sealed() must run inside the transaction of what it sends")
+    OutboxEnvelope.objects.bulk_create(list(sealed), batch_size=50)
 
 
 @dataclass(frozen=True)

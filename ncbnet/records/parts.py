@@ -33,6 +33,7 @@ from ncbnet.network import delivery, wire
 from ncbnet.network import envelope as env
 from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, every, handler_for, register, require_hub
+from ncbnet.network.models import OutboxEnvelope
 
 from .models import IncomingPart
 from .schemas import MAX_PARTS, PART_BYTES, PartBody
@@ -86,10 +87,18 @@ class TooLargeEvenInParts(ValidationError):
 def send(kind: str, recipients: Iterable[str], body: Mapping[str, Any]) -> list[str]:
     """Queue `body` as one `kind` envelope, or, when it is bigger than `WHOLE_BYTES`, as parts.
     Inside the caller's transaction; returns the envelope ids."""
+    sealed = seal(kind, recipients, body)
+    delivery.queue_sealed(sealed)
+    return [e.envelope_id for e in sealed]
+
+
+def seal(kind: str, recipients: Iterable[str], body: Mapping[str, Any]) -> list[OutboxEnvelope]:
+    """`body` sealed as one `kind` envelope, or as parts when it is bigger than `WHOLE_BYTES`,
+    for `delivery.queue_sealed` (nothing written yet)."""
     targets = list(recipients)
     raw = canonical(dict(body))
     if len(raw) <= WHOLE_BYTES:
-        return [delivery.queue(kind, targets, body)]
+        return [delivery.seal(kind, targets, body)]
     if kind not in CARRIED:
         raise ValueError(f"{kind} envelopes do not travel in parts")
     parts = -(-len(raw) // PART_BYTES)
@@ -102,7 +111,7 @@ def send(kind: str, recipients: Iterable[str], body: Mapping[str, Any]) -> list[
         )
     transfer, digest = new_id(), hashlib.sha256(raw).hexdigest()
     return [
-        delivery.queue(
+        delivery.seal(
             PART,
             targets,
             {

@@ -31,6 +31,7 @@ from ncbnet.base.node import node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected
 from ncbnet.network.handlers import Arrived, every, register, require_hub
+from ncbnet.network.models import OutboxEnvelope
 from ncbnet.network.signals import node_joined
 
 from . import parts, policies
@@ -164,55 +165,49 @@ def _current(ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[Record, list[str]]]:
 
 
 def _send_some() -> int:
-    """One transaction: the oldest pending changes, grouped by the nodes that are to receive the
-    same thing, queued in envelopes of many records, and their rows deleted."""
+    """The oldest pending changes, grouped by the nodes that are to receive the same thing, sealed
+    in envelopes of many records; then one short transaction queues those envelopes and deletes
+    the rows they cover. The sealing (most of the work) is done before that transaction, so the
+    database's write lock is held only for the writes and the officers' changes do not wait on it.
+
+    Each record is read after its pending rows, so what is sent is at least as new as every change
+    those rows stand for; a change made meanwhile has a row of its own, left for the next run (the
+    node keeps the newest version it is sent). If another sender deleted some of the rows first,
+    nothing of this run is kept and they are read again."""
+    rows = list(PendingChange.objects.order_by("id")[:CHANGES_ROWS])
+    if not rows:
+        return 0
+    targets: dict[uuid.UUID, set[str]] = {}
+    for row in rows:
+        targets.setdefault(row.record_id, set()).update(str(n) for n in row.nodes)
+    records = _current(list(targets))
+    connected = [n for n in delivery.connected_nodes() if n != "hub"]
+    on_network = set(connected)
+    upserts: dict[tuple[str, ...], list[Record]] = {}
+    removals: dict[tuple[str, ...], list[str]] = {}
+    for rid in sorted(targets):
+        record, listed = records.get(rid, (None, []))
+        may = audience(record, connected, listed) if record is not None else set()
+        # A node that joined while the change waited has it twice (its snapshot): kept once.
+        if record is not None and may:
+            upserts.setdefault(tuple(sorted(may)), []).append(record)
+        if gone := (targets[rid] - may) & on_network:
+            removals.setdefault(tuple(sorted(gone)), []).append(str(rid))
+    sealed: list[OutboxEnvelope] = []
+    for group, held in upserts.items():
+        sealed += seal_records(list(group), held, CHANGES_BATCH)
+    for group, gone_ids in removals.items():
+        for start in range(0, len(gone_ids), REMOVE_BATCH):
+            sealed.append(delivery.seal(REMOVE, group, {"ids": gone_ids[start : start + REMOVE_BATCH]}))
     with transaction.atomic():
-        rows = list(PendingChange.objects.select_for_update().order_by("id")[:CHANGES_ROWS])
-        fetched = len(rows)
-        if not fetched:
-            return 0
-        targets: dict[uuid.UUID, set[str]] = {}
-        for row in rows:
-            targets.setdefault(row.record_id, set()).update(str(n) for n in row.nodes)
-        records = _current(list(targets))
-        # A record changed again after the rows read here: its newer rows join them, read after
-        # its state, which is then read again (so whatever it was, the newest is what is sent, once).
-        last = rows[-1].pk
-        while True:
-            later: list[PendingChange] = []
-            for chunk in _chunks(list(targets)):
-                newer = PendingChange.objects.filter(pk__gt=last, record_id__in=chunk)
-                later += list(newer.order_by("id"))
-            later.sort(key=lambda row: row.pk)
-            if not later:
-                break
-            for row in later:
-                targets[row.record_id].update(str(n) for n in row.nodes)
-            rows += later
-            last = later[-1].pk
-            records.update(_current(sorted({row.record_id for row in later})))
-            for rid in {row.record_id for row in later} - set(records):
-                records.pop(rid, None)
-        connected = [n for n in delivery.connected_nodes() if n != "hub"]
-        on_network = set(connected)
-        upserts: dict[tuple[str, ...], list[Record]] = {}
-        removals: dict[tuple[str, ...], list[str]] = {}
-        for rid in sorted(targets):
-            record, listed = records.get(rid, (None, []))
-            may = audience(record, connected, listed) if record is not None else set()
-            # A node that joined while the change waited has it twice (its snapshot): kept once.
-            if record is not None and may:
-                upserts.setdefault(tuple(sorted(may)), []).append(record)
-            if gone := (targets[rid] - may) & on_network:
-                removals.setdefault(tuple(sorted(gone)), []).append(str(rid))
-        for group, held in upserts.items():
-            send_records(list(group), held, CHANGES_BATCH)
-        for group, gone_ids in removals.items():
-            for start in range(0, len(gone_ids), REMOVE_BATCH):
-                delivery.queue(REMOVE, group, {"ids": gone_ids[start : start + REMOVE_BATCH]})
+        deleted = 0
         for chunk in _chunks([row.pk for row in rows]):
-            PendingChange.objects.filter(pk__in=chunk).delete()
-    return fetched
+            deleted += PendingChange.objects.filter(pk__in=chunk).delete()[0]
+        if deleted != len(rows):
+            transaction.set_rollback(True)
+            return 0
+        delivery.queue_sealed(sealed)
+    return len(rows)
 
 
 def _size(item: dict[str, Any]) -> int:
@@ -249,6 +244,18 @@ def send_records(nodes: list[str], records: Iterable[Record], limit: int = SNAPS
             delivery.queue(UPSERT, nodes, {"records": batch})
         sent += len(batch)
     return sent
+
+
+def seal_records(nodes: list[str], records: Iterable[Record], limit: int) -> list[OutboxEnvelope]:
+    """The records sealed for the nodes in envelopes bounded in size (a record alone in its batch
+    may need parts), for `delivery.queue_sealed`."""
+    sealed: list[OutboxEnvelope] = []
+    for batch in batches(records, limit):
+        if len(batch) == 1:
+            sealed += parts.seal(UPSERT, nodes, {"records": batch})
+        else:
+            sealed.append(delivery.seal(UPSERT, nodes, {"records": batch}))
+    return sealed
 
 
 @receiver(node_joined)
