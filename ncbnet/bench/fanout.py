@@ -137,6 +137,8 @@ class Bureaus:
 
     async def _consume(self, name: str) -> None:
         import nats
+        import nats.errors
+        import nats.js.errors
         from nats.errors import TimeoutError as NatsTimeout
 
         from ncbnet.network import natsconf
@@ -164,6 +166,12 @@ class Bureaus:
             try:
                 msgs = await sub.fetch(FETCH, timeout=0.5)
             except (TimeoutError, NatsTimeout):
+                continue
+            except (nats.errors.Error, nats.js.errors.Error) as exc:
+                # On a loaded machine the server may answer a pull with an error: said, and the
+                # bureau pulls again (what it had not acknowledged comes again, counted as resent).
+                print(f"bureau {name}: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+                await asyncio.sleep(0.2)
                 continue
             for m in msgs:
                 self._receive(name, m.data)
@@ -391,10 +399,18 @@ class Fanout:
         for proc in self.bureaus:
             proc.send_signal(signal.SIGTERM)
         for proc in self.bureaus:
-            _pid, _status, usage = os.wait4(proc.pid, 0)
-            proc.returncode = 0
+            _pid, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
             self.bureaus_cpu += usage.ru_utime + usage.ru_stime
-        finals = [json.loads((self.root / f"shard-{i}.json").read_text()) for i in range(len(self.shards))]
+        finals = []
+        for i, proc in enumerate(self.bureaus):
+            final = self.root / f"shard-{i}.json"
+            if not final.exists():
+                raise RuntimeError(
+                    f"simulated bureaus {i} ended (exit {proc.returncode}) without their tally; "
+                    f"see {self.root / 'logs'} (run with --keep to keep it)"
+                )
+            finals.append(json.loads(final.read_text()))
         keys = ("record_deliveries", "lost", "doubled", "unexpected", "envelope_deliveries", "resent")
         self.seen = {k: sum(f[k] for f in finals) for k in (*keys, "refused")}
         self.seen["last_at"] = max(f["last_at"] for f in finals)
