@@ -284,12 +284,13 @@ def send_chunk(pk: int) -> int | None:
 def stored(envelope: Arrived, body: SnapshotStoredBody) -> None:
     """Hub: the node stored a chunk: the window moves on; with the final one, the snapshot is done."""
     stream = _stream_of(envelope.sender, body.snapshot)
-    if body.seq > stream.sent_seq:
+    if body.round < stream.round:
+        return  # a receipt from before a resume: the node's cursor, which the resume named, is later
+    if body.round > stream.round or body.seq > stream.sent_seq:
         raise Rejected(
-            f"{envelope.sender} says it stored chunk {body.seq}; chunk {stream.sent_seq} is the last sent"
+            f"{envelope.sender} says it stored chunk {body.seq} of round {body.round}; "
+            f"chunk {stream.sent_seq} of round {stream.round} is the last sent"
         )
-    if body.seq <= stream.stored_seq and body.round <= stream.round and not body.final:
-        return  # an older receipt, overtaken by a resume
     stream.stored_seq = max(stream.stored_seq, body.seq)
     stream.stored_rows, stream.stored_at = body.rows, clock.now()
     if body.final and stream.finished_at is None:
