@@ -54,6 +54,7 @@ class Config:
     network_keep_days: int = 90  # relayed envelopes, sent outbox rows, quarantine entries
     relay_max_bytes: int = 4 * 1024**3  # hub: what the relay stream may hold, waiting to be relayed
     inbox_max_bytes: int = 2 * 1024**3  # hub: what each node's inbox stream may hold, waiting
+    snapshot_chunk_rows: int = 5000  # hub: records in one chunk of a node's snapshot at most
     key_passphrase: str | None = None
     nats_seed: Path | None = None
     # Reverse proxies whose X-Forwarded-For is believed (base.http.client_ip).
@@ -214,6 +215,15 @@ def load(env: Mapping[str, str] | None = None) -> Config:
             problems.append(f"{name}={raw!r} must be a number of bytes, at least 67108864 (64 MiB)")
             stream_bytes[name] = default
 
+    chunk_raw = env.get("NCBNET_SNAPSHOT_CHUNK_ROWS", "5000")
+    try:
+        chunk_rows = int(chunk_raw)
+        if not 10 <= chunk_rows <= 5000:
+            raise ValueError
+    except ValueError:
+        problems.append(f"NCBNET_SNAPSHOT_CHUNK_ROWS={chunk_raw!r} must be a whole number from 10 to 5000")
+        chunk_rows = 5000
+
     hosts = [h.strip() for h in env.get("NCBNET_ALLOWED_HOSTS", "").split(",") if h.strip()]
     if not hosts:
         if mode == "production":
@@ -241,6 +251,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         network_keep_days=keep,
         relay_max_bytes=stream_bytes["NCBNET_RELAY_MAX_BYTES"],
         inbox_max_bytes=stream_bytes["NCBNET_INBOX_MAX_BYTES"],
+        snapshot_chunk_rows=chunk_rows,
         key_passphrase=env.get("NCBNET_KEY_PASSPHRASE") or None,
         nats_seed=_nats_seed(env, data_dir),
         trusted_proxies=trusted_proxies,

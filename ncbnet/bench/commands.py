@@ -1,4 +1,4 @@
-"""`ncbnet bench matching|screening|messaging|feed|fanout`: the benchmarks, one JSON line each."""
+"""`ncbnet bench matching|screening|messaging|feed|fanout|snapshot`: the benchmarks, one JSON line each."""
 
 from __future__ import annotations
 
@@ -130,6 +130,28 @@ def cmd_bench_fanout(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_snapshot(args: argparse.Namespace) -> int:
+    """A hub and a node of their own, and nats-server, in a new temporary folder (SQLite)."""
+    import shutil
+    import tempfile
+
+    if args.persons < 0 or args.documents < 0 or args.persons + args.documents < 1:
+        raise CommandError("--persons and --documents are at least 0, and not both 0")
+    if args.kill_at is not None and not 0 < args.kill_at < 1:
+        raise CommandError("--kill-at is a fraction between 0 and 1 (0.5: midway)")
+    if args.chunk_rows is not None and not 10 <= args.chunk_rows <= 5000:
+        raise CommandError("--chunk-rows is from 10 to 5000")
+    from ncbnet.bench import snapshot
+
+    data = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="ncbnet-bench-snapshot-"))
+    try:
+        snapshot.main(args.persons, args.documents, data, args.kill_at, args.chunk_rows)
+    finally:
+        if not args.keep:
+            shutil.rmtree(data, ignore_errors=True)
+    return 0
+
+
 def add(sub: Subcommands) -> None:
     """`ncbnet bench`."""
     bench = group(sub, "bench", "benchmarks (one JSON line each)")
@@ -180,6 +202,18 @@ def add(sub: Subcommands) -> None:
     sp.add_argument(
         "--processes", type=int, default=2, help="processes the simulated bureaus share (default: 2)"
     )
+    sp.add_argument("--keep", action="store_true", help="keep the bench's folder (logs, databases)")
+    sp = command(
+        bench,
+        "snapshot",
+        cmd_bench_snapshot,
+        "a node joining a hub of N persons and M documents receives its replica by the stream",
+    )
+    sp.add_argument("--persons", type=int, default=20_000)
+    sp.add_argument("--documents", type=int, default=200_000)
+    sp.add_argument("--kill-at", type=float, default=None, help="kill the node's worker at this fraction")
+    sp.add_argument("--chunk-rows", type=int, default=None, help="records a chunk at most (default 5000)")
+    sp.add_argument("--data", default=None, help="the bench's folder (default: a new temporary one)")
     sp.add_argument("--keep", action="store_true", help="keep the bench's folder (logs, databases)")
     sp = command(
         bench, "messaging", cmd_bench_messaging, "hub and two NCB nodes on loopback: end-to-end messaging"

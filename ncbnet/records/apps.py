@@ -8,4 +8,4 @@ class RecordsConfig(AppConfig):
 
     def ready(self) -> None:
         # register their envelope handlers and periodic jobs
-        from . import contribution, feed, imports, lifecycle, parts, replication, resync  # noqa: F401
+        from . import contribution, feed, imports, lifecycle, parts, replication, resync, snapshot  # noqa: F401

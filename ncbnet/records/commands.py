@@ -1,4 +1,4 @@
-"""`ncbnet replica verify|resync`: this node's replica of the global databases, compared with what
+"""`ncbnet replica verify|resync|snapshot`: this node's replica of the global databases, compared with what
 the hub says it should hold, and resynchronised."""
 
 from __future__ import annotations
@@ -63,6 +63,43 @@ def cmd_replica_resync(args: argparse.Namespace) -> int:
     except (ValidationError, PermissionDenied) as exc:
         raise CommandError(django_errors(exc)) from exc
     return 0
+
+
+def snapshot_lines() -> list[str]:
+    """Snapshots as lines: at the hub one per node, on a node one per snapshot it received."""
+    from ncbnet.base import holdings
+    from ncbnet.records import snapshot
+
+    def pace(p: dict[str, Any]) -> str:
+        eta = (
+            "done" if p["finished_at"] else (f"ETA {p['eta_s']:.0f} s" if p["eta_s"] is not None else "ETA ?")
+        )
+        return f"{p['rows_per_s']:,.0f} rows/s, {eta}"
+
+    if holdings.here().keeps_originals:
+        return [
+            f"{p['node']} {p['snapshot']}: chunks {p['chunks_stored']} stored of {p['chunks_sent']} sent, "
+            f"rows {p['rows_stored']:,} stored of {p['total'] or 0:,} ({p['rows_sent']:,} sent, "
+            f"{p['resumes']} resumes), {pace(p)}"
+            for p in snapshot.progress_at_hub()
+        ]
+    return [
+        f"{p['snapshot']}: chunks {p['chunks_stored']} stored ({p['chunks_refused']} refused), "
+        f"rows {p['rows_stored']:,} of {p['total']:,}, {pace(p)}"
+        for p in snapshot.progress_at_node()
+    ]
+
+
+def cmd_replica_snapshot(args: argparse.Namespace) -> int:
+    setup_django()
+    import time
+
+    while True:
+        lines = snapshot_lines()
+        print("\n".join(lines) if lines else "no snapshot", flush=True)
+        if not args.follow:
+            return 0
+        time.sleep(args.follow)
 
 
 def show_feed(job_id: str | None = None) -> list[str]:
@@ -206,6 +243,13 @@ def add(sub: Subcommands) -> None:
     )
     sp.add_argument("node", nargs="?", help="hub: the node's country code")
     sp.add_argument("--reason", default="", help="why (kept in the audit trail)")
+    sp = command(
+        replica,
+        "snapshot",
+        cmd_replica_snapshot,
+        "hub: each node's snapshot, chunks and rows sent and stored; node: what it stored (rate, ETA)",
+    )
+    sp.add_argument("--follow", type=float, default=0, help="print again every so many seconds")
 
     records = group(sub, "records", "the global databases: bulk contributions and feeds")
     sp = command(

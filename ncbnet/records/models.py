@@ -509,3 +509,54 @@ class PendingChange(models.Model):
 
     def __str__(self) -> str:
         return f"change of {self.record_id}"
+
+
+class SnapshotStream(models.Model):
+    """At the hub: the snapshot a node is receiving (one row a node, its latest). The hub sends
+    it in numbered chunks in the order of the records' ids (`cursor`: the last id sent), never
+    more than a window ahead of the last chunk the node said it stored; a resume starts a new
+    `round` from the node's own cursor (`records.snapshot`)."""
+
+    node = models.CharField(max_length=2, unique=True)
+    snapshot = models.UUIDField()
+    round = models.PositiveIntegerField(default=1)
+    started_at = models.DateTimeField()
+    total = models.PositiveBigIntegerField(null=True, blank=True)  # records the node may see, at the start
+    cursor = models.UUIDField(null=True, blank=True)  # the last record id sent
+    sent_seq = models.PositiveIntegerField(default=0)  # the last chunk sent
+    sent_rows = models.PositiveBigIntegerField(default=0)  # every row sent, again after a resume too
+    sent_bytes = models.PositiveBigIntegerField(default=0)  # compressed, as the chunks carried them
+    sent_all_at = models.DateTimeField(null=True, blank=True)  # the final chunk of the round sent
+    stored_seq = models.PositiveIntegerField(default=0)  # the last chunk the node said it stored
+    stored_rows = models.PositiveBigIntegerField(default=0)
+    stored_at = models.DateTimeField(null=True, blank=True)
+    resumes = models.PositiveIntegerField(default=0)
+    resumed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)  # the node stored the final chunk
+
+    def __str__(self) -> str:
+        return f"snapshot of {self.node}: chunk {self.stored_seq}/{self.sent_seq}"
+
+
+class SnapshotCursor(models.Model):
+    """On an NCB node: how far a snapshot from the hub is stored, written in the transaction that
+    stores each chunk: the chunk's number and round, and the id of the last record it covered."""
+
+    snapshot = models.UUIDField(unique=True)
+    round = models.PositiveIntegerField(default=1)
+    seq = models.PositiveIntegerField(default=0)  # the last chunk stored
+    key = models.UUIDField(null=True, blank=True)  # the last record id it covered
+    total = models.PositiveBigIntegerField(default=0)  # as the hub counted at the start
+    rows = models.PositiveBigIntegerField(default=0)  # rows stored (older versions than held skipped)
+    received = models.PositiveBigIntegerField(default=0)  # rows received in the chunks stored
+    refused = models.PositiveIntegerField(default=0)  # chunks refused: duplicates, out of order
+    started_at = models.DateTimeField()
+    stored_at = models.DateTimeField(null=True, blank=True)
+    asked_at = models.DateTimeField(null=True, blank=True)  # a resume last asked of the hub
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"snapshot {self.snapshot}: chunk {self.seq}, {self.rows} rows"

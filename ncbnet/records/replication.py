@@ -24,7 +24,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.dispatch import receiver
 
 from ncbnet.base import audit, clock, holdings
 from ncbnet.base.node import node_id
@@ -32,7 +31,6 @@ from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected
 from ncbnet.network.handlers import Arrived, every, register, require_hub
 from ncbnet.network.models import OutboxEnvelope
-from ncbnet.network.signals import node_joined
 
 from . import parts, policies
 from .models import (
@@ -59,7 +57,7 @@ UPSERT = "replica.record"
 REMOVE = "replica.remove"
 VERIFY_REQUEST = "replica.verify_request"
 VERIFY_ANSWER = "replica.verify_answer"
-SNAPSHOT_BATCH = 200  # records in one envelope at most
+SNAPSHOT_BATCH = 200  # records in one envelope at most (a resync's fetch; a snapshot: `snapshot`)
 CHANGES_BATCH = 2000  # records in one envelope of the change feed at most (within BATCH_BYTES too)
 BATCH_BYTES = 1024 * 1024  # and at most this much of them (a record bigger alone travels in parts)
 # The hub answers at most this many replica checks of a node an hour (each answer is the whole
@@ -256,14 +254,6 @@ def seal_records(nodes: list[str], records: Iterable[Record], limit: int) -> lis
         else:
             sealed.append(delivery.seal(UPSERT, nodes, {"records": batch}))
     return sealed
-
-
-@receiver(node_joined)
-def send_snapshot(sender: Any, node: str, **kwargs: Any) -> None:
-    """A node joining the network gets every record its country may see."""
-    if node == "hub":
-        return
-    send_records([node], Record.objects.live().visible_to(node).order_by("pk").iterator(chunk_size=500))
 
 
 def expected(country: str) -> dict[str, int]:

@@ -9,6 +9,7 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -17,6 +18,7 @@ import pydantic
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from typing_extensions import TypeAliasType
 
 from ncbnet.config import member_codes
 from ncbnet.network import wire
@@ -425,3 +427,85 @@ class ContributeBatchOutcomeBody(wire.Body):
     bulk_import: wire.Id
     batch: Annotated[int, Field(ge=0, le=1_000_000)]
     rows: Annotated[list[RowOutcome], Field(min_length=1, max_length=BATCH_ROWS)]
+
+
+# --- snapshots by the stream (`records.snapshot`) ---
+
+SNAPSHOT_ROWS = 5000  # records in one chunk at most
+SNAPSHOT_PACKED = 1024 * 1024  # a chunk's rows, compressed, at most (base64 adds a third)
+SNAPSHOT_RAW = 16 * 1024 * 1024  # and once opened, at most
+_ChunkNumber = Annotated[int, Field(ge=1, le=100_000_000)]
+_Round = Annotated[int, Field(ge=1, le=1_000_000)]
+
+
+class SnapshotChunkBody(wire.Body):
+    """Hub to node: chunk `seq` of a snapshot, sealed to the node: the records whose ids lie after
+    `after` (none: from the first) up to `last`, that the node may see, as JSON rows (`Row`)
+    compressed with zlib and written in base64; `final` on the last chunk of a round."""
+
+    snapshot: wire.Id
+    node: wire.Country  # whom the chunk is for
+    round: _Round
+    seq: _ChunkNumber
+    after: wire.Id | None
+    last: wire.Id | None  # None only when the chunk holds no record and follows none
+    final: bool
+    total: wire.Count  # records the node may see, as counted when the snapshot started
+    rows: Annotated[int, Field(ge=0, le=SNAPSHOT_ROWS)]
+    raw: Annotated[int, Field(ge=2, le=SNAPSHOT_RAW)]  # bytes of the rows once decompressed
+    packed: Annotated[
+        str, StringConstraints(max_length=(SNAPSHOT_PACKED + 2) // 3 * 4, pattern=r"^[A-Za-z0-9+/]*={0,2}$")
+    ]
+
+
+class SnapshotStoredBody(wire.Body):
+    """Node to hub: chunk `seq` (of `round`) is stored; the node holds `rows` of the snapshot."""
+
+    snapshot: wire.Id
+    round: _Round
+    seq: _ChunkNumber
+    key: wire.Id | None
+    rows: wire.Count
+    final: bool
+
+
+class SnapshotResumeBody(wire.Body):
+    """Node to hub: send the snapshot again from after chunk `seq` (0: from the start), whose last
+    record was `key`: what the node stored stays stored."""
+
+    snapshot: wire.Id
+    seq: Annotated[int, Field(ge=0, le=100_000_000)]
+    key: wire.Id | None
+    reason: wire.Text300
+
+
+# A value in a record's data, as a chunk carries it: text, a whole number within ±2^53, true or
+# false, null, or a list or object of them (no floats: no record's schema has one, and NaN and
+# the infinities, which Python's JSON reader takes, are floats).
+_SafeInt = Annotated[int, Field(ge=-(2**53 - 1), le=2**53 - 1)]
+SnapshotValue = TypeAliasType(
+    "SnapshotValue",
+    "str | bool | _SafeInt | list[SnapshotValue] | dict[str, SnapshotValue] | None",
+)
+# One row of a chunk, in this order: id, database, owner, label, key, data, version, handling,
+# handling_note, notify_on_view, updated_at, retain_until. Checked by pydantic's own JSON reader
+# in one pass (`snapshot.open_rows`): a person's names and a document's fields are checked by
+# their own schemas at the hub, which wrote them; here each column has its type and bound.
+SnapshotRow = tuple[
+    Annotated[uuid.UUID, Field(strict=False)],
+    Literal["persons", "documents", "vehicles", "artworks", "firearms"],
+    Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")],
+    Annotated[str, StringConstraints(max_length=300)],
+    Annotated[str, StringConstraints(max_length=100)],
+    dict[str, SnapshotValue],
+    Annotated[int, Field(ge=1, le=2**31 - 1)],
+    Literal["H0", "H1", "H2", "H3"],
+    Annotated[str, StringConstraints(max_length=500)],
+    bool,
+    Annotated[pydantic.AwareDatetime, Field(strict=False)],
+    Annotated[pydantic.AwareDatetime, Field(strict=False)],
+]
+SNAPSHOT_ROWS_ADAPTER = pydantic.TypeAdapter(
+    Annotated[list[SnapshotRow], Field(max_length=SNAPSHOT_ROWS)],
+    config=ConfigDict(strict=True, allow_inf_nan=False),
+)

@@ -418,6 +418,12 @@ def bulk_written(sender: Any, persons: list[tuple[Any, dict[str, Any]]], **kwarg
     add(persons)
 
 
+@receiver(persons_written, sender=ReplicaRecord)
+def replica_bulk_written(sender: Any, persons: list[tuple[Any, dict[str, Any]]], **kwargs: Any) -> None:
+    """On a node, the persons of a snapshot's chunk, written in bulk in its transaction."""
+    add(persons)
+
+
 @receiver(post_delete, sender=ReplicaRecord)
 def replica_removed(sender: Any, instance: ReplicaRecord, **kwargs: Any) -> None:
     replace(instance.pk, None)

@@ -4,7 +4,9 @@ answer to `replica verify` in pages. Every part and page from a peer is hostile 
 
 import base64
 import hashlib
+import json
 import os
+import zlib
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -15,7 +17,7 @@ from ncbnet.conftest import arriving
 from ncbnet.network import delivery, envelope
 from ncbnet.network import services as network
 from ncbnet.network.models import OutboxEnvelope, Quarantine
-from ncbnet.records import contribution, lifecycle, parts, replication, services
+from ncbnet.records import contribution, lifecycle, parts, replication, services, snapshot
 from ncbnet.records.models import Contribution, IncomingPart, Record, ReplicaCheck, ReplicaRecord
 from ncbnet.records.schemas import MAX_PHOTO_BYTES
 
@@ -65,16 +67,17 @@ def as_hub(settings) -> None:
 # --- the hub's side --------------------------------------------------------------------------
 
 
-def test_a_joining_nodes_snapshot_with_photos_is_cut_by_size(tmp_path, peers, hub):
+def test_a_joining_nodes_snapshot_with_photos_is_cut_by_size(tmp_path, peers, hub, monkeypatch):
+    monkeypatch.setattr(snapshot, "WINDOW", 100)  # as if the node stored each chunk as it came
     for i in range(8):  # about 400 KB of JSON each: 3.2 MB in all, once 200 to an envelope
         services.contribute(KE, "persons", person(f"Person {i}", [jpeg(300_000)]))
     de = KeyStore(tmp_path / "de", "DE")
-    network.register(None, de.generate().as_dict())  # the snapshot goes with the registration
-    snapshot = [
-        (e, size) for e, size in outbox("DE") if e["type"] == replication.UPSERT and e["to"] == ["DE"]
-    ]
-    assert len(snapshot) > 1 and all(size < WELL_UNDER for _e, size in snapshot)
-    got = [r["id"] for e, _s in snapshot for r in envelope.open_body(e, "DE", de)["records"]]
+    network.register(None, de.generate().as_dict())  # the snapshot starts with the registration
+    snapshot.send(budget=600)
+    chunks = [(e, size) for e, size in outbox("DE") if e["type"] == snapshot.CHUNK]
+    assert len(chunks) > 1 and all(size < WELL_UNDER for _e, size in chunks)
+    opened = [envelope.open_body(e, "DE", de) for e, _s in chunks]
+    got = [r[0] for c in opened for r in json.loads(zlib.decompress(base64.b64decode(c["packed"])))]
     assert sorted(got) == sorted(str(pk) for pk in Record.objects.values_list("pk", flat=True))
 
 

@@ -3,6 +3,10 @@ worker's `records.changes` job, many records to an envelope, to exactly the node
 each record when it is sent; a node refuses a batch from anyone but the hub, and quarantines a
 batch that is too big or malformed, whole."""
 
+import base64
+import json
+import zlib
+
 import pytest
 
 from ncbnet.base import clock
@@ -10,7 +14,7 @@ from ncbnet.base.actor import Actor
 from ncbnet.conftest import arriving
 from ncbnet.network import delivery, envelope
 from ncbnet.network.models import OutboxEnvelope, Quarantine
-from ncbnet.records import replication, services
+from ncbnet.records import replication, services, snapshot
 from ncbnet.records.models import PendingChange, ReplicaRecord
 
 DOC = {"type": "passport", "issuing_country": "KE", "status": "stolen", "date": "2026-01-05"}
@@ -71,11 +75,14 @@ def test_a_node_that_joined_while_a_change_waited_has_it_from_both(peers, hub, t
 
     record = contribute("F1234567")
     de = KeyStore(tmp_path / "de", "DE")
-    network.register(None, de.generate().as_dict())  # the snapshot goes with the registration
+    network.register(None, de.generate().as_dict())  # the snapshot starts with the registration
+    snapshot.send()
     replication.send_changes()  # and the waiting change too: never lost, kept once by the node
-    assert [e["to"] for e in queued(replication.UPSERT)] == [["DE"], ["BR", "DE", "FR", "KE"]]
-    for sent in queued(replication.UPSERT):
-        assert [r["id"] for r in envelope.open_body(sent, "DE", de)["records"]] == [str(record.pk)]
+    [chunk] = [envelope.open_body(e, "DE", de) for e in queued(snapshot.CHUNK)]
+    assert [r[0] for r in json.loads(zlib.decompress(base64.b64decode(chunk["packed"])))] == [str(record.pk)]
+    [sent] = queued(replication.UPSERT)
+    assert sent["to"] == ["BR", "DE", "FR", "KE"]
+    assert [r["id"] for r in envelope.open_body(sent, "DE", de)["records"]] == [str(record.pk)]
 
 
 def test_while_changes_pour_in_the_job_waits_to_fill_its_envelopes(peers, hub):

@@ -1,6 +1,10 @@
 """The change feed: each node receives exactly what its country may see, and gives back what it
 no longer may; a joining node gets its snapshot; `replica verify` names the differences."""
 
+import base64
+import json
+import zlib
+
 import pytest
 
 from ncbnet.base import clock
@@ -9,7 +13,7 @@ from ncbnet.conftest import arriving
 from ncbnet.network import delivery, envelope
 from ncbnet.network import services as network
 from ncbnet.network.models import NodeKey, OutboxEnvelope
-from ncbnet.records import replication, services
+from ncbnet.records import replication, services, snapshot
 from ncbnet.records.models import ReplicaRecord
 
 DOC = {
@@ -55,8 +59,9 @@ def test_a_joining_node_gets_its_snapshot(tmp_path, peers, hub):
     )
     de = KeyStore(tmp_path / "de", "DE")
     network.register(None, de.generate().as_dict())
-    [snapshot] = [e for e in feed(replication.UPSERT) if e["to"] == ["DE"]]
-    assert [r["key"] for r in envelope.open_body(snapshot, "DE", de)["records"]] == ["X1234567"]
+    snapshot.send()
+    [chunk] = [envelope.open_body(e, "DE", de) for e in feed(snapshot.CHUNK)]
+    assert [r[4] for r in json.loads(zlib.decompress(base64.b64decode(chunk["packed"])))] == ["X1234567"]
 
 
 def node_receives(peers, kind, body, seq):
