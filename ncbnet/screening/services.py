@@ -111,6 +111,18 @@ def _finish(actor: Person, kind: str, result: Result, context: Context) -> Resul
     return result
 
 
+class HeldDocument(NamedTuple):
+    """What a document hit shows of a record, and its key, read in the lookup's one query."""
+
+    pk: Any
+    database: str
+    owner: str
+    label: str
+    key: str
+    data: dict[str, Any]
+    handling: str
+
+
 def find_documents(actor: Person, number: str, issuing_country: str) -> list[Hit]:
     return find_documents_batch(actor, [(number, issuing_country)])[0]
 
@@ -121,14 +133,16 @@ def find_documents_batch(actor: Person, queries: list[tuple[str, str]]) -> list[
     the index of the keys so read (`Folded`)."""
     wanted = {q: folded(normal(q[0])) for q in queries}
     keys = sorted(set(wanted.values()))
-    by_key: dict[str, list[Any]] = {}
+    by_key: dict[str, list[HeldDocument]] = {}
     for start in range(0, len(keys), 2000):  # below every backend's limit on parameters
         page = (
             _holdings("documents", actor)
             .alias(folded=Folded("key"))
             .filter(folded__any_of=keys[start : start + 2000])
+            .values_list(*HeldDocument._fields)  # rows as tuples: no model object a row
         )
-        for r in page:
+        for row in page:
+            r = HeldDocument._make(row)
             by_key.setdefault(folded(r.key), []).append(r)
     out = []
     for number, issuing_country in queries:
