@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import cProfile
 import logging
 import os
 import signal
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -63,12 +65,31 @@ def db_ready() -> bool:
         return False
 
 
+# With NCBNET_PROFILE set to a folder, the worker profiles its event loop and its database thread
+# (cProfile, each thread's CPU time) and writes `<node>-loop.prof` and `<node>-db.prof` there when
+# it stops: where a benchmark's CPU goes, process by process. SIGUSR1 starts both profiles afresh
+# (a benchmark sends it once the workers are up, so that their start is not counted).
+PROFILE_DIR = os.environ.get("NCBNET_PROFILE", "")
+_db_profile: cProfile.Profile | None = cProfile.Profile(time.thread_time) if PROFILE_DIR else None
+
+
+def _restart_profiles(loop_profile: cProfile.Profile) -> cProfile.Profile:
+    global _db_profile
+    loop_profile.disable()
+    _db_profile = cProfile.Profile(time.thread_time)
+    fresh = cProfile.Profile(time.thread_time)
+    fresh.enable()
+    return fresh
+
+
 def db(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     """Run database work in the worker's one database thread, on a connection that is still good
     (a long-running worker outlives database restarts and connection lifetimes)."""
 
     def fresh(*args: Any, **kwargs: Any) -> Any:
         close_old_connections()
+        if _db_profile is not None:
+            return _db_profile.runcall(fn, *args, **kwargs)
         return fn(*args, **kwargs)
 
     return sync_to_async(fresh, thread_sensitive=True)
@@ -435,6 +456,25 @@ class Worker:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop.set)
+        if not PROFILE_DIR:
+            await self._run()
+            return
+        profiles = [cProfile.Profile(time.thread_time)]
+        profiles[0].enable()
+
+        def restart() -> None:
+            profiles[0] = _restart_profiles(profiles[0])
+
+        loop.add_signal_handler(signal.SIGUSR1, restart)
+        try:
+            await self._run()
+        finally:
+            profiles[0].disable()
+            profiles[0].dump_stats(Path(PROFILE_DIR) / f"{self.me}-loop.prof")
+            if _db_profile is not None:
+                _db_profile.dump_stats(Path(PROFILE_DIR) / f"{self.me}-db.prof")
+
+    async def _run(self) -> None:
         await self.connect()
         if self.relays:
             await self.ensure_streams()
