@@ -38,6 +38,7 @@ RETENTION = timedelta(days=30)
 DUPLICATE_WINDOW = timedelta(minutes=10)
 OUTBOX_IDLE = 0.05  # seconds between looks at an empty outbox
 BATCH = 200
+FOLLOW_UP = 0.05  # seconds a fetch waits for more once it has one envelope (see Worker._fetch)
 PUBLISH_TIMEOUT = 10  # seconds a batch's publications may wait for the streams' acknowledgements
 # What one stream may hold, so that no node can fill the GS's disks. The relay and the inboxes are
 # work queues: an envelope leaves the stream once its consumer (the hub's relay, the node's
@@ -315,7 +316,7 @@ class Worker:
                         stream=stream,
                         inbox_prefix=(natsconf.inbox_prefix(self.me) + ".").encode(),
                     )
-                msgs = await sub.fetch(BATCH, timeout=1)
+                msgs = await self._fetch(sub)
             except (TimeoutError, NatsTimeout):
                 continue
             except Exception as exc:
@@ -332,6 +333,17 @@ class Worker:
                 await self.one_by_one(stream, msgs, handle, dead)
                 continue
             await asyncio.gather(*(m.ack() for m in msgs))
+
+    @staticmethod
+    async def _fetch(sub: Any) -> list[Any]:
+        """The next batch: wait (up to a second) for one envelope, then take at once what else the
+        stream holds, up to BATCH. A single fetch of BATCH that finds the stream empty holds its
+        request open until BATCH arrive or its second is up, so an envelope arriving at a quiet
+        stream waited up to a second at each hop."""
+        msgs: list[Any] = await sub.fetch(1, timeout=1)
+        with contextlib.suppress(TimeoutError, NatsTimeout):
+            msgs += await sub.fetch(BATCH - 1, timeout=FOLLOW_UP)
+        return msgs
 
     async def one_by_one(
         self,
