@@ -8,7 +8,7 @@ JetStream publish-and-consume of as many payloads as messages, each the size a m
 the wire (its envelope, or its share of a batch envelope), on the same machine, in the same run.
 
 The sender is a machine sender on the bulk path (`services.send_many`, at most `per_call` messages
-per call; at an offered rate, what is due at each call) unless `path` is "single" (`services.send`,
+per call; at an offered rate, what is due every tenth of a second) unless `path` is "single" (`services.send`,
 one message per call, as an officer's page does).
 """
 
@@ -124,7 +124,8 @@ def run(
         i = 0
         while i < messages:
             if interval:
-                target = start + i * interval
+                # One message is due every interval; the bulk sender posts what is due every TICK.
+                target = start + (i * interval if path == "single" else _next_tick(i * interval))
                 delay = target - time.perf_counter()
                 if delay > 0:
                     time.sleep(delay)
@@ -172,7 +173,8 @@ def run(
             "raw_nats_msgs_per_s": round(raw, 1),
             "offered_rate": rate,
             "path": (
-                f"bulk (services.send_many, up to {per_call} per call)"
+                f"bulk (services.send_many, up to {per_call} per call"
+                + (f", what is due every {TICK} s)" if rate else ")")
                 if path == "bulk"
                 else "single (services.send, one per call)"
             ),
@@ -181,6 +183,16 @@ def run(
     finally:
         with contextlib.redirect_stdout(io.StringIO()):
             net.shutdown()
+
+
+# At an offered rate, the bulk sender posts what is due every TICK seconds (a machine sender
+# gathering what it has for a tenth of a second).
+TICK = 0.1
+
+
+def _next_tick(due: float) -> float:
+    """The first tick at or after `due` (seconds from the start)."""
+    return -(-due // TICK) * TICK
 
 
 def _has_key(folder: Path, node: str) -> bool:
