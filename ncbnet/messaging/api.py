@@ -198,14 +198,14 @@ class BulkIn(Schema):
     messages: list[BulkMessageIn] = Field(min_length=1, max_length=MAX_BATCH)
 
 
-class SentOut(Schema):
+class BulkSentOut(Schema):
     id: UUID
     recipients: list[str]
     created_at: datetime
 
 
 class BulkOut(Schema):
-    messages: list[SentOut]
+    messages: list[BulkSentOut]
 
 
 # A bulk send is read up to this size (its messages are sealed in envelopes of up to 2 MiB each).
