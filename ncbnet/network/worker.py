@@ -104,6 +104,9 @@ class Worker:
         self.seed = seed
         self.seal_every = seal_every
         self.stop = asyncio.Event()
+        # Set when this worker's own handlers queued something (receipts, say), so that the outbox
+        # publishes it now rather than at its next look (see outbox_loop).
+        self.queued = asyncio.Event()
         # Copies of each stream a NATS cluster keeps (1 on a single server, 3 on a GS cluster).
         self.replicas = int(os.environ.get("NCBNET_STREAM_REPLICAS", "1"))
         self.streams: set[str] = set()
@@ -277,7 +280,7 @@ class Worker:
         while not self.stop.is_set():
             batch = await db(delivery.pending)(BATCH)
             if not batch:
-                await self._pause(OUTBOX_IDLE)
+                await self._idle()
                 continue
             results = await self.publish_batch(batch)
             sent = [item.pk for item, r in zip(batch, results, strict=True) if r is None]
@@ -384,6 +387,7 @@ class Worker:
 
     async def handle_inbox(self, msgs: list[Any]) -> None:
         await db(delivery.accept_batch)([(m.data, m.metadata.sequence.stream) for m in msgs])
+        self.queued.set()
 
     async def dead_inbox(self, m: Any, error: str) -> None:
         await db(quarantine.dead_letter)(
@@ -459,6 +463,13 @@ class Worker:
             except Exception:
                 log.exception("%s: periodic job %s failed; next run in %s s", self.me, name, seconds)
             await self._pause(seconds)
+
+    async def _idle(self) -> None:
+        """Until this worker queued something or OUTBOX_IDLE has passed: what another process
+        (the web server) queues is found at the next look."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.queued.wait(), timeout=OUTBOX_IDLE)
+        self.queued.clear()
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -12,7 +12,7 @@ from ncbnet.base import clock
 from ncbnet.base.chain import AuditEntry
 from ncbnet.messaging import services
 from ncbnet.messaging.models import Delivery, Message
-from ncbnet.messaging.schemas import MAX_BATCH
+from ncbnet.messaging.schemas import MAX_BATCH, MessageBody
 from ncbnet.messaging.tests.test_messages import draft, peer
 from ncbnet.network import delivery, envelope
 from ncbnet.network.models import OutboxEnvelope, Quarantine
@@ -137,6 +137,32 @@ def test_a_batch_is_kept_in_bulk_and_acknowledged_by_one_receipt(peers):
     assert receipt["status"] == "delivered"
     assert sorted(receipt["message_ids"]) == sorted(i["message_id"] for i in items)
     assert refusals() == []
+
+
+def test_every_field_of_a_batch_item_is_kept_as_sent(peers):
+    """The batch is written by one raw executemany: each value (ids, JSON, dates, choices) must
+    come back from the row exactly as the sender wrote it."""
+    first = item()
+    sent = [
+        first,
+        item(
+            in_reply_to=first["message_id"],
+            thread_id=first["message_id"],
+            recipients=["FR", "hub"],
+            gs_copy=True,
+            priority="urgent",
+            handling="H2",
+            handling_note="Só para a polícia",
+            references=[{"kind": "record", "id": str(uuid.uuid4())}],
+            subject="«Ω» مرحبا",
+        ),
+    ]
+    assert delivery.accept(batch(peers, sent), stream_seq=next(SEQ)) == "accepted"
+    unkept = {"sender.role": "system", "attachments": []}
+    for body in sent:
+        kept = Message.objects.get(pk=body["message_id"])
+        assert kept.direction == "in" and kept.sent_by is None and kept.read_at is None
+        assert MessageBody.of(kept, unkept) == body
 
 
 @pytest.mark.parametrize(
