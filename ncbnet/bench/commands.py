@@ -15,7 +15,9 @@ def cmd_bench_messaging(args: argparse.Namespace) -> int:
         raise CommandError("--messages must be at least 1")
     from ncbnet.bench import messaging
 
-    messaging.main(args.messages, args.rate)
+    if args.per_call < 1 or args.per_call > 500:
+        raise CommandError("--per-call must be from 1 to 500")
+    messaging.main(args.messages, args.rate, args.path, args.per_call)
     return 0
 
 
@@ -221,4 +223,13 @@ def add(sub: Subcommands) -> None:
     sp.add_argument("--messages", type=int, default=2000)
     sp.add_argument(
         "--rate", type=float, default=None, help="offered messages per second (default: as fast as possible)"
+    )
+    sp.add_argument(
+        "--path",
+        choices=("bulk", "single"),
+        default="bulk",
+        help="send with services.send_many (a machine sender's bulk path, the default) or services.send",
+    )
+    sp.add_argument(
+        "--per-call", type=int, default=200, help="bulk path: most messages per send_many call (default 200)"
     )

@@ -20,6 +20,7 @@ from ncbnet.security.models import Scope
 from . import services
 from .models import Attachment, Delivery, Handling, InformationAccuracy, Message, Priority, SourceReliability
 from .policies import MESSAGING, sees_content
+from .schemas import MAX_BATCH
 
 router = Router(tags=["messages"])
 
@@ -176,6 +177,58 @@ def send(request: AuthedRequest, payload: MessageIn) -> Status:
         uploads.append(services.Upload(a["name"], a["content_type"], content))
     message = services.send(request.user, services.Draft(**data, attachments=uploads), client_ip(request))
     return Status(201, message)
+
+
+class BulkMessageIn(Schema):
+    to: list[str] = Field(min_length=1, description='Country codes, "region:<code>", "all" or "hub"')
+    subject: str = Field(min_length=1, max_length=300)
+    body: str = Field(min_length=1, max_length=services.MAX_BODY)
+    gs_copy: bool = False
+    priority: Priority = Priority.ROUTINE
+    handling: Handling = Handling.H0
+    handling_note: str = ""
+    source_reliability: SourceReliability = SourceReliability.X
+    information_accuracy: InformationAccuracy = InformationAccuracy.FOUR
+    references: list[Reference] = []
+    in_reply_to: str | None = None
+    confirm_restriction: bool = False
+
+
+class BulkIn(Schema):
+    messages: list[BulkMessageIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class BulkSentOut(Schema):
+    id: UUID
+    recipients: list[str]
+    created_at: datetime
+
+
+class BulkOut(Schema):
+    messages: list[BulkSentOut]
+
+
+# A bulk send is read up to this size (its messages are sealed in envelopes of up to 2 MiB each).
+BULK_BODY = uploads.Limit(
+    fields=8 * uploads.MB,
+    message=gettext_lazy("A bulk send is limited to 8 MB; send the messages in several calls."),
+)
+
+
+@router.post(
+    "/bulk",
+    response={201: BulkOut},
+    auth=allow(MESSAGING, Scope.SEND_MESSAGES, upload=BULK_BODY),
+    summary="Send many messages (no attachments) in one call and one transaction",
+)
+def send_bulk(request: AuthedRequest, payload: BulkIn) -> Status:
+    drafts = []
+    for m in payload.messages:
+        data = m.dict()
+        data["references"] = [dict(r) for r in data["references"]]
+        drafts.append(services.Draft(**data))
+    sent = services.send_many(request.user, drafts, client_ip(request))
+    return Status(201, {"messages": sent})
 
 
 @router.get(

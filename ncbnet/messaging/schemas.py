@@ -7,6 +7,7 @@ is added here and on the model, and nowhere else."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
@@ -104,7 +105,8 @@ class MessageBody(wire.Body):
     }
 
     @classmethod
-    def _paths(cls) -> list[str]:
+    @functools.cache
+    def _paths(cls) -> tuple[str, ...]:
         """Every field of the body, a part's fields by their path (`sender.node`)."""
         paths = []
         for name, info in cls.model_fields.items():
@@ -113,7 +115,7 @@ class MessageBody(wire.Body):
                 paths += [f"{name}.{field}" for field in part.model_fields]
             else:
                 paths.append(name)
-        return paths
+        return tuple(paths)
 
     @classmethod
     def of(cls, message: Message, unkept: dict[str, Any]) -> dict[str, Any]:
@@ -154,3 +156,22 @@ class ChunkBody(wire.Body):
     index: Annotated[int, Field(ge=0, le=63)]
     data: Annotated[str, StringConstraints(max_length=CHUNK_TEXT)]
     sha256: wire.Sha256
+
+
+# Messages in one `message.batch` envelope, and in one bulk send (each batch also bounded by size).
+MAX_BATCH = 500
+
+
+class MessageBatchBody(wire.Body):
+    """Many messages from one bureau to the same recipients, in one envelope. Each item is checked
+    on its own on arrival (`MessageBody`): a bad item is refused alone and the rest are kept."""
+
+    messages: Annotated[list[dict[str, wire.Json]], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class ReceiptsBody(wire.Body):
+    """One receipt for many messages of the same sender: delivered (or read) at the same time."""
+
+    message_ids: Annotated[list[wire.Id], Field(min_length=1, max_length=MAX_BATCH)]
+    status: Literal["delivered", "read"]
+    at: wire.Stamp

@@ -218,6 +218,13 @@ def cmd_network_run(args: argparse.Namespace) -> int:
     # Before any envelope, so that no handler loads it holding the write lock; before the worker's
     # signal handlers, so that a stop during the load ends the process at once.
     warmup.run()
+    from django.db import connections
+
+    if connections["default"].vendor == "sqlite":
+        # The worker keeps its SQLite connection: opening one (its pragmas, Django's functions) on
+        # every batch and every look at the outbox cost more CPU than the messages themselves.
+        connections["default"].close()
+        connections.settings["default"]["CONN_MAX_AGE"] = None
     seal = timedelta(seconds=args.seal_every) if args.seal_every > 0 else None
     asyncio.run(Worker(settings.NODE.nats_url, settings.NODE.nats_seed, seal).run())
     return 0

@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 
 from ncbnet.base import audit, clock
 from ncbnet.base.node import keys, node_id, role
@@ -167,9 +167,22 @@ class Pending:
 
 def pending(limit: int = 200) -> list[Pending]:
     """The next envelopes to publish, oldest first; one waiting out its backoff is passed over."""
-    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=clock.now())
-    rows = OutboxEnvelope.objects.filter(due, sent_at__isnull=True).order_by("id")[:limit]
-    return [Pending(r.pk, r.envelope_id, list(r.recipients), bytes(r.payload)) for r in rows]
+    # One raw query on the partial index of unsent rows (outbox_unsent): the worker asks every
+    # OUTBOX_IDLE, and as an ORM query this was two thirds of an idle hub's database time.
+    meta = OutboxEnvelope._meta
+    table = connection.ops.quote_name(meta.db_table)
+    where = "sent_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= %s)"
+    sql = f"SELECT id, envelope_id, recipients, payload FROM {table} WHERE {where} ORDER BY id LIMIT %s"  # noqa: S608 - a model's table
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(clock.now()), limit])
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    # The JSON column comes back as text (SQLite; Django reads PostgreSQL's jsonb as text too).
+    return [
+        Pending(pk, envelope_id, list(to if isinstance(to, list) else json.loads(to)), bytes(payload))
+        for pk, envelope_id, to, payload in rows
+    ]
 
 
 def mark_sent(pks: list[int]) -> None:

@@ -96,6 +96,11 @@ class OutboxEnvelope(models.Model):
 
     class Meta:
         ordering: ClassVar = ["id"]
+        # The rows still to publish, which the worker looks for every OUTBOX_IDLE: however many
+        # sent rows the table keeps, that look stays an index probe.
+        indexes: ClassVar = [
+            models.Index(fields=["id"], condition=models.Q(sent_at__isnull=True), name="outbox_unsent")
+        ]
 
     def __str__(self) -> str:
         return f"outbox {self.envelope_id} ({self.kind})"

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import cProfile
 import logging
 import os
 import signal
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -36,6 +38,7 @@ RETENTION = timedelta(days=30)
 DUPLICATE_WINDOW = timedelta(minutes=10)
 OUTBOX_IDLE = 0.05  # seconds between looks at an empty outbox
 BATCH = 200
+FOLLOW_UP = 0.05  # seconds a fetch waits for more once it has one envelope (see Worker._fetch)
 PUBLISH_TIMEOUT = 10  # seconds a batch's publications may wait for the streams' acknowledgements
 # What one stream may hold, so that no node can fill the GS's disks. The relay and the inboxes are
 # work queues: an envelope leaves the stream once its consumer (the hub's relay, the node's
@@ -63,12 +66,31 @@ def db_ready() -> bool:
         return False
 
 
+# With NCBNET_PROFILE set to a folder, the worker profiles its event loop and its database thread
+# (cProfile, each thread's CPU time) and writes `<node>-loop.prof` and `<node>-db.prof` there when
+# it stops: where a benchmark's CPU goes, process by process. SIGUSR1 starts both profiles afresh
+# (a benchmark sends it once the workers are up, so that their start is not counted).
+PROFILE_DIR = os.environ.get("NCBNET_PROFILE", "")
+_db_profile: cProfile.Profile | None = cProfile.Profile(time.thread_time) if PROFILE_DIR else None
+
+
+def _restart_profiles(loop_profile: cProfile.Profile) -> cProfile.Profile:
+    global _db_profile
+    loop_profile.disable()
+    _db_profile = cProfile.Profile(time.thread_time)
+    fresh = cProfile.Profile(time.thread_time)
+    fresh.enable()
+    return fresh
+
+
 def db(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     """Run database work in the worker's one database thread, on a connection that is still good
     (a long-running worker outlives database restarts and connection lifetimes)."""
 
     def fresh(*args: Any, **kwargs: Any) -> Any:
         close_old_connections()
+        if _db_profile is not None:
+            return _db_profile.runcall(fn, *args, **kwargs)
         return fn(*args, **kwargs)
 
     return sync_to_async(fresh, thread_sensitive=True)
@@ -82,6 +104,9 @@ class Worker:
         self.seed = seed
         self.seal_every = seal_every
         self.stop = asyncio.Event()
+        # Set when this worker's own handlers queued something (receipts, say), so that the outbox
+        # publishes it now rather than at its next look (see outbox_loop).
+        self.queued = asyncio.Event()
         # Copies of each stream a NATS cluster keeps (1 on a single server, 3 on a GS cluster).
         self.replicas = int(os.environ.get("NCBNET_STREAM_REPLICAS", "1"))
         self.streams: set[str] = set()
@@ -255,7 +280,7 @@ class Worker:
         while not self.stop.is_set():
             batch = await db(delivery.pending)(BATCH)
             if not batch:
-                await self._pause(OUTBOX_IDLE)
+                await self._idle()
                 continue
             results = await self.publish_batch(batch)
             sent = [item.pk for item, r in zip(batch, results, strict=True) if r is None]
@@ -294,7 +319,7 @@ class Worker:
                         stream=stream,
                         inbox_prefix=(natsconf.inbox_prefix(self.me) + ".").encode(),
                     )
-                msgs = await sub.fetch(BATCH, timeout=1)
+                msgs = await self._fetch(sub)
             except (TimeoutError, NatsTimeout):
                 continue
             except Exception as exc:
@@ -311,6 +336,17 @@ class Worker:
                 await self.one_by_one(stream, msgs, handle, dead)
                 continue
             await asyncio.gather(*(m.ack() for m in msgs))
+
+    @staticmethod
+    async def _fetch(sub: Any) -> list[Any]:
+        """The next batch: wait (up to a second) for one envelope, then take at once what else the
+        stream holds, up to BATCH. A single fetch of BATCH that finds the stream empty holds its
+        request open until BATCH arrive or its second is up, so an envelope arriving at a quiet
+        stream waited up to a second at each hop."""
+        msgs: list[Any] = await sub.fetch(1, timeout=1)
+        with contextlib.suppress(TimeoutError, NatsTimeout):
+            msgs += await sub.fetch(BATCH - 1, timeout=FOLLOW_UP)
+        return msgs
 
     async def one_by_one(
         self,
@@ -351,6 +387,7 @@ class Worker:
 
     async def handle_inbox(self, msgs: list[Any]) -> None:
         await db(delivery.accept_batch)([(m.data, m.metadata.sequence.stream) for m in msgs])
+        self.queued.set()
 
     async def dead_inbox(self, m: Any, error: str) -> None:
         await db(quarantine.dead_letter)(
@@ -427,6 +464,13 @@ class Worker:
                 log.exception("%s: periodic job %s failed; next run in %s s", self.me, name, seconds)
             await self._pause(seconds)
 
+    async def _idle(self) -> None:
+        """Until this worker queued something or OUTBOX_IDLE has passed: what another process
+        (the web server) queues is found at the next look."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.queued.wait(), timeout=OUTBOX_IDLE)
+        self.queued.clear()
+
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.stop.wait(), timeout=seconds)
@@ -435,6 +479,25 @@ class Worker:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop.set)
+        if not PROFILE_DIR:
+            await self._run()
+            return
+        profiles = [cProfile.Profile(time.thread_time)]
+        profiles[0].enable()
+
+        def restart() -> None:
+            profiles[0] = _restart_profiles(profiles[0])
+
+        loop.add_signal_handler(signal.SIGUSR1, restart)
+        try:
+            await self._run()
+        finally:
+            profiles[0].disable()
+            profiles[0].dump_stats(Path(PROFILE_DIR) / f"{self.me}-loop.prof")
+            if _db_profile is not None:
+                _db_profile.dump_stats(Path(PROFILE_DIR) / f"{self.me}-db.prof")
+
+    async def _run(self) -> None:
         await self.connect()
         if self.relays:
             await self.ensure_streams()

@@ -71,6 +71,14 @@ def examples(peers: dict[str, Any], me: str) -> dict[str, tuple[str, dict[str, A
         "directory.request": ("BR", {"node": "BR"}),
         "message": ("BR", message_body() | {"recipients": [me]}),
         "message.receipt": ("BR", {"message_id": envelope.new_id(), "status": "delivered", "at": now}),
+        "message.batch": (
+            "BR",
+            {"messages": [message_body() | {"recipients": [me]}, message_body() | {"recipients": [me]}]},
+        ),
+        "message.receipts": (
+            "BR",
+            {"message_ids": [envelope.new_id(), envelope.new_id()], "status": "delivered", "at": now},
+        ),
         "message.chunk": (
             "BR",
             {
