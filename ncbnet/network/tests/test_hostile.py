@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import itertools
 import json
+import zlib
 from typing import Any
 
 import nacl.bindings as sodium
@@ -140,6 +141,30 @@ def examples(peers: dict[str, Any], me: str) -> dict[str, tuple[str, dict[str, A
         "replica.fetch": ("BR", {"resync": envelope.new_id(), "ids": [record["id"]]}),
         "replica.tick": ("hub", {"n": 5}),
         "replica.resync_request": ("BR", {"reason": "ticks 2 to 4 never arrived"}),
+        "replica.snapshot_chunk": (
+            "hub",
+            {
+                "snapshot": envelope.new_id(),
+                "node": me if me != "hub" else "FR",
+                "round": 1,
+                "seq": 1,
+                "after": None,
+                "last": None,
+                "final": True,
+                "total": 0,
+                "rows": 0,
+                "raw": 2,
+                "packed": b64(zlib.compress(b"[]")),
+            },
+        ),
+        "replica.snapshot_stored": (
+            "BR",
+            {"snapshot": envelope.new_id(), "round": 1, "seq": 1, "key": None, "rows": 0, "final": True},
+        ),
+        "replica.snapshot_resume": (
+            "BR",
+            {"snapshot": envelope.new_id(), "seq": 0, "key": None, "reason": "a gap after chunk 3"},
+        ),
         "records.part": (
             "hub",
             {
