@@ -50,24 +50,6 @@ class AttachmentOut(Schema):
     complete: bool
 
 
-class MessageIn(Schema):
-    to: list[str] = Field(min_length=1, description='Country codes, "region:<code>", "all" or "hub"')
-    subject: str = Field(min_length=1, max_length=300)
-    body: str = Field(min_length=1, max_length=services.MAX_BODY)
-    gs_copy: bool = False
-    priority: Priority = Priority.ROUTINE
-    handling: Handling = Handling.H0
-    handling_note: str = ""
-    source_reliability: SourceReliability = SourceReliability.X
-    information_accuracy: InformationAccuracy = InformationAccuracy.FOUR
-    references: list[Reference] = []
-    in_reply_to: str | None = None
-    attachments: list[AttachmentIn] = []
-    confirm_restriction: bool = Field(
-        False, description="A reply to an H3 message beyond its parties: the restriction is respected"
-    )
-
-
 class ForwardIn(Schema):
     to: list[str] = Field(min_length=1, description='Country codes, "region:<code>", "all" or "hub"')
     note: str = Field("", max_length=10_000, description="Written above the forwarded message")
@@ -159,6 +141,31 @@ MESSAGE_BODY = uploads.Limit(
 )
 
 
+class BulkMessageIn(Schema):
+    """A message without attachments: what the bulk path takes, and the base of `MessageIn`."""
+
+    to: list[str] = Field(min_length=1, description='Country codes, "region:<code>", "all" or "hub"')
+    subject: str = Field(min_length=1, max_length=300)
+    body: str = Field(min_length=1, max_length=services.MAX_BODY)
+    gs_copy: bool = False
+    priority: Priority = Priority.ROUTINE
+    handling: Handling = Handling.H0
+    handling_note: str = ""
+    source_reliability: SourceReliability = SourceReliability.X
+    information_accuracy: InformationAccuracy = InformationAccuracy.FOUR
+    references: list[Reference] = []
+    in_reply_to: str | None = None
+    confirm_restriction: bool = Field(
+        False, description="A reply to an H3 message beyond its parties: the restriction is respected"
+    )
+
+
+class MessageIn(BulkMessageIn):
+    """A message, with its attachments if any."""
+
+    attachments: list[AttachmentIn] = []
+
+
 @router.post(
     "",
     response={201: MessageOut},
@@ -177,21 +184,6 @@ def send(request: AuthedRequest, payload: MessageIn) -> Status:
         uploads.append(services.Upload(a["name"], a["content_type"], content))
     message = services.send(request.user, services.Draft(**data, attachments=uploads), client_ip(request))
     return Status(201, message)
-
-
-class BulkMessageIn(Schema):
-    to: list[str] = Field(min_length=1, description='Country codes, "region:<code>", "all" or "hub"')
-    subject: str = Field(min_length=1, max_length=300)
-    body: str = Field(min_length=1, max_length=services.MAX_BODY)
-    gs_copy: bool = False
-    priority: Priority = Priority.ROUTINE
-    handling: Handling = Handling.H0
-    handling_note: str = ""
-    source_reliability: SourceReliability = SourceReliability.X
-    information_accuracy: InformationAccuracy = InformationAccuracy.FOUR
-    references: list[Reference] = []
-    in_reply_to: str | None = None
-    confirm_restriction: bool = False
 
 
 class BulkIn(Schema):
