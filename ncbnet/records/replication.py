@@ -232,28 +232,30 @@ def batches(records: Iterable[Record], limit: int = SNAPSHOT_BATCH) -> Iterator[
 
 
 def send_records(nodes: list[str], records: Iterable[Record], limit: int = SNAPSHOT_BATCH) -> int:
-    """Queue the records for the nodes, bounded in size; inside the caller's transaction. A batch
-    of several records is well under what one envelope carries; a record alone may need parts."""
+    """Queue the records for the nodes, bounded in size; inside the caller's transaction. Each
+    envelope is queued as it is sealed. Returns how many records were queued."""
     sent = 0
-    for batch in batches(records, limit):
-        if len(batch) == 1:
-            parts.send(UPSERT, nodes, {"records": batch})
-        else:
-            delivery.queue(UPSERT, nodes, {"records": batch})
-        sent += len(batch)
+    for count, sealed in _sealed_batches(nodes, records, limit):
+        delivery.queue_sealed(sealed)
+        sent += count
     return sent
 
 
 def seal_records(nodes: list[str], records: Iterable[Record], limit: int) -> list[OutboxEnvelope]:
-    """The records sealed for the nodes in envelopes bounded in size (a record alone in its batch
-    may need parts), for `delivery.queue_sealed`."""
-    sealed: list[OutboxEnvelope] = []
+    """The records sealed for the nodes, for `delivery.queue_sealed` (nothing written yet)."""
+    return [e for _count, sealed in _sealed_batches(nodes, records, limit) for e in sealed]
+
+
+def _sealed_batches(
+    nodes: list[str], records: Iterable[Record], limit: int
+) -> Iterator[tuple[int, list[OutboxEnvelope]]]:
+    """Each batch of the records (`batches`) with its envelopes: one for several records, which is
+    well under what an envelope carries; for a record alone, one or its parts."""
     for batch in batches(records, limit):
         if len(batch) == 1:
-            sealed += parts.seal(UPSERT, nodes, {"records": batch})
+            yield 1, parts.seal(UPSERT, nodes, {"records": batch})
         else:
-            sealed.append(delivery.seal(UPSERT, nodes, {"records": batch}))
-    return sealed
+            yield len(batch), [delivery.seal(UPSERT, nodes, {"records": batch})]
 
 
 def expected(country: str) -> dict[str, int]:
