@@ -26,6 +26,7 @@ MAX_SAFE_INTEGER = 2**53 - 1  # beyond it, JavaScript and other JSON readers rou
 # A string token once the escapes are gone: a quote, anything but a quote, a quote.
 _STRING = re.compile(rb'"[^"]*"')
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_NOT_SKELETON = bytes(b for b in range(256) if b not in b'",:[]{}')
 _STRUCTURE = (b",", b":", b"[", b"{")
 # What could make a parsed string one a database cannot keep: a NUL, written or escaped, or an
 # escaped surrogate (a pair is fine, a lone one is not). Raw surrogates are not UTF-8 at all.
@@ -66,7 +67,13 @@ def measure(raw: bytes, stop: int | None = None, chunk: int = CHUNK) -> tuple[in
     Read a chunk at a time (so that what it makes stays small): escaped backslashes and quotes are
     taken out first, so every quote left opens or closes a string, and a string that runs past the
     chunk's end is carried on into the next. Quotes and backslashes are single bytes in UTF-8,
-    never part of a longer character, so this works on the bytes."""
+    never part of a longer character, so this works on the bytes.
+
+    Each chunk is cut down to its quotes and structure (`,:[]{}`) first, at C speed; a string
+    then shows as its two quotes with nothing between them unless it holds structure, so most
+    strings go by one `replace` and only those holding structure by the slower pattern. Taking
+    out two adjacent quotes never changes what is inside a string: they are a string with nothing
+    in it, or the end of one string and the start of the next."""
     items, brackets, inside, pos = 1, [], False, 0
     while pos < len(raw):
         end = min(pos + chunk, len(raw))
@@ -75,7 +82,9 @@ def measure(raw: bytes, stop: int | None = None, chunk: int = CHUNK) -> tuple[in
             end += 1  # an escape cut in two: take its second byte too
             part = raw[pos:end]
         pos = end
-        part = part.replace(b"\\\\", b"").replace(b'\\"', b"")
+        if b"\\" in part:
+            part = part.replace(b"\\\\", b"").replace(b'\\"', b"")
+        part = part.translate(None, _NOT_SKELETON)
         if inside:  # in a string begun in an earlier chunk
             close = part.find(b'"')
             if close == -1:
@@ -83,7 +92,9 @@ def measure(raw: bytes, stop: int | None = None, chunk: int = CHUNK) -> tuple[in
             part, inside = part[close + 1 :], False
         if part.count(b'"') % 2:  # a string runs on past this chunk
             part, inside = part[: part.rfind(b'"')], True
-        skeleton = _STRING.sub(b"", part)
+        skeleton = part.replace(b'""', b"")
+        if b'"' in skeleton:
+            skeleton = _STRING.sub(b"", skeleton)
         items += sum(map(skeleton.count, _STRUCTURE))
         brackets.append(skeleton.translate(None, _NOT_BRACKETS))
         if stop is not None and items > stop:
