@@ -140,7 +140,7 @@ def contribute(
             retain_until=add_years(now, law.retention_years),
         )
         _apply_restriction(record, r)
-        record.save()
+        record.save(force_insert=True)  # a new id: no UPDATE tried first
         RecordCountry.objects.bulk_create([RecordCountry(record=record, country=c) for c in r["countries"]])
         _snapshot(record, actor, reason, r)
         replication.fanout(record, set())
