@@ -183,11 +183,14 @@ class Bureaus:
         from ncbnet.network import envelope
 
         tally = self.tallies[name]
+        from ncbnet.records import packing
+
         try:
             claimed = envelope.decode(raw)
             envelope.check(claimed, self._key_of, datetime.now(UTC))
             body = envelope.open_body(claimed, name, self.stores[name])
-        except envelope.Rejected:
+            records = packing.records_of(body) if claimed["type"] == "replica.record" else []
+        except (envelope.Rejected, ValueError):
             tally.refused += 1
             return
         if claimed["type"] != "replica.record":
@@ -197,7 +200,7 @@ class Bureaus:
             return
         tally.envelopes.add(claimed["id"])
         now = time.time()
-        for r in body["records"]:
+        for r in records:
             pair = (str(r["id"]), int(r["version"]))
             seen = tally.records.get(pair, 0)
             tally.records[pair] = seen + 1

@@ -23,6 +23,7 @@ from typing_extensions import TypeAliasType
 from ncbnet.config import member_codes
 from ncbnet.network import wire
 
+from . import packing
 from .models import Database
 
 
@@ -245,8 +246,36 @@ class RecordPayload(wire.Body):
     retain_until: wire.Stamp
 
 
+class PackedRecords(wire.Body):
+    """Records as the JSON text of a list of `RecordPayload`, zlib-compressed, in base64
+    (`packing`): how the change feed carries them."""
+
+    zlib: Annotated[str, StringConstraints(max_length=packing.RECORDS_TEXT)]
+    raw: Annotated[int, Field(ge=2, le=packing.RECORDS_RAW)]  # bytes once opened
+    rows: Annotated[int, Field(ge=1, le=packing.MAX_RECORDS)]
+
+
 class RecordsBody(wire.Body):
-    records: Annotated[list[RecordPayload], Field(min_length=1, max_length=10_000)]
+    """Records for a node's replica: as a list (`records`) or packed (`packed`), which is opened
+    here, within its bounds and parsed as any envelope's body is (`bounded`), into `records`: a
+    handler never sees the difference, and a packed body that does not open is refused as a
+    malformed body is."""
+
+    records: Annotated[list[RecordPayload], Field(min_length=1, max_length=packing.MAX_RECORDS)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _open_packed(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "packed" not in data:
+            return data
+        if set(data) != {"packed"}:
+            raise ValueError("a body of packed records holds nothing else")
+        try:
+            packed = PackedRecords.model_validate(data["packed"])
+        except pydantic.ValidationError as exc:
+            raise ValueError(f"packed: {wire.problems(exc)}") from exc
+        # Unpackable and Unbounded are ValueErrors: pydantic reports them as this body's fault.
+        return {"records": packing.open_records(packed.zlib, packed.raw, packed.rows)}
 
 
 class RemoveBody(wire.Body):

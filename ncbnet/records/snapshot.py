@@ -30,13 +30,10 @@ so a record read into a chunk before a change committed is queued before that ch
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 import time
 import uuid
-import zlib
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -54,7 +51,7 @@ from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, every, register, require_hub
 from ncbnet.network.signals import node_joined
 
-from . import tables
+from . import packing, tables
 from .bulk import persons_written
 from .models import Record, ReplicaRecord, SnapshotCursor, SnapshotStream
 from .replication import send_records
@@ -76,7 +73,6 @@ EVERY = 0.2  # seconds between the worker's runs of `records.snapshot`
 BUDGET = 1.0  # seconds of packing in one run, at most (the worker's other work waits meanwhile)
 RAW_TARGET = 4 * 1024 * 1024  # a chunk's rows as JSON, about (then compressed to about a quarter)
 ONE_ROW = 1024 * 1024  # a record bigger than this as a row travels as an ordinary change
-LEVEL = 1  # zlib's fastest: a chunk compresses in about 50 ms, to about a fifth
 RESUME_EVERY = timedelta(seconds=30)  # a node asks for a resume at most this often; the hub obeys as often
 STALL = timedelta(minutes=2)  # a snapshot that stored nothing for this long is resumed
 COLUMNS = (
@@ -190,7 +186,7 @@ def _rows(read: list[Sequence[Any]]) -> tuple[list[str], list[str]]:
 
 def _pack(rows: list[str]) -> tuple[bytes, str]:
     raw = ("[" + ",".join(rows) + "]").encode("utf-8")
-    return raw, base64.b64encode(zlib.compress(raw, LEVEL)).decode("ascii")
+    return raw, packing.pack(raw)
 
 
 FIELDS = (
@@ -404,22 +400,11 @@ def open_rows(body: SnapshotChunkBody) -> list[Any]:
     """The chunk's rows, opened within their bounds and checked, column by column, in one pass
     of pydantic's JSON reader; raises Rejected saying what is wrong."""
     try:
-        packed = base64.b64decode(body.packed, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise Rejected("a snapshot chunk's rows are not base64") from exc
-    if len(packed) > SNAPSHOT_PACKED:
-        raise Rejected(f"a snapshot chunk of {len(packed):,} bytes compressed (at most {SNAPSHOT_PACKED:,})")
-    inflate = zlib.decompressobj()
-    try:
-        raw = inflate.decompress(packed, SNAPSHOT_RAW + 1)
-    except zlib.error as exc:
-        raise Rejected(f"a snapshot chunk's rows do not decompress: {exc}") from exc
-    if len(raw) > SNAPSHOT_RAW or inflate.unconsumed_tail:
-        raise Rejected(f"a snapshot chunk opens to more than {SNAPSHOT_RAW:,} bytes")
-    if not inflate.eof or inflate.unused_data:
-        raise Rejected("a snapshot chunk's compressed rows are cut short or followed by more")
-    if len(raw) != body.raw:
-        raise Rejected(f"a snapshot chunk opens to {len(raw):,} bytes, not the {body.raw:,} it says")
+        raw = packing.unpack(
+            body.packed, body.raw, what="a snapshot chunk", max_packed=SNAPSHOT_PACKED, max_raw=SNAPSHOT_RAW
+        )
+    except packing.Unpackable as exc:
+        raise Rejected(str(exc)) from exc
     try:
         rows = SNAPSHOT_ROWS_ADAPTER.validate_json(raw)
     except wire.ValidationError as exc:

@@ -14,7 +14,7 @@ from ncbnet.base.actor import Actor
 from ncbnet.conftest import arriving
 from ncbnet.network import delivery, envelope
 from ncbnet.network.models import OutboxEnvelope, Quarantine
-from ncbnet.records import replication, services, snapshot
+from ncbnet.records import packing, replication, services, snapshot
 from ncbnet.records.models import PendingChange, ReplicaRecord
 
 DOC = {"type": "passport", "issuing_country": "KE", "status": "stolen", "date": "2026-01-05"}
@@ -40,7 +40,7 @@ def test_changes_wait_for_the_job_and_travel_many_to_an_envelope(peers, hub):
     [upsert] = queued(replication.UPSERT)
     assert upsert["to"] == ["BR", "FR", "KE"]
     body = envelope.open_body(upsert, "BR", peers["BR"])
-    assert sorted(r["id"] for r in body["records"]) == sorted(str(r.pk) for r in records)
+    assert sorted(r["id"] for r in packing.records_of(body)) == sorted(str(r.pk) for r in records)
     assert not PendingChange.objects.exists()
     assert replication.send_changes() is None  # nothing sent twice
     assert len(queued(replication.UPSERT)) == 1
@@ -52,7 +52,7 @@ def test_the_audience_is_judged_when_the_change_is_sent(peers, hub):
     replication.send_changes()  # … but Brazil no longer may when the job runs
     [upsert] = queued(replication.UPSERT)
     assert upsert["to"] == ["FR", "KE"] and "BR" not in upsert["sealed"]["keys"]
-    assert [r["version"] for r in envelope.open_body(upsert, "FR", peers["FR"])["records"]] == [2]
+    assert [r["version"] for r in packing.records_of(envelope.open_body(upsert, "FR", peers["FR"]))] == [2]
     [removal] = queued(replication.REMOVE)
     assert removal["to"] == ["BR"]
     assert envelope.open_body(removal, "BR", peers["BR"]) == {"ids": [str(record.pk)]}
@@ -63,7 +63,9 @@ def test_a_record_withdrawn_before_its_change_went_out_only_leaves(peers, hub):
     services.withdraw(KE, str(gone.pk), reason="entered by mistake")
     replication.send_changes()
     [upsert] = queued(replication.UPSERT)
-    assert [r["id"] for r in envelope.open_body(upsert, "KE", peers["KE"])["records"]] == [str(kept.pk)]
+    assert [r["id"] for r in packing.records_of(envelope.open_body(upsert, "KE", peers["KE"]))] == [
+        str(kept.pk)
+    ]
     [removal] = queued(replication.REMOVE)
     assert removal["to"] == ["BR", "FR", "KE"]
     assert envelope.open_body(removal, "FR", peers["FR"]) == {"ids": [str(gone.pk)]}
@@ -82,7 +84,7 @@ def test_a_node_that_joined_while_a_change_waited_has_it_from_both(peers, hub, t
     assert [r[0] for r in json.loads(zlib.decompress(base64.b64decode(chunk["packed"])))] == [str(record.pk)]
     [sent] = queued(replication.UPSERT)
     assert sent["to"] == ["BR", "DE", "FR", "KE"]
-    assert [r["id"] for r in envelope.open_body(sent, "DE", de)["records"]] == [str(record.pk)]
+    assert [r["id"] for r in packing.records_of(envelope.open_body(sent, "DE", de))] == [str(record.pk)]
 
 
 def test_while_changes_pour_in_the_job_waits_to_fill_its_envelopes(peers, hub):
@@ -155,3 +157,48 @@ def test_a_good_batch_is_kept_whole(peers):
     raw = arriving(peers, replication.UPSERT, {"records": [record_body(i) for i in range(300)]}, sender="hub")
     assert delivery.accept(raw, 1) == "accepted"
     assert ReplicaRecord.objects.count() == 300
+
+
+def packed(records, *, raw=None, rows=None, text=None):
+    data = json.dumps(records).encode()
+    return {
+        "packed": {
+            "zlib": text if text is not None else base64.b64encode(zlib.compress(data)).decode(),
+            "raw": raw if raw is not None else len(data),
+            "rows": rows if rows is not None else len(records),
+        }
+    }
+
+
+def test_a_packed_batch_is_opened_and_kept_whole(peers):
+    raw = arriving(peers, replication.UPSERT, packed([record_body(i) for i in range(300)]), sender="hub")
+    assert delivery.accept(raw, 1) == "accepted"
+    assert ReplicaRecord.objects.count() == 300
+
+
+BOMB = zlib.compress(b"[" + b" " * (packing.RECORDS_RAW + 10) + b"]")
+CUT = base64.b64encode(zlib.compress(b"[1]")[:-3]).decode()
+
+
+@pytest.mark.parametrize(
+    "body, why",
+    [
+        (packed([record_body(1)], raw=10), "opens to"),  # not the size it says
+        (packed([record_body(1)], rows=2), "not a list of the 2 records"),
+        (packed([record_body(1)], text="not base64!"), "not base64"),
+        (packed([record_body(1)], text=base64.b64encode(b"not zlib").decode()), "do not decompress"),
+        (packed([record_body(1)], text=base64.b64encode(BOMB).decode(), raw=100), "opens to more than"),
+        (packed([record_body(1)], text=CUT, raw=3), "cut short"),
+        (packed({"records": [record_body(1)]}, rows=1), "not a list"),
+        (packed([record_body(1, data={"number": "a\x00b"})]), "NUL"),
+        (packed([record_body(1, version=2**60)]), "beyond"),
+        (packed([record_body(1, version=0)]), "records.0.version"),
+        (packed([record_body(1)]) | {"records": [record_body(2)]}, "nothing else"),
+        ({"packed": {"zlib": "", "raw": 2, "rows": 1, "more": 1}}, "packed: more"),
+    ],
+)
+def test_a_packed_batch_that_does_not_open_within_its_bounds_is_quarantined_whole(peers, body, why):
+    raw = arriving(peers, replication.UPSERT, body, sender="hub")
+    assert delivery.accept(raw, 1) == "quarantined"
+    assert not ReplicaRecord.objects.exists()
+    assert why in Quarantine.objects.get().reason

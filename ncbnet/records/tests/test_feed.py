@@ -11,7 +11,7 @@ from ncbnet.base.chain import AuditEntry
 from ncbnet.cli import main
 from ncbnet.network import envelope
 from ncbnet.network.models import NodeKey, OutboxEnvelope
-from ncbnet.records import bulk, feed, replication
+from ncbnet.records import bulk, feed, packing, replication
 from ncbnet.records.models import FeedJob, FeedJobNode, Record
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def received(peers, node):
     for row in OutboxEnvelope.objects.filter(kind=replication.UPSERT).order_by("id"):
         e = envelope.decode(bytes(row.payload))
         if node in e["to"]:
-            ids += [r["id"] for r in envelope.open_body(e, node, peers[node])["records"]]
+            ids += [r["id"] for r in packing.records_of(envelope.open_body(e, node, peers[node]))]
     return ids
 
 

@@ -16,7 +16,7 @@ from ncbnet.conftest import arriving
 from ncbnet.hits.models import HitReport
 from ncbnet.network import delivery, envelope
 from ncbnet.network.models import OutboxEnvelope, Quarantine
-from ncbnet.records import lifecycle, replication, services
+from ncbnet.records import lifecycle, packing, replication, services
 from ncbnet.records.models import OwnerAlert, Record, RecordChange, RecordVersion, ReplicaRecord
 from ncbnet.screening import services as screening
 from ncbnet.screening.models import Card
@@ -83,7 +83,10 @@ def test_the_owner_edits_its_record_through_the_hub_and_hears_back(peers, hub):
         "version": 2,
     }
     # The replicas follow: every node that may see it gets version 2.
-    assert envelope.open_body(sent(replication.UPSERT)[-1], "KE", peers["KE"])["records"][0]["version"] == 2
+    assert (
+        packing.records_of(envelope.open_body(sent(replication.UPSERT)[-1], "KE", peers["KE"]))[0]["version"]
+        == 2
+    )
 
 
 def test_a_bureau_changing_another_bureaus_record_is_quarantined_and_nothing_changes(peers, hub):

@@ -13,7 +13,7 @@ from ncbnet.conftest import arriving
 from ncbnet.network import delivery, envelope
 from ncbnet.network import services as network
 from ncbnet.network.models import NodeKey, OutboxEnvelope
-from ncbnet.records import replication, services, snapshot
+from ncbnet.records import packing, replication, services, snapshot
 from ncbnet.records.models import ReplicaRecord
 
 DOC = {
@@ -43,7 +43,9 @@ def test_a_record_reaches_exactly_the_nodes_that_may_see_it_and_leaves_when_deni
     assert upsert["to"] == ["FR", "KE"]  # never BR
     assert "BR" not in upsert["sealed"]["keys"]
     body = envelope.open_body(upsert, "KE", peers["KE"])
-    assert body["records"][0]["id"] == str(record.pk) and "countries" not in body["records"][0]
+    assert (
+        packing.records_of(body)[0]["id"] == str(record.pk) and "countries" not in packing.records_of(body)[0]
+    )
     services.change(KE, str(record.pk), restriction={"access": "allow", "countries": ["BR"]}, reason="")
     upserts, [removal] = feed(replication.UPSERT), feed(replication.REMOVE)
     assert upserts[-1]["to"] == ["BR", "KE"] and removal["to"] == ["FR"]
