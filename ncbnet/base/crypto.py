@@ -41,8 +41,9 @@ _SAFE_INTEGER = 2**53 - 1  # RFC 8785 serialises numbers as IEEE 754 doubles: be
 def _plain(value: Any) -> bool:
     """Whether `value` holds only what the standard library's encoder writes exactly as RFC 8785
     does: dicts with string keys in the Basic Multilingual Plane (where sorting by code point is
-    sorting by UTF-16 code unit), lists, strings, integers within ±(2^53 - 1), booleans and None,
-    each of exactly its built-in type. No floats (RFC 8785 writes them the ECMAScript way)."""
+    sorting by UTF-16 code unit), lists, strings, integers within ±(2^53 - 1), booleans and None
+    (and choices: strings' and integers' subclasses, written as their values by both). No floats
+    (RFC 8785 writes them the ECMAScript way), no other types."""
     kind = type(value)
     if kind is str or kind is bool or value is None:
         return True
@@ -57,6 +58,10 @@ def _plain(value: Any) -> bool:
         return True
     if kind is list or kind is tuple:
         return all(map(_plain, value))
+    if isinstance(value, str):  # a choice (TextChoices, StrEnum): both write its text
+        return True
+    if isinstance(value, int):  # an IntEnum: both write its number
+        return -_SAFE_INTEGER <= value <= _SAFE_INTEGER
     return False
 
 
