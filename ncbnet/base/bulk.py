@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import connection, models
+from django.db import connections, models, router
 
 # Fields whose Python value the database driver cannot take as it is (its own type on
 # PostgreSQL, text on SQLite): their values go through the field's own preparation. A foreign
@@ -20,6 +20,9 @@ def insert(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) -> int:
     """Insert one row per mapping (field name or attname to value; a field not given takes
     its default) with a single executemany; returns how many rows were given. Runs no
     save() and sends no signals, as bulk_create does not either."""
+    # The model's own connection, not the `connection` proxy: each attribute read through the
+    # proxy goes through a context-local lookup, and preparing values reads several per value.
+    connection = connections[router.db_for_write(model)]
     fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
     plan = []
     for f in fields:

@@ -132,16 +132,27 @@ class MessageBody(wire.Body):
                 body[name] = value
         return body
 
+    @classmethod
+    @functools.cache
+    def _kept_plan(cls) -> tuple[tuple[str, str, str], ...]:
+        """For each kept field: the `Message` field, the body's field and the part's field ("" for
+        a field of the body itself), worked out once rather than for every message."""
+        plan = []
+        for path in cls._paths():
+            field = cls.KEPT_AS.get(path, path)
+            if field is not None:
+                name, _, part_field = path.partition(".")
+                plan.append((field, name, part_field))
+        return tuple(plan)
+
     def message_fields(self) -> dict[str, Any]:
         """The `Message` fields this body gives (all but those of the node that keeps it)."""
         fields = {}
-        for path in self._paths():
-            field = self.KEPT_AS.get(path, path)
-            if field is None:
-                continue
-            name, _, part_field = path.partition(".")
+        for field, name, part_field in self._kept_plan():
             value = getattr(self, name)
-            fields[field] = _kept(getattr(value, part_field) if part_field else value)
+            if part_field:
+                value = getattr(value, part_field)
+            fields[field] = _kept(value) if isinstance(value, BaseModel | list) else value
         return fields
 
 
