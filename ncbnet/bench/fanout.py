@@ -181,10 +181,9 @@ class Bureaus:
     def _receive(self, name: str, raw: bytes) -> None:
         """Verify and open one envelope as the bureau would, and count what it carries."""
         from ncbnet.network import envelope
-
-        tally = self.tallies[name]
         from ncbnet.records import packing
 
+        tally = self.tallies[name]
         try:
             claimed = envelope.decode(raw)
             envelope.check(claimed, self._key_of, datetime.now(UTC))
