@@ -110,3 +110,12 @@ def watches_feeds(user: Any) -> bool:
 
 
 WATCH_FEEDS = Policy("records-feeds", watches_feeds)
+
+
+def watches_snapshots(user: Any) -> bool:
+    """Who follows the snapshots by the stream: at the hub, those who follow the feeds (every
+    node's snapshot); on a node, its head and its administrator (the node's own)."""
+    return watches_feeds(user) or (user.kind == "ncb" and user.role in ("head", "admin"))
+
+
+WATCH_SNAPSHOTS = Policy("records-snapshots", watches_snapshots)

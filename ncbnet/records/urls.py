@@ -24,4 +24,5 @@ urlpatterns = [
     path("records/bulk/<uuid:job_id>/", views_bulk.bulk_import, name="bulk_import"),
     path("records/bulk/<uuid:job_id>/outcome.csv", views_bulk.bulk_outcome, name="bulk_outcome"),
     path("records/feeds/", views_bulk.feeds, name="feeds"),
+    path("records/snapshots/", views_bulk.snapshots, name="snapshots"),
 ]

@@ -40,6 +40,7 @@ from .policies import (
     corrects,
     submits_records,
     watches_feeds,
+    watches_snapshots,
 )
 from .schemas import MAX_PHOTO_BYTES, Filters
 
@@ -141,6 +142,8 @@ def search(request: AuthedRequest) -> HttpResponse:
             "can_contribute": not held.keeps_originals and submits_records(request.user),
             "can_bulk": not held.keeps_originals and contributes(request.user),
             "can_watch_feeds": held.keeps_originals and watches_feeds(request.user),
+            "can_watch_snapshots": watches_snapshots(request.user)
+            and (request.user.kind == "gs") == held.keeps_originals,
         },
     )
 

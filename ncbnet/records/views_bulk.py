@@ -1,7 +1,9 @@
-"""Pages of bulk writes: a bureau's bulk contributions on its node, the feeds of bulk writes at the hub."""
+"""Pages of bulk writes: a bureau's bulk contributions on its node, the feeds of bulk writes at the
+hub, and the snapshots by the stream (at the hub every node's, on a node its own)."""
 
 from __future__ import annotations
 
+import math
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -13,9 +15,9 @@ from ncbnet.base import downloads, holdings, uploads
 from ncbnet.base.policies import route
 from ncbnet.core.http import AuthedRequest
 
-from . import feed, imports
+from . import feed, imports, snapshot
 from .forms import BulkImportForm
-from .policies import CONTRIBUTE, WATCH_FEEDS
+from .policies import CONTRIBUTE, WATCH_FEEDS, WATCH_SNAPSHOTS
 
 
 def _on_a_node() -> None:
@@ -87,3 +89,18 @@ def feeds(request: AuthedRequest) -> HttpResponse:
     busy = any(job["finished_at"] is None for job in jobs)
     template = "records/_feeds.html" if request.headers.get("HX-Request") else "records/feeds.html"
     return render(request, template, {"jobs": jobs, "busy": busy})
+
+
+@route(WATCH_SNAPSHOTS)
+def snapshots(request: AuthedRequest) -> HttpResponse:
+    """How far each snapshot by the stream has come: at the hub, every node's (sent and stored);
+    on a node, what it has stored of its own. The page follows itself while one is running."""
+    at_hub = holdings.here().keeps_originals
+    if at_hub and request.user.kind != "gs":
+        raise Http404("At the hub, the GS follows the snapshots.")
+    rows = snapshot.progress_at_hub() if at_hub else snapshot.progress_at_node()
+    for r in rows:
+        r["eta_minutes"] = None if r["eta_s"] is None else max(1, math.ceil(r["eta_s"] / 60))
+    busy = any(r["finished_at"] is None for r in rows)
+    template = "records/_snapshots.html" if request.headers.get("HX-Request") else "records/snapshots.html"
+    return render(request, template, {"snapshots": rows, "busy": busy, "at_hub": at_hub})

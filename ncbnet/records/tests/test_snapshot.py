@@ -243,3 +243,23 @@ def test_a_stalled_snapshot_asks_to_resume(peers):
         assert snapshot.watch() is False  # asked already, within RESUME_EVERY
     [ask] = [envelope.open_body(e, "hub", peers["hub"]) for e in out(snapshot.RESUME)]
     assert (ask["seq"], ask["key"]) == (1, row(1)[0])
+
+
+def test_the_hubs_snapshot_page_follows_every_nodes_snapshot(joined, user_factory, client):
+    client.force_login(user_factory("gs", "network_admin"))
+    assert b'href="/records/snapshots/"' in client.get("/records/").content  # reached from the records list
+    snapshot.send()
+    page = client.get("/records/snapshots/")
+    assert page.status_code == 200 and b"hx-get" in page.content  # it follows itself while running
+    assert b">DE<" in page.content and b"0 of 24" in page.content and b"3 sent" in page.content
+    client.force_login(user_factory("gs", "reviewer", username="reviewer"))
+    assert client.get("/records/snapshots/").status_code == 403
+
+
+def test_a_nodes_snapshot_page_shows_what_it_stored(peers, user_factory, client):
+    assert node_receives(peers, chunk(1, [row(1), row(2)]), 1) == "accepted"
+    client.force_login(user_factory("ncb", "head"))
+    page = client.get("/records/snapshots/", headers={"HX-Request": "true"})
+    assert page.status_code == 200 and b"2 of 6" in page.content and b"1 stored" in page.content
+    client.force_login(user_factory("ncb", "officer", username="officer"))
+    assert client.get("/records/snapshots/").status_code == 403
