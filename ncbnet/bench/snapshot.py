@@ -28,6 +28,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,12 @@ class Bench:
             "total": total,
         }
 
+    def stream_times(self) -> tuple[float, float]:
+        """When FR's cursor began (its first chunk stored) and finished, as Unix times."""
+        [row] = self.query("FR", "SELECT started_at, finished_at FROM records_snapshotcursor")
+        began, finished = (datetime.fromisoformat(t).replace(tzinfo=UTC).timestamp() for t in row)
+        return began, finished
+
     def hub_stream(self) -> dict[str, Any]:
         [(total, sent_rows, sent_seq, sent_bytes, resumes)] = self.query(
             "hub",
@@ -223,6 +230,7 @@ def run(
         load_after = os.getloadavg()
         stream = bench.hub_stream()
         verified = bench.verify()
+        stream_times = bench.stream_times()
         [(cards,)] = bench.query("FR", "SELECT count(*) FROM screening_card")
         [(held,)] = bench.query("FR", "SELECT count(*) FROM records_replicarecord")
     finally:
@@ -236,6 +244,12 @@ def run(
         "held": held,
         "seconds": round(seconds, 1),
         "rows_per_s": round(rows / seconds, 1),
+        # From the workers' start to FR's first stored chunk (both processes starting, the name
+        # data loaded, the streams made), then from that chunk to the last: at scale the rate of
+        # the stream is what counts, and the first figure is paid once.
+        "first_chunk_s": round(stream_times[0] - started, 1),
+        "stream_s": round(stream_times[1] - stream_times[0], 1),
+        "stream_rows_per_s": round(rows / max(stream_times[1] - stream_times[0], 1e-3), 1),
         "chunks": stored["chunks"],
         "chunk_rows": chunk_rows,
         "mib_sent_compressed": round(stream["bytes"] * 3 / 4 / 1024**2, 1),
