@@ -15,6 +15,7 @@ urlpatterns = [
     path("notices/requests/<uuid:request_id>/cancel/", views.cancel_request, name="cancel"),
     path("review/", views.queue, name="queue"),
     path("review/<uuid:notice_id>/", views.decide, name="decide"),
+    path("review/<uuid:notice_id>/extract/", views.decide_extract, name="decide_extract"),
     path("review/diffusions/", views.diffusions, name="diffusions"),
     path("review/diffusions/<uuid:diffusion_id>/", views.check, name="check"),
 ]

@@ -23,7 +23,7 @@ from ncbnet.base.policies import NCB_STAFF, route
 from ncbnet.config import member_codes
 from ncbnet.core.http import AuthedRequest
 
-from . import checks, requests, services
+from . import checks, extracts, requests, services
 from .forms import DiffusionForm, NoticeForm, shown
 from .forms import initial as forms_initial
 from .models import Diffusion, Kind, NoticeRequest
@@ -90,6 +90,9 @@ def notice_detail(request: AuthedRequest, notice_id: uuid.UUID) -> HttpResponse:
 @route(REVIEW)
 def queue(request: AuthedRequest) -> HttpResponse:
     waiting = list(services.review_queue())
+    asked = extracts.waiting()
+    for notice in waiting:
+        notice.public_extract = asked.pop(notice.pk, None)  # type: ignore[attr-defined]
     languages = dict(settings.LANGUAGES)
     for notice in waiting:
         notice.shown = shown(notice.kind, notice.data)  # type: ignore[attr-defined]
@@ -97,7 +100,11 @@ def queue(request: AuthedRequest) -> HttpResponse:
             if flag["check"] == "neutrality":
                 flag["character_label"] = checks.CHARACTERS.get(flag["character"], flag["character"])
                 flag["language_label"] = languages.get(flag["language"], flag["language"])
-    return render(request, "notices/queue.html", {"waiting": waiting, "now": clock.now()})
+    return render(
+        request,
+        "notices/queue.html",
+        {"waiting": waiting, "extracts": list(asked.values()), "now": clock.now()},
+    )
 
 
 @route(REVIEW)
@@ -106,7 +113,29 @@ def decide(request: AuthedRequest, notice_id: uuid.UUID) -> HttpResponse:
     actor = Actor.of(request.user)
     try:
         services.review(
-            actor, str(notice_id), request.POST.get("decision", ""), request.POST.get("reason", "")
+            actor,
+            str(notice_id),
+            request.POST.get("decision", ""),
+            request.POST.get("reason", ""),
+            extract=request.POST.get("extract") or None,
+        )
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("notices:queue")
+
+
+@route(REVIEW)
+@require_POST
+def decide_extract(request: AuthedRequest, notice_id: uuid.UUID) -> HttpResponse:
+    """The public extract of a notice already published, asked for after its review."""
+    decision = request.POST.get("decision", "")
+    try:
+        if decision not in ("approve", "refuse"):
+            raise ValidationError({"decision": _("Approve or refuse.")})
+        extracts.decide(
+            Actor.of(request.user), str(notice_id), decision == "approve", request.POST.get("reason", "")
         )
     except ValidationError as exc:
         _refused(request, exc)
