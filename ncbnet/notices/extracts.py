@@ -312,7 +312,7 @@ def build(
         data.update(
             {
                 "birth_name": details.get("birth_name") or None,
-                "date_of_event": seen.get("missing_since"),
+                "date_of_event": (seen.get("missing_since") or "").replace("-", "/") or None,
                 "place": seen.get("place") or None,
                 "country": details.get("country") or notice.owner,
                 "father_forename": details.get("father_forename") or None,

@@ -114,7 +114,7 @@ def test_yellow_and_un_extracts_add_their_own_fields():
     d = PublicExtract.objects.get(notice=y).data
     assert (
         d["date_of_birth"] == "2009/03/14"
-        and d["date_of_event"] == "2026-10-02"
+        and d["date_of_event"] == "2026/10/02"
         and d["place"] == "Marseille"
     )
     assert d["country"] == "FR" and d["mother_forename"] == "Leila" and "circumstances" not in d
