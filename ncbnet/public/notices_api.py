@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Literal
@@ -105,10 +105,14 @@ class BadQuery(Exception):
 
 def parse(schema: type[BaseModel], request: HttpRequest) -> Any:
     """The query string as the schema allows it: each parameter once, no NUL, known names only."""
+    return validate(schema, request.GET.lists())
+
+
+def validate(schema: type[BaseModel], pairs: Iterable[tuple[str, list[str]]]) -> Any:
+    """Each parameter's values as the schema allows them, or BadQuery naming each one at fault."""
     raw: dict[str, str] = {}
     errors: list[dict[str, str | None]] = []
-    for key in request.GET:
-        values = request.GET.getlist(key)
+    for key, values in pairs:
         if len(values) > 1:
             errors.append({"field": key[:50], "message": "given more than once"})
         elif "\x00" in key or "\x00" in values[0]:
@@ -221,7 +225,7 @@ def _links(request: HttpRequest, c: Collection, e: PublicExtract, thumb: int | N
     return links
 
 
-def _filtered(c: Collection, q: Any) -> QuerySet[PublicExtract]:
+def filtered(c: Collection, q: Any) -> QuerySet[PublicExtract]:
     qs = extracts.published().filter(kind=c.kind, entity=c.entity)
     if getattr(q, "forename", None):
         qs = qs.filter(forename__contains=extracts.fold(q.forename))
@@ -253,7 +257,7 @@ def _thumbs() -> Subquery:
 
 def listing(request: HttpRequest, c: Collection) -> HttpResponse:
     q = parse(c.query, request)
-    qs = _filtered(c, q)
+    qs = filtered(c, q)
     total = qs.count()
     per, page = q.resultPerPage, q.page
     start = (page - 1) * per
@@ -295,7 +299,7 @@ def listing(request: HttpRequest, c: Collection) -> HttpResponse:
     )
 
 
-def _one(c: Collection, notice_id: str) -> PublicExtract | None:
+def one(c: Collection, notice_id: str) -> PublicExtract | None:
     return (
         extracts.published()
         .filter(kind=c.kind, entity=c.entity, entity_id=notice_id.replace("-", "/"))
@@ -305,7 +309,7 @@ def _one(c: Collection, notice_id: str) -> PublicExtract | None:
 
 def detail(request: HttpRequest, c: Collection, notice_id: str) -> HttpResponse:
     parse(NoQuery, request)
-    e = _one(c, notice_id)
+    e = one(c, notice_id)
     if e is None:
         return _not_found()
     thumb = ExtractPhoto.objects.filter(extract=e).order_by("number").values_list("pk", flat=True).first()
@@ -318,7 +322,7 @@ class NoQuery(BaseModel):
 
 def images(request: HttpRequest, c: Collection, notice_id: str) -> HttpResponse:
     parse(NoQuery, request)
-    e = _one(c, notice_id)
+    e = one(c, notice_id)
     if e is None:
         return _not_found()
     base = f"{c.path}/{_path_id(e)}"
@@ -336,7 +340,7 @@ def images(request: HttpRequest, c: Collection, notice_id: str) -> HttpResponse:
 
 def image(request: HttpRequest, c: Collection, notice_id: str, picture_id: int) -> HttpResponse:
     parse(NoQuery, request)
-    e = _one(c, notice_id)
+    e = one(c, notice_id)
     photo = ExtractPhoto.objects.filter(extract=e, pk=picture_id).first() if e is not None else None
     if photo is None:
         return problem(404, "Not found", "No such image.")

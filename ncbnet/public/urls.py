@@ -9,6 +9,14 @@ _ID = r"(?P<notice_id>[0-9]{4}-[0-9]{5})"
 
 urlpatterns = [
     path("public/", views.home, name="home"),
+    re_path(
+        r"^public/notices/(?P<slug>wanted|missing|un-persons|un-entities)/$", views.notices, name="notices"
+    ),
+    re_path(
+        rf"^public/notices/(?P<slug>wanted|missing|un-persons|un-entities)/{_ID}/$",
+        views.notice,
+        name="notice",
+    ),
     # The public notices API, compatible with INTERPOL's (public.notices_api).
     path("notices/v1/openapi.json", openapi.openapi_view, name="notices_openapi"),
     path("notices/v1/withdrawn", notices_api.withdrawn_view, name="notices_withdrawn"),
