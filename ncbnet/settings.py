@@ -155,6 +155,12 @@ CACHES = {
         "LOCATION": "ncbnet-public-api",
         "OPTIONS": {"MAX_ENTRIES": 50_000, "CULL_FREQUENCY": 4},
     },
+    # Its answers, until the public data change (at most 160 notices a page: about 60 KB each).
+    "public_answers": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "ncbnet-public-answers",
+        "OPTIONS": {"MAX_ENTRIES": 2000, "CULL_FREQUENCY": 4},
+    },
 }
 
 # Idle expiry: use pushes the expiry forward (written at most once a minute,

@@ -16,8 +16,10 @@ from typing import Any
 
 from anyascii import anyascii
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.http import Http404
 
 from ncbnet.base import audit, clock
@@ -25,9 +27,10 @@ from ncbnet.base.actor import Actor
 from ncbnet.records import national_law
 from ncbnet.records.models import Access, Record
 from ncbnet.records.schemas import checked
+from ncbnet.records.services import purged
 
 from . import replication
-from .models import PUBLIC_KINDS, ExtractPhoto, ExtractState, Notice, PublicExtract, State
+from .models import PUBLIC_KINDS, ExtractPhoto, ExtractState, Notice, PublicExtract, PublicVersion, State
 from .schemas import EXTRACT_SCHEMAS
 
 ONLY_KINDS = "only Red, Yellow and UN Security Council notices have public extracts"
@@ -47,6 +50,7 @@ _CLEARED: dict[str, Any] = {
     "born_latest": None,
     "un_reference": "",
     "un_resolution": "",
+    "thumb": None,
 }
 
 
@@ -151,13 +155,16 @@ def decide(actor: Actor, notice_id: str, approve: bool, reason: str) -> PublicEx
             extract.data, extract.published_at = data, now
             extract.state = ExtractState.PUBLISHED
             ExtractPhoto.objects.filter(extract=extract).delete()
-            ExtractPhoto.objects.bulk_create(
-                ExtractPhoto(extract=extract, number=i, **photo) for i, photo in enumerate(photos, 1)
-            )
+            for i, photo in enumerate(photos, 1):
+                made = ExtractPhoto.objects.create(extract=extract, number=i, **photo)
+                extract.thumb = extract.thumb if i > 1 else made.pk
+            extract.visible = True
         else:
             extract.state = ExtractState.REFUSED
         extract.decided_by, extract.decided_at, extract.reason = actor.name, now, reason.strip()
         extract.save()
+        if approve:
+            bump()
         audit.record(
             f"notices.extract_{extract.state}",
             actor=actor.user,
@@ -186,6 +193,8 @@ def remove(notice: Notice, why: str, actor: Actor | None = None) -> PublicExtrac
         setattr(extract, field, value)
     extract.state, extract.removed_at = ExtractState.WITHDRAWN, clock.now()
     extract.save()
+    if was == ExtractState.PUBLISHED:
+        bump()
     audit.record(
         "notices.extract_withdrawn",
         actor=actor.user if actor else None,
@@ -218,6 +227,42 @@ def waiting() -> dict[uuid.UUID, PublicExtract]:
 
 
 # --- what the public sees -------------------------------------------------------------------------
+
+
+def bump() -> None:
+    """In the transaction of the change: the public answers kept so far are out of date."""
+    if not PublicVersion.objects.filter(pk=1).update(value=F("value") + 1):
+        PublicVersion.objects.get_or_create(pk=1, defaults={"value": 1})
+
+
+def version() -> int:
+    """What the public answers are current for (one row read, without the ORM's cost)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT value FROM {PublicVersion._meta.db_table} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+@receiver(post_save, sender=Record)
+def _record_saved(sender: Any, instance: Record, **kwargs: Any) -> None:
+    """A subject's record changed: its extracts are hidden while it is restricted or withdrawn (and
+    shown again when it is open again), in the transaction of the change."""
+    shown = instance.access == Access.ALL and instance.deleted_at is None
+    changed = PublicExtract.objects.filter(record_id=instance.pk, state=ExtractState.PUBLISHED).exclude(
+        visible=shown
+    )
+    if changed.update(visible=shown):
+        bump()
+
+
+def _purged(sender: Any, ids: list[Any], **kwargs: Any) -> None:
+    """Records purged: their extracts are hidden for good."""
+    changed = PublicExtract.objects.filter(record_id__in=ids, state=ExtractState.PUBLISHED, visible=True)
+    if changed.update(visible=False):
+        bump()
+
+
+purged.connect(_purged, dispatch_uid="notices.extracts.purged")
 
 
 def _fold(text: str) -> str:
@@ -373,11 +418,9 @@ def build(
 
 def published() -> QuerySet[PublicExtract]:
     """The extracts the public may see: published, and never one whose subject's record has since
-    been restricted or withdrawn (the restriction is checked on every read, not only at approval)."""
-    hidden = Record.objects.filter(pk=OuterRef("record_id")).filter(
-        ~Q(access=Access.ALL) | Q(deleted_at__isnull=False)
-    )
-    return PublicExtract.objects.filter(state=ExtractState.PUBLISHED).exclude(Exists(hidden))
+    been restricted, withdrawn or purged (`visible`, kept in step with the record by the signals
+    above in the transaction that changes it)."""
+    return PublicExtract.objects.filter(state=ExtractState.PUBLISHED, visible=True)
 
 
 def fold(text: str) -> str:

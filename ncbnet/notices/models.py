@@ -278,7 +278,10 @@ class PublicExtract(models.Model):
     reason = models.TextField(blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
-    record_id = models.UUIDField(null=True, blank=True)  # the subject's record: hidden once restricted
+    record_id = models.UUIDField(null=True, blank=True, db_index=True)  # the subject's record
+    # False while the subject's record is restricted, withdrawn or purged (kept by `extracts`).
+    visible = models.BooleanField(default=True)
+    thumb = models.PositiveBigIntegerField(null=True, blank=True)  # its first photo's id
     data = models.JSONField(default=dict)  # the public fields, in the public API's own form
     # What the public filters search, set at publication and emptied at removal.
     forename = models.CharField(max_length=200, blank=True, default="")
@@ -296,7 +299,9 @@ class PublicExtract(models.Model):
     class Meta:
         ordering: ClassVar = ["-published_at", "-id"]
         indexes: ClassVar = [
-            models.Index(fields=["state", "kind", "published_at"], name="extract_public"),
+            models.Index(
+                fields=["state", "kind", "entity", "visible", "published_at"], name="extract_public"
+            ),
             models.Index(fields=["state", "removed_at"], name="extract_withdrawn"),
         ]
 
@@ -321,3 +326,14 @@ class ExtractPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.extract_id} photo {self.number}"
+
+
+class PublicVersion(models.Model):
+    """One row: a number moved by every change of what the public may see (an extract published
+    or removed, a subject's record restricted or withdrawn), in the transaction that makes the
+    change. The public API keys its answers' cache on it, so no answer outlives its data."""
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"public version {self.value}"

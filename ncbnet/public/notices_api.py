@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 import pydantic
 from django.conf import settings
 from django.core.cache import caches
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
@@ -174,8 +174,22 @@ def send_json(body: Any) -> HttpResponse:
     return HttpResponse(json.dumps(body, ensure_ascii=False), content_type=JSON)
 
 
-def public_api(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A view of the public API: hub only, GET only, rate-limited, cached, bad queries a 400."""
+ANSWERS = "public_answers"
+
+
+def _answer_key(request: HttpRequest) -> str:
+    """An answer is the same for the same public data (`extracts.version`, moved by every change
+    in its transaction), day (the age filters), host (the absolute links) and path and query."""
+    at = f"{extracts.version()}|{clock.now().date()}|{request.scheme}://{request.get_host()}"
+    return "ans:" + hashlib.sha256(f"{at}|{request.get_full_path()}".encode()).hexdigest()
+
+
+def public_api(view: Callable[..., HttpResponse] | None = None, *, keep: bool = True) -> Any:
+    """A view of the public API: hub only, GET only, rate-limited, bad queries a 400, ETag and
+    Cache-Control. With `keep`, its 200 answers are kept in the bounded "public_answers" cache
+    until the public data change (images are not: they are large and read straight)."""
+    if view is None:
+        return lambda v: public_api(v, keep=keep)
 
     @route(PUBLIC_NOTICES_API)
     @csrf_exempt  # read only, no session: a POST is a 405, not a CSRF refusal
@@ -190,10 +204,17 @@ def public_api(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
         refused = _limited(request)
         if refused is not None:
             return refused
+        key = _answer_key(request) if keep else ""
+        kept = caches[ANSWERS].get(key) if keep else None
+        if kept is not None:
+            response = HttpResponse(kept[1], content_type=kept[0])
+            return _cached(request, response)
         try:
             response = view(request, *args, **kwargs)
         except BadQuery as exc:
             response = problem(400, "Bad request", "Some query parameters are not valid.", errors=exc.errors)
+        if keep and response.status_code == 200:
+            caches[ANSWERS].set(key, (response["Content-Type"], response.content), timeout=3600)
         return _cached(request, response)
 
     return wrapper
@@ -251,21 +272,13 @@ def filtered(c: Collection, q: Any) -> QuerySet[PublicExtract]:
     return qs
 
 
-def _thumbs() -> Subquery:
-    return Subquery(ExtractPhoto.objects.filter(extract=OuterRef("pk")).order_by("number").values("pk")[:1])
-
-
 def listing(request: HttpRequest, c: Collection) -> HttpResponse:
     q = parse(c.query, request)
     qs = filtered(c, q)
     total = qs.count()
     per, page = q.resultPerPage, q.page
     start = (page - 1) * per
-    rows = list(
-        qs.annotate(thumb=_thumbs())
-        .only("entity_id", "data")
-        .order_by("-published_at", "-id")[start : start + per]
-    )
+    rows = list(qs.only("entity_id", "data", "thumb").order_by("-published_at", "-id")[start : start + per])
     filters = q.model_dump(exclude={"page", "resultPerPage"}, exclude_none=True)
     notices = []
     for e in rows:
@@ -312,8 +325,7 @@ def detail(request: HttpRequest, c: Collection, notice_id: str) -> HttpResponse:
     e = one(c, notice_id)
     if e is None:
         return _not_found()
-    thumb = ExtractPhoto.objects.filter(extract=e).order_by("number").values_list("pk", flat=True).first()
-    return send_json({**e.data, "entity_id": e.entity_id, "_links": _links(request, c, e, thumb)})
+    return send_json({**e.data, "entity_id": e.entity_id, "_links": _links(request, c, e, e.thumb)})
 
 
 class NoQuery(BaseModel):
@@ -437,7 +449,7 @@ def images_view(request: HttpRequest, collection: str, notice_id: str) -> HttpRe
     return images(request, _collection(collection), notice_id)
 
 
-@public_api
+@public_api(keep=False)
 def image_view(request: HttpRequest, collection: str, notice_id: str, picture_id: str) -> HttpResponse:
     return image(request, _collection(collection), notice_id, int(picture_id))
 

@@ -12,6 +12,7 @@ from ncbnet.notices.tests.test_notices import red
 @pytest.fixture(autouse=True)
 def at_the_hub(hub):
     caches["public_api"].clear()
+    caches["public_answers"].clear()
 
 
 def publish(kind, data, details):
