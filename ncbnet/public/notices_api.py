@@ -228,7 +228,11 @@ def _not_found() -> HttpResponse:
 
 
 def _href(request: HttpRequest, path: str, query: dict[str, Any] | None = None) -> dict[str, str]:
-    url = request.build_absolute_uri(f"/notices/v1/{path}")
+    base = getattr(request, "_public_api_base", None)
+    if base is None:  # once a request: its scheme and host, as the client reached the hub
+        base = request.build_absolute_uri("/notices/v1/")
+        setattr(request, "_public_api_base", base)  # noqa: B010 - a request's own cache
+    url = base + path
     if query:
         url += "?" + urlencode(query)
     return {"href": url}
