@@ -256,10 +256,11 @@ def _record_saved(sender: Any, instance: Record, **kwargs: Any) -> None:
 
 
 def _purged(sender: Any, ids: list[Any], **kwargs: Any) -> None:
-    """Records purged: their extracts are hidden for good."""
-    changed = PublicExtract.objects.filter(record_id__in=ids, state=ExtractState.PUBLISHED, visible=True)
-    if changed.update(visible=False):
-        bump()
+    """Records purged (in the purge's transaction): the extracts made from them hold a copy of
+    their data, so they are removed as a cancelled notice's is."""
+    live = [ExtractState.REQUESTED, ExtractState.PUBLISHED]
+    for extract in PublicExtract.objects.filter(record_id__in=ids, state__in=live).select_related("notice"):
+        remove(extract.notice, "the subject's record was purged")
 
 
 purged.connect(_purged, dispatch_uid="notices.extracts.purged")

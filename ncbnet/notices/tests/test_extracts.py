@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 
 from ncbnet.base import clock
 from ncbnet.base.actor import Actor
@@ -17,6 +18,7 @@ from ncbnet.notices.models import ExtractPhoto, ExtractState, PublicExtract
 from ncbnet.notices.tests.test_notices import GS, red
 from ncbnet.notices.tests.test_requests import latest, to_self
 from ncbnet.records import services as records
+from ncbnet.records.models import Record
 
 pytestmark = pytest.mark.django_db
 
@@ -308,3 +310,20 @@ def test_the_reviewer_decides_the_extract_on_the_queue_page(client, user_factory
     assert PublicExtract.objects.get(notice=later).state == ExtractState.REFUSED
     client.post(f"/review/{later.pk}/extract/", {"decision": "maybe", "reason": "x"})
     assert PublicExtract.objects.get(notice=later).state == ExtractState.REFUSED
+
+
+def test_a_withdrawn_or_purged_record_hides_its_extract_and_moves_the_public_version():
+    person = records.contribute(
+        FR,
+        "persons",
+        {"names": [{"value": "Paul Morel"}], "date_of_birth": {"year": 1985}, "nationalities": ["FR"]},
+    )
+    _, e = published_extract(data=red(subject={"record_id": str(person.pk)}), details={})
+    assert e in extracts.published()
+    before = extracts.version()
+    records.withdraw(FR, str(person.pk), "Identity confirmed as wrong.")
+    assert e not in extracts.published() and extracts.version() == before + 1
+    with transaction.atomic():
+        records.purge(Record.objects.get(pk=person.pk), "retention over")
+    e.refresh_from_db()
+    assert e.state == ExtractState.WITHDRAWN and e.data == {} and e.name_key == ""
