@@ -55,6 +55,7 @@ class Config:
     relay_max_bytes: int = 4 * 1024**3  # hub: what the relay stream may hold, waiting to be relayed
     inbox_max_bytes: int = 2 * 1024**3  # hub: what each node's inbox stream may hold, waiting
     snapshot_chunk_rows: int = 5000  # hub: records in one chunk of a node's snapshot at most
+    public_api_per_minute: int = 600  # hub: public notices API requests per client address a minute
     key_passphrase: str | None = None
     nats_seed: Path | None = None
     # Reverse proxies whose X-Forwarded-For is believed (base.http.client_ip).
@@ -224,6 +225,17 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         problems.append(f"NCBNET_SNAPSHOT_CHUNK_ROWS={chunk_raw!r} must be a whole number from 10 to 5000")
         chunk_rows = 5000
 
+    rate_raw = env.get("NCBNET_PUBLIC_API_PER_MINUTE", "600")
+    try:
+        public_rate = int(rate_raw)
+        if not 1 <= public_rate <= 10_000_000:
+            raise ValueError
+    except ValueError:
+        problems.append(
+            f"NCBNET_PUBLIC_API_PER_MINUTE={rate_raw!r} must be a whole number from 1 to 10000000"
+        )
+        public_rate = 600
+
     hosts = [h.strip() for h in env.get("NCBNET_ALLOWED_HOSTS", "").split(",") if h.strip()]
     if not hosts:
         if mode == "production":
@@ -252,6 +264,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         relay_max_bytes=stream_bytes["NCBNET_RELAY_MAX_BYTES"],
         inbox_max_bytes=stream_bytes["NCBNET_INBOX_MAX_BYTES"],
         snapshot_chunk_rows=chunk_rows,
+        public_api_per_minute=public_rate,
         key_passphrase=env.get("NCBNET_KEY_PASSPHRASE") or None,
         nats_seed=_nats_seed(env, data_dir),
         trusted_proxies=trusted_proxies,

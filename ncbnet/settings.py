@@ -51,6 +51,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the session, CSRF and locale middleware: the public notices API reads no cookie and
+    # answers with none (public.middleware).
+    "ncbnet.public.middleware.PublicApiMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ncbnet.security.middleware.IdleSessionMiddleware",
@@ -142,6 +145,23 @@ NCBNET_TRUSTED_PROXIES = NODE.trusted_proxies
 NCBNET_SCREENING_PROCESSES = NODE.screening_processes
 NCBNET_WEB_PRELOAD = NODE.web_preload
 NCBNET_NETWORK_KEEP_DAYS = NODE.network_keep_days
+# The hub's public notices API (public.notices_api): requests a minute from one client address,
+# counted in the "public_api" cache (bounded; per web process unless pointed at a shared cache).
+NCBNET_PUBLIC_API_PER_MINUTE = NODE.public_api_per_minute
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ncbnet"},
+    "public_api": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "ncbnet-public-api",
+        "OPTIONS": {"MAX_ENTRIES": 50_000, "CULL_FREQUENCY": 4},
+    },
+    # Its answers, until the public data change (at most 160 notices a page: about 60 KB each).
+    "public_answers": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "ncbnet-public-answers",
+        "OPTIONS": {"MAX_ENTRIES": 2000, "CULL_FREQUENCY": 4},
+    },
+}
 
 # Idle expiry: use pushes the expiry forward (written at most once a minute,
 # security.middleware.IdleSessionMiddleware); background polls do not; an idle session dies.

@@ -3,6 +3,8 @@ from django.urls import include, path
 from ncbnet import api
 
 urlpatterns = [
+    # First: the public API's paths are resolved most often (and clash with none of the others).
+    path("", include("ncbnet.public.urls")),
     path("", include("ncbnet.web.urls")),
     path("", include("ncbnet.core.urls")),  # before security: "people/new/" is not a person
     path("", include("ncbnet.security.urls")),
@@ -14,6 +16,5 @@ urlpatterns = [
     path("", include("ncbnet.screening.urls")),
     path("", include("ncbnet.hits.urls")),
     path("", include("ncbnet.cooperation.urls")),
-    path("", include("ncbnet.public.urls")),
     path("api/v1/", api.urls()),
 ]

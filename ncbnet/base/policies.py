@@ -131,6 +131,9 @@ READ_AUDIT = Policy("read-audit", can_read_audit)
 NETWORK_ADMIN = Policy("network-admin", is_network_admin)
 # The hub's public portal: open to anyone on the hub; on an NCB node it does not exist.
 PUBLIC_PORTAL = Policy("public-portal", hub_only, public=True)
+# The hub's public notices API (/notices/v1/): anyone, no session; on an NCB node its views
+# answer 404 (the paths do not exist there), so the policy itself lets every request through.
+PUBLIC_NOTICES_API = Policy("public-notices-api", _always, public=True)
 
 
 def route(policy: Policy) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

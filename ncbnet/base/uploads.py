@@ -47,7 +47,7 @@ from django.utils.translation import gettext_lazy
 
 from ncbnet.base import bounded
 from ncbnet.base.actor import Person
-from ncbnet.base.policies import API_OPERATION, policy_of
+from ncbnet.base.policies import API_OPERATION, PUBLIC_NOTICES_API, policy_of
 
 log = logging.getLogger("ncbnet.web")
 MB = 1024 * 1024
@@ -299,6 +299,8 @@ class UploadLimitMiddleware:
         try:
             _no_nul(request.GET.lists())
         except UploadRefused as exc:  # forms refuse it themselves; a search box read raw does not
+            if policy_of(view) is PUBLIC_NOTICES_API:
+                return None  # it answers problem details naming the parameter itself
             return render(request, "400.html", {"message": exc.refusal.message}, status=400)
         return None
 

@@ -1,4 +1,4 @@
-"""`ncbnet bench matching|screening|messaging|feed|fanout|snapshot`: the benchmarks, one JSON line each."""
+"""`ncbnet bench matching|screening|messaging|feed|fanout|snapshot|public`: one JSON line each."""
 
 from __future__ import annotations
 
@@ -154,6 +154,32 @@ def cmd_bench_snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_public(args: argparse.Namespace) -> int:
+    """A hub of its own in a new temporary folder (or DATABASE_URL's database when that is set),
+    served by `ncbnet serve` on loopback."""
+    import shutil
+    import tempfile
+
+    if not 1 <= args.notices <= 1_000_000:
+        raise CommandError("--notices is from 1 to 1000000")
+    if not 10 <= args.requests <= 1_000_000:
+        raise CommandError("--requests is from 10 to 1000000")
+    if not 1 <= args.threads <= 64 or not 1 <= args.workers <= 16:
+        raise CommandError("--threads is from 1 to 64 and --workers from 1 to 16")
+    data = Path(tempfile.mkdtemp(prefix="ncbnet-bench-public-"))
+    for key in [k for k in os.environ if k.startswith("NCBNET_")]:
+        del os.environ[key]
+    os.environ.update({"NCBNET_MODE": "demo", "NCBNET_ROLE": "hub", "NCBNET_DATA_DIR": str(data)})
+    cmd_init(argparse.Namespace(json=False))
+    from ncbnet.bench import public
+
+    try:
+        public.main(args.notices, args.requests, args.threads, args.workers, data)
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+    return 0
+
+
 def add(sub: Subcommands) -> None:
     """`ncbnet bench`."""
     bench = group(sub, "bench", "benchmarks (one JSON line each)")
@@ -185,6 +211,16 @@ def add(sub: Subcommands) -> None:
         default=None,
         help="run on this database only (default: SQLite, then PostgreSQL when DATABASE_URL is set)",
     )
+    sp = command(
+        bench,
+        "public",
+        cmd_bench_public,
+        "the hub's public notices API (lists and details) through ncbnet serve on loopback",
+    )
+    sp.add_argument("--notices", type=int, default=10_000, help="published notices with public extracts")
+    sp.add_argument("--requests", type=int, default=5000, help="list requests, and as many details")
+    sp.add_argument("--threads", type=int, default=8, help="client threads, each on its own connection")
+    sp.add_argument("--workers", type=int, default=2, help="the server's worker processes")
     sp = command(
         bench,
         "feed",

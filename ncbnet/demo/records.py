@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 
 from ncbnet.base.actor import Actor
+from ncbnet.notices import extracts
 from ncbnet.notices import services as notices
 from ncbnet.records import services
 from ncbnet.records.models import Record
@@ -123,7 +124,8 @@ def seed(
                 "description": "Reported stolen from a private collection.",
             },
         )
-    return {"records": Record.objects.count(), "notices": _notices(made, rnd)}
+    count = _notices(made, rnd)
+    return {"records": Record.objects.count(), "notices": count, "public_extracts": _public_extracts()}
 
 
 def _red(subject: Record, rnd: random.Random, summary: str | None = None) -> dict[str, Any]:
@@ -174,3 +176,74 @@ def _notices(persons: list[Record], rnd: random.Random) -> int:
     notices.submit(Actor("ke-officer", "KE"), str(yellow.pk))
     notices.review(GS, str(yellow.pk), "approve", "Missing minor; published.")
     return count + 2
+
+
+def _public_extracts() -> int:
+    """France's national law allows public extracts (records/data/national_law.json): some of its
+    published Red notices get one, and a Yellow and a UN Security Council notice of its own, each
+    asked for by FR and approved by the GS, so the hub's portal and public API have something to
+    show. Subjects with a restricted record are left out, as the service itself would refuse."""
+    from ncbnet.notices.models import Notice, State
+
+    fr = Actor("fr-officer", "FR")
+    made = 0
+    for n in Notice.objects.filter(owner="FR", kind="red", state=State.PUBLISHED).order_by("created_at"):
+        record_id = (n.data.get("subject") or {}).get("record_id")
+        record = Record.objects.filter(pk=record_id).first() if record_id else None
+        if record is None or record.access != "all":
+            continue
+        extracts.request(
+            fr, str(n.pk), {"height": 1.78, "weight": 76, "languages": ["fr"], "eyes_colors_id": "BRO"}
+        )
+        extracts.decide(GS, str(n.pk), True, "Public extract justified: the person may be anywhere.")
+        made += 1
+    yellow = notices.draft(
+        fr,
+        "yellow",
+        {
+            "subject": {
+                "names": [{"value": "Léa Martin"}],
+                "date_of_birth": {"year": 2011, "month": 4, "day": 9},
+                "nationalities": ["FR"],
+            },
+            "missing_since": "2026-10-12",
+            "place": "Lille",
+            "circumstances": "Did not come back from a football training session.",
+        },
+    )
+    unsc = notices.draft(
+        fr,
+        "unsc",
+        {
+            "subject": {
+                "names": [{"value": "Omar Said Khalil"}, {"value": "Abu Khalil", "kind": "alias"}],
+                "date_of_birth": {"year": 1972},
+                "nationalities": ["SY"],
+            },
+            "regime": "ISIL (Da'esh) and Al-Qaida sanctions",
+            "measures": ["asset_freeze", "travel_ban", "arms_embargo"],
+        },
+    )
+    details: dict[str, dict[str, Any]] = {
+        str(yellow.pk): {
+            "sex": "F",
+            "height": 1.45,
+            "hairs_id": "BRO",
+            "mother_forename": "Claire",
+            "mother_name": "MARTIN",
+        },
+        str(unsc.pk): {
+            "sex": "M",
+            "un_reference": "QDi.999",
+            "un_resolution": "1267 (1999)",
+            "un_reference_date": "2015-06-01",
+        },
+    }
+    for notice_id, given in details.items():
+        notices.submit(fr, notice_id)
+        extracts.request(fr, notice_id, given)
+        notices.review(
+            GS, notice_id, "approve", "Meets the Rules; public extract justified.", extract="approve"
+        )
+        made += 1
+    return made

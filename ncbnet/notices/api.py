@@ -25,6 +25,15 @@ router = Router(tags=["notices"])
 class RequestIn(Schema):
     kind: str = Field(description="red, yellow, blue, black, green, orange, purple, silver or unsc")
     data: dict[str, Any]
+    public_extract: dict[str, Any] | None = Field(
+        None,
+        description="ask for a public extract too (red, yellow, unsc; if the national law allows): "
+        "its public description (height in metres, weight in kg, languages, photos …)",
+    )
+
+
+class ExtractIn(Schema):
+    details: dict[str, Any] = Field(description="the public description (see public_extract)")
 
 
 class DiffusionIn(Schema):
@@ -62,7 +71,19 @@ def _get(request_id: UUID) -> NoticeRequest:
     summary="Ask the GS to publish a notice (checked and reviewed at the hub)",
 )
 def request_notice(request: AuthedRequest, payload: RequestIn) -> Status:
-    return Status(202, requests.request(request.user, payload.kind, payload.data))
+    return Status(
+        202, requests.request(request.user, payload.kind, payload.data, extract=payload.public_extract)
+    )
+
+
+@router.post(
+    "/requests/{request_id}/extract",
+    response={202: RequestOut},
+    auth=allow(NCB_STAFF),
+    summary="Ask for the public extract of a notice requested earlier (approved by the GS)",
+)
+def request_extract(request: AuthedRequest, request_id: UUID, payload: ExtractIn) -> Status:
+    return Status(202, requests.request_extract(request.user, str(_get(request_id).pk), payload.details))
 
 
 @router.get("/requests/{request_id}", response=RequestOut, auth=allow(NCB_STAFF))

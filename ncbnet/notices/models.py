@@ -245,3 +245,95 @@ class NoticeRequest(models.Model):
     @property
     def closed(self) -> bool:
         return self.state in ("cancelled", "rejected", "expired")
+
+
+# --- public extracts (at the hub only) ------------------------------------------------------------
+
+PUBLIC_KINDS = ("red", "yellow", "unsc")  # the kinds whose notices may have a public extract
+
+
+class ExtractState(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    PUBLISHED = "published", _("Published")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class PublicExtract(models.Model):
+    """What the public may see of a Red, Yellow or UN Security Council notice: asked for by its
+    owner bureau, allowed by its national law, approved by the GS in the review. `data` holds only
+    the public fields, built in one place (`extracts.build`); removed (data and photos emptied, the
+    time kept for `/notices/v1/withdrawn`) when the notice is cancelled, expires or is withdrawn."""
+
+    notice = models.OneToOneField(Notice, on_delete=models.PROTECT, related_name="extract")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    entity = models.BooleanField(default=False)  # a UN-listed entity rather than a person
+    entity_id = models.CharField(max_length=10, unique=True)  # "YYYY/NNNNN", as INTERPOL writes it
+    state = models.CharField(max_length=10, choices=ExtractState.choices, default=ExtractState.REQUESTED)
+    details = models.JSONField(default=dict)  # what the owner gave for publication (public fields)
+    requested_by = models.CharField(max_length=150)
+    requested_at = models.DateTimeField()
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    record_id = models.UUIDField(null=True, blank=True, db_index=True)  # the subject's record
+    # False while the subject's record is restricted, withdrawn or purged (kept by `extracts`).
+    visible = models.BooleanField(default=True)
+    thumb = models.PositiveBigIntegerField(null=True, blank=True)  # its first photo's id
+    data = models.JSONField(default=dict)  # the public fields, in the public API's own form
+    # What the public filters search, set at publication and emptied at removal.
+    forename = models.CharField(max_length=200, blank=True, default="")
+    name = models.CharField(max_length=200, blank=True, default="")
+    name_key = models.TextField(blank=True, default="")
+    free_key = models.TextField(blank=True, default="")
+    sex_id = models.CharField(max_length=1, blank=True, default="")
+    nationalities = models.CharField(max_length=800, blank=True, default="")
+    warrant_countries = models.CharField(max_length=800, blank=True, default="")
+    born_earliest = models.DateField(null=True, blank=True)
+    born_latest = models.DateField(null=True, blank=True)
+    un_reference = models.CharField(max_length=60, blank=True, default="")
+    un_resolution = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering: ClassVar = ["-published_at", "-id"]
+        indexes: ClassVar = [
+            models.Index(
+                fields=["state", "kind", "entity", "visible", "published_at"], name="extract_public"
+            ),
+            models.Index(fields=["state", "removed_at"], name="extract_withdrawn"),
+        ]
+
+    def __str__(self) -> str:
+        return f"extract {self.entity_id} ({self.state})"
+
+
+class ExtractPhoto(models.Model):
+    """A photograph of a published extract (from the subject's record or given for publication)."""
+
+    extract = models.ForeignKey(PublicExtract, on_delete=models.CASCADE, related_name="photos")
+    number = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=20)
+    data = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering: ClassVar = ["extract", "number"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["extract", "number"], name="extract_photo_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.extract_id} photo {self.number}"
+
+
+class PublicVersion(models.Model):
+    """One row: a number moved by every change of what the public may see (an extract published
+    or removed, a subject's record restricted or withdrawn), in the transaction that makes the
+    change. The public API keys its answers' cache on it, so no answer outlives its data."""
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"public version {self.value}"

@@ -19,24 +19,42 @@ from ncbnet.base.node import HUB, node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, register, require_hub
+from ncbnet.records import national_law
+from ncbnet.records.schemas import checked
 
-from . import checks, search, services
-from .models import Diffusion, Notice, NoticeRequest, ReplicaNotice
+from . import checks, extracts, replication, search, services
+from .models import PUBLIC_KINDS, Diffusion, Notice, NoticeRequest, ReplicaNotice
 from .replication import DIFFUSION_WITHDRAWN, STATUS
-from .schemas import CancelBody, DiffusionBody, ExtendBody, IdBody, RequestBody, ReviseBody, StatusBody
+from .schemas import (
+    EXTRACT_SCHEMAS,
+    CancelBody,
+    DiffusionBody,
+    ExtendBody,
+    ExtractBody,
+    IdBody,
+    RequestBody,
+    ReviseBody,
+    StatusBody,
+)
 
 REQUEST = "notices.request"
 CANCEL = "notices.cancel"
 REVISE = "notices.revise"
 EXTEND = "notices.extend"
+EXTRACT = "notices.extract"
 
 
-def request(actor: Person, kind: str, data: dict[str, Any], title: str = "") -> NoticeRequest:
-    """Node: an NCB officer asks the GS to publish a notice. The required fields and thresholds are
-    checked here too, so the officer hears at once what the GS's automatic checks would refuse."""
+def request(
+    actor: Person, kind: str, data: dict[str, Any], title: str = "", extract: dict[str, Any] | None = None
+) -> NoticeRequest:
+    """Node: an NCB officer asks the GS to publish a notice (and, with `extract`, its public
+    extract). The required fields and thresholds are checked here too, so the officer hears at
+    once what the GS's automatic checks would refuse."""
     if holdings.here().keeps_originals or getattr(actor, "kind", None) != "ncb":
         raise PermissionDenied("Notices are requested by an NCB's staff.")
     checks.thresholds(kind, checks.validate(kind, data))
+    if extract is not None:
+        _check_extract(kind, extract)
     with transaction.atomic():
         r = NoticeRequest.objects.create(
             id=uuid.UUID(new_id()),
@@ -50,6 +68,40 @@ def request(actor: Person, kind: str, data: dict[str, Any], title: str = "") -> 
             REQUEST, ["hub"], {"id": str(r.id), "by": actor.get_username(), "kind": kind, "data": data}
         )
         audit.record("notices.request_sent", actor=actor, target=r, detail={"kind": kind})
+        if extract is not None:
+            _send_extract(actor, r, extract)
+    return r
+
+
+def _check_extract(kind: str, details: dict[str, Any]) -> dict[str, Any]:
+    """What the hub will check of a public extract, checked here first: the kind, this bureau's
+    national-law policy, and the details."""
+    if kind not in PUBLIC_KINDS:
+        raise ValidationError(
+            {"kind": "only Red, Yellow and UN Security Council notices have public extracts"}
+        )
+    if not national_law.policy(node_id()).public_extracts:
+        raise ValidationError(
+            {"public_extract": f"{node_id()}'s national policy (rule: public_extracts) forbids them"}
+        )
+    return checked(EXTRACT_SCHEMAS[kind], details)
+
+
+def _send_extract(actor: Person, r: NoticeRequest, details: dict[str, Any]) -> None:
+    delivery.queue(EXTRACT, ["hub"], {"id": str(r.id), "by": actor.get_username(), "details": details})
+    audit.record("notices.extract_sent", actor=actor, target=r, detail={"kind": r.kind})
+
+
+def request_extract(actor: Person, request_id: str, details: dict[str, Any]) -> NoticeRequest:
+    """Node: the bureau asks for the public extract of a notice it requested earlier."""
+    if holdings.here().keeps_originals or getattr(actor, "kind", None) != "ncb":
+        raise PermissionDenied("Public extracts are asked for by the requesting NCB's staff.")
+    with transaction.atomic():
+        r = _own_request(request_id)
+        if r.closed:
+            raise ValidationError({"state": "this notice is closed"})
+        _check_extract(r.kind, details)
+        _send_extract(actor, r, details)
     return r
 
 
@@ -209,6 +261,29 @@ def extend_arrived(envelope: Arrived, body: ExtendBody) -> None:
             services.extend(owner, str(body.id), body.reason, review_at=body.review_at)
     except (ValidationError, PermissionDenied, Http404) as exc:
         raise Rejected(f"extension refused: {exc}") from exc
+
+
+@register(
+    EXTRACT,
+    ExtractBody,
+    to_hub="public extracts are asked for at the hub",
+    from_bureau="public extracts are asked for by the NCB that requested the notice",
+)
+def extract_arrived(envelope: Arrived, body: ExtractBody) -> None:
+    """Hub: the owner asks for the public extract of its notice; a refusal goes back as the
+    notice's status with the reason."""
+    owner = Actor(body.by, envelope.sender)
+    try:
+        with transaction.atomic():
+            extracts.request(owner, str(body.id), dict(body.details))
+    except (PermissionDenied, Http404) as exc:
+        raise Rejected(f"public extract refused: {exc}") from exc
+    except ValidationError as exc:
+        notice = Notice.objects.filter(pk=body.id).first()
+        if notice is None:
+            raise Rejected(f"public extract refused: {exc}") from exc
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"data": exc.messages}
+        replication.tell_owner(notice, "public extract refused", errors)
 
 
 @register(STATUS, StatusBody)

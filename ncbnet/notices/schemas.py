@@ -9,7 +9,7 @@ import pycountry
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from ncbnet.network import wire
-from ncbnet.records.schemas import Name, PartialDate, Strict
+from ncbnet.records.schemas import MAX_PHOTOS, Name, PartialDate, Photo, Strict
 
 from .models import Kind
 
@@ -187,3 +187,83 @@ class PublishedBody(wire.Body):
 class WithdrawnBody(wire.Body):
     id: wire.Id
     state: _State
+
+
+# --- public extracts: what the owner bureau gives for publication -------------------------------
+
+
+def language_b(code: str) -> str:
+    """An ISO 639 language code (639-1, 639-2/T or 639-2/B) as ISO 639-2/B in upper case, as the
+    public notices API writes languages (FRE, GER, ARA)."""
+    code = code.strip().lower()
+    found = None
+    if len(code) == 2:
+        found = pycountry.languages.get(alpha_2=code)
+    elif len(code) == 3:
+        found = pycountry.languages.get(alpha_3=code) or next(
+            (lang for lang in pycountry.languages if getattr(lang, "bibliographic", None) == code), None
+        )
+    if found is None:
+        raise ValueError(f"{code!r} is not an ISO 639 language code")
+    return str(getattr(found, "bibliographic", None) or found.alpha_3).upper()
+
+
+_Code = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+_Line = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+_Country = Annotated[str, StringConstraints(max_length=2), AfterValidator(_country)]
+
+
+class ExtractDetails(Strict):
+    """The public description of a person, beyond what the notice holds. Everything here is
+    published once the GS approves the extract; nothing else of the notice is."""
+
+    forename: str = Field("", max_length=100, description="given names; empty when the person has none")
+    name: str = Field("", max_length=100, description="family name (default: from the primary name)")
+    sex: Literal["F", "M", "U"] | None = None
+    height: float | None = Field(None, ge=0.3, le=2.8, description="metres")
+    weight: int | None = Field(None, ge=1, le=500, description="kilograms")
+    eyes_colors_id: _Code | None = Field(None, description="INTERPOL colour code, e.g. BRO")
+    hairs_id: _Code | None = Field(None, description="INTERPOL colour code, e.g. BLA")
+    distinguishing_marks: str | None = Field(None, max_length=2000)
+    languages: list[Annotated[str, StringConstraints(max_length=3), AfterValidator(language_b)]] = Field(
+        [], max_length=10
+    )
+    place_of_birth: str = Field("", max_length=200)
+    country_of_birth: _Country | None = None
+    photos: list[Photo] = Field([], max_length=MAX_PHOTOS)
+
+
+class RedExtract(ExtractDetails):
+    pass
+
+
+class YellowExtract(ExtractDetails):
+    birth_name: str = Field("", max_length=200)
+    country: _Country | None = Field(None, description="where the person went missing (default: the owner)")
+    father_forename: str = Field("", max_length=200)
+    mother_name: str = Field("", max_length=200)
+    mother_forename: str = Field("", max_length=200)
+
+
+class UNExtract(ExtractDetails):
+    entity: bool = Field(False, description="a listed entity rather than a person")
+    un_reference: str = Field(min_length=1, max_length=60, description="the UN sanctions list reference")
+    un_resolution: str = Field("", max_length=200)
+    un_reference_date: dt.date | None = None
+    identity_documents: list[_Line] = Field([], max_length=10)
+    adresses: list[_Line] = Field([], max_length=10)
+
+
+EXTRACT_SCHEMAS: dict[str, type[ExtractDetails]] = {
+    "red": RedExtract,
+    "yellow": YellowExtract,
+    "unsc": UNExtract,
+}
+
+
+class ExtractBody(wire.Body):
+    """The owner asks for a public extract of its notice (when it requests it, or later)."""
+
+    id: wire.Id
+    by: wire.Text150
+    details: dict[str, wire.Json]

@@ -23,7 +23,7 @@ from ncbnet.network.envelope import new_id
 from ncbnet.records.models import Record
 from ncbnet.records.services import person_label
 
-from . import checks, replication, search
+from . import checks, extracts, replication, search
 from .models import Diffusion, Notice, NoticeEvent, State
 
 WARN_BEFORE = timedelta(days=182)  # about six months
@@ -196,13 +196,17 @@ def submit(actor: Actor, notice_id: str) -> Notice:
     return notice
 
 
-def review(actor: Actor, notice_id: str, decision: str, reason: str) -> Notice:
-    """A GS reviewer approves, rejects or asks for changes, always with a written reason."""
+def review(actor: Actor, notice_id: str, decision: str, reason: str, extract: str | None = None) -> Notice:
+    """A GS reviewer approves, rejects or asks for changes, always with a written reason. A public
+    extract the owner asked for is decided in the same review when `extract` is "approve" or
+    "refuse" (approved only with the notice); a notice rejected takes its extract with it."""
     if not actor.gs:
         raise PermissionDenied("Notices are reviewed by the General Secretariat.")
     reason = _require_reason(reason)
     if decision not in (Decision.APPROVE, Decision.REJECT, Decision.CHANGES):
         raise ValidationError({"decision": "approve, reject or changes"})
+    if extract not in (None, "", "approve", "refuse"):
+        raise ValidationError({"extract": "approve or refuse"})
     with transaction.atomic():
         notice = _get(notice_id)
         now = clock.now()
@@ -219,6 +223,10 @@ def review(actor: Actor, notice_id: str, decision: str, reason: str) -> Notice:
         _event(notice, actor, before, reason)
         if decision == Decision.APPROVE:
             replication.published(notice)
+        if decision == Decision.REJECT:
+            extracts.remove(notice, "notice rejected", actor)
+        elif extract:
+            extracts.decide(actor, str(notice.pk), extract == "approve", reason)
     return notice
 
 
@@ -231,6 +239,7 @@ def cancel(actor: Actor, notice_id: str, reason: str) -> Notice:
         before = notice.cancel(clock.now())
         notice.save()
         _event(notice, actor, before, reason)
+        extracts.remove(notice, "notice cancelled", actor)
         if before == State.PUBLISHED:
             replication.withdrawn(notice)
     return notice
@@ -305,6 +314,7 @@ def tick() -> dict[str, int]:
             before = notice.expire(now)
             notice.save()
             _event(notice, system, before, "not extended at its periodic review")
+            extracts.remove(notice, "notice expired", system)
             replication.withdrawn(notice)
             expired += 1
     return {"warned": warned, "expired": expired}

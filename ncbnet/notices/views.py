@@ -19,14 +19,16 @@ from ncbnet.base import clock, holdings
 from ncbnet.base.actor import Actor
 from ncbnet.base.holdings import NoticeFilters
 from ncbnet.base.http import client_ip
+from ncbnet.base.node import node_id
 from ncbnet.base.policies import NCB_STAFF, route
 from ncbnet.config import member_codes
 from ncbnet.core.http import AuthedRequest
+from ncbnet.records import national_law
 
-from . import checks, requests, services
+from . import checks, extracts, requests, services
 from .forms import DiffusionForm, NoticeForm, shown
 from .forms import initial as forms_initial
-from .models import Diffusion, Kind, NoticeRequest
+from .models import PUBLIC_KINDS, Diffusion, Kind, NoticeRequest
 from .policies import READ_NOTICES, REVIEW
 
 
@@ -90,6 +92,9 @@ def notice_detail(request: AuthedRequest, notice_id: uuid.UUID) -> HttpResponse:
 @route(REVIEW)
 def queue(request: AuthedRequest) -> HttpResponse:
     waiting = list(services.review_queue())
+    asked = extracts.waiting()
+    for notice in waiting:
+        notice.public_extract = asked.pop(notice.pk, None)  # type: ignore[attr-defined]
     languages = dict(settings.LANGUAGES)
     for notice in waiting:
         notice.shown = shown(notice.kind, notice.data)  # type: ignore[attr-defined]
@@ -97,7 +102,11 @@ def queue(request: AuthedRequest) -> HttpResponse:
             if flag["check"] == "neutrality":
                 flag["character_label"] = checks.CHARACTERS.get(flag["character"], flag["character"])
                 flag["language_label"] = languages.get(flag["language"], flag["language"])
-    return render(request, "notices/queue.html", {"waiting": waiting, "now": clock.now()})
+    return render(
+        request,
+        "notices/queue.html",
+        {"waiting": waiting, "extracts": list(asked.values()), "now": clock.now()},
+    )
 
 
 @route(REVIEW)
@@ -106,7 +115,29 @@ def decide(request: AuthedRequest, notice_id: uuid.UUID) -> HttpResponse:
     actor = Actor.of(request.user)
     try:
         services.review(
-            actor, str(notice_id), request.POST.get("decision", ""), request.POST.get("reason", "")
+            actor,
+            str(notice_id),
+            request.POST.get("decision", ""),
+            request.POST.get("reason", ""),
+            extract=request.POST.get("extract") or None,
+        )
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("notices:queue")
+
+
+@route(REVIEW)
+@require_POST
+def decide_extract(request: AuthedRequest, notice_id: uuid.UUID) -> HttpResponse:
+    """The public extract of a notice already published, asked for after its review."""
+    decision = request.POST.get("decision", "")
+    try:
+        if decision not in ("approve", "refuse"):
+            raise ValidationError({"decision": _("Approve or refuse.")})
+        extracts.decide(
+            Actor.of(request.user), str(notice_id), decision == "approve", request.POST.get("reason", "")
         )
     except ValidationError as exc:
         _refused(request, exc)
@@ -220,7 +251,13 @@ def our_requests(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "notices/requests.html",
-        {"requests": page.object_list, "page": page, "kinds": Kind.choices, "query": ""},
+        {
+            "requests": page.object_list,
+            "page": page,
+            "kinds": Kind.choices,
+            "query": "",
+            "public_kinds": PUBLIC_KINDS if national_law.policy(node_id()).public_extracts else (),
+        },
     )
 
 
@@ -286,6 +323,111 @@ def _with_identity(own: Any, data: dict[str, Any]) -> dict[str, Any]:
                 subject[field] = record.data[field]
         data = {**data, "subject": subject}
     return data
+
+
+class ExtractForm(forms.Form):
+    """What the bureau asks to publish of its notice beyond the notice itself (every field may be
+    left empty; the kind's own fields only). Photos come from the subject's record, or through the
+    API (`public_extract.photos`)."""
+
+    forename = forms.CharField(label=_l("Forename, as published"), max_length=100, required=False)
+    name = forms.CharField(label=_l("Family name, as published"), max_length=100, required=False)
+    sex = forms.ChoiceField(
+        label=_l("Sex"),
+        choices=[("", "—"), ("F", _l("Female")), ("M", _l("Male")), ("U", _l("Unknown"))],
+        required=False,
+    )
+    height = forms.DecimalField(label=_l("Height (metres)"), min_value=0.3, max_value=2.8, required=False)
+    weight = forms.IntegerField(label=_l("Weight (kg)"), min_value=1, max_value=500, required=False)
+    eyes_colors_id = forms.RegexField(
+        label=_l("Eye colour (code, e.g. BRO)"), regex=r"^[A-Z]{3}$", required=False
+    )
+    hairs_id = forms.RegexField(label=_l("Hair colour (code, e.g. BLA)"), regex=r"^[A-Z]{3}$", required=False)
+    distinguishing_marks = forms.CharField(label=_l("Distinguishing marks"), max_length=2000, required=False)
+    languages = forms.CharField(
+        label=_l("Languages spoken (ISO 639 codes, comma-separated)"), max_length=100, required=False
+    )
+    place_of_birth = forms.CharField(label=_l("Place of birth"), max_length=200, required=False)
+    country_of_birth = forms.CharField(label=_l("Country of birth (code)"), max_length=2, required=False)
+
+    def __init__(self, *args: Any, kind: str, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if kind == "yellow":
+            for name, label in (
+                ("birth_name", _l("Name at birth")),
+                ("country", _l("Country where the person went missing (code)")),
+                ("father_forename", _l("Father's forename")),
+                ("mother_name", _l("Mother's family name")),
+                ("mother_forename", _l("Mother's forename")),
+            ):
+                self.fields[name] = forms.CharField(label=label, max_length=200, required=False)
+        if kind == "unsc":
+            self.fields["entity"] = forms.BooleanField(
+                label=_l("A listed entity, not a person"), required=False
+            )
+            self.fields["un_reference"] = forms.CharField(label=_l("UN reference"), max_length=60)
+            self.fields["un_resolution"] = forms.CharField(
+                label=_l("UN resolution"), max_length=200, required=False
+            )
+            self.fields["un_reference_date"] = forms.DateField(label=_l("Listed on"), required=False)
+            for name, label in (
+                ("identity_documents", _l("Identity documents (one a line)")),
+                ("adresses", _l("Addresses (one a line)")),
+            ):
+                self.fields[name] = forms.CharField(
+                    label=label, widget=forms.Textarea, max_length=2000, required=False
+                )
+
+    def details(self) -> dict[str, Any]:
+        """The form's answers as the extract's details (`notices.schemas.ExtractDetails`)."""
+        out: dict[str, Any] = {}
+        for name, value in self.cleaned_data.items():
+            if value in (None, "", False):
+                continue
+            if name == "languages":
+                value = [v.strip() for v in value.split(",") if v.strip()]
+            elif name in ("identity_documents", "adresses"):
+                value = [line.strip() for line in value.splitlines() if line.strip()]
+            elif name == "height":
+                value = float(value)
+            elif name == "un_reference_date":
+                value = value.isoformat()
+            elif name in ("country", "country_of_birth"):
+                value = value.upper()
+            out[name] = value
+        return out
+
+    def refused(self, exc: ValidationError) -> None:
+        """The service's refusal, beside the field it names (a list's item on the list)."""
+        for field, errors in exc.message_dict.items():
+            name = field.split(".")[0]
+            self.add_error(name if name in self.fields else None, errors)
+
+
+@route(NCB_STAFF)
+@require_http_methods(["GET", "POST"])
+def request_extract(request: AuthedRequest, request_id: uuid.UUID) -> HttpResponse:
+    """The bureau asks the GS to publish a public extract of a notice it requested."""
+    _node_only()
+    r = NoticeRequest.objects.filter(pk=request_id).first()
+    if r is None or r.kind not in PUBLIC_KINDS:
+        raise Http404("No such request from this bureau.")
+    form = ExtractForm(request.POST or None, kind=r.kind)
+    if request.method == "POST" and form.is_valid():
+        try:
+            requests.request_extract(request.user, str(r.pk), form.details())
+        except ValidationError as exc:
+            form.refused(exc)
+        else:
+            messages.success(request, _("Public extract asked of the General Secretariat."))
+            return redirect("notices:requests")
+    allowed = national_law.policy(node_id()).public_extracts
+    return render(
+        request,
+        "notices/extract.html",
+        {"form": form, "r": r, "allowed": allowed},
+        status=400 if form.errors else 200,
+    )
 
 
 @route(NCB_STAFF)

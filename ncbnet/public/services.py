@@ -43,3 +43,13 @@ def contacts(query: str = "") -> list[Contact]:
             continue
         out.append(Contact(code, name, c.get("police"), c.get("emergency"), c.get("website")))
     return sorted(out, key=lambda c: c.country)
+
+
+def contact(code: str) -> Contact | None:
+    """The police numbers of one country (None when the file has none)."""
+    return next((c for c in contacts() if c.code == code.upper()), None)
+
+
+def country_name(code: str) -> str:
+    entry = pycountry.countries.get(alpha_2=code) if code else None
+    return str(getattr(entry, "common_name", None) or entry.name) if entry else code

@@ -1,6 +1,7 @@
 import pytest
 
 from ncbnet.demo import records as demo
+from ncbnet.notices import extracts
 from ncbnet.notices.models import Notice, State
 from ncbnet.records.models import Record
 
@@ -12,7 +13,10 @@ def test_demo_seed_fills_the_hub_through_the_services_once(hub):
     assert result["records"] == 26 == Record.objects.count()
     scripts = {n["script"] for r in Record.objects.filter(database="persons") for n in r.data["names"]}
     assert {"Cyrl", "Arab", "Hans", "Latn"} <= scripts
-    assert Notice.objects.filter(state=State.PUBLISHED).count() == 7
+    assert Notice.objects.filter(state=State.PUBLISHED).count() == 9  # with FR's Yellow and UN notices
+    public = extracts.published()
+    assert result["public_extracts"] == public.count() >= 2
+    assert {e.kind for e in public} >= {"yellow", "unsc"} and {e.notice.owner for e in public} == {"FR"}
     in_review = Notice.objects.filter(state=State.IN_REVIEW)
     assert any(f["check"] == "neutrality" for n in in_review for f in n.flags)
     assert demo.seed()["records"] == 26  # idempotent

@@ -264,6 +264,10 @@ def examples(peers: dict[str, Any], me: str) -> dict[str, tuple[str, dict[str, A
             "BR",
             {"id": envelope.new_id(), "by": "br-officer", "review_at": now, "reason": "Still wanted."},
         ),
+        "notices.extract": (
+            "BR",
+            {"id": envelope.new_id(), "by": "br-officer", "details": {"height": 1.8, "languages": ["pt"]}},
+        ),
         "notices.status": (
             "hub",
             {"id": envelope.new_id(), "state": "in_review", "title": "Marc", "reason": "", "errors": {}},

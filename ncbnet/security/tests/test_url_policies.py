@@ -17,6 +17,15 @@ PUBLIC_ROUTES = {
     "security:enrol",
     "web:set_language",
     "public:home",  # the hub's public portal; on an NCB node it redirects to the login page
+    # the public notices API (public.notices_api): on an NCB node it answers 404
+    "public:notices",  # the portal's published notices (hub only, like the public page)
+    "public:notice",
+    "public:notices_openapi",
+    "public:notices_withdrawn",
+    "public:notices_list",
+    "public:notices_detail",
+    "public:notices_images",
+    "public:notices_image",
 }
 
 
