@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("ncbnet.hits.urls")),
     path("", include("ncbnet.cooperation.urls")),
     path("", include("ncbnet.public.urls")),
+    path("", include("ncbnet.commission.urls")),
     path("api/v1/", api.urls()),
 ]

@@ -17,6 +17,10 @@ PUBLIC_ROUTES = {
     "security:enrol",
     "web:set_language",
     "public:home",  # the hub's public portal; on an NCB node it redirects to the login page
+    # The Commission's public side on the hub's portal: filing and following a request.
+    "commission:portal",
+    "commission:file",
+    "commission:follow",
 }
 
 
