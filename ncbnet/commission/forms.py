@@ -15,7 +15,7 @@ from ncbnet.base import clock
 from ncbnet.base.downloads import safe_filename
 
 from .files import HEAD, sniff
-from .models import Document, Request
+from .models import Document, Position, Request
 from .services import Filing, Upload
 
 
@@ -145,4 +145,29 @@ class AdmissibilityForm(forms.Form):
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ConsultForm(forms.Form):
+    database = forms.ChoiceField(
+        label=gettext_lazy("Where the data is"),
+        choices=[("records", gettext_lazy("A record")), ("notices", gettext_lazy("A notice"))],
+    )
+    subject = forms.UUIDField(label=gettext_lazy("Its identifier"))
+    question = forms.CharField(
+        label=gettext_lazy("What the Commission asks the owner bureau"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class PositionForm(forms.Form):
+    position = forms.ChoiceField(
+        label=gettext_lazy("The bureau's position"), choices=Position.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Reasons, for the Commission"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )

@@ -94,6 +94,8 @@ class Step(models.Model):
         FILED = "filed", _("Request received")
         ADMISSIBLE = "admissible", _("Declared admissible")
         INADMISSIBLE = "inadmissible", _("Declared inadmissible")
+        CONSULTED = "consulted", _("The data's owner consulted")
+        OWNER_ANSWERED = "owner_answered", _("The data's owner answered")
 
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="steps")
     at = models.DateTimeField()
@@ -127,6 +129,72 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.name}"
+
+
+class Position(models.TextChoices):
+    """What the owner bureau says should become of its challenged data."""
+
+    KEEP = "keep", _("Keep: the data is accurate and still needed")
+    CORRECT = "correct", _("Correct the data")
+    DELETE = "delete", _("Delete the data")
+
+
+# Days the owner bureau has to give its position (the Commission may ask again).
+OWNER_DAYS = 30
+
+
+class Consultation(models.Model):
+    """The Commission asks the owner bureau of a record or notice for its position (at the hub, in
+    the Commission's database; the bureau keeps its side as an `OwnerConsultation`)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid6.uuid7, editable=False)
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="consultations")
+    database = models.CharField(max_length=10)  # "records" or "notices"
+    subject = models.UUIDField()
+    label = models.CharField(max_length=300)
+    owner = models.CharField(max_length=2)
+    question = models.TextField()
+    asked_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    position = models.CharField(max_length=8, choices=Position.choices, blank=True)
+    note = models.TextField(blank=True)
+    answered_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["asked_at"]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.subject}"
+
+
+class OwnerConsultation(models.Model):
+    """The owner bureau's side of a consultation, on its own node and in the node's own database
+    (router.NODE_MODELS): its officers answer it there, before `due_at`."""
+
+    id = models.UUIDField(primary_key=True)  # the Commission's Consultation id
+    database = models.CharField(max_length=10)
+    subject = models.UUIDField()
+    label = models.CharField(max_length=300)
+    kind = models.CharField(max_length=16, choices=Request.Kind.choices)
+    question = models.TextField()
+    asked_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    position = models.CharField(max_length=8, choices=Position.choices, blank=True)
+    note = models.TextField(blank=True)
+    answered_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["due_at"]
+
+    def __str__(self) -> str:
+        return f"{self.database} {self.subject}"
+
+    @property
+    def answered(self) -> bool:
+        return self.answered_at is not None
 
 
 class Throttle(models.Model):

@@ -10,6 +10,9 @@ urlpatterns = [
     path("commission/requests/", views.requests, name="requests"),
     path("commission/requests/<uuid:request_id>/", views.detail, name="detail"),
     path("commission/requests/<uuid:request_id>/admissibility/", views.admissibility, name="admissibility"),
+    path("commission/requests/<uuid:request_id>/consult/", views.consult, name="consult"),
+    path("commission/consultations/", views.consultations_list, name="consultations"),
+    path("commission/consultations/<uuid:consultation_id>/", views.consultation, name="consultation"),
     path(
         "commission/requests/<uuid:request_id>/documents/<int:document_id>/",
         views.document,

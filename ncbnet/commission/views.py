@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
@@ -16,6 +17,7 @@ from ncbnet.base.http import client_ip
 from ncbnet.base.policies import (
     COMMISSION,
     COMMISSION_SECRETARIAT,
+    NCB_STAFF,
     PUBLIC_PORTAL,
     is_commission_secretariat,
     route,
@@ -23,9 +25,9 @@ from ncbnet.base.policies import (
 from ncbnet.base.uploads import Limit
 from ncbnet.core.http import AuthedRequest
 
-from . import files, services
+from . import consultations, files, services
 from .deadlines import clock_of
-from .forms import AdmissibilityForm, FilingForm, FollowForm
+from .forms import AdmissibilityForm, ConsultForm, FilingForm, FollowForm, PositionForm
 from .models import IllegalStep, Request
 
 FILING_LIMIT = Limit(files=files.FILES, per_file=files.PER_FILE, fields=64 * 1024, anonymous=True)
@@ -119,8 +121,7 @@ def requests(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@route(COMMISSION)
-def detail(request: AuthedRequest, request_id: UUID) -> HttpResponse:
+def _detail(request: AuthedRequest, request_id: UUID, status: int = 200, **context: object) -> HttpResponse:
     found = services.read(request.user, request_id, client_ip(request))
     if found is None:
         raise Http404
@@ -132,12 +133,49 @@ def detail(request: AuthedRequest, request_id: UUID) -> HttpResponse:
                 "filed": found,
                 "steps": found.steps.all(),
                 "documents": found.documents.defer("content"),
+                "consultations": found.consultations.all(),
                 "clock": clock_of(found, clock.now()),
+                "now": clock.now(),
                 "form": AdmissibilityForm(),
+                "consult_form": ConsultForm(),
                 "secretariat": is_commission_secretariat(request.user),
+                **context,
             },
+            status=status,
         )
     )
+
+
+@route(COMMISSION)
+def detail(request: AuthedRequest, request_id: UUID) -> HttpResponse:
+    return _detail(request, request_id)
+
+
+@route(COMMISSION)
+@require_http_methods(["POST"])
+def consult(request: AuthedRequest, request_id: UUID) -> HttpResponse:
+    form = ConsultForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            consultations.consult(
+                request.user,
+                request_id,
+                database=form.cleaned_data["database"],
+                subject=form.cleaned_data["subject"],
+                question=form.cleaned_data["question"],
+                ip=client_ip(request),
+            )
+        except LookupError as exc:
+            raise Http404 from exc
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages)
+        except IllegalStep as exc:
+            error = str(exc)
+        else:
+            return redirect("commission:detail", request_id=request_id)
+    return _detail(request, request_id, 400, consult_form=form, consult_error=error)
 
 
 @route(COMMISSION_SECRETARIAT)
@@ -160,25 +198,7 @@ def admissibility(request: AuthedRequest, request_id: UUID) -> HttpResponse:
             error = str(exc)
         else:
             return redirect("commission:detail", request_id=request_id)
-    found = services.read(request.user, request_id, client_ip(request))
-    if found is None:
-        raise Http404
-    return _private(
-        render(
-            request,
-            "commission/detail.html",
-            {
-                "filed": found,
-                "steps": found.steps.all(),
-                "documents": found.documents.defer("content"),
-                "clock": clock_of(found, clock.now()),
-                "form": form,
-                "error": error,
-                "secretariat": True,
-            },
-            status=400,
-        )
-    )
+    return _detail(request, request_id, 400, form=form, error=error)
 
 
 @route(COMMISSION)
@@ -187,3 +207,46 @@ def document(request: AuthedRequest, request_id: UUID, document_id: int) -> Stre
     if found is None:
         raise Http404
     return download([bytes(found.content)], found.name, size=found.size)
+
+
+# --- the owner bureau's side, on its node -------------------------------------------------------
+
+
+@route(NCB_STAFF)
+def consultations_list(request: AuthedRequest) -> HttpResponse:
+    return render(
+        request,
+        "commission/consultations.html",
+        {"found": consultations.owner_consultations(request.user), "now": clock.now()},
+    )
+
+
+@route(NCB_STAFF)
+@require_http_methods(["GET", "POST"])
+def consultation(request: AuthedRequest, consultation_id: UUID) -> HttpResponse:
+    form = PositionForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            consultations.answer(
+                request.user,
+                consultation_id,
+                position=form.cleaned_data["position"],
+                note=form.cleaned_data["note"],
+                ip=client_ip(request),
+            )
+        except LookupError as exc:
+            raise Http404 from exc
+        except IllegalStep as exc:
+            error = str(exc)
+        else:
+            return redirect("commission:consultation", consultation_id=consultation_id)
+    found = consultations.owner_consultation(request.user, consultation_id, client_ip(request))
+    if found is None:
+        raise Http404
+    return render(
+        request,
+        "commission/consultation.html",
+        {"c": found, "form": form, "error": error, "now": clock.now()},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,229 @@
+"""Consulting the owner bureau of the challenged data over the network.
+
+At the hub, the Commission asks the owner of a record or notice for its position (`ccf.consult`,
+sealed to the owner); on its node, the bureau's officers answer before their deadline
+(`ccf.position`, sealed to the hub); at the hub the answer joins the request.
+
+Two databases take part at the hub: the Commission's (the consultation, its step and journal
+entry) and the node's (the envelope in the outbox, its audit entry). The node's transaction commits
+inside the Commission's, so an envelope is never sent for a consultation that the Commission does
+not keep unless the Commission's own commit then fails, in which case the owner's answer finds no
+consultation and is quarantined (docs/commission.md).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ncbnet.base import audit, clock, policies
+from ncbnet.base.node import HUB, role
+from ncbnet.network import delivery
+from ncbnet.network.envelope import Rejected
+from ncbnet.network.handlers import Arrived, register, require_hub
+from ncbnet.notices.models import Notice
+from ncbnet.records.models import Record
+
+from . import journal
+from .models import OWNER_DAYS, Consultation, IllegalStep, OwnerConsultation, Position, Request, Step
+from .router import ALIAS
+from .schemas import CONSULT, POSITION, ConsultBody, PositionBody
+
+
+def _subject(database: str, subject: uuid.UUID) -> tuple[str, str]:
+    """The label and owner of the record or notice the hub keeps, or a ValidationError."""
+    if database == "records":
+        record = Record.objects.filter(pk=subject).values("label", "owner").first()
+        if record is not None:
+            return record["label"], record["owner"]
+    elif database == "notices":
+        notice = Notice.objects.filter(pk=subject).values("title", "owner").first()
+        if notice is not None:
+            return notice["title"], notice["owner"]
+    raise ValidationError({"subject": _("The hub keeps no such record or notice.")})
+
+
+def consult(
+    actor: Any, request_id: Any, *, database: str, subject: uuid.UUID, question: str, ip: str = ""
+) -> Consultation:
+    """Ask the owner bureau of a record or notice for its position on an admissible request."""
+    if not policies.is_commission(actor):
+        raise PermissionDenied(_("Only the Commission's members and secretariat may do this."))
+    if not question.strip():
+        raise ValidationError({"question": _("Say what the Commission asks the bureau.")})
+    label, owner = _subject(database, subject)
+    now = clock.now()
+    with transaction.atomic(using=ALIAS):
+        request = Request.objects.select_for_update().filter(pk=request_id).first()
+        if request is None:
+            raise LookupError(request_id)
+        if request.state != Request.State.ADMISSIBLE:
+            raise IllegalStep(_("Only an admissible request is examined with the data's owner."))
+        consultation = Consultation.objects.create(
+            request=request,
+            database=database,
+            subject=subject,
+            label=label[:300],
+            owner=owner,
+            question=question.strip(),
+            asked_at=now,
+            due_at=now + timedelta(days=OWNER_DAYS),
+        )
+        Step.objects.create(request=request, at=now, kind=Step.Kind.CONSULTED)
+        journal.record(
+            "ccf.owner.consulted",
+            actor=actor,
+            request_ref=request.reference,
+            ip=ip,
+            detail={"consultation": str(consultation.pk), "database": database, "subject": str(subject)},
+        )
+        with transaction.atomic():  # the node's database: the envelope and its audit entry
+            delivery.queue(
+                CONSULT,
+                [owner],
+                {
+                    "consultation": str(consultation.pk),
+                    "database": database,
+                    "subject": str(subject),
+                    "label": consultation.label,
+                    "kind": request.kind,
+                    "question": consultation.question,
+                    "asked_at": now.isoformat(),
+                    "due_at": consultation.due_at.isoformat(),
+                },
+            )
+            audit.record(
+                "commission.owner_consulted",
+                actor=actor,
+                target_type="commission.consultation",
+                target_id=str(consultation.pk),
+                detail={"database": database, "subject": str(subject), "owner": owner},
+                ip=ip,
+            )
+    return consultation
+
+
+@register(CONSULT, ConsultBody)
+def consult_arrived(envelope: Arrived, body: ConsultBody) -> None:
+    """On the owner's node: keep the question for its officers (once)."""
+    require_hub(envelope, "the Commission's consultations")
+    if not role().bureau:
+        raise Rejected("the Commission consults bureaus, not the hub")
+    if OwnerConsultation.objects.filter(pk=body.consultation).exists():
+        return
+    with transaction.atomic():
+        OwnerConsultation.objects.create(
+            id=body.consultation,
+            database=body.database,
+            subject=body.subject,
+            label=body.label,
+            kind=body.kind,
+            question=body.question,
+            asked_at=body.asked_at,
+            due_at=body.due_at,
+            received_at=clock.now(),
+        )
+        audit.record(
+            "commission.consultation.received",
+            target_type="commission.ownerconsultation",
+            target_id=str(body.consultation),
+            detail={"database": body.database, "subject": str(body.subject)},
+        )
+
+
+def owner_consultations(actor: Any) -> list[OwnerConsultation]:
+    """The bureau's consultations, unanswered first, soonest due first."""
+    if not policies.is_ncb_staff(actor):
+        raise PermissionDenied(_("Only the bureau's staff answer the Commission."))
+    found = OwnerConsultation.objects.all()
+    return sorted(found, key=lambda c: (c.answered, c.due_at))
+
+
+def owner_consultation(actor: Any, consultation_id: Any, ip: str = "") -> OwnerConsultation | None:
+    if not policies.is_ncb_staff(actor):
+        raise PermissionDenied(_("Only the bureau's staff answer the Commission."))
+    found = OwnerConsultation.objects.filter(pk=consultation_id).first()
+    if found is not None:
+        with transaction.atomic():
+            audit.record("commission.consultation.read", actor=actor, target=found, ip=ip)
+    return found
+
+
+def answer(actor: Any, consultation_id: Any, *, position: str, note: str, ip: str = "") -> OwnerConsultation:
+    """The bureau's position, kept here and sent to the Commission at the hub."""
+    if not policies.is_ncb_staff(actor):
+        raise PermissionDenied(_("Only the bureau's staff answer the Commission."))
+    if position not in Position.values:
+        raise ValidationError({"position": _("Choose keep, correct or delete.")})
+    now = clock.now()
+    with transaction.atomic():
+        found = OwnerConsultation.objects.select_for_update().filter(pk=consultation_id).first()
+        if found is None:
+            raise LookupError(consultation_id)
+        if found.answered:
+            raise IllegalStep(_("This consultation was answered already."))
+        found.position, found.note = position, note.strip()[:2000]
+        found.answered_at, found.answered_by = now, actor.get_username()
+        found.save(update_fields=["position", "note", "answered_at", "answered_by"])
+        delivery.queue(
+            POSITION,
+            [HUB],
+            {
+                "consultation": str(found.pk),
+                "position": position,
+                "note": found.note,
+                "by": found.answered_by,
+                "at": now.isoformat(),
+            },
+        )
+        audit.record(
+            "commission.consultation.answered",
+            actor=actor,
+            target=found,
+            detail={"position": position},
+            ip=ip,
+        )
+    return found
+
+
+@register(
+    POSITION,
+    PositionBody,
+    to_hub="positions go to the Commission at the hub",
+    from_bureau="positions come from the owner bureau",
+)
+def position_arrived(envelope: Arrived, body: PositionBody) -> None:
+    """At the hub: the owner's position joins the Commission's request (once, from the owner)."""
+    with transaction.atomic(using=ALIAS):
+        consultation = (
+            Consultation.objects.select_for_update()
+            .filter(pk=body.consultation)
+            .select_related("request")
+            .first()
+        )
+        if consultation is None:
+            raise Rejected("a position on a consultation the Commission does not keep")
+        if envelope.sender != consultation.owner:
+            raise Rejected("only the data's owner gives its position")
+        if consultation.answered_at is not None:
+            return
+        now = clock.now()
+        consultation.position, consultation.note = body.position, body.note
+        consultation.answered_at, consultation.answered_by = now, f"{envelope.sender}: {body.by}"
+        consultation.save(update_fields=["position", "note", "answered_at", "answered_by"])
+        Step.objects.create(request=consultation.request, at=now, kind=Step.Kind.OWNER_ANSWERED)
+        journal.record(
+            "ccf.owner.answered",
+            actor=None,
+            request_ref=consultation.request.reference,
+            detail={
+                "consultation": str(consultation.pk),
+                "owner": envelope.sender,
+                "position": body.position,
+            },
+        )
