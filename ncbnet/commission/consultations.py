@@ -27,12 +27,14 @@ from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected
 from ncbnet.network.handlers import Arrived, register, require_hub
 from ncbnet.notices.models import Notice
+from ncbnet.records import lifecycle
+from ncbnet.records import services as records
 from ncbnet.records.models import Record
 
 from . import journal
 from .models import OWNER_DAYS, Consultation, IllegalStep, OwnerConsultation, Position, Request, Step
 from .router import ALIAS
-from .schemas import CONSULT, POSITION, ConsultBody, PositionBody
+from .schemas import BLOCK, CONSULT, POSITION, BlockBody, ConsultBody, PositionBody
 
 
 def _subject(database: str, subject: uuid.UUID) -> tuple[str, str]:
@@ -106,6 +108,10 @@ def consult(
                 ip=ip,
             )
     return consultation
+
+
+def consultation_of(request_id: Any, consultation_id: Any) -> Consultation | None:
+    return Consultation.objects.filter(pk=consultation_id, request_id=request_id).first()
 
 
 @register(CONSULT, ConsultBody)
@@ -227,3 +233,128 @@ def position_arrived(envelope: Arrived, body: PositionBody) -> None:
                 "position": body.position,
             },
         )
+
+
+def block(actor: Any, consultation_id: Any, *, blocked: bool, ip: str = "") -> Consultation:
+    """A member blocks the consulted record while the request is pending (or unblocks it): it
+    leaves every replica, search and screening (records.services.block), and its owner is told."""
+    if not policies.is_commission_member(actor):
+        raise PermissionDenied(_("Only the Commission's members block data."))
+    now = clock.now()
+    with transaction.atomic(using=ALIAS):
+        consultation = (
+            Consultation.objects.select_for_update()
+            .filter(pk=consultation_id)
+            .select_related("request")
+            .first()
+        )
+        if consultation is None:
+            raise LookupError(consultation_id)
+        if consultation.database != "records":
+            raise IllegalStep(_("Only a record can be blocked."))
+        if blocked and consultation.request.state != Request.State.ADMISSIBLE:
+            raise IllegalStep(_("Data is blocked only while its request is examined."))
+        if (consultation.blocked_at is not None) == blocked:
+            return consultation
+        consultation.blocked_at = now if blocked else None
+        consultation.save(update_fields=["blocked_at"])
+        Step.objects.create(
+            request=consultation.request, at=now, kind=Step.Kind.BLOCKED if blocked else Step.Kind.UNBLOCKED
+        )
+        journal.record(
+            "ccf.data.blocked" if blocked else "ccf.data.unblocked",
+            actor=actor,
+            request_ref=consultation.request.reference,
+            ip=ip,
+            detail={"consultation": str(consultation.pk), "subject": str(consultation.subject)},
+        )
+        with transaction.atomic():  # the node's database: the record, its feed, the owner's flag
+            records.block(actor, consultation.subject, consultation.request.reference, blocked=blocked)
+            delivery.queue(
+                BLOCK,
+                [consultation.owner],
+                {
+                    "consultation": str(consultation.pk),
+                    "subject": str(consultation.subject),
+                    "label": consultation.label,
+                    "blocked": blocked,
+                    "at": now.isoformat(),
+                },
+            )
+    return consultation
+
+
+@register(BLOCK, BlockBody)
+def block_arrived(envelope: Arrived, body: BlockBody) -> None:
+    """On the owner's node: the consultation shows the block, and the owner's alerts say it."""
+    require_hub(envelope, "the Commission's blocks")
+    if not role().bureau:
+        raise Rejected("the Commission's blocks go to the data's owner")
+    with transaction.atomic():
+        found = OwnerConsultation.objects.select_for_update().filter(pk=body.consultation).first()
+        if found is None:
+            raise Rejected("a block for a consultation this node does not keep")
+        if found.subject != body.subject:
+            raise Rejected("a block of other data than the consultation's")
+        found.blocked_at = body.at if body.blocked else None
+        found.save(update_fields=["blocked_at"])
+        records.alert_owner(
+            body.subject, body.label, "blocked" if body.blocked else "unblocked", "CCF", clock.now()
+        )
+        audit.record(
+            "commission.consultation.blocked" if body.blocked else "commission.consultation.unblocked",
+            target=found,
+            detail={"subject": str(body.subject)},
+        )
+
+
+def decide(actor: Any, request_id: Any, *, decision: str, reasons: str, ip: str = "") -> Request:
+    """A member records the Commission's decision with its reasons (the applicant reads them) and
+    it is carried out on the records consulted on: deleted (the purge path: gone from the hub and
+    every replica), or kept (unblocked if blocked, and the owner told)."""
+    if not policies.is_commission_member(actor):
+        raise PermissionDenied(_("Only the Commission's members decide."))
+    if decision not in Request.Decision.values:
+        raise ValidationError({"decision": _("Choose a decision.")})
+    if not reasons.strip():
+        raise ValidationError({"reasons": _("A decision gives its reasons.")})
+    now = clock.now()
+    with transaction.atomic(using=ALIAS):
+        request = Request.objects.select_for_update().filter(pk=request_id).first()
+        if request is None:
+            raise LookupError(request_id)
+        request.decide(decision, now)
+        request.reasons_given = reasons.strip()
+        request.save(update_fields=["state", "decision", "decided_at", "reasons_given"])
+        Step.objects.create(request=request, at=now, kind=Step.Kind.DECIDED, note=request.reasons_given)
+        done = []
+        with transaction.atomic():  # the node's database: the records, the feed, the owners told
+            for consultation in request.consultations.select_for_update().filter(database="records"):
+                if decision == Request.Decision.DELETE:
+                    if Record.objects.filter(pk=consultation.subject).exists():
+                        lifecycle.erase(actor, consultation.subject, f"CCF {request.reference}")
+                        done.append({"subject": str(consultation.subject), "done": "erased"})
+                elif consultation.blocked_at is not None:
+                    records.block(actor, consultation.subject, request.reference, blocked=False)
+                    delivery.queue(
+                        BLOCK,
+                        [consultation.owner],
+                        {
+                            "consultation": str(consultation.pk),
+                            "subject": str(consultation.subject),
+                            "label": consultation.label,
+                            "blocked": False,
+                            "at": now.isoformat(),
+                        },
+                    )
+                    done.append({"subject": str(consultation.subject), "done": "unblocked"})
+                consultation.blocked_at = None
+                consultation.save(update_fields=["blocked_at"])
+        journal.record(
+            "ccf.request.decided",
+            actor=actor,
+            request_ref=request.reference,
+            ip=ip,
+            detail={"decision": decision, "carried_out": done},
+        )
+    return request

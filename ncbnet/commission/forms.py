@@ -171,3 +171,14 @@ class PositionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=gettext_lazy("Decision"), choices=Request.Decision.choices, widget=forms.RadioSelect
+    )
+    reasons = forms.CharField(
+        label=gettext_lazy("Reasons, for the applicant"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )

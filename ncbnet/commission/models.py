@@ -38,6 +38,12 @@ class Request(models.Model):
         FILED = "filed", _("Filed: admissibility being checked")
         ADMISSIBLE = "admissible", _("Admissible: under examination")
         INADMISSIBLE = "inadmissible", _("Inadmissible")
+        DECIDED = "decided", _("Decided")
+
+    class Decision(models.TextChoices):
+        ANSWERED = "answered", _("Answered: what may be disclosed is in the reasons")
+        KEEP = "keep", _("The data is kept")
+        DELETE = "delete", _("The data is deleted")
 
     id = models.UUIDField(primary_key=True, default=uuid6.uuid7, editable=False)
     reference = models.CharField(max_length=20, unique=True)
@@ -57,6 +63,9 @@ class Request(models.Model):
     filed_at = models.DateTimeField()
     admissible_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision = models.CharField(max_length=8, choices=Decision.choices, blank=True)
+    reasons_given = models.TextField(blank=True)  # the decision's reasons, for the applicant
 
     class Meta:
         ordering: ClassVar = ["filed_at"]
@@ -79,6 +88,11 @@ class Request(models.Model):
         self.admissible_at = at
         self.due_at = add_months(at, self.months)
 
+    def decide(self, decision: str, at: datetime) -> None:
+        if self.state != self.State.ADMISSIBLE:
+            raise IllegalStep(_("Only an admissible request is decided."))
+        self.state, self.decision, self.decided_at = self.State.DECIDED, decision, at
+
     def declare_inadmissible(self) -> None:
         if self.state != self.State.FILED:
             raise IllegalStep(
@@ -96,6 +110,9 @@ class Step(models.Model):
         INADMISSIBLE = "inadmissible", _("Declared inadmissible")
         CONSULTED = "consulted", _("The data's owner consulted")
         OWNER_ANSWERED = "owner_answered", _("The data's owner answered")
+        BLOCKED = "blocked", _("Access to the data blocked while the request is examined")
+        UNBLOCKED = "unblocked", _("Access to the data restored")
+        DECIDED = "decided", _("Decided")
 
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="steps")
     at = models.DateTimeField()
@@ -160,6 +177,8 @@ class Consultation(models.Model):
     position = models.CharField(max_length=8, choices=Position.choices, blank=True)
     note = models.TextField(blank=True)
     answered_by = models.CharField(max_length=150, blank=True)
+    # While set, the record is blocked at the hub (records.services.block) and its owner told.
+    blocked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["asked_at"]
@@ -185,6 +204,7 @@ class OwnerConsultation(models.Model):
     position = models.CharField(max_length=8, choices=Position.choices, blank=True)
     note = models.TextField(blank=True)
     answered_by = models.CharField(max_length=150, blank=True)
+    blocked_at = models.DateTimeField(null=True, blank=True)  # the Commission blocked the data
 
     class Meta:
         ordering: ClassVar = ["due_at"]

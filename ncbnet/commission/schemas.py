@@ -8,6 +8,7 @@ from ncbnet.network import wire
 
 CONSULT = "ccf.consult"
 POSITION = "ccf.position"
+BLOCK = "ccf.block"
 
 
 class ConsultBody(wire.Body):
@@ -30,4 +31,14 @@ class PositionBody(wire.Body):
     position: Literal["keep", "correct", "delete"]
     note: wire.Text2000
     by: wire.Text150
+    at: wire.Stamp
+
+
+class BlockBody(wire.Body):
+    """Hub to the owner bureau: the Commission blocked (or unblocked) the record consulted on."""
+
+    consultation: wire.Id
+    subject: wire.Id
+    label: wire.Text300
+    blocked: bool
     at: wire.Stamp

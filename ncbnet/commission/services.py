@@ -254,3 +254,37 @@ def due(now: datetime | None = None) -> dict[str, list[Request]]:
     """The Commission's alerts: requests overdue, and due within 30 days."""
     overdue, soon = alerts(now or clock.now())
     return {"overdue": overdue, "soon": soon}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A year's figures: requests filed by kind, found admissible and inadmissible, decisions by
+    outcome, and the days from admissibility to decision (mean and longest)."""
+
+    year: int
+    filed: dict[str, int]
+    admissible: int
+    inadmissible: int
+    decisions: dict[str, int]
+    mean_days: float | None
+    longest_days: int | None
+
+
+def figures(actor: Any, year: int) -> Figures:
+    _must(policies.is_commission(actor))
+    filed = Request.objects.filter(filed_at__year=year)
+    decided = list(
+        Request.objects.filter(decided_at__year=year).values_list("decision", "admissible_at", "decided_at")
+    )
+    days = [(d - a).days for _, a, d in decided if a is not None and d is not None]
+    return Figures(
+        year=year,
+        filed={kind: filed.filter(kind=kind).count() for kind in Request.Kind.values},
+        admissible=Request.objects.filter(admissible_at__year=year).count(),
+        inadmissible=Request.objects.filter(
+            state=Request.State.INADMISSIBLE, steps__kind=Step.Kind.INADMISSIBLE, steps__at__year=year
+        ).count(),
+        decisions={d: sum(1 for x, _a, _d in decided if x == d) for d in Request.Decision.values},
+        mean_days=round(sum(days) / len(days), 1) if days else None,
+        longest_days=max(days) if days else None,
+    )

@@ -16,9 +16,11 @@ from ncbnet.base.downloads import download
 from ncbnet.base.http import client_ip
 from ncbnet.base.policies import (
     COMMISSION,
+    COMMISSION_MEMBER,
     COMMISSION_SECRETARIAT,
     NCB_STAFF,
     PUBLIC_PORTAL,
+    is_commission_member,
     is_commission_secretariat,
     route,
 )
@@ -27,7 +29,7 @@ from ncbnet.core.http import AuthedRequest
 
 from . import consultations, files, services
 from .deadlines import clock_of
-from .forms import AdmissibilityForm, ConsultForm, FilingForm, FollowForm, PositionForm
+from .forms import AdmissibilityForm, ConsultForm, DecisionForm, FilingForm, FollowForm, PositionForm
 from .models import IllegalStep, Request
 
 FILING_LIMIT = Limit(files=files.FILES, per_file=files.PER_FILE, fields=64 * 1024, anonymous=True)
@@ -138,7 +140,9 @@ def _detail(request: AuthedRequest, request_id: UUID, status: int = 200, **conte
                 "now": clock.now(),
                 "form": AdmissibilityForm(),
                 "consult_form": ConsultForm(),
+                "decision_form": DecisionForm(),
                 "secretariat": is_commission_secretariat(request.user),
+                "member": is_commission_member(request.user),
                 **context,
             },
             status=status,
@@ -207,6 +211,59 @@ def document(request: AuthedRequest, request_id: UUID, document_id: int) -> Stre
     if found is None:
         raise Http404
     return download([bytes(found.content)], found.name, size=found.size)
+
+
+@route(COMMISSION_MEMBER)
+@require_http_methods(["POST"])
+def block(request: AuthedRequest, request_id: UUID, consultation_id: UUID) -> HttpResponse:
+    found = consultations.consultation_of(request_id, consultation_id)
+    if found is None:
+        raise Http404
+    try:
+        consultations.block(
+            request.user, consultation_id, blocked=request.POST.get("blocked") == "1", ip=client_ip(request)
+        )
+    except IllegalStep as exc:
+        return _detail(request, request_id, 400, consult_error=str(exc))
+    return redirect("commission:detail", request_id=request_id)
+
+
+@route(COMMISSION_MEMBER)
+@require_http_methods(["POST"])
+def decide(request: AuthedRequest, request_id: UUID) -> HttpResponse:
+    form = DecisionForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            consultations.decide(
+                request.user,
+                request_id,
+                decision=form.cleaned_data["decision"],
+                reasons=form.cleaned_data["reasons"],
+                ip=client_ip(request),
+            )
+        except LookupError as exc:
+            raise Http404 from exc
+        except IllegalStep as exc:
+            error = str(exc)
+        else:
+            return redirect("commission:detail", request_id=request_id)
+    return _detail(request, request_id, 400, decision_form=form, decision_error=error)
+
+
+@route(COMMISSION)
+def figures(request: AuthedRequest) -> HttpResponse:
+    this_year = clock.now().year
+    try:
+        year = int(request.GET.get("year", this_year))
+    except ValueError:
+        year = this_year
+    year = min(max(year, 2000), this_year)
+    return render(
+        request,
+        "commission/figures.html",
+        {"figures": services.figures(request.user, year), "years": range(this_year, this_year - 10, -1)},
+    )
 
 
 # --- the owner bureau's side, on its node -------------------------------------------------------

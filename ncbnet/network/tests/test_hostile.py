@@ -120,6 +120,16 @@ def examples(peers: dict[str, Any], me: str) -> dict[str, tuple[str, dict[str, A
                 "due_at": now,
             },
         ),
+        "ccf.block": (
+            "hub",
+            {
+                "consultation": envelope.new_id(),
+                "subject": envelope.new_id(),
+                "label": "Daniel Otieno",
+                "blocked": True,
+                "at": now,
+            },
+        ),
         "ccf.position": (
             "BR",
             {
