@@ -107,14 +107,17 @@ def _reference() -> str:
     return "CCF-" + "".join(secrets.choice(ALPHABET) for _ in range(10))
 
 
-def file_request(filing: Filing, uploads: list[Upload], ip: str) -> tuple[Request, str]:
-    """Keep a request and its files; the applicant's secret is returned once and only its hash kept."""
+def file_request(
+    filing: Filing, uploads: list[Upload], ip: str, *, secret: str | None = None
+) -> tuple[Request, str]:
+    """Keep a request and its files; the applicant's secret is returned once and only its hash kept.
+    `secret` is for the demo, whose requests' secret is printed; the portal never passes one."""
     kinds = {u.kind for u in uploads}
     if Document.Kind.IDENTITY not in kinds:
         raise ValueError("a request needs a copy of an identity document")
     if filing.filer == Request.Filer.LAWYER and Document.Kind.AUTHORITY not in kinds:
         raise ValueError("a lawyer's request needs the power of attorney")
-    secret = secrets.token_urlsafe(18)
+    secret = secret or secrets.token_urlsafe(18)
     now = clock.now()
     with transaction.atomic(using=ALIAS):
         while True:

@@ -110,13 +110,7 @@ def test_a_request_from_filing_to_deletion_across_the_network(cluster):
     )
     rid = cluster.api("FR", "GET", f"/records/contributions/{sent['id']}")["record_id"]
     wait_for(lambda: all(replica_holds(cluster, n, rid) for n in ("FR", "BR", "KE")), 90, "the replicas")
-    cluster.python(
-        "hub",
-        "from ncbnet.core import services\n"
-        "for name, role in (('ccf-member', 'member'), ('ccf-secretariat', 'secretariat')):\n"
-        "    services.create_user(None, username=name, password='a-long-test-passphrase',"
-        " kind='commission', role=role, temporary=False)\n",
-    )
+    # The demo seed gave the hub its Commission accounts, ccf-member and ccf-secretariat.
 
     # Filed on the hub's portal, without an account.
     hub = Browser(f"http://127.0.0.1:{cluster.by_name['hub'].port}")
