@@ -7,4 +7,4 @@ class CommissionConfig(AppConfig):
     verbose_name = "Commission for the Control of Files"
 
     def ready(self) -> None:
-        from . import consultations  # noqa: F401 - registers the envelope handlers
+        from . import consultations, services  # noqa: F401 - the envelope handlers and the hourly job

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ncbnet.base import clock, policies
+from ncbnet.network.handlers import every
 
 from . import journal
 from .deadlines import alerts
@@ -98,6 +99,15 @@ def count_attempt(action: str, address: str, rate: Rate) -> None:
             row.window_start, row.count = now, 0
         row.count += 1
         row.save(update_fields=["window_start", "count"])
+
+
+@every(3600, "commission.throttle")
+def forget_old_attempts() -> int:
+    """The network worker's hourly job: the counts whose window ended a day ago go, so the table
+    holds only the addresses seen lately."""
+    longest = max(FILING.window, FOLLOWING.window)
+    deleted, _ = Throttle.objects.filter(window_start__lt=clock.now() - longest - timedelta(days=1)).delete()
+    return deleted
 
 
 # --- the applicant -------------------------------------------------------------------------------

@@ -174,3 +174,15 @@ def test_filing_is_journalled_in_the_commissions_own_chain(hub):
     entry = JournalEntry.objects.get(action="ccf.request.filed")
     assert entry.actor == "anonymous" and entry.ip == "127.0.0.1"
     assert journal.verify().ok
+
+
+def test_old_attempts_are_forgotten(hub):
+    from ncbnet.commission import services
+    from ncbnet.commission.models import Throttle
+
+    file_through_page(csrf_client())
+    assert Throttle.objects.count() == 1
+    assert services.forget_old_attempts() == 0
+    with clock.travel(timedelta(days=1, hours=2)):
+        assert services.forget_old_attempts() == 1
+    assert not Throttle.objects.exists()
