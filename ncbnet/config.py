@@ -47,6 +47,8 @@ class Config:
     database_url: str
     nats_url: str
     secret_key: str
+    # The Commission for the Control of Files keeps its own database (commission.router).
+    commission_database_url: str = ""
     allowed_hosts: list[str] = field(default_factory=list)
     session_idle_minutes: int = 30
     screening_processes: int = 2  # processes screening a manifest side by side (at most one per core)
@@ -161,6 +163,8 @@ def load(env: Mapping[str, str] | None = None) -> Config:
             "DATABASE_URL is not a database URL (postgres://user@host:port/name or sqlite:///path)"
         )
 
+    commission_database_url = _commission_database_url(env, data_dir, database_url, mode, role, problems)
+
     nats_url = env.get("NATS_URL", "nats://127.0.0.1:4222")
     for one in nats_url.split(","):
         parts = urlsplit(one.strip())
@@ -255,6 +259,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         data_dir=data_dir,
         database_url=database_url,
         nats_url=nats_url,
+        commission_database_url=commission_database_url,
         secret_key=secret,
         allowed_hosts=hosts,
         session_idle_minutes=idle,
@@ -269,6 +274,44 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         nats_seed=_nats_seed(env, data_dir),
         trusted_proxies=trusted_proxies,
     )
+
+
+def _commission_database_url(
+    env: Mapping[str, str], data_dir: Path, database_url: str, mode: str, role: str, problems: list[str]
+) -> str:
+    """The Commission's own database (its requests, files and journal, never the police data):
+    COMMISSION_DATABASE_URL; unset, a SQLite file beside the node's when the node's is SQLite, or
+    on the node's PostgreSQL server a database of the node's name with `_commission` appended
+    (outside production only: a production hub names it, since keeping it apart is a decision)."""
+    given = env.get("COMMISSION_DATABASE_URL", "").strip()
+    if not given:
+        try:
+            node_db = dj_database_url.parse(database_url)
+        except (ValueError, KeyError):
+            return f"sqlite:///{data_dir / 'commission.sqlite3'}"  # DATABASE_URL's problem is named
+        if node_db.get("ENGINE") != "django.db.backends.postgresql":
+            return f"sqlite:///{data_dir / 'commission.sqlite3'}"
+        if mode == "production" and role == "hub":
+            problems.append(
+                "COMMISSION_DATABASE_URL is required on a hub whose DATABASE_URL is PostgreSQL "
+                "(the Commission's own database: postgres://user@host:port/name)"
+            )
+            return ""
+        parts = urlsplit(database_url)
+        name = parts.path.lstrip("/") or "ncbnet"
+        return parts._replace(path=f"/{name}_commission").geturl()
+    try:
+        parsed = dj_database_url.parse(given)
+        if not parsed.get("ENGINE"):
+            raise ValueError
+    except (ValueError, KeyError):
+        problems.append(
+            "COMMISSION_DATABASE_URL is not a database URL (postgres://user@host:port/name or sqlite:///path)"
+        )
+        return ""
+    if given == database_url:
+        problems.append("COMMISSION_DATABASE_URL must name a database of its own, not DATABASE_URL's")
+    return given
 
 
 def _trusted_proxies(

@@ -66,6 +66,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         identity = store.generate()
         created = True
     call_command("migrate", interactive=False, verbosity=0)
+    # The Commission's own database (commission.router): its tables and nothing else.
+    call_command("migrate", database="commission", interactive=False, verbosity=0)
     from ncbnet.base.node import role
 
     if role().keeps_directory:  # the hub knows its own key as it knows the nodes'

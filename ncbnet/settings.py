@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "ncbnet.hits",
     "ncbnet.cooperation",
     "ncbnet.public",
+    "ncbnet.commission",
     "ncbnet.web",
 ]
 
@@ -91,27 +94,39 @@ TEMPLATES = [
     },
 ]
 
-_db = dj_database_url.parse(NODE.database_url, conn_max_age=60, conn_health_checks=True)
-if _db["ENGINE"] == "django.db.backends.sqlite3":
-    _db["CONN_MAX_AGE"] = 0
-    _db["OPTIONS"] = {
-        # Writers queue instead of failing with "database is locked".
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        # The write-ahead log is copied back into the database by the network worker every few
-        # seconds (network.storage), not by whichever request happens to pass 1,000 pages (SQLite's
-        # default), which made that request the slowest 1%; past 10,000 pages a writer still does.
-        "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=10000;"
-        ),
-    }
-else:
-    # No JIT compilation: it pays for long analytical queries, and cost a screening half a second
-    # to compile a plan that then ran in a quarter of that (a manifest chunk's batch of names,
-    # `screening.index.candidates_many`, whose estimate passes `jit_above_cost`).
-    _options = _db.setdefault("OPTIONS", {})
-    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
-DATABASES = {"default": _db}
+
+def _database(url: str) -> dict[str, Any]:
+    """One database's settings from its URL, tuned for its engine."""
+    _db: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+    if _db["ENGINE"] == "django.db.backends.sqlite3":
+        _db["CONN_MAX_AGE"] = 0
+        _db["OPTIONS"] = {
+            # Writers queue instead of failing with "database is locked".
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            # The write-ahead log is copied back into the database by the network worker every few
+            # seconds (network.storage), not by whichever request happens to pass 1,000 pages (SQLite's
+            # default), which made that request the slowest 1%; past 10,000 pages a writer still does.
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=10000;"
+            ),
+        }
+    else:
+        # No JIT compilation: it pays for long analytical queries, and cost a screening half a second
+        # to compile a plan that then ran in a quarter of that (a manifest chunk's batch of names,
+        # `screening.index.candidates_many`, whose estimate passes `jit_above_cost`).
+        _options = _db.setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+    return _db
+
+
+DATABASES = {
+    "default": _database(NODE.database_url),
+    # The Commission for the Control of Files: its own database (commission.router sends its
+    # tables there and nothing else).
+    "commission": _database(NODE.commission_database_url),
+}
+DATABASE_ROUTERS = ["ncbnet.commission.router.CommissionRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"

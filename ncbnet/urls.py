@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("ncbnet.screening.urls")),
     path("", include("ncbnet.hits.urls")),
     path("", include("ncbnet.cooperation.urls")),
+    path("", include("ncbnet.commission.urls")),
     path("api/v1/", api.urls()),
 ]

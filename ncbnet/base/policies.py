@@ -24,6 +24,9 @@ class Agency(Protocol):
 
 
 K_NCB, K_AGENCY, K_GS, K_SYSTEM = "ncb", "agency", "gs", "system"
+# The Commission for the Control of Files: members and secretariat, on the hub, independent of the
+# GS (whose staff neither manage their accounts nor reach their pages) and of every bureau.
+K_COMMISSION = "commission"
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,20 @@ def is_network_admin(user: Person) -> bool:
 
 
 def is_human(user: Person) -> bool:
-    return user.kind in (K_NCB, K_AGENCY, K_GS)
+    return user.kind in (K_NCB, K_AGENCY, K_GS, K_COMMISSION)
+
+
+def is_commission(user: Person) -> bool:
+    """A member or the secretariat of the Commission, on the hub (where the Commission sits)."""
+    return user.kind == K_COMMISSION and role().public_portal
+
+
+def is_commission_secretariat(user: Person) -> bool:
+    return is_commission(user) and user.role == "secretariat"
+
+
+def is_commission_member(user: Person) -> bool:
+    return is_commission(user) and user.role == "member"
 
 
 def is_national_user(user: Person) -> bool:
@@ -129,6 +145,9 @@ MANAGE_AGENCIES = Policy("manage-agencies", is_ncb_admin)
 HEAD_OF_NCB = Policy("head-of-ncb", is_head_of_ncb)
 READ_AUDIT = Policy("read-audit", can_read_audit)
 NETWORK_ADMIN = Policy("network-admin", is_network_admin)
+COMMISSION = Policy("commission", is_commission)
+COMMISSION_SECRETARIAT = Policy("commission-secretariat", is_commission_secretariat)
+COMMISSION_MEMBER = Policy("commission-member", is_commission_member)
 # The hub's public portal: open to anyone on the hub; on an NCB node it does not exist.
 PUBLIC_PORTAL = Policy("public-portal", hub_only, public=True)
 # The hub's public notices API (/notices/v1/): anyone, no session; on an NCB node its views

@@ -72,6 +72,9 @@ class Limit:
     fields: int = MB
     per_file: int | None = None
     message: str | Promise = ""
+    # A page anyone may send to (the Commission's filing form): its limit holds for anonymous
+    # callers too, who otherwise get `DEFAULT` whatever the page declares.
+    anonymous: bool = False
 
     @property
     def ceiling(self) -> int:
@@ -291,7 +294,8 @@ class UploadLimitMiddleware:
             return None
         declared = getattr(view, ATTRIBUTE, DEFAULT)
         user = getattr(request, "user", None)
-        bound = declared if user is not None and user.is_authenticated else DEFAULT
+        signed_in = user is not None and user.is_authenticated
+        bound = declared if signed_in or (isinstance(declared, Limit) and declared.anonymous) else DEFAULT
         setattr(request, ATTRIBUTE, bound)
         if content_length(request) > bound.ceiling:
             refusal = refuse(request, Refusal(None, bound.says()))

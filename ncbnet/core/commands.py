@@ -152,7 +152,7 @@ def add(user: Subcommands) -> None:
     """The core app's sub-commands, under `ncbnet user`."""
     sp = command(user, "add", cmd_user_add, "create an account on this node")
     sp.add_argument("username")
-    sp.add_argument("--kind", required=True, choices=["ncb", "agency", "gs", "system"])
+    sp.add_argument("--kind", required=True, choices=["ncb", "agency", "gs", "system", "commission"])
     sp.add_argument("--role", required=True)
     sp.add_argument("--agency", help="agency name (national agency users)")
     sp.add_argument("--sub-bureau", help="Sub-Bureau name (NCB staff working there)")

@@ -131,6 +131,8 @@ class User(AbstractUser):
         AGENCY = "agency", _("National agency user")
         GS = "gs", _("General Secretariat staff")
         SYSTEM = "system", _("System account")
+        # The Commission for the Control of Files: independent of the GS and of every bureau.
+        COMMISSION = "commission", _("Commission for the Control of Files")
 
     class Role(models.TextChoices):
         OFFICER = "officer", _("Officer")
@@ -142,12 +144,15 @@ class User(AbstractUser):
         ANALYST = "analyst", _("Analyst")
         NETWORK_ADMIN = "network_admin", _("Network administrator")
         SYSTEM = "system", _("Machine access")
+        MEMBER = "member", _("Commission member")
+        SECRETARIAT = "secretariat", _("Commission secretariat")
 
     ROLES_BY_KIND: ClassVar[dict[str, tuple[str, ...]]] = {
         Kind.NCB: (Role.OFFICER, Role.HEAD, Role.ADMIN),
         Kind.AGENCY: (Role.QUERY, Role.CONTRIBUTE),
         Kind.GS: (Role.REVIEWER, Role.ANALYST, Role.NETWORK_ADMIN),
         Kind.SYSTEM: (Role.SYSTEM,),
+        Kind.COMMISSION: (Role.MEMBER, Role.SECRETARIAT),
     }
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -186,6 +191,8 @@ class User(AbstractUser):
             raise ValidationError({"ncb": _("This account belongs to an NCB.")})
         if self.kind == self.Kind.GS and self.ncb_id is not None:
             raise ValidationError({"ncb": _("General Secretariat staff do not belong to an NCB.")})
+        if self.kind == self.Kind.COMMISSION and self.ncb_id is not None:
+            raise ValidationError({"ncb": _("The Commission's members and secretariat belong to no NCB.")})
 
     @property
     def is_human(self) -> bool:

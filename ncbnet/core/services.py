@@ -372,6 +372,8 @@ def create_user(
     errors: dict[str, str] = {}
     if kind == User.Kind.GS and ncb is not None:
         errors["kind"] = _("General Secretariat accounts exist only on the hub.")
+    if kind == User.Kind.COMMISSION and ncb is not None:
+        errors["kind"] = _("The Commission's accounts exist only on the hub.")
     if kind in (User.Kind.NCB, User.Kind.AGENCY) and ncb is None:
         errors["kind"] = _("NCB and agency accounts exist only on an NCB node.")
     agency = None
@@ -404,7 +406,7 @@ def create_user(
         agency=agency,
         sub_bureau=sub_bureau,
         time_zone=time_zone,
-        ncb=ncb if kind != User.Kind.GS else None,
+        ncb=ncb if kind not in (User.Kind.GS, User.Kind.COMMISSION) else None,
     )
     if actor is not None and not policies.can_manage_user(actor, user):
         raise PermissionDenied(_("You may not create this kind of account."))

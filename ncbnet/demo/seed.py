@@ -10,7 +10,7 @@ from django.db import transaction
 
 from ncbnet.base.node import role
 
-from . import network, people, records
+from . import commission, network, people, records
 from .people import DemoLogin, DemoRefused
 
 __all__ = ["DemoLogin", "DemoRefused", "seed"]
@@ -30,4 +30,7 @@ def seed() -> list[DemoLogin]:
 
 
 # What each kind of node holds besides its people.
-BY_ROLE: dict[str, list[Callable[[], object]]] = {"hub": [records.seed], "ncb": [network.seed]}
+BY_ROLE: dict[str, list[Callable[[], object]]] = {
+    "hub": [records.seed, commission.seed],
+    "ncb": [network.seed],
+}

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 
-from ncbnet.base import audit, clock, holdings
+from ncbnet.base import audit, clock, holdings, policies
 from ncbnet.base.actor import Actor, Person
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected, new_id
@@ -204,3 +204,27 @@ def retention() -> dict[str, int]:
                 delivery.queue(PURGED, nodes, {"ids": ids})
             purged += len(batch)
     return {"warned": len(due), "purged": purged}
+
+
+def erase(user: Person, record_id: Any, why: str) -> None:
+    """At the hub, in the caller's transaction: the record erased at once, by the decision of the
+    Commission for the Control of Files (`user` one of its accounts): the purge path of the end of
+    retention (`services.purge`), with `records.purged` to every connected node, so that it leaves
+    the hub and every replica and everything that copies its data."""
+    if not policies.is_commission(user):
+        raise PermissionDenied("Only the Commission for the Control of Files erases a record at once.")
+    record = Record.objects.select_for_update().filter(pk=record_id).first()
+    if record is None:
+        raise Http404("No such record.")
+    services.purge(record, why)
+    audit.record(
+        "records.erased",
+        actor=user,
+        subject="CCF",
+        target_type="records.record",
+        target_id=str(record_id),
+        detail={"why": why},
+    )
+    nodes = sorted(set(delivery.connected_nodes()) - {"hub"})
+    if nodes:
+        delivery.queue(PURGED, nodes, {"ids": [str(record_id)]})

@@ -40,7 +40,8 @@ class RecordQuerySet(models.QuerySet["Record"]):
         )
 
     def live(self) -> RecordQuerySet:
-        return self.filter(deleted_at__isnull=True)
+        """Neither withdrawn nor blocked by the Commission for the Control of Files."""
+        return self.filter(deleted_at__isnull=True, blocked_at__isnull=True)
 
 
 class Folded(Func):
@@ -74,6 +75,9 @@ class Record(models.Model):
     updated_at = models.DateTimeField()
     retain_until = models.DateTimeField()  # the Rules' 5 years, or the owner's shorter national retention
     deleted_at = models.DateTimeField(null=True, blank=True)  # withdrawn: kept for the audit until purged
+    # Blocked by the Commission for the Control of Files while a person's request about it is
+    # pending: out of every replica, search and screening like a withdrawn record, until unblocked.
+    blocked_at = models.DateTimeField(null=True, blank=True)
     # When the owner was told its record reaches the end of its retention within six months (once;
     # an extension clears it).
     retention_alerted_at = models.DateTimeField(null=True, blank=True)
@@ -93,7 +97,9 @@ class Record(models.Model):
 
     @property
     def status(self) -> str:
-        return "withdrawn" if self.deleted_at is not None else "live"
+        if self.deleted_at is not None:
+            return "withdrawn"
+        return "blocked" if self.blocked_at is not None else "live"
 
     @property
     def countries(self) -> list[str]:

@@ -76,9 +76,9 @@ IN_CLAUSE = 500  # ids in one query (within every database's limit of query para
 def audience(
     record: Record, nodes: Iterable[str] | None = None, listed: Iterable[str] | None = None
 ) -> set[str]:
-    """The connected NCB nodes whose country may see the record (none once it is deleted); the
-    countries its owner listed, when the caller read them already."""
-    if record.deleted_at is not None:
+    """The connected NCB nodes whose country may see the record (none once it is deleted, or while
+    the Commission blocks it); the countries its owner listed, when the caller read them already."""
+    if record.deleted_at is not None or record.blocked_at is not None:
         return set()
     candidates = [n for n in (nodes if nodes is not None else delivery.connected_nodes()) if n != "hub"]
     listed = set(listed) if listed is not None else set(record.countries)

@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils.crypto import salted_hmac
 
 from ncbnet.base import audit, clock, holdings
+from ncbnet.base import policies as policies_base
 from ncbnet.base.actor import Actor, Person
 from ncbnet.base.dates import add_years
 from ncbnet.network.envelope import new_id
@@ -406,6 +407,48 @@ def withdraw(actor: Actor, record_id: str, reason: str = "") -> Record:
             )
     if record is None:
         raise PermissionDenied("Only the owner NCB withdraws a record; the GS may, with a written reason.")
+    return record
+
+
+def block(user: Person, record_id: Any, reason: str, *, blocked: bool = True) -> Record:
+    """At the hub, for the Commission for the Control of Files (`user` is one of its accounts):
+    block a record while a person's request about it is pending, or unblock it. Blocked, it
+    leaves every replica (and so every node's screening) and the hub's searches and screening,
+    like a withdrawn record; unblocked, it goes back to every node that may see it. Each is a new
+    version, so a node takes the record back after its removal."""
+    _require_hub()
+    if not policies_base.is_commission(user):
+        raise PermissionDenied("Only the Commission for the Control of Files blocks a record.")
+    with transaction.atomic():
+        record = Record.objects.select_for_update().filter(pk=record_id, deleted_at__isnull=True).first()
+        if record is None:
+            raise Http404("No such record.")
+        if (record.blocked_at is not None) == blocked:
+            return record
+        before = replication.audience(record)
+        now = clock.now()
+        record.blocked_at = now if blocked else None
+        record.version += 1
+        record.updated_at = now
+        record.save()
+        RecordVersion.objects.create(
+            record=record,
+            version=record.version,
+            data=record.data,
+            restriction=_current_restriction(record),
+            changed_by=user.get_username(),
+            changed_by_country="CCF",
+            reason=("blocked: " if blocked else "unblocked: ") + reason,
+            at=now,
+        )
+        replication.fanout(record, before)
+        audit.record(
+            "records.block" if blocked else "records.unblock",
+            actor=user,
+            subject="CCF",
+            target=record,
+            detail={"version": record.version, "owner": record.owner, "reason": reason},
+        )
     return record
 
 

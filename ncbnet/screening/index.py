@@ -404,7 +404,8 @@ def replica_notice_removed(sender: Any, instance: ReplicaNotice, **kwargs: Any) 
 @receiver(post_save, sender=Record)
 def record_saved(sender: Any, instance: Record, **kwargs: Any) -> None:
     if instance.database == "persons":
-        replace(instance.pk, instance.data if instance.deleted_at is None else None)
+        live = instance.deleted_at is None and instance.blocked_at is None
+        replace(instance.pk, instance.data if live else None)
 
 
 @receiver(post_save, sender=ReplicaRecord)

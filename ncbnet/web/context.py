@@ -49,6 +49,10 @@ def navigation(request: HttpRequest) -> list[dict[str, Any]]:
         items.append(("notices:list", _("Notices")))
     if reviews_notices(user):
         items.append(("notices:queue", _("Review queue")))
+    if policies.is_commission(user):
+        items.append(("commission:requests", _("Commission requests")))
+    if policies.is_ncb_staff(user):
+        items.append(("commission:consultations", _("The Commission's consultations")))
     if policies.is_national_user(user):
         items.append(("core:agencies", _("Agencies") if policies.is_ncb_staff(user) else _("My agency")))
     items.append(("core:countries", _("Member countries")))

@@ -24,7 +24,7 @@ from ncbnet.network import delivery, envelope, handlers, services
 from ncbnet.network.tests.test_entrance import message_body
 from ncbnet.notices.tests.test_notices import red
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(databases=["default", "commission"])
 
 OUTCOMES = {"accepted", "duplicate", "quarantined"}
 NODES = ["hub", "BR", "KE"]  # the peers whose signing keys the tests hold
@@ -105,6 +105,39 @@ def examples(peers: dict[str, Any], me: str) -> dict[str, tuple[str, dict[str, A
                 "explanation": ["name: Daniel Otieno (0.97)"],
                 "urgent": True,
                 "found_at": now,
+            },
+        ),
+        "ccf.consult": (
+            "hub",
+            {
+                "consultation": envelope.new_id(),
+                "database": "records",
+                "subject": envelope.new_id(),
+                "label": "Daniel Otieno",
+                "kind": "deletion",
+                "question": "Is the record still needed?",
+                "asked_at": now,
+                "due_at": now,
+            },
+        ),
+        "ccf.block": (
+            "hub",
+            {
+                "consultation": envelope.new_id(),
+                "subject": envelope.new_id(),
+                "label": "Daniel Otieno",
+                "blocked": True,
+                "at": now,
+            },
+        ),
+        "ccf.position": (
+            "BR",
+            {
+                "consultation": envelope.new_id(),
+                "position": "keep",
+                "note": "The warrant is in force.",
+                "by": "br-officer",
+                "at": now,
             },
         ),
         "hits.answer": (

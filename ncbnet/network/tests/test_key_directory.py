@@ -95,6 +95,7 @@ def test_only_the_hub_keeps_the_directory(tmp_path):
         services.register(None, KeyStore(tmp_path, "FR").generate().as_dict())
 
 
+@pytest.mark.django_db(databases=["default", "commission"])  # init migrates the Commission's too
 def test_init_creates_keys_once_and_keeps_them(capsys, settings):
     assert main(["init"]) == 0
     first = capsys.readouterr().out

@@ -26,6 +26,10 @@ PUBLIC_ROUTES = {
     "public:notices_detail",
     "public:notices_images",
     "public:notices_image",
+    # The Commission's public side on the hub's portal: filing and following a request.
+    "commission:portal",
+    "commission:file",
+    "commission:follow",
 }
 
 

@@ -1,0 +1,360 @@
+"""Consulting the owner bureau of the challenged data over the network.
+
+At the hub, the Commission asks the owner of a record or notice for its position (`ccf.consult`,
+sealed to the owner); on its node, the bureau's officers answer before their deadline
+(`ccf.position`, sealed to the hub); at the hub the answer joins the request.
+
+Two databases take part at the hub: the Commission's (the consultation, its step and journal
+entry) and the node's (the envelope in the outbox, its audit entry). The node's transaction commits
+inside the Commission's, so an envelope is never sent for a consultation that the Commission does
+not keep unless the Commission's own commit then fails, in which case the owner's answer finds no
+consultation and is quarantined (docs/commission.md).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ncbnet.base import audit, clock, policies
+from ncbnet.base.node import HUB, role
+from ncbnet.network import delivery
+from ncbnet.network.envelope import Rejected
+from ncbnet.network.handlers import Arrived, register, require_hub
+from ncbnet.notices.models import Notice
+from ncbnet.records import lifecycle
+from ncbnet.records import services as records
+from ncbnet.records.models import Record
+
+from . import journal
+from .models import OWNER_DAYS, Consultation, IllegalStep, OwnerConsultation, Position, Request, Step
+from .router import ALIAS
+from .schemas import BLOCK, CONSULT, POSITION, BlockBody, ConsultBody, PositionBody
+
+
+def _subject(database: str, subject: uuid.UUID) -> tuple[str, str]:
+    """The label and owner of the record or notice the hub keeps, or a ValidationError."""
+    if database == "records":
+        record = Record.objects.filter(pk=subject).values("label", "owner").first()
+        if record is not None:
+            return record["label"], record["owner"]
+    elif database == "notices":
+        notice = Notice.objects.filter(pk=subject).values("title", "owner").first()
+        if notice is not None:
+            return notice["title"], notice["owner"]
+    raise ValidationError({"subject": _("The hub keeps no such record or notice.")})
+
+
+def consult(
+    actor: Any, request_id: Any, *, database: str, subject: uuid.UUID, question: str, ip: str = ""
+) -> Consultation:
+    """Ask the owner bureau of a record or notice for its position on an admissible request."""
+    if not policies.is_commission(actor):
+        raise PermissionDenied(_("Only the Commission's members and secretariat may do this."))
+    if not question.strip():
+        raise ValidationError({"question": _("Say what the Commission asks the bureau.")})
+    label, owner = _subject(database, subject)
+    now = clock.now()
+    with transaction.atomic(using=ALIAS):
+        request = Request.objects.select_for_update().filter(pk=request_id).first()
+        if request is None:
+            raise LookupError(request_id)
+        if request.state != Request.State.ADMISSIBLE:
+            raise IllegalStep(_("Only an admissible request is examined with the data's owner."))
+        consultation = Consultation.objects.create(
+            request=request,
+            database=database,
+            subject=subject,
+            label=label[:300],
+            owner=owner,
+            question=question.strip(),
+            asked_at=now,
+            due_at=now + timedelta(days=OWNER_DAYS),
+        )
+        Step.objects.create(request=request, at=now, kind=Step.Kind.CONSULTED)
+        journal.record(
+            "ccf.owner.consulted",
+            actor=actor,
+            request_ref=request.reference,
+            ip=ip,
+            detail={"consultation": str(consultation.pk), "database": database, "subject": str(subject)},
+        )
+        with transaction.atomic():  # the node's database: the envelope and its audit entry
+            delivery.queue(
+                CONSULT,
+                [owner],
+                {
+                    "consultation": str(consultation.pk),
+                    "database": database,
+                    "subject": str(subject),
+                    "label": consultation.label,
+                    "kind": request.kind,
+                    "question": consultation.question,
+                    "asked_at": now.isoformat(),
+                    "due_at": consultation.due_at.isoformat(),
+                },
+            )
+            audit.record(
+                "commission.owner_consulted",
+                actor=actor,
+                target_type="commission.consultation",
+                target_id=str(consultation.pk),
+                detail={"database": database, "subject": str(subject), "owner": owner},
+                ip=ip,
+            )
+    return consultation
+
+
+def consultation_of(request_id: Any, consultation_id: Any) -> Consultation | None:
+    return Consultation.objects.filter(pk=consultation_id, request_id=request_id).first()
+
+
+@register(CONSULT, ConsultBody)
+def consult_arrived(envelope: Arrived, body: ConsultBody) -> None:
+    """On the owner's node: keep the question for its officers (once)."""
+    require_hub(envelope, "the Commission's consultations")
+    if not role().bureau:
+        raise Rejected("the Commission consults bureaus, not the hub")
+    if OwnerConsultation.objects.filter(pk=body.consultation).exists():
+        return
+    with transaction.atomic():
+        OwnerConsultation.objects.create(
+            id=body.consultation,
+            database=body.database,
+            subject=body.subject,
+            label=body.label,
+            kind=body.kind,
+            question=body.question,
+            asked_at=body.asked_at,
+            due_at=body.due_at,
+            received_at=clock.now(),
+        )
+        audit.record(
+            "commission.consultation.received",
+            target_type="commission.ownerconsultation",
+            target_id=str(body.consultation),
+            detail={"database": body.database, "subject": str(body.subject)},
+        )
+
+
+def owner_consultations(actor: Any) -> list[OwnerConsultation]:
+    """The bureau's consultations, unanswered first, soonest due first."""
+    if not policies.is_ncb_staff(actor):
+        raise PermissionDenied(_("Only the bureau's staff answer the Commission."))
+    found = OwnerConsultation.objects.all()
+    return sorted(found, key=lambda c: (c.answered, c.due_at))
+
+
+def owner_consultation(actor: Any, consultation_id: Any, ip: str = "") -> OwnerConsultation | None:
+    if not policies.is_ncb_staff(actor):
+        raise PermissionDenied(_("Only the bureau's staff answer the Commission."))
+    found = OwnerConsultation.objects.filter(pk=consultation_id).first()
+    if found is not None:
+        with transaction.atomic():
+            audit.record("commission.consultation.read", actor=actor, target=found, ip=ip)
+    return found
+
+
+def answer(actor: Any, consultation_id: Any, *, position: str, note: str, ip: str = "") -> OwnerConsultation:
+    """The bureau's position, kept here and sent to the Commission at the hub."""
+    if not policies.is_ncb_staff(actor):
+        raise PermissionDenied(_("Only the bureau's staff answer the Commission."))
+    if position not in Position.values:
+        raise ValidationError({"position": _("Choose keep, correct or delete.")})
+    now = clock.now()
+    with transaction.atomic():
+        found = OwnerConsultation.objects.select_for_update().filter(pk=consultation_id).first()
+        if found is None:
+            raise LookupError(consultation_id)
+        if found.answered:
+            raise IllegalStep(_("This consultation was answered already."))
+        found.position, found.note = position, note.strip()[:2000]
+        found.answered_at, found.answered_by = now, actor.get_username()
+        found.save(update_fields=["position", "note", "answered_at", "answered_by"])
+        delivery.queue(
+            POSITION,
+            [HUB],
+            {
+                "consultation": str(found.pk),
+                "position": position,
+                "note": found.note,
+                "by": found.answered_by,
+                "at": now.isoformat(),
+            },
+        )
+        audit.record(
+            "commission.consultation.answered",
+            actor=actor,
+            target=found,
+            detail={"position": position},
+            ip=ip,
+        )
+    return found
+
+
+@register(
+    POSITION,
+    PositionBody,
+    to_hub="positions go to the Commission at the hub",
+    from_bureau="positions come from the owner bureau",
+)
+def position_arrived(envelope: Arrived, body: PositionBody) -> None:
+    """At the hub: the owner's position joins the Commission's request (once, from the owner)."""
+    with transaction.atomic(using=ALIAS):
+        consultation = (
+            Consultation.objects.select_for_update()
+            .filter(pk=body.consultation)
+            .select_related("request")
+            .first()
+        )
+        if consultation is None:
+            raise Rejected("a position on a consultation the Commission does not keep")
+        if envelope.sender != consultation.owner:
+            raise Rejected("only the data's owner gives its position")
+        if consultation.answered_at is not None:
+            return
+        now = clock.now()
+        consultation.position, consultation.note = body.position, body.note
+        consultation.answered_at, consultation.answered_by = now, f"{envelope.sender}: {body.by}"
+        consultation.save(update_fields=["position", "note", "answered_at", "answered_by"])
+        Step.objects.create(request=consultation.request, at=now, kind=Step.Kind.OWNER_ANSWERED)
+        journal.record(
+            "ccf.owner.answered",
+            actor=None,
+            request_ref=consultation.request.reference,
+            detail={
+                "consultation": str(consultation.pk),
+                "owner": envelope.sender,
+                "position": body.position,
+            },
+        )
+
+
+def block(actor: Any, consultation_id: Any, *, blocked: bool, ip: str = "") -> Consultation:
+    """A member blocks the consulted record while the request is pending (or unblocks it): it
+    leaves every replica, search and screening (records.services.block), and its owner is told."""
+    if not policies.is_commission_member(actor):
+        raise PermissionDenied(_("Only the Commission's members block data."))
+    now = clock.now()
+    with transaction.atomic(using=ALIAS):
+        consultation = (
+            Consultation.objects.select_for_update()
+            .filter(pk=consultation_id)
+            .select_related("request")
+            .first()
+        )
+        if consultation is None:
+            raise LookupError(consultation_id)
+        if consultation.database != "records":
+            raise IllegalStep(_("Only a record can be blocked."))
+        if blocked and consultation.request.state != Request.State.ADMISSIBLE:
+            raise IllegalStep(_("Data is blocked only while its request is examined."))
+        if (consultation.blocked_at is not None) == blocked:
+            return consultation
+        consultation.blocked_at = now if blocked else None
+        consultation.save(update_fields=["blocked_at"])
+        Step.objects.create(
+            request=consultation.request, at=now, kind=Step.Kind.BLOCKED if blocked else Step.Kind.UNBLOCKED
+        )
+        journal.record(
+            "ccf.data.blocked" if blocked else "ccf.data.unblocked",
+            actor=actor,
+            request_ref=consultation.request.reference,
+            ip=ip,
+            detail={"consultation": str(consultation.pk), "subject": str(consultation.subject)},
+        )
+        with transaction.atomic():  # the node's database: the record, its feed, the owner's flag
+            records.block(actor, consultation.subject, consultation.request.reference, blocked=blocked)
+            delivery.queue(
+                BLOCK,
+                [consultation.owner],
+                {
+                    "consultation": str(consultation.pk),
+                    "subject": str(consultation.subject),
+                    "label": consultation.label,
+                    "blocked": blocked,
+                    "at": now.isoformat(),
+                },
+            )
+    return consultation
+
+
+@register(BLOCK, BlockBody)
+def block_arrived(envelope: Arrived, body: BlockBody) -> None:
+    """On the owner's node: the consultation shows the block, and the owner's alerts say it."""
+    require_hub(envelope, "the Commission's blocks")
+    if not role().bureau:
+        raise Rejected("the Commission's blocks go to the data's owner")
+    with transaction.atomic():
+        found = OwnerConsultation.objects.select_for_update().filter(pk=body.consultation).first()
+        if found is None:
+            raise Rejected("a block for a consultation this node does not keep")
+        if found.subject != body.subject:
+            raise Rejected("a block of other data than the consultation's")
+        found.blocked_at = body.at if body.blocked else None
+        found.save(update_fields=["blocked_at"])
+        records.alert_owner(
+            body.subject, body.label, "blocked" if body.blocked else "unblocked", "CCF", clock.now()
+        )
+        audit.record(
+            "commission.consultation.blocked" if body.blocked else "commission.consultation.unblocked",
+            target=found,
+            detail={"subject": str(body.subject)},
+        )
+
+
+def decide(actor: Any, request_id: Any, *, decision: str, reasons: str, ip: str = "") -> Request:
+    """A member records the Commission's decision with its reasons (the applicant reads them) and
+    it is carried out on the records consulted on: deleted (the purge path: gone from the hub and
+    every replica), or kept (unblocked if blocked, and the owner told)."""
+    if not policies.is_commission_member(actor):
+        raise PermissionDenied(_("Only the Commission's members decide."))
+    if decision not in Request.Decision.values:
+        raise ValidationError({"decision": _("Choose a decision.")})
+    if not reasons.strip():
+        raise ValidationError({"reasons": _("A decision gives its reasons.")})
+    now = clock.now()
+    with transaction.atomic(using=ALIAS):
+        request = Request.objects.select_for_update().filter(pk=request_id).first()
+        if request is None:
+            raise LookupError(request_id)
+        request.decide(decision, now)
+        request.reasons_given = reasons.strip()
+        request.save(update_fields=["state", "decision", "decided_at", "reasons_given"])
+        Step.objects.create(request=request, at=now, kind=Step.Kind.DECIDED, note=request.reasons_given)
+        done = []
+        with transaction.atomic():  # the node's database: the records, the feed, the owners told
+            for consultation in request.consultations.select_for_update().filter(database="records"):
+                if decision == Request.Decision.DELETE:
+                    if Record.objects.filter(pk=consultation.subject).exists():
+                        lifecycle.erase(actor, consultation.subject, f"CCF {request.reference}")
+                        done.append({"subject": str(consultation.subject), "done": "erased"})
+                elif consultation.blocked_at is not None:
+                    records.block(actor, consultation.subject, request.reference, blocked=False)
+                    delivery.queue(
+                        BLOCK,
+                        [consultation.owner],
+                        {
+                            "consultation": str(consultation.pk),
+                            "subject": str(consultation.subject),
+                            "label": consultation.label,
+                            "blocked": False,
+                            "at": now.isoformat(),
+                        },
+                    )
+                    done.append({"subject": str(consultation.subject), "done": "unblocked"})
+                consultation.blocked_at = None
+                consultation.save(update_fields=["blocked_at"])
+        journal.record(
+            "ccf.request.decided",
+            actor=actor,
+            request_ref=request.reference,
+            ip=ip,
+            detail={"decision": decision, "carried_out": done},
+        )
+    return request
