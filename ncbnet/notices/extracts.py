@@ -90,7 +90,12 @@ def _allowed(notice: Notice) -> Record | None:
 
 
 def _entity_id(year: int) -> str:
-    """The next "YYYY/NNNNN" of the year (the unique constraint refuses a second one)."""
+    """The next "YYYY/NNNNN" of the year, inside the caller's transaction. Two extracts numbered
+    at once would read the same last number: the public version's row is locked first, so they
+    number one after the other (SQLite's write transactions already do; PostgreSQL needs the
+    lock), and the unique constraint stays as the last guard."""
+    PublicVersion.objects.get_or_create(pk=1)
+    PublicVersion.objects.select_for_update().filter(pk=1).first()
     prefix = f"{year:04d}/"
     last = (
         PublicExtract.objects.filter(entity_id__startswith=prefix)
