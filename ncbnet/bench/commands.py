@@ -53,6 +53,7 @@ def cmd_bench_screening(args: argparse.Namespace) -> int:
     os.environ.update(
         {"NCBNET_MODE": "demo", "NCBNET_ROLE": "hub", "NCBNET_DATA_DIR": str(data / args.backend)}
     )
+    _commission_beside(data / args.backend)
     cmd_init(argparse.Namespace(json=False))
     from ncbnet.bench import screening
 
@@ -65,6 +66,13 @@ def cmd_bench_screening(args: argparse.Namespace) -> int:
         manifest_rows=args.manifest_rows,
     )
     return 0
+
+
+def _commission_beside(data: Path) -> None:
+    """A bench's hub keeps the Commission's database (which no bench measures) in a SQLite file in
+    its own folder, unless COMMISSION_DATABASE_URL names one: on DATABASE_URL's PostgreSQL server
+    it would otherwise need a second database made for it."""
+    os.environ.setdefault("COMMISSION_DATABASE_URL", f"sqlite:///{data / 'commission.sqlite3'}")
 
 
 def _screening_on_each_backend(args: argparse.Namespace, data: Path) -> int:
@@ -96,6 +104,7 @@ def cmd_bench_feed(args: argparse.Namespace) -> int:
     for key in [k for k in os.environ if k.startswith("NCBNET_")]:
         del os.environ[key]
     os.environ.update({"NCBNET_MODE": "demo", "NCBNET_ROLE": "hub", "NCBNET_DATA_DIR": str(data)})
+    _commission_beside(data)
     cmd_init(argparse.Namespace(json=False))
     import shutil
 
