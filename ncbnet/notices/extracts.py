@@ -94,8 +94,7 @@ def _entity_id(year: int) -> str:
     at once would read the same last number: the public version's row is locked first, so they
     number one after the other (SQLite's write transactions already do; PostgreSQL needs the
     lock), and the unique constraint stays as the last guard."""
-    PublicVersion.objects.get_or_create(pk=1)
-    PublicVersion.objects.select_for_update().filter(pk=1).first()
+    PublicVersion.objects.select_for_update().get_or_create(pk=1)
     prefix = f"{year:04d}/"
     last = (
         PublicExtract.objects.filter(entity_id__startswith=prefix)
