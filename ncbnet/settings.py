@@ -99,7 +99,6 @@ def _database(url: str) -> dict[str, Any]:
     """One database's settings from its URL, tuned for its engine."""
     _db: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
     if _db["ENGINE"] == "django.db.backends.sqlite3":
-        _db["CONN_MAX_AGE"] = 0
         _db["OPTIONS"] = {
             # Writers queue instead of failing with "database is locked".
             "transaction_mode": "IMMEDIATE",

@@ -179,6 +179,7 @@ def cmd_bench_public(args: argparse.Namespace) -> int:
     for key in [k for k in os.environ if k.startswith("NCBNET_")]:
         del os.environ[key]
     os.environ.update({"NCBNET_MODE": "demo", "NCBNET_ROLE": "hub", "NCBNET_DATA_DIR": str(data)})
+    _commission_beside(data)
     cmd_init(argparse.Namespace(json=False))
     from ncbnet.bench import public
 

@@ -205,8 +205,10 @@ def test_a_cancelled_notice_leaves_every_answer_at_once_and_shows_in_withdrawn(c
     notice, extract = published["marc"]
     path = f"/notices/v1/red/{extract.entity_id.replace('/', '-')}"
     images = ok(client, f"{path}/images")["_embedded"]["images"]
+    assert ok(client, "/notices/v1/red?resultPerPage=1")["total"] == 2  # (the total is kept...)
     before = clock.now() - timedelta(seconds=1)
     services.cancel(FR, str(notice.pk), "Arrested in Spain.")
+    assert ok(client, "/notices/v1/red?page=1&resultPerPage=1")["total"] == 1  # (...until a change)
     assert get(client, path).status_code == 404
     assert get(client, f"{path}/images").status_code == 404
     assert get(client, images[0]["_links"]["self"]["href"]).status_code == 404
