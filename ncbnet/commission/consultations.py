@@ -14,11 +14,13 @@ consultation and is quarantined (docs/commission.md).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from ncbnet.base import audit, clock, policies
@@ -26,6 +28,7 @@ from ncbnet.base.node import HUB, role
 from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected
 from ncbnet.network.handlers import Arrived, register, require_hub
+from ncbnet.notices import services as notice_services
 from ncbnet.notices.models import Notice
 from ncbnet.records import lifecycle
 from ncbnet.records import services as records
@@ -34,7 +37,16 @@ from ncbnet.records.models import Record
 from . import journal
 from .models import OWNER_DAYS, Consultation, IllegalStep, OwnerConsultation, Position, Request, Step
 from .router import ALIAS
-from .schemas import BLOCK, CONSULT, POSITION, BlockBody, ConsultBody, PositionBody
+from .schemas import (
+    BLOCK,
+    CONSULT,
+    DECISION,
+    POSITION,
+    BlockBody,
+    ConsultBody,
+    DecisionBody,
+    PositionBody,
+)
 
 
 def _subject(database: str, subject: uuid.UUID) -> tuple[str, str]:
@@ -48,6 +60,18 @@ def _subject(database: str, subject: uuid.UUID) -> tuple[str, str]:
         if notice is not None:
             return notice["title"], notice["owner"]
     raise ValidationError({"subject": _("The hub keeps no such record or notice.")})
+
+
+def consulted_records(request: Request) -> list[tuple[uuid.UUID, str, dict[str, Any]]]:
+    """The records consulted on for a request that the hub still keeps (not withdrawn):
+    (consultation id, label, current data), for the Commission to state a correction."""
+    found = list(request.consultations.filter(database="records"))
+    data = dict(
+        Record.objects.filter(pk__in=[c.subject for c in found], deleted_at__isnull=True).values_list(
+            "pk", "data"
+        )
+    )
+    return [(c.pk, c.label, data[c.subject]) for c in found if c.subject in data]
 
 
 def consult(
@@ -308,48 +332,60 @@ def block_arrived(envelope: Arrived, body: BlockBody) -> None:
         )
 
 
-def decide(actor: Any, request_id: Any, *, decision: str, reasons: str, ip: str = "") -> Request:
+def decide(
+    actor: Any,
+    request_id: Any,
+    *,
+    decision: str,
+    reasons: str,
+    corrections: Mapping[str, dict[str, Any]] | None = None,
+    ip: str = "",
+) -> Request:
     """A member records the Commission's decision with its reasons (the applicant reads them) and
-    it is carried out on the records consulted on: deleted (the purge path: gone from the hub and
-    every replica), or kept (unblocked if blocked, and the owner told)."""
+    it is carried out on the data consulted on, through the records and notices services: deleted
+    (a record by the purge path, gone from the hub and every replica; a notice cancelled, its public
+    extract with it), corrected (a record's data replaced by the corrected data the decision states,
+    `corrections` by consultation id, and unblocked), or kept (unblocked if blocked). Each owner
+    bureau is told the decision (`ccf.decision`)."""
     if not policies.is_commission_member(actor):
         raise PermissionDenied(_("Only the Commission's members decide."))
     if decision not in Request.Decision.values:
         raise ValidationError({"decision": _("Choose a decision.")})
     if not reasons.strip():
         raise ValidationError({"reasons": _("A decision gives its reasons.")})
+    fixes = {str(k): v for k, v in (corrections or {}).items()}
     now = clock.now()
     with transaction.atomic(using=ALIAS):
         request = Request.objects.select_for_update().filter(pk=request_id).first()
         if request is None:
             raise LookupError(request_id)
+        consulted = list(request.consultations.select_for_update())
+        if decision == Request.Decision.CORRECT:
+            _check_corrections(consulted, fixes)
         request.decide(decision, now)
         request.reasons_given = reasons.strip()
         request.save(update_fields=["state", "decision", "decided_at", "reasons_given"])
         Step.objects.create(request=request, at=now, kind=Step.Kind.DECIDED, note=request.reasons_given)
         done = []
-        with transaction.atomic():  # the node's database: the records, the feed, the owners told
-            for consultation in request.consultations.select_for_update().filter(database="records"):
-                if decision == Request.Decision.DELETE:
-                    if Record.objects.filter(pk=consultation.subject).exists():
-                        lifecycle.erase(actor, consultation.subject, f"CCF {request.reference}")
-                        done.append({"subject": str(consultation.subject), "done": "erased"})
-                elif consultation.blocked_at is not None:
-                    records.block(actor, consultation.subject, request.reference, blocked=False)
-                    delivery.queue(
-                        BLOCK,
-                        [consultation.owner],
-                        {
-                            "consultation": str(consultation.pk),
-                            "subject": str(consultation.subject),
-                            "label": consultation.label,
-                            "blocked": False,
-                            "at": now.isoformat(),
-                        },
-                    )
-                    done.append({"subject": str(consultation.subject), "done": "unblocked"})
+        with transaction.atomic():  # the node's database: the data, the feed, the owners told
+            for consultation in consulted:
+                outcome = _carry_out(actor, request, consultation, decision, fixes, now)
+                if outcome:
+                    done.append({"subject": str(consultation.subject), "done": outcome})
                 consultation.blocked_at = None
                 consultation.save(update_fields=["blocked_at"])
+                delivery.queue(
+                    DECISION,
+                    [consultation.owner],
+                    {
+                        "consultation": str(consultation.pk),
+                        "subject": str(consultation.subject),
+                        "label": consultation.label,
+                        "decision": decision,
+                        "reasons": request.reasons_given[:4000],
+                        "at": now.isoformat(),
+                    },
+                )
         journal.record(
             "ccf.request.decided",
             actor=actor,
@@ -358,3 +394,97 @@ def decide(actor: Any, request_id: Any, *, decision: str, reasons: str, ip: str 
             detail={"decision": decision, "carried_out": done},
         )
     return request
+
+
+def _check_corrections(consulted: list[Consultation], fixes: Mapping[str, dict[str, Any]]) -> None:
+    """A correction states the corrected data of every record consulted on; a notice is not
+    corrected by the Commission (its owner changes it, or the Commission decides to delete it)."""
+    if any(c.database == "notices" for c in consulted):
+        raise IllegalStep(
+            _(
+                "A notice is not corrected by the Commission: its owner changes it, "
+                "or the Commission decides to delete it."
+            )
+        )
+    missing = [c.label for c in consulted if not isinstance(fixes.get(str(c.pk)), dict)]
+    if not consulted or missing:
+        raise ValidationError(
+            {"corrections": _("A correction states the corrected data of every record consulted on.")}
+        )
+
+
+def _carry_out(
+    actor: Any,
+    request: Request,
+    consultation: Consultation,
+    decision: str,
+    fixes: Mapping[str, dict[str, Any]],
+    now: Any,
+) -> str:
+    """The decision on one consulted record or notice, in the node's transaction: what was done."""
+    why = f"CCF {request.reference}"
+    if consultation.database == "notices":
+        if decision == Request.Decision.DELETE and Notice.objects.filter(pk=consultation.subject).exists():
+            notice_services.cancel_by_commission(
+                actor, consultation.subject, f"{why}: {request.reasons_given}"
+            )
+            return "cancelled"
+        return ""
+    if decision == Request.Decision.DELETE:
+        if Record.objects.filter(pk=consultation.subject).exists():
+            lifecycle.erase(actor, consultation.subject, why)
+            return "erased"
+        return ""
+    if decision == Request.Decision.CORRECT:
+        try:
+            records.correct(actor, consultation.subject, fixes[str(consultation.pk)], why)
+        except Http404:
+            return ""
+        except ValidationError as exc:
+            raise ValidationError(
+                {"corrections": [f"{consultation.label}: {m}" for m in exc.messages]}
+            ) from exc
+        return "corrected"
+    if consultation.blocked_at is not None:
+        records.block(actor, consultation.subject, request.reference, blocked=False)
+        delivery.queue(
+            BLOCK,
+            [consultation.owner],
+            {
+                "consultation": str(consultation.pk),
+                "subject": str(consultation.subject),
+                "label": consultation.label,
+                "blocked": False,
+                "at": now.isoformat(),
+            },
+        )
+        return "unblocked"
+    return ""
+
+
+@register(DECISION, DecisionBody)
+def decision_arrived(envelope: Arrived, body: DecisionBody) -> None:
+    """On the owner's node: the consultation shows the Commission's decision and its reasons, and
+    the owner's alerts say what became of its record."""
+    require_hub(envelope, "the Commission's decisions")
+    if not role().bureau:
+        raise Rejected("the Commission's decisions go to the data's owner")
+    with transaction.atomic():
+        found = OwnerConsultation.objects.select_for_update().filter(pk=body.consultation).first()
+        if found is None:
+            raise Rejected("a decision on a consultation this node does not keep")
+        if found.subject != body.subject:
+            raise Rejected("a decision on other data than the consultation's")
+        if found.decided_at is not None:
+            return
+        found.decision, found.decision_reasons, found.decided_at = body.decision, body.reasons, body.at
+        found.blocked_at = None
+        found.save(update_fields=["decision", "decision_reasons", "decided_at", "blocked_at"])
+        if found.database == "records":
+            event = {"delete": "erased", "correct": "corrected"}.get(body.decision, "kept")
+            records.alert_owner(body.subject, body.label, event, "CCF", clock.now())
+        audit.record(
+            "commission.consultation.decided",
+            target=found,
+            detail={"subject": str(body.subject), "decision": body.decision},
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any
 
 import pycountry
@@ -17,6 +19,8 @@ from ncbnet.base.downloads import safe_filename
 from .files import HEAD, sniff
 from .models import Document, Position, Request
 from .services import Filing, Upload
+
+MAX_CORRECTION = 20_000  # characters of a record's corrected data
 
 
 def _countries() -> list[tuple[str, str]]:
@@ -174,6 +178,9 @@ class PositionForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    """The decision, its reasons, and for a correction the corrected data of each record consulted
+    on (JSON in the record's own form, the current data given to start from)."""
+
     decision = forms.ChoiceField(
         label=gettext_lazy("Decision"), choices=Request.Decision.choices, widget=forms.RadioSelect
     )
@@ -182,3 +189,37 @@ class DecisionForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
+
+    def __init__(self, *args: Any, records: Sequence[tuple[Any, str, dict[str, Any]]] = (), **kwargs: Any):
+        """`records`: (consultation id, label, current data) of each record consulted on."""
+        super().__init__(*args, **kwargs)
+        self.corrected: dict[str, str] = {}
+        for consultation_id, label, data in records:
+            name = f"correction_{consultation_id}"
+            self.corrected[name] = str(consultation_id)
+            self.fields[name] = forms.CharField(
+                label=_("Corrected data of %(label)s (for a correction)") % {"label": label},
+                required=False,
+                max_length=MAX_CORRECTION,
+                initial=json.dumps(data, ensure_ascii=False, indent=2),
+                widget=forms.Textarea(attrs={"rows": 8, "class": "mono", "spellcheck": "false"}),
+            )
+
+    def correction_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.corrected]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        corrections: dict[str, dict[str, Any]] = {}
+        if cleaned.get("decision") == Request.Decision.CORRECT:
+            for name, consultation_id in self.corrected.items():
+                try:
+                    data = json.loads(cleaned.get(name) or "")
+                except ValueError:
+                    data = None
+                if not isinstance(data, dict):
+                    self.add_error(name, _("Give the corrected data as a JSON object."))
+                else:
+                    corrections[consultation_id] = data
+        cleaned["corrections"] = corrections
+        return cleaned

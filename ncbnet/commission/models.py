@@ -43,6 +43,7 @@ class Request(models.Model):
     class Decision(models.TextChoices):
         ANSWERED = "answered", _("Answered: what may be disclosed is in the reasons")
         KEEP = "keep", _("The data is kept")
+        CORRECT = "correct", _("The data is corrected")
         DELETE = "delete", _("The data is deleted")
 
     id = models.UUIDField(primary_key=True, default=uuid6.uuid7, editable=False)
@@ -205,6 +206,10 @@ class OwnerConsultation(models.Model):
     note = models.TextField(blank=True)
     answered_by = models.CharField(max_length=150, blank=True)
     blocked_at = models.DateTimeField(null=True, blank=True)  # the Commission blocked the data
+    # The Commission's decision on the request, as it reached the owner (ccf.decision).
+    decision = models.CharField(max_length=8, choices=Request.Decision.choices, blank=True)
+    decision_reasons = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["due_at"]

@@ -9,6 +9,7 @@ from ncbnet.network import wire
 CONSULT = "ccf.consult"
 POSITION = "ccf.position"
 BLOCK = "ccf.block"
+DECISION = "ccf.decision"
 
 
 class ConsultBody(wire.Body):
@@ -41,4 +42,16 @@ class BlockBody(wire.Body):
     subject: wire.Id
     label: wire.Text300
     blocked: bool
+    at: wire.Stamp
+
+
+class DecisionBody(wire.Body):
+    """Hub to the owner bureau: the Commission's decision on the request it was consulted on, as
+    carried out on its record or notice (its reasons are those the applicant reads)."""
+
+    consultation: wire.Id
+    subject: wire.Id
+    label: wire.Text300
+    decision: Literal["answered", "keep", "correct", "delete"]
+    reasons: wire.Text4000
     at: wire.Stamp

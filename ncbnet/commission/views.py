@@ -140,7 +140,7 @@ def _detail(request: AuthedRequest, request_id: UUID, status: int = 200, **conte
                 "now": clock.now(),
                 "form": AdmissibilityForm(),
                 "consult_form": ConsultForm(),
-                "decision_form": DecisionForm(),
+                "decision_form": DecisionForm(records=consultations.consulted_records(found)),
                 "secretariat": is_commission_secretariat(request.user),
                 "member": is_commission_member(request.user),
                 **context,
@@ -231,7 +231,10 @@ def block(request: AuthedRequest, request_id: UUID, consultation_id: UUID) -> Ht
 @route(COMMISSION_MEMBER)
 @require_http_methods(["POST"])
 def decide(request: AuthedRequest, request_id: UUID) -> HttpResponse:
-    form = DecisionForm(request.POST)
+    found = services.read(request.user, request_id, client_ip(request))
+    if found is None:
+        raise Http404
+    form = DecisionForm(request.POST, records=consultations.consulted_records(found))
     error = None
     if form.is_valid():
         try:
@@ -240,12 +243,15 @@ def decide(request: AuthedRequest, request_id: UUID) -> HttpResponse:
                 request_id,
                 decision=form.cleaned_data["decision"],
                 reasons=form.cleaned_data["reasons"],
+                corrections=form.cleaned_data["corrections"],
                 ip=client_ip(request),
             )
         except LookupError as exc:
             raise Http404 from exc
         except IllegalStep as exc:
             error = str(exc)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
         else:
             return redirect("commission:detail", request_id=request_id)
     return _detail(request, request_id, 400, decision_form=form, decision_error=error)

@@ -92,6 +92,7 @@ Text150 = Annotated[str, StringConstraints(max_length=150)]
 Text300 = Annotated[str, StringConstraints(max_length=300)]
 Text500 = Annotated[str, StringConstraints(max_length=500)]
 Text2000 = Annotated[str, StringConstraints(max_length=2000)]
+Text4000 = Annotated[str, StringConstraints(max_length=4000)]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 # A count or an index: a whole number from 0 to 2^53.
 Count = Annotated[int, Field(ge=0, le=2**53 - 1)]

@@ -17,14 +17,15 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from ncbnet.base import audit, clock, holdings
-from ncbnet.base.actor import Actor
+from ncbnet.base import policies as policies_base
+from ncbnet.base.actor import Actor, Person
 from ncbnet.network import handlers
 from ncbnet.network.envelope import new_id
 from ncbnet.records.models import Record
 from ncbnet.records.services import person_label
 
 from . import checks, extracts, replication, search
-from .models import Diffusion, Notice, NoticeEvent, State
+from .models import TRANSITIONS, Diffusion, Notice, NoticeEvent, State
 
 WARN_BEFORE = timedelta(days=182)  # about six months
 
@@ -240,6 +241,28 @@ def cancel(actor: Actor, notice_id: str, reason: str) -> Notice:
         notice.save()
         _event(notice, actor, before, reason)
         extracts.remove(notice, "notice cancelled", actor)
+        if before == State.PUBLISHED:
+            replication.withdrawn(notice)
+    return notice
+
+
+def cancel_by_commission(user: Person, notice_id: Any, reason: str) -> Notice:
+    """At the hub, by the decision of the Commission for the Control of Files (`user` one of its
+    accounts) to delete a notice's data: the notice is cancelled as its owner would cancel it (its
+    public extract removed at once, every node told), its owner told why. A notice already closed
+    (rejected, cancelled, expired) stays as it is."""
+    if not policies_base.is_commission(user):
+        raise PermissionDenied("Only the Commission for the Control of Files cancels a notice by decision.")
+    reason = _require_reason(reason)
+    with transaction.atomic():
+        notice = _get(str(notice_id))
+        if State.CANCELLED not in TRANSITIONS[notice.state]:
+            return notice
+        before = notice.cancel(clock.now())
+        notice.save()
+        actor = Actor(user.get_username(), "CCF", user=user)
+        _event(notice, actor, before, reason)
+        extracts.remove(notice, "notice cancelled by the Commission", actor)
         if before == State.PUBLISHED:
             replication.withdrawn(notice)
     return notice

@@ -452,6 +452,49 @@ def block(user: Person, record_id: Any, reason: str, *, blocked: bool = True) ->
     return record
 
 
+def correct(user: Person, record_id: Any, data: dict[str, Any], reason: str) -> Record:
+    """At the hub, by the decision of the Commission for the Control of Files (`user` one of its
+    accounts): the record's data replaced by the corrected data the decision states, validated as
+    any contribution to its database, as a new version; unblocked if it was blocked, and sent as it
+    now is to every node that may see it. The owner's national-law rules are not applied: the
+    Commission's decision binds the bureau."""
+    _require_hub()
+    if not policies_base.is_commission(user):
+        raise PermissionDenied("Only the Commission for the Control of Files corrects a record by decision.")
+    with transaction.atomic():
+        record = Record.objects.select_for_update().filter(pk=record_id, deleted_at__isnull=True).first()
+        if record is None:
+            raise Http404("No such record.")
+        before = replication.audience(record)
+        record.data = _validate(record.database, data)
+        label, record.key = label_and_key(record.database, record.data)
+        record.label = label[:300]
+        now = clock.now()
+        record.blocked_at = None
+        record.version += 1
+        record.updated_at = now
+        record.save()
+        RecordVersion.objects.create(
+            record=record,
+            version=record.version,
+            data=record.data,
+            restriction=_current_restriction(record),
+            changed_by=user.get_username(),
+            changed_by_country="CCF",
+            reason=f"corrected: {reason}",
+            at=now,
+        )
+        replication.fanout(record, before)
+        audit.record(
+            "records.corrected",
+            actor=user,
+            subject="CCF",
+            target=record,
+            detail={"version": record.version, "owner": record.owner, "reason": reason},
+        )
+    return record
+
+
 def extend(actor: Actor, record_id: str, reason: str) -> Record:
     """The owner keeps its record for another retention period from today: the Rules' five years,
     or its shorter national retention. A reason is required (the Rules' review)."""

@@ -41,7 +41,7 @@ def sign_in(page: Any, base: str, username: str) -> None:
 
     from ncbnet.demo.credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
-    page.goto(base + "/")
+    page.goto(base + "/login/")  # (a hub's "/" is its public page)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Continue").click()

@@ -41,7 +41,7 @@ def test_a_yellow_notice_from_request_to_another_bureaus_list(browser_cluster):
             "the request at the hub",
         )
         gs = browser.new_context(locale="en-GB").new_page()
-        sign_in(gs, hub + "/login", "gs-reviewer")  # the hub's own front page is the public portal
+        sign_in(gs, hub, "gs-reviewer")
         gs.goto(hub + "/review/")
         card = gs.locator("article", has_text=NAME)
         card.get_by_label("Reason").fill("Say when she was last seen, and by whom.")
