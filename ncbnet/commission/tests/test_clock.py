@@ -5,9 +5,11 @@ Commission."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import DatabaseError, connections, transaction
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ncbnet.audit import guards
 from ncbnet.base import clock
 from ncbnet.base.dates import add_months
 from ncbnet.commission import journal, services
@@ -119,7 +121,14 @@ def test_the_applicants_files_go_only_to_the_commission_as_downloads(client, com
 def test_the_journal_finds_an_altered_entry(commission):
     filed()
     assert journal.verify().ok
-    JournalEntry.objects.filter(seq=1).update(ip="203.0.113.9")  # bypassing the model
+    with pytest.raises(DatabaseError), transaction.atomic(using="commission"):  # the database refuses
+        JournalEntry.objects.filter(seq=1).update(ip="203.0.113.9")
+    with pytest.raises(DatabaseError), transaction.atomic(using="commission"):
+        JournalEntry.objects.filter(seq=1).delete()
+    connection = connections["commission"]  # an intruder with the database's keys drops the guards
+    guards.remove(connection, "commission_journalentry")
+    JournalEntry.objects.filter(seq=1).update(ip="203.0.113.9")
+    guards.install(connection, "commission_journalentry")
     assert not journal.verify().ok
 
 

@@ -1,4 +1,5 @@
-"""Django's `flush`, made to pass the audit table's append-only guard, and refused in production.
+"""Django's `flush`, made to pass the append-only guards of the audit table and of the Commission's
+journal, and refused in production.
 
 The test suite empties the database between transactional tests with `flush`; the member-country
 registry is reference data loaded by a migration, so it is loaded again afterwards.
@@ -14,14 +15,21 @@ from django.db import connections, router
 from ncbnet.audit import guards
 from ncbnet.base.chain import AuditEntry
 
+JOURNAL = "commission_journalentry"
+
 
 class Command(FlushCommand):
     def handle(self, **options: Any) -> None:
         if settings.NCBNET_MODE == "production":
             raise CommandError("flush would erase the audit trail: refused in production mode")
         if not router.allow_migrate_model(options["database"], AuditEntry):
-            # A database without the node's audit chain (the Commission's own): a plain flush.
-            super().handle(**options)
+            # A database without the node's audit chain: the Commission's own, with its journal.
+            connection = connections[options["database"]]
+            guards.remove(connection, JOURNAL)
+            try:
+                super().handle(**options)
+            finally:
+                guards.install(connection, JOURNAL)
             return
         connection = connections[options["database"]]
         guards.remove(connection)
