@@ -58,6 +58,9 @@ class Config:
     inbox_max_bytes: int = 2 * 1024**3  # hub: what each node's inbox stream may hold, waiting
     snapshot_chunk_rows: int = 5000  # hub: records in one chunk of a node's snapshot at most
     public_api_per_minute: int = 600  # hub: public notices API requests per client address a minute
+    # A Redis server the web processes share for the public API's rate limit and kept answers;
+    # without it each process counts and keeps its own.
+    cache_url: str = ""
     key_passphrase: str | None = None
     nats_seed: Path | None = None
     # Reverse proxies whose X-Forwarded-For is believed (base.http.client_ip).
@@ -240,6 +243,14 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         )
         public_rate = 600
 
+    cache_url = env.get("NCBNET_CACHE_URL", "").strip()
+    if cache_url:
+        parts = urlsplit(cache_url)
+        if parts.scheme not in ("redis", "rediss", "unix") or not (parts.hostname or parts.path):
+            problems.append(
+                "NCBNET_CACHE_URL is not a Redis URL (redis://host:port/db, rediss://… or unix:///path)"
+            )
+
     hosts = [h.strip() for h in env.get("NCBNET_ALLOWED_HOSTS", "").split(",") if h.strip()]
     if not hosts:
         if mode == "production":
@@ -270,6 +281,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         inbox_max_bytes=stream_bytes["NCBNET_INBOX_MAX_BYTES"],
         snapshot_chunk_rows=chunk_rows,
         public_api_per_minute=public_rate,
+        cache_url=cache_url,
         key_passphrase=env.get("NCBNET_KEY_PASSPHRASE") or None,
         nats_seed=_nats_seed(env, data_dir),
         trusted_proxies=trusted_proxies,

@@ -160,21 +160,41 @@ NCBNET_SCREENING_PROCESSES = NODE.screening_processes
 NCBNET_WEB_PRELOAD = NODE.web_preload
 NCBNET_NETWORK_KEEP_DAYS = NODE.network_keep_days
 # The hub's public notices API (public.notices_api): requests a minute from one client address,
-# counted in the "public_api" cache (bounded; per web process unless pointed at a shared cache).
+# counted in the "public_api" cache, and its answers kept in "public_answers" until the public data
+# change. Both are bounded and per web process, unless NCBNET_CACHE_URL names a Redis server that
+# every process (and every server of the hub) shares: then the limit holds across them.
 NCBNET_PUBLIC_API_PER_MINUTE = NODE.public_api_per_minute
+
+
+def _shared(local: dict[str, Any], prefix: str) -> dict[str, Any]:
+    if not NODE.cache_url:
+        return local
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": NODE.cache_url,
+        "KEY_PREFIX": f"ncbnet:{NODE.node_id}:{prefix}",
+    }
+
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ncbnet"},
-    "public_api": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "ncbnet-public-api",
-        "OPTIONS": {"MAX_ENTRIES": 50_000, "CULL_FREQUENCY": 4},
-    },
+    "public_api": _shared(
+        {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "ncbnet-public-api",
+            "OPTIONS": {"MAX_ENTRIES": 50_000, "CULL_FREQUENCY": 4},
+        },
+        "rate",
+    ),
     # Its answers, until the public data change (at most 160 notices a page: about 60 KB each).
-    "public_answers": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "ncbnet-public-answers",
-        "OPTIONS": {"MAX_ENTRIES": 2000, "CULL_FREQUENCY": 4},
-    },
+    "public_answers": _shared(
+        {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "ncbnet-public-answers",
+            "OPTIONS": {"MAX_ENTRIES": 2000, "CULL_FREQUENCY": 4},
+        },
+        "answers",
+    ),
 }
 
 # Idle expiry: use pushes the expiry forward (written at most once a minute,

@@ -59,6 +59,8 @@ def test_a_good_production_configuration_loads():
         ({"NCBNET_RELAY_MAX_BYTES": "4G"}, "NCBNET_RELAY_MAX_BYTES='4G' must be a number of bytes"),
         ({"NCBNET_INBOX_MAX_BYTES": "1024"}, "NCBNET_INBOX_MAX_BYTES='1024' must be a number of bytes"),
         ({"NCBNET_WEB_PRELOAD": "maybe"}, "NCBNET_WEB_PRELOAD='maybe' must be 1 or 0"),
+        ({"NCBNET_CACHE_URL": "http://cache:6379"}, "NCBNET_CACHE_URL is not a Redis URL"),
+        ({"NCBNET_CACHE_URL": "redis://"}, "NCBNET_CACHE_URL is not a Redis URL"),
     ],
 )
 def test_each_problem_is_named(changes, expected):
