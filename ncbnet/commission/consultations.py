@@ -406,8 +406,7 @@ def _check_corrections(consulted: list[Consultation], fixes: Mapping[str, dict[s
                 "or the Commission decides to delete it."
             )
         )
-    missing = [c.label for c in consulted if not isinstance(fixes.get(str(c.pk)), dict)]
-    if not consulted or missing:
+    if not consulted or any(not isinstance(fixes.get(str(c.pk)), dict) for c in consulted):
         raise ValidationError(
             {"corrections": _("A correction states the corrected data of every record consulted on.")}
         )
@@ -425,9 +424,7 @@ def _carry_out(
     why = f"CCF {request.reference}"
     if consultation.database == "notices":
         if decision == Request.Decision.DELETE and Notice.objects.filter(pk=consultation.subject).exists():
-            notice_services.cancel_by_commission(
-                actor, consultation.subject, f"{why}: {request.reasons_given}"
-            )
+            notice_services.cancel_by_commission(actor, consultation.subject, why)
             return "cancelled"
         return ""
     if decision == Request.Decision.DELETE:
