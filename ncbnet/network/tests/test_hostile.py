@@ -130,6 +130,17 @@ def examples(peers: dict[str, Any], me: str) -> dict[str, tuple[str, dict[str, A
                 "at": now,
             },
         ),
+        "ccf.decision": (
+            "hub",
+            {
+                "consultation": envelope.new_id(),
+                "subject": envelope.new_id(),
+                "label": "Daniel Otieno",
+                "decision": "correct",
+                "reasons": "The date of birth was wrong.",
+                "at": now,
+            },
+        ),
         "ccf.position": (
             "BR",
             {
