@@ -293,19 +293,24 @@ def block(actor: Any, consultation_id: Any, *, blocked: bool, ip: str = "") -> C
             detail={"consultation": str(consultation.pk), "subject": str(consultation.subject)},
         )
         with transaction.atomic():  # the node's database: the record, its feed, the owner's flag
-            records.block(actor, consultation.subject, consultation.request.reference, blocked=blocked)
-            delivery.queue(
-                BLOCK,
-                [consultation.owner],
-                {
-                    "consultation": str(consultation.pk),
-                    "subject": str(consultation.subject),
-                    "label": consultation.label,
-                    "blocked": blocked,
-                    "at": now.isoformat(),
-                },
-            )
+            _block_record(actor, consultation, consultation.request.reference, blocked, now)
     return consultation
+
+
+def _block_record(actor: Any, consultation: Consultation, reference: str, blocked: bool, now: Any) -> None:
+    """In the node's transaction: the consulted record blocked (or unblocked) and its owner told."""
+    records.block(actor, consultation.subject, reference, blocked=blocked)
+    delivery.queue(
+        BLOCK,
+        [consultation.owner],
+        {
+            "consultation": str(consultation.pk),
+            "subject": str(consultation.subject),
+            "label": consultation.label,
+            "blocked": blocked,
+            "at": now.isoformat(),
+        },
+    )
 
 
 @register(BLOCK, BlockBody)
@@ -443,18 +448,7 @@ def _carry_out(
             ) from exc
         return "corrected"
     if consultation.blocked_at is not None:
-        records.block(actor, consultation.subject, request.reference, blocked=False)
-        delivery.queue(
-            BLOCK,
-            [consultation.owner],
-            {
-                "consultation": str(consultation.pk),
-                "subject": str(consultation.subject),
-                "label": consultation.label,
-                "blocked": False,
-                "at": now.isoformat(),
-            },
-        )
+        _block_record(actor, consultation, request.reference, False, now)
         return "unblocked"
     return ""
 

@@ -177,10 +177,19 @@ def send_json(body: Any) -> HttpResponse:
 ANSWERS = "public_answers"
 
 
+def _version(request: HttpRequest) -> int:
+    """The public data's version (`extracts.version`), read once a request."""
+    found = getattr(request, "_public_version", None)
+    if found is None:
+        found = extracts.version()
+        setattr(request, "_public_version", found)  # noqa: B010 - a request's own cache
+    return int(found)
+
+
 def _answer_key(request: HttpRequest) -> str:
     """An answer is the same for the same public data (`extracts.version`, moved by every change
     in its transaction), day (the age filters), host (the absolute links) and path and query."""
-    at = f"{extracts.version()}|{clock.now().date()}|{request.scheme}://{request.get_host()}"
+    at = f"{_version(request)}|{clock.now().date()}|{request.scheme}://{request.get_host()}"
     return "ans:" + hashlib.sha256(f"{at}|{request.get_full_path()}".encode()).hexdigest()
 
 
@@ -276,10 +285,10 @@ def filtered(c: Collection, q: Any) -> QuerySet[PublicExtract]:
     return qs
 
 
-def _total(c: Collection, filters: dict[str, Any], qs: QuerySet[PublicExtract]) -> int:
+def _total(request: HttpRequest, c: Collection, filters: dict[str, Any], qs: QuerySet[PublicExtract]) -> int:
     """How many extracts match the filters, counted once for every page of the same filters while
     the public data stay as they are (`extracts.version`) on the same day (the age filters)."""
-    at = f"{extracts.version()}|{clock.now().date()}|{c.path}|{json.dumps(filters, sort_keys=True)}"
+    at = f"{_version(request)}|{clock.now().date()}|{c.path}|{json.dumps(filters, sort_keys=True)}"
     key = "total:" + hashlib.sha256(at.encode()).hexdigest()
     total = caches[ANSWERS].get(key)
     if total is None:
@@ -292,7 +301,7 @@ def listing(request: HttpRequest, c: Collection) -> HttpResponse:
     q = parse(c.query, request)
     qs = filtered(c, q)
     filters = q.model_dump(exclude={"page", "resultPerPage"}, exclude_none=True)
-    total = _total(c, filters, qs)
+    total = _total(request, c, filters, qs)
     per, page = q.resultPerPage, q.page
     start = (page - 1) * per
     # The page's ids from the narrow search index (migration notices 0007), then their rows.

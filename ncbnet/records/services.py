@@ -428,28 +428,45 @@ def block(user: Person, record_id: Any, reason: str, *, blocked: bool = True) ->
         before = replication.audience(record)
         now = clock.now()
         record.blocked_at = now if blocked else None
-        record.version += 1
-        record.updated_at = now
-        record.save()
-        RecordVersion.objects.create(
-            record=record,
-            version=record.version,
-            data=record.data,
-            restriction=_current_restriction(record),
-            changed_by=user.get_username(),
-            changed_by_country="CCF",
-            reason=("blocked: " if blocked else "unblocked: ") + reason,
-            at=now,
-        )
-        replication.fanout(record, before)
-        audit.record(
-            "records.block" if blocked else "records.unblock",
-            actor=user,
-            subject="CCF",
-            target=record,
-            detail={"version": record.version, "owner": record.owner, "reason": reason},
+        _commission_version(
+            user,
+            record,
+            before,
+            now,
+            "block" if blocked else "unblock",
+            "blocked" if blocked else "unblocked",
+            reason,
         )
     return record
+
+
+def _commission_version(
+    user: Person, record: Record, before: set[str], now: datetime, action: str, said: str, reason: str
+) -> None:
+    """In the caller's transaction: the Commission's change of the record kept as a new version
+    (`said: reason`), sent to the nodes (`before`: those that could see it), and audited as
+    `records.<action>`."""
+    record.version += 1
+    record.updated_at = now
+    record.save()
+    RecordVersion.objects.create(
+        record=record,
+        version=record.version,
+        data=record.data,
+        restriction=_current_restriction(record),
+        changed_by=user.get_username(),
+        changed_by_country="CCF",
+        reason=f"{said}: {reason}",
+        at=now,
+    )
+    replication.fanout(record, before)
+    audit.record(
+        f"records.{action}",
+        actor=user,
+        subject="CCF",
+        target=record,
+        detail={"version": record.version, "owner": record.owner, "reason": reason},
+    )
 
 
 def correct(user: Person, record_id: Any, data: dict[str, Any], reason: str) -> Record:
@@ -469,29 +486,8 @@ def correct(user: Person, record_id: Any, data: dict[str, Any], reason: str) -> 
         record.data = _validate(record.database, data)
         label, record.key = label_and_key(record.database, record.data)
         record.label = label[:300]
-        now = clock.now()
         record.blocked_at = None
-        record.version += 1
-        record.updated_at = now
-        record.save()
-        RecordVersion.objects.create(
-            record=record,
-            version=record.version,
-            data=record.data,
-            restriction=_current_restriction(record),
-            changed_by=user.get_username(),
-            changed_by_country="CCF",
-            reason=f"corrected: {reason}",
-            at=now,
-        )
-        replication.fanout(record, before)
-        audit.record(
-            "records.corrected",
-            actor=user,
-            subject="CCF",
-            target=record,
-            detail={"version": record.version, "owner": record.owner, "reason": reason},
-        )
+        _commission_version(user, record, before, clock.now(), "corrected", "corrected", reason)
     return record
 
 

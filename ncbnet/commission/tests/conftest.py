@@ -68,6 +68,35 @@ def follow(client: Client, reference: str, secret: str) -> Any:
     )
 
 
+def file_in_browser(
+    page: Any, *, family: str, given: str, born: str, nationality: str, asked: str, why: str
+) -> None:
+    """Fill the filing form in a browser tab (a deletion, by the person, answered in French, with
+    a PDF identity document) and send it."""
+    page.get_by_label(re.compile(r"^What you ask:?$")).select_option("deletion")
+    page.get_by_label("The person concerned").check()
+    page.get_by_label("Family name").fill(family)
+    page.get_by_label("Given names").fill(given)
+    page.get_by_label("Date of birth").fill(born)
+    page.get_by_label("Nationality").select_option(nationality)
+    page.get_by_label("Email address for the Commission's answers").fill(f"{family.lower()}@example.org")
+    page.get_by_label("Language of the answer").select_option("fr")
+    page.get_by_label(re.compile("^What you ask the Commission")).fill(asked)
+    page.get_by_label(re.compile(r"^Why:?$")).fill(why)
+    page.get_by_label(re.compile("^A copy of an identity document")).set_input_files(
+        files=[{"name": "passport.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    page.get_by_role("button", name="File the request").click()
+
+
+def follow_in_browser(page: Any, base: str, reference: str, secret: str) -> None:
+    """Open a request's page in a browser tab with its reference and secret."""
+    page.goto(base + "/commission/follow/")
+    page.get_by_label("Reference").fill(reference)
+    page.get_by_label("Secret").fill(secret)
+    page.get_by_role("button", name="Show the request").click()
+
+
 @pytest.fixture
 def commission(hub: None, user_factory: Any) -> dict[str, Any]:
     """A member and the secretariat of the Commission, on the hub."""

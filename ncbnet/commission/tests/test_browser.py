@@ -3,7 +3,6 @@ without script, then follows it with the reference and the secret the page showe
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
@@ -12,7 +11,7 @@ import pytest
 
 from ncbnet.commission import services
 from ncbnet.commission.models import Request
-from ncbnet.commission.tests.conftest import PDF
+from ncbnet.commission.tests.conftest import file_in_browser, follow_in_browser
 from ncbnet.core import registry
 from ncbnet.core.models import NCB, Country, Region, RegionalBureau
 from ncbnet.testing.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
@@ -62,20 +61,15 @@ def test_a_person_files_and_follows_a_request_in_a_browser(open_browser, user_fa
     page.get_by_role("link", name="File a request").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("File a request with the Commission")
 
-    page.get_by_label(re.compile(r"^What you ask:?$")).select_option("deletion")
-    page.get_by_label("The person concerned").check()
-    page.get_by_label("Family name").fill("Dupont")
-    page.get_by_label("Given names").fill("Marie")
-    page.get_by_label("Date of birth").fill("1980-04-12")
-    page.get_by_label("Nationality").select_option("BE")
-    page.get_by_label("Email address for the Commission's answers").fill("marie@example.org")
-    page.get_by_label("Language of the answer").select_option("fr")
-    page.get_by_label(re.compile("^What you ask the Commission")).fill("Delete the record about me.")
-    page.get_by_label(re.compile(r"^Why:?$")).fill("The case was dismissed.")
-    page.get_by_label(re.compile("^A copy of an identity document")).set_input_files(
-        files=[{"name": "passport.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    file_in_browser(
+        page,
+        family="Dupont",
+        given="Marie",
+        born="1980-04-12",
+        nationality="BE",
+        asked="Delete the record about me.",
+        why="The case was dismissed.",
     )
-    page.get_by_role("button", name="File the request").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Request filed")
     reference = page.locator("#reference").inner_text()
@@ -83,10 +77,7 @@ def test_a_person_files_and_follows_a_request_in_a_browser(open_browser, user_fa
     assert Request.objects.get().reference == reference
 
     def follow() -> None:
-        page.goto("/commission/follow/")
-        page.get_by_label("Reference").fill(reference)
-        page.get_by_label("Secret").fill(secret)
-        page.get_by_role("button", name="Show the request").click()
+        follow_in_browser(page, "", reference, secret)
 
     follow()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Request {reference}")

@@ -7,13 +7,12 @@ record gone from the hub and every replica); the applicant sees each step with t
 the secret, and the Commission's tables are in the Commission's own database."""
 
 import json
-import re
 import sqlite3
 import uuid
 
 import pytest
 
-from ncbnet.commission.tests.conftest import PDF
+from ncbnet.commission.tests.conftest import file_in_browser, follow_in_browser
 from ncbnet.testing.browser import CHROMIUM, CHROMIUM_ARGS, sign_in
 from ncbnet.testing.cluster import wait_for
 
@@ -62,30 +61,22 @@ def test_a_request_from_filing_to_deletion_in_a_browser_across_the_network(brows
             locale="en-GB", viewport={"width": 390, "height": 844}, java_script_enabled=False
         ).new_page()
         person.goto(hub + "/commission/file/")
-        person.get_by_label(re.compile(r"^What you ask:?$")).select_option("deletion")
-        person.get_by_label("The person concerned").check()
-        person.get_by_label("Family name").fill("Lemoine")
-        person.get_by_label("Given names").fill("Jean-Baptiste")
-        person.get_by_label("Date of birth").fill("1975-06-14")
-        person.get_by_label("Nationality").select_option("FR")
-        person.get_by_label("Email address for the Commission's answers").fill("jb@example.org")
-        person.get_by_label("Language of the answer").select_option("fr")
-        person.get_by_label(re.compile("^What you ask the Commission")).fill(f"Delete the record {rid}.")
-        person.get_by_label(re.compile(r"^Why:?$")).fill("Acquitted in 2021.")
-        person.get_by_label(re.compile("^A copy of an identity document")).set_input_files(
-            files=[{"name": "id.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+        file_in_browser(
+            person,
+            family="Lemoine",
+            given="Jean-Baptiste",
+            born="1975-06-14",
+            nationality="FR",
+            asked=f"Delete the record {rid}.",
+            why="Acquitted in 2021.",
         )
-        person.get_by_role("button", name="File the request").click()
         expect(person.get_by_role("heading", level=1)).to_have_text("Request filed")
         reference = person.locator("#reference").inner_text()
         secret = person.locator("#secret").inner_text()
         assert cluster.count("hub", "audit_auditentry") == police_rows  # nothing in the police database
 
         def applicant_sees(text: str) -> None:
-            person.goto(hub + "/commission/follow/")
-            person.get_by_label("Reference").fill(reference)
-            person.get_by_label("Secret").fill(secret)
-            person.get_by_role("button", name="Show the request").click()
+            follow_in_browser(person, hub, reference, secret)
             expect(person.get_by_role("main")).to_contain_text(text)
 
         applicant_sees("Request received")
