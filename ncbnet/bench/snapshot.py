@@ -5,7 +5,8 @@ from the wheel. The hub is seeded with N persons and M travel documents (`record
 screening bench's generator, every one visible to FR), then FR's key is registered: the node
 joins, and the clock starts as both network workers start. The hub's worker reads, packs, seals
 and queues the chunks (`records.snapshot`); FR's worker verifies, opens, checks and stores them in
-bulk and indexes the persons for screening; the clock stops when FR has stored the final chunk.
+bulk and indexes the persons for screening; the clock stops when FR has stored the final chunk and
+built the indexes its first load deferred.
 
 With `--kill-at F`, FR's worker is killed (SIGKILL) once it has stored that fraction of the rows,
 and started again at once. Afterwards `ncbnet replica verify` runs on FR against the hub.
@@ -124,9 +125,12 @@ class Bench:
             return list(con.execute(sql).fetchall())
 
     def node_progress(self) -> dict[str, Any]:
-        """FR's cursor: rows received in stored chunks, chunks stored and refused, whether final."""
+        """FR's cursor: rows received in stored chunks, chunks stored and refused, whether the final
+        one is stored and the indexes a first load defers are built."""
         rows = self.query(
-            "FR", "SELECT received, seq, refused, finished_at IS NOT NULL, total FROM records_snapshotcursor"
+            "FR",
+            "SELECT received, seq, refused, "
+            "finished_at IS NOT NULL AND json_array_length(deferred) = 0, total FROM records_snapshotcursor",
         )
         if not rows:
             return {"rows": 0, "chunks": 0, "refused": 0, "finished": False, "total": None}
@@ -139,11 +143,17 @@ class Bench:
             "total": total,
         }
 
-    def stream_times(self) -> tuple[float, float]:
-        """When FR's cursor began (its first chunk stored) and finished, as Unix times."""
-        [row] = self.query("FR", "SELECT started_at, finished_at FROM records_snapshotcursor")
-        began, finished = (datetime.fromisoformat(t).replace(tzinfo=UTC).timestamp() for t in row)
-        return began, finished
+    def stream_times(self) -> tuple[float, float, float | None]:
+        """When FR's cursor began (its first chunk stored), finished (the final one stored) and
+        had the indexes it deferred built (None: none deferred), as Unix times."""
+        [(began, finished, indexed)] = self.query(
+            "FR", "SELECT started_at, finished_at, indexed_at FROM records_snapshotcursor"
+        )
+
+        def unix(t: str) -> float:
+            return datetime.fromisoformat(t).replace(tzinfo=UTC).timestamp()
+
+        return unix(began), unix(finished), unix(indexed) if indexed else None
 
     def hub_stream(self) -> dict[str, Any]:
         [(total, sent_rows, sent_seq, sent_bytes, resumes)] = self.query(
@@ -250,6 +260,8 @@ def run(
         "first_chunk_s": round(stream_times[0] - started, 1),
         "stream_s": round(stream_times[1] - stream_times[0], 1),
         "stream_rows_per_s": round(rows / max(stream_times[1] - stream_times[0], 1e-3), 1),
+        # From the final chunk stored to the indexes a first load defers built (within `seconds`).
+        "indexes_s": round(stream_times[2] - stream_times[1], 1) if stream_times[2] else None,
         "chunks": stored["chunks"],
         "chunk_rows": chunk_rows,
         "mib_sent_compressed": round(stream["bytes"] * 3 / 4 / 1024**2, 1),

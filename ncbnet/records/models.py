@@ -560,6 +560,10 @@ class SnapshotCursor(models.Model):
     stored_at = models.DateTimeField(null=True, blank=True)
     asked_at = models.DateTimeField(null=True, blank=True)  # a resume last asked of the hub
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A first load (the node held no replica): the indexes dropped for it, as the statements that
+    # build them again after the last chunk (`snapshot.build_deferred`), and when they were built.
+    deferred = models.JSONField(default=list, blank=True)
+    indexed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-started_at"]

@@ -21,6 +21,16 @@ most once every `RESUME_EVERY`; the hub starts a new round from there. A snapsho
 moving for `STALL` is resumed the same way. A chunk that is not for this node, too big once
 opened, malformed or not in its own order is quarantined, never stored.
 
+A first load (the node holds no replica yet) is written without the indexes that a record or a
+person's key goes into at a random place: when the first chunk is stored, the replica's lookups
+by key and the indexes other apps keep of it (`deferring_indexes`: screening's name keys) are
+dropped, and they are built again once the final chunk is stored (`build_deferred`), each in one
+pass over the loaded rows, in its own transaction; an index not yet built when the worker stopped
+is built by `watch`. Kept up to date row by row, these indexes were most of a node's time per row
+at ten million rows (each new key a random page of an index far bigger than the page cache).
+Meanwhile the node finds what it holds by reading every row (slower, never wrong): it holds only
+part of its replica then anyway, as its snapshot page says.
+
 The change feed (`replication.send_changes`) runs beside it: the joining node is on the network,
 so every change reaches it as it does every other node. The two cannot leave an older version
 over a newer one: a node keeps a record's version only if it is newer than the one it holds, from
@@ -36,13 +46,13 @@ import time
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import TextField
+from django.db.models import Q, TextField
 from django.db.models.functions import Cast
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from ncbnet.base import audit, clock, holdings
 from ncbnet.base.node import node_id
@@ -79,6 +89,12 @@ COLUMNS = (
     "id", "database", "owner", "label", "key", "data", "version", "handling", "handling_note",
     "notify_on_view", "updated_at", "retain_until", "received_at",
 )  # fmt: skip
+
+
+# Sent when a first load begins (the node holds no replica): each receiver drops the indexes it
+# keeps of the replica that the load need not read (`tables.Tables.defer_indexes`) and returns the
+# statements that build them again.
+deferring_indexes = Signal()
 
 
 def chunk_rows() -> int:
@@ -491,11 +507,18 @@ def chunk_arrived(envelope: Arrived, body: SnapshotChunkBody) -> None:
     cursor = SnapshotCursor.objects.select_for_update().filter(snapshot=body.snapshot).first()
     if cursor is None:
         cursor = SnapshotCursor.objects.create(snapshot=body.snapshot, total=body.total, started_at=now)
+        if not ReplicaRecord.objects.exists():
+            cursor.deferred = defer_indexes()
+            cursor.save(update_fields=["deferred"])
         audit.record(
             "replica.snapshot_started",
             subject="hub",
             target=cursor,
-            detail={"snapshot": str(body.snapshot), "total": body.total},
+            detail={
+                "snapshot": str(body.snapshot),
+                "total": body.total,
+                "deferred_indexes": len(cursor.deferred),
+            },
         )
     if cursor.finished_at is not None or body.seq <= cursor.seq or body.round < cursor.round:
         _refuse(
@@ -535,6 +558,8 @@ def chunk_arrived(envelope: Arrived, body: SnapshotChunkBody) -> None:
         },
     )
     if body.final:
+        if cursor.deferred:
+            transaction.on_commit(build_deferred, robust=True)  # logged if it fails; `watch` retries
         audit.record(
             "replica.snapshot_stored",
             subject="hub",
@@ -595,11 +620,54 @@ def store(rows: list[Any], after: uuid.UUID | None, last: uuid.UUID | None) -> i
     return len(out)
 
 
+def defer_indexes() -> list[str]:
+    """Node, inside the first chunk's transaction: the replica's indexes but its primary key, and
+    those of the apps' `deferring_indexes` receivers, dropped; the statements that build them."""
+    statements = tables.here().defer_indexes(ReplicaRecord)
+    for _receiver, more in deferring_indexes.send(sender=ReplicaRecord):
+        statements += cast(list[str], more)
+    return statements
+
+
+def build_deferred() -> int:
+    """Node: the indexes a first load dropped, built again, one transaction each (so that a
+    stopped worker leaves none half built and carries on with the rest), once its final chunk is
+    stored, or as soon as a newer snapshot began; returns how many were built."""
+    built = 0
+    while True:
+        with transaction.atomic():
+            newest = SnapshotCursor.objects.order_by("-started_at", "-pk").values_list("pk", flat=True)[:1]
+            cursor = (
+                SnapshotCursor.objects.select_for_update()
+                .exclude(deferred=[])
+                .filter(Q(finished_at__isnull=False) | ~Q(pk=newest))
+                .order_by("started_at")
+                .first()
+            )
+            if cursor is None:
+                return built
+            tables.here().build_indexes(cursor.deferred[:1])
+            cursor.deferred = cursor.deferred[1:]
+            built += 1
+            if not cursor.deferred:
+                cursor.indexed_at = clock.now()
+                audit.record(
+                    "replica.snapshot_indexed",
+                    subject=node_id(),
+                    target=cursor,
+                    detail={"snapshot": str(cursor.snapshot), "finished_at": str(cursor.finished_at)},
+                )
+            cursor.save(update_fields=["deferred", "indexed_at"])
+
+
 @every(30, "records.snapshot_watch")
 def watch() -> bool | None:
-    """Node: a snapshot that stored nothing for `STALL` is resumed from its cursor."""
+    """Node: a snapshot that stored nothing for `STALL` is resumed from its cursor; indexes a
+    first load dropped are built if they are due and are not (the worker stopped meanwhile)."""
     if holdings.here().keeps_originals:
         return None
+    if build_deferred():
+        return True
     with transaction.atomic():
         cutoff = clock.now() - STALL
         for cursor in SnapshotCursor.objects.select_for_update().filter(finished_at__isnull=True):
@@ -621,6 +689,8 @@ def progress_at_node() -> list[dict[str, Any]]:
             "rows_stored": c.received,
             "rows_written": c.rows,
             "chunks_refused": c.refused,
+            "indexes_deferred": len(c.deferred),
+            "indexed_at": c.indexed_at,
             **_rate(c.received, c.total, c.started_at, c.finished_at or c.stored_at or now),
         }
         for c in SnapshotCursor.objects.order_by("-started_at")

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from django.db import connection, models, transaction
@@ -40,6 +41,19 @@ class Tables(Protocol):
         """Empty these tables and load them again inside the block, through the `Tables` it gives
         (in one transaction where that pays, so that readers see the old rows until the new ones
         are whole)."""
+        ...
+
+    def defer_indexes(self, model: type[models.Model], keep: Collection[str] = ()) -> list[str]:
+        """Inside the caller's transaction, drop the model's secondary indexes (and, where the
+        database can, its unique constraints), all but those whose first column is in `keep`
+        (what the load itself reads by); returns the statements that build them again as they
+        were (`build_indexes`). For a big load into an empty table: each index built once after
+        it, in one pass, instead of kept up to date row by row at random places."""
+        ...
+
+    def build_indexes(self, statements: Sequence[str]) -> None:
+        """Run statements from `defer_indexes` (inside the caller's transaction), and give the
+        planner its statistics of the tables they index."""
         ...
 
     def pages(self, rows: models.QuerySet[Any], fields: Sequence[str], size: int) -> Iterator[list[Any]]:
@@ -107,6 +121,33 @@ class SQLite:
         for model in models_:
             model._base_manager.all().delete()
         yield self
+
+    def defer_indexes(self, model: type[models.Model], keep: Collection[str] = ()) -> list[str]:
+        """The indexes made by `CREATE INDEX` (SQLite keeps their statements; a primary key's or a
+        table constraint's cannot be dropped, and has none)."""
+        table = model._meta.db_table
+        again = []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                "AND sql IS NOT NULL ORDER BY name",
+                [table],
+            )
+            for name, statement in cursor.fetchall():
+                cursor.execute(f"PRAGMA index_info({connection.ops.quote_name(name)})")
+                first = cursor.fetchone()
+                if first is not None and first[2] in keep:
+                    continue
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+                again.append(statement)
+        return again
+
+    def build_indexes(self, statements: Sequence[str]) -> None:
+        """With the page cache of a big write (`roomy`): SQLite sorts the keys in it."""
+        self.roomy()
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
 
     def pages(self, rows: models.QuerySet[Any], fields: Sequence[str], size: int) -> Iterator[list[Any]]:
         """Each page read on its own, by id (a filter on the database would have SQLite scan them
@@ -196,6 +237,19 @@ class Postgres:
             with connection.cursor() as cursor:
                 cursor.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
 
+    def defer_indexes(self, model: type[models.Model], keep: Collection[str] = ()) -> list[str]:
+        with connection.cursor() as cursor:
+            return _drop_secondary(cursor, model._meta.db_table, keep)
+
+    def build_indexes(self, statements: Sequence[str]) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
+            for statement in statements:
+                cursor.execute(statement)
+            tables = sorted({m.group(1) for m in map(_ON_TABLE.search, statements) if m})
+            if tables:
+                cursor.execute(f"ANALYZE {', '.join(tables)}")
+
     def pages(self, rows: models.QuerySet[Any], fields: Sequence[str], size: int) -> Iterator[list[Any]]:
         """Through one server-side cursor (Django's `iterator` on PostgreSQL), `size` rows a fetch."""
         page: list[Any] = []
@@ -246,29 +300,39 @@ class Postgres:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _drop_secondary(cursor: Any, table: str) -> list[str]:
-    """Drop the table's indexes and unique constraints but its primary key; returns the statements
-    that make them again, as they were."""
+# The table a statement of `_drop_secondary` builds an index of.
+_ON_TABLE = re.compile(r"^(?:ALTER TABLE|CREATE (?:UNIQUE )?INDEX \S+ ON)(?: ONLY)? (\S+)")
+
+
+def _drop_secondary(cursor: Any, table: str, keep: Collection[str] = ()) -> list[str]:
+    """Drop the table's indexes and unique constraints but its primary key (and those whose first
+    column is in `keep`); returns the statements that make them again, as they were."""
     cursor.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = %s::regclass AND contype IN ('u', 'x')",
+        "SELECT c.conname, pg_get_constraintdef(c.oid), a.attname FROM pg_constraint c "
+        "LEFT JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+        "WHERE c.conrelid = %s::regclass AND c.contype IN ('u', 'x') ORDER BY c.conname",
         [table],
     )
     constraints = cursor.fetchall()
     cursor.execute(
-        "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+        "SELECT i.relname, pg_get_indexdef(x.indexrelid), a.attname FROM pg_index x "
         "JOIN pg_class i ON i.oid = x.indexrelid "
+        "LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0] "
         "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary "
-        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY i.relname",
         [table],
     )
     indexes = cursor.fetchall()
     quote = connection.ops.quote_name
     again = []
-    for name, definition in constraints:
+    for name, definition, first in constraints:
+        if first in keep:
+            continue
         cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
         again.append(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
-    for name, definition in indexes:
+    for name, definition, first in indexes:
+        if first in keep:
+            continue
         cursor.execute(f"DROP INDEX {quote(name)}")
         again.append(definition)
     return again

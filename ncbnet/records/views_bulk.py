@@ -101,6 +101,6 @@ def snapshots(request: AuthedRequest) -> HttpResponse:
     rows = snapshot.progress_at_hub() if at_hub else snapshot.progress_at_node()
     for r in rows:
         r["eta_minutes"] = None if r["eta_s"] is None else max(1, math.ceil(r["eta_s"] / 60))
-    busy = any(r["finished_at"] is None for r in rows)
+    busy = any(r["finished_at"] is None or r.get("indexes_deferred") for r in rows)
     template = "records/_snapshots.html" if request.headers.get("HX-Request") else "records/snapshots.html"
     return render(request, template, {"snapshots": rows, "busy": busy, "at_hub": at_hub})

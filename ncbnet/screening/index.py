@@ -38,6 +38,7 @@ from ncbnet.notices.models import Notice, ReplicaNotice, State
 from ncbnet.records import tables
 from ncbnet.records.bulk import persons_written
 from ncbnet.records.models import Record, ReplicaRecord
+from ncbnet.records.snapshot import deferring_indexes
 
 from . import names
 from .models import Card, NameKey
@@ -412,6 +413,13 @@ def record_saved(sender: Any, instance: Record, **kwargs: Any) -> None:
 def replica_saved(sender: Any, instance: ReplicaRecord, **kwargs: Any) -> None:
     if instance.database == "persons":
         replace(instance.pk, instance.data)
+
+
+@receiver(deferring_indexes, sender=ReplicaRecord)
+def defer_keys(sender: Any, **kwargs: Any) -> list[str]:
+    """A node's first load: the keys' index by key dropped until it is whole (the one by card is
+    kept: a change from the feed meanwhile removes a card's keys by it)."""
+    return tables.here().defer_indexes(NameKey, keep=("card_id",))
 
 
 @receiver(persons_written, sender=Record)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 
@@ -31,7 +32,11 @@ class NameKey(models.Model):
     card = models.ForeignKey(Card, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
 
     class Meta:
-        constraints: ClassVar = [models.UniqueConstraint(fields=["key", "card"], name="namekey_once")]
+        # Unique by expressions, which every backend makes a unique index of its own (not a
+        # constraint in the table's definition): a node loading its first snapshot drops it and
+        # builds it again after the last chunk (`records.snapshot`), which SQLite allows only of
+        # an index.
+        constraints: ClassVar = [models.UniqueConstraint(F("key"), F("card"), name="namekey_once")]
 
     def __str__(self) -> str:
         return f"{self.key} {self.card_id}"

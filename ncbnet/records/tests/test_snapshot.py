@@ -6,8 +6,10 @@ import base64
 import json
 import uuid
 import zlib
+from datetime import timedelta
 
 import pytest
+from django.db import connection
 
 from ncbnet.base import clock
 from ncbnet.base.actor import Actor
@@ -19,7 +21,8 @@ from ncbnet.network.models import OutboxEnvelope, Quarantine
 from ncbnet.records import replication, services, snapshot
 from ncbnet.records.models import ReplicaRecord, SnapshotCursor, SnapshotStream
 from ncbnet.records.schemas import SNAPSHOT_RAW
-from ncbnet.screening.models import Card
+from ncbnet.screening import services as screening
+from ncbnet.screening.models import Card, NameKey
 
 pytestmark = pytest.mark.django_db
 KE = Actor("ke-officer", "KE")
@@ -167,6 +170,70 @@ def test_the_node_stores_chunks_in_order_with_its_cursor_indexes_persons_and_say
     assert snapshot.progress_at_node()[0]["rows_stored"] == 5
 
 
+def secondary_indexes(model):
+    with connection.cursor() as c:
+        found = connection.introspection.get_constraints(c, model._meta.db_table)
+    return {name for name, info in found.items() if info["index"] and not info["primary_key"]}
+
+
+def test_a_first_load_is_written_without_the_key_indexes_and_builds_them_after_the_final_chunk(
+    peers, user_factory, django_capture_on_commit_callbacks
+):
+    replica_indexes, key_indexes = secondary_indexes(ReplicaRecord), secondary_indexes(NameKey)
+    assert {"replica_lookup", "replica_folded_lookup", "namekey_once"} <= replica_indexes | key_indexes
+    first = [row(1), row(2, database="persons", data=PERSON)]
+    assert node_receives(peers, chunk(1, first), 1) == "accepted"
+    cursor = SnapshotCursor.objects.get()
+    assert cursor.deferred and cursor.indexed_at is None
+    assert not {"replica_lookup", "replica_folded_lookup"} & secondary_indexes(ReplicaRecord)
+    assert "namekey_once" not in secondary_indexes(NameKey)
+    assert secondary_indexes(NameKey)  # the keys by card: the change feed removes a card's keys by it
+    # Meanwhile a search reads every row it holds, and finds what has arrived.
+    officer = user_factory("ncb", "officer")
+    assert [h.record for h in screening.document(officer, "SN0000001", context={}).hits] == [row(1)[0]]
+    assert [h.record for h in screening.person(officer, "Amina Odhiambo", context={}).hits] == [row(2)[0]]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert node_receives(peers, chunk(2, [row(3)], row(2)[0], final=True), 2) == "accepted"
+    cursor.refresh_from_db()
+    assert cursor.deferred == [] and cursor.indexed_at is not None
+    assert secondary_indexes(ReplicaRecord) == replica_indexes
+    assert secondary_indexes(NameKey) == key_indexes
+    assert AuditEntry.objects.filter(action="replica.snapshot_indexed").exists()
+    assert [h.record for h in screening.document(officer, "SN0000003", context={}).hits] == [row(3)[0]]
+
+
+def test_a_load_into_a_replica_that_holds_records_keeps_its_indexes(peers):
+    upsert = {"records": [dict(zip(snapshot.COLUMNS[:-1], row(9), strict=True))]}
+    assert delivery.accept(arriving(peers, replication.UPSERT, upsert, sender="hub"), 1) == "accepted"
+    before = secondary_indexes(ReplicaRecord) | secondary_indexes(NameKey)
+    assert node_receives(peers, chunk(1, [row(1)]), 2) == "accepted"
+    assert SnapshotCursor.objects.get().deferred == []
+    assert secondary_indexes(ReplicaRecord) | secondary_indexes(NameKey) == before
+
+
+def test_indexes_a_stopped_worker_left_unbuilt_are_built_by_the_watch(peers):
+    built = secondary_indexes(ReplicaRecord)
+    assert node_receives(peers, chunk(1, [row(1)]), 1) == "accepted"
+    assert snapshot.build_deferred() == 0  # not before the final chunk
+    # The final chunk stored, the worker stopped before it built them (its commit hooks never ran).
+    assert node_receives(peers, chunk(2, [row(2)], row(1)[0], final=True), 2) == "accepted"
+    assert SnapshotCursor.objects.get().deferred
+    assert snapshot.watch() is True
+    assert secondary_indexes(ReplicaRecord) == built
+    assert SnapshotCursor.objects.get().deferred == [] and snapshot.watch() is None
+
+
+def test_a_newer_snapshot_has_the_indexes_of_an_unfinished_first_load_built(peers):
+    built = secondary_indexes(ReplicaRecord) | secondary_indexes(NameKey)
+    assert node_receives(peers, chunk(1, [row(1)]), 1) == "accepted"
+    newer = {**chunk(1, [row(2)]), "snapshot": "019ac000-0000-7000-8000-0000000000bb"}
+    with clock.travel(timedelta(seconds=1)):
+        assert node_receives(peers, newer, 2) == "accepted"
+    assert SnapshotCursor.objects.get(snapshot=newer["snapshot"]).deferred == []  # the replica holds one
+    assert snapshot.build_deferred() > 0
+    assert secondary_indexes(ReplicaRecord) | secondary_indexes(NameKey) == built
+
+
 def test_a_duplicate_chunk_is_refused_with_an_audit_entry_and_stores_nothing(peers):
     assert node_receives(peers, chunk(1, [row(1), row(2)]), 1) == "accepted"
     resent = chunk(1, [row(1, version=1), row(2), row(3)])
@@ -261,5 +328,6 @@ def test_a_nodes_snapshot_page_shows_what_it_stored(peers, user_factory, client)
     client.force_login(user_factory("ncb", "head"))
     page = client.get("/records/snapshots/", headers={"HX-Request": "true"})
     assert page.status_code == 200 and b"2 of 6" in page.content and b"1 stored" in page.content
+    assert b"A first load" in page.content  # a search finds only what has arrived, and reads it all
     client.force_login(user_factory("ncb", "officer", username="officer"))
     assert client.get("/records/snapshots/").status_code == 403

@@ -25,3 +25,4 @@ def test_a_node_killed_midway_resumes_its_snapshot_from_its_cursor(tmp_path):
     assert result["screening_cards"] == PERSONS  # every person indexed for screening
     # The stream's own time (first chunk stored to the last) is within the whole run's.
     assert result["first_chunk_s"] >= 0 and 0 < result["stream_s"] <= result["seconds"]
+    assert result["indexes_s"] is not None  # a first load: its indexes deferred, then built
