@@ -294,7 +294,7 @@ def candidates_many(
         "(SELECT c.data FROM screening_card c WHERE c.id = kept.card_id) FROM kept "
         "WHERE kept.n >= %s * kept.most ORDER BY kept.q, kept.n DESC, kept.card_id"
     )
-    with connection.cursor() as cursor:
+    with tables.here().sorting(), connection.cursor() as cursor:
         cursor.execute(sql, [*params, limit, SHARE_OF_BEST])
         rows = cursor.fetchall()
     # Both backends give a JSON column's text as it is (Django decodes it in `from_db_value`).
