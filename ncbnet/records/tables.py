@@ -69,11 +69,6 @@ class Tables(Protocol):
         indexes' pages in memory, for this connection."""
         ...
 
-    def sorting(self) -> contextlib.AbstractContextManager[None]:
-        """Around one statement that groups and sorts many rows (a manifest chunk's candidates):
-        the memory to do it without spilling to disk, for that statement's transaction alone."""
-        ...
-
     def audit_only_commit(self) -> None:
         """Inside a transaction of its own that writes only the audit of a read and what it found:
         commit without waiting for the disk (see `Postgres.audit_only_commit`)."""
@@ -172,10 +167,6 @@ class SQLite:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE // 1024}")
 
-    def sorting(self) -> contextlib.AbstractContextManager[None]:
-        """SQLite groups in its page cache: nothing to set."""
-        return contextlib.nullcontext()
-
     def audit_only_commit(self) -> None:
         """Already so: the write-ahead log is synced at checkpoints, not at each commit
         (`synchronous=NORMAL`, settings)."""
@@ -194,9 +185,6 @@ SQLITE_CACHE = 256 * 1024 * 1024
 SEPARATOR = "\x1f"
 # What `rebuilding` gives PostgreSQL to build the indexes again after the load.
 MAINTENANCE_WORK_MEM = "1GB"
-# What `sorting` gives a statement that groups many rows (a hash table may take twice this:
-# `hash_mem_multiplier`); one such statement runs at a time in each screening process.
-SORTING_WORK_MEM = "64MB"
 
 
 class Postgres:
@@ -279,16 +267,6 @@ class Postgres:
 
     def roomy(self) -> None:
         """The server's shared buffers serve every connection: nothing to set here."""
-
-    @contextlib.contextmanager
-    def sorting(self) -> Iterator[None]:
-        """`SORTING_WORK_MEM` for the statements inside (a transaction, `SET LOCAL`): with the
-        server's default (4 MB), a manifest chunk's 270,000 (passenger, card) pairs were grouped
-        in 257 batches on disk and sorted by an external merge (EXPLAIN ANALYZE at 1M persons:
-        1.08 s a chunk of 500 passengers, 0.65 to 0.77 s in memory)."""
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL work_mem = '{SORTING_WORK_MEM}'")
-            yield
 
     def rows_of(
         self, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]

@@ -282,19 +282,22 @@ def candidates_many(
     if not pairs:
         return out
     wanted, params = tables.here().rows_of((("q", "integer"), ("wkey", "text")), pairs)
+    # Each name's cards counted on their own (a `LATERAL` subquery a name: a few hundred keys'
+    # rows grouped in memory), not all names' (name, card) pairs grouped and ranked at once, which
+    # at 1M persons grouped 270,000 pairs a chunk of 500 names and took twice as long (0.36 s
+    # against 0.62 to 0.69 s, the same cards in the same order).
     sql = (
         f"WITH wanted AS ({wanted}), "  # noqa: S608 - placeholders only
-        "found AS (SELECT wanted.q, k.card_id, COUNT(*) AS n FROM wanted "
-        'JOIN screening_namekey k ON k."key" = wanted.wkey GROUP BY wanted.q, k.card_id), '
-        "ranked AS (SELECT q, card_id, n, "
-        "ROW_NUMBER() OVER (PARTITION BY q ORDER BY n DESC, card_id) AS place FROM found), "
-        "kept AS (SELECT q, card_id, n, MAX(n) OVER (PARTITION BY q) AS most FROM ranked WHERE place <= %s) "
-        # Each card read by its id (a join let PostgreSQL's planner read every card into a hash).
-        "SELECT kept.q, (SELECT c.record_id FROM screening_card c WHERE c.id = kept.card_id), "
-        "(SELECT c.data FROM screening_card c WHERE c.id = kept.card_id) FROM kept "
-        "WHERE kept.n >= %s * kept.most ORDER BY kept.q, kept.n DESC, kept.card_id"
+        "asked AS (SELECT q, array_agg(wkey) AS keys FROM wanted GROUP BY q), "
+        "top AS (SELECT asked.q, t.card_id, t.n, MAX(t.n) OVER (PARTITION BY asked.q) AS most "
+        "FROM asked, LATERAL (SELECT k.card_id, COUNT(*) AS n FROM screening_namekey k "
+        'WHERE k."key" = ANY(asked.keys) GROUP BY k.card_id ORDER BY COUNT(*) DESC, k.card_id LIMIT %s) t) '
+        # Each card read by its id (a plain join let PostgreSQL's planner read every card into a hash).
+        "SELECT top.q, c.record_id, c.data FROM top "
+        "JOIN LATERAL (SELECT record_id, data FROM screening_card WHERE id = top.card_id) c ON true "
+        "WHERE top.n >= %s * top.most ORDER BY top.q, top.n DESC, top.card_id"
     )
-    with tables.here().sorting(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, [*params, limit, SHARE_OF_BEST])
         rows = cursor.fetchall()
     # Both backends give a JSON column's text as it is (Django decodes it in `from_db_value`).
