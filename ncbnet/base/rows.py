@@ -67,14 +67,14 @@ class Reader:
     def __init__(self, shape: Callable[[Any], models.QuerySet[Any]], *fields: str):
         self.shape = shape
         self.fields = fields
-        self._plans: dict[tuple[type[models.Model], str], Plan] = {}
+        self._plans: dict[type[models.Model], Plan] = {}
 
     def plan(self, model: type[models.Model]) -> Plan:
-        query = self.shape(model)
-        key = (model, query.db)
-        found = self._plans.get(key)
+        """The model's plan, made at its first use (a model's database is chosen by the model
+        alone here: `DATABASE_ROUTERS` route by app, never by the values of a query)."""
+        found = self._plans.get(model)
         if found is None:
-            found = self._plans[key] = Plan(query, self.fields)
+            found = self._plans[model] = Plan(self.shape(model), self.fields)
         return found
 
     def rows(self, model: type[models.Model], values: Sequence[Any]) -> list[tuple[Any, ...]]:
