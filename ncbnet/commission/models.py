@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-import uuid6
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ncbnet.base import ids
 from ncbnet.base.dates import add_months
 
 # Months from admissibility within which the Commission decides (CCF Statute, art. 40).
@@ -46,7 +46,7 @@ class Request(models.Model):
         CORRECT = "correct", _("The data is corrected")
         DELETE = "delete", _("The data is deleted")
 
-    id = models.UUIDField(primary_key=True, default=uuid6.uuid7, editable=False)
+    id = models.UUIDField(primary_key=True, default=ids.uuid7, editable=False)
     reference = models.CharField(max_length=20, unique=True)
     secret_hash = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -165,7 +165,7 @@ class Consultation(models.Model):
     """The Commission asks the owner bureau of a record or notice for its position (at the hub, in
     the Commission's database; the bureau keeps its side as an `OwnerConsultation`)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid6.uuid7, editable=False)
+    id = models.UUIDField(primary_key=True, default=ids.uuid7, editable=False)
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="consultations")
     database = models.CharField(max_length=10)  # "records" or "notices"
     subject = models.UUIDField()

@@ -19,11 +19,10 @@ import nacl.bindings as sodium
 import nacl.exceptions
 import nacl.public
 import nacl.utils
-import uuid6
 from cryptography.hazmat.primitives import serialization
 from pydantic import Field, StringConstraints
 
-from ncbnet.base import bounded
+from ncbnet.base import bounded, ids
 from ncbnet.base.crypto import KeyProblem, KeyStore, PublicIdentity, b64, canonical, unb64, verify
 
 from . import wire
@@ -102,7 +101,7 @@ def iso(at: datetime) -> str:
 
 
 def new_id() -> str:
-    return str(uuid6.uuid7())
+    return str(ids.uuid7())
 
 
 def header(envelope: Mapping[str, Any]) -> dict[str, Any]:

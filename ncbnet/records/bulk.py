@@ -14,13 +14,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import uuid6
 from django.conf import settings
 from django.db import connection, transaction
 from django.dispatch import Signal
 
 from ncbnet.base import audit, clock, holdings
 from ncbnet.base.dates import add_years
+from ncbnet.base.ids import uuid7
 from ncbnet.network.envelope import new_id
 
 from . import feed, tables
@@ -178,7 +178,7 @@ def _batch(database: str, n: int, rnd: random.Random, source: str) -> None:
             if checked != data:
                 raise ValueError(f"the {database} generator drifted from its schema: {checked} != {data}")
         label, key = label_and_key(database, data)
-        written.append(uuid6.uuid7())  # what `new_id` writes, without going through its text
+        written.append(uuid7())  # what `new_id` writes, without going through its text
         pk = uuid_db(written[-1], connection)
         text = json.dumps(data)  # as Django writes a JSON field (other scripts escaped: twice as fast)
         ids.append(pk)
