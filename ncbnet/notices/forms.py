@@ -209,6 +209,8 @@ class NoticeForm(forms.Form):
                 self.fields.update(_subject_fields(subjects))
             else:
                 self.fields[path.replace(".", SEP)] = _field(path, info)
+        if "iccs" in self.fields and "charges" not in self.fields:
+            self.fields["iccs"].help_text = ""  # no charges to take it from
 
     @property
     def about(self) -> Promise:
@@ -247,6 +249,8 @@ class NoticeForm(forms.Form):
                 value = value.isoformat()
             elif value == "" and not info.is_required():
                 value = None
+            if path == "iccs" and not value:
+                continue  # none: the hub takes it from the charges (and older hubs know no such field)
             head, _dot, leaf = path.rpartition(".")
             (data.setdefault(head, {}) if head else data)[leaf] = value
         return data

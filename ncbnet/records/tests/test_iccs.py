@@ -175,7 +175,7 @@ def test_an_edit_through_the_api_with_a_bad_code_is_refused_before_it_travels(cl
     assert response.status_code == 202 and last_change(peers)["data"]["iccs"] == "0101"
 
 
-def test_a_replica_keeps_the_category_an_old_hub_did_not_send(peers):
+def test_a_replica_reads_the_category_from_the_data_and_none_from_an_old_hubs_record(peers):
     held(
         peers,
         replica_body(),
@@ -194,7 +194,7 @@ def test_the_contribution_form_offers_the_codes_by_section_and_sends_the_one_cho
     assert '<option value="0502">0502 Theft</option>' in page
     form = {**VEHICLE, "access": "all", "handling": "H0"}
     refused = client.post("/records/contribute/vehicles/", form | {"iccs": "05"})
-    assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
+    assert refused.status_code == 400 and "Select a valid choice" in refused.content.decode()
     assert not OutboxEnvelope.objects.exists()
     assert client.post("/records/contribute/vehicles/", form | {"iccs": "0502"}).status_code == 302
     assert opened(peers, contribution.CONTRIBUTE)["data"]["iccs"] == "0502"
