@@ -183,9 +183,10 @@ def _arabic(term: str) -> bool:
 @cache
 def _rules() -> list[tuple[str, re.Pattern[str] | None, tuple[str, ...]]]:
     """Each rule's code, one pattern of its whole-word terms, and its Arabic terms (substrings)."""
-    out = []
+    out: list[tuple[str, re.Pattern[str] | None, tuple[str, ...]]] = []
     for rule in data()["charges"]:
-        words, arabic = [], []
+        words: list[str] = []
+        arabic: list[str] = []
         for language in ("en", "fr", "es", "ar"):
             for term in rule.get(language, []):
                 folded = _fold(term)
