@@ -17,7 +17,7 @@ import re
 import unicodedata
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -122,7 +122,7 @@ def codes() -> list[str]:
     return list(data()["codes"])
 
 
-def valid(code: object) -> bool:
+def valid(code: object) -> TypeGuard[str]:
     """Whether `code` is one of the classification's level-2 codes (text, exactly as listed)."""
     return isinstance(code, str) and code in data()["codes"]
 
