@@ -138,6 +138,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from ncbnet.analytics.api import router as analytics_router
     from ncbnet.audit.api import router as audit_router
     from ncbnet.cooperation.api import router as cooperation_router
     from ncbnet.core.api import router as core_router
@@ -157,6 +158,7 @@ def _register_routers() -> None:
     api.add_router("/screening", screening_router)
     api.add_router("/hits", hits_router)
     api.add_router("/cooperation", cooperation_router)
+    api.add_router("/analytics", analytics_router)
 
 
 _register_routers()

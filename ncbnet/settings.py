@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "ncbnet.screening",
     "ncbnet.hits",
     "ncbnet.cooperation",
+    "ncbnet.analytics",
     "ncbnet.public",
     "ncbnet.commission",
     "ncbnet.web",

@@ -22,6 +22,7 @@ class HitOut(Schema):
     record_id: UUID
     database: str
     label: str
+    iccs: str = Field(description="the crime category of what was hit (a level-2 ICCS code), or empty")
     owner: str
     found_by: str
     officer: str

@@ -40,6 +40,7 @@ class HitReport(models.Model):
     record_id = models.UUIDField()
     database = models.CharField(max_length=10)
     label = models.CharField(max_length=300)
+    iccs = models.CharField(max_length=4, blank=True, default="")  # the crime category of what was hit
     owner = models.CharField(max_length=2)
     found_by = models.CharField(max_length=8)  # the screening bureau's country, or "GS"
     found_by_node = models.CharField(max_length=8)  # where answers go: a country code or "hub"

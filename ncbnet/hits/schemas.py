@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal, Protocol
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
+from ncbnet.base import iccs
 from ncbnet.network import wire
 
 from .models import Escalation, HitReport
@@ -46,6 +47,12 @@ class Holding(Protocol):
     def handling(self) -> str: ...
 
 
+def category(data: Any) -> str:
+    """The crime category a record's or a notice's data carries, or "" (none, or not a code)."""
+    code = data.get("iccs") if isinstance(data, dict) else None
+    return code if iccs.valid(code) else ""
+
+
 @dataclass
 class Hit:
     """A record that matched a query: a possible match to be confirmed by its owner, never an
@@ -66,6 +73,7 @@ class Hit:
     # The notices out for the person (`screening.outstanding`): on a record hit, those whose
     # subject is the record; on a hit on a notice's subject (database "notices"), that notice.
     notices: list[dict[str, Any]] = field(default_factory=list)
+    iccs: str = ""  # the crime category of the record or notice hit (a level-2 ICCS code), if any
 
     @classmethod
     def of(cls, record: Holding, why: str, score: float = 1.0, explanation: list[str] | None = None) -> Hit:
@@ -79,6 +87,7 @@ class Hit:
             matched=why,
             score=score,
             explanation=explanation or [why],
+            iccs=category(record.data),
         )
 
     @classmethod
@@ -94,6 +103,7 @@ class Hit:
             matched="name",
             score=score,
             explanation=explanation,
+            iccs=category(notice.data),
         )
 
     def below_threshold(self) -> Hit:
@@ -116,6 +126,10 @@ def _text(value: Any) -> Any:
     return value
 
 
+# A crime category as a report carries it: a level-2 ICCS code, or "" for none.
+_Category = Annotated[str, StringConstraints(max_length=40), AfterValidator(iccs.check)]
+
+
 class ReportBody(wire.Body):
     """A hit report as it travels: each field is the `HitReport` field of the same name (but
     `record`, kept as `record_id`), so a field is added here and on the model, and nowhere else."""
@@ -126,6 +140,7 @@ class ReportBody(wire.Body):
     record: wire.Id
     database: wire.Text16
     label: wire.Text300
+    iccs: _Category = ""  # absent from the reports of nodes older than crime categories: none
     owner: wire.Country
     found_by: Annotated[str, StringConstraints(max_length=3)]  # a country code, or "GS"
     officer: wire.Text150
@@ -140,8 +155,12 @@ class ReportBody(wire.Body):
 
     @classmethod
     def of(cls, report: HitReport) -> dict[str, Any]:
-        """The body that carries a report kept here."""
-        return {name: _text(getattr(report, cls.RENAMED.get(name, name))) for name in cls.model_fields}
+        """The body that carries a report kept here (without a category when it has none, as
+        nodes older than crime categories read it)."""
+        body = {name: _text(getattr(report, cls.RENAMED.get(name, name))) for name in cls.model_fields}
+        if not body["iccs"]:
+            del body["iccs"]
+        return body
 
     def report_fields(self) -> dict[str, Any]:
         """The `HitReport` fields this body gives (all but those of the node that keeps it)."""

@@ -83,6 +83,7 @@ def report_all(
             record_id=uuid.UUID(hit.record),
             database=hit.database,
             label=hit.label[:300],
+            iccs=hit.iccs,
             owner=hit.owner,
             found_by=found_by,
             found_by_node=node_id(),

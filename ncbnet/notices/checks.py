@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from ncbnet.base import iccs
 from ncbnet.records.schemas import checked
 
 from .schemas import SCHEMAS
@@ -32,10 +33,15 @@ SENTENCE_MIN_MONTHS = 6
 
 
 def validate(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The kind's data as its schema normalizes it; with a crime category the officer left empty
+    taken from the charges, where their text names one (`iccs.from_charges`)."""
     schema = SCHEMAS.get(kind)
     if schema is None:
         raise ValidationError({"kind": f"unknown kind of notice {kind!r}"})
-    return checked(schema, data)
+    clean = checked(schema, data)
+    if not clean.get("iccs") and (code := iccs.from_charges(clean.get("charges") or [])):
+        clean["iccs"] = code
+    return clean
 
 
 def thresholds(kind: str, data: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from ncbnet.base import iccs
 from ncbnet.records.schemas import SCRIPTS
 
 from .models import Kind
@@ -51,6 +52,7 @@ LABELS: dict[str, Promise] = {
     "assets": _("Assets to trace"),
     "regime": _("Sanctions regime"),
     "measures": _("Measures"),
+    "iccs": _("Crime category (ICCS)"),
 }
 # The choices of the schemas' fixed lists.
 CHOICES: dict[str, Promise] = {
@@ -106,6 +108,13 @@ def _field(path: str, info: FieldInfo) -> forms.Field:
     annotation, optional = _plain(info.annotation)
     required = info.is_required() and not optional
     label = _label(path)
+    if path == "iccs":
+        return forms.ChoiceField(
+            label=label,
+            choices=iccs.choices,
+            required=False,
+            help_text=_("Left empty, it is taken from the charges where their text names one."),
+        )
     origin = get_origin(annotation)
     if origin is Literal:
         choices = [(v, CHOICES[v]) for v in get_args(annotation)]
@@ -200,6 +209,8 @@ class NoticeForm(forms.Form):
                 self.fields.update(_subject_fields(subjects))
             else:
                 self.fields[path.replace(".", SEP)] = _field(path, info)
+        if "iccs" in self.fields and "charges" not in self.fields:
+            self.fields["iccs"].help_text = ""  # no charges to take it from
 
     @property
     def about(self) -> Promise:
@@ -238,6 +249,8 @@ class NoticeForm(forms.Form):
                 value = value.isoformat()
             elif value == "" and not info.is_required():
                 value = None
+            if path == "iccs" and not value:
+                continue  # none: the hub takes it from the charges (and older hubs know no such field)
             head, _dot, leaf = path.rpartition(".")
             (data.setdefault(head, {}) if head else data)[leaf] = value
         return data
@@ -325,7 +338,9 @@ def shown(kind: str, data: dict[str, Any]) -> list[tuple[Promise, str]]:
             value = value.get(part) if isinstance(value, dict) else None
         if value in (None, "", []):
             continue
-        if isinstance(value, list):
+        if path == "iccs" and iccs.valid(value):
+            value = f"{value} {iccs.label(value)}"
+        elif isinstance(value, list):
             value = ", ".join(str(CHOICES.get(v, v)) if isinstance(v, str) else str(v) for v in value)
         elif isinstance(value, str):
             value = str(CHOICES.get(value, value))

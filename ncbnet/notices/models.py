@@ -61,6 +61,8 @@ class Notice(models.Model):
     owner = models.CharField(max_length=2)  # the requesting NCB
     title = models.CharField(max_length=300)
     data = models.JSONField()
+    # The crime category of `data["iccs"]` as the checks left it ("" when none), for the figures.
+    iccs = models.CharField(max_length=4, blank=True, default="")
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     flags = models.JSONField(default=list)  # the automatic checks' findings, for the reviewer
     created_at = models.DateTimeField()
@@ -177,6 +179,7 @@ class Diffusion(models.Model):
     recipients = models.JSONField()
     title = models.CharField(max_length=300)
     data = models.JSONField()
+    iccs = models.CharField(max_length=4, blank=True, default="")  # as on `Notice`
     flags = models.JSONField(default=list)
     created_at = models.DateTimeField()
     checked_at = models.DateTimeField(null=True, blank=True)

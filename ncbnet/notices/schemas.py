@@ -9,7 +9,7 @@ import pycountry
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from ncbnet.network import wire
-from ncbnet.records.schemas import MAX_PHOTOS, Name, PartialDate, Photo, Strict
+from ncbnet.records.schemas import MAX_PHOTOS, IccsCode, Name, PartialDate, Photo, Strict, iccs_field
 
 from .models import Kind
 
@@ -59,6 +59,7 @@ class Red(Strict):
     sentence_remaining_months: int | None = Field(None, ge=0)
     warrant: Warrant
     facts: Facts
+    iccs: IccsCode | None = iccs_field()
 
 
 class Yellow(Strict):
@@ -66,41 +67,49 @@ class Yellow(Strict):
     missing_since: dt.date | None = None
     place: str = Field(min_length=1, max_length=300)
     circumstances: str = Field(min_length=10, max_length=10000)
+    iccs: IccsCode | None = iccs_field()
 
 
 class Blue(Strict):
     subject: Subject
     information_sought: str = Field(min_length=10, max_length=10000)
+    iccs: IccsCode | None = iccs_field()
 
 
 class Black(Strict):
     description: str = Field(min_length=10, max_length=10000)
     found_on: dt.date
     place: str = Field(min_length=1, max_length=300)
+    iccs: IccsCode | None = iccs_field()
 
 
 class Green(Strict):
     subject: Subject
     activities: str = Field(min_length=10, max_length=10000)
+    iccs: IccsCode | None = iccs_field()
 
 
 class Orange(Strict):
     threat: str = Field(min_length=10, max_length=10000)
+    iccs: IccsCode | None = iccs_field()
 
 
 class Purple(Strict):
     modus_operandi: str = Field(min_length=10, max_length=10000)
+    iccs: IccsCode | None = iccs_field()
 
 
 class Silver(Strict):
     subject: Subject
     assets: str = Field(min_length=10, max_length=10000)
+    iccs: IccsCode | None = iccs_field()
 
 
 class UNSC(Strict):
     subject: Subject
     regime: str = Field(min_length=1, max_length=300)
     measures: list[Literal["asset_freeze", "travel_ban", "arms_embargo"]] = Field(min_length=1)
+    iccs: IccsCode | None = iccs_field()
 
 
 SCHEMAS: dict[str, type[Strict]] = {

@@ -191,6 +191,7 @@ def submit(actor: Actor, notice_id: str) -> Notice:
         checks.thresholds(notice.kind, clean)
         _check_subject_record(actor, clean)
         notice.data = clean
+        notice.iccs = clean.get("iccs") or ""
         before = notice.submit(checks.neutrality(clean) + likely_duplicates(notice), clock.now())
         notice.save()
         _event(notice, actor, before)
@@ -384,6 +385,7 @@ def diffuse(
             recipients=to,
             title=_title(kind, clean, actor.country)[:300],
             data=clean,
+            iccs=clean.get("iccs") or "",
             flags=checks.neutrality(clean),
             created_at=clock.now(),
         )

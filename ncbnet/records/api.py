@@ -36,7 +36,11 @@ router = Router(tags=["records"])
 
 class ContributionIn(Schema):
     database: str = Field(description="persons, documents, vehicles, artworks or firearms")
-    data: dict[str, Any]
+    data: dict[str, Any] = Field(
+        description="the database's fields; with `iccs`, the crime category: a level-2 code of "
+        "UNODC's ICCS such as 0502 (Theft), checked by the hub (a section such as 05, or a "
+        "more detailed code such as 05021, is refused)"
+    )
     restriction: dict[str, Any] | None = None
 
 
@@ -58,6 +62,7 @@ class ReplicaOut(Schema):
     version: int
     handling: str
     handling_note: str
+    iccs: str = Field(description="the crime category (a level-2 ICCS code), or empty")
 
 
 # A record with its photos (up to four of 1 MB each, base64-encoded in the JSON body).
@@ -159,6 +164,7 @@ class RecordListOut(Schema):
     database: str
     owner: str
     label: str
+    iccs: str = Field(description="the crime category (a level-2 ICCS code), or empty")
     version: int
     handling: str
     updated_at: datetime
@@ -167,7 +173,9 @@ class RecordListOut(Schema):
 
 
 class RecordChangeIn(Schema):
-    data: dict[str, Any] | None = Field(None, description="the record's data as a whole, as contributed")
+    data: dict[str, Any] | None = Field(
+        None, description="the record's data as a whole, as contributed (with its `iccs` category, if any)"
+    )
     restriction: dict[str, Any] | None = Field(
         None,
         description="a new restriction, whole: access, countries, handling, handling_note, notify_on_view",

@@ -17,7 +17,7 @@ from ncbnet.network.handlers import Arrived, register, require_hub
 
 from . import parts, services
 from .models import Contribution
-from .schemas import SCHEMAS, ContributeBody, OutcomeBody
+from .schemas import SCHEMAS, ContributeBody, OutcomeBody, check_iccs
 
 CONTRIBUTE = "records.contribute"
 OUTCOME = "records.outcome"
@@ -38,6 +38,7 @@ def submit(
         raise PermissionDenied("Records are contributed by an NCB's staff or its national systems.")
     if database not in SCHEMAS:
         raise ValidationError({"database": f"unknown database {database!r}"})
+    check_iccs(data)
     with transaction.atomic():
         c = Contribution.objects.create(
             id=new_id(), database=database, sent_by=actor.get_username(), sent_at=clock.now()

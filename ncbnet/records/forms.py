@@ -7,7 +7,24 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ncbnet.base import iccs
+
 from .schemas import SCRIPTS
+
+
+def iccs_field() -> forms.ChoiceField:
+    """The crime category: a level-2 ICCS code, chosen from a list grouped by section."""
+    return forms.ChoiceField(
+        label=_("Crime category (ICCS)"),
+        choices=iccs.choices,
+        required=False,
+        help_text=_("UNODC's International Classification of Crime for Statistical Purposes"),
+    )
+
+
+def _with_iccs(data: dict[str, Any], cleaned: dict[str, Any]) -> dict[str, Any]:
+    """The record's data with the category chosen, if one was."""
+    return {**data, "iccs": cleaned["iccs"]} if cleaned.get("iccs") else data
 
 
 class RestrictionForm(forms.Form):
@@ -55,6 +72,7 @@ class PersonForm(RestrictionForm):
         label=_("Distinguishing marks"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     photo = forms.FileField(label=_("Photo (JPEG, PNG or WebP, up to 1 MB)"), required=False)
+    iccs = iccs_field()
     field_order = [
         "name",
         "script",
@@ -65,6 +83,7 @@ class PersonForm(RestrictionForm):
         "sex",
         "nationalities",
         "distinguishing_marks",
+        "iccs",
     ]
 
     def data_for_hub(self) -> dict[str, Any]:
@@ -75,13 +94,14 @@ class PersonForm(RestrictionForm):
         dob = None
         if d["birth_year"]:
             dob = {"year": d["birth_year"], "month": d["birth_month"], "day": d["birth_day"]}
-        return {
+        person = {
             "names": names,
             "date_of_birth": dob,
             "sex": d["sex"],
             "nationalities": [c.strip() for c in d["nationalities"].split(",") if c.strip()],
             "distinguishing_marks": d["distinguishing_marks"],
         }
+        return _with_iccs(person, d)
 
 
 class DocumentForm(RestrictionForm):
@@ -107,17 +127,19 @@ class DocumentForm(RestrictionForm):
         ],
     )
     date = forms.DateField(label=_("Date of theft or loss"), widget=forms.DateInput(attrs={"type": "date"}))
-    field_order = ["number", "type", "issuing_country", "status", "date"]
+    iccs = iccs_field()
+    field_order = ["number", "type", "issuing_country", "status", "date", "iccs"]
 
     def data_for_hub(self) -> dict[str, Any]:
         d = self.cleaned_data
-        return {
+        document = {
             "number": d["number"],
             "type": d["type"],
             "issuing_country": d["issuing_country"],
             "status": d["status"],
             "date": d["date"].isoformat(),
         }
+        return _with_iccs(document, d)
 
 
 class VehicleForm(RestrictionForm):
@@ -127,10 +149,12 @@ class VehicleForm(RestrictionForm):
     model = forms.CharField(label=_("Model"), required=False, max_length=60)
     colour = forms.CharField(label=_("Colour"), required=False, max_length=40)
     country = forms.CharField(label=_("Country of registration (code)"), max_length=2)
-    field_order = ["vin", "plate", "make", "model", "colour", "country"]
+    iccs = iccs_field()
+    field_order = ["vin", "plate", "make", "model", "colour", "country", "iccs"]
 
     def data_for_hub(self) -> dict[str, Any]:
-        return {k: self.cleaned_data[k] for k in ("vin", "plate", "make", "model", "colour", "country")}
+        d = self.cleaned_data
+        return _with_iccs({k: d[k] for k in ("vin", "plate", "make", "model", "colour", "country")}, d)
 
 
 class FirearmForm(RestrictionForm):
@@ -139,10 +163,12 @@ class FirearmForm(RestrictionForm):
     serial_number = forms.CharField(label=_("Serial number"), max_length=60)
     calibre = forms.CharField(label=_("Calibre"), required=False, max_length=30)
     type = forms.CharField(label=_("Type"), max_length=60)
-    field_order = ["make", "model", "serial_number", "calibre", "type"]
+    iccs = iccs_field()
+    field_order = ["make", "model", "serial_number", "calibre", "type", "iccs"]
 
     def data_for_hub(self) -> dict[str, Any]:
-        return {k: self.cleaned_data[k] for k in ("make", "model", "serial_number", "calibre", "type")}
+        d = self.cleaned_data
+        return _with_iccs({k: d[k] for k in ("make", "model", "serial_number", "calibre", "type")}, d)
 
 
 class ArtworkForm(RestrictionForm):
@@ -153,10 +179,12 @@ class ArtworkForm(RestrictionForm):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
-    field_order = ["title", "artist", "type", "dimensions", "description"]
+    iccs = iccs_field()
+    field_order = ["title", "artist", "type", "dimensions", "description", "iccs"]
 
     def data_for_hub(self) -> dict[str, Any]:
-        return {k: self.cleaned_data[k] for k in ("title", "artist", "type", "dimensions", "description")}
+        d = self.cleaned_data
+        return _with_iccs({k: d[k] for k in ("title", "artist", "type", "dimensions", "description")}, d)
 
 
 FORMS: dict[
@@ -190,6 +218,7 @@ def initial(database: str, data: dict[str, Any]) -> dict[str, Any]:
             "sex": data.get("sex", "U"),
             "nationalities": ", ".join(data.get("nationalities") or []),
             "distinguishing_marks": data.get("distinguishing_marks", ""),
+            "iccs": data.get("iccs") or "",
         }
     return {k: v for k, v in data.items() if k != "photos"}
 

@@ -72,7 +72,9 @@ UPLOAD = uploads.Limit(
     files=MAX_FILE_BYTES, message=gettext_lazy("A bulk contribution is at most 64 MB; split a larger file.")
 )
 # CSV columns of a person, which JSON lines give as the schema's nested fields.
-PERSON_COLUMNS = ("name", "script", "latin_name", "aliases", "date_of_birth", "sex", "nationalities")
+PERSON_COLUMNS = (
+    "name", "script", "latin_name", "aliases", "date_of_birth", "sex", "nationalities", "iccs",
+)  # fmt: skip
 
 
 # --- reading a file, on the bureau's node --------------------------------------------------------
@@ -124,6 +126,8 @@ def _person(cells: dict[str, str]) -> dict[str, Any]:
         data["sex"] = cells["sex"]
     if cells.get("nationalities"):
         data["nationalities"] = [c for c in cells["nationalities"].replace(";", " ").split() if c]
+    if cells.get("iccs"):
+        data["iccs"] = cells["iccs"]
     return data
 
 
@@ -441,6 +445,7 @@ def _check(
             label=label[:300],
             key=key,
             data=clean,
+            iccs=clean.get("iccs") or "",
             access=r["access"],
             handling=r["handling"],
             handling_note=r["handling_note"],

@@ -25,7 +25,7 @@ from ncbnet.network.handlers import Arrived, every, register, require_hub
 
 from . import parts, services
 from .models import OwnerAlert, Record, RecordChange, ReplicaRecord
-from .schemas import ChangeBody, ChangeOutcomeBody, PurgedBody, RetentionDueBody
+from .schemas import ChangeBody, ChangeOutcomeBody, PurgedBody, RetentionDueBody, check_iccs
 
 CHANGE = "records.change"
 CHANGE_OUTCOME = "records.change_outcome"
@@ -63,6 +63,7 @@ def submit(
         raise ValidationError({"reason": "At most 2000 characters."})
     if action == "edit" and data is None:
         raise ValidationError({"data": "An edit needs the record's data."})
+    check_iccs(data)
     if action == "restrict" and restriction is None:
         raise ValidationError({"restriction": "A new restriction is needed."})
     with transaction.atomic():

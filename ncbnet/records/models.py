@@ -66,6 +66,10 @@ class Record(models.Model):
     label = models.CharField(max_length=300)  # what lists show: a name, a document number, a VIN
     key = models.CharField(max_length=100, db_index=True)  # normalized identifier for exact lookups
     data = models.JSONField()
+    # The crime category: the level-2 ICCS code of `data["iccs"]` ("" when none), kept beside it
+    # as `label` and `key` are, for the figures to count by. A database default as well, for the
+    # bulk writes that list their columns (`bulk`).
+    iccs = models.CharField(max_length=4, blank=True, default="", db_default="")
     version = models.PositiveIntegerField(default=1)
     access = models.CharField(max_length=5, choices=Access.choices, default=Access.ALL)
     handling = models.CharField(max_length=2, default="H0")
@@ -175,6 +179,14 @@ class ReplicaRecord(models.Model):
     @property
     def status(self) -> str:
         return "live"  # a withdrawn record leaves every replica
+
+    @property
+    def iccs(self) -> str:
+        """The crime category (as `Record.iccs`): the replica keeps it in the data it received,
+        as every node does, whatever its version (a column of its own would change the rows a
+        snapshot carries, which older nodes read by position)."""
+        code = self.data.get("iccs") if isinstance(self.data, dict) else None
+        return code if isinstance(code, str) else ""
 
 
 class ReplicaCheck(models.Model):

@@ -136,6 +136,7 @@ def contribute(
             label=label[:300],
             key=key,
             data=clean,
+            iccs=clean.get("iccs") or "",
             created_at=now,
             updated_at=now,
             retain_until=add_years(now, law.retention_years),
@@ -192,6 +193,7 @@ def change(
                     national_law.check_contribution(record.owner, record.database, record.data)
                 label, record.key = label_and_key(record.database, record.data)
                 record.label = label[:300]
+                record.iccs = record.data.get("iccs") or ""
             r = _restriction(restriction) if restriction is not None else _current_restriction(record)
             before = replication.audience(record)
             _apply_restriction(record, r)
@@ -486,6 +488,7 @@ def correct(user: Person, record_id: Any, data: dict[str, Any], reason: str) -> 
         record.data = _validate(record.database, data)
         label, record.key = label_and_key(record.database, record.data)
         record.label = label[:300]
+        record.iccs = record.data.get("iccs") or ""
         record.blocked_at = None
         _commission_version(user, record, before, clock.now(), "corrected", "corrected", reason)
     return record

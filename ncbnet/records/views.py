@@ -16,7 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ncbnet.base import holdings, uploads
+from ncbnet.base import holdings, iccs, uploads
 from ncbnet.base.actor import Actor
 from ncbnet.base.http import client_ip
 from ncbnet.base.policies import route
@@ -70,7 +70,15 @@ FIELD_LABELS = {
     "serial_number": _("Serial number"),
     "calibre": _("Calibre"),
     "photos": _("Photos"),
+    "iccs": _("Crime category (ICCS)"),
 }
+
+
+def _shown(key: str, value: Any) -> Any:
+    """A data field's value as the page shows it: a crime category with its label."""
+    if key == "iccs" and iccs.valid(value):
+        return f"{value} {iccs.label(value)}"
+    return value
 
 
 def _day(value: str) -> dt.datetime | None:
@@ -152,7 +160,7 @@ def search(request: AuthedRequest) -> HttpResponse:
 def detail(request: AuthedRequest, record_id: uuid.UUID) -> HttpResponse:
     held = holdings.here()
     record = held.read(request.user, record_id, client_ip(request))
-    fields = [(FIELD_LABELS.get(k, k), k, v) for k, v in record.data.items()]
+    fields = [(FIELD_LABELS.get(k, k), k, _shown(k, v)) for k, v in record.data.items()]
     own = not held.keeps_originals and record.owner == held.bureau and changes_own_records(request.user)
     return render(
         request,
@@ -427,7 +435,7 @@ def pending(request: AuthedRequest, pending_id: uuid.UUID) -> HttpResponse:
 def _pending_page(
     request: AuthedRequest, found: PendingContribution, error: str = "", status: int = 200
 ) -> HttpResponse:
-    fields = [(FIELD_LABELS.get(k, k), k, v) for k, v in found.data.items() if k != "photos"]
+    fields = [(FIELD_LABELS.get(k, k), k, _shown(k, v)) for k, v in found.data.items() if k != "photos"]
     return render(
         request,
         "records/pending.html",

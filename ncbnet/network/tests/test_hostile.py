@@ -96,6 +96,7 @@ def examples(peers: dict[str, Any], me: str) -> dict[str, tuple[str, dict[str, A
                 "record": envelope.new_id(),
                 "database": "persons",
                 "label": "Daniel Otieno",
+                "iccs": "0101",
                 "owner": owner,
                 "found_by": "BR",
                 "officer": "br-border-1",
