@@ -198,9 +198,10 @@ CACHES = {
     ),
 }
 
+AUTHENTICATION_BACKENDS = ["ncbnet.security.backends.UserBackend"]  # ModelBackend, the user read faster
+
 # Idle expiry: use pushes the expiry forward (written at most once a minute,
 # security.middleware.IdleSessionMiddleware); background polls do not; an idle session dies.
-AUTHENTICATION_BACKENDS = ["ncbnet.security.backends.UserBackend"]  # ModelBackend, the user read faster
 SESSION_ENGINE = "ncbnet.security.sessions"  # database sessions expiring on the node's clock
 SESSION_COOKIE_AGE = NODE.session_idle_minutes * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

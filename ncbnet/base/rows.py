@@ -1,12 +1,13 @@
 """Statements that every request runs (the session, the signed-in user, the audit chain's head):
-the ORM writes each one's SQL once per model and database, and it is run again with other values
+the ORM writes each one's SQL once per model, and it is run again with other values
 by one cursor call. Writing a query's SQL anew cost more than running it (about 0.4 ms of a
 request's CPU a query, against 0.1 ms for the round trip to a local PostgreSQL server).
 
 A `Reader` is made from a function that gives the query for a model; every value the query takes
 is named by the field it is compared with, in the order the SQL takes them (one `filter` a
-condition keeps that order: the ORM sorts the conditions of one `filter` by name) and is prepared as the
-ORM prepares it (`get_db_prep_value`), and each column read is converted as the ORM converts it.
+condition keeps that order: the ORM sorts the conditions of one `filter` by name) and is prepared
+as the ORM prepares it (`get_db_prep_value`), and each column read is converted as the ORM
+converts it.
 Only shapes whose SQL does not change with the values (equality and comparisons, not `__in` with
 a list) belong here; the plan checks that the SQL takes exactly as many values as the fields name.
 """
