@@ -127,6 +127,12 @@ def valid(code: object) -> TypeGuard[str]:
     return isinstance(code, str) and code in data()["codes"]
 
 
+def of(data: object) -> str:
+    """The crime category a record's or a notice's data carries, or "" (none, or not a code)."""
+    code = data.get("iccs") if isinstance(data, dict) else None
+    return code if valid(code) else ""
+
+
 def section(code: str) -> str:
     """The level-1 section of a level-2 code (`0502` → `05`); KeyError for a code not listed."""
     if not valid(code):

@@ -47,12 +47,6 @@ class Holding(Protocol):
     def handling(self) -> str: ...
 
 
-def category(data: Any) -> str:
-    """The crime category a record's or a notice's data carries, or "" (none, or not a code)."""
-    code = data.get("iccs") if isinstance(data, dict) else None
-    return code if iccs.valid(code) else ""
-
-
 @dataclass
 class Hit:
     """A record that matched a query: a possible match to be confirmed by its owner, never an
@@ -87,7 +81,7 @@ class Hit:
             matched=why,
             score=score,
             explanation=explanation or [why],
-            iccs=category(record.data),
+            iccs=iccs.of(record.data),
         )
 
     @classmethod
@@ -103,7 +97,7 @@ class Hit:
             matched="name",
             score=score,
             explanation=explanation,
-            iccs=category(notice.data),
+            iccs=iccs.of(notice.data),
         )
 
     def below_threshold(self) -> Hit:

@@ -154,8 +154,7 @@ class PublishedNoticeOut(Schema):
 
     @staticmethod
     def resolve_iccs(obj: Any) -> str:
-        code = obj.data.get("iccs") if isinstance(obj.data, dict) else None
-        return code if iccs.valid(code) else ""
+        return iccs.of(obj.data)
 
 
 @router.get(

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 
-from ncbnet.base import audit, clock, holdings
+from ncbnet.base import audit, clock, holdings, iccs
 from ncbnet.base import policies as policies_base
 from ncbnet.base.actor import Actor, Person
 from ncbnet.network import handlers
@@ -191,7 +191,7 @@ def submit(actor: Actor, notice_id: str) -> Notice:
         checks.thresholds(notice.kind, clean)
         _check_subject_record(actor, clean)
         notice.data = clean
-        notice.iccs = clean.get("iccs") or ""
+        notice.iccs = iccs.of(clean)
         before = notice.submit(checks.neutrality(clean) + likely_duplicates(notice), clock.now())
         notice.save()
         _event(notice, actor, before)
@@ -385,7 +385,7 @@ def diffuse(
             recipients=to,
             title=_title(kind, clean, actor.country)[:300],
             data=clean,
-            iccs=clean.get("iccs") or "",
+            iccs=iccs.of(clean),
             flags=checks.neutrality(clean),
             created_at=clock.now(),
         )

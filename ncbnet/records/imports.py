@@ -29,7 +29,7 @@ from django.db.models import F
 from django.http import Http404
 from django.utils.translation import gettext_lazy
 
-from ncbnet.base import audit, bounded, clock, csvsafe, holdings, uploads
+from ncbnet.base import audit, bounded, clock, csvsafe, holdings, iccs, uploads
 from ncbnet.base.actor import Person
 from ncbnet.base.crypto import canonical
 from ncbnet.base.dates import add_years
@@ -445,7 +445,7 @@ def _check(
             label=label[:300],
             key=key,
             data=clean,
-            iccs=clean.get("iccs") or "",
+            iccs=iccs.of(clean),
             access=r["access"],
             handling=r["handling"],
             handling_note=r["handling_note"],

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Exists, F, Func, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from ncbnet.base import iccs
+
 
 class Database(models.TextChoices):
     PERSONS = "persons", _("Persons")
@@ -185,8 +187,7 @@ class ReplicaRecord(models.Model):
         """The crime category (as `Record.iccs`): the replica keeps it in the data it received,
         as every node does, whatever its version (a column of its own would change the rows a
         snapshot carries, which older nodes read by position)."""
-        code = self.data.get("iccs") if isinstance(self.data, dict) else None
-        return code if isinstance(code, str) else ""
+        return iccs.of(self.data)
 
 
 class ReplicaCheck(models.Model):

@@ -18,7 +18,7 @@ from django.dispatch import Signal
 from django.http import Http404
 from django.utils.crypto import salted_hmac
 
-from ncbnet.base import audit, clock, holdings
+from ncbnet.base import audit, clock, holdings, iccs
 from ncbnet.base import policies as policies_base
 from ncbnet.base.actor import Actor, Person
 from ncbnet.base.dates import add_years
@@ -136,7 +136,7 @@ def contribute(
             label=label[:300],
             key=key,
             data=clean,
-            iccs=clean.get("iccs") or "",
+            iccs=iccs.of(clean),
             created_at=now,
             updated_at=now,
             retain_until=add_years(now, law.retention_years),
@@ -193,7 +193,7 @@ def change(
                     national_law.check_contribution(record.owner, record.database, record.data)
                 label, record.key = label_and_key(record.database, record.data)
                 record.label = label[:300]
-                record.iccs = record.data.get("iccs") or ""
+                record.iccs = iccs.of(record.data)
             r = _restriction(restriction) if restriction is not None else _current_restriction(record)
             before = replication.audience(record)
             _apply_restriction(record, r)
@@ -488,7 +488,7 @@ def correct(user: Person, record_id: Any, data: dict[str, Any], reason: str) -> 
         record.data = _validate(record.database, data)
         label, record.key = label_and_key(record.database, record.data)
         record.label = label[:300]
-        record.iccs = record.data.get("iccs") or ""
+        record.iccs = iccs.of(record.data)
         record.blocked_at = None
         _commission_version(user, record, before, clock.now(), "corrected", "corrected", reason)
     return record
