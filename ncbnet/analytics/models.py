@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 
-DIMENSIONS = ("day", "event", "country", "owner", "database", "kind", "iccs", "outcome")
+DIMENSIONS = ("day", "event", "country", "owner", "database", "kind", "iccs", "outcome", "restricted")
 
 
 class DailyFigure(models.Model):
@@ -17,6 +17,7 @@ class DailyFigure(models.Model):
     kind = models.CharField(max_length=16, blank=True)
     iccs = models.CharField(max_length=4, blank=True)
     outcome = models.CharField(max_length=16, blank=True)
+    restricted = models.BooleanField(default=False)  # never in published figures (base.tally.Count)
     n = models.BigIntegerField(default=0)
     seconds = models.FloatField(default=0.0)  # summed durations of the n events
     late = models.BigIntegerField(default=0)  # of the n, how many missed their deadline

@@ -39,7 +39,7 @@ def add(counts: Sequence[Count]) -> None:
             params: list[Any] = []
             for c in chunk:
                 params += [c.day, c.event, c.country, c.owner, c.database, c.kind, c.iccs, c.outcome]
-                params += [c.n, c.seconds, c.late]
+                params += [c.restricted, c.n, c.seconds, c.late]
             cursor.execute(_statement(len(chunk)), params)
 
 

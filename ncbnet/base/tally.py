@@ -58,6 +58,10 @@ class Count:
     kind: str = ""
     iccs: str = ""
     outcome: str = ""
+    # the event concerns data not every member country may see (a record listed for some countries
+    # only, a diffusion to some bureaus): it counts in the owner's and the GS's own figures, never
+    # in the figures the GS publishes to every bureau
+    restricted: bool = False
     n: int = 1
     seconds: float = 0.0  # summed durations of the n events (review time, time to answer)
     late: int = 0  # of the n, how many missed their deadline
@@ -69,7 +73,7 @@ class Count:
         if self.n < 0 or self.late < 0 or self.late > self.n or self.seconds < 0:
             raise ValueError("a count is never negative, and no more are late than happened")
         values = (self.country, self.owner, self.database, self.kind, self.iccs, self.outcome)
-        object.__setattr__(self, "key", (self.event, self.day.isoformat(), *values))
+        object.__setattr__(self, "key", (self.event, self.day.isoformat(), *values, str(self.restricted)))
 
 
 def day_of(at: datetime) -> date:
@@ -101,6 +105,7 @@ def count_all(counts: Iterable[Count]) -> None:
                 c.kind,
                 c.iccs,
                 c.outcome,
+                c.restricted,
                 n=seen.n + c.n,
                 seconds=seen.seconds + c.seconds,
                 late=seen.late + c.late,
