@@ -25,6 +25,7 @@ from django.http import Http404
 from ncbnet.base import audit, clock, holdings
 from ncbnet.base.actor import Actor, Person
 from ncbnet.base.node import HUB, node_id
+from ncbnet.base.rows import Writer
 from ncbnet.network import delivery, handlers
 from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, register, require_hub
@@ -36,6 +37,10 @@ from .policies import answers_hits, screening_bureau, sees
 from .schemas import BELOW_THRESHOLD, AnswerBody, EscalateBody, Hit, ReportBody
 
 MAX_MORE_TIME = timedelta(days=7)
+# A screening that finds a hit writes its report in the lookup's own transaction: by one statement
+# written once (base.rows), as the ORM would write anew for every lookup.
+_INSERT = Writer(HitReport)
+
 REPORT = "hits.report"
 ANSWER = "hits.answer"
 ESCALATE = "hits.escalate"
@@ -64,11 +69,17 @@ def report(actor: Person, hit: Hit, query: Mapping[str, Any], context: Mapping[s
 
 
 def report_all(
-    actor: Person, found: Sequence[tuple[Hit, Mapping[str, Any]]], context: Mapping[str, Any]
+    actor: Person,
+    found: Sequence[tuple[Hit, Mapping[str, Any]]],
+    context: Mapping[str, Any],
+    *,
+    audit_also: Sequence[Mapping[str, Any]] = (),
 ) -> list[HitReport]:
     """Each (hit, query) becomes one report, kept here and sent to the owner and the GS, with one
-    audit entry naming them all, in the caller's transaction (the screening's). A possible match
-    below the threshold is never reported: it is refused before anything is written."""
+    audit entry naming them all, in the caller's transaction (the screening's), followed in the
+    chain by the caller's own entries (`audit_also`, as `audit.record_all` takes them: the
+    screening's, written with the reports' in one step). A possible match below the threshold is
+    never reported: it is refused before anything is written."""
     if any(hit.status == BELOW_THRESHOLD for hit, _ in found):
         raise ValueError("a possible match below the threshold is never reported as a hit")
     now = clock.now()
@@ -99,26 +110,30 @@ def report_all(
         )
         _send(r, reachable)
         reports.append(r)
+    entries: list[Mapping[str, Any]] = []
     if reports:
-        HitReport.objects.bulk_create(reports)
-        audit.record(
-            "hits.report",
-            actor=actor,
-            target_type="hits.hitreport",
-            target_id=str(reports[0].pk) if len(reports) == 1 else "",
-            detail={
-                "urgent": urgent,
-                "reports": [
-                    {
-                        "id": str(r.pk),
-                        "record": str(r.record_id),
-                        "owner": r.owner,
-                        "sent": r.sent_at is not None,
-                    }
-                    for r in reports
-                ],
-            },
+        _INSERT.insert(reports)
+        entries.append(
+            dict(
+                action="hits.report",
+                actor=actor,
+                target_type="hits.hitreport",
+                target_id=str(reports[0].pk) if len(reports) == 1 else "",
+                detail={
+                    "urgent": urgent,
+                    "reports": [
+                        {
+                            "id": str(r.pk),
+                            "record": str(r.record_id),
+                            "owner": r.owner,
+                            "sent": r.sent_at is not None,
+                        }
+                        for r in reports
+                    ],
+                },
+            )
         )
+    audit.record_all([*entries, *audit_also])
     return reports
 
 

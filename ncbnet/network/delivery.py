@@ -26,6 +26,7 @@ from django.db.models import F
 
 from ncbnet.base import audit, clock
 from ncbnet.base.node import keys, node_id, role
+from ncbnet.base.rows import Reader
 
 from . import envelope as env
 from . import natsconf, wire
@@ -94,11 +95,20 @@ def pinned_hub() -> env.PeerKey | None:
     )
 
 
+# A node's active key, by a statement written once: a hit report or a message goes to one or two
+# nodes, and writing the query anew cost more than running it (base.rows).
+_ACTIVE = Reader(lambda model: model.objects.filter(node="").filter(status=""), "node", "status")
+_FEW = 4  # up to this many nodes are read one statement each; more, by one query for them all
+
+
 def active_keys(nodes: Iterable[str]) -> dict[str, env.PeerKey]:
     wanted = set(nodes)
     snap = _snapshot.get()
     if snap is not None:
         found = {n: p for n, p in snap.active.items() if n in wanted}
+    elif len(wanted) <= _FEW:
+        each = (_ACTIVE.instance(NodeKey, [n, NodeKey.Status.ACTIVE]) for n in sorted(wanted))
+        found = {k.node: _peer(k) for k in each if k is not None}
     else:
         active = NodeKey.objects.filter(node__in=wanted, status=NodeKey.Status.ACTIVE)
         found = {k.node: _peer(k) for k in active}

@@ -67,17 +67,23 @@ def everything(actor: Person) -> Any:
 
 
 def report_hits(
-    actor: Person, groups: Sequence[tuple[list[Hit], Mapping[str, Any]]], context: Context
+    actor: Person,
+    groups: Sequence[tuple[list[Hit], Mapping[str, Any]]],
+    context: Context,
+    audit_also: Sequence[Mapping[str, Any]] = (),
 ) -> None:
     """Every hit (of each query's hits) becomes a hit report to its owner and the GS, inside the
     caller's transaction, with one audit entry for them all (unless `context` is None: benchmarks
-    of the search alone)."""
+    of the search alone), then the caller's own entries (`audit_also`): all in one step of the
+    chain."""
     if context is None:
+        audit.record_all(audit_also)
         return
     from ncbnet.hits import services as hit_reports
 
     found = [(hit, query) for hits, query in groups for hit in hits]
-    for (hit, _query), report in zip(found, hit_reports.report_all(actor, found, context), strict=True):
+    reports = hit_reports.report_all(actor, found, context, audit_also=audit_also)
+    for (hit, _query), report in zip(found, reports, strict=True):
         hit.reported(report.pk, report.due_at)
 
 
@@ -96,18 +102,18 @@ def _screened(found: bool) -> Iterator[None]:
 
 def _finish(actor: Person, kind: str, result: Result, context: Context) -> Result:
     """Audit the screening and report its hits, in one transaction (`_screened`)."""
+    entry = {
+        "action": f"screening.{kind}",
+        "actor": actor,
+        "detail": {
+            "query": result.query,
+            "hits": len(result.hits),
+            "problems": result.problems,
+            **({"possible": len(result.possible)} if result.possible else {}),
+        },
+    }
     with _screened(bool(result.hits)):
-        report_hits(actor, [(result.hits, result.query)], context)
-        audit.record(
-            f"screening.{kind}",
-            actor=actor,
-            detail={
-                "query": result.query,
-                "hits": len(result.hits),
-                "problems": result.problems,
-                **({"possible": len(result.possible)} if result.possible else {}),
-            },
-        )
+        report_hits(actor, [(result.hits, result.query)], context, audit_also=[entry])
     return result
 
 
@@ -164,12 +170,12 @@ def documents(actor: Person, queries: list[tuple[str, str]], context: Context = 
     for result, hits in zip(results, find_documents_batch(actor, queries), strict=True):
         result.hits = hits
     with _screened(any(r.hits for r in results)):
-        report_hits(actor, [(r.hits, r.query) for r in results], context)
-        audit.record(
-            "screening.documents",
-            actor=actor,
-            detail={"queries": [r.query for r in results], "hits": sum(len(r.hits) for r in results)},
-        )
+        entry = {
+            "action": "screening.documents",
+            "actor": actor,
+            "detail": {"queries": [r.query for r in results], "hits": sum(len(r.hits) for r in results)},
+        }
+        report_hits(actor, [(r.hits, r.query) for r in results], context, audit_also=[entry])
     return results
 
 
