@@ -34,6 +34,7 @@ from django.http import Http404
 
 from ncbnet.base import audit, bounded, clock, csvsafe
 from ncbnet.base.actor import Person
+from ncbnet.base.rows import Writer
 from ncbnet.hits.schemas import Hit
 from ncbnet.network.envelope import new_id
 from ncbnet.records.services import purged
@@ -49,6 +50,8 @@ MAX_CELL = 1_000  # characters in one cell
 # A JSON manifest's values, keys and containers: a key and a value per cell, an object per row.
 JSON_ITEMS = 2 * MAX_CELLS + MAX_ROWS + 1
 CHUNK = 500
+# A chunk's rows written by COPY on PostgreSQL (base.rows.Writer), not by the ORM's INSERT.
+_ROWS = Writer(ManifestRow)
 LEASE = timedelta(minutes=2)
 FIELDS = ("name", "date_of_birth", "sex", "nationality", "document_number", "issuing_country")
 Progress = Callable[[str, int, int], None]
@@ -322,7 +325,7 @@ def run(
                 services.report_hits(actor, groups, manifest.context)  # before the rows keep the report ids
                 for result, (row_hits, _) in zip(results, groups, strict=True):
                     result.hits = [_kept(hit) for hit in row_hits]
-                ManifestRow.objects.bulk_create(results)
+                _ROWS.insert(results)
                 manifest.done = start + len(rows)
                 manifest.hits += found
                 manifest.problems += sum(r.outcome == "problem" for r in results)
