@@ -29,7 +29,7 @@ from django.db.models import F
 from django.http import Http404
 from django.utils.translation import gettext_lazy
 
-from ncbnet.base import audit, bounded, clock, csvsafe, holdings, iccs, uploads
+from ncbnet.base import audit, bounded, clock, csvsafe, holdings, iccs, tally, uploads
 from ncbnet.base.actor import Person
 from ncbnet.base.crypto import canonical
 from ncbnet.base.dates import add_years
@@ -37,7 +37,7 @@ from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, every, register, require_hub
 
-from . import feed, national_law
+from . import feed, national_law, tallies
 from .bulk import persons_written
 from .models import BulkImport, ImportBatch, ImportRow, Record, RecordCountry, RecordVersion
 from .schemas import (
@@ -502,6 +502,8 @@ def batch_arrived(envelope: Arrived, body: ContributeBatchBody) -> None:
             for record in made
         ]
     )
+    access = r.get("access", "all")
+    tally.count_all(tallies.contributed(owner, body.database, x.data, access, x.updated_at) for x in made)
     if body.database == "persons" and made:  # bulk_create bypasses post_save: say what was written
         persons_written.send(sender=Record, persons=[(record.pk, record.data) for record in made])
     feed.wrote(

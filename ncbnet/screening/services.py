@@ -21,13 +21,13 @@ from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 from vininfo import Vin
 
-from ncbnet.base import audit, holdings
+from ncbnet.base import audit, clock, holdings, tally
 from ncbnet.base.actor import Person
 from ncbnet.hits.schemas import Hit
 from ncbnet.records import tables
 from ncbnet.records.models import Folded, folded
 
-from . import index, names, outstanding
+from . import index, names, outstanding, tallies
 from . import mrz as mrz_module
 from .features import (
     DOB_AGREES,
@@ -100,20 +100,25 @@ def _screened(found: bool) -> Iterator[None]:
         yield
 
 
-def _finish(actor: Person, kind: str, result: Result, context: Context) -> Result:
-    """Audit the screening and report its hits, in one transaction (`_screened`)."""
+def _finish(actor: Person, kind: str, result: Result, context: Context, searched: Sequence[str]) -> Result:
+    """Audit the screening, report its hits and count it (one count for each database `searched`),
+    in one transaction (`_screened`), the figures of the search and of its reports in one upsert."""
+    action = f"screening.{kind}"
+    figures = tallies.figures(actor, action, [(searched, result.hits)])
     entry = {
-        "action": f"screening.{kind}",
+        "action": action,
         "actor": actor,
         "detail": {
             "query": result.query,
             "hits": len(result.hits),
             "problems": result.problems,
             **({"possible": len(result.possible)} if result.possible else {}),
+            "figures": figures,
         },
     }
-    with _screened(bool(result.hits)):
+    with _screened(bool(result.hits)), tally.gathered():
         report_hits(actor, [(result.hits, result.query)], context, audit_also=[entry])
+        tally.count_all(tallies.counts(figures, clock.now()))
     return result
 
 
@@ -169,20 +174,26 @@ def documents(actor: Person, queries: list[tuple[str, str]], context: Context = 
     results = [Result({"number": n, "issuing_country": c}) for n, c in queries]
     for result, hits in zip(results, find_documents_batch(actor, queries), strict=True):
         result.hits = hits
-    with _screened(any(r.hits for r in results)):
+    figures = tallies.figures(actor, "screening.documents", [(("documents",), r.hits) for r in results])
+    with _screened(any(r.hits for r in results)), tally.gathered():
         entry = {
             "action": "screening.documents",
             "actor": actor,
-            "detail": {"queries": [r.query for r in results], "hits": sum(len(r.hits) for r in results)},
+            "detail": {
+                "queries": [r.query for r in results],
+                "hits": sum(len(r.hits) for r in results),
+                "figures": figures,
+            },
         }
         report_hits(actor, [(r.hits, r.query) for r in results], context, audit_also=[entry])
+        tally.count_all(tallies.counts(figures, clock.now()))
     return results
 
 
 def document(actor: Person, number: str, issuing_country: str = "", context: Context = REPORT_HITS) -> Result:
     result = Result({"number": number, "issuing_country": issuing_country})
     result.hits = find_documents(actor, number, issuing_country)
-    return _finish(actor, "document", result, context)
+    return _finish(actor, "document", result, context, ("documents",))
 
 
 def machine_readable_zone(actor: Person, text: str, context: Context = REPORT_HITS) -> Result:
@@ -196,6 +207,7 @@ def machine_readable_zone(actor: Person, text: str, context: Context = REPORT_HI
     result.hits = find_documents(actor, parsed.document_number, state.alpha_2 if state else "")
     outstanding.mark(result.hits)
     holder = f"{parsed.given_names} {parsed.surname}".strip()
+    searched = ("documents", "notices") if holder else ("documents",)
     if holder:  # the holder may be the subject of a notice (notices carry no document numbers)
         try:
             dob = partial_date(parsed.birth_date)
@@ -203,7 +215,7 @@ def machine_readable_zone(actor: Person, text: str, context: Context = REPORT_HI
             dob = None  # an impossible date of birth, reported among the problems
         query = PersonQuery(holder, dob, parsed.sex if parsed.sex in ("F", "M") else "")
         result.hits += find_notice_subjects([query], names.THRESHOLD)[0]
-    return _finish(actor, "mrz", result, context)
+    return _finish(actor, "mrz", result, context, searched)
 
 
 def vehicle(actor: Person, vin: str = "", plate: str = "", context: Context = REPORT_HITS) -> Result:
@@ -224,7 +236,7 @@ def vehicle(actor: Person, vin: str = "", plate: str = "", context: Context = RE
         for r in held.filter(key=normal(plate)) | held.filter(data__plate__iexact=plate.strip()):
             if str(r.pk) not in seen:
                 result.hits.append(Hit.of(r, "plate"))
-    return _finish(actor, "vehicle", result, context)
+    return _finish(actor, "vehicle", result, context, ("vehicles",))
 
 
 def firearm(actor: Person, serial_number: str, make: str = "", context: Context = REPORT_HITS) -> Result:
@@ -234,7 +246,7 @@ def firearm(actor: Person, serial_number: str, make: str = "", context: Context 
         if make and r.data.get("make", "").casefold() != make.strip().casefold():
             continue
         result.hits.append(Hit.of(r, "serial number" + (" and make" if make else "")))
-    return _finish(actor, "firearm", result, context)
+    return _finish(actor, "firearm", result, context, ("firearms",))
 
 
 def artwork(actor: Person, text: str, context: Context = REPORT_HITS) -> Result:
@@ -255,7 +267,7 @@ def artwork(actor: Person, text: str, context: Context = REPORT_HITS) -> Result:
                 why = f"title and artist ({score:.2f}): {described.strip()}"
                 result.hits.append(Hit.of(r, "title and artist", round(score, 4), [why]))
     result.hits.sort(key=lambda h: -h.score)
-    return _finish(actor, "artwork", result, context)
+    return _finish(actor, "artwork", result, context, ("artworks",))
 
 
 # --- persons ---------------------------------------------------------------------------------------
@@ -452,4 +464,4 @@ def person(
     found = find_persons(actor, name, dob, sex.upper(), nationality, min(threshold, names.POSSIBLE))
     result.hits = [h for h in found if h.score >= threshold]
     result.possible = [h.below_threshold() for h in found if h.score < threshold]
-    return _finish(actor, "person", result, context)
+    return _finish(actor, "person", result, context, ("persons", "notices"))
