@@ -120,10 +120,17 @@ def count_all(counts: Iterable[Count]) -> None:
     if held is not None:
         held.extend(counts)
         return
-    merged: dict[tuple[str, ...], Count] = {}
+    together = merged(counts)
+    if together:
+        counted.send(sender=None, counts=together)
+
+
+def merged(counts: Iterable[Count]) -> list[Count]:
+    """The counts with alike ones (same event, day and values) summed into one."""
+    out: dict[tuple[str, ...], Count] = {}
     for c in counts:
-        seen = merged.get(c.key)
-        merged[c.key] = (
+        seen = out.get(c.key)
+        out[c.key] = (
             c
             if seen is None
             else Count(
@@ -141,5 +148,4 @@ def count_all(counts: Iterable[Count]) -> None:
                 late=seen.late + c.late,
             )
         )
-    if merged:
-        counted.send(sender=None, counts=list(merged.values()))
+    return list(out.values())
