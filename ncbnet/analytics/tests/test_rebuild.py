@@ -20,6 +20,7 @@ from ncbnet.analytics import rebuild
 from ncbnet.analytics.models import DailyFigure, Rebuild
 from ncbnet.base import clock
 from ncbnet.base.actor import Actor
+from ncbnet.cli import main
 from ncbnet.conftest import arriving
 from ncbnet.cooperation.services import requests as cooperation
 from ncbnet.cooperation.tests.conftest import request_body, step_body
@@ -343,3 +344,96 @@ def test_on_a_node_the_figures_kept_live_equal_their_rebuild(peers, user_factory
             }
         assert rebuilt(START.date(), now.date()) == live
         transaction.set_rollback(True)
+
+
+# --- the job ------------------------------------------------------------------------------------
+
+
+def _contributions_on_three_days() -> date:
+    """A contribution on each of three days, from the first (returned)."""
+    for day in range(3):
+        with clock.frozen(START + timedelta(days=day, hours=3)):
+            records.contribute(Actor("officer", "KE"), "documents", document(f"KE000000{day}", "KE", "0502"))
+    return (START + timedelta(hours=3)).date()
+
+
+def test_the_rebuild_replaces_the_figures_of_its_days_and_leaves_the_others(hub):
+    _contributions_on_three_days()
+    kept = figures()
+    days = sorted({key[0] for key in kept})
+    assert len(days) == 3
+    DailyFigure.objects.filter(day=days[1]).update(n=99)  # a figure gone wrong
+    DailyFigure.objects.filter(day=days[2]).update(n=42)  # outside the rebuild: left as it is
+    DailyFigure.objects.create(day=days[0], event="record.withdrawn", country="KE", n=7)  # counted twice
+    seen = []
+    job = rebuild.run(rebuild.start(days[0], days[1], "test"), progress=lambda *p: seen.append(p))
+    assert seen == [("days", 0, 2), ("days", 1, 2), ("days", 2, 2)]
+    assert (job.state, job.done, job.total, job.percent, job.rows) == ("done", 2, 2, 100, 2)
+    now = figures()
+    assert {k: v for k, v in now.items() if k[0] != days[2]} == {
+        k: v for k, v in kept.items() if k[0] != days[2]
+    }
+    assert [v[0] for k, v in now.items() if k[0] == days[2]] == [42]
+
+
+def test_a_rebuild_whose_process_stopped_is_resumed_from_its_next_day_or_marked_failed(hub):
+    day = _contributions_on_three_days()
+    kept = figures()
+    DailyFigure.objects.all().update(n=99)
+
+    def stop(label, done, total):
+        if done == 1:
+            raise KeyboardInterrupt  # the process ends here: nothing after this day is written
+
+    first = rebuild.start(day, day + timedelta(days=2), "test")
+    with pytest.raises(KeyboardInterrupt):
+        rebuild.run(first, progress=stop)
+    first.refresh_from_db()
+    assert (first.state, first.done) == ("running", 1)
+    assert rebuild.resumable() == []  # its lease has not run out: it may still be running
+    with pytest.raises(rebuild.Busy):
+        Rebuild.objects.filter(pk=first.pk).update(runner="elsewhere:1")
+        rebuild.run(first)
+    with clock.travel(rebuild.LEASE + timedelta(minutes=1)):
+        assert rebuild.resumable() == [first]
+        seen = []
+        done = rebuild.run(first, progress=lambda *p: seen.append(p))
+    assert seen[0] == ("days", 1, 3) and (done.state, done.done) == ("done", 3)
+    assert figures() == kept
+    second = rebuild.start(day, day, "test")
+    with pytest.raises(KeyboardInterrupt):
+        rebuild.run(second, progress=lambda label, done, total: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with clock.travel(rebuild.LEASE + timedelta(minutes=1)):
+        assert rebuild.stop_lost() == 1
+    second.refresh_from_db()
+    assert second.state == "failed" and "stopped after 0 of 1 days" in second.error
+
+
+def test_the_command_rebuilds_with_progress_and_lists_the_rebuilds(hub, capsys):
+    day = _contributions_on_three_days()
+    kept = figures()
+    DailyFigure.objects.all().delete()
+    first, last = day.isoformat(), (day + timedelta(days=3)).isoformat()
+    assert main(["analytics", "rebuild", "--from", first, "--to", last, "--by", "ops"]) == 0
+    out = capsys.readouterr()
+    assert f"{first} to {last}, 4 days, 3 figure rows" in out.out and "days" in out.err
+    assert figures() == kept
+    assert main(["analytics", "rebuilds"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert len(listed) == 1 and "4/4 days (100%)  done  ops" in listed[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--from", "2026-02-30"], "--from '2026-02-30': a day is written YYYY-MM-DD"),
+        (["--to", "yesterday"], "--to 'yesterday': a day is written YYYY-MM-DD"),
+        (["--from", "2026-03-05", "--to", "2026-03-01"], "the first day (2026-03-05) is after the last"),
+        (["--resume", "not-a-job"], "no rebuild 'not-a-job' to resume"),
+    ],
+)
+def test_bad_days_are_refused_with_one_line_and_exit_code_2(hub, capsys, args, said):
+    assert main(["analytics", "rebuild", *args]) == 2
+    err = capsys.readouterr().err
+    assert said in err and len(err.strip().splitlines()) == 1
+    assert not Rebuild.objects.exists()
