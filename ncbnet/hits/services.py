@@ -104,6 +104,7 @@ def report_all(
             score=float(hit.score),
             explanation=list(hit.explanation),
             urgent=urgent,
+            restricted=hit.restricted,
             found_at=now,
             received_at=now,
             due_at=now + period(urgent),

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import pycountry
 from anyascii import anyascii
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 from vininfo import Vin
@@ -58,6 +58,14 @@ def _holdings(database: str, actor: Person) -> Any:
     """What the actor may screen against in one database: at the hub what its country may see,
     on a node the replica."""
     return everything(actor).filter(database=database)
+
+
+def _with_access(qs: Any) -> Any:
+    """The records with their restriction (`access`): the hub's keep it, a replica's are all it
+    may see, so "all" there."""
+    if any(f.name == "access" for f in qs.model._meta.concrete_fields):
+        return qs
+    return qs.annotate(access=Value("all", output_field=CharField()))
 
 
 def everything(actor: Person) -> Any:
@@ -132,6 +140,7 @@ class HeldDocument(NamedTuple):
     key: str
     data: dict[str, Any]
     handling: str
+    access: str  # at the hub, the record's; on a node "all" (a replica keeps no restriction)
 
 
 def find_documents(actor: Person, number: str, issuing_country: str) -> list[Hit]:
@@ -147,7 +156,7 @@ def find_documents_batch(actor: Person, queries: list[tuple[str, str]]) -> list[
     by_key: dict[str, list[HeldDocument]] = {}
     for start in range(0, len(keys), 2000):  # below every backend's limit on parameters
         page = (
-            _holdings("documents", actor)
+            _with_access(_holdings("documents", actor))
             .alias(folded=Folded("key"))
             .filter(folded__any_of=keys[start : start + 2000])
             .values_list(*HeldDocument._fields)  # rows as tuples: no model object a row
@@ -341,6 +350,7 @@ class Held(NamedTuple):
     label: str
     data: dict[str, Any]
     handling: str
+    access: str  # as `HeldDocument.access`
 
 
 class PersonQuery(NamedTuple):
@@ -372,7 +382,7 @@ def find_persons_batch(actor: Person, queries: Sequence[PersonQuery], threshold:
     found = index.candidates_many([(q.name, q.dob) for q in queries])
     weighed = [_weigh(q, candidates, threshold) for q, candidates in zip(queries, found, strict=True)]
     ids = sorted({w.record_id for found in weighed for w in found}, key=str)
-    within = everything(actor)
+    within = _with_access(everything(actor))
     held: dict[Any, Held] = {}
     for start in range(0, len(ids), 2000):  # below every backend's limit on parameters
         page = within.filter(pk__in=ids[start : start + 2000]).values_list(*Held._fields)

@@ -128,4 +128,4 @@ def test_at_the_hub_a_search_counts_under_the_gs_or_the_searchers_bureau(hub, us
         searched("GS", "vehicles", "vehicle", "miss"),
     ]
     [reported] = rows("hit.reported")
-    assert (reported["country"], reported["owner"], reported["restricted"]) == ("GS", "KE", False)
+    assert (reported["country"], reported["owner"], reported["restricted"]) == ("GS", "KE", True)
