@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 DIMENSIONS = ("day", "event", "country", "owner", "database", "kind", "iccs", "outcome", "restricted")
 
@@ -28,3 +31,41 @@ class DailyFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.event} {self.country}: {self.n}"
+
+
+class Rebuild(models.Model):
+    """A rebuild of the figures of some days from the base data (`rebuild`): a day at a time, each
+    in its own transaction with the progress, so a rebuild whose process stopped carries on from
+    the day after the last one done (its lease runs out, and it is resumed or marked failed)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True)
+    first = models.DateField()  # the first day rebuilt
+    last = models.DateField()  # the last day rebuilt, included
+    requested_by = models.CharField(max_length=150)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField()  # days
+    done = models.PositiveIntegerField(default=0)  # days rebuilt, from the first
+    rows = models.PositiveBigIntegerField(default=0)  # figure rows written
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The process running it (host:pid) and until when it holds it, renewed with each day
+    runner = models.CharField(max_length=100, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"rebuild {self.first}..{self.last} ({self.done}/{self.total} days, {self.state})"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(100 * self.done / self.total)

@@ -10,7 +10,9 @@ other, so figures can be summed over it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -46,6 +48,9 @@ EVENTS: dict[str, str] = {
 
 # sender=None, counts=list[Count]: connected receivers write them in the caller's transaction.
 counted = Signal()
+
+# The counts gathered by the innermost `gathered` block of this thread, if any.
+_gathering = threading.local()
 
 
 @dataclass(frozen=True)
@@ -88,12 +93,44 @@ def count(event: str, at: datetime, **values: str | int | float) -> None:
     count_all([Count(event, day_of(at), **values)])  # type: ignore[arg-type]
 
 
+@contextlib.contextmanager
+def gathered() -> Iterator[None]:
+    """Hold the counts made inside the block and count them all at once on leaving it (one upsert
+    of the rollups), so that a search that finds a hit writes its figures in one statement rather
+    than one for the search and one for each report. Use it inside the events' transaction: a
+    block left by an exception counts nothing (the transaction rolls back anyway). Blocks nest:
+    an inner block's counts go to the outer one."""
+    outer: list[Count] | None = getattr(_gathering, "counts", None)
+    mine: list[Count] = []
+    _gathering.counts = mine
+    try:
+        yield
+    finally:
+        _gathering.counts = outer
+    if outer is not None:
+        outer.extend(mine)
+    else:
+        count_all(mine)
+
+
 def count_all(counts: Iterable[Count]) -> None:
-    """Count many at once (a bulk write's): alike counts are summed before anyone hears of them."""
-    merged: dict[tuple[str, ...], Count] = {}
+    """Count many at once (a bulk write's): alike counts are summed before anyone hears of them.
+    Inside a `gathered` block they wait for the block's end."""
+    held: list[Count] | None = getattr(_gathering, "counts", None)
+    if held is not None:
+        held.extend(counts)
+        return
+    together = merged(counts)
+    if together:
+        counted.send(sender=None, counts=together)
+
+
+def merged(counts: Iterable[Count]) -> list[Count]:
+    """The counts with alike ones (same event, day and values) summed into one."""
+    out: dict[tuple[str, ...], Count] = {}
     for c in counts:
-        seen = merged.get(c.key)
-        merged[c.key] = (
+        seen = out.get(c.key)
+        out[c.key] = (
             c
             if seen is None
             else Count(
@@ -111,5 +148,4 @@ def count_all(counts: Iterable[Count]) -> None:
                 late=seen.late + c.late,
             )
         )
-    if merged:
-        counted.send(sender=None, counts=list(merged.values()))
+    return list(out.values())

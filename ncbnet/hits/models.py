@@ -50,6 +50,9 @@ class HitReport(models.Model):
     score = models.FloatField()
     explanation = models.JSONField(default=list)
     urgent = models.BooleanField(default=False)
+    # a hit on a record not every country may see (the hub reads it from the record on receipt):
+    # counted in the owner's and the GS's own figures, never in those published to every bureau
+    restricted = models.BooleanField(default=False)
     state = models.CharField(max_length=10, choices=State.choices, default=State.AWAITING)
     escalation = models.PositiveSmallIntegerField(choices=Escalation.choices, default=Escalation.NONE)
     found_at = models.DateTimeField()

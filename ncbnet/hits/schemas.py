@@ -68,6 +68,9 @@ class Hit:
     # subject is the record; on a hit on a notice's subject (database "notices"), that notice.
     notices: list[dict[str, Any]] = field(default_factory=list)
     iccs: str = ""  # the crime category of the record or notice hit (a level-2 ICCS code), if any
+    # a record not every country may see: known at the hub, which keeps records' restrictions (a
+    # replica does not: there, False), for the figures (`HitReport.restricted`)
+    restricted: bool = False
 
     @classmethod
     def of(cls, record: Holding, why: str, score: float = 1.0, explanation: list[str] | None = None) -> Hit:
@@ -82,6 +85,7 @@ class Hit:
             score=score,
             explanation=explanation or [why],
             iccs=iccs.of(record.data),
+            restricted=getattr(record, "access", "all") != "all",
         )
 
     @classmethod

@@ -22,7 +22,7 @@ from django.db.models import QuerySet
 from django.dispatch import receiver
 from django.http import Http404
 
-from ncbnet.base import audit, clock, holdings
+from ncbnet.base import audit, clock, holdings, tally
 from ncbnet.base.actor import Actor, Person
 from ncbnet.base.node import HUB, node_id
 from ncbnet.base.rows import Writer
@@ -31,7 +31,7 @@ from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, register, require_hub
 from ncbnet.records import services as records
 
-from . import signals
+from . import signals, tallies
 from .models import OUTCOMES, Escalation, HitReport, State, period
 from .policies import answers_hits, screening_bureau, sees
 from .schemas import BELOW_THRESHOLD, AnswerBody, EscalateBody, Hit, ReportBody
@@ -104,6 +104,7 @@ def report_all(
             score=float(hit.score),
             explanation=list(hit.explanation),
             urgent=urgent,
+            restricted=hit.restricted,
             found_at=now,
             received_at=now,
             due_at=now + period(urgent),
@@ -113,6 +114,7 @@ def report_all(
     entries: list[Mapping[str, Any]] = []
     if reports:
         _INSERT.insert(reports)
+        tally.count_all(tallies.reported(r) for r in reports)
         entries.append(
             dict(
                 action="hits.report",
@@ -163,6 +165,8 @@ def report_arrived(envelope: Arrived, body: ReportBody) -> None:
         raise Rejected("a hit report goes to the record's owner and the GS")
     now = clock.now()
     fields = body.report_fields()
+    # the hub keeps the record: whether it is restricted (a node's replica does not say)
+    fields["restricted"] = bureau is None and body.database != "notices" and records.restricted(body.record)
     r, created = HitReport.objects.get_or_create(
         id=fields.pop("id"),
         defaults={**fields, "found_by_node": sender, "received_at": now, "due_at": now + period(body.urgent)},
@@ -170,6 +174,8 @@ def report_arrived(envelope: Arrived, body: ReportBody) -> None:
     if not created and r.found_by_node != sender:
         raise Rejected(f"hit report {r.pk} is already kept here, from {r.found_by_node}")
     urgent = r.urgent
+    if created:
+        tally.count_all([tallies.reported(r)])
     if created and bureau is not None:
         records.alert_owner(r.record_id, r.label, "hit", found_by, now)
     audit.record("hits.received", target=r, detail={"from": sender, "owner": r.owner, "urgent": urgent})
@@ -231,8 +237,10 @@ def answer(
         if r is None or r.owner != actor.country_code:
             raise Http404("No hit report on our records with this id.")
         now = clock.now()
+        seconds, late = tallies.timing(r, now)
         r.take_answer(outcome, note.strip(), minutes, actor.get_username(), now, now)
         r.save()
+        tally.count_all([tallies.answered(r, outcome, seconds, late, now)])
         signals.answered.send(HitReport, report=r, at=now)
         delivery.queue(
             ANSWER,
@@ -246,7 +254,12 @@ def answer(
                 "at": now.isoformat(),
             },
         )
-        audit.record("hits.answer", actor=actor, target=r, detail={"outcome": outcome, "minutes": minutes})
+        audit.record(
+            "hits.answer",
+            actor=actor,
+            target=r,
+            detail={"outcome": outcome, "minutes": minutes, "seconds": seconds, "late": late},
+        )
     return r
 
 
@@ -260,10 +273,15 @@ def answer_arrived(envelope: Arrived, body: AnswerBody) -> None:
             raise Rejected("only the record's owner answers a hit")
         if body.outcome == "more_time" and body.minutes is None:
             raise Rejected("more time without the minutes needed")
-        if r.awaiting:
-            r.take_answer(body.outcome, body.note, body.minutes, body.by, body.at, clock.now())
+        detail: dict[str, Any] = {"from": r.owner, "outcome": body.outcome}
+        if r.awaiting:  # taken here: counted, and how long it took kept for the recount
+            now = clock.now()
+            seconds, late = tallies.timing(r, body.at)
+            r.take_answer(body.outcome, body.note, body.minutes, body.by, body.at, now)
             r.save()
-        audit.record("hits.answered", target=r, detail={"from": r.owner, "outcome": body.outcome})
+            tally.count_all([tallies.answered(r, body.outcome, seconds, late, now)])
+            detail |= {"seconds": seconds, "late": late}
+        audit.record("hits.answered", target=r, detail=detail)
 
 
 @handlers.every(30, "hits.escalate")

@@ -162,6 +162,9 @@ class NoticeEvent(models.Model):
     from_state = models.CharField(max_length=10)
     to_state = models.CharField(max_length=10)
     reason = models.TextField(blank=True)
+    # The notice's crime category at this step (it may change between submissions): the figures
+    # recount a step as it was counted
+    iccs = models.CharField(max_length=4, blank=True, default="")
 
     class Meta:
         ordering: ClassVar = ["notice", "at", "id"]

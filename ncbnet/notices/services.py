@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 
-from ncbnet.base import audit, clock, holdings, iccs
+from ncbnet.base import audit, clock, holdings, iccs, tally
 from ncbnet.base import policies as policies_base
 from ncbnet.base.actor import Actor, Person
 from ncbnet.network import handlers
@@ -24,7 +24,7 @@ from ncbnet.network.envelope import new_id
 from ncbnet.records.models import Record
 from ncbnet.records.services import person_label
 
-from . import checks, extracts, replication, search
+from . import checks, extracts, replication, search, tallies
 from .models import TRANSITIONS, Diffusion, Notice, NoticeEvent, State
 
 WARN_BEFORE = timedelta(days=182)  # about six months
@@ -61,17 +61,23 @@ def _title(kind: str, data: dict[str, Any], owner: str) -> str:
     return kind
 
 
-def _event(notice: Notice, actor: Actor, before: str, reason: str = "") -> None:
+def _event(notice: Notice, actor: Actor, before: str, reason: str = "", at: datetime | None = None) -> None:
+    """Keep the step (`at`: when the notice took it, now unless said) and count it in the figures."""
     if before:  # the requesting bureau hears of every step after its draft
         replication.tell_owner(notice, reason)
+    at = at or clock.now()
     NoticeEvent.objects.create(
         notice=notice,
-        at=clock.now(),
+        at=at,
         actor=actor.name,
         actor_country=actor.where,
         from_state=before,
         to_state=notice.state,
         reason=reason,
+        iccs=notice.iccs,
+    )
+    tally.count_all(
+        tallies.step(notice.kind, notice.owner, notice.iccs, before, notice.state, at, notice.submitted_at)
     )
     audit.record(
         f"notices.{notice.state}",
@@ -194,7 +200,7 @@ def submit(actor: Actor, notice_id: str) -> Notice:
         notice.iccs = iccs.of(clean)
         before = notice.submit(checks.neutrality(clean) + likely_duplicates(notice), clock.now())
         notice.save()
-        _event(notice, actor, before)
+        _event(notice, actor, before, at=notice.submitted_at)
     return notice
 
 
@@ -222,7 +228,7 @@ def review(actor: Actor, notice_id: str, decision: str, reason: str, extract: st
             for field, value in search.index(replication.as_seen(notice)).items():
                 setattr(notice, field, value)
         notice.save()
-        _event(notice, actor, before, reason)
+        _event(notice, actor, before, reason, at=now)
         if decision == Decision.APPROVE:
             replication.published(notice)
         if decision == Decision.REJECT:
@@ -289,6 +295,7 @@ def extend(actor: Actor, notice_id: str, reason: str, review_at: datetime | None
             from_state=notice.state,
             to_state=notice.state,
             reason=f"extended: {reason}",
+            iccs=notice.iccs,
         )
         audit.record(
             "notices.extend",
@@ -337,7 +344,7 @@ def tick() -> dict[str, int]:
         ):
             before = notice.expire(now)
             notice.save()
-            _event(notice, system, before, "not extended at its periodic review")
+            _event(notice, system, before, "not extended at its periodic review", at=now)
             extracts.remove(notice, "notice expired", system)
             replication.withdrawn(notice)
             expired += 1
@@ -389,6 +396,7 @@ def diffuse(
             flags=checks.neutrality(clean),
             created_at=clock.now(),
         )
+        tally.count_all([tallies.diffused(d)])
         audit.record(
             "diffusions.send",
             actor=actor.user,
@@ -410,8 +418,11 @@ def check_diffusion(actor: Actor, diffusion_id: str, outcome: str, reason: str) 
         d = Diffusion.objects.select_for_update().filter(pk=diffusion_id).first()
         if d is None:
             raise Http404("No such diffusion.")
+        was = d.check_outcome
         d.checked_at, d.checked_by, d.check_outcome, d.check_reason = clock.now(), actor.name, outcome, reason
         d.save()
+        if outcome == "withdrawn" and was != "withdrawn":
+            tally.count_all([tallies.diffusion_withdrawn(d, d.checked_at)])
         if outcome == "withdrawn":
             replication.withdraw_diffusion(d)
         audit.record(

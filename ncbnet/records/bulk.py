@@ -6,9 +6,11 @@ nodes that join later get them in their snapshot."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import string
+from collections import Counter
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -18,12 +20,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.dispatch import Signal
 
-from ncbnet.base import audit, clock, holdings
+from ncbnet.base import audit, clock, holdings, iccs, tally
 from ncbnet.base.dates import add_years
 from ncbnet.base.ids import uuid7
 from ncbnet.network.envelope import new_id
 
-from . import feed, tables
+from . import feed, tables, tallies
 from .models import Record, RecordVersion
 from .schemas import DocumentData, PersonData, Strict
 from .services import label_and_key
@@ -170,6 +172,7 @@ def _batch(database: str, n: int, rnd: random.Random, source: str) -> None:
     retain = str(ops.adapt_datetimefield_value(add_years(now, 5)))
     uuid_db = Record._meta.pk.get_db_prep_value
     records, versions, ids, persons, written = [], [], [], [], []
+    counted: Counter[tuple[str, str]] = Counter()
     for i in range(n):
         owner = OWNERS[rnd.randrange(len(OWNERS))]
         data = person(rnd) if database == "persons" else document(rnd, owner)
@@ -178,6 +181,7 @@ def _batch(database: str, n: int, rnd: random.Random, source: str) -> None:
             if checked != data:
                 raise ValueError(f"the {database} generator drifted from its schema: {checked} != {data}")
         label, key = label_and_key(database, data)
+        counted[owner, iccs.of(data)] += 1
         written.append(uuid7())  # what `new_id` writes, without going through its text
         pk = uuid_db(written[-1], connection)
         text = json.dumps(data)  # as Django writes a JSON field (other scripts escaped: twice as fast)
@@ -198,5 +202,10 @@ def _batch(database: str, n: int, rnd: random.Random, source: str) -> None:
             "records.bulk_seed",
             subject="GS",
             detail={"database": database, "count": n, "first": str(ids[0]), "last": str(ids[-1])},
+        )
+        # one count a batch: a count for each owner and category, as a record contributed alone
+        tally.count_all(
+            dataclasses.replace(tallies.contributed(owner, database, {"iccs": code}, "all", now), n=n)
+            for (owner, code), n in counted.items()
         )
         feed.wrote(source, f"demo seed ({source.removeprefix('seed:')})", written)

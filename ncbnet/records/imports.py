@@ -29,7 +29,7 @@ from django.db.models import F
 from django.http import Http404
 from django.utils.translation import gettext_lazy
 
-from ncbnet.base import audit, bounded, clock, csvsafe, holdings, iccs, uploads
+from ncbnet.base import audit, bounded, clock, csvsafe, holdings, iccs, tally, uploads
 from ncbnet.base.actor import Person
 from ncbnet.base.crypto import canonical
 from ncbnet.base.dates import add_years
@@ -37,7 +37,7 @@ from ncbnet.network import delivery
 from ncbnet.network.envelope import Rejected, new_id
 from ncbnet.network.handlers import Arrived, every, register, require_hub
 
-from . import feed, national_law
+from . import feed, national_law, tallies
 from .bulk import persons_written
 from .models import BulkImport, ImportBatch, ImportRow, Record, RecordCountry, RecordVersion
 from .schemas import (
@@ -279,6 +279,7 @@ def _keep(job: BulkImport, chunk: list[tuple[int, dict[str, Any] | None, dict[st
                     row=row,
                     data=data,
                     errors=errors,
+                    iccs=iccs.of(data),
                     status=ImportRow.Status.PENDING if data is not None else ImportRow.Status.REFUSED,
                 )
                 for row, data, errors in chunk
@@ -502,6 +503,8 @@ def batch_arrived(envelope: Arrived, body: ContributeBatchBody) -> None:
             for record in made
         ]
     )
+    access = r.get("access", "all")
+    tally.count_all(tallies.contributed(owner, body.database, x.data, access, x.updated_at) for x in made)
     if body.database == "persons" and made:  # bulk_create bypasses post_save: say what was written
         persons_written.send(sender=Record, persons=[(record.pk, record.data) for record in made])
     feed.wrote(
@@ -548,10 +551,11 @@ def outcome_arrived(envelope: Arrived, body: ContributeBatchOutcomeBody) -> None
         raise Rejected(f"no bulk contribution {body.bulk_import} on this node")
     waiting = ImportRow.objects.filter(bulk_import=job, batch=body.batch, status=ImportRow.Status.SENT)
     accepted = refused = 0
+    now = clock.now()
     for outcome in body.rows:
         if outcome.status == "accepted":
             accepted += waiting.filter(row=outcome.row).update(
-                status=ImportRow.Status.ACCEPTED, record_id=outcome.record
+                status=ImportRow.Status.ACCEPTED, record_id=outcome.record, answered_at=now
             )
         else:
             refused += waiting.filter(row=outcome.row).update(
@@ -559,6 +563,8 @@ def outcome_arrived(envelope: Arrived, body: ContributeBatchOutcomeBody) -> None
             )
     if not accepted + refused:
         return  # an answer given again, to a batch already answered
+    if accepted:  # the node's own figures: one count a batch
+        tally.count_all(tallies.imported(job, body.batch, now))
     job.accepted += accepted
     job.refused += refused
     job.answered += 1

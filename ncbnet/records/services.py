@@ -18,14 +18,15 @@ from django.dispatch import Signal
 from django.http import Http404
 from django.utils.crypto import salted_hmac
 
-from ncbnet.base import audit, clock, holdings, iccs
+from ncbnet.base import audit, clock, holdings, iccs, tally
 from ncbnet.base import policies as policies_base
 from ncbnet.base.actor import Actor, Person
 from ncbnet.base.dates import add_years
 from ncbnet.network.envelope import new_id
 
-from . import national_law, policies, replication
+from . import national_law, policies, replication, tallies
 from .models import (
+    Access,
     Database,
     OwnerAlert,
     PendingContribution,
@@ -146,6 +147,7 @@ def contribute(
         RecordCountry.objects.bulk_create([RecordCountry(record=record, country=c) for c in r["countries"]])
         _snapshot(record, actor, reason, r)
         replication.fanout(record, set())
+        tally.count_all([tallies.contributed(record.owner, database, clean, r["access"], now)])
         audit.record(
             "records.contribute",
             actor=actor.user,
@@ -378,6 +380,11 @@ def export(actor: Actor, database: str | None = None) -> Iterator[dict[str, Any]
         yield replication.payload(record)
 
 
+def restricted(record_id: uuid.UUID) -> bool:
+    """At the hub: whether a record (still kept here) is not every country's to see."""
+    return Record.objects.filter(pk=record_id).exclude(access=Access.ALL).exists()
+
+
 def alert_owner(record_id: uuid.UUID, label: str, event: str, by: str, at: datetime) -> OwnerAlert:
     """On the owner's node, inside the caller's transaction: tell the owner that `by` (a country or
     "GS") touched one of its records: screening hit it ("hit"), or the hub escalated a hit the
@@ -400,6 +407,7 @@ def withdraw(actor: Actor, record_id: str, reason: str = "") -> Record:
             record.save()
             _snapshot(record, actor, reason or "withdrawn", _current_restriction(record))
             replication.fanout(record, before)
+            tally.count_all([tallies.withdrawn(record)])
             audit.record(
                 "records.withdraw",
                 actor=actor.user,

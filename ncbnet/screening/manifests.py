@@ -32,14 +32,14 @@ from django.db.models import Q
 from django.dispatch import receiver
 from django.http import Http404
 
-from ncbnet.base import audit, bounded, clock, csvsafe
+from ncbnet.base import audit, bounded, clock, csvsafe, tally
 from ncbnet.base.actor import Person
 from ncbnet.base.rows import Writer
 from ncbnet.hits.schemas import Hit
 from ncbnet.network.envelope import new_id
 from ncbnet.records.services import purged
 
-from . import names, services
+from . import names, services, tallies
 from .models import Manifest, ManifestRow
 
 MAX_ROWS = 100_000
@@ -241,6 +241,13 @@ def _screen(actor: Person, rows: list[dict[str, str]]) -> Screened:
     return [(people.get(id(q), []) + documents.get(id(q), []), problems[id(q)], q) for q in queries]
 
 
+def _searched(query: dict[str, str]) -> tuple[str, ...]:
+    """The databases a manifest's row was screened against (`_screen`): its document, its name."""
+    return (("documents",) if query.get("document_number") else ()) + (
+        ("persons", "notices") if query.get("name") else ()
+    )
+
+
 def processes() -> int:
     """How many processes screen a manifest's chunks side by side: one per core (at most
     `settings.NCBNET_SCREENING_PROCESSES`), and only where they see what this process sees, a
@@ -314,7 +321,7 @@ def run(
         for start, rows, screened in _results(
             manifest, actor, chunk, processes() if workers is None else workers
         ):
-            with transaction.atomic():
+            with transaction.atomic(), tally.gathered():
                 results, queries, found, groups = [], [], 0, []
                 for i, (row_hits, problems, query) in enumerate(screened, start + 1):
                     groups.append((row_hits, {**query, "manifest": str(manifest.pk), "row": i}))
@@ -342,11 +349,19 @@ def run(
                 )
                 if not held:  # this chunk is undone with the transaction
                     raise Busy(f"manifest {manifest.pk} was taken by another process (lease ran out)")
+                searches = [(_searched(q), g[0]) for g, q in zip(groups, queries, strict=True)]
+                figures = tallies.figures(actor, "screening.manifest_rows", searches)
+                tally.count_all(tallies.counts(figures, clock.now()))
                 audit.record(
                     "screening.manifest_rows",
                     actor=actor,
                     target=manifest,
-                    detail={"rows": [start + 1, manifest.done], "hits": found, "queries": queries},
+                    detail={
+                        "rows": [start + 1, manifest.done],
+                        "hits": found,
+                        "queries": queries,
+                        "figures": figures,
+                    },
                 )
             if progress:
                 progress("rows", manifest.done, manifest.total)

@@ -16,18 +16,18 @@ from typing import Any, NamedTuple
 import pycountry
 from anyascii import anyascii
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 from vininfo import Vin
 
-from ncbnet.base import audit, holdings
+from ncbnet.base import audit, clock, holdings, tally
 from ncbnet.base.actor import Person
 from ncbnet.hits.schemas import Hit
 from ncbnet.records import tables
 from ncbnet.records.models import Folded, folded
 
-from . import index, names, outstanding
+from . import index, names, outstanding, tallies
 from . import mrz as mrz_module
 from .features import (
     DOB_AGREES,
@@ -58,6 +58,14 @@ def _holdings(database: str, actor: Person) -> Any:
     """What the actor may screen against in one database: at the hub what its country may see,
     on a node the replica."""
     return everything(actor).filter(database=database)
+
+
+def _with_access(qs: Any) -> Any:
+    """The records with their restriction (`access`): the hub's keep it, a replica's are all it
+    may see, so "all" there."""
+    if any(f.name == "access" for f in qs.model._meta.concrete_fields):
+        return qs
+    return qs.annotate(access=Value("all", output_field=CharField()))
 
 
 def everything(actor: Person) -> Any:
@@ -100,20 +108,25 @@ def _screened(found: bool) -> Iterator[None]:
         yield
 
 
-def _finish(actor: Person, kind: str, result: Result, context: Context) -> Result:
-    """Audit the screening and report its hits, in one transaction (`_screened`)."""
+def _finish(actor: Person, kind: str, result: Result, context: Context, searched: Sequence[str]) -> Result:
+    """Audit the screening, report its hits and count it (one count for each database `searched`),
+    in one transaction (`_screened`), the figures of the search and of its reports in one upsert."""
+    action = f"screening.{kind}"
+    figures = tallies.figures(actor, action, [(searched, result.hits)])
     entry = {
-        "action": f"screening.{kind}",
+        "action": action,
         "actor": actor,
         "detail": {
             "query": result.query,
             "hits": len(result.hits),
             "problems": result.problems,
             **({"possible": len(result.possible)} if result.possible else {}),
+            "figures": figures,
         },
     }
-    with _screened(bool(result.hits)):
+    with _screened(bool(result.hits)), tally.gathered():
         report_hits(actor, [(result.hits, result.query)], context, audit_also=[entry])
+        tally.count_all(tallies.counts(figures, clock.now()))
     return result
 
 
@@ -127,6 +140,7 @@ class HeldDocument(NamedTuple):
     key: str
     data: dict[str, Any]
     handling: str
+    access: str  # at the hub, the record's; on a node "all" (a replica keeps no restriction)
 
 
 def find_documents(actor: Person, number: str, issuing_country: str) -> list[Hit]:
@@ -142,7 +156,7 @@ def find_documents_batch(actor: Person, queries: list[tuple[str, str]]) -> list[
     by_key: dict[str, list[HeldDocument]] = {}
     for start in range(0, len(keys), 2000):  # below every backend's limit on parameters
         page = (
-            _holdings("documents", actor)
+            _with_access(_holdings("documents", actor))
             .alias(folded=Folded("key"))
             .filter(folded__any_of=keys[start : start + 2000])
             .values_list(*HeldDocument._fields)  # rows as tuples: no model object a row
@@ -169,20 +183,26 @@ def documents(actor: Person, queries: list[tuple[str, str]], context: Context = 
     results = [Result({"number": n, "issuing_country": c}) for n, c in queries]
     for result, hits in zip(results, find_documents_batch(actor, queries), strict=True):
         result.hits = hits
-    with _screened(any(r.hits for r in results)):
+    figures = tallies.figures(actor, "screening.documents", [(("documents",), r.hits) for r in results])
+    with _screened(any(r.hits for r in results)), tally.gathered():
         entry = {
             "action": "screening.documents",
             "actor": actor,
-            "detail": {"queries": [r.query for r in results], "hits": sum(len(r.hits) for r in results)},
+            "detail": {
+                "queries": [r.query for r in results],
+                "hits": sum(len(r.hits) for r in results),
+                "figures": figures,
+            },
         }
         report_hits(actor, [(r.hits, r.query) for r in results], context, audit_also=[entry])
+        tally.count_all(tallies.counts(figures, clock.now()))
     return results
 
 
 def document(actor: Person, number: str, issuing_country: str = "", context: Context = REPORT_HITS) -> Result:
     result = Result({"number": number, "issuing_country": issuing_country})
     result.hits = find_documents(actor, number, issuing_country)
-    return _finish(actor, "document", result, context)
+    return _finish(actor, "document", result, context, ("documents",))
 
 
 def machine_readable_zone(actor: Person, text: str, context: Context = REPORT_HITS) -> Result:
@@ -196,6 +216,7 @@ def machine_readable_zone(actor: Person, text: str, context: Context = REPORT_HI
     result.hits = find_documents(actor, parsed.document_number, state.alpha_2 if state else "")
     outstanding.mark(result.hits)
     holder = f"{parsed.given_names} {parsed.surname}".strip()
+    searched = ("documents", "notices") if holder else ("documents",)
     if holder:  # the holder may be the subject of a notice (notices carry no document numbers)
         try:
             dob = partial_date(parsed.birth_date)
@@ -203,7 +224,7 @@ def machine_readable_zone(actor: Person, text: str, context: Context = REPORT_HI
             dob = None  # an impossible date of birth, reported among the problems
         query = PersonQuery(holder, dob, parsed.sex if parsed.sex in ("F", "M") else "")
         result.hits += find_notice_subjects([query], names.THRESHOLD)[0]
-    return _finish(actor, "mrz", result, context)
+    return _finish(actor, "mrz", result, context, searched)
 
 
 def vehicle(actor: Person, vin: str = "", plate: str = "", context: Context = REPORT_HITS) -> Result:
@@ -224,7 +245,7 @@ def vehicle(actor: Person, vin: str = "", plate: str = "", context: Context = RE
         for r in held.filter(key=normal(plate)) | held.filter(data__plate__iexact=plate.strip()):
             if str(r.pk) not in seen:
                 result.hits.append(Hit.of(r, "plate"))
-    return _finish(actor, "vehicle", result, context)
+    return _finish(actor, "vehicle", result, context, ("vehicles",))
 
 
 def firearm(actor: Person, serial_number: str, make: str = "", context: Context = REPORT_HITS) -> Result:
@@ -234,7 +255,7 @@ def firearm(actor: Person, serial_number: str, make: str = "", context: Context 
         if make and r.data.get("make", "").casefold() != make.strip().casefold():
             continue
         result.hits.append(Hit.of(r, "serial number" + (" and make" if make else "")))
-    return _finish(actor, "firearm", result, context)
+    return _finish(actor, "firearm", result, context, ("firearms",))
 
 
 def artwork(actor: Person, text: str, context: Context = REPORT_HITS) -> Result:
@@ -255,7 +276,7 @@ def artwork(actor: Person, text: str, context: Context = REPORT_HITS) -> Result:
                 why = f"title and artist ({score:.2f}): {described.strip()}"
                 result.hits.append(Hit.of(r, "title and artist", round(score, 4), [why]))
     result.hits.sort(key=lambda h: -h.score)
-    return _finish(actor, "artwork", result, context)
+    return _finish(actor, "artwork", result, context, ("artworks",))
 
 
 # --- persons ---------------------------------------------------------------------------------------
@@ -329,6 +350,7 @@ class Held(NamedTuple):
     label: str
     data: dict[str, Any]
     handling: str
+    access: str  # as `HeldDocument.access`
 
 
 class PersonQuery(NamedTuple):
@@ -360,7 +382,7 @@ def find_persons_batch(actor: Person, queries: Sequence[PersonQuery], threshold:
     found = index.candidates_many([(q.name, q.dob) for q in queries])
     weighed = [_weigh(q, candidates, threshold) for q, candidates in zip(queries, found, strict=True)]
     ids = sorted({w.record_id for found in weighed for w in found}, key=str)
-    within = everything(actor)
+    within = _with_access(everything(actor))
     held: dict[Any, Held] = {}
     for start in range(0, len(ids), 2000):  # below every backend's limit on parameters
         page = within.filter(pk__in=ids[start : start + 2000]).values_list(*Held._fields)
@@ -452,4 +474,4 @@ def person(
     found = find_persons(actor, name, dob, sex.upper(), nationality, min(threshold, names.POSSIBLE))
     result.hits = [h for h in found if h.score >= threshold]
     result.possible = [h.below_threshold() for h in found if h.score < threshold]
-    return _finish(actor, "person", result, context)
+    return _finish(actor, "person", result, context, ("persons", "notices"))

@@ -83,3 +83,28 @@ def test_a_bulk_count_equals_counting_one_by_one(events):
             tally.count("screening.searched", at, country=c, outcome=o, n=k)
         assert _figures() == bulk
         transaction.set_rollback(True)
+
+
+def test_counts_gathered_are_sent_once_on_leaving_the_outer_block():
+    from ncbnet.analytics.tests.figures import sends
+
+    at = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    with sends() as sent, tally.gathered():
+        tally.count("screening.searched", at, country="FR", outcome="hit")
+        with tally.gathered():
+            tally.count("hit.reported", at, country="FR", owner="KE")
+            tally.count("screening.searched", at, country="FR", outcome="hit")
+        assert sent == [] and not DailyFigure.objects.exists()
+    assert [sorted((c.event, c.n) for c in counts) for counts in sent] == [
+        [("hit.reported", 1), ("screening.searched", 2)]
+    ]
+    assert DailyFigure.objects.count() == 2
+
+
+def test_a_gathered_block_left_by_an_error_counts_nothing():
+    at = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    with pytest.raises(RuntimeError), tally.gathered():
+        tally.count("screening.searched", at, country="FR", outcome="miss")
+        raise RuntimeError("the search failed")
+    tally.count("screening.searched", at, country="FR", outcome="hit")  # gathering ended with the block
+    assert _figures() == {(date(2026, 3, 1), "screening.searched", "FR", "", "hit"): (1, 0.0, 0)}

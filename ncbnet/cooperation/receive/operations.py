@@ -5,14 +5,14 @@ already kept is overwritten by a replay or an older version."""
 
 from __future__ import annotations
 
-from ncbnet.base import clock
+from ncbnet.base import clock, tally
 from ncbnet.base.node import node_id
 from ncbnet.network.envelope import Rejected
 from ncbnet.network.handlers import Arrived, register
 
 from ..models.operations import OPERATION_STEPS, Operation, OperationResult
 from ..schemas.operations import OperationBody, ResultBody
-from ..services import groups, requests
+from ..services import groups, requests, tallies
 from ..services.operations import KIND, RESULT, recount
 
 # A request to "group:<code>" goes to each member of the group on the network.
@@ -63,5 +63,6 @@ def result_arrived(envelope: Arrived, body: ResultBody) -> None:
         raise Rejected("an arrest names the person")
     if body.kind == "seizure" and not (body.commodity and body.unit and body.quantity):
         raise Rejected("a seizure gives the commodity, the quantity and its unit")
-    OperationResult.objects.create(id=body.result_id, operation=op, **body.fields())
+    kept = OperationResult.objects.create(id=body.result_id, operation=op, **body.fields())
+    tally.count_all([tallies.result(kept)])
     recount(op)

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 
-from ncbnet.base import clock
+from ncbnet.base import clock, tally
 from ncbnet.base.node import node_id
 from ncbnet.network import delivery as network
 from ncbnet.network.envelope import Rejected, new_id
@@ -18,7 +18,7 @@ from ncbnet.network.handlers import Arrived, every, register
 
 from ..models.requests import Request, RequestEvent
 from ..schemas.requests import BY_REQUESTED, BY_REQUESTER, RequestBody, StepBody
-from ..services import crosscheck, escalation
+from ..services import crosscheck, escalation, tallies
 from ..services.requests import KIND, STEP, keep_files
 
 
@@ -78,6 +78,7 @@ def step_arrived(envelope: Arrived, body: StepBody) -> None:
     if RequestEvent.objects.filter(pk=body.event_id).exists():
         raise Rejected(f"a step {body.event_id} is already kept here")
     at = envelope.created_at  # the time the other party's node signed it
+    before = r.state
     detail: dict[str, object] = {}
     try:
         if body.kind == "received":
@@ -115,6 +116,7 @@ def step_arrived(envelope: Arrived, body: StepBody) -> None:
         text=body.text,
         detail=detail,
     )
+    tally.count_all(tallies.step(r, body.kind, before, at))
     try:
         keep_files(event, [f.model_dump(mode="json") for f in body.files])
     except (ValidationError, ValueError) as exc:

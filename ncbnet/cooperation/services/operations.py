@@ -23,7 +23,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from ncbnet.base import audit, clock
+from ncbnet.base import audit, clock, tally
 from ncbnet.base.actor import Person
 from ncbnet.base.csvsafe import row as csv_row
 from ncbnet.base.node import node_id
@@ -34,7 +34,7 @@ from ncbnet.network.envelope import new_id
 from ..models.operations import OPERATION_STEPS, Operation, OperationResult, OperationState, ResultKind
 from ..policies import cooperates
 from ..schemas.operations import MAX_AGENCIES, MAX_ITEMS, OperationBody, ResultBody
-from . import groups
+from . import groups, tallies
 
 KIND = "cooperation.operation"
 RESULT = "cooperation.operation.result"
@@ -385,6 +385,7 @@ def report(actor: Person, operation_id: Any, draft: ResultDraft, ip: str | None 
             **kept,
         )
         recount(op)
+        tally.count_all([tallies.result(result)])
         others = sorted(({op.coordinator} | set(op.participants)) - {me})
         envelope_id = network.queue(RESULT, others, ResultBody.of(result)) if others else None
         audit.record(

@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from ncbnet.base import audit, clock
+from ncbnet.base import audit, clock, tally
 from ncbnet.base.actor import Person
 from ncbnet.base.node import node_id
 from ncbnet.messaging import services as messaging
@@ -42,7 +42,7 @@ from ..models.requests import (
 )
 from ..policies import cooperates
 from ..schemas.requests import MAX_STEP_FILES_BYTES, MAX_SUBJECTS, RequestBody, Subject
-from . import escalation
+from . import escalation, tallies
 from .files import Upload as Upload  # the callers name it through this module
 
 KIND = "cooperation.request"
@@ -216,6 +216,7 @@ def send(actor: Person, draft: Draft, ip: str | None = None) -> list[Request]:
                 updated_at=now,
             )
             _event(r, RequestEvent.Kind.SENT, name, me, now)
+            tally.count_all([tallies.sent(r)])
             envelope_id = network.queue(KIND, [target], RequestBody.of(r))
             audit.record(
                 "cooperation.request.send",
@@ -313,6 +314,7 @@ def _step(
         name, me = _name(actor), node_id()
         event = _event(r, kind, name, me, now, text, detail)
         keep_files(event, sent_files)
+        tally.count_all(tallies.step(r, kind, before, now))
         other = r.requester if r.direction == Request.Direction.IN else r.requested
         body = {
             "request_id": str(r.pk),

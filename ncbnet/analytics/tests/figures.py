@@ -1,0 +1,34 @@
+"""What the counting tests share: the figures as kept, and the counts each send of `tally.counted`
+carried (listening to the signal, as the rollups do)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ncbnet.analytics.models import DailyFigure
+from ncbnet.base import tally
+
+
+def rows(event: str | None = None) -> list[dict[str, Any]]:
+    """The figures kept (of one event), each as its values, n, seconds and late, in key order."""
+    qs = DailyFigure.objects.all() if event is None else DailyFigure.objects.filter(event=event)
+    fields = ("event", "country", "owner", "database", "kind", "iccs", "outcome", "restricted", "n", "late")
+    out = [{**{f: getattr(x, f) for f in fields}, "seconds": round(x.seconds, 3)} for x in qs]
+    return sorted(out, key=lambda r: tuple(str(v) for v in r.values()))
+
+
+@contextmanager
+def sends() -> Iterator[list[list[tally.Count]]]:
+    """Every send of counts made inside the block (one send is one upsert of the rollups)."""
+    seen: list[list[tally.Count]] = []
+
+    def listen(sender: Any, counts: list[tally.Count], **kwargs: Any) -> None:
+        seen.append(counts)
+
+    tally.counted.connect(listen, dispatch_uid="tests.sends")
+    try:
+        yield seen
+    finally:
+        tally.counted.disconnect(dispatch_uid="tests.sends")
