@@ -11,9 +11,9 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -93,7 +93,7 @@ def _page(request: AuthedRequest, template: str, context: dict[str, Any], filter
         {
             **context,
             "filters": filters,
-            "query": "&".join(f"{k}={v}" for k, v in filters.as_params().items()),
+            "query": urlencode(filters.as_params()),
             "regions": figures.regions(),
             "sections": [(code, iccs.SECTIONS[code]) for code in iccs.SECTIONS],
             "categories": [(code, iccs.label(code)) for code in iccs.codes()],
@@ -211,8 +211,6 @@ def publish(request: AuthedRequest) -> HttpResponse:
             start = date.fromisoformat(request.POST.get("from", ""))
             end = date.fromisoformat(request.POST.get("to", ""))
         p = services.publish(request.user, kind, start, end)
-    except PermissionDenied:
-        raise
     except ValueError as bad:
         messages.error(request, _("Not published: %(reason)s") % {"reason": bad})
         return redirect("analytics:gs")
