@@ -206,3 +206,15 @@ def test_another_gs_role_is_refused(hub, client, user_factory):
 def test_nobody_signed_out_reads_them(client, db):
     assert client.get("/analytics/gs/").status_code == 302
     assert client.get("/api/v1/analytics/network").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("lang", "direction", "heading"),
+    [("fr", "ltr", "Nos chiffres"), ("es", "ltr", "Nuestras cifras"), ("ar", "rtl", "أرقامنا")],
+)
+def test_the_bureau_page_in_the_four_languages(head, settings, lang, direction, heading):
+    head.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    text = head.get("/analytics/bureau/?year=2026").content.decode()
+    assert f'<html lang="{lang}" dir="{direction}">' in text
+    assert f"<h2>{heading}</h2>" in text
+    assert 'dir="ltr">' in text  # the charts and queries keep their own direction
