@@ -8,6 +8,6 @@ class AnalyticsConfig(AppConfig):
     def ready(self) -> None:
         from ncbnet.base import tally
 
-        from . import rollups
+        from . import reported, rollups  # noqa: F401 - reported registers its envelope and job
 
         tally.counted.connect(rollups.on_counted, dispatch_uid="analytics.rollups")
