@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from ncbnet import node_commands
+from ncbnet.analytics import commands as analytics
 from ncbnet.audit import commands as audit
 from ncbnet.base.commands import EXIT_USAGE, CommandError, Parser, group
 from ncbnet.bench import commands as bench
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     screening.add(sub)  # screening
     records.add(sub)  # replica
     cooperation.add(sub)  # cooperation
+    analytics.add(sub)  # analytics
     bench.add(sub)  # bench
     demo.add(sub)  # demo
     return p
