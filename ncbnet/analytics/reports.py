@@ -199,7 +199,7 @@ def searches_section(year: int, language: str) -> Section:
             rows=rows,
             note=_(
                 "screening.searched from %(first)s to %(last)s, as %(nodes)s nodes reported it "
-                "(%(days)s node-days) and the GS's own; counts under 5 shown as \u201c< 5\u201d"
+                "(%(days)s node-days) and the GS's own; counts under 5 shown as < 5"
             )
             % {"first": first, "last": last, "nodes": len(covered), "days": sum(covered.values())},
         )

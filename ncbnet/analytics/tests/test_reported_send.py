@@ -73,7 +73,7 @@ def test_only_counts_leave_the_node(peers):
 
 
 def test_figures_outside_the_contract_stay_on_the_node(peers, caplog):
-    searched(clock.now(), n=1, database="fingerprints", kind="name", outcome="hit")
+    searched(clock.now(), n=1, database="passports", kind="name", outcome="hit")
     searched(clock.now(), n=1, database="persons", kind="name", outcome="hit")
     assert reported.send() == 1
     [body] = sent_bodies(peers)

@@ -32,6 +32,7 @@ def test_a_report_is_built_section_by_section_and_published(db):
     assert report.state == Report.State.DONE and (report.done, report.total) == (2, 2)
     assert report.finished is not None and report.error == ""
     assert "<table>" in report.html and 'lang="fr"' in report.html
+    assert "Le réseau en chiffres, 2026" in report.html and "Publié par le Secrétariat général" in report.html
     assert bytes(report.pdf).startswith(b"%PDF-")
     drawn = list(ReportSection.objects.filter(report=report).values_list("drawn", "png"))
     assert drawn[0][0] and bytes(drawn[0][1]).startswith(b"\x89PNG")  # the chart, drawn for print
