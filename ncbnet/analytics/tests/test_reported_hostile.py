@@ -98,6 +98,14 @@ def test_a_body_naming_a_country_is_quarantined(peers, before, field):
     assert kept() == before
 
 
+def test_a_sender_that_is_not_a_node_is_quarantined(peers, before):
+    """A sender named neither "hub" nor a member country is refused with the envelope's header."""
+    e = build(peers, reported.KIND, "BR", report(figure(n=999)), ["hub"])
+    e["from"] = "ZZ"
+    assert accept_raw(json.dumps(e).encode()) == "quarantined"
+    quarantined(before, "malformed envelope: from")
+
+
 def test_a_node_refuses_search_figures(peers):
     """Only the hub keeps them: a node (this test's node is FR) refuses them at its entrance."""
     assert accept(peers, report(), sender="BR") == "quarantined"
