@@ -8,8 +8,9 @@ class AnalyticsConfig(AppConfig):
     def ready(self) -> None:
         from ncbnet.base import tally
 
-        from . import (
-            receive,  # noqa: F401 - registers the publications' envelope handler
+        from . import (  # noqa: F401 - receive and reported register their envelopes (and reported its job)
+            receive,
+            reported,
             rollups,
         )
 

@@ -69,6 +69,8 @@ class Rebuild(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else int(100 * self.done / self.total)
+
+
 class Publication(models.Model):
     """Network figures the GS published for a period: the published view (`figures.published`),
     small counts suppressed and restricted rows left out, frozen as it was sent. Kept at the hub
@@ -92,3 +94,92 @@ class Publication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.start} to {self.end}"
+
+
+class ReportedDay(models.Model):
+    """Hub: a day of a node's searches as the node last reported it (`analytics.reported`). The
+    day's figures are replaced whole by a newer report; which countries reported a day is the
+    coverage of the network's search figures."""
+
+    node = models.CharField(max_length=8)  # the sender's identity: the country whose key signed it
+    day = models.DateField()
+    received = models.DateTimeField()
+    as_of = models.DateTimeField()  # when the node made the report (the envelope's created_at)
+    envelope = models.CharField(max_length=36)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["node", "day"], name="analytics_reported_one_day")]
+        indexes = [models.Index(fields=["day", "node"], name="analytics_reported_day")]
+
+    def __str__(self) -> str:
+        return f"{self.node} {self.day}"
+
+
+class ReportedFigure(models.Model):
+    """Hub: one of a node's daily search figures, as reported (event `screening.searched`)."""
+
+    node = models.CharField(max_length=8)
+    day = models.DateField()
+    database = models.CharField(max_length=10)
+    kind = models.CharField(max_length=16)
+    outcome = models.CharField(max_length=16)
+    n = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["node", "day", "database", "kind", "outcome"], name="analytics_reported_one_figure"
+            )
+        ]
+        indexes = [models.Index(fields=["day", "node"], name="analytics_reported_fig_day")]
+
+    def __str__(self) -> str:
+        return f"{self.node} {self.day} {self.database}/{self.kind}/{self.outcome}: {self.n}"
+
+
+class Report(models.Model):
+    """The yearly network report, built as a job (`analytics.reports.build`): its sections gathered
+    and kept, their charts drawn one section at a time, then the HTML and the PDF published together.
+    A restarted job carries on from the last section drawn."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    year = models.PositiveSmallIntegerField()
+    language = models.CharField(max_length=2)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    done = models.PositiveIntegerField(default=0)  # sections drawn
+    total = models.PositiveIntegerField(default=0)  # sections gathered (0 until they are)
+    html = models.TextField(blank=True)  # empty until published
+    pdf = models.BinaryField(blank=True, default=b"")
+    created = models.DateTimeField()
+    finished = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created"]
+
+    def __str__(self) -> str:
+        return f"report {self.year} ({self.language}, {self.state})"
+
+
+class ReportSection(models.Model):
+    """A section of a report as gathered (`documents.Section`, as JSON), and its chart once drawn."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveIntegerField()
+    content = models.JSONField()
+    drawn = models.BooleanField(default=False)
+    png = models.BinaryField(null=True, blank=True)  # the chart as drawn for the PDF (none without one)
+
+    class Meta:
+        ordering: ClassVar = ["report", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "position"], name="analytics_report_section")
+        ]
+
+    def __str__(self) -> str:
+        return f"section {self.position} of {self.report_id}"

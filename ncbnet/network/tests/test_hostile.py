@@ -288,6 +288,16 @@ def examples(peers: dict[str, Any], me: str) -> dict[str, tuple[str, dict[str, A
                 "rows": [{"row": 2, "status": "accepted", "record": envelope.new_id(), "errors": {}}],
             },
         ),
+        "analytics.searches": (
+            "BR",
+            {
+                "days": [now[:10]],
+                "figures": [
+                    {"day": now[:10], "database": "persons", "kind": "name", "outcome": "hit", "n": 3},
+                    {"day": now[:10], "database": "vehicles", "kind": "manifest", "outcome": "miss", "n": 40},
+                ],
+            },
+        ),
         "audit.seal": (
             "BR",
             {
