@@ -10,7 +10,7 @@ from django.db import transaction
 
 from ncbnet.base.node import role
 
-from . import commission, network, people, records
+from . import commission, history, network, people, records
 from .people import DemoLogin, DemoRefused
 
 __all__ = ["DemoLogin", "DemoRefused", "seed"]
@@ -31,6 +31,6 @@ def seed() -> list[DemoLogin]:
 
 # What each kind of node holds besides its people.
 BY_ROLE: dict[str, list[Callable[[], object]]] = {
-    "hub": [records.seed, commission.seed],
+    "hub": [records.seed, history.seed, commission.seed],
     "ncb": [network.seed],
 }
