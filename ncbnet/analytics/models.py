@@ -167,9 +167,7 @@ class Report(models.Model):
     class Meta:
         ordering: ClassVar = ["-created"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["publication", "language"], name="analytics_report_one_language"
-            )
+            models.UniqueConstraint(fields=["publication", "language"], name="analytics_report_one_language")
         ]
 
     def __str__(self) -> str:

@@ -32,7 +32,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ncbnet.base import audit, clock
-
 from ncbnet.network.handlers import every
 
 from . import charts, documents, figures
@@ -61,7 +60,12 @@ def start(year: int, language: str) -> Report:
     with transaction.atomic():
         unfinished = (
             Report.objects.select_for_update()
-            .filter(publication=None, year=year, language=language, state__in=[Report.State.QUEUED, Report.State.RUNNING])
+            .filter(
+                publication=None,
+                year=year,
+                language=language,
+                state__in=[Report.State.QUEUED, Report.State.RUNNING],
+            )
             .order_by("created")
             .first()
         )
@@ -158,6 +162,7 @@ def fail(report: Report, error: str) -> None:
 
 
 # --- the sections this app makes itself ---------------------------------------------------------
+
 
 def figure_section(fig: Figure, language: str) -> Section:
     """A published figure as a section of the report: its title, a sentence, its chart (SVG for the

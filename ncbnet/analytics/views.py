@@ -27,6 +27,7 @@ from .headers import HEADERS
 from .models import Publication, Report
 from .policies import BUREAU_FIGURES, GS_ANALYST, PUBLISHED_FIGURES
 
+
 def _filters(request: AuthedRequest) -> tuple[Filters, dict[str, str]]:
     try:
         return Filters.parse(request.GET), {}
@@ -190,7 +191,7 @@ LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español", "ar": "�
 def _reports(request: AuthedRequest) -> dict[str, Any]:
     """The yearly network reports, each with its documents in every language as far as built, and
     whether any is still being made (the list then asks again every two seconds)."""
-    made = [
+    made: list[dict[str, Any]] = [
         {
             "publication": p,
             "year": p.start.year,

@@ -69,7 +69,13 @@ def test_the_report_holds_every_published_figure_and_no_small_count(hub):
     assert screenings.rows == [["FR", 130, 5, 120], ["GS", "< 5", "< 5", 0]]  # the node's and the GS's
     assert "countries covered: FR, GS" in screenings.note
     flows = next(s for s in sections if s.title == str(figures.TITLES["flows"]))
-    assert flows.rows == [["DE", "FR", 5], ["DE", "PL", 10], ["IT", "FR", "< 5"], ["JP", "BR", 10], ["ZA", "KE", "< 5"]]
+    assert flows.rows == [
+        ["DE", "FR", 5],
+        ["DE", "PL", 10],
+        ["IT", "FR", "< 5"],
+        ["JP", "BR", 10],
+        ["ZA", "KE", "< 5"],
+    ]
     report = reports.start(2026, "en")
     reports.build(report, reports.network_sections)
     assert report.state == Report.State.DONE, report.error
@@ -228,3 +234,73 @@ def test_the_publication_sections_are_of_its_year_only(peers):
 def test_only_those_who_read_published_figures_list_the_reports(user_factory):
     with pytest.raises(PermissionDenied):
         services.network_reports(user_factory("agency", "query"))
+
+
+def built_at_the_node(peers: dict[str, Any]) -> None:
+    assert receive(peers, report_body()) == "accepted"
+    assert reports.run_queued() == 4
+
+
+@pytest.mark.parametrize("role", ["head", "officer"])
+def test_a_bureau_lists_opens_and_downloads_the_network_report(peers, client, user_factory, role):
+    built_at_the_node(peers)
+    client.force_login(user_factory("ncb", role))
+    page = client.get("/analytics/bureau/?year=2026")
+    text = page.content.decode()
+    assert page.status_code == 200 and "Network reports" in text
+    assert 'hx-get="/analytics/reports/"' not in text  # every language made: nothing to ask again
+    assert 'href="/analytics/reports/2025/fr/"' in text and 'href="/analytics/reports/2025/ar.pdf"' in text
+    html = client.get("/analytics/reports/2025/en/")
+    assert html.status_code == 200 and "unsafe-inline" not in html["Content-Security-Policy"]
+    body = html.content.decode()
+    assert "Screenings and their hits by country" in body and "<style" not in body and " style=" not in body
+    pdf = client.get("/analytics/reports/2025/es.pdf")
+    assert pdf["Content-Type"] == "application/pdf" and pdf["Content-Disposition"].startswith("attachment")
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF-")
+    listed = client.get("/api/v1/analytics/reports").json()
+    assert [r["year"] for r in listed] == [2025]
+    one = client.get("/api/v1/analytics/reports/2025").json()
+    assert {d["language"]: d["pdf"] for d in one["documents"]}["ar"] == (
+        "/api/v1/analytics/reports/2025/pdf?language=ar"
+    )
+    assert {d["language"]: d["html"] for d in one["documents"]}["fr"] == "/analytics/reports/2025/fr/"
+    api_pdf = client.get("/api/v1/analytics/reports/2025/pdf?language=fr")
+    assert api_pdf.status_code == 200 and api_pdf["Content-Type"] == "application/pdf"
+    assert "attachment" in api_pdf["Content-Disposition"]
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(b"".join(api_pdf.streaming_content))).pages)
+    assert "Le réseau en chiffres, 2025" in text
+    assert client.get("/api/v1/analytics/reports/2024").status_code == 404
+    assert client.get("/api/v1/analytics/reports/2025/pdf?language=de").status_code == 404
+    assert client.get("/analytics/reports/2024/en/").status_code == 404
+
+
+def test_a_report_being_made_says_so_and_is_not_served_yet(peers, client, user_factory):
+    assert receive(peers, report_body()) == "accepted"
+    client.force_login(user_factory("ncb", "head"))
+    text = client.get("/analytics/reports/").content.decode()
+    assert "Being made" in text and 'hx-trigger="every 2s"' in text
+    assert client.get("/analytics/reports/2025/en/").status_code == 404
+    assert client.get("/api/v1/analytics/reports/2025").json()["documents"][0]["state"] == "queued"
+
+
+def test_the_gs_analyst_sees_the_reports_progress_at_the_hub(hub, client, user_factory):
+    counted()
+    hub_publishes(user_factory)
+    client.force_login(user_factory("gs", "analyst"))
+    text = client.get("/analytics/gs/?year=2026").content.decode()
+    assert "Network reports" in text and "Being made" in text
+    reports.run_queued()
+    text = client.get("/analytics/gs/?year=2026").content.decode()
+    assert 'href="/analytics/reports/2026/en/"' in text and "Being made" not in text
+    assert client.get("/analytics/reports/2026/ar/").status_code == 200
+
+
+@pytest.mark.parametrize(("kind", "role"), [("agency", "query"), ("ncb", "admin")])
+def test_others_are_refused_the_reports(peers, client, user_factory, kind, role):
+    built_at_the_node(peers)
+    client.force_login(user_factory(kind, role))
+    for url in ("/analytics/reports/", "/analytics/reports/2025/en/", "/analytics/reports/2025/en.pdf"):
+        assert client.get(url).status_code == 403, url
+    for url in ("/api/v1/analytics/reports", "/api/v1/analytics/reports/2025"):
+        assert client.get(url).status_code == 403, url
+    assert client.get("/api/v1/analytics/reports/2025/pdf?language=en").status_code == 403
