@@ -10,16 +10,18 @@ from typing import Any, Literal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
+from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
-from ncbnet.base import iccs
+from ncbnet.base import downloads, iccs
 from ncbnet.base.api import allow
 from ncbnet.core.http import AuthedRequest
 from ncbnet.security.models import Scope
 
-from . import figures, services
+from . import documents, figures, services
 from .figures import Figure, FilterError, Filters
+from .models import Publication, Report
 from .policies import BUREAU_FIGURES, GS_ANALYST, PUBLISHED_FIGURES, READ_CATEGORIES
 
 router = Router(tags=["analytics"])
@@ -190,3 +192,86 @@ def publish(request: AuthedRequest, payload: PublicationIn) -> Status:
     except ValueError as bad:
         raise ValidationError({"end": str(bad)}) from bad
     return Status(201, made)
+
+
+class ReportDocumentOut(Schema):
+    language: str
+    state: str = Field(description="queued, running (being made: done of total sections), done or failed")
+    done: int
+    total: int
+    finished: datetime | None
+    html: str | None = Field(description="the report's page, once made")
+    pdf: str | None = Field(description="the report's PDF (this API), once made")
+
+
+class NetworkReportOut(Schema):
+    year: int
+    publication: UUID
+    published_by: str
+    published_at: datetime
+    documents: list[ReportDocumentOut]
+
+
+def _report_out(p: Publication, built: dict[str, Report]) -> NetworkReportOut:
+    year = p.start.year
+    out = []
+    for language in documents.LANGUAGES:
+        r = built.get(language)
+        ready = r is not None and r.state == Report.State.DONE
+        out.append(
+            ReportDocumentOut(
+                language=language,
+                state=r.state if r is not None else Report.State.QUEUED,
+                done=r.done if r is not None else 0,
+                total=r.total if r is not None else 0,
+                finished=r.finished if r is not None else None,
+                html=reverse("analytics:report", args=[year, language]) if ready else None,
+                pdf=f"{reverse('api:analytics_report_pdf', args=[year])}?language={language}"
+                if ready
+                else None,
+            )
+        )
+    return NetworkReportOut(
+        year=year, publication=p.pk, published_by=p.published_by, published_at=p.published_at, documents=out
+    )
+
+
+@router.get(
+    "/reports",
+    response=list[NetworkReportOut],
+    auth=allow(PUBLISHED_FIGURES),
+    summary="The yearly network reports the GS published, newest year first, with their documents",
+)
+def network_reports(request: AuthedRequest) -> list[NetworkReportOut]:
+    return [_report_out(p, built) for p, built in services.network_reports(request.user)]
+
+
+@router.get(
+    "/reports/{year}",
+    response=NetworkReportOut,
+    auth=allow(PUBLISHED_FIGURES),
+    summary="The network report of a year: its documents in each language, and their links",
+)
+def network_report(request: AuthedRequest, year: int) -> NetworkReportOut:
+    try:
+        p, built = services.network_report(request.user, year)
+    except LookupError as missing:
+        raise Http404(str(missing)) from missing
+    return _report_out(p, built)
+
+
+@router.get(
+    "/reports/{year}/pdf",
+    auth=allow(PUBLISHED_FIGURES),
+    url_name="analytics_report_pdf",
+    summary="The network report of a year as a PDF, in a language (en, fr, es, ar)",
+    openapi_extra={"responses": {200: downloads.openapi("application/pdf", "The report, as a PDF")}},
+)
+def network_report_pdf(request: AuthedRequest, year: int, language: str = "en") -> StreamingHttpResponse:
+    try:
+        report = services.report_document(request.user, year, language)
+    except LookupError as missing:
+        raise Http404(str(missing)) from missing
+    return downloads.download(
+        [bytes(report.pdf)], f"ncbnet-network-report-{year}-{language}.pdf", content_type="application/pdf"
+    )

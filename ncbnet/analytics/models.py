@@ -150,6 +150,11 @@ class Report(models.Model):
 
     year = models.PositiveSmallIntegerField()
     language = models.CharField(max_length=2)
+    # The GS's publication it is made from (its frozen figures), on every node and at the hub;
+    # none for a report made here from this node's own figures (`ncbnet analytics report`)
+    publication = models.ForeignKey(
+        Publication, null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+    )
     state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
     done = models.PositiveIntegerField(default=0)  # sections drawn
     total = models.PositiveIntegerField(default=0)  # sections gathered (0 until they are)
@@ -161,6 +166,9 @@ class Report(models.Model):
 
     class Meta:
         ordering: ClassVar = ["-created"]
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "language"], name="analytics_report_one_language")
+        ]
 
     def __str__(self) -> str:
         return f"report {self.year} ({self.language}, {self.state})"

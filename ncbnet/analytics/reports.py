@@ -13,24 +13,32 @@ it was when it is built again:
 
 A failure at any step (a section builder that raises, a chart that cannot be drawn) leaves the
 report `failed` with the error, and nothing published: its HTML and PDF stay empty.
+
+The report's sections are the figures the GS publishes for the year (`network_sections`), each with
+its chart, its table, its query and its coverage. When the GS publishes a year's report, the hub
+freezes those figures into the publication and every node receives them: each node (and the hub)
+queues the report in the four languages (`queue_publication`) and the network worker builds them
+(`run_queued`, a periodic job), from the frozen figures (`publication_sections`), so no document
+crosses the network and a restarted worker carries on with the one it was building.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date
 
-import vl_convert
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ncbnet.base import audit, clock
+from ncbnet.network.handlers import every
 
-from . import documents, reported
+from . import charts, documents, figures
 from .documents import Section
-from .models import Report, ReportSection
+from .figures import Figure, Filters
+from .headers import HEADERS
+from .models import Publication, Report, ReportSection
 
 SectionsFor = Callable[[int, str], list[Section]]
 Progress = Callable[[Report], None]
@@ -52,7 +60,12 @@ def start(year: int, language: str) -> Report:
     with transaction.atomic():
         unfinished = (
             Report.objects.select_for_update()
-            .filter(year=year, language=language, state__in=[Report.State.QUEUED, Report.State.RUNNING])
+            .filter(
+                publication=None,
+                year=year,
+                language=language,
+                state__in=[Report.State.QUEUED, Report.State.RUNNING],
+            )
             .order_by("created")
             .first()
         )
@@ -150,61 +163,94 @@ def fail(report: Report, error: str) -> None:
 
 # --- the sections this app makes itself ---------------------------------------------------------
 
-SMALL = 5  # a published count under this is shown as "< 5"
 
-
-def published(n: int) -> int | str:
-    """A count as the GS publishes it to every bureau: under 5 (but not none), "< 5"."""
-    return "< 5" if 0 < n < SMALL else n
-
-
-def searches_section(year: int, language: str) -> Section:
-    """Screenings and hits by country over the year, as the nodes reported them and the GS's own
-    (`reported.searches`), published with the small-count rule."""
-    first, last = date(year, 1, 1), date(year, 12, 31)
-    totals: dict[str, list[int]] = {}
-    for s in reported.searches(first, last):
-        counts = totals.setdefault(s.country, [0, 0])
-        counts[0] += s.n
-        counts[1] += s.n if s.outcome == "hit" else 0
-    covered = reported.coverage(first, last)
-    ordered = sorted(totals.items(), key=lambda item: (-item[1][0], item[0]))
+def figure_section(fig: Figure, language: str) -> Section:
+    """A published figure as a section of the report: its title, a sentence, its chart (SVG for the
+    page, its Vega-Lite specification for the PDF), its table and, in one line, the query that
+    made it and the countries it covers. The figure is made (or frozen) in `language` already."""
     with translation.override(language):
-        country, searched, hits = _("Country"), _("Searches"), _("Hits")
-        rows: list[list[str | int | float]] = [[c, published(n), published(h)] for c, (n, h) in ordered]
-        shown = [{"country": c, "searches": n} for c, (n, _h) in ordered[:20] if n >= SMALL]
-        spec = (
-            {
-                "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-                "description": _("Searches by country"),
-                "data": {"values": shown},
-                "mark": "bar",
-                "encoding": {
-                    "y": {"field": "country", "type": "nominal", "sort": "-x", "title": country},
-                    "x": {"field": "searches", "type": "quantitative", "title": searched},
-                },
-            }
-            if shown
-            else None
-        )
+        headers = [str(HEADERS.get(c, c)) for c in fig.columns]
+        told = fig.query.split("\n", 1)[0].strip()
+        covered = ", ".join(fig.coverage) if fig.coverage else _("no country")
         return Section(
-            title=_("Screenings and hits by country"),
+            title=fig.title,
             text=_(
-                "Searches of the global databases made by each bureau on its own node, and by the "
-                "General Secretariat, with the hits among them."
-            ),
-            svg=str(vl_convert.vegalite_to_svg(spec)) if spec is not None else None,
-            vega_lite=spec,
-            columns=[country, searched, hits],
-            rows=rows,
-            note=_(
-                "screening.searched from %(first)s to %(last)s, as %(nodes)s nodes reported it "
-                "(%(days)s node-days) and the GS's own; counts under 5 shown as < 5"
+                "As the General Secretariat published it to every bureau: restricted data left out, "
+                "counts from 1 to 4 shown as < 5, others rounded to a multiple of 5."
             )
-            % {"first": first, "last": last, "nodes": len(covered), "days": sum(covered.values())},
+            if fig.rows
+            else _("Nothing was counted in this year."),
+            svg=charts.render(fig) if fig.chart is not None else None,
+            vega_lite=fig.chart,
+            columns=headers,
+            rows=fig.rows,
+            note=_("%(query)s; countries covered: %(coverage)s") % {"query": told, "coverage": covered},
         )
 
 
 def network_sections(year: int, language: str) -> list[Section]:
-    """The yearly network report's sections that this app makes from what it keeps."""
-    return [searches_section(year, language)]
+    """The yearly network report made here from every figure the GS publishes for `year`
+    (`figures.published`: restricted rows out, small counts suppressed), in `language`. The
+    screenings figure already holds the searches the nodes reported with the GS's own, so it
+    stands for the network's searches (`searches_section` would say the same thing twice)."""
+    with translation.override(language):
+        made = figures.published(Filters.year(year))
+        return [figure_section(f, language) for f in made]
+
+
+def publication_sections(publication: Publication) -> SectionsFor:
+    """The sections of the yearly report a publication froze, for any language: its figures as
+    the hub sent them (`figures.frozen`), their titles, headers and charts made here."""
+
+    def sections_for(year: int, language: str) -> list[Section]:
+        if year != publication.start.year:
+            raise ValueError(f"the publication is the report of {publication.start.year}, not {year}")
+        with translation.override(language):
+            return [
+                figure_section(figures.frozen(f["key"], f["rows"], f["query"], f["coverage"]), language)
+                for f in publication.figures
+            ]
+
+    return sections_for
+
+
+def queue_publication(publication: Publication) -> list[Report]:
+    """The report of a "report" publication queued in every language, built by the network worker
+    (`run_queued`) so that it is ready when an officer opens it. Once per language: asked again,
+    the reports already there are returned."""
+    if publication.kind != Publication.Kind.REPORT:
+        raise ValueError("only a yearly report publication makes a report")
+    out = []
+    for language in documents.LANGUAGES:
+        report, made = Report.objects.get_or_create(
+            publication=publication,
+            language=language,
+            defaults={"year": publication.start.year, "created": clock.now()},
+        )
+        if made:
+            audit.record(
+                "analytics.report_queued",
+                target=report,
+                detail={"year": report.year, "language": language, "publication": str(publication.pk)},
+            )
+        out.append(report)
+    return out
+
+
+REPORTS_EVERY = 10  # seconds between the worker's looks for a published report to build
+
+
+@every(REPORTS_EVERY, "analytics.reports")
+def run_queued() -> int:
+    """The network worker builds the published reports queued (or left half done by a restart: a
+    running one is carried on from its last section drawn), one after another. Returns how many
+    it finished or failed."""
+    ran = 0
+    pending = Report.objects.filter(
+        publication__isnull=False, state__in=[Report.State.QUEUED, Report.State.RUNNING]
+    ).select_related("publication")
+    for report in pending.order_by("created", "pk"):
+        assert report.publication is not None
+        build(report, publication_sections(report.publication))
+        ran += 1
+    return ran

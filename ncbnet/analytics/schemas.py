@@ -22,6 +22,7 @@ MAX_LABEL = 64
 MAX_QUERY = 8000
 MAX_MEAN = 10_000_000.0  # hours or minutes: beyond it, not a review or an answer time
 LONGEST = figures.LONGEST_PERIOD
+FIRST_YEAR = 1901  # a report's year: from this one to the year it is published (`reports.start`)
 
 
 def _day_text(value: Any) -> Any:
@@ -110,6 +111,8 @@ class PublicationBody(Body):
             self.start != dt.date(self.start.year, 1, 1) or self.end != dt.date(self.start.year, 12, 31)
         ):
             raise ValueError("a yearly report covers one calendar year")
+        if self.kind == "report" and not FIRST_YEAR <= self.start.year <= self.published_at.year:
+            raise ValueError(f"a yearly report is of a year from {FIRST_YEAR} to the year it is published")
         keys = [f.key for f in self.figures]
         if len(set(keys)) != len(keys):
             raise ValueError("a figure is given twice")

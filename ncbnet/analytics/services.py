@@ -14,9 +14,9 @@ from ncbnet.base.actor import Person
 from ncbnet.base.ids import uuid7
 from ncbnet.network import delivery
 
-from . import figures, policies
+from . import documents, figures, policies, reports, schemas
 from .figures import Figure, Filters
-from .models import Publication
+from .models import Publication, Report
 
 PUBLICATION = "analytics.publication"
 
@@ -89,6 +89,10 @@ def publish(user: Person, kind: str, start: date, end: date) -> Publication:
         raise ValueError("a yearly report covers one calendar year, from 1 January to 31 December")
     if end < start or end - start > figures.LONGEST_PERIOD:
         raise ValueError("the period ends before it starts, or is longer than ten years")
+    if kind == Publication.Kind.REPORT and not schemas.FIRST_YEAR <= start.year <= clock.now().year:
+        raise ValueError(f"a yearly report is of a year from {schemas.FIRST_YEAR} to this one")
+    if kind == Publication.Kind.REPORT and _report_of(start.year) is not None:
+        raise ValueError(f"the report of {start.year} is already published; a publication is never replaced")
     made = figures.published(Filters(start, end))
     p = Publication.objects.create(
         id=uuid7(),
@@ -112,6 +116,8 @@ def publish(user: Person, kind: str, start: date, end: date) -> Publication:
     )
     if nodes := _nodes():
         delivery.queue(PUBLICATION, nodes, _body(p))
+    if kind == Publication.Kind.REPORT:
+        reports.queue_publication(p)
     return p
 
 
@@ -126,6 +132,8 @@ def keep(body: Any) -> Publication:
     publication is the hub's and never changes: one already kept is not overwritten."""
     if Publication.objects.filter(pk=body.id).exists():
         raise ValueError("this publication is already kept; a publication is never replaced")
+    if body.kind == Publication.Kind.REPORT and _report_of(body.start.year) is not None:
+        raise ValueError(f"the report of {body.start.year} is already kept; a publication is never replaced")
     p = Publication.objects.create(
         id=body.id,
         kind=body.kind,
@@ -137,4 +145,52 @@ def keep(body: Any) -> Publication:
         received_at=clock.now(),
     )
     audit.record("analytics.publication_received", target=p, subject="hub", detail={"kind": p.kind})
+    if p.kind == Publication.Kind.REPORT:
+        reports.queue_publication(p)  # built by the network worker, in every language
     return p
+
+
+# --- the yearly network reports the GS published ---------------------------------------------------
+
+
+def _report_of(year: int) -> Publication | None:
+    return Publication.objects.filter(kind=Publication.Kind.REPORT, start=date(year, 1, 1)).first()
+
+
+def network_reports(user: Person) -> list[tuple[Publication, dict[str, Report]]]:
+    """The yearly reports the GS published, newest year first, each with its documents by language
+    (as far as they are built)."""
+    if not policies.reads_published(user):
+        raise PermissionDenied("the network reports are for the GS's analysts and the bureaus")
+    out = []
+    for p in Publication.objects.filter(kind=Publication.Kind.REPORT).order_by("-start"):
+        built = {r.language: r for r in p.reports.all()}
+        if len(built) < len(documents.LANGUAGES):  # kept before its reports were made here
+            built = {r.language: r for r in reports.queue_publication(p)}
+        out.append((p, built))
+    return out
+
+
+def network_report(user: Person, year: int) -> tuple[Publication, dict[str, Report]]:
+    """The report the GS published for `year`, with its documents by language; LookupError if
+    there is none."""
+    if not policies.reads_published(user):
+        raise PermissionDenied("the network reports are for the GS's analysts and the bureaus")
+    p = _report_of(year) if 1900 < year < 10000 else None
+    if p is None:
+        raise LookupError(f"no network report of {year} was published")
+    return p, {r.language: r for r in p.reports.all()}
+
+
+def report_document(user: Person, year: int, language: str) -> Report:
+    """The report of `year` in `language` as built here; LookupError if there is none, or it is
+    not built yet (its state says why)."""
+    if language not in documents.LANGUAGES:
+        raise LookupError(f"{language!r} is not one of the report's languages")
+    _p, built = network_report(user, year)
+    report = built.get(language)
+    if report is None:
+        raise LookupError(f"the report of {year} in {language} is not made here yet")
+    if report.state != Report.State.DONE:
+        raise LookupError(f"the report of {year} in {language} is {report.state}")
+    return report

@@ -14,4 +14,7 @@ urlpatterns = [
         views.published_download,
         name="published_download",
     ),
+    path("analytics/reports/", views.reports_list, name="reports"),
+    path("analytics/reports/<int:year>/<str:language>/", views.network_report, name="report"),
+    path("analytics/reports/<int:year>/<str:language>.pdf", views.network_report_pdf, name="report_pdf"),
 ]

@@ -15,56 +15,17 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from ncbnet.base import csvsafe, downloads, iccs
 from ncbnet.base.policies import route
 from ncbnet.core.http import AuthedRequest
 
-from . import charts, figures, services
+from . import charts, documents, figures, services
 from .figures import Figure, FilterError, Filters
-from .models import Publication
+from .headers import HEADERS
+from .models import Publication, Report
 from .policies import BUREAU_FIGURES, GS_ANALYST, PUBLISHED_FIGURES
-
-# The columns as a table's header shows them (the CSV and the API keep the column names).
-HEADERS = {
-    "month": gettext_lazy("Month"),
-    "database": gettext_lazy("Database"),
-    "owner": gettext_lazy("Owner"),
-    "kind": gettext_lazy("Kind"),
-    "country": gettext_lazy("Country"),
-    "region": gettext_lazy("Region"),
-    "section": gettext_lazy("ICCS section"),
-    "category": gettext_lazy("ICCS category"),
-    "deadline": gettext_lazy("Deadline"),
-    "from": gettext_lazy("From (owner)"),
-    "to": gettext_lazy("To (found in)"),
-    "route": gettext_lazy("Route"),
-    "contributed": gettext_lazy("Contributed"),
-    "withdrawn": gettext_lazy("Withdrawn"),
-    "submitted": gettext_lazy("Submitted"),
-    "published": gettext_lazy("Published"),
-    "refused": gettext_lazy("Refused"),
-    "cancelled": gettext_lazy("Cancelled"),
-    "expired": gettext_lazy("Expired"),
-    "reviewed": gettext_lazy("Reviewed"),
-    "mean_review_hours": gettext_lazy("Mean review (hours)"),
-    "late_reviews": gettext_lazy("Reviews over 24 hours"),
-    "reviewed_within_24h_pct": gettext_lazy("Reviewed within 24 hours (%)"),
-    "searches": gettext_lazy("Searches"),
-    "hits": gettext_lazy("Hits"),
-    "misses": gettext_lazy("No hit"),
-    "answered": gettext_lazy("Answered"),
-    "confirmed": gettext_lazy("Confirmed"),
-    "denied": gettext_lazy("Denied"),
-    "more_time": gettext_lazy("More time asked"),
-    "mean_answer_minutes": gettext_lazy("Mean answer (minutes)"),
-    "late": gettext_lazy("Late"),
-    "answered_on_time_pct": gettext_lazy("Answered on time (%)"),
-    "records": gettext_lazy("Records"),
-    "notices": gettext_lazy("Notices"),
-}
 
 
 def _filters(request: AuthedRequest) -> tuple[Filters, dict[str, str]]:
@@ -113,6 +74,7 @@ def gs(request: AuthedRequest) -> HttpResponse:
         "view": "gs",
         "publications": services.publications(),
         "kinds": Publication.Kind.choices,
+        **_reports(request),
     }
     return _page(request, "analytics/gs.html", context, filters)
 
@@ -131,6 +93,7 @@ def bureau(request: AuthedRequest) -> HttpResponse:
         "publication": latest,
         "published": _shown(services.published_figures(latest)) if latest else [],
         "publications": services.publications(),
+        **_reports(request),
     }
     return _page(request, "analytics/bureau.html", context, filters)
 
@@ -220,3 +183,58 @@ def publish(request: AuthedRequest) -> HttpResponse:
         % {"start": p.start, "end": p.end},
     )
     return redirect("analytics:gs")
+
+
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español", "ar": "العربية"}
+
+
+def _reports(request: AuthedRequest) -> dict[str, Any]:
+    """The yearly network reports, each with its documents in every language as far as built, and
+    whether any is still being made (the list then asks again every two seconds)."""
+    made: list[dict[str, Any]] = [
+        {
+            "publication": p,
+            "year": p.start.year,
+            "languages": [
+                {"code": code, "name": LANGUAGE_NAMES[code], "report": built.get(code)}
+                for code in documents.LANGUAGES
+            ],
+        }
+        for p, built in services.network_reports(request.user)
+    ]
+    busy = any(
+        lang["report"] is None or lang["report"].state in (Report.State.QUEUED, Report.State.RUNNING)
+        for r in made
+        for lang in r["languages"]
+    )
+    return {"reports": made, "reports_busy": busy}
+
+
+@route(PUBLISHED_FIGURES)
+@require_GET
+def reports_list(request: AuthedRequest) -> HttpResponse:
+    """The network reports' list alone, as the page asks for it while a report is being made."""
+    return render(request, "analytics/_reports.html", _reports(request))
+
+
+def _document(request: AuthedRequest, year: int, language: str) -> Report:
+    try:
+        return services.report_document(request.user, year, language)
+    except LookupError as missing:
+        raise Http404(str(missing)) from missing
+
+
+@route(PUBLISHED_FIGURES)
+@require_GET
+def network_report(request: AuthedRequest, year: int, language: str) -> HttpResponse:
+    """The yearly network report as a page of its own (the CSP's: its charts are checked SVG)."""
+    return HttpResponse(_document(request, year, language).html, content_type="text/html; charset=utf-8")
+
+
+@route(PUBLISHED_FIGURES)
+@require_GET
+def network_report_pdf(request: AuthedRequest, year: int, language: str) -> StreamingHttpResponse:
+    report = _document(request, year, language)
+    return downloads.download(
+        [bytes(report.pdf)], f"ncbnet-network-report-{year}-{language}.pdf", content_type="application/pdf"
+    )

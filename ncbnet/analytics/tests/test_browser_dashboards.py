@@ -1,6 +1,7 @@
 """In a real browser: the GS analyst opens the dashboard from the home page, filters to a region and
 a year, and downloads the CSV of the stolen-vehicle flows; a bureau's head sees its own figures and
-the network figures the GS published (arrived over the network, through the real entrance)."""
+the network figures the GS published (arrived over the network, through the real entrance), and
+opens the yearly network report made on its node from them: its page and its PDF."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from pypdf import PdfReader
 
+from ncbnet.analytics import reports
 from ncbnet.base import tally
 from ncbnet.conftest import PASSWORD, arriving, totp_now
 from ncbnet.network import delivery, envelope
@@ -67,6 +70,21 @@ def test_the_gs_analyst_filters_to_a_region_and_a_year_and_downloads_the_flows(
     expect(page).to_have_url(re.compile(r"year=2026.*region=EU"))
     flows = page.get_by_role("region", name=FLOWS)
     expect(flows.get_by_role("img", name=FLOWS)).to_be_visible()
+
+    listed = page.get_by_role("region", name="Network reports")
+    expect(listed.get_by_role("row").nth(1)).to_contain_text("2025")
+    year = listed.get_by_role("row").nth(1)
+    with page.expect_download() as downloading:
+        year.get_by_role("link", name="PDF").first.click()
+    saved = tmp_path / "report.pdf"
+    downloading.value.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF-")
+    assert "The network in figures, 2025" in "".join(p.extract_text() for p in PdfReader(saved).pages)
+    year.get_by_role("link", name="Read").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("The network in figures, 2025")
+    section = page.get_by_role("region", name=FLOWS)
+    expect(section.get_by_role("row", name=re.compile(r"IT\s+FR\s+< 5"))).to_be_visible()
+    expect(section.get_by_role("img", name=FLOWS)).to_be_visible()
     table = flows.get_by_role("table")
     expect(table).to_contain_text("DE")
     expect(table.get_by_role("row")).to_have_count(3)  # the header, DE → FR, DE → PL: not JP → BR, not 2025
@@ -82,6 +100,7 @@ def test_a_head_of_bureau_sees_its_own_figures_and_those_the_gs_published(
     open_browser: Any,  # noqa: F811
     user_factory: Any,
     peers: dict[str, Any],
+    tmp_path: Path,
 ) -> None:
     from playwright.sync_api import expect
 
@@ -109,6 +128,7 @@ def test_a_head_of_bureau_sees_its_own_figures_and_those_the_gs_published(
             arriving(peers, "analytics.publication", published, sender="hub"), stream_seq=1
         )
     assert outcome == "accepted"
+    assert reports.run_queued() == 4  # the network worker's job: the report in every language
     user_factory("ncb", "head", username="fr-head")
     page = open_browser()
     sign_in_as_a_person(page, "fr-head")
@@ -125,3 +145,18 @@ def test_a_head_of_bureau_sees_its_own_figures_and_those_the_gs_published(
     flows = network.get_by_role("region", name=FLOWS)
     expect(flows.get_by_role("row", name=re.compile(r"IT\s+FR\s+< 5"))).to_be_visible()
     expect(flows.get_by_role("img", name=FLOWS)).to_be_visible()
+
+    listed = page.get_by_role("region", name="Network reports")
+    expect(listed.get_by_role("row").nth(1)).to_contain_text("2025")
+    year = listed.get_by_role("row").nth(1)
+    with page.expect_download() as downloading:
+        year.get_by_role("link", name="PDF").first.click()
+    saved = tmp_path / "report.pdf"
+    downloading.value.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF-")
+    assert "The network in figures, 2025" in "".join(p.extract_text() for p in PdfReader(saved).pages)
+    year.get_by_role("link", name="Read").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("The network in figures, 2025")
+    section = page.get_by_role("region", name=FLOWS)
+    expect(section.get_by_role("row", name=re.compile(r"IT\s+FR\s+< 5"))).to_be_visible()
+    expect(section.get_by_role("img", name=FLOWS)).to_be_visible()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ncbnet.analytics import figures, schemas
-from ncbnet.analytics.models import Publication
+from ncbnet.analytics.models import Publication, Report
 from ncbnet.base import clock
 from ncbnet.base.chain import AuditEntry
 from ncbnet.conftest import arriving
@@ -159,3 +159,42 @@ def test_a_publication_from_the_hub_is_kept_once_and_never_replaced(peers):
 def test_a_yearly_report_is_kept(peers):
     assert accept(peers, body(kind="report", start="2026-01-01", end="2026-12-31")) == "accepted"
     assert Publication.objects.get().kind == "report"
+
+
+def report(**over: Any) -> dict[str, Any]:
+    return body(**{"kind": "report", "start": "2025-01-01", "end": "2025-12-31", **over})
+
+
+REPORT_HOSTILE = {
+    "a year before the first": {"start": "1900-01-01", "end": "1900-12-31"},
+    "a year not yet begun": {"start": "2999-01-01", "end": "2999-12-31"},
+    "a period that is not the calendar year": {"start": "2025-02-01", "end": "2025-12-31"},
+    "a period of two years": {"start": "2025-01-01", "end": "2026-12-31"},
+}
+
+
+@pytest.mark.parametrize("case", sorted(REPORT_HOSTILE))
+def test_a_report_of_no_year_is_quarantined_and_no_report_is_made(peers, case):
+    assert accept(peers, report(**REPORT_HOSTILE[case])) == "quarantined"
+    quarantined_with_audit()
+    assert not Report.objects.exists()
+
+
+@pytest.mark.parametrize("case", ["a raw small count", "a count not rounded to 5", "a negative count"])
+def test_a_report_breaking_the_small_count_rule_is_quarantined(peers, case):
+    path, value = HOSTILE[case]
+    b = changed(path, value)
+    b.update(kind="report", start="2025-01-01", end="2025-12-31")
+    assert accept(peers, b) == "quarantined"
+    quarantined_with_audit()
+    assert not Report.objects.exists()
+
+
+def test_a_second_report_of_a_year_is_quarantined_and_the_first_kept(peers):
+    first = report()
+    assert accept(peers, first) == "accepted"
+    assert accept(peers, report(published_by="someone else")) == "quarantined"
+    kept = Publication.objects.get()
+    assert str(kept.pk) == first["id"] and kept.published_by == "gs-analyst"
+    assert "already kept" in Quarantine.objects.get().reason
+    assert Report.objects.filter(publication=kept).count() == 4  # the first's, queued once

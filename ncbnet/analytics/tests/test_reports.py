@@ -1,5 +1,5 @@
 """The yearly report as a job: its progress, a restart that carries on where it stopped, a failure
-that publishes nothing; the network's searches section with the small-count rule; and
+that publishes nothing; and
 `ncbnet analytics report YEAR`."""
 
 from datetime import date
@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from ncbnet import cli
-from ncbnet.analytics import reported, reports
+from ncbnet.analytics import figures, reports
 from ncbnet.analytics.models import Report, ReportedDay, ReportedFigure, ReportSection
 from ncbnet.analytics.tests.test_documents import sections
 from ncbnet.base import clock
@@ -110,31 +110,13 @@ def reported_figures(node, day, *figures):
         )
 
 
-def test_the_searches_section_publishes_small_counts_as_under_five(db, hub):
-    reported_figures("FR", date(2026, 3, 1), ("persons", "hit", 7), ("persons", "miss", 120))
-    reported_figures("FR", date(2026, 3, 2), ("documents", "miss", 30))
-    reported_figures("KE", date(2026, 5, 1), ("persons", "miss", 2), ("persons", "hit", 1))
-    reported_figures("BR", date(2025, 12, 31), ("persons", "miss", 900))  # another year
-    section = reports.searches_section(2026, "en")
-    assert section.columns == ["Country", "Searches", "Hits"]
-    assert section.rows == [["FR", 157, 7], ["KE", "< 5", "< 5"]]
-    assert [v["country"] for v in section.vega_lite["data"]["values"]] == ["FR"]  # KE's few not drawn
-    assert section.svg.startswith("<svg") and "style=" not in section.svg
-    assert "2 nodes reported it (3 node-days)" in section.note
-    assert sum(s.n for s in reported.searches(date(2026, 1, 1), date(2026, 12, 31), ["KE"])) == 3
-
-
 def test_the_command_prints_its_progress_and_the_files_it_wrote(db, hub, tmp_path, capsys):
     reported_figures("FR", date(2026, 3, 1), ("persons", "hit", 7))
     assert cli.main(["analytics", "report", "2026", "--language", "ar", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out.splitlines()
     html, pdf = tmp_path / "network-report-2026-ar.html", tmp_path / "network-report-2026-ar.pdf"
-    assert out == [
-        "report 2026 (ar): 0/1 sections drawn",
-        "report 2026 (ar): 1/1 sections drawn",
-        str(html),
-        str(pdf),
-    ]
+    n = len(figures.PUBLISHED_KEYS)  # every published figure, a section each
+    assert out == [f"report 2026 (ar): {i}/{n} sections drawn" for i in range(n + 1)] + [str(html), str(pdf)]
     assert 'dir="rtl"' in html.read_text() and pdf.read_bytes().startswith(b"%PDF-")
     assert Report.objects.get().state == Report.State.DONE
 

@@ -1,0 +1,42 @@
+"""The figures' columns as a table's header shows them, on the pages and in the report (the CSV
+and the API keep the column names)."""
+
+from django.utils.translation import gettext_lazy
+
+HEADERS = {
+    "month": gettext_lazy("Month"),
+    "database": gettext_lazy("Database"),
+    "owner": gettext_lazy("Owner"),
+    "kind": gettext_lazy("Kind"),
+    "country": gettext_lazy("Country"),
+    "region": gettext_lazy("Region"),
+    "section": gettext_lazy("ICCS section"),
+    "category": gettext_lazy("ICCS category"),
+    "deadline": gettext_lazy("Deadline"),
+    "from": gettext_lazy("From (owner)"),
+    "to": gettext_lazy("To (found in)"),
+    "route": gettext_lazy("Route"),
+    "contributed": gettext_lazy("Contributed"),
+    "withdrawn": gettext_lazy("Withdrawn"),
+    "submitted": gettext_lazy("Submitted"),
+    "published": gettext_lazy("Published"),
+    "refused": gettext_lazy("Refused"),
+    "cancelled": gettext_lazy("Cancelled"),
+    "expired": gettext_lazy("Expired"),
+    "reviewed": gettext_lazy("Reviewed"),
+    "mean_review_hours": gettext_lazy("Mean review (hours)"),
+    "late_reviews": gettext_lazy("Reviews over 24 hours"),
+    "reviewed_within_24h_pct": gettext_lazy("Reviewed within 24 hours (%)"),
+    "searches": gettext_lazy("Searches"),
+    "hits": gettext_lazy("Hits"),
+    "misses": gettext_lazy("No hit"),
+    "answered": gettext_lazy("Answered"),
+    "confirmed": gettext_lazy("Confirmed"),
+    "denied": gettext_lazy("Denied"),
+    "more_time": gettext_lazy("More time asked"),
+    "mean_answer_minutes": gettext_lazy("Mean answer (minutes)"),
+    "late": gettext_lazy("Late"),
+    "answered_on_time_pct": gettext_lazy("Answered on time (%)"),
+    "records": gettext_lazy("Records"),
+    "notices": gettext_lazy("Notices"),
+}
