@@ -8,6 +8,9 @@ class AnalyticsConfig(AppConfig):
     def ready(self) -> None:
         from ncbnet.base import tally
 
-        from . import rollups
+        from . import (
+            receive,  # noqa: F401 - registers the publications' envelope handler
+            rollups,
+        )
 
         tally.counted.connect(rollups.on_counted, dispatch_uid="analytics.rollups")

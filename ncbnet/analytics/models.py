@@ -69,3 +69,28 @@ class Rebuild(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else int(100 * self.done / self.total)
+
+
+class Publication(models.Model):
+    """Network figures the GS published for a period: the published view (`figures.published`),
+    small counts suppressed and restricted rows left out, frozen as it was sent. Kept at the hub
+    that made it and on every node it reached, the same row (its id) on each."""
+
+    class Kind(models.TextChoices):
+        FIGURES = "figures", _("Figures for a period")
+        REPORT = "report", _("Yearly network report")
+
+    id = models.UUIDField(primary_key=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    start = models.DateField()
+    end = models.DateField()
+    figures = models.JSONField()  # [{key, columns, rows, query, coverage}], as `figures.Figure`
+    published_by = models.CharField(max_length=150)
+    published_at = models.DateTimeField()
+    received_at = models.DateTimeField(null=True, blank=True)  # on a node: when it arrived from the hub
+
+    class Meta:
+        ordering: ClassVar = ["-published_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.start} to {self.end}"

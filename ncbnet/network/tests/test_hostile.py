@@ -447,6 +447,26 @@ def examples(peers: dict[str, Any], me: str) -> dict[str, tuple[str, dict[str, A
                 "created_at": now,
             },
         ),
+        "analytics.publication": (
+            "hub",
+            {
+                "id": envelope.new_id(),
+                "kind": "figures",
+                "start": "2026-01-01",
+                "end": "2026-06-30",
+                "published_by": "gs-analyst",
+                "published_at": now,
+                "figures": [
+                    {
+                        "key": "flows",
+                        "columns": ["from", "to", "hits"],
+                        "rows": [["DE", "FR", "< 5"], ["DE", "PL", 10]],
+                        "query": "Hits on stolen vehicles",
+                        "coverage": ["DE", "FR", "PL"],
+                    }
+                ],
+            },
+        ),
         "cooperation.operation.result": (
             "BR",
             {

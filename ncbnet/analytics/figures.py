@@ -1,0 +1,722 @@
+"""The figures behind every dashboard, read from the daily rollups (`DailyFigure`) only: a dashboard
+never scans the tables the events live in. Each figure is made by one or two grouped queries on the
+(event, day) index, so a year of figures for every member country stays a few thousand rows.
+
+Three views:
+
+- `gs(filters)`: the GS analyst's, at the hub: everything, restricted rows included;
+- `bureau(country, filters)`: a bureau's own figures (its contributions, its searches, hits on its
+  records and by its officers, its answers): its restricted rows included, they are its own;
+- `published(filters)`: the network figures the GS publishes to every bureau: the GS's figures
+  without any restricted row, with the small-count rule (`suppress`).
+
+Every figure carries the query that made it (a description and the SQL, so it can be traced) and
+its coverage: the countries whose events it counts, so that a change in who reports is not read as
+a change in crime.
+
+The small-count rule, for everything that leaves the bureau owning the data (published figures): a
+count from 1 to 4 is shown as "< 5"; a count of 5 or more is rounded to the nearest multiple of 5
+(5, 6 and 7 show as 5), so that one count taken from another (a total less its parts) does not give
+a small one back; a mean is shown only over 5 events or more; a share only when neither its part
+nor the rest of it is a small count (and its whole is 5 or more)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Substr, TruncMonth
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ncbnet.base import clock, iccs
+from ncbnet.core.registry import members_data
+
+from .models import DailyFigure
+
+SMALL = 5  # counts below this (and above 0) are never published as they are
+SUPPRESSED = "< 5"
+ROUND_TO = 5  # published counts of SMALL or more are rounded to a multiple of this
+TOP_ROUTES = 20
+LONGEST_PERIOD = timedelta(days=366 * 10)
+
+Cell = str | int | float
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[Cell]]
+    chart: dict[str, Any] | None  # a Vega-Lite specification of the chart, its data the rows
+    query: str  # what was counted, in words, and the SQL that counted it
+    coverage: list[str]  # the countries (or "GS") whose events the figure counts
+
+
+# What each column holds: a count unless listed here (labels are text, means and shares derived).
+LABEL_COLUMNS = frozenset(
+    {"month", "database", "owner", "kind", "country", "region", "section", "category", "deadline"}
+    | {"from", "to", "route"}
+)
+MEAN_COLUMNS = frozenset({"mean_review_hours", "mean_answer_minutes"})
+SHARE_COLUMNS = frozenset({"reviewed_within_24h_pct", "answered_on_time_pct"})
+
+TITLES = {
+    "records": gettext_lazy("Records by database and owner, by month"),
+    "notices": gettext_lazy("Notices and diffusions by kind and outcome, review times against 24 hours"),
+    "screenings": gettext_lazy("Screenings and their hits by country"),
+    "hits": gettext_lazy("Hits reported, by the country where found and the database"),
+    "answers": gettext_lazy("Hit answers against their deadlines (10 minutes urgent, 1 hour otherwise)"),
+    "categories": gettext_lazy("Crime categories (ICCS) by region"),
+    "trend": gettext_lazy("Crime categories (ICCS sections) by month"),
+    "flows": gettext_lazy("Stolen-vehicle flows: from the owner country to the country where found"),
+    "routes": gettext_lazy("Stolen-vehicle flows: the top routes"),
+    "contributions": gettext_lazy("Our contributions by database, by month"),
+    "searches": gettext_lazy("Our searches by database"),
+    "hits_on_ours": gettext_lazy("Hits on our records, by the country where found"),
+    "hits_by_us": gettext_lazy("Hits by our officers, by the record's owner"),
+}
+GS_KEYS = ("records", "notices", "screenings", "hits", "answers", "categories", "trend", "flows", "routes")
+PUBLISHED_KEYS = GS_KEYS
+BUREAU_KEYS = ("contributions", "notices", "searches", "hits_on_ours", "hits_by_us", "answers")
+
+
+class FilterError(ValueError):
+    """A filter that cannot be used, with the field at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@cache
+def regions() -> dict[str, str]:
+    """The regions' codes and names (the registry's data file)."""
+    return {r["code"]: r["name"] for r in members_data()["regions"]}
+
+
+@cache
+def region_of() -> dict[str, str]:
+    """Each member country's region code."""
+    return {m["code"]: m["region"] for m in members_data()["members"]}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A period (its first and last day, both counted) and, optionally, a region or a country and
+    an ICCS section or category."""
+
+    start: date
+    end: date
+    region: str = ""
+    country: str = ""
+    section: str = ""
+    category: str = ""
+
+    @classmethod
+    def year(cls, year: int) -> Filters:
+        return cls(date(year, 1, 1), date(year, 12, 31))
+
+    @classmethod
+    def parse(cls, params: Mapping[str, Any]) -> Filters:
+        """Filters from a form or a query string (`from`, `to` or `year`, `region`, `country`,
+        `section`, `category`); the last 12 months by default. FilterError names a bad one."""
+
+        def text(name: str, longest: int) -> str:
+            value = params.get(name) or ""
+            if not isinstance(value, str) or len(value) > longest:
+                raise FilterError(name, _("Too long."))
+            return value.strip()
+
+        year = text("year", 4)
+        start_text, end_text = text("from", 10), text("to", 10)
+        if year:
+            if start_text or end_text:
+                raise FilterError("year", _("Give a year or a period, not both."))
+            if not year.isdigit() or not 2000 <= int(year) <= 2100:
+                raise FilterError("year", _("A year from 2000 to 2100."))
+            start, end = date(int(year), 1, 1), date(int(year), 12, 31)
+        else:
+            today = clock.now().date()
+            start = _day("from", start_text) if start_text else today - timedelta(days=364)
+            end = _day("to", end_text) if end_text else today
+            if end < start:
+                raise FilterError("to", _("The period ends before it starts."))
+            if end - start > LONGEST_PERIOD:
+                raise FilterError("from", _("A period of at most ten years."))
+        region = text("region", 8).upper()
+        if region and region not in regions():
+            raise FilterError("region", _("Not a region."))
+        country = text("country", 3).upper()
+        if country and country != "GS" and country not in region_of():
+            raise FilterError("country", _("Not a member country's code."))
+        section = text("section", 2)
+        if section and section not in iccs.SECTIONS:
+            raise FilterError("section", _("Not an ICCS section."))
+        category = text("category", 4)
+        if category and not iccs.valid(category):
+            raise FilterError("category", _("Not an ICCS level-2 code."))
+        if section and category and not category.startswith(section):
+            raise FilterError("category", _("The category is not in the section chosen."))
+        return cls(start, end, region, country, section, category)
+
+    def places(self) -> set[str] | None:
+        """The countries the region or country filter keeps, or None for all."""
+        if self.country:
+            return {self.country}
+        if self.region:
+            return {c for c, r in region_of().items() if r == self.region}
+        return None
+
+    def as_params(self) -> dict[str, str]:
+        out = {"from": self.start.isoformat(), "to": self.end.isoformat()}
+        for name in ("region", "country", "section", "category"):
+            if value := getattr(self, name):
+                out[name] = value
+        return out
+
+
+def _day(name: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FilterError(name, _("A date as YYYY-MM-DD.")) from None
+
+
+# --- the small-count rule -------------------------------------------------------------------------
+
+
+def suppress(n: int) -> int | str:
+    """A count as published: 0 as it is, 1 to 4 as "< 5", 5 or more rounded to a multiple of 5."""
+    if n <= 0:
+        return 0
+    if n < SMALL:
+        return SUPPRESSED
+    return max(SMALL, ROUND_TO * round(n / ROUND_TO))
+
+
+@dataclass(frozen=True)
+class Mean:
+    """A mean to show: `total` over `n` events, divided by `unit` (seconds in an hour, a minute)."""
+
+    total: float
+    n: int
+    unit: float
+
+    def shown(self, published: bool) -> Cell:
+        if self.n == 0 or (published and self.n < SMALL):
+            return ""
+        return round(self.total / self.n / self.unit, 1)
+
+
+@dataclass(frozen=True)
+class Share:
+    """A percentage: `part` of `whole`."""
+
+    part: int
+    whole: int
+
+    def shown(self, published: bool) -> Cell:
+        if self.whole == 0:
+            return ""
+        rest = self.whole - self.part
+        if published and (self.whole < SMALL or 0 < self.part < SMALL or 0 < rest < SMALL):
+            return ""
+        return round(100 * self.part / self.whole)
+
+
+def _finish(rows: Iterable[list[Any]], published: bool) -> list[list[Cell]]:
+    out: list[list[Cell]] = []
+    for row in rows:
+        cells: list[Cell] = []
+        for value in row:
+            if isinstance(value, Mean | Share):
+                cells.append(value.shown(published))
+            elif isinstance(value, bool) or not isinstance(value, int):
+                cells.append(value)
+            else:
+                cells.append(suppress(value) if published else value)
+        out.append(cells)
+    return out
+
+
+# --- the queries ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Select:
+    """One grouped query of the figures, and what it says it counts."""
+
+    events: tuple[str, ...]
+    by: tuple[str, ...]
+    description: str
+    where: str = "country"  # the column the region and country filters apply to ("either": both)
+    crime: bool = True  # the ICCS filters apply (events without a category are left out by them)
+    fixed: dict[str, Any] = field(default_factory=dict)
+    exclude: dict[str, Any] = field(default_factory=dict)
+
+    def queryset(self, f: Filters, published: bool) -> QuerySet[DailyFigure, dict[str, Any]]:
+        qs = DailyFigure.objects.filter(event__in=self.events, day__gte=f.start, day__lte=f.end)
+        if published:
+            qs = qs.filter(restricted=False)
+        if self.fixed:
+            qs = qs.filter(**self.fixed)
+        if self.exclude:
+            qs = qs.exclude(**self.exclude)
+        places = f.places()
+        if places is not None:
+            if self.where == "either":
+                qs = qs.filter(Q(owner__in=places) | Q(country__in=places))
+            else:
+                qs = qs.filter(**{f"{self.where}__in": sorted(places)})
+        if self.crime and f.category:
+            qs = qs.filter(iccs=f.category)
+        elif self.crime and f.section:
+            qs = qs.filter(iccs__startswith=f.section)
+        plain = qs
+        if "month" in self.by:
+            plain = plain.annotate(month=TruncMonth("day"))
+        if "section" in self.by:
+            plain = plain.annotate(section=Substr("iccs", 1, 2))
+        return (
+            plain.values(*self.by)
+            .annotate(n=Sum("n"), seconds=Sum("seconds"), late=Sum("late"))
+            .order_by(*self.by)
+        )
+
+    def run(self, f: Filters, published: bool) -> tuple[list[dict[str, Any]], str]:
+        qs = self.queryset(f, published)
+        rows = list(qs)
+        for row in rows:
+            if isinstance(row.get("month"), date):
+                row["month"] = row["month"].strftime("%Y-%m")
+        kept = _("restricted rows left out") if published else _("restricted rows included")
+        text = f"{self.description} ({f.start.isoformat()} to {f.end.isoformat()}; {kept})\n{qs.query}"
+        return rows, text
+
+
+def _coverage(rows: Iterable[Mapping[str, Any]], *columns: str) -> list[str]:
+    return sorted({row[c] for row in rows for c in columns if row.get(c) and row.get("n")})
+
+
+def _spec(
+    figure_key: str, columns: list[str], rows: list[list[Cell]], mark: dict[str, Any]
+) -> dict[str, Any]:
+    """A Vega-Lite specification over the figure's own rows (small counts stay out of it: a
+    suppressed cell is not a number and is left out of the chart, its table shows it)."""
+    values = [
+        {
+            c: (v if not (isinstance(v, str) and v == SUPPRESSED) else None)
+            for c, v in zip(columns, row, strict=True)
+        }
+        for row in rows
+    ]
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": str(TITLES[figure_key]),
+        "description": str(TITLES[figure_key]),
+        "data": {"values": values},
+        "width": 560,
+        "height": 260,
+        **mark,
+    }
+
+
+def _bar(x: str, y: str, color: str | None = None, *, sort: bool = False) -> dict[str, Any]:
+    encoding: dict[str, Any] = {
+        "x": {"field": x, "type": "nominal", **({"sort": "-y"} if sort else {})},
+        "y": {"field": y, "type": "quantitative", "aggregate": "sum"},
+    }
+    if color:
+        encoding["color"] = {"field": color, "type": "nominal"}
+    return {"mark": "bar", "encoding": encoding}
+
+
+def _line(x: str, y: str, color: str) -> dict[str, Any]:
+    return {
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "x": {"field": x, "type": "ordinal"},
+            "y": {"field": y, "type": "quantitative", "aggregate": "sum"},
+            "color": {"field": color, "type": "nominal"},
+        },
+    }
+
+
+def _folded(x: str, fields: list[str], label: str) -> dict[str, Any]:
+    return {
+        "transform": [{"fold": fields, "as": [label, "count"]}],
+        "mark": "bar",
+        "encoding": {
+            "x": {"field": x, "type": "nominal"},
+            "y": {"field": "count", "type": "quantitative", "aggregate": "sum"},
+            "color": {"field": label, "type": "nominal"},
+        },
+    }
+
+
+def _figure(
+    key: str, rows: list[list[Any]], published: bool, queries: list[str], coverage: list[str]
+) -> Figure:
+    return frozen(key, _finish(rows, published), "\n\n".join(queries), coverage)
+
+
+def frozen(key: str, rows: list[list[Cell]], query: str, coverage: list[str]) -> Figure:
+    """A figure from its finished rows: as made here, or as published by the GS and kept on a
+    node (its chart drawn again from the rows, never taken from the network)."""
+    columns = COLUMNS[key]
+    chart = _spec(key, columns, rows, MARKS[key]) if rows else None
+    return Figure(key, str(TITLES[key]), list(columns), rows, chart, query, coverage)
+
+
+# --- what each figure shows -------------------------------------------------------------------------
+
+CRIME = ["records", "notices", "hits"]
+OUTCOMES = ("published", "refused", "cancelled", "withdrawn", "expired")
+COLUMNS: dict[str, list[str]] = {
+    "records": ["month", "database", "owner", "contributed", "withdrawn"],
+    "contributions": ["month", "database", "contributed", "withdrawn"],
+    "notices": [
+        "kind",
+        "submitted",
+        *OUTCOMES,
+        "reviewed",
+        "mean_review_hours",
+        "late_reviews",
+        "reviewed_within_24h_pct",
+    ],
+    "screenings": ["country", "searches", "hits", "misses"],
+    "searches": ["database", "searches", "hits", "misses"],
+    "hits": ["country", "database", "hits"],
+    "hits_on_ours": ["country", "database", "hits"],
+    "hits_by_us": ["owner", "database", "hits"],
+    "answers": [
+        "deadline",
+        "answered",
+        "confirmed",
+        "denied",
+        "more_time",
+        "mean_answer_minutes",
+        "late",
+        "answered_on_time_pct",
+    ],
+    "categories": ["section", "category", "region", *CRIME],
+    "trend": ["month", "section", *CRIME],
+    "flows": ["from", "to", "hits"],
+    "routes": ["route", "from", "to", "hits"],
+}
+MARKS: dict[str, dict[str, Any]] = {
+    "records": _line("month", "contributed", "database"),
+    "contributions": _line("month", "contributed", "database"),
+    "notices": _folded("kind", list(OUTCOMES), "outcome"),
+    "screenings": _bar("country", "searches", sort=True),
+    "searches": _bar("database", "searches"),
+    "hits": _bar("country", "hits", "database", sort=True),
+    "hits_on_ours": _bar("country", "hits", "database", sort=True),
+    "hits_by_us": _bar("owner", "hits", "database", sort=True),
+    "answers": _folded("deadline", ["confirmed", "denied", "more_time"], "answer"),
+    "categories": _bar("section", "records", "region"),
+    "trend": _line("month", "records", "section"),
+    "flows": {
+        "mark": "rect",
+        "encoding": {
+            "x": {"field": "to", "type": "nominal"},
+            "y": {"field": "from", "type": "nominal"},
+            "color": {"field": "hits", "type": "quantitative"},
+        },
+    },
+    "routes": {
+        "mark": "bar",
+        "encoding": {
+            "y": {"field": "route", "type": "nominal", "sort": "-x"},
+            "x": {"field": "hits", "type": "quantitative"},
+        },
+    },
+}
+
+
+# --- the figures ------------------------------------------------------------------------------------
+
+
+def records(f: Filters, published: bool = False, *, country: str = "") -> Figure:
+    """Records by month, database and owner (or, for one bureau, its own by month and database)."""
+    rows, sql = Select(
+        ("record.contributed", "record.withdrawn"),
+        ("month", "database", "country", "event"),
+        _("Records contributed and withdrawn, by month, database and owner"),
+        fixed={"country": country} if country else {},
+    ).run(f, published)
+    table: dict[tuple[str, ...], list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        at = (row["month"], row["database"]) if country else (row["month"], row["database"], row["country"])
+        table[at][row["event"] == "record.withdrawn"] += row["n"]
+    out = [[*at, *counts] for at, counts in sorted(table.items())]
+    return _figure(
+        "contributions" if country else "records", out, published, [sql], _coverage(rows, "country")
+    )
+
+
+def notices(f: Filters, published: bool = False, *, country: str = "") -> Figure:
+    rows, sql = Select(
+        ("notice.submitted", "notice.decided"),
+        ("kind", "event", "outcome", "country"),
+        _(
+            "Notices and diffusions submitted and decided, by kind and outcome; review time from "
+            "submission to publication or refusal, against 24 hours"
+        ),
+        fixed={"country": country} if country else {},
+    ).run(f, published)
+    by_kind: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        kind = by_kind[row["kind"]]
+        if row["event"] == "notice.submitted":
+            kind["submitted"] += row["n"]
+            continue
+        kind[row["outcome"]] += row["n"]
+        if row["outcome"] in ("published", "refused"):
+            kind["reviewed"] += row["n"]
+            kind["seconds"] += row["seconds"] or 0.0
+            kind["late"] += row["late"]
+    out = [
+        [
+            kind,
+            v["submitted"],
+            *(v[o] for o in OUTCOMES),
+            v["reviewed"],
+            Mean(v["seconds"], v["reviewed"], 3600.0),
+            v["late"],
+            Share(v["reviewed"] - v["late"], v["reviewed"]),
+        ]
+        for kind, v in sorted(by_kind.items())
+    ]
+    return _figure("notices", out, published, [sql], _coverage(rows, "country"))
+
+
+def searches(
+    from_day: date, to_day: date, countries: Iterable[str] | None = None, *, published: bool = False
+) -> tuple[list[dict[str, Any]], str]:
+    """The searches by country, database and outcome: the hub's own rows of `screening.searched`.
+    A node's searches reach the hub through the node's figures report (`analytics.reported`): when
+    it is there, this is the one place to read them from instead."""
+    return Select(
+        ("screening.searched",),
+        ("country", "database", "outcome"),
+        _("Searches of the global databases (one per database searched), by country and outcome"),
+        crime=False,
+        fixed={"country__in": sorted(countries)} if countries is not None else {},
+    ).run(Filters(from_day, to_day), published)
+
+
+def screenings(f: Filters, published: bool = False) -> Figure:
+    rows, sql = searches(f.start, f.end, f.places(), published=published)
+    table: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        table[row["country"]][row["outcome"] != "hit"] += row["n"]
+    out = [[c, h + m, h, m] for c, (h, m) in sorted(table.items())]
+    return _figure("screenings", out, published, [sql], _coverage(rows, "country"))
+
+
+def own_searches(f: Filters, country: str) -> Figure:
+    rows, sql = searches(f.start, f.end, [country])
+    table: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        table[row["database"]][row["outcome"] != "hit"] += row["n"]
+    out = [[d, h + m, h, m] for d, (h, m) in sorted(table.items())]
+    return _figure("searches", out, False, [sql], _coverage(rows, "country"))
+
+
+def hits(f: Filters, published: bool = False) -> Figure:
+    rows, sql = Select(
+        ("hit.reported",),
+        ("country", "database"),
+        _("Hits reported to the record's owner, by the country where found and the database"),
+    ).run(f, published)
+    out = [[r["country"], r["database"], r["n"]] for r in rows]
+    return _figure("hits", out, published, [sql], _coverage(rows, "country"))
+
+
+def hits_between(f: Filters, country: str, *, ours: bool) -> Figure:
+    """A bureau's hits: on its records (`ours`: by the country where found) or by its officers (by
+    the record's owner). The region and country filters apply to the other country."""
+    if ours:
+        select = Select(
+            ("hit.reported",),
+            ("country", "database"),
+            _("Hits on our records, by the country where found and the database"),
+            fixed={"owner": country},
+        )
+    else:
+        select = Select(
+            ("hit.reported",),
+            ("owner", "database"),
+            _("Hits by our officers, by the record's owner and the database"),
+            fixed={"country": country},
+            where="owner",
+        )
+    rows, sql = select.run(f, False)
+    other = "country" if ours else "owner"
+    out = [[r[other], r["database"], r["n"]] for r in rows]
+    return _figure("hits_on_ours" if ours else "hits_by_us", out, False, [sql], _coverage(rows, "country"))
+
+
+def answers(f: Filters, published: bool = False, *, owner: str = "") -> Figure:
+    """Hit answers by deadline. For one bureau (`owner`), its own answers, the region and country
+    filters applying to where the hits were found."""
+    rows, sql = Select(
+        ("hit.answered",),
+        ("kind", "outcome", "owner"),
+        _(
+            "Hits answered by the record's owner, by deadline (urgent: 10 minutes, otherwise 1 hour) "
+            "and answer; time from the report to the answer"
+        ),
+        fixed={"owner": owner} if owner else {},
+        where="country" if owner else "owner",
+    ).run(f, published)
+    table: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        t = table["urgent" if row["kind"] == "urgent" else "standard"]
+        t["answered"] += row["n"]
+        t[row["outcome"]] += row["n"]
+        t["seconds"] += row["seconds"] or 0.0
+        t["late"] += row["late"]
+    out = [
+        [
+            deadline,
+            t["answered"],
+            t["confirmed"],
+            t["denied"],
+            t["more-time"],
+            Mean(t["seconds"], t["answered"], 60.0),
+            t["late"],
+            Share(t["answered"] - t["late"], t["answered"]),
+        ]
+        for deadline, t in sorted(table.items())
+    ]
+    return _figure("answers", out, published, [sql], _coverage(rows, "owner"))
+
+
+CRIME_EVENTS = ("record.contributed", "notice.submitted", "hit.reported")
+
+
+def categories(f: Filters, published: bool = False) -> Figure:
+    rows, sql = Select(
+        CRIME_EVENTS,
+        ("iccs", "country", "event"),
+        _(
+            "Records contributed, notices submitted and hits reported with a crime category, by ICCS "
+            "category and the region of the country where they happened"
+        ),
+        exclude={"iccs": ""},
+    ).run(f, published)
+    table: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in rows:
+        region = region_of().get(row["country"], "")
+        table[row["iccs"][:2], row["iccs"], region][CRIME_EVENTS.index(row["event"])] += row["n"]
+    out = [[s, c, r, *counts] for (s, c, r), counts in sorted(table.items())]
+    return _figure("categories", out, published, [sql], _coverage(rows, "country"))
+
+
+def trend(f: Filters, published: bool = False) -> Figure:
+    rows, sql = Select(
+        CRIME_EVENTS,
+        ("month", "section", "event"),
+        _(
+            "Records contributed, notices submitted and hits reported with a crime category, by month "
+            "and ICCS section"
+        ),
+        exclude={"iccs": ""},
+    ).run(f, published)
+    cover, cover_sql = Select(
+        CRIME_EVENTS, ("country",), _("The countries these counts come from"), exclude={"iccs": ""}
+    ).run(f, published)
+    table: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in rows:
+        table[row["month"], row["section"]][CRIME_EVENTS.index(row["event"])] += row["n"]
+    out = [[m, s, *counts] for (m, s), counts in sorted(table.items())]
+    return _figure("trend", out, published, [sql, cover_sql], _coverage(cover, "country"))
+
+
+def flows(f: Filters, published: bool = False) -> list[Figure]:
+    """The stolen-vehicle flows, from one query: as a matrix (from the country owning the record to
+    the country where it was found) and as the top routes."""
+    rows, sql = Select(
+        ("hit.reported",),
+        ("owner", "country"),
+        _(
+            "Hits on stolen vehicles (database vehicles), from the country owning the record to the "
+            "country where it was found; the region and country filters keep a route either end of "
+            "which is in them"
+        ),
+        fixed={"database": "vehicles"},
+        where="either",
+    ).run(f, published)
+    matrix = [[r["owner"], r["country"], r["n"]] for r in rows if r["n"]]
+    coverage = _coverage(rows, "owner", "country")
+
+    def weight(n: int) -> int:  # published: ordered by what is shown, the order tells no more
+        shown = suppress(n) if published else n
+        return shown if isinstance(shown, int) else 0
+
+    top = sorted(matrix, key=lambda r: (-weight(r[2]), r[0], r[1]))[:TOP_ROUTES]
+    routes = [[f"{a} → {b}", a, b, n] for a, b, n in top]
+    return [
+        _figure("flows", matrix, published, [sql], coverage),
+        _figure("routes", routes, published, [sql], coverage),
+    ]
+
+
+# --- the views ----------------------------------------------------------------------------------------
+
+_GS_FIGURES: list[Callable[[Filters, bool], Figure | list[Figure]]] = [
+    records,
+    notices,
+    screenings,
+    hits,
+    answers,
+    categories,
+    trend,
+    flows,
+]
+
+
+def _all(f: Filters, published: bool) -> list[Figure]:
+    out: list[Figure] = []
+    for make in _GS_FIGURES:
+        made = make(f, published)
+        out.extend(made if isinstance(made, list) else [made])
+    return out
+
+
+def gs(filters: Filters) -> list[Figure]:
+    """The GS analyst's figures: everything the hub counts, restricted rows included."""
+    return _all(filters, False)
+
+
+def published(filters: Filters) -> list[Figure]:
+    """The network figures the GS publishes to every bureau: no restricted row, the small-count rule
+    on every count, mean and share. Callable with a period alone (`Filters.year(2026)`)."""
+    return _all(filters, True)
+
+
+def bureau(country: str, filters: Filters) -> list[Figure]:
+    """A bureau's own figures, its restricted rows included (they are its own). The region and
+    country filters apply to the other side: where its records were found, whose records it hit."""
+    return [
+        records(filters, country=country),
+        notices(filters, country=country),
+        own_searches(filters, country),
+        hits_between(filters, country, ours=True),
+        hits_between(filters, country, ours=False),
+        answers(filters, owner=country),
+    ]
+
+
+def one(figures: list[Figure], key: str) -> Figure | None:
+    return next((fig for fig in figures if fig.key == key), None)
