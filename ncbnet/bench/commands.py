@@ -112,7 +112,14 @@ def cmd_bench_analytics(args: argparse.Namespace) -> int:
     from ncbnet.bench import analytics
 
     try:
-        analytics.main(args.persons, args.documents, args.days, args.rounds, progress=progress_bar())
+        analytics.main(
+            args.persons,
+            args.documents,
+            args.days,
+            args.rounds,
+            progress=progress_bar(),
+            keep_figures=args.keep_figures,
+        )
     except analytics.OtherHistory as exc:
         raise CommandError(str(exc)) from exc
     return 0
@@ -143,6 +150,7 @@ def _analytics_on_each_backend(args: argparse.Namespace, data: Path) -> int:
         command = [sys.executable, "-m", "ncbnet.cli", "bench", "analytics", "--backend", backend]
         command += ["--persons", str(args.persons), "--documents", str(args.documents), "--data", str(data)]
         command += ["--days", str(args.days), "--rounds", str(args.rounds)]
+        command += ["--keep-figures"] if args.keep_figures else []
         ran = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
         print(ran.stdout, end="", flush=True)
         if ran.returncode != 0:
@@ -288,6 +296,11 @@ def add(sub: Subcommands) -> None:
     sp.add_argument("--data", default=None, help="the bench hub's data folder (default: a new temporary one)")
     sp.add_argument("--days", type=int, default=365, help="days of synthetic history before today")
     sp.add_argument("--rounds", type=int, default=50, help="times each dashboard is made")
+    sp.add_argument(
+        "--keep-figures",
+        action="store_true",
+        help="keep the figures a run before left in --data (no rebuild, its time not measured)",
+    )
     sp.add_argument(
         "--backend",
         choices=BACKENDS,
