@@ -165,6 +165,8 @@ def report_arrived(envelope: Arrived, body: ReportBody) -> None:
         raise Rejected("a hit report goes to the record's owner and the GS")
     now = clock.now()
     fields = body.report_fields()
+    # the hub keeps the record: whether it is restricted (a node's replica does not say)
+    fields["restricted"] = bureau is None and body.database != "notices" and records.restricted(body.record)
     r, created = HitReport.objects.get_or_create(
         id=fields.pop("id"),
         defaults={**fields, "found_by_node": sender, "received_at": now, "due_at": now + period(body.urgent)},
@@ -172,10 +174,6 @@ def report_arrived(envelope: Arrived, body: ReportBody) -> None:
     if not created and r.found_by_node != sender:
         raise Rejected(f"hit report {r.pk} is already kept here, from {r.found_by_node}")
     urgent = r.urgent
-    if created and bureau is None and r.database != "notices":  # the hub keeps the record: is it restricted?
-        r.restricted = records.restricted(r.record_id)
-        if r.restricted:
-            r.save(update_fields=["restricted"])
     if created:
         tally.count_all([tallies.reported(r)])
     if created and bureau is not None:

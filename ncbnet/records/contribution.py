@@ -9,13 +9,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from ncbnet.base import audit, clock, holdings
+from ncbnet.base import audit, clock, holdings, iccs, tally
 from ncbnet.base.actor import Actor, Person
+from ncbnet.base.node import node_id
 from ncbnet.network import delivery
 from ncbnet.network.envelope import new_id
 from ncbnet.network.handlers import Arrived, register, require_hub
 
-from . import parts, services
+from . import parts, services, tallies
 from .models import Contribution
 from .schemas import SCHEMAS, ContributeBody, OutcomeBody, check_iccs
 
@@ -41,7 +42,12 @@ def submit(
     check_iccs(data)
     with transaction.atomic():
         c = Contribution.objects.create(
-            id=new_id(), database=database, sent_by=actor.get_username(), sent_at=clock.now()
+            id=new_id(),
+            database=database,
+            sent_by=actor.get_username(),
+            sent_at=clock.now(),
+            iccs=iccs.of(data),
+            access=(restriction or {}).get("access") or "all",
         )
         parts.send(
             CONTRIBUTE,
@@ -99,6 +105,14 @@ def contribution_arrived(envelope: Arrived, body: ContributeBody) -> None:
 @register(OUTCOME, OutcomeBody)
 def outcome_arrived(envelope: Arrived, body: OutcomeBody) -> None:
     require_hub(envelope, "outcomes")
-    Contribution.objects.filter(pk=body.contribution).update(
-        status=body.status, record_id=body.record, errors=body.errors
+    now = clock.now()
+    first = Contribution.objects.filter(pk=body.contribution, status="sent").update(
+        status=body.status, record_id=body.record, errors=body.errors, answered_at=now
     )
+    if not first:  # an answer given again keeps what it says, counted once
+        Contribution.objects.filter(pk=body.contribution).update(
+            status=body.status, record_id=body.record, errors=body.errors
+        )
+    elif body.status == "accepted":
+        c = Contribution.objects.get(pk=body.contribution)
+        tally.count_all([tallies.contributed(node_id(), c.database, {"iccs": c.iccs}, c.access, now)])

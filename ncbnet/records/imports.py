@@ -279,6 +279,7 @@ def _keep(job: BulkImport, chunk: list[tuple[int, dict[str, Any] | None, dict[st
                     row=row,
                     data=data,
                     errors=errors,
+                    iccs=iccs.of(data),
                     status=ImportRow.Status.PENDING if data is not None else ImportRow.Status.REFUSED,
                 )
                 for row, data, errors in chunk
@@ -550,10 +551,11 @@ def outcome_arrived(envelope: Arrived, body: ContributeBatchOutcomeBody) -> None
         raise Rejected(f"no bulk contribution {body.bulk_import} on this node")
     waiting = ImportRow.objects.filter(bulk_import=job, batch=body.batch, status=ImportRow.Status.SENT)
     accepted = refused = 0
+    now = clock.now()
     for outcome in body.rows:
         if outcome.status == "accepted":
             accepted += waiting.filter(row=outcome.row).update(
-                status=ImportRow.Status.ACCEPTED, record_id=outcome.record
+                status=ImportRow.Status.ACCEPTED, record_id=outcome.record, answered_at=now
             )
         else:
             refused += waiting.filter(row=outcome.row).update(
@@ -561,6 +563,8 @@ def outcome_arrived(envelope: Arrived, body: ContributeBatchOutcomeBody) -> None
             )
     if not accepted + refused:
         return  # an answer given again, to a batch already answered
+    if accepted:  # the node's own figures: one count a batch
+        tally.count_all(tallies.imported(job, body.batch, now))
     job.accepted += accepted
     job.refused += refused
     job.answered += 1

@@ -300,6 +300,11 @@ class Contribution(models.Model):
     status = models.CharField(max_length=10, default="sent")  # sent, accepted, refused
     record_id = models.UUIDField(null=True, blank=True)
     errors = models.JSONField(default=dict)
+    # What the node's own figures count an accepted contribution by (`tallies`): its category and
+    # access as sent, and when the hub's answer arrived
+    iccs = models.CharField(max_length=4, blank=True, default="")
+    access = models.CharField(max_length=5, default="all")
+    answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-sent_at"]
@@ -501,6 +506,10 @@ class ImportRow(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     record_id = models.UUIDField(null=True, blank=True)
     errors = models.JSONField(default=dict)
+    # kept when its data is dropped, for the node's own figures (`tallies`): its category, and
+    # when the hub's answer arrived
+    iccs = models.CharField(max_length=4, blank=True, default="")
+    answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["bulk_import", "row"]

@@ -3,18 +3,24 @@ they keep: a record's first version says who contributed it, to which database, 
 category and under which restriction; a withdrawn record says when. The hooks and the recount
 make their counts with the same functions, so a figure kept live and a figure recounted agree.
 
-Counted at the hub, where records are written (`services`, `imports`, `bulk`)."""
+Counted at the hub, where records are written (`services`, `imports`, `bulk`), and on the
+contributing bureau's node when the hub's acceptance arrives (`contribution`, `imports`): the
+node's own figures of its contributions. Withdrawals are counted at the hub."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Count as Counted
+
 from ncbnet.base import iccs
+from ncbnet.base.node import node_id
 from ncbnet.base.tally import Count, day_of
 
-from .models import Access, Record, RecordVersion
+from .models import Access, BulkImport, Contribution, ImportRow, Record, RecordVersion
 
 
 def restricted(access: str) -> bool:
@@ -48,8 +54,37 @@ def withdrawn(record: Record) -> Count:
     )
 
 
+def imported(job: BulkImport, batch: int | None, at: datetime) -> list[Count]:
+    """On the contributing node: the rows of a bulk contribution's batch the hub accepted, whose
+    answer arrived `at`, counted by category (one count a batch)."""
+    rows = ImportRow.objects.filter(bulk_import=job, status=ImportRow.Status.ACCEPTED, answered_at=at)
+    if batch is not None:
+        rows = rows.filter(batch=batch)
+    access = (job.restriction or {}).get("access") or Access.ALL
+    return [
+        dataclasses.replace(contributed(node_id(), job.database, {"iccs": code}, access, at), n=n)
+        for code, n in rows.values_list("iccs").annotate(n=Counted("id")).order_by("iccs")
+    ]
+
+
 def recount(start: datetime, end: datetime) -> Iterator[Count]:
-    """The counts of the records contributed and withdrawn from `start` to `end` (excluded)."""
+    """The counts of the records contributed and withdrawn from `start` to `end` (excluded): at
+    the hub the records written, on a node the contributions the hub accepted."""
+    answered = Contribution.objects.filter(status="accepted", answered_at__gte=start, answered_at__lt=end)
+    for c in answered.iterator(chunk_size=2000):
+        if c.answered_at is not None:  # as the filter says: for the types
+            yield contributed(node_id(), c.database, {"iccs": c.iccs}, c.access, c.answered_at)
+    imports = (
+        ImportRow.objects.filter(
+            status=ImportRow.Status.ACCEPTED, answered_at__gte=start, answered_at__lt=end
+        )
+        .values_list("bulk_import_id", "answered_at")
+        .order_by()
+        .distinct()
+    )
+    for job_id, at in imports:  # each answer of a batch (or of several, at one moment)
+        if at is not None:  # as the filter says: for the types
+            yield from imported(BulkImport.objects.get(pk=job_id), None, at)
     first = RecordVersion.objects.filter(version=1, at__gte=start, at__lt=end).values_list(
         "record__owner", "record__database", "data", "restriction", "at"
     )

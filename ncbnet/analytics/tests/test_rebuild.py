@@ -6,6 +6,8 @@ progress, its resumption after a stopped process, its command line."""
 from __future__ import annotations
 
 import contextlib
+import io
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -26,11 +28,12 @@ from ncbnet.cooperation.services import requests as cooperation
 from ncbnet.cooperation.tests.conftest import request_body, step_body
 from ncbnet.hits import services as hits
 from ncbnet.hits.models import HitReport
-from ncbnet.network import delivery
-from ncbnet.network.models import Quarantine
+from ncbnet.network import delivery, envelope
+from ncbnet.network.models import OutboxEnvelope, Quarantine
 from ncbnet.notices import services as notices
 from ncbnet.notices.models import Notice
 from ncbnet.notices.tests.test_notices import red
+from ncbnet.records import contribution, imports
 from ncbnet.records import services as records
 from ncbnet.screening import services as screening
 from ncbnet.screening.tests.test_documents import replica
@@ -212,6 +215,10 @@ NODE_EVENTS = st.one_of(
     st.tuples(st.just("answered"), st.integers(0, 10), st.sampled_from(["confirmed", "more_time"])),
     st.tuples(st.just("request"), st.sampled_from(["", "answered", "answered-twice", "refused"])),
     st.tuples(st.just("incoming"), st.sampled_from(["", "answered", "refused"])),
+    st.tuples(
+        st.just("contribute"), st.booleans(), st.sampled_from(["all", "allow"]), st.sampled_from(CATEGORIES)
+    ),
+    st.tuples(st.just("import"), st.integers(1, 3), st.integers(0, 3)),  # rows, of which the hub refuses
     st.tuples(st.just("wait"), st.integers(1, 120)),  # minutes
 )
 
@@ -222,6 +229,9 @@ EVERY_NODE_PATH = [
     ("search", "miss", False),
     ("report", False),
     ("report", True),
+    ("contribute", True, "allow", "0502"),
+    ("contribute", False, "all", ""),
+    ("import", 3, 1),
     ("wait", 20),
     ("answer", 0, "more_time"),
     ("answer", 1, "confirmed"),
@@ -289,6 +299,36 @@ def _node_event(event: tuple, node: Node) -> None:
         ):
             extra = {"ground": "security", "text": "no"} if step == "refused" else {}
             node.deliver(cooperation.STEP, step_body(r.pk, step, **extra), "BR")
+    elif kind == "contribute":
+        _, accepted, access, code = event
+        number = f"FR{node.seq:07d}"
+        c = contribution.submit(
+            node.officer, "documents", document(number, "FR", code), {"access": access, "countries": ["KE"]}
+        )
+        answer = {"contribution": str(c.pk), "status": "accepted", "record": str(uuid.uuid4())}
+        node.deliver(
+            contribution.OUTCOME,
+            answer if accepted else {**answer, "status": "refused", "record": None},
+            "hub",
+        )
+    elif kind == "import":
+        _, n, refused = event
+        docs = "".join(
+            json.dumps(document(f"FR9{node.seq:03d}{i:03d}", "FR", CATEGORIES[i % 3])) + "\n"
+            for i in range(n)
+        )
+        imports.submit(node.officer, "documents", "docs.jsonl", io.BytesIO(docs.encode()))
+        imports.send_pending()
+        sent = envelope.decode(bytes(OutboxEnvelope.objects.filter(kind=imports.BATCH).latest("id").payload))
+        batch = envelope.open_body(sent, "hub", node.peers["hub"])
+        outcomes = [
+            {"row": r["row"], "status": "refused", "errors": {"number": ["taken"]}}
+            if i < refused
+            else {"row": r["row"], "status": "accepted", "record": str(uuid.uuid4())}
+            for i, r in enumerate(batch["rows"])
+        ]
+        answer = {"bulk_import": batch["bulk_import"], "batch": batch["batch"], "rows": outcomes}
+        node.deliver(imports.OUTCOME, answer, "hub")
     elif kind == "incoming":
         body = request_body()
         node.deliver(cooperation.KIND, body, "BR")
@@ -336,6 +376,7 @@ def test_on_a_node_the_figures_kept_live_equal_their_rebuild(peers, user_factory
         assert all(START.date() <= key[0] <= now.date() for key in live)
         if events == EVERY_NODE_PATH:
             assert {key[1] for key in live} == {
+                "record.contributed",
                 "screening.searched",
                 "hit.reported",
                 "hit.answered",

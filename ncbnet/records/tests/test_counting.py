@@ -2,6 +2,9 @@
 contribution alone, in a bulk import's batch or in the demo seed's batches (one count a batch),
 a withdrawal; a transaction that fails leaves no figure."""
 
+import json
+import uuid
+
 import pytest
 from django.db import transaction
 
@@ -71,3 +74,55 @@ def test_the_demo_seed_counts_once_a_batch(hub):
     assert len(sent) == 3
     assert sum(f["n"] for f in rows("record.contributed")) == 30
     assert {f["owner"] for f in rows()} <= set(bulk.OWNERS)
+
+
+# --- on the contributing bureau's node: its own figures ------------------------------------------
+
+
+def test_the_node_counts_its_contribution_once_the_hub_accepts_it(peers, user_factory):
+    from ncbnet.conftest import arriving
+    from ncbnet.network import delivery
+    from ncbnet.records import contribution
+
+    officer = user_factory("ncb", "officer")
+    listed = {"access": "allow", "countries": ["KE"]}
+    accepted = contribution.submit(officer, "documents", document("FR0000001", "FR"), listed)
+    refused = contribution.submit(officer, "documents", document("FR0000002", "FR"))
+    outcomes = [
+        {"contribution": str(accepted.pk), "status": "accepted", "record": str(uuid.uuid4())},
+        {"contribution": str(refused.pk), "status": "refused", "errors": {"number": ["taken"]}},
+    ]
+    for i, body in enumerate([*outcomes, outcomes[0]], 1):  # the first answer arrives twice
+        assert delivery.accept(arriving(peers, contribution.OUTCOME, body, sender="hub"), i) == "accepted"
+    assert rows() == [contributed("FR", restricted=True)]
+
+
+def test_the_node_counts_a_bulk_contributions_accepted_rows_when_the_answer_arrives(
+    peers, user_factory, settings
+):
+    import io
+
+    from ncbnet.conftest import arriving
+    from ncbnet.network import delivery, envelope
+    from ncbnet.network.models import OutboxEnvelope
+    from ncbnet.records import imports
+    from ncbnet.records.tests.test_imports import answers
+
+    officer = user_factory("ncb", "officer", username="fr-officer")
+    docs = [{**doc(i, "FR"), **({"iccs": "0502"} if i < 2 else {})} for i in range(3)]
+    lines = "".join(json.dumps(d) + "\n" for d in docs)
+    imports.submit(officer, "documents", "docs.jsonl", io.BytesIO(lines.encode()))
+    imports.send_pending()
+    [e] = [envelope.decode(bytes(o.payload)) for o in OutboxEnvelope.objects.filter(kind=imports.BATCH)]
+    settings.NCBNET_ROLE, settings.NCBNET_COUNTRY = "hub", None
+    body = envelope.open_body(e, "hub", peers["hub"])
+    assert delivery.accept(arriving(peers, imports.BATCH, body, sender="FR"), 1) == "accepted"
+    at_the_hub = rows()
+    assert [(f["iccs"], f["n"]) for f in at_the_hub] == [("", 1), ("0502", 2)]
+    [answer] = answers(peers, "FR")
+    settings.NCBNET_ROLE, settings.NCBNET_COUNTRY = "ncb", "FR"
+    with sends() as sent:
+        for i in (2, 3):  # the answer arrives twice: counted once
+            assert delivery.accept(arriving(peers, imports.OUTCOME, answer, sender="hub"), i) == "accepted"
+    assert len(sent) == 1
+    assert [(f["iccs"], f["n"]) for f in rows()] == [("", 2), ("0502", 4)]  # the hub's and the node's
