@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("ncbnet.hits.urls")),
     path("", include("ncbnet.cooperation.urls")),
     path("", include("ncbnet.commission.urls")),
+    path("", include("ncbnet.analytics.urls")),
 ]

@@ -1,16 +1,26 @@
-"""The analytics API. So far the crime categories the figures count by (UNODC's ICCS level 1 and
-level 2, `base.iccs`), for a national system to choose from as the forms do."""
+"""The analytics API: the crime categories the figures count by (UNODC's ICCS level 1 and level 2,
+`base.iccs`), for a national system to choose from as the forms do; the dashboards' figures as JSON
+(the GS analyst's, a bureau's own, the network figures the GS published), and the GS's publishing
+of network figures."""
 
 from __future__ import annotations
 
-from ninja import Field, Router, Schema
+from datetime import date, datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from ninja import Field, Query, Router, Schema, Status
 
 from ncbnet.base import iccs
 from ncbnet.base.api import allow
 from ncbnet.core.http import AuthedRequest
 from ncbnet.security.models import Scope
 
-from .policies import READ_CATEGORIES
+from . import figures, services
+from .figures import Figure, FilterError, Filters
+from .policies import BUREAU_FIGURES, GS_ANALYST, PUBLISHED_FIGURES, READ_CATEGORIES
 
 router = Router(tags=["analytics"])
 
@@ -61,3 +71,122 @@ def categories(request: AuthedRequest) -> CategoriesOut:
             for section in iccs.SECTIONS
         ],
     )
+
+
+class FiltersIn(Schema):
+    start: str = Field(
+        "", alias="from", description="the period's first day, YYYY-MM-DD (default: a year ago)"
+    )
+    end: str = Field("", alias="to", description="the period's last day, YYYY-MM-DD (default: today)")
+    year: str = Field("", description="a calendar year instead of from and to")
+    region: str = Field("", description="a region's code (AF, AM, AS, EU, MENA)")
+    country: str = Field("", description="a member country's code, or GS")
+    section: str = Field("", description="an ICCS section (two digits)")
+    category: str = Field("", description="an ICCS level-2 code (four digits)")
+
+    def parsed(self) -> Filters:
+        try:
+            return Filters.parse(self.model_dump(by_alias=True))
+        except FilterError as bad:
+            raise ValidationError({bad.field: bad.message}) from bad
+
+
+class FigureOut(Schema):
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[str | int | float]] = Field(
+        description='published figures: counts 1 to 4 as "< 5", others rounded to a multiple of 5'
+    )
+    chart: dict[str, Any] | None = Field(description="the chart, a Vega-Lite specification")
+    query: str = Field(description="what was counted, and the SQL that counted it")
+    coverage: list[str] = Field(description="the countries (or GS) whose events the figure counts")
+
+
+class DashboardOut(Schema):
+    start: date
+    end: date
+    figures: list[FigureOut]
+
+
+class PublicationOut(Schema):
+    id: UUID
+    kind: str = Field(description="figures (a period the GS chose) or report (a calendar year)")
+    start: date
+    end: date
+    published_by: str
+    published_at: datetime
+    figures: list[FigureOut]
+
+    @staticmethod
+    def resolve_figures(obj: Any) -> list[Figure]:
+        return services.published_figures(obj)
+
+
+class PublicationIn(Schema):
+    kind: Literal["figures", "report"] = "figures"
+    start: date
+    end: date
+
+
+def _dashboard(filters: Filters, made: list[Figure]) -> DashboardOut:
+    return DashboardOut(start=filters.start, end=filters.end, figures=[FigureOut(**vars(f)) for f in made])
+
+
+def _one(made: list[Figure], key: str) -> FigureOut:
+    found = figures.one(made, key)
+    if found is None:
+        raise Http404(f"no figure {key!r} here")
+    return FigureOut(**vars(found))
+
+
+@router.get("/gs", response=DashboardOut, auth=allow(GS_ANALYST), summary="The GS analyst's figures")
+def gs(request: AuthedRequest, q: Query[FiltersIn]) -> DashboardOut:
+    filters = q.parsed()
+    return _dashboard(filters, services.gs(request.user, filters))
+
+
+@router.get(
+    "/gs/{figure}", response=FigureOut, auth=allow(GS_ANALYST), summary="One of the GS analyst's figures"
+)
+def gs_figure(request: AuthedRequest, figure: str, q: Query[FiltersIn]) -> FigureOut:
+    return _one(services.gs(request.user, q.parsed()), figure)
+
+
+@router.get(
+    "/bureau", response=DashboardOut, auth=allow(BUREAU_FIGURES), summary="The caller's bureau's own figures"
+)
+def bureau(request: AuthedRequest, q: Query[FiltersIn]) -> DashboardOut:
+    filters = q.parsed()
+    return _dashboard(filters, services.bureau(request.user, filters))
+
+
+@router.get(
+    "/bureau/{figure}", response=FigureOut, auth=allow(BUREAU_FIGURES), summary="One of the bureau's figures"
+)
+def bureau_figure(request: AuthedRequest, figure: str, q: Query[FiltersIn]) -> FigureOut:
+    return _one(services.bureau(request.user, q.parsed()), figure)
+
+
+@router.get(
+    "/network",
+    response=list[PublicationOut],
+    auth=allow(PUBLISHED_FIGURES),
+    summary="The network figures the GS published, newest first (small counts suppressed)",
+)
+def network(request: AuthedRequest) -> list[Any]:
+    return services.publications()
+
+
+@router.post(
+    "/publications",
+    response={201: PublicationOut},
+    auth=allow(GS_ANALYST),
+    summary="Publish the network figures of a period (or a year's report) to every bureau",
+)
+def publish(request: AuthedRequest, payload: PublicationIn) -> Status:
+    try:
+        made = services.publish(request.user, payload.kind, payload.start, payload.end)
+    except ValueError as bad:
+        raise ValidationError({"end": str(bad)}) from bad
+    return Status(201, made)

@@ -29,8 +29,8 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
-from django.db.models.functions import Substr
+from django.db.models import CharField, Q, QuerySet, Sum
+from django.db.models.functions import Cast, Substr
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -281,36 +281,23 @@ class Select:
         elif self.crime and f.section:
             qs = qs.filter(iccs__startswith=f.section)
         plain = qs
+        if "month" in self.by:  # the day's text cut to YYYY-MM: native on both databases (TruncMonth
+            # is a Python function on SQLite, called for every row)
+            plain = plain.annotate(month=Substr(Cast("day", output_field=CharField()), 1, 7))
         if "section" in self.by:
             plain = plain.annotate(section=Substr("iccs", 1, 2))
-        # By month: grouped by day here and summed into months by `run`. SQLite has no date_trunc:
-        # Django's TruncMonth there is a Python function called for every row read (a year of the
-        # trend's rows: 3 of its 5 seconds on the analytics bench's hub), where the days grouped
-        # are a few thousand rows at most.
-        by = tuple("day" if b == "month" else b for b in self.by)
-        return plain.values(*by).annotate(n=Sum("n"), seconds=Sum("seconds"), late=Sum("late")).order_by(*by)
+        return (
+            plain.values(*self.by)
+            .annotate(n=Sum("n"), seconds=Sum("seconds"), late=Sum("late"))
+            .order_by(*self.by)
+        )
 
     def run(self, f: Filters, published: bool) -> tuple[list[dict[str, Any]], str]:
         qs = self.queryset(f, published)
-        rows = _by_month(list(qs), self.by) if "month" in self.by else list(qs)
+        rows = list(qs)
         kept = _("restricted rows left out") if published else _("restricted rows included")
         text = f"{self.description} ({f.start.isoformat()} to {f.end.isoformat()}; {kept})\n{qs.query}"
         return rows, text
-
-
-def _by_month(rows: list[dict[str, Any]], by: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Rows grouped by day (and the rest of `by`) summed into rows by month ("YYYY-MM"), in the
-    order of `by`."""
-    out: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in rows:
-        row["month"] = row.pop("day").strftime("%Y-%m")
-        key = tuple(row[b] for b in by)
-        seen = out.setdefault(key, row)
-        if seen is not row:
-            seen["n"] += row["n"]
-            seen["seconds"] = (seen["seconds"] or 0.0) + (row["seconds"] or 0.0)
-            seen["late"] += row["late"]
-    return [out[key] for key in sorted(out)]
 
 
 def _coverage(rows: Iterable[Mapping[str, Any]], *columns: str) -> list[str]:

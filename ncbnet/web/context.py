@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from ncbnet.analytics.policies import is_gs_analyst, reads_bureau_figures
 from ncbnet.base import holdings, policies
 from ncbnet.base.node import role
 from ncbnet.cooperation.policies import cooperates, is_agency_user
@@ -49,6 +50,10 @@ def navigation(request: HttpRequest) -> list[dict[str, Any]]:
         items.append(("notices:list", _("Notices")))
     if reviews_notices(user):
         items.append(("notices:queue", _("Review queue")))
+    if is_gs_analyst(user):
+        items.append(("analytics:gs", _("Analytics")))
+    if reads_bureau_figures(user):
+        items.append(("analytics:bureau", _("Our figures")))
     if policies.is_commission(user):
         items.append(("commission:requests", _("Commission requests")))
     if policies.is_ncb_staff(user):

@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.i18n import set_language
 
+from ncbnet.analytics.policies import is_gs_analyst
 from ncbnet.base import policies
 from ncbnet.base.http import client_ip
 from ncbnet.base.policies import AUTHENTICATED, PUBLIC, route
@@ -25,6 +26,7 @@ def home(request: AuthedRequest) -> HttpResponse:
         "is_ncb": policies.is_ncb_staff(user),
         "is_agency": user.kind == "agency",
         "is_gs": policies.is_gs_staff(user),
+        "is_analyst": is_gs_analyst(user),
     }
     if context["is_ncb"]:
         context["owner_alerts"] = services.owner_alerts()
