@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('records', '0016_record_iccs'),
+        ('records', '0017_contribution_figures'),
     ]
 
     operations = [
