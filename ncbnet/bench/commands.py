@@ -1,4 +1,5 @@
-"""`ncbnet bench matching|screening|messaging|feed|fanout|snapshot|public`: one JSON line each."""
+"""`ncbnet bench matching|screening|analytics|messaging|feed|fanout|snapshot|public`: one JSON line
+each."""
 
 from __future__ import annotations
 
@@ -91,6 +92,69 @@ def _screening_on_each_backend(args: argparse.Namespace, data: Path) -> int:
         print(ran.stdout, end="", flush=True)
         if ran.returncode != 0:
             raise CommandError(f"the screening bench on {backend} failed (exit code {ran.returncode})")
+    return 0
+
+
+def cmd_bench_analytics(args: argparse.Namespace) -> int:
+    """A hub of its own in --data, laid out as the screening bench's (so a screening bench's --data
+    is reused with its records): on SQLite, and on PostgreSQL when DATABASE_URL is set, each in a
+    process of its own, one JSON line each. `--backend` runs one of them here."""
+    import tempfile
+
+    if args.persons < 0 or args.documents < 0:
+        raise CommandError("--persons and --documents are at least 0")
+    if not 1 <= args.days <= 3660 or args.rounds < 1:
+        raise CommandError("--days is from 1 to 3660 and --rounds at least 1")
+    data = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="ncbnet-bench-analytics-"))
+    if args.backend is None:
+        return _analytics_on_each_backend(args, data)
+    _bench_hub(args.backend, data)
+    from ncbnet.bench import analytics
+
+    try:
+        analytics.main(
+            args.persons,
+            args.documents,
+            args.days,
+            args.rounds,
+            progress=progress_bar(),
+            keep_figures=args.keep_figures,
+        )
+    except analytics.OtherHistory as exc:
+        raise CommandError(str(exc)) from exc
+    return 0
+
+
+def _bench_hub(backend: str, data: Path) -> None:
+    """This process made the bench's hub on `backend`, in its folder of `data` (DATABASE_URL's
+    database on PostgreSQL), its node initialised."""
+    url = os.environ.get("DATABASE_URL", "")
+    if backend == "postgresql" and not url.startswith(("postgres://", "postgresql://")):
+        raise CommandError("--backend postgresql needs DATABASE_URL (postgres://user@host:port/name)")
+    if backend == "sqlite":
+        os.environ.pop("DATABASE_URL", None)
+    for key in [k for k in os.environ if k.startswith("NCBNET_")]:
+        del os.environ[key]
+    os.environ.update({"NCBNET_MODE": "demo", "NCBNET_ROLE": "hub", "NCBNET_DATA_DIR": str(data / backend)})
+    _commission_beside(data / backend)
+    cmd_init(argparse.Namespace(json=False))
+
+
+def _analytics_on_each_backend(args: argparse.Namespace, data: Path) -> int:
+    """As `_screening_on_each_backend`: SQLite, then PostgreSQL when DATABASE_URL is set."""
+    import subprocess
+    import sys
+
+    backends = BACKENDS if os.environ.get("DATABASE_URL") else BACKENDS[:1]
+    for backend in backends:
+        command = [sys.executable, "-m", "ncbnet.cli", "bench", "analytics", "--backend", backend]
+        command += ["--persons", str(args.persons), "--documents", str(args.documents), "--data", str(data)]
+        command += ["--days", str(args.days), "--rounds", str(args.rounds)]
+        command += ["--keep-figures"] if args.keep_figures else []
+        ran = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
+        print(ran.stdout, end="", flush=True)
+        if ran.returncode != 0:
+            raise CommandError(f"the analytics bench on {backend} failed (exit code {ran.returncode})")
     return 0
 
 
@@ -215,6 +279,28 @@ def add(sub: Subcommands) -> None:
     )
     sp.add_argument("--lookups", type=int, default=1000, help="document numbers looked up (and in a batch)")
     sp.add_argument("--manifest-rows", type=int, default=10_000, help="rows of the manifest screened")
+    sp.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default=None,
+        help="run on this database only (default: SQLite, then PostgreSQL when DATABASE_URL is set)",
+    )
+    sp = command(
+        bench,
+        "analytics",
+        cmd_bench_analytics,
+        "a year of the network's activity on a hub of N persons: the figures' rebuild and the dashboards",
+    )
+    sp.add_argument("--persons", type=int, default=1_000_000)
+    sp.add_argument("--documents", type=int, default=10_000_000)
+    sp.add_argument("--data", default=None, help="the bench hub's data folder (default: a new temporary one)")
+    sp.add_argument("--days", type=int, default=365, help="days of synthetic history before today")
+    sp.add_argument("--rounds", type=int, default=50, help="times each dashboard is made")
+    sp.add_argument(
+        "--keep-figures",
+        action="store_true",
+        help="keep the figures a run before left in --data (no rebuild, its time not measured)",
+    )
     sp.add_argument(
         "--backend",
         choices=BACKENDS,
