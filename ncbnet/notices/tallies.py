@@ -8,7 +8,7 @@ Counted at the hub, where notices are reviewed and diffusions recorded."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ncbnet.base.chain import AuditEntry
 from ncbnet.base.tally import Count, day_of
@@ -43,7 +43,9 @@ def step(
         return []
     seconds, late = 0.0, 0
     if to in (State.PUBLISHED, State.REJECTED) and submitted_at is not None:
-        waited = at - submitted_at
+        # a decision recorded before its submission (the clock set back) counts no time rather
+        # than refusing the review it counts, as hits and requests do
+        waited = max(at - submitted_at, timedelta(0))
         seconds, late = waited.total_seconds(), int(waited > REVIEW_TARGET)
     return [counted("notice.decided", OUTCOMES[to], seconds, late)]
 

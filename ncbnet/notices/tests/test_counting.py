@@ -59,6 +59,17 @@ def test_a_decision_counts_its_review_time_late_past_24_hours():
     ]
 
 
+def test_a_decision_recorded_before_its_submission_counts_no_time_and_is_not_refused():
+    """A hub whose clock was set back (the demo's story reviews a notice years in the past): the
+    review goes through, its figure counts no time and is not late."""
+    with clock.frozen(AT):
+        notice = submitted(iccs="0502")
+    with clock.frozen(AT - timedelta(days=30)):
+        services.review(GS, str(notice.pk), "approve", "compliant")
+    assert Notice.objects.get(pk=notice.pk).state == "published"
+    assert rows("notice.decided") == [figure("notice.decided", "published")]
+
+
 def test_a_resubmission_counts_again_with_its_new_category_and_the_time_from_it():
     with clock.frozen(AT):
         n = submitted(iccs="0502")
