@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import TypedDict
 
 from django.dispatch import Signal
 
@@ -51,6 +52,18 @@ counted = Signal()
 
 # The counts gathered by the innermost `gathered` block of this thread, if any.
 _gathering = threading.local()
+
+
+class Values(TypedDict, total=False):
+    """Some of the values a count is counted by, as an app gathers them from its row for several
+    of its events (`Count(event, day, **values)`)."""
+
+    country: str
+    owner: str
+    database: str
+    kind: str
+    iccs: str
+    restricted: bool
 
 
 @dataclass(frozen=True)

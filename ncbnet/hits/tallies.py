@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from ncbnet.base.chain import AuditEntry
-from ncbnet.base.tally import Count, day_of
+from ncbnet.base.tally import Count, Values, day_of
 
 from .models import HitReport
 
@@ -18,7 +18,7 @@ from .models import HitReport
 ANSWERS = ("hits.answer", "hits.answered")
 
 
-def _values(r: HitReport) -> dict[str, str | bool]:
+def _values(r: HitReport) -> Values:
     return {
         "country": r.found_by,
         "owner": r.owner,
@@ -30,7 +30,7 @@ def _values(r: HitReport) -> dict[str, str | bool]:
 
 
 def reported(r: HitReport) -> Count:
-    return Count("hit.reported", day_of(r.received_at), **_values(r))  # type: ignore[arg-type]
+    return Count("hit.reported", day_of(r.received_at), **_values(r))
 
 
 def timing(r: HitReport, at: datetime) -> tuple[float, bool]:
@@ -47,7 +47,7 @@ def answered(r: HitReport, outcome: str, seconds: float, late: bool, at: datetim
         outcome=outcome.replace("_", "-"),  # more_time: "more-time", as the figures name it
         seconds=seconds,
         late=int(late),
-        **_values(r),  # type: ignore[arg-type]
+        **_values(r),
     )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from ncbnet.base.node import HUB
-from ncbnet.base.tally import Count, day_of
+from ncbnet.base.tally import Count, Values, day_of
 
 from ..models import OperationResult, Request, RequestEvent
 
@@ -26,7 +26,7 @@ def _bureau(node: str) -> str:
     return "GS" if node == HUB else node
 
 
-def _values(r: Request) -> dict[str, str | bool]:
+def _values(r: Request) -> Values:
     return {
         "country": _bureau(r.requester),
         "owner": _bureau(r.requested),
@@ -37,7 +37,7 @@ def _values(r: Request) -> dict[str, str | bool]:
 
 
 def sent(r: Request) -> Count:
-    return Count("request.sent", day_of(r.created_at), **_values(r))  # type: ignore[arg-type]
+    return Count("request.sent", day_of(r.created_at), **_values(r))
 
 
 def step(r: Request, kind: str, before: str, at: datetime) -> list[Count]:
@@ -53,7 +53,7 @@ def step(r: Request, kind: str, before: str, at: datetime) -> list[Count]:
             outcome=CLOSING[kind],
             seconds=max((at - r.created_at).total_seconds(), 0.0),
             late=int(late),
-            **_values(r),  # type: ignore[arg-type]
+            **_values(r),
         )
     ]
 
