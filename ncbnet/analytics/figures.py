@@ -37,7 +37,7 @@ from django.utils.translation import gettext_lazy
 from ncbnet.base import clock, iccs
 from ncbnet.core.registry import members_data
 
-from .models import DailyFigure, ReportedFigure
+from .models import DailyFigure, MonthlyFigure, ReportedFigure
 
 SMALL = 5  # counts below this (and above 0) are never published as they are
 SUPPRESSED = "< 5"
@@ -127,7 +127,8 @@ class Filters:
     @classmethod
     def parse(cls, params: Mapping[str, Any]) -> Filters:
         """Filters from a form or a query string (`from`, `to` or `year`, `region`, `country`,
-        `section`, `category`); the last 12 months by default. FilterError names a bad one."""
+        `section`, `category`); by default this month so far and the 11 before it (whole months,
+        read from the months' figures). FilterError names a bad one."""
 
         def text(name: str, longest: int) -> str:
             value = params.get(name) or ""
@@ -145,7 +146,7 @@ class Filters:
             start, end = date(int(year), 1, 1), date(int(year), 12, 31)
         else:
             today = clock.now().date()
-            start = _day("from", start_text) if start_text else today - timedelta(days=364)
+            start = _day("from", start_text) if start_text else _months_back(today, 11)
             end = _day("to", end_text) if end_text else today
             if end < start:
                 raise FilterError("to", _("The period ends before it starts."))
@@ -250,9 +251,45 @@ def _finish(rows: Iterable[list[Any]], published: bool) -> list[list[Cell]]:
 # --- the queries ------------------------------------------------------------------------------------
 
 
+def spans(start: date, end: date, today: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """A period as its whole months (the first day of the first and of the last, or None) and the
+    days at its edges, to be read from the months' and the days' figures. A month the period ends
+    in is whole once the period reaches today: no figure is dated after today (events are counted
+    at the time they happen), so the month's row holds exactly its days so far."""
+    first = start if start.day == 1 else _next_month(start)
+    ends_whole = end == _next_month(end) - timedelta(days=1) or end >= today
+    last = end.replace(day=1) if ends_whole else _previous_month(end)
+    if first > last:
+        return None, [(start, end)]
+    edges = []
+    if start < first:
+        edges.append((start, first - timedelta(days=1)))
+    after_last = _next_month(last)
+    if after_last <= end:
+        edges.append((after_last, end))
+    return (first, last), edges
+
+
+def _months_back(day: date, months: int) -> date:
+    """The first day of the month `months` before `day`'s."""
+    first = day.replace(day=1)
+    for _month in range(months):
+        first = _previous_month(first)
+    return first
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _previous_month(day: date) -> date:
+    return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
 @dataclass
 class Select:
-    """One grouped query of the figures, and what it says it counts."""
+    """One grouped query of the figures, and what it says it counts: made on the months' figures for
+    the whole months of the period and on the days' for its edges, the two summed."""
 
     events: tuple[str, ...]
     by: tuple[str, ...]
@@ -262,8 +299,11 @@ class Select:
     fixed: dict[str, Any] = field(default_factory=dict)
     exclude: dict[str, Any] = field(default_factory=dict)
 
-    def queryset(self, f: Filters, published: bool) -> QuerySet[DailyFigure, dict[str, Any]]:
-        qs = DailyFigure.objects.filter(event__in=self.events, day__gte=f.start, day__lte=f.end)
+    def queryset(
+        self, model: type[DailyFigure | MonthlyFigure], first: date, last: date, f: Filters, published: bool
+    ) -> QuerySet[Any, dict[str, Any]]:
+        """The grouped query of `model`'s rows from `first` to `last` (their `day`)."""
+        qs = model.objects.filter(event__in=self.events, day__gte=first, day__lte=last)
         if published:
             qs = qs.filter(restricted=False)
         if self.fixed:
@@ -293,11 +333,24 @@ class Select:
         )
 
     def run(self, f: Filters, published: bool) -> tuple[list[dict[str, Any]], str]:
-        qs = self.queryset(f, published)
-        rows = list(qs)
+        months, edges = spans(f.start, f.end, clock.now().date())
+        queries = [self.queryset(MonthlyFigure, *months, f, published)] if months else []
+        queries += [self.queryset(DailyFigure, first, last, f, published) for first, last in edges]
+        summed: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for qs in queries:
+            for row in qs:
+                key = tuple(row[b] for b in self.by)
+                seen = summed.get(key)
+                if seen is None:
+                    summed[key] = row
+                else:
+                    seen["n"] += row["n"]
+                    seen["seconds"] = (seen["seconds"] or 0.0) + (row["seconds"] or 0.0)
+                    seen["late"] += row["late"]
+        rows = [summed[key] for key in sorted(summed)] if len(queries) > 1 else list(summed.values())
         kept = _("restricted rows left out") if published else _("restricted rows included")
-        text = f"{self.description} ({f.start.isoformat()} to {f.end.isoformat()}; {kept})\n{qs.query}"
-        return rows, text
+        text = f"{self.description} ({f.start.isoformat()} to {f.end.isoformat()}; {kept})"
+        return rows, "\n".join([text, *(str(qs.query) for qs in queries)])
 
 
 def _coverage(rows: Iterable[Mapping[str, Any]], *columns: str) -> list[str]:

@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 DIMENSIONS = ("day", "event", "country", "owner", "database", "kind", "iccs", "outcome", "restricted")
 
 
-class DailyFigure(models.Model):
+class Figures(models.Model):
+    """The counts of one period and combination of the values an event is counted by."""
+
     day = models.DateField()
     event = models.CharField(max_length=32)
     country = models.CharField(max_length=8, blank=True)  # where it happened: a country code or "GS"
@@ -26,11 +28,28 @@ class DailyFigure(models.Model):
     late = models.BigIntegerField(default=0)  # of the n, how many missed their deadline
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=list(DIMENSIONS), name="analytics_figure_one_row")]
-        indexes = [models.Index(fields=["event", "day"], name="analytics_figure_event_day")]
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.day} {self.event} {self.country}: {self.n}"
+
+
+class DailyFigure(Figures):
+    """A UTC day's counts."""
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=list(DIMENSIONS), name="analytics_figure_one_row")]
+        indexes = [models.Index(fields=["event", "day"], name="analytics_figure_event_day")]
+
+
+class MonthlyFigure(Figures):
+    """A month's counts, its `day` the month's first: the sums of its days' rows, kept in the same
+    statements as they are (`rollups`), so that a dashboard reads a month as one row per values
+    rather than one per day (`figures.Select`)."""
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=list(DIMENSIONS), name="analytics_month_one_row")]
+        indexes = [models.Index(fields=["event", "day"], name="analytics_month_event_day")]
 
 
 class Rebuild(models.Model):

@@ -34,7 +34,7 @@ from ncbnet.records import tallies as records
 from ncbnet.screening import tallies as screening
 
 from . import rollups
-from .models import DailyFigure, Rebuild
+from .models import DailyFigure, MonthlyFigure, Rebuild
 
 # Every app's recount, as `recount(start, end)` of the events from `start` to `end` (excluded)
 RECOUNTS: tuple[Callable[[datetime, datetime], Iterator[Count]], ...] = (
@@ -81,19 +81,22 @@ def recount(day: date) -> list[Count]:
 
 def _lock_figures() -> None:
     if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(DailyFigure._meta.db_table)
         with connection.cursor() as cursor:
-            # the events' upserts wait (they take ROW EXCLUSIVE); the dashboards' reads do not
-            cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+            # the events' upserts wait (they take ROW EXCLUSIVE, days before months, as here); the
+            # dashboards' reads do not
+            for model in (DailyFigure, MonthlyFigure):
+                table = connection.ops.quote_name(model._meta.db_table)
+                cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
 
 
-def rebuild_day(day: date) -> int:
-    """Inside the caller's transaction: the day's figures replaced by its recount; the rows written."""
-    _lock_figures()
-    DailyFigure.objects.filter(day=day).delete()  # on SQLite, this takes the one writer's lock
-    counts = recount(day)
-    rollups.add(counts)
-    return len(counts)
+def rebuild_day(day: date, *, month_done: bool = False) -> int:
+    """Inside the caller's transaction: the day's figures replaced by its recount (and its month's
+    changed by the difference; made again from its days when `month_done`); the rows written."""
+    _lock_figures()  # on SQLite, the transaction began IMMEDIATE holds the one writer's lock
+    rows = rollups.replace_day(day, recount(day))
+    if month_done:
+        rollups.remake_month(rollups.month_of(day))
+    return rows
 
 
 def start(first: date, last: date, requested_by: str) -> Rebuild:
@@ -149,7 +152,9 @@ def run(job: Rebuild, progress: Progress | None = None) -> Rebuild:
     try:
         while job.done < job.total:
             with transaction.atomic():
-                job.rows += rebuild_day(job.first + timedelta(days=job.done))
+                day = job.first + timedelta(days=job.done)
+                ends_month = rollups.month_of(day + timedelta(days=1)) != rollups.month_of(day)
+                job.rows += rebuild_day(day, month_done=ends_month or day == job.last)
                 job.done += 1
                 if job.done >= job.total:
                     job.state, job.finished_at = Rebuild.State.DONE, clock.now()

@@ -1,26 +1,39 @@
-"""The daily rollups: counts (`base.tally`) added to `DailyFigure` in the transaction of the events
-they count, by one upsert per batch (PostgreSQL and SQLite both have ON CONFLICT … DO UPDATE)."""
+"""The rollups: counts (`base.tally`) added to the daily figures (`DailyFigure`) and to their month's
+(`MonthlyFigure`) in the transaction of the events they count, by one upsert per batch and table
+(PostgreSQL and SQLite both have ON CONFLICT … DO UPDATE). A month's row is always the sum of its
+days' rows: events add to both, a rebuilt day (`replace_day`) changes its month by what the
+recount differs from what the day held, and a rebuild ends each month it rebuilt by making it again
+from its days (`remake_month`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection
 
 from ncbnet.base.tally import Count
 
-from .models import DIMENSIONS, DailyFigure
+from .models import DIMENSIONS, DailyFigure, Figures, MonthlyFigure
 
-_TABLE = DailyFigure._meta.db_table
 _COLUMNS = (*DIMENSIONS, "n", "seconds", "late")
 _ROWS_PER_STATEMENT = 500
 
+# A row's values in `DIMENSIONS` order, then what it adds: n, seconds, late
+Key = tuple[Any, ...]
+Added = tuple[int, float, int]
 
-def _statement(rows: int) -> str:
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _statement(model: type[Figures], rows: int) -> str:
     q = connection.ops.quote_name
     one = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
-    table = q(_TABLE)
+    table = q(model._meta.db_table)
     added = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in ("n", "seconds", "late"))
     columns = ", ".join(q(c) for c in _COLUMNS)
     conflict = ", ".join(q(c) for c in DIMENSIONS)
@@ -29,18 +42,79 @@ def _statement(rows: int) -> str:
     return f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT ({conflict}) DO UPDATE SET {added}"  # noqa: S608
 
 
-def add(counts: Sequence[Count]) -> None:
-    """Add the counts to the figures, in the caller's transaction. Rows are written in one order
-    (their key's), so two transactions adding to the same rows never wait on each other in a cycle."""
-    ordered = sorted(counts, key=lambda c: c.key)
+def _upsert(model: type[Figures], rows: dict[Key, Added]) -> None:
+    """Add to the rows of `model`, written in one order (their key's), so two transactions adding
+    to the same rows never wait on each other in a cycle. A statement names a row once (PostgreSQL
+    refuses to update a row twice in one statement): the keys are a dict's."""
+    ordered = sorted(rows.items(), key=lambda item: tuple(str(v) for v in item[0]))
     with connection.cursor() as cursor:
         for start in range(0, len(ordered), _ROWS_PER_STATEMENT):
             chunk = ordered[start : start + _ROWS_PER_STATEMENT]
             params: list[Any] = []
-            for c in chunk:
-                params += [c.day, c.event, c.country, c.owner, c.database, c.kind, c.iccs, c.outcome]
-                params += [c.restricted, c.n, c.seconds, c.late]
-            cursor.execute(_statement(len(chunk)), params)
+            for key, (n, seconds, late) in chunk:
+                params += [*key, n, seconds, late]
+            cursor.execute(_statement(model, len(chunk)), params)
+
+
+def _key(c: Count, day: date) -> Key:
+    return (day, c.event, c.country, c.owner, c.database, c.kind, c.iccs, c.outcome, c.restricted)
+
+
+def _summed(rows: Iterable[tuple[Key, Added]]) -> dict[Key, Added]:
+    out: dict[Key, list[Any]] = defaultdict(lambda: [0, 0.0, 0])
+    for key, (n, seconds, late) in rows:
+        row = out[key]
+        row[0] += n
+        row[1] += seconds
+        row[2] += late
+    return {key: (n, seconds, late) for key, (n, seconds, late) in out.items()}
+
+
+def add(counts: Sequence[Count]) -> None:
+    """Add the counts to their days' and months' figures, in the caller's transaction (days first,
+    then months, always in that order). A count of nothing writes nothing."""
+    some = [c for c in counts if c.n or c.late or c.seconds]
+    if not some:
+        return
+    _upsert(DailyFigure, _summed((_key(c, c.day), (c.n, c.seconds, c.late)) for c in some))
+    _upsert(MonthlyFigure, _summed((_key(c, month_of(c.day)), (c.n, c.seconds, c.late)) for c in some))
+
+
+def replace_day(day: date, counts: Sequence[Count]) -> int:
+    """Inside the caller's transaction: the day's figures replaced by `counts` (its recount), and
+    its month's changed by the difference; the day's rows written."""
+    days = DailyFigure.objects.filter(day=day)
+    held = list(days.values_list(*DIMENSIONS, "n", "seconds", "late"))
+    days.delete()
+    some = [c for c in counts if c.n or c.late or c.seconds]
+    new = _summed((_key(c, day), (c.n, c.seconds, c.late)) for c in some)
+    _upsert(DailyFigure, new)
+    month = month_of(day)
+    change = _summed(
+        [((month, *key[1:]), added) for key, added in new.items()]
+        + [((month, *row[1:-3]), (-row[-3], -row[-2], -row[-1])) for row in held]
+    )
+    _upsert(MonthlyFigure, {key: added for key, added in change.items() if any(added)})
+    MonthlyFigure.objects.filter(day=month, n=0, late=0).delete()  # what the day alone held
+    return len(new)
+
+
+def remake_month(month: date) -> None:
+    """Inside the caller's transaction: the month's figures made again as the sums of its days'
+    (a rebuild does it for each month it rebuilt, repairing a month that had drifted from its days
+    however that came about)."""
+    q = connection.ops.quote_name
+    monthly, daily = q(MonthlyFigure._meta.db_table), q(DailyFigure._meta.db_table)
+    values = ", ".join(q(c) for c in DIMENSIONS[1:])
+    MonthlyFigure.objects.filter(day=month).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {monthly} ({q('day')}, {values}, n, seconds, late) "  # noqa: S608 - names from the models
+            f"SELECT %s, {values}, SUM(n), SUM(seconds), SUM(late) FROM {daily} "
+            f"WHERE {q('day')} >= %s AND {q('day')} < %s "
+            f"GROUP BY {values} HAVING SUM(n) > 0 OR SUM(late) > 0",
+            [month, month, (month + timedelta(days=32)).replace(day=1)],
+        )
 
 
 def on_counted(sender: Any, counts: Sequence[Count], **kwargs: Any) -> None:

@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ncbnet.analytics import rebuild
-from ncbnet.analytics.models import DailyFigure, Rebuild
+from ncbnet.analytics.models import DailyFigure, MonthlyFigure, Rebuild
+from ncbnet.analytics.tests.figures import months, months_of_days
 from ncbnet.base import clock
 from ncbnet.base.actor import Actor
 from ncbnet.cli import main
@@ -39,7 +40,8 @@ from ncbnet.screening import services as screening
 from ncbnet.screening.tests.test_documents import replica
 
 pytestmark = pytest.mark.django_db
-START = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)  # two hours before midnight: events fall on two days
+START = datetime(2026, 2, 27, 22, 0, tzinfo=UTC)  # two hours before midnight: events fall on two days
+# and, a day later, in two months
 GS = Actor("gs-reviewer", gs=True)
 OWNERS = ("FR", "KE", "BR")
 CATEGORIES = ("", "0502", "0401")
@@ -59,9 +61,12 @@ def figures() -> dict[tuple, tuple]:
 
 
 def rebuilt(first: date, last: date) -> dict[tuple, tuple]:
-    """The figures the rebuild job writes for the days from `first` to `last`."""
+    """The figures the rebuild job writes for the days from `first` to `last` (its months the sums
+    of its days, as before it)."""
+    assert months() == months_of_days()
     job = rebuild.run(rebuild.start(first, last, "test"))
     assert (job.state, job.done, job.total) == (Rebuild.State.DONE, job.total, (last - first).days + 1)
+    assert months() == months_of_days()
     return figures()
 
 
@@ -406,6 +411,7 @@ def test_the_rebuild_replaces_the_figures_of_its_days_and_leaves_the_others(hub)
     DailyFigure.objects.filter(day=days[1]).update(n=99)  # a figure gone wrong
     DailyFigure.objects.filter(day=days[2]).update(n=42)  # outside the rebuild: left as it is
     DailyFigure.objects.create(day=days[0], event="record.withdrawn", country="KE", n=7)  # counted twice
+    MonthlyFigure.objects.filter(day=days[0].replace(day=1)).update(n=5)  # the months gone wrong too
     seen = []
     job = rebuild.run(rebuild.start(days[0], days[1], "test"), progress=lambda *p: seen.append(p))
     assert seen == [("days", 0, 2), ("days", 1, 2), ("days", 2, 2)]
@@ -415,6 +421,9 @@ def test_the_rebuild_replaces_the_figures_of_its_days_and_leaves_the_others(hub)
         k: v for k, v in kept.items() if k[0] != days[2]
     }
     assert [v[0] for k, v in now.items() if k[0] == days[2]] == [42]
+    # each month the rebuild touched (February, March) is the sum of its days again
+    assert {k[0] for k in months()} == {date(2026, 2, 1), date(2026, 3, 1)}
+    assert months() == months_of_days()
 
 
 def test_a_rebuild_whose_process_stopped_is_resumed_from_its_next_day_or_marked_failed(hub):
