@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy
 from ncbnet.base import clock, iccs
 from ncbnet.core.registry import members_data
 
+from . import rollups
 from .models import DailyFigure, MonthlyFigure, ReportedFigure
 
 SMALL = 5  # counts below this (and above 0) are never published as they are
@@ -302,8 +303,10 @@ class Select:
     def queryset(
         self, model: type[DailyFigure | MonthlyFigure], first: date, last: date, f: Filters, published: bool
     ) -> QuerySet[Any, dict[str, Any]]:
-        """The grouped query of `model`'s rows from `first` to `last` (their `day`)."""
-        qs = model.objects.filter(event__in=self.events, day__gte=first, day__lte=last)
+        """The grouped query of `model`'s rows from `first` to `last` (their `day`), of the rolled
+        rows that keep what it needs (`rollups.rolled_for`)."""
+        rolled = rollups.rolled_for(self.events, self.values(f))
+        qs = model.objects.filter(event__in=self.events, rolled=rolled, day__gte=first, day__lte=last)
         if published:
             qs = qs.filter(restricted=False)
         if self.fixed:
@@ -331,6 +334,16 @@ class Select:
             .annotate(n=Sum("n"), seconds=Sum("seconds"), late=Sum("late"))
             .order_by(*self.by)
         )
+
+    def values(self, f: Filters) -> set[str]:
+        """The values (`models.VALUES`) the query groups or filters by."""
+        wanted = {"iccs" if b == "section" else b for b in self.by} - {"month", "event"}
+        wanted |= {key.split("__")[0] for key in [*self.fixed, *self.exclude]}
+        if f.places() is not None:
+            wanted |= {"owner", "country"} if self.where == "either" else {self.where}
+        if self.crime and (f.category or f.section):
+            wanted.add("iccs")
+        return wanted
 
     def run(self, f: Filters, published: bool) -> tuple[list[dict[str, Any]], str]:
         months, edges = spans(f.start, f.end, clock.now().date())

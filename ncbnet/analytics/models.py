@@ -8,7 +8,20 @@ from typing import ClassVar
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-DIMENSIONS = ("day", "event", "country", "owner", "database", "kind", "iccs", "outcome", "restricted")
+DIMENSIONS = (
+    "day",
+    "event",
+    "country",
+    "owner",
+    "database",
+    "kind",
+    "iccs",
+    "outcome",
+    "restricted",
+    "rolled",
+)
+# What a rolled row keeps of the values (`rollups.ROLLED`): the others are summed over, left empty
+VALUES = ("country", "owner", "database", "kind", "iccs", "outcome")
 
 
 class Figures(models.Model):
@@ -23,6 +36,9 @@ class Figures(models.Model):
     iccs = models.CharField(max_length=4, blank=True)
     outcome = models.CharField(max_length=16, blank=True)
     restricted = models.BooleanField(default=False)  # never in published figures (base.tally.Count)
+    # empty: the counts as counted; else the name of the values kept (`rollups.ROLLED`), the row
+    # summing the counts over the others, so that a figure grouped by a few values reads few rows
+    rolled = models.CharField(max_length=8, blank=True, default="")
     n = models.BigIntegerField(default=0)
     seconds = models.FloatField(default=0.0)  # summed durations of the n events
     late = models.BigIntegerField(default=0)  # of the n, how many missed their deadline
@@ -39,7 +55,7 @@ class DailyFigure(Figures):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=list(DIMENSIONS), name="analytics_figure_one_row")]
-        indexes = [models.Index(fields=["event", "day"], name="analytics_figure_event_day")]
+        indexes = [models.Index(fields=["event", "rolled", "day"], name="analytics_figure_rolled_day")]
 
 
 class MonthlyFigure(Figures):
@@ -49,7 +65,7 @@ class MonthlyFigure(Figures):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=list(DIMENSIONS), name="analytics_month_one_row")]
-        indexes = [models.Index(fields=["event", "day"], name="analytics_month_event_day")]
+        indexes = [models.Index(fields=["event", "rolled", "day"], name="analytics_month_rolled_day")]
 
 
 class Rebuild(models.Model):

@@ -134,7 +134,9 @@ def own_figures(days: Sequence[date]) -> list[dict[str, Any]]:
     """This node's own search figures on `days`, summed by day, database, kind and outcome: only
     what the event contract names (anything else is left out, and said in the log)."""
     rows = (
-        DailyFigure.objects.filter(event=SEARCHED, country=node_id(), restricted=False, day__in=list(days))
+        DailyFigure.objects.filter(
+            event=SEARCHED, rolled="", country=node_id(), restricted=False, day__in=list(days)
+        )
         .values("day", "database", "kind", "outcome")
         .annotate(n=Sum("n"))
         .order_by("day", "database", "kind", "outcome")
@@ -255,7 +257,9 @@ def searches(from_day: date, to_day: date, countries: Iterable[str] | None = Non
         for r in reported.values("day", "node", "database", "kind", "outcome").annotate(total=Sum("n"))
     ]
     if wanted is None or GS in wanted:
-        own = DailyFigure.objects.filter(event=SEARCHED, country=GS, day__gte=from_day, day__lte=to_day)
+        own = DailyFigure.objects.filter(
+            event=SEARCHED, rolled="", country=GS, day__gte=from_day, day__lte=to_day
+        )
         rows += [
             Searches(r["day"], GS, r["database"], r["kind"], r["outcome"], int(r["total"]))
             for r in own.values("day", "database", "kind", "outcome").annotate(total=Sum("n"))

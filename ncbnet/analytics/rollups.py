@@ -16,7 +16,43 @@ from django.db import connection
 
 from ncbnet.base.tally import Count
 
-from .models import DIMENSIONS, DailyFigure, Figures, MonthlyFigure
+from .models import DIMENSIONS, VALUES, DailyFigure, Figures, MonthlyFigure
+
+# The rolled rows: beside each count's own row, one row for each set of values its event is rolled
+# by, keeping those values and summing over the others, in the same upsert. A figure reads the
+# smallest set that keeps every value it groups or filters by (`rolled_for`): a year of hits by
+# country reads one row per country, database and category a month rather than one per pair of
+# countries. Only what the dashboards read is rolled (`figures`).
+ROLLED: dict[str, tuple[str, ...]] = {
+    "place": ("country", "database", "outcome", "iccs"),  # by where it happened
+    "crime": ("iccs",),  # by crime category alone
+    "routes": ("country", "owner", "database", "iccs"),  # by pair of countries
+    "answers": ("owner", "kind", "outcome", "iccs"),  # by the answering owner and deadline
+    "notices": ("country", "kind", "outcome", "iccs"),  # by requesting bureau and kind
+}
+ROLLED_BY: dict[str, tuple[str, ...]] = {
+    "record.contributed": ("place", "crime"),
+    "record.withdrawn": ("place",),
+    "notice.submitted": ("notices", "place", "crime"),
+    "notice.decided": ("notices",),
+    "screening.searched": ("place",),
+    "hit.reported": ("place", "crime", "routes"),
+    "hit.answered": ("answers",),
+}
+
+
+def rolled_for(events: Iterable[str], values: Iterable[str]) -> str:
+    """The rolled rows to read for `events` grouped or filtered by `values`: the set rolled for
+    every one of the events that keeps the fewest values, all of these; "" (the counts' own rows)
+    when none does."""
+    wanted = set(values)
+    kept = [
+        name
+        for name, keeps in ROLLED.items()
+        if wanted <= set(keeps) and all(name in ROLLED_BY.get(e, ()) for e in events)
+    ]
+    return min(kept, key=lambda name: len(ROLLED[name]), default="")
+
 
 _COLUMNS = (*DIMENSIONS, "n", "seconds", "late")
 _ROWS_PER_STATEMENT = 500
@@ -56,8 +92,25 @@ def _upsert(model: type[Figures], rows: dict[Key, Added]) -> None:
             cursor.execute(_statement(model, len(chunk)), params)
 
 
-def _key(c: Count, day: date) -> Key:
-    return (day, c.event, c.country, c.owner, c.database, c.kind, c.iccs, c.outcome, c.restricted)
+def _keys(c: Count, day: date) -> list[Key]:
+    """The count's own row's key and its rolled rows'."""
+    values = {"country": c.country, "owner": c.owner, "database": c.database, "kind": c.kind}
+    values |= {"iccs": c.iccs, "outcome": c.outcome}
+    own = (day, c.event, *(values[v] for v in VALUES), c.restricted, "")
+    rolled = [
+        (day, c.event, *(values[v] if v in ROLLED[name] else "" for v in VALUES), c.restricted, name)
+        for name in ROLLED_BY.get(c.event, ())
+    ]
+    return [own, *rolled]
+
+
+def _rows(counts: Iterable[Count], month: bool = False) -> dict[Key, Added]:
+    return _summed(
+        (key, (c.n, c.seconds, c.late))
+        for c in counts
+        if c.n or c.late or c.seconds  # a count of nothing writes nothing
+        for key in _keys(c, month_of(c.day) if month else c.day)
+    )
 
 
 def _summed(rows: Iterable[tuple[Key, Added]]) -> dict[Key, Added]:
@@ -72,12 +125,11 @@ def _summed(rows: Iterable[tuple[Key, Added]]) -> dict[Key, Added]:
 
 def add(counts: Sequence[Count]) -> None:
     """Add the counts to their days' and months' figures, in the caller's transaction (days first,
-    then months, always in that order). A count of nothing writes nothing."""
-    some = [c for c in counts if c.n or c.late or c.seconds]
-    if not some:
-        return
-    _upsert(DailyFigure, _summed((_key(c, c.day), (c.n, c.seconds, c.late)) for c in some))
-    _upsert(MonthlyFigure, _summed((_key(c, month_of(c.day)), (c.n, c.seconds, c.late)) for c in some))
+    then months, always in that order), each with its rolled rows."""
+    days = _rows(counts)
+    if days:
+        _upsert(DailyFigure, days)
+        _upsert(MonthlyFigure, _rows(counts, month=True))
 
 
 def replace_day(day: date, counts: Sequence[Count]) -> int:
@@ -86,8 +138,7 @@ def replace_day(day: date, counts: Sequence[Count]) -> int:
     days = DailyFigure.objects.filter(day=day)
     held = list(days.values_list(*DIMENSIONS, "n", "seconds", "late"))
     days.delete()
-    some = [c for c in counts if c.n or c.late or c.seconds]
-    new = _summed((_key(c, day), (c.n, c.seconds, c.late)) for c in some)
+    new = _rows(counts)
     _upsert(DailyFigure, new)
     month = month_of(day)
     change = _summed(

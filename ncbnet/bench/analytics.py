@@ -500,7 +500,7 @@ def counted(first: date, last: date) -> dict[str, int]:
 
     from ncbnet.analytics.models import DailyFigure
 
-    days = DailyFigure.objects.filter(day__gte=first, day__lte=last)
+    days = DailyFigure.objects.filter(day__gte=first, day__lte=last, rolled="")  # the counts' own rows
 
     def total(event: str, **where: Any) -> int:
         return int(days.filter(event=event, **where).aggregate(n=Sum("n"))["n"] or 0)
@@ -518,20 +518,33 @@ def counted(first: date, last: date) -> dict[str, int]:
     }
 
 
-def rebuild_all(first: date, last: date, progress: Progress | None = None) -> tuple[float, int]:
+def rebuild_all(first: date, last: date, progress: Progress | None = None) -> float:
     """Every figure deleted, then the days from `first` to `last` rebuilt as the command does:
-    the seconds it took and the figure rows written."""
+    the seconds it took."""
     from django.db import transaction
 
     from ncbnet.analytics import rebuild
-    from ncbnet.analytics.models import DailyFigure
+    from ncbnet.analytics.models import DailyFigure, MonthlyFigure
 
     with transaction.atomic():
         DailyFigure.objects.all().delete()
+        MonthlyFigure.objects.all().delete()
     t = time.perf_counter()
     job = rebuild.start(first, last, "bench")
     rebuild.run(job, progress=progress)
-    return time.perf_counter() - t, DailyFigure.objects.count()
+    return time.perf_counter() - t
+
+
+def rows_kept() -> dict[str, int]:
+    """The figure rows: the days' counts as counted, the days' rolled rows, the months' rows."""
+    from ncbnet.analytics.models import DailyFigure, MonthlyFigure
+
+    own = DailyFigure.objects.filter(rolled="").count()
+    return {
+        "figure_rows": own,
+        "rolled_rows": DailyFigure.objects.count() - own,
+        "month_rows": MonthlyFigure.objects.count(),
+    }
 
 
 def dashboards(
@@ -628,20 +641,19 @@ def run(
     out["history"] = made["volumes"]
 
     from ncbnet.analytics import rebuild
-    from ncbnet.analytics.models import DailyFigure
 
     if keep_figures:
-        out["figure_rows"] = DailyFigure.objects.count()
+        out |= rows_kept()
     else:
         first = min(made["first"], rebuild.first_day())
         last = tally.day_of(clock.now())
         records = ("record.contributed", "record.withdrawn")
         records_before = figures_digest(records)
         out["figures_before"] = figures_digest()
-        seconds, rows = rebuild_all(first, last, progress=progress)
+        seconds = rebuild_all(first, last, progress=progress)
         out["rebuild_days"] = (last - first).days + 1
         out["rebuild_s"] = round(seconds, 1)
-        out["figure_rows"] = rows
+        out |= rows_kept()
         out["figures_after"] = figures_digest()
         out["records_figures_kept"] = records_before == figures_digest(records)
     out["counted"] = counted(made["first"], made["today"] - timedelta(days=1))

@@ -14,7 +14,8 @@ from ncbnet.base import tally
 
 def rows(event: str | None = None) -> list[dict[str, Any]]:
     """The figures kept (of one event), each as its values, n, seconds and late, in key order."""
-    qs = DailyFigure.objects.all() if event is None else DailyFigure.objects.filter(event=event)
+    own = DailyFigure.objects.filter(rolled="")  # the counts' own rows, not the rolled ones
+    qs = own if event is None else own.filter(event=event)
     fields = ("event", "country", "owner", "database", "kind", "iccs", "outcome", "restricted", "n", "late")
     out = [{**{f: getattr(x, f) for f in fields}, "seconds": round(x.seconds, 3)} for x in qs]
     return sorted(out, key=lambda r: tuple(str(v) for v in r.values()))
