@@ -132,14 +132,18 @@ class PublicationIn(Schema):
 
 
 def _dashboard(filters: Filters, made: list[Figure]) -> DashboardOut:
-    return DashboardOut(start=filters.start, end=filters.end, figures=[FigureOut(**vars(f)) for f in made])
+    return DashboardOut(start=filters.start, end=filters.end, figures=[_out(f) for f in made])
+
+
+def _out(fig: Figure) -> FigureOut:
+    return FigureOut(**{**vars(fig), "chart": fig.chart})  # the chart's specification made on demand
 
 
 def _one(made: list[Figure], key: str) -> FigureOut:
     found = figures.one(made, key)
     if found is None:
         raise Http404(f"no figure {key!r} here")
-    return FigureOut(**vars(found))
+    return _out(found)
 
 
 @router.get("/gs", response=DashboardOut, auth=allow(GS_ANALYST), summary="The GS analyst's figures")

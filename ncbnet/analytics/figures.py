@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from django.db.models import CharField, Q, QuerySet, Sum
@@ -55,9 +55,14 @@ class Figure:
     title: str
     columns: list[str]
     rows: list[list[Cell]]
-    chart: dict[str, Any] | None  # a Vega-Lite specification of the chart, its data the rows
     query: str  # what was counted, in words, and the SQL that counted it
     coverage: list[str]  # the countries (or "GS") whose events the figure counts
+
+    @cached_property
+    def chart(self) -> dict[str, Any] | None:
+        """A Vega-Lite specification of the chart, its data the rows: made when a chart is drawn
+        (a year's flows are thousands of routes a dashboard's API or CSV never draws)."""
+        return _spec(self.key, self.columns, self.rows, MARKS[self.key]) if self.rows else None
 
 
 # What each column holds: a count unless listed here (labels are text, means and shares derived).
@@ -252,23 +257,52 @@ def _finish(rows: Iterable[list[Any]], published: bool) -> list[list[Cell]]:
 # --- the queries ------------------------------------------------------------------------------------
 
 
-def spans(start: date, end: date, today: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
-    """A period as its whole months (the first day of the first and of the last, or None) and the
-    days at its edges, to be read from the months' and the days' figures. A month the period ends
-    in is whole once the period reaches today: no figure is dated after today (events are counted
-    at the time they happen), so the month's row holds exactly its days so far."""
-    first = start if start.day == 1 else _next_month(start)
-    ends_whole = end == _next_month(end) - timedelta(days=1) or end >= today
-    last = end.replace(day=1) if ends_whole else _previous_month(end)
-    if first > last:
-        return None, [(start, end)]
-    edges = []
-    if start < first:
-        edges.append((start, first - timedelta(days=1)))
-    after_last = _next_month(last)
-    if after_last <= end:
-        edges.append((after_last, end))
-    return (first, last), edges
+@dataclass(frozen=True)
+class Span:
+    """Rows to read for a period: the months' (`monthly`, the first days of the first and last
+    month) or the days' from `first` to `last`, added (`sign` 1) or taken away (-1)."""
+
+    monthly: bool
+    first: date
+    last: date
+    sign: int = 1
+
+
+# What reading a month's rows costs, in days' rows: a month's row for each combination of values
+# seen in it, a day's for each seen that day, and most are seen on many days
+MONTH_COST_DAYS = 3
+
+
+def spans(start: date, end: date, today: date) -> list[Span]:
+    """A period as the rows to read: its whole months from the months' figures; a month it covers
+    in part from the days' figures it covers, or, when fewer days are left out, as the month less
+    the days left out (a month less its first day: the month's rows and a day's rather than 30
+    days'). Figures are counts and sums: they add and subtract. Days after today are never read
+    (no figure is dated after today: events are counted when they happen), so a month the period
+    reaches today in is whole."""
+    months: list[date] = []
+    days: list[Span] = []
+    month = start.replace(day=1)
+    while month <= end:
+        month_last = _next_month(month) - timedelta(days=1)
+        lo, hi = max(start, month), min(end, month_last)
+        before = (month, min(lo - timedelta(days=1), today))  # days of the month the period
+        after = (hi + timedelta(days=1), min(month_last, today))  # leaves out, with figures
+        left_out = [(a, b) for a, b in (before, after) if a <= b]
+        outside = sum((b - a).days + 1 for a, b in left_out)
+        if outside + MONTH_COST_DAYS < (hi - lo).days + 1 or not left_out:
+            months.append(month)
+            days += [Span(False, a, b, -1) for a, b in left_out]
+        else:
+            days.append(Span(False, lo, hi))
+        month = _next_month(month)
+    ranges: list[Span] = []
+    for month in months:  # months in a row: one range
+        if ranges and _next_month(ranges[-1].last) == month:
+            ranges[-1] = Span(True, ranges[-1].first, month)
+        else:
+            ranges.append(Span(True, month, month))
+    return ranges + days
 
 
 def _months_back(day: date, months: int) -> date:
@@ -346,24 +380,23 @@ class Select:
         return wanted
 
     def run(self, f: Filters, published: bool) -> tuple[list[dict[str, Any]], str]:
-        months, edges = spans(f.start, f.end, clock.now().date())
-        queries = [self.queryset(MonthlyFigure, *months, f, published)] if months else []
-        queries += [self.queryset(DailyFigure, first, last, f, published) for first, last in edges]
         summed: dict[tuple[Any, ...], dict[str, Any]] = {}
-        for qs in queries:
+        queries = []
+        for span in spans(f.start, f.end, clock.now().date()):
+            model = MonthlyFigure if span.monthly else DailyFigure
+            qs = self.queryset(model, span.first, span.last, f, published)
+            queries.append(f"{'+' if span.sign > 0 else '-'} {qs.query}")
             for row in qs:
                 key = tuple(row[b] for b in self.by)
-                seen = summed.get(key)
-                if seen is None:
-                    summed[key] = row
-                else:
-                    seen["n"] += row["n"]
-                    seen["seconds"] = (seen["seconds"] or 0.0) + (row["seconds"] or 0.0)
-                    seen["late"] += row["late"]
-        rows = [summed[key] for key in sorted(summed)] if len(queries) > 1 else list(summed.values())
+                seen = summed.setdefault(key, {**row, "n": 0, "seconds": 0.0, "late": 0})
+                seen["n"] += span.sign * row["n"]
+                seen["seconds"] += span.sign * (row["seconds"] or 0.0)
+                seen["late"] += span.sign * row["late"]
+        # a combination seen only on the days taken away sums to nothing: it did not happen
+        rows = [row for key, row in sorted(summed.items()) if row["n"]]
         kept = _("restricted rows left out") if published else _("restricted rows included")
         text = f"{self.description} ({f.start.isoformat()} to {f.end.isoformat()}; {kept})"
-        return rows, "\n".join([text, *(str(qs.query) for qs in queries)])
+        return rows, "\n".join([text, *queries])
 
 
 def _coverage(rows: Iterable[Mapping[str, Any]], *columns: str) -> list[str]:
@@ -435,9 +468,7 @@ def _figure(
 def frozen(key: str, rows: list[list[Cell]], query: str, coverage: list[str]) -> Figure:
     """A figure from its finished rows: as made here, or as published by the GS and kept on a
     node (its chart drawn again from the rows, never taken from the network)."""
-    columns = COLUMNS[key]
-    chart = _spec(key, columns, rows, MARKS[key]) if rows else None
-    return Figure(key, str(TITLES[key]), list(columns), rows, chart, query, coverage)
+    return Figure(key, str(TITLES[key]), list(COLUMNS[key]), rows, query, coverage)
 
 
 # --- what each figure shows -------------------------------------------------------------------------
@@ -528,14 +559,19 @@ def records(f: Filters, published: bool = False, *, country: str = "") -> Figure
 
 
 def notices(f: Filters, published: bool = False, *, country: str = "") -> Figure:
+    events = ("notice.submitted", "notice.decided")
+    fixed = {"country": country} if country else {}
     rows, sql = Select(
-        ("notice.submitted", "notice.decided"),
-        ("kind", "event", "outcome", "country"),
+        events,
+        ("kind", "event", "outcome"),
         _(
             "Notices and diffusions submitted and decided, by kind and outcome; review time from "
             "submission to publication or refusal, against 24 hours"
         ),
-        fixed={"country": country} if country else {},
+        fixed=fixed,
+    ).run(f, published)
+    cover, cover_sql = Select(
+        events, ("country",), _("The countries these counts come from"), fixed=fixed
     ).run(f, published)
     by_kind: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
@@ -560,7 +596,7 @@ def notices(f: Filters, published: bool = False, *, country: str = "") -> Figure
         ]
         for kind, v in sorted(by_kind.items())
     ]
-    return _figure("notices", out, published, [sql], _coverage(rows, "country"))
+    return _figure("notices", out, published, [sql, cover_sql], _coverage(cover, "country"))
 
 
 def searches(
@@ -649,15 +685,19 @@ def hits_between(f: Filters, country: str, *, ours: bool) -> Figure:
 def answers(f: Filters, published: bool = False, *, owner: str = "") -> Figure:
     """Hit answers by deadline. For one bureau (`owner`), its own answers, the region and country
     filters applying to where the hits were found."""
+    fixed, where = ({"owner": owner}, "country") if owner else ({}, "owner")
     rows, sql = Select(
         ("hit.answered",),
-        ("kind", "outcome", "owner"),
+        ("kind", "outcome"),
         _(
             "Hits answered by the record's owner, by deadline (urgent: 10 minutes, otherwise 1 hour) "
             "and answer; time from the report to the answer"
         ),
-        fixed={"owner": owner} if owner else {},
-        where="country" if owner else "owner",
+        fixed=fixed,
+        where=where,
+    ).run(f, published)
+    cover, cover_sql = Select(
+        ("hit.answered",), ("owner",), _("The countries whose answers these are"), fixed=fixed, where=where
     ).run(f, published)
     table: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
@@ -679,7 +719,7 @@ def answers(f: Filters, published: bool = False, *, owner: str = "") -> Figure:
         ]
         for deadline, t in sorted(table.items())
     ]
-    return _figure("answers", out, published, [sql], _coverage(rows, "owner"))
+    return _figure("answers", out, published, [sql, cover_sql], _coverage(cover, "owner"))
 
 
 CRIME_EVENTS = ("record.contributed", "notice.submitted", "hit.reported")

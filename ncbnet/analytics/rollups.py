@@ -25,19 +25,23 @@ from .models import DIMENSIONS, VALUES, DailyFigure, Figures, MonthlyFigure
 # countries. Only what the dashboards read is rolled (`figures`).
 ROLLED: dict[str, tuple[str, ...]] = {
     "place": ("country", "database", "outcome", "iccs"),  # by where it happened
+    "who": ("country", "iccs"),  # by country and category: the coverage, the categories by region
     "crime": ("iccs",),  # by crime category alone
-    "routes": ("country", "owner", "database", "iccs"),  # by pair of countries
+    "routes": ("country", "owner", "database"),  # by pair of countries
+    "pairs": ("country", "owner", "database", "iccs"),  # by pair of countries and category
+    "kinds": ("kind", "outcome", "iccs"),  # by kind (or deadline) and outcome
+    "whose": ("owner", "iccs"),  # by owner: the answers' coverage
     "answers": ("owner", "kind", "outcome", "iccs"),  # by the answering owner and deadline
     "notices": ("country", "kind", "outcome", "iccs"),  # by requesting bureau and kind
 }
 ROLLED_BY: dict[str, tuple[str, ...]] = {
-    "record.contributed": ("place", "crime"),
+    "record.contributed": ("place", "who", "crime"),
     "record.withdrawn": ("place",),
-    "notice.submitted": ("notices", "place", "crime"),
-    "notice.decided": ("notices",),
+    "notice.submitted": ("notices", "kinds", "who", "crime"),
+    "notice.decided": ("notices", "kinds", "who"),
     "screening.searched": ("place",),
-    "hit.reported": ("place", "crime", "routes"),
-    "hit.answered": ("answers",),
+    "hit.reported": ("place", "who", "crime", "routes", "pairs"),
+    "hit.answered": ("answers", "kinds", "whose"),
 }
 
 

@@ -6,19 +6,23 @@ VALUES = ("country", "owner", "database", "kind", "iccs", "outcome")
 # rollups.ROLLED and ROLLED_BY as this migration made them
 ROLLED = {
     "place": ("country", "database", "outcome", "iccs"),
+    "who": ("country", "iccs"),
     "crime": ("iccs",),
-    "routes": ("country", "owner", "database", "iccs"),
+    "routes": ("country", "owner", "database"),
+    "pairs": ("country", "owner", "database", "iccs"),
+    "kinds": ("kind", "outcome", "iccs"),
+    "whose": ("owner", "iccs"),
     "answers": ("owner", "kind", "outcome", "iccs"),
     "notices": ("country", "kind", "outcome", "iccs"),
 }
 ROLLED_BY = {
-    "record.contributed": ("place", "crime"),
+    "record.contributed": ("place", "who", "crime"),
     "record.withdrawn": ("place",),
-    "notice.submitted": ("notices", "place", "crime"),
-    "notice.decided": ("notices",),
+    "notice.submitted": ("notices", "kinds", "who", "crime"),
+    "notice.decided": ("notices", "kinds", "who"),
     "screening.searched": ("place",),
-    "hit.reported": ("place", "crime", "routes"),
-    "hit.answered": ("answers",),
+    "hit.reported": ("place", "who", "crime", "routes", "pairs"),
+    "hit.answered": ("answers", "kinds", "whose"),
 }
 
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ncbnet.analytics import figures
-from ncbnet.analytics.figures import Filters, spans
+from ncbnet.analytics.figures import MONTH_COST_DAYS, Filters, spans
 from ncbnet.analytics.models import DailyFigure, MonthlyFigure
 from ncbnet.analytics.tests.figures import months, months_of_days
 from ncbnet.base import clock, tally
@@ -26,22 +26,31 @@ DAYS = st.integers(0, (TODAY - FIRST).days).map(lambda d: FIRST + timedelta(days
 
 @settings(max_examples=300, deadline=None)
 @given(start=DAYS, length=st.integers(0, 200), today=DAYS)
-def test_a_period_is_its_whole_months_and_its_edge_days_each_day_once(start, length, today):
+def test_a_period_is_read_as_months_and_days_each_day_with_figures_once(start, length, today):
     end = start + timedelta(days=length)
-    whole, edges = spans(start, end, today)
-    covered = [first + timedelta(days=d) for first, last in edges for d in range((last - first).days + 1)]
-    if whole is not None:
-        month = whole[0]
-        while month <= whole[1]:
-            assert month.day == 1
-            nxt = (month + timedelta(days=32)).replace(day=1)
-            covered += [month + timedelta(days=d) for d in range((nxt - month).days)]
-            month = nxt
-    assert len(covered) == len(set(covered)), "a day read twice"
-    assert {start + timedelta(days=d) for d in range(length + 1)} <= set(covered)
-    # a month read whole reaches past the period's end only into days after today (no figures yet)
-    assert all(start <= day <= end or day > max(end, today) for day in covered)
-    assert all(first <= last for first, last in edges)
+    read: dict[date, int] = defaultdict(int)
+    for span in spans(start, end, today):
+        first = span.first
+        last = (
+            (span.last + timedelta(days=32)).replace(day=1) - timedelta(days=1) if span.monthly else span.last
+        )
+        assert first <= last
+        assert not span.monthly or first.day == 1
+        for d in range((last - first).days + 1):
+            read[first + timedelta(days=d)] += span.sign
+    # every day that may have figures (today and before) counted once if in the period, else not
+    # at all; days after today have none, whatever is read of them
+    for day in {*read, *(start + timedelta(days=d) for d in range(length + 1))}:
+        if day <= today:
+            assert read.get(day, 0) == (1 if start <= day <= end else 0), day
+    # and no more than about half a month of days is read for any month: a month read in part
+    # reads the days it covers or the days it leaves out, whichever are fewer
+    per_month: dict[date, int] = defaultdict(int)
+    for span in spans(start, end, today):
+        if not span.monthly:
+            assert span.first.replace(day=1) == span.last.replace(day=1)
+            per_month[span.first.replace(day=1)] += (span.last - span.first).days + 1
+    assert all(days <= (31 + MONTH_COST_DAYS) // 2 for days in per_month.values()), per_month
 
 
 COUNTRIES = ("FR", "DE", "KE")

@@ -415,13 +415,13 @@ def test_the_rebuild_replaces_the_figures_of_its_days_and_leaves_the_others(hub)
     seen = []
     job = rebuild.run(rebuild.start(days[0], days[1], "test"), progress=lambda *p: seen.append(p))
     assert seen == [("days", 0, 2), ("days", 1, 2), ("days", 2, 2)]
-    # a contribution's row and its two rolled rows (by place, by crime category) each day
-    assert (job.state, job.done, job.total, job.percent, job.rows) == ("done", 2, 2, 100, 6)
+    # a contribution's row and its three rolled rows (by place, by country, by crime category) a day
+    assert (job.state, job.done, job.total, job.percent, job.rows) == ("done", 2, 2, 100, 8)
     now = figures()
     assert {k: v for k, v in now.items() if k[0] != days[2]} == {
         k: v for k, v in kept.items() if k[0] != days[2]
     }
-    assert [v[0] for k, v in now.items() if k[0] == days[2]] == [42, 42, 42]
+    assert [v[0] for k, v in now.items() if k[0] == days[2]] == [42, 42, 42, 42]
     # each month the rebuild touched (February, March) is the sum of its days again
     assert {k[0] for k in months()} == {date(2026, 2, 1), date(2026, 3, 1)}
     assert months() == months_of_days()
@@ -467,7 +467,7 @@ def test_the_command_rebuilds_with_progress_and_lists_the_rebuilds(hub, capsys):
     first, last = day.isoformat(), (day + timedelta(days=3)).isoformat()
     assert main(["analytics", "rebuild", "--from", first, "--to", last, "--by", "ops"]) == 0
     out = capsys.readouterr()
-    assert f"{first} to {last}, 4 days, 9 figure rows" in out.out and "days" in out.err
+    assert f"{first} to {last}, 4 days, 12 figure rows" in out.out and "days" in out.err
     assert figures() == kept
     assert main(["analytics", "rebuilds"]) == 0
     listed = capsys.readouterr().out.splitlines()
