@@ -89,6 +89,17 @@ def _lock_figures() -> None:
                 cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
 
 
+def _analyze() -> None:
+    """After a rebuild, PostgreSQL's statistics of the figures: a rebuild rewrites many rows, and
+    the planner that thinks a year of them is one row sorts on disk what it would hash in memory."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            tables = ", ".join(
+                connection.ops.quote_name(m._meta.db_table) for m in (DailyFigure, MonthlyFigure)
+            )
+            cursor.execute(f"ANALYZE {tables}")
+
+
 def rebuild_day(day: date, *, month_done: bool = False) -> int:
     """Inside the caller's transaction: the day's figures replaced by its recount (and its month's
     changed by the difference; made again from its days when `month_done`); the rows written."""
@@ -169,6 +180,7 @@ def run(job: Rebuild, progress: Progress | None = None) -> Rebuild:
                     raise Busy(f"rebuild {job.pk} was taken by another process (its lease ran out)")
             if progress:
                 progress("days", job.done, job.total)
+        _analyze()
     except Busy:
         raise
     except Exception as exc:

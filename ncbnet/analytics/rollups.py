@@ -23,16 +23,16 @@ from .models import DIMENSIONS, VALUES, DailyFigure, Figures, MonthlyFigure
 # smallest set that keeps every value it groups or filters by (`rolled_for`): a year of hits by
 # country reads one row per country, database and category a month rather than one per pair of
 # countries. Only what the dashboards read is rolled (`figures`).
-ROLLED: dict[str, tuple[str, ...]] = {
-    "place": ("country", "database", "outcome", "iccs"),  # by where it happened
-    "who": ("country", "iccs"),  # by country and category: the coverage, the categories by region
+ROLLED: dict[str, tuple[str, ...]] = {  # fewest rows first: the first that fits is read
     "crime": ("iccs",),  # by crime category alone
-    "routes": ("country", "owner", "database"),  # by pair of countries
-    "pairs": ("country", "owner", "database", "iccs"),  # by pair of countries and category
     "kinds": ("kind", "outcome", "iccs"),  # by kind (or deadline) and outcome
     "whose": ("owner", "iccs"),  # by owner: the answers' coverage
-    "answers": ("owner", "kind", "outcome", "iccs"),  # by the answering owner and deadline
+    "who": ("country", "iccs"),  # by country and category: the coverage, the categories by region
+    "place": ("country", "database", "outcome", "iccs"),  # by where it happened
     "notices": ("country", "kind", "outcome", "iccs"),  # by requesting bureau and kind
+    "answers": ("owner", "kind", "outcome", "iccs"),  # by the answering owner and deadline
+    "routes": ("country", "owner", "database"),  # by pair of countries
+    "pairs": ("country", "owner", "database", "iccs"),  # by pair of countries and category
 }
 ROLLED_BY: dict[str, tuple[str, ...]] = {
     "record.contributed": ("place", "who", "crime"),
@@ -46,16 +46,18 @@ ROLLED_BY: dict[str, tuple[str, ...]] = {
 
 
 def rolled_for(events: Iterable[str], values: Iterable[str]) -> str:
-    """The rolled rows to read for `events` grouped or filtered by `values`: the set rolled for
-    every one of the events that keeps the fewest values, all of these; "" (the counts' own rows)
-    when none does."""
+    """The rolled rows to read for `events` grouped or filtered by `values`: the first set (in
+    `ROLLED`'s order, fewest rows first) rolled for every one of the events that keeps all of
+    these; "" (the counts' own rows) when none does."""
     wanted = set(values)
-    kept = [
-        name
-        for name, keeps in ROLLED.items()
-        if wanted <= set(keeps) and all(name in ROLLED_BY.get(e, ()) for e in events)
-    ]
-    return min(kept, key=lambda name: len(ROLLED[name]), default="")
+    return next(
+        (
+            name
+            for name, keeps in ROLLED.items()
+            if wanted <= set(keeps) and all(name in ROLLED_BY.get(e, ()) for e in events)
+        ),
+        "",
+    )
 
 
 _COLUMNS = (*DIMENSIONS, "n", "seconds", "late")

@@ -33,6 +33,7 @@ of the history (`counted`), which must equal what the history wrote (`history`).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import math
@@ -586,6 +587,10 @@ def dashboards(
     timings: dict[str, list[float]] = {name: [] for name in views}
     for make in views.values():
         make(whole)  # the process's caches (members, translations, the planner's first look)
+    # What is loaded now is left to the collector no more, as `ncbnet serve`'s master leaves it
+    # before forking its workers (`embedded._preload_names`): a worker's full collections walk only
+    # what it made since, not the whole of Django
+    gc.freeze()
     for i in range(rounds):
         f = varied(i)
         for name, make in views.items():

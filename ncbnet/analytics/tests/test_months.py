@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ncbnet.analytics import figures
+from ncbnet.analytics import figures, rollups
 from ncbnet.analytics.figures import MONTH_COST_DAYS, Filters, spans
 from ncbnet.analytics.models import DailyFigure, MonthlyFigure
 from ncbnet.analytics.tests.figures import months, months_of_days
@@ -153,3 +153,22 @@ def test_the_migration_makes_the_months_of_the_days_already_kept(transactional_d
     assert months() == kept  # the rolled rows too, made again by the migration that adds them
     assert kept[(date(2026, 1, 1), "hit.reported", "FR", "DE", "", "", "", "", False, "")] == (3, 4.5, 0)
     assert kept[(date(2026, 1, 1), "hit.reported", "FR", "", "", "", "", "", False, "place")] == (3, 4.5, 0)
+
+
+@pytest.mark.parametrize(
+    ("events", "values", "rolled"),
+    [
+        (("hit.reported",), {"country", "database"}, "place"),  # hits by country
+        (("hit.reported",), {"owner", "country", "database"}, "routes"),  # the flows
+        (("hit.reported",), {"owner", "country", "database", "iccs"}, "pairs"),  # flows of a section
+        (("hit.answered",), {"kind", "outcome"}, "kinds"),
+        (("hit.answered",), {"owner"}, "whose"),
+        (("hit.answered",), {"kind", "outcome", "country"}, ""),  # a bureau's answers: its own rows
+        (("record.contributed", "notice.submitted", "hit.reported"), {"iccs"}, "crime"),
+        (("record.contributed", "notice.submitted", "hit.reported"), {"iccs", "country"}, "who"),
+        (("notice.submitted", "notice.decided"), {"kind", "outcome", "country"}, "notices"),
+        (("request.sent",), set(), ""),  # not rolled
+    ],
+)
+def test_a_figure_reads_the_fewest_rows_that_keep_its_values(events, values, rolled):
+    assert rollups.rolled_for(events, values) == rolled

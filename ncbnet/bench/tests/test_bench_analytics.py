@@ -28,6 +28,8 @@ KEYS = {
     "rebuild_days",
     "rebuild_s",
     "figure_rows",
+    "rolled_rows",
+    "month_rows",
     "figures_after",
     "records_figures_kept",
     "counted",
@@ -63,6 +65,10 @@ def _measured(figures: dict) -> None:
     assert counted["diffusions_withdrawn"] == history.get("diffusions_withdrawn", 0)
     assert figures["records_figures_kept"]  # the seed's live counts are what the rebuild recounts
     assert figures["rebuild_days"] >= 4 and figures["figure_rows"] > 1000
+    assert (
+        figures["rolled_rows"] > 0
+        and 0 < figures["month_rows"] < figures["figure_rows"] + figures["rolled_rows"]
+    )
     assert set(figures["dashboards_ms"]) == {"gs", "published", "bureau"}
     for timing in figures["dashboards_ms"].values():
         assert 0 < timing["p50"] <= timing["p95"] <= timing["max"]
