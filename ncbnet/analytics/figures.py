@@ -22,14 +22,16 @@ nor the rest of it is a small count (and its whole is 5 or more)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache, cached_property
+from operator import itemgetter
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import CharField, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Substr
 from django.utils.translation import gettext as _
@@ -39,7 +41,7 @@ from ncbnet.base import clock, iccs
 from ncbnet.core.registry import members_data
 
 from . import rollups
-from .models import DailyFigure, MonthlyFigure, ReportedFigure
+from .models import DailyFigure, MonthlyFigure, ReportedFigure, YearlyFigure
 
 SMALL = 5  # counts below this (and above 0) are never published as they are
 SUPPRESSED = "< 5"
@@ -240,17 +242,24 @@ class Share:
         return round(100 * self.part / self.whole)
 
 
-def _finish(rows: Iterable[list[Any]], published: bool) -> list[list[Cell]]:
+def _finish(key: str, rows: list[list[Any]], published: bool) -> list[list[Cell]]:
+    """The rows as shown: means and shares worked out, and, published, the small-count rule on
+    every count (a column at a time: a year's flows are thousands of rows)."""
+    columns = COLUMNS[key]
+    derived = [i for i, c in enumerate(columns) if c in MEAN_COLUMNS or c in SHARE_COLUMNS]
+    counts = [i for i, c in enumerate(columns) if c not in LABEL_COLUMNS and i not in derived]
+    if not published and not derived:
+        return rows
     out: list[list[Cell]] = []
     for row in rows:
-        cells: list[Cell] = []
-        for value in row:
-            if isinstance(value, Mean | Share):
-                cells.append(value.shown(published))
-            elif isinstance(value, bool) or not isinstance(value, int):
-                cells.append(value)
-            else:
-                cells.append(suppress(value) if published else value)
+        cells = list(row)
+        for i in derived:
+            cells[i] = cells[i].shown(published)
+        if published:
+            for i in counts:
+                value = cells[i]
+                if isinstance(value, int) and not isinstance(value, bool):
+                    cells[i] = suppress(value)
         out.append(cells)
     return out
 
@@ -260,27 +269,77 @@ def _finish(rows: Iterable[list[Any]], published: bool) -> list[list[Cell]]:
 
 @dataclass(frozen=True)
 class Span:
-    """Rows to read for a period: the months' (`monthly`, the first days of the first and last
-    month) or the days' from `first` to `last`, added (`sign` 1) or taken away (-1)."""
+    """Rows to read for a period: the years', the months' or the days' (`tier`) from `first` to
+    `last` (for years and months, their first days), added (`sign` 1) or taken away (-1)."""
 
-    monthly: bool
+    tier: str  # "year", "month" or "day"
     first: date
     last: date
     sign: int = 1
 
-
-# What reading a month's rows costs, in days' rows: a month's row for each combination of values
-# seen in it, a day's for each seen that day, and most are seen on many days
-MONTH_COST_DAYS = 3
+    def negated(self) -> Span:
+        return Span(self.tier, self.first, self.last, -self.sign)
 
 
-def spans(start: date, end: date, today: date) -> list[Span]:
-    """A period as the rows to read: its whole months from the months' figures; a month it covers
-    in part from the days' figures it covers, or, when fewer days are left out, as the month less
-    the days left out (a month less its first day: the month's rows and a day's rather than 30
-    days'). Figures are counts and sums: they add and subtract. Days after today are never read
-    (no figure is dated after today: events are counted when they happen), so a month the period
-    reaches today in is whole."""
+# What reading a period's rows costs, in days' rows: a month's or a year's row for each combination
+# of values seen in it, a day's for each seen that day, and most are seen on many days and months
+COST_DAYS = {"day": 1, "month": 3, "year": 8}
+MONTH_COST_DAYS = COST_DAYS["month"]
+
+
+def _cost(read: list[Span]) -> int:
+    """What reading the spans costs, in days' rows."""
+    total = 0
+    for span in read:
+        if span.tier == "day":
+            total += (span.last - span.first).days + 1
+        elif span.tier == "month":
+            total += COST_DAYS["month"] * (
+                (span.last.year - span.first.year) * 12 + span.last.month - span.first.month + 1
+            )
+        else:
+            total += COST_DAYS["year"] * (span.last.year - span.first.year + 1)
+    return total
+
+
+def spans(start: date, end: date, today: date, *, years: bool = True) -> list[Span]:
+    """A period as the rows to read, the fewest: a year it covers from the years' figures, a month
+    from the months'; a year or a month it covers in part from what it covers, or as the whole less
+    what it leaves out when that costs less (a year less its last month: the year's rows and a
+    month's rather than eleven months'). Figures are counts and sums: they add and subtract. Days
+    after today are never read (no figure is dated after today: events are counted when they
+    happen), so a year or a month the period reaches today in is whole. Without `years` (for a
+    figure by month: a year's row has lost its months), months and days only."""
+    out: list[Span] = []
+    if not years:
+        for year in range(start.year, end.year + 1):
+            out += _months_and_days(max(start, date(year, 1, 1)), min(end, date(year, 12, 31)), today)
+        return out
+    for year in range(start.year, end.year + 1):
+        first, last = date(year, 1, 1), date(year, 12, 31)
+        lo, hi = max(start, first), min(end, last)
+        left_out = [
+            (a, b)
+            for a, b in (
+                (first, min(lo - timedelta(days=1), today)),
+                (hi + timedelta(days=1), min(last, today)),
+            )
+            if a <= b
+        ]
+        if not left_out:
+            out.append(Span("year", first, first))
+            continue
+        inside = _months_and_days(lo, hi, today)
+        whole_less = [Span("year", first, first)]
+        whole_less += [span.negated() for a, b in left_out for span in _months_and_days(a, b, today)]
+        cheaper: list[Span] = min([inside, whole_less], key=_cost)
+        out += cheaper
+    return out
+
+
+def _months_and_days(start: date, end: date, today: date) -> list[Span]:
+    """A period within a year as months and days: a month it covers in part from the days it
+    covers, or as the month less the days it leaves out when those are fewer."""
     months: list[date] = []
     days: list[Span] = []
     month = start.replace(day=1)
@@ -293,16 +352,16 @@ def spans(start: date, end: date, today: date) -> list[Span]:
         outside = sum((b - a).days + 1 for a, b in left_out)
         if outside + MONTH_COST_DAYS < (hi - lo).days + 1 or not left_out:
             months.append(month)
-            days += [Span(False, a, b, -1) for a, b in left_out]
+            days += [Span("day", a, b, -1) for a, b in left_out]
         else:
-            days.append(Span(False, lo, hi))
+            days.append(Span("day", lo, hi))
         month = _next_month(month)
     ranges: list[Span] = []
     for month in months:  # months in a row: one range
         if ranges and _next_month(ranges[-1].last) == month:
-            ranges[-1] = Span(True, ranges[-1].first, month)
+            ranges[-1] = Span("month", ranges[-1].first, month)
         else:
-            ranges.append(Span(True, month, month))
+            ranges.append(Span("month", month, month))
     return ranges + days
 
 
@@ -322,6 +381,13 @@ def _previous_month(day: date) -> date:
     return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
+TIERS: dict[str, type[DailyFigure | MonthlyFigure | YearlyFigure]] = {
+    "day": DailyFigure,
+    "month": MonthlyFigure,
+    "year": YearlyFigure,
+}
+
+
 @dataclass
 class Select:
     """One grouped query of the figures, and what it says it counts: made on the months' figures for
@@ -336,10 +402,15 @@ class Select:
     exclude: dict[str, Any] = field(default_factory=dict)
 
     def queryset(
-        self, model: type[DailyFigure | MonthlyFigure], first: date, last: date, f: Filters, published: bool
+        self,
+        model: type[DailyFigure | MonthlyFigure | YearlyFigure],
+        first: date,
+        last: date,
+        f: Filters,
+        published: bool,
     ) -> QuerySet[Any, dict[str, Any]]:
-        """The grouped query of `model`'s rows from `first` to `last` (their `day`), of the rolled
-        rows that keep what it needs (`rollups.rolled_for`)."""
+        """The query of `model`'s rows from `first` to `last` (their `day`), of the rolled rows that
+        keep what it needs (`rollups.rolled_for`): their values and counts, grouped by `run`."""
         rolled = rollups.rolled_for(self.events, self.values(f))
         qs = model.objects.filter(event__in=self.events, rolled=rolled, day__gte=first, day__lte=last)
         if published:
@@ -364,11 +435,7 @@ class Select:
             plain = plain.annotate(month=Substr(Cast("day", output_field=CharField()), 1, 7))
         if "section" in self.by:
             plain = plain.annotate(section=Substr("iccs", 1, 2))
-        return (
-            plain.values(*self.by)
-            .annotate(n=Sum("n"), seconds=Sum("seconds"), late=Sum("late"))
-            .order_by(*self.by)
-        )
+        return plain.values(*self.by, "n", "seconds", "late").order_by()
 
     def values(self, f: Filters) -> set[str]:
         """The values (`models.VALUES`) the query groups or filters by."""
@@ -381,34 +448,37 @@ class Select:
         return wanted
 
     def run(self, f: Filters, published: bool) -> tuple[list[dict[str, Any]], str]:
-        summed: dict[tuple[Any, ...], list[Any]] = {}
-        queries = []
-        for span in spans(f.start, f.end, clock.now().date()):
-            model = MonthlyFigure if span.monthly else DailyFigure
-            qs = self.queryset(model, span.first, span.last, f, published)
-            sql, params = qs.query.sql_with_params()
+        """The rows, summed over the spans of the period (`spans`) in one statement: each span's
+        rows, added or taken away, grouped; a combination that sums to nothing (seen only on days
+        taken away) did not happen and is left out."""
+        q = connection.ops.quote_name
+        by = ", ".join(q(b) for b in self.by)
+        each = ", ".join([by, q("n"), q("seconds"), q("late")])
+        parts: list[str] = []
+        params: list[Any] = []
+        queries: list[str] = []
+        for i, span in enumerate(spans(f.start, f.end, clock.now().date(), years="month" not in self.by)):
+            qs = self.queryset(TIERS[span.tier], span.first, span.last, f, published)
+            sql, more = qs.query.sql_with_params()
+            parts.append(f"SELECT {each}, {span.sign} AS {q('sign')} FROM ({sql}) AS {q(f'span{i}')}")  # noqa: S608 - the queries Django made
+            params += more
             queries.append(f"{'+' if span.sign > 0 else '-'} {qs.query}")
-            # read by the cursor: thousands of grouped rows (a year's routes) as the database gives
-            # them, its columns found by their names
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                at = {column[0]: i for i, column in enumerate(cursor.description)}
-                by = [at[b] for b in self.by]
-                n, seconds, late = at["n"], at["seconds"], at["late"]
-                for row in cursor.fetchall():
-                    key = tuple(row[i] for i in by)
-                    seen = summed.get(key)
-                    if seen is None:
-                        seen = summed[key] = [0, 0.0, 0]
-                    seen[0] += span.sign * int(row[n])
-                    seen[1] += span.sign * float(row[seconds] or 0.0)
-                    seen[2] += span.sign * int(row[late])
-        # a combination seen only on the days taken away sums to nothing: it did not happen
-        rows = [
-            {**dict(zip(self.by, key, strict=True)), "n": n, "seconds": seconds, "late": late}
-            for key, (n, seconds, late) in sorted(summed.items())
-            if n
-        ]
+        # summed as doubles (exact to 2**53, far beyond a period's counts), not as PostgreSQL's
+        # numeric (its sum of bigints), which costs more than the rest of the query
+        signed = {c: f"SUM(CAST({q(c)} AS DOUBLE PRECISION) * {q('sign')})" for c in ("n", "seconds", "late")}
+        typed = {"n": "BIGINT", "seconds": "DOUBLE PRECISION", "late": "BIGINT"}
+        sums = ", ".join(f"CAST({sum_} AS {typed[c]}) AS {q(c)}" for c, sum_ in signed.items())
+        statement = (
+            f"SELECT {by}, {sums} "  # noqa: S608 - names from the code, values as parameters
+            f"FROM ({' UNION ALL '.join(parts)}) AS {q('spans')} "
+            f"GROUP BY {by} HAVING {signed['n']} <> 0"
+        )
+        names = (*self.by, "n", "seconds", "late")
+        # read by the cursor: thousands of grouped rows (a year's routes) as the database gives them
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        rows.sort(key=itemgetter(*self.by))  # here: the database's collation may not be the codes' order
         kept = _("restricted rows left out") if published else _("restricted rows included")
         text = f"{self.description} ({f.start.isoformat()} to {f.end.isoformat()}; {kept})"
         return rows, "\n".join([text, *queries])
@@ -477,7 +547,7 @@ def _folded(x: str, fields: list[str], label: str) -> dict[str, Any]:
 def _figure(
     key: str, rows: list[list[Any]], published: bool, queries: list[str], coverage: list[str]
 ) -> Figure:
-    return frozen(key, _finish(rows, published), "\n\n".join(queries), coverage)
+    return frozen(key, _finish(key, rows, published), "\n\n".join(queries), coverage)
 
 
 def frozen(key: str, rows: list[list[Cell]], query: str, coverage: list[str]) -> Figure:
@@ -821,11 +891,27 @@ _GS_FIGURES: list[Callable[[Filters, bool], Figure | list[Figure]]] = [
 ]
 
 
+@contextlib.contextmanager
+def one_moment() -> Iterator[None]:
+    """A dashboard's queries, on PostgreSQL, in one transaction: its figures are of one moment (one
+    snapshot), grouped in memory rather than on disk (the server's default `work_mem` of 4 MB spills
+    a year's routes) and without parallel workers, whose start costs more than a dashboard's
+    queries take. On SQLite reads need no transaction (and one would take the writer's lock)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        yield
+
+
 def _all(f: Filters, published: bool) -> list[Figure]:
     out: list[Figure] = []
-    for make in _GS_FIGURES:
-        made = make(f, published)
-        out.extend(made if isinstance(made, list) else [made])
+    with one_moment():
+        for make in _GS_FIGURES:
+            made = make(f, published)
+            out.extend(made if isinstance(made, list) else [made])
     return out
 
 
@@ -843,14 +929,15 @@ def published(filters: Filters) -> list[Figure]:
 def bureau(country: str, filters: Filters) -> list[Figure]:
     """A bureau's own figures, its restricted rows included (they are its own). The region and
     country filters apply to the other side: where its records were found, whose records it hit."""
-    return [
-        records(filters, country=country),
-        notices(filters, country=country),
-        own_searches(filters, country),
-        hits_between(filters, country, ours=True),
-        hits_between(filters, country, ours=False),
-        answers(filters, owner=country),
-    ]
+    with one_moment():
+        return [
+            records(filters, country=country),
+            notices(filters, country=country),
+            own_searches(filters, country),
+            hits_between(filters, country, ours=True),
+            hits_between(filters, country, ours=False),
+            answers(filters, owner=country),
+        ]
 
 
 def one(figures: list[Figure], key: str) -> Figure | None:

@@ -68,6 +68,15 @@ class MonthlyFigure(Figures):
         indexes = [models.Index(fields=["event", "rolled", "day"], name="analytics_month_rolled_day")]
 
 
+class YearlyFigure(Figures):
+    """A year's counts, its `day` the year's first: the sums of its months' rows, kept as they are,
+    so that a year's dashboard reads the year's rows rather than twelve months'."""
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=list(DIMENSIONS), name="analytics_year_one_row")]
+        indexes = [models.Index(fields=["event", "rolled", "day"], name="analytics_year_rolled_day")]
+
+
 class Rebuild(models.Model):
     """A rebuild of the figures of some days from the base data (`rebuild`): a day at a time, each
     in its own transaction with the progress, so a rebuild whose process stopped carries on from

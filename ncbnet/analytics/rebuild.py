@@ -34,7 +34,7 @@ from ncbnet.records import tallies as records
 from ncbnet.screening import tallies as screening
 
 from . import rollups
-from .models import DailyFigure, MonthlyFigure, Rebuild
+from .models import DailyFigure, MonthlyFigure, Rebuild, YearlyFigure
 
 # Every app's recount, as `recount(start, end)` of the events from `start` to `end` (excluded)
 RECOUNTS: tuple[Callable[[datetime, datetime], Iterator[Count]], ...] = (
@@ -84,7 +84,7 @@ def _lock_figures() -> None:
         with connection.cursor() as cursor:
             # the events' upserts wait (they take ROW EXCLUSIVE, days before months, as here); the
             # dashboards' reads do not
-            for model in (DailyFigure, MonthlyFigure):
+            for model in (DailyFigure, MonthlyFigure, YearlyFigure):
                 table = connection.ops.quote_name(model._meta.db_table)
                 cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
 
@@ -94,19 +94,21 @@ def _analyze() -> None:
     the planner that thinks a year of them is one row sorts on disk what it would hash in memory."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            tables = ", ".join(
-                connection.ops.quote_name(m._meta.db_table) for m in (DailyFigure, MonthlyFigure)
-            )
+            figures = (DailyFigure, MonthlyFigure, YearlyFigure)
+            tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in figures)
             cursor.execute(f"ANALYZE {tables}")
 
 
-def rebuild_day(day: date, *, month_done: bool = False) -> int:
+def rebuild_day(day: date, *, month_done: bool = False, year_done: bool = False) -> int:
     """Inside the caller's transaction: the day's figures replaced by its recount (and its month's
-    changed by the difference; made again from its days when `month_done`); the rows written."""
+    and year's changed by the difference; the month made again from its days when `month_done`,
+    the year from its months when `year_done`); the rows written."""
     _lock_figures()  # on SQLite, the transaction began IMMEDIATE holds the one writer's lock
     rows = rollups.replace_day(day, recount(day))
-    if month_done:
+    if month_done or year_done:
         rollups.remake_month(rollups.month_of(day))
+    if year_done:
+        rollups.remake_year(rollups.year_of(day))
     return rows
 
 
@@ -164,8 +166,12 @@ def run(job: Rebuild, progress: Progress | None = None) -> Rebuild:
         while job.done < job.total:
             with transaction.atomic():
                 day = job.first + timedelta(days=job.done)
-                ends_month = rollups.month_of(day + timedelta(days=1)) != rollups.month_of(day)
-                job.rows += rebuild_day(day, month_done=ends_month or day == job.last)
+                after = day + timedelta(days=1)
+                job.rows += rebuild_day(
+                    day,
+                    month_done=rollups.month_of(after) != rollups.month_of(day),
+                    year_done=after.year != day.year or day == job.last,
+                )
                 job.done += 1
                 if job.done >= job.total:
                     job.state, job.finished_at = Rebuild.State.DONE, clock.now()

@@ -1,14 +1,15 @@
-"""The rollups: counts (`base.tally`) added to the daily figures (`DailyFigure`) and to their month's
-(`MonthlyFigure`) in the transaction of the events they count, by one upsert per batch and table
-(PostgreSQL and SQLite both have ON CONFLICT … DO UPDATE). A month's row is always the sum of its
-days' rows: events add to both, a rebuilt day (`replace_day`) changes its month by what the
-recount differs from what the day held, and a rebuild ends each month it rebuilt by making it again
-from its days (`remake_month`)."""
+"""The rollups: counts (`base.tally`) added to the daily figures (`DailyFigure`), to their month's
+(`MonthlyFigure`) and to their year's (`YearlyFigure`) in the transaction of the events they count,
+by one upsert per batch and table (PostgreSQL and SQLite both have ON CONFLICT … DO UPDATE). A
+month's row is always the sum of its days' rows, and a year's of its months': events add to all
+three, a rebuilt day (`replace_day`) changes its month and year by what the recount differs from
+what the day held, and a rebuild ends each month it rebuilt by making it again from its days
+(`remake_month`), and each year from its months (`remake_year`)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,7 +17,9 @@ from django.db import connection
 
 from ncbnet.base.tally import Count
 
-from .models import DIMENSIONS, VALUES, DailyFigure, Figures, MonthlyFigure
+from .models import DIMENSIONS, VALUES, DailyFigure, MonthlyFigure, YearlyFigure
+
+Table = type[DailyFigure | MonthlyFigure | YearlyFigure]
 
 # The rolled rows: beside each count's own row, one row for each set of values its event is rolled
 # by, keeping those values and summing over the others, in the same upsert. A figure reads the
@@ -72,7 +75,19 @@ def month_of(day: date) -> date:
     return day.replace(day=1)
 
 
-def _statement(model: type[Figures], rows: int) -> str:
+def year_of(day: date) -> date:
+    return date(day.year, 1, 1)
+
+
+# The tables the counts are added to, days first, then months, then years (always in that order)
+PERIODS: tuple[tuple[Table, Callable[[date], date]], ...] = (
+    (DailyFigure, lambda day: day),
+    (MonthlyFigure, month_of),
+    (YearlyFigure, year_of),
+)
+
+
+def _statement(model: Table, rows: int) -> str:
     q = connection.ops.quote_name
     one = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
     table = q(model._meta.db_table)
@@ -84,7 +99,7 @@ def _statement(model: type[Figures], rows: int) -> str:
     return f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT ({conflict}) DO UPDATE SET {added}"  # noqa: S608
 
 
-def _upsert(model: type[Figures], rows: dict[Key, Added]) -> None:
+def _upsert(model: Table, rows: dict[Key, Added]) -> None:
     """Add to the rows of `model`, written in one order (their key's), so two transactions adding
     to the same rows never wait on each other in a cycle. A statement names a row once (PostgreSQL
     refuses to update a row twice in one statement): the keys are a dict's."""
@@ -110,15 +125,6 @@ def _keys(c: Count, day: date) -> list[Key]:
     return [own, *rolled]
 
 
-def _rows(counts: Iterable[Count], month: bool = False) -> dict[Key, Added]:
-    return _summed(
-        (key, (c.n, c.seconds, c.late))
-        for c in counts
-        if c.n or c.late or c.seconds  # a count of nothing writes nothing
-        for key in _keys(c, month_of(c.day) if month else c.day)
-    )
-
-
 def _summed(rows: Iterable[tuple[Key, Added]]) -> dict[Key, Added]:
     out: dict[Key, list[Any]] = defaultdict(lambda: [0, 0.0, 0])
     for key, (n, seconds, late) in rows:
@@ -129,49 +135,70 @@ def _summed(rows: Iterable[tuple[Key, Added]]) -> dict[Key, Added]:
     return {key: (n, seconds, late) for key, (n, seconds, late) in out.items()}
 
 
+def _rows(counts: Iterable[Count], period: Callable[[date], date]) -> dict[Key, Added]:
+    return _summed(
+        (key, (c.n, c.seconds, c.late))
+        for c in counts
+        if c.n or c.late or c.seconds  # a count of nothing writes nothing
+        for key in _keys(c, period(c.day))
+    )
+
+
 def add(counts: Sequence[Count]) -> None:
-    """Add the counts to their days' and months' figures, in the caller's transaction (days first,
-    then months, always in that order), each with its rolled rows."""
-    days = _rows(counts)
-    if days:
-        _upsert(DailyFigure, days)
-        _upsert(MonthlyFigure, _rows(counts, month=True))
+    """Add the counts to their days', months' and years' figures, in the caller's transaction (in
+    that order, always), each with its rolled rows."""
+    for model, period in PERIODS:
+        rows = _rows(counts, period)
+        if not rows:
+            return
+        _upsert(model, rows)
 
 
 def replace_day(day: date, counts: Sequence[Count]) -> int:
     """Inside the caller's transaction: the day's figures replaced by `counts` (its recount), and
-    its month's changed by the difference; the day's rows written."""
+    its month's and year's changed by the difference; the day's rows written."""
     days = DailyFigure.objects.filter(day=day)
     held = list(days.values_list(*DIMENSIONS, "n", "seconds", "late"))
     days.delete()
-    new = _rows(counts)
+    new = _rows(counts, lambda d: d)
     _upsert(DailyFigure, new)
-    month = month_of(day)
-    change = _summed(
-        [((month, *key[1:]), added) for key, added in new.items()]
-        + [((month, *row[1:-3]), (-row[-3], -row[-2], -row[-1])) for row in held]
-    )
-    _upsert(MonthlyFigure, {key: added for key, added in change.items() if any(added)})
-    MonthlyFigure.objects.filter(day=month, n=0, late=0).delete()  # what the day alone held
+    for model, period in PERIODS[1:]:
+        first = period(day)
+        change = _summed(
+            [((first, *key[1:]), added) for key, added in new.items()]
+            + [((first, *row[1:-3]), (-row[-3], -row[-2], -row[-1])) for row in held]
+        )
+        _upsert(model, {key: added for key, added in change.items() if any(added)})
+        model.objects.filter(day=first, n=0, late=0).delete()  # what the day alone held
     return len(new)
+
+
+def _remake(model: Table, first: date, parts: Table, after: date) -> None:
+    q = connection.ops.quote_name
+    table, source = q(model._meta.db_table), q(parts._meta.db_table)
+    values = ", ".join(q(c) for c in DIMENSIONS[1:])
+    model.objects.filter(day=first).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({q('day')}, {values}, n, seconds, late) "  # noqa: S608 - names from the models
+            f"SELECT %s, {values}, SUM(n), SUM(seconds), SUM(late) FROM {source} "
+            f"WHERE {q('day')} >= %s AND {q('day')} < %s "
+            f"GROUP BY {values} HAVING SUM(n) > 0 OR SUM(late) > 0",
+            [first, first, after],
+        )
 
 
 def remake_month(month: date) -> None:
     """Inside the caller's transaction: the month's figures made again as the sums of its days'
     (a rebuild does it for each month it rebuilt, repairing a month that had drifted from its days
     however that came about)."""
-    q = connection.ops.quote_name
-    monthly, daily = q(MonthlyFigure._meta.db_table), q(DailyFigure._meta.db_table)
-    values = ", ".join(q(c) for c in DIMENSIONS[1:])
-    MonthlyFigure.objects.filter(day=month).delete()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {monthly} ({q('day')}, {values}, n, seconds, late) "  # noqa: S608 - names from the models
-            f"SELECT %s, {values}, SUM(n), SUM(seconds), SUM(late) FROM {daily} "
-            f"WHERE {q('day')} >= %s AND {q('day')} < %s "
-            f"GROUP BY {values} HAVING SUM(n) > 0 OR SUM(late) > 0",
-            [month, month, (month + timedelta(days=32)).replace(day=1)],
-        )
+    _remake(MonthlyFigure, month, DailyFigure, (month + timedelta(days=32)).replace(day=1))
+
+
+def remake_year(year: date) -> None:
+    """Inside the caller's transaction, after its months were: the year's figures made again as the
+    sums of its months'."""
+    _remake(YearlyFigure, year, MonthlyFigure, date(year.year + 1, 1, 1))
 
 
 def on_counted(sender: Any, counts: Sequence[Count], **kwargs: Any) -> None:

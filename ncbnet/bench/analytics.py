@@ -525,11 +525,11 @@ def rebuild_all(first: date, last: date, progress: Progress | None = None) -> fl
     from django.db import transaction
 
     from ncbnet.analytics import rebuild
-    from ncbnet.analytics.models import DailyFigure, MonthlyFigure
+    from ncbnet.analytics.models import DailyFigure, MonthlyFigure, YearlyFigure
 
     with transaction.atomic():
-        DailyFigure.objects.all().delete()
-        MonthlyFigure.objects.all().delete()
+        for model in (DailyFigure, MonthlyFigure, YearlyFigure):
+            model.objects.all().delete()
     t = time.perf_counter()
     job = rebuild.start(first, last, "bench")
     rebuild.run(job, progress=progress)
@@ -537,14 +537,16 @@ def rebuild_all(first: date, last: date, progress: Progress | None = None) -> fl
 
 
 def rows_kept() -> dict[str, int]:
-    """The figure rows: the days' counts as counted, the days' rolled rows, the months' rows."""
-    from ncbnet.analytics.models import DailyFigure, MonthlyFigure
+    """The figure rows: the days' counts as counted, the days' rolled rows, the months' and the
+    years' rows."""
+    from ncbnet.analytics.models import DailyFigure, MonthlyFigure, YearlyFigure
 
     own = DailyFigure.objects.filter(rolled="").count()
     return {
         "figure_rows": own,
         "rolled_rows": DailyFigure.objects.count() - own,
         "month_rows": MonthlyFigure.objects.count(),
+        "year_rows": YearlyFigure.objects.count(),
     }
 
 

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ncbnet.analytics import figures, rollups
-from ncbnet.analytics.figures import MONTH_COST_DAYS, Filters, spans
-from ncbnet.analytics.models import DailyFigure, MonthlyFigure
-from ncbnet.analytics.tests.figures import months, months_of_days
+from ncbnet.analytics.figures import MONTH_COST_DAYS, Filters, Span, spans
+from ncbnet.analytics.models import DailyFigure, MonthlyFigure, YearlyFigure
+from ncbnet.analytics.tests.figures import consistent, kept, months, months_of_days
 from ncbnet.base import clock, tally
 
 pytestmark = pytest.mark.django_db
@@ -24,20 +24,31 @@ TODAY = date(2026, 5, 14)  # the figures' last day: the periods end before, on o
 DAYS = st.integers(0, (TODAY - FIRST).days).map(lambda d: FIRST + timedelta(days=d))
 
 
-@settings(max_examples=300, deadline=None)
-@given(start=DAYS, length=st.integers(0, 200), today=DAYS)
-def test_a_period_is_read_as_months_and_days_each_day_with_figures_once(start, length, today):
+def _last_day(span) -> date:
+    if span.tier == "year":
+        return date(span.last.year, 12, 31)
+    if span.tier == "month":
+        return (span.last + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return span.last
+
+
+@settings(max_examples=400, deadline=None)
+@given(start=DAYS, length=st.integers(0, 800), today=DAYS, years=st.booleans())
+def test_a_period_is_read_as_years_months_and_days_each_day_with_figures_once(start, length, today, years):
     end = start + timedelta(days=length)
     read: dict[date, int] = defaultdict(int)
-    for span in spans(start, end, today):
-        first = span.first
-        last = (
-            (span.last + timedelta(days=32)).replace(day=1) - timedelta(days=1) if span.monthly else span.last
-        )
+    read_days: dict[date, int] = defaultdict(int)
+    for span in spans(start, end, today, years=years):
+        assert years or span.tier != "year"
+        first, last = span.first, _last_day(span)
         assert first <= last
-        assert not span.monthly or first.day == 1
+        assert span.tier == "day" or first.day == 1
+        assert span.tier != "year" or first.month == 1
         for d in range((last - first).days + 1):
             read[first + timedelta(days=d)] += span.sign
+        if span.tier == "day":
+            assert first.replace(day=1) == last.replace(day=1)
+            read_days[first.replace(day=1)] += (last - first).days + 1
     # every day that may have figures (today and before) counted once if in the period, else not
     # at all; days after today have none, whatever is read of them
     for day in {*read, *(start + timedelta(days=d) for d in range(length + 1))}:
@@ -45,12 +56,17 @@ def test_a_period_is_read_as_months_and_days_each_day_with_figures_once(start, l
             assert read.get(day, 0) == (1 if start <= day <= end else 0), day
     # and no more than about half a month of days is read for any month: a month read in part
     # reads the days it covers or the days it leaves out, whichever are fewer
-    per_month: dict[date, int] = defaultdict(int)
-    for span in spans(start, end, today):
-        if not span.monthly:
-            assert span.first.replace(day=1) == span.last.replace(day=1)
-            per_month[span.first.replace(day=1)] += (span.last - span.first).days + 1
-    assert all(days <= (31 + MONTH_COST_DAYS) // 2 for days in per_month.values()), per_month
+    assert all(days <= (31 + MONTH_COST_DAYS) // 2 for days in read_days.values()), read_days
+
+
+def test_a_year_to_yesterday_reads_the_year_less_today():
+    today = date(2026, 12, 2)
+    assert spans(date(2025, 12, 2), date(2026, 12, 1), today) == [
+        Span("month", date(2025, 12, 1), date(2025, 12, 1)),
+        Span("day", date(2025, 12, 1), date(2025, 12, 1), -1),
+        Span("year", date(2026, 1, 1), date(2026, 1, 1)),
+        Span("day", date(2026, 12, 2), date(2026, 12, 2), -1),
+    ]
 
 
 COUNTRIES = ("FR", "DE", "KE")
@@ -115,7 +131,7 @@ def test_a_figure_over_any_period_is_the_sum_of_its_days(made, start, length, pl
     with transaction.atomic(), clock.frozen(datetime(TODAY.year, TODAY.month, TODAY.day, 18, tzinfo=UTC)):
         for c in made:  # one count at a time, as events come
             tally.count_all([c])
-        assert months() == months_of_days()
+        assert consistent()
         view = figures.gs(Filters(start, end, country=place))
         want_hits, want_records, want_answers, want_flows = expected(made, start, end, place)
         hits = figures.one(view, "hits")
@@ -138,6 +154,7 @@ def test_a_count_of_nothing_writes_no_row():
     tally.count_all([tally.Count("record.contributed", date(2026, 3, 1), country="FR", n=0)])
     assert not DailyFigure.objects.exists()
     assert not MonthlyFigure.objects.exists()
+    assert not YearlyFigure.objects.exists()
 
 
 def test_the_migration_makes_the_months_of_the_days_already_kept(transactional_db):
@@ -145,14 +162,16 @@ def test_the_migration_makes_the_months_of_the_days_already_kept(transactional_d
     tally.count("hit.reported", datetime(2026, 1, 31, tzinfo=UTC), country="FR", owner="DE", n=2, seconds=3.0)
     tally.count("hit.reported", datetime(2026, 1, 2, tzinfo=UTC), country="FR", owner="DE", n=1, seconds=1.5)
     tally.count("hit.reported", datetime(2026, 2, 1, tzinfo=UTC), country="FR", owner="DE", late=0)
-    kept = months()
-    assert kept == months_of_days()
+    held, years = months(), kept(YearlyFigure)
+    assert held == months_of_days() and consistent()
     call_command("migrate", "analytics", "0005", verbosity=0)
     assert "analytics_monthlyfigure" not in connection.introspection.table_names()
     call_command("migrate", "analytics", verbosity=0)
-    assert months() == kept  # the rolled rows too, made again by the migration that adds them
-    assert kept[(date(2026, 1, 1), "hit.reported", "FR", "DE", "", "", "", "", False, "")] == (3, 4.5, 0)
-    assert kept[(date(2026, 1, 1), "hit.reported", "FR", "", "", "", "", "", False, "place")] == (3, 4.5, 0)
+    assert months() == held  # the rolled rows too, made again by the migration that adds them
+    assert kept(YearlyFigure) == years
+    assert held[(date(2026, 1, 1), "hit.reported", "FR", "DE", "", "", "", "", False, "")] == (3, 4.5, 0)
+    assert held[(date(2026, 1, 1), "hit.reported", "FR", "", "", "", "", "", False, "place")] == (3, 4.5, 0)
+    assert years[(date(2026, 1, 1), "hit.reported", "FR", "DE", "", "", "", "", False, "")] == (4, 4.5, 0)
 
 
 @pytest.mark.parametrize(

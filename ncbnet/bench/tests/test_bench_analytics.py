@@ -30,6 +30,7 @@ KEYS = {
     "figure_rows",
     "rolled_rows",
     "month_rows",
+    "year_rows",
     "figures_after",
     "records_figures_kept",
     "counted",
@@ -69,6 +70,7 @@ def _measured(figures: dict) -> None:
         figures["rolled_rows"] > 0
         and 0 < figures["month_rows"] < figures["figure_rows"] + figures["rolled_rows"]
     )
+    assert 0 < figures["year_rows"] <= figures["month_rows"]
     assert set(figures["dashboards_ms"]) == {"gs", "published", "bureau"}
     for timing in figures["dashboards_ms"].values():
         assert 0 < timing["p50"] <= timing["p95"] <= timing["max"]
