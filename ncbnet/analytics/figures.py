@@ -23,12 +23,13 @@ nor the rest of it is a small count (and its whole is 5 or more)."""
 from __future__ import annotations
 
 import contextlib
+import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache, cached_property
-from operator import itemgetter
 from typing import Any
 
 from django.db import connection, transaction
@@ -388,6 +389,12 @@ TIERS: dict[str, type[DailyFigure | MonthlyFigure | YearlyFigure]] = {
 }
 
 
+# The queries made within `one_moment`, with what they gave
+_moment: ContextVar[dict[tuple[Any, ...], tuple[list[dict[str, Any]], str]] | None] = ContextVar(
+    "analytics_moment", default=None
+)
+
+
 @dataclass
 class Select:
     """One grouped query of the figures, and what it says it counts: made on the months' figures for
@@ -450,7 +457,27 @@ class Select:
     def run(self, f: Filters, published: bool) -> tuple[list[dict[str, Any]], str]:
         """The rows, summed over the spans of the period (`spans`) in one statement: each span's
         rows, added or taken away, grouped; a combination that sums to nothing (seen only on days
-        taken away) did not happen and is left out."""
+        taken away) did not happen and is left out. Within `one_moment`, a query made once (the
+        categories' rows, whose countries are the trend's coverage) is not made again."""
+        memo = _moment.get()
+        key = (
+            self.events,
+            self.by,
+            self.where,
+            self.crime,
+            repr(self.fixed),
+            repr(self.exclude),
+            f,
+            published,
+        )
+        if memo is not None and key in memo:
+            return memo[key]
+        made = self._run(f, published)
+        if memo is not None:
+            memo[key] = made
+        return made
+
+    def _run(self, f: Filters, published: bool) -> tuple[list[dict[str, Any]], str]:
         q = connection.ops.quote_name
         by = ", ".join(q(b) for b in self.by)
         each = ", ".join([by, q("n"), q("seconds"), q("late")])
@@ -467,25 +494,27 @@ class Select:
         # numeric (its sum of bigints), which costs more than the rest of the query
         signed = {c: f"SUM(CAST({q(c)} AS DOUBLE PRECISION) * {q('sign')})" for c in ("n", "seconds", "late")}
         typed = {"n": "BIGINT", "seconds": "DOUBLE PRECISION", "late": "BIGINT"}
+        # in the codes' order, byte by byte (not by a language's collation, which costs more)
+        collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+        order = ", ".join(f"{q(b)}{collate}" for b in self.by)
         sums = ", ".join(f"CAST({sum_} AS {typed[c]}) AS {q(c)}" for c, sum_ in signed.items())
         statement = (
             f"SELECT {by}, {sums} "  # noqa: S608 - names from the code, values as parameters
             f"FROM ({' UNION ALL '.join(parts)}) AS {q('spans')} "
-            f"GROUP BY {by} HAVING {signed['n']} <> 0"
+            f"GROUP BY {by} HAVING {signed['n']} <> 0 ORDER BY {order}"
         )
         names = (*self.by, "n", "seconds", "late")
         # read by the cursor: thousands of grouped rows (a year's routes) as the database gives them
         with connection.cursor() as cursor:
             cursor.execute(statement, params)
             rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        rows.sort(key=itemgetter(*self.by))  # here: the database's collation may not be the codes' order
         kept = _("restricted rows left out") if published else _("restricted rows included")
         text = f"{self.description} ({f.start.isoformat()} to {f.end.isoformat()}; {kept})"
         return rows, "\n".join([text, *queries])
 
 
 def _coverage(rows: Iterable[Mapping[str, Any]], *columns: str) -> list[str]:
-    return sorted({row[c] for row in rows for c in columns if row.get(c) and row.get("n")})
+    return sorted({row.get(c) or "" for c in columns for row in rows if row["n"]} - {""})
 
 
 def _spec(
@@ -810,8 +839,8 @@ def answers(f: Filters, published: bool = False, *, owner: str = "") -> Figure:
 CRIME_EVENTS = ("record.contributed", "notice.submitted", "hit.reported")
 
 
-def categories(f: Filters, published: bool = False) -> Figure:
-    rows, sql = Select(
+def _crime_by_place(f: Filters, published: bool) -> tuple[list[dict[str, Any]], str]:
+    return Select(
         CRIME_EVENTS,
         ("iccs", "country", "event"),
         _(
@@ -820,6 +849,10 @@ def categories(f: Filters, published: bool = False) -> Figure:
         ),
         exclude={"iccs": ""},
     ).run(f, published)
+
+
+def categories(f: Filters, published: bool = False) -> Figure:
+    rows, sql = _crime_by_place(f, published)
     table: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in rows:
         region = region_of().get(row["country"], "")
@@ -838,9 +871,7 @@ def trend(f: Filters, published: bool = False) -> Figure:
         ),
         exclude={"iccs": ""},
     ).run(f, published)
-    cover, cover_sql = Select(
-        CRIME_EVENTS, ("country",), _("The countries these counts come from"), exclude={"iccs": ""}
-    ).run(f, published)
+    cover, cover_sql = _crime_by_place(f, published)  # the categories' query: its countries
     table: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in rows:
         table[row["month"], row["section"]][CRIME_EVENTS.index(row["event"])] += row["n"]
@@ -869,7 +900,7 @@ def flows(f: Filters, published: bool = False) -> list[Figure]:
         shown = suppress(n) if published else n
         return shown if isinstance(shown, int) else 0
 
-    top = sorted(matrix, key=lambda r: (-weight(r[2]), r[0], r[1]))[:TOP_ROUTES]
+    top = heapq.nsmallest(TOP_ROUTES, matrix, key=lambda r: (-weight(r[2]), r[0], r[1]))
     routes = [[f"{a} → {b}", a, b, n] for a, b, n in top]
     return [
         _figure("flows", matrix, published, [sql], coverage),
@@ -897,13 +928,17 @@ def one_moment() -> Iterator[None]:
     snapshot), grouped in memory rather than on disk (the server's default `work_mem` of 4 MB spills
     a year's routes) and without parallel workers, whose start costs more than a dashboard's
     queries take. On SQLite reads need no transaction (and one would take the writer's lock)."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        yield
+    token = _moment.set({})
+    try:
+        if connection.vendor != "postgresql":
+            yield
+            return
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            yield
+    finally:
+        _moment.reset(token)
 
 
 def _all(f: Filters, published: bool) -> list[Figure]:
