@@ -33,7 +33,7 @@ from functools import cache, cached_property
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import CharField, Q, QuerySet, Sum
+from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast, Substr
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,7 +42,7 @@ from ncbnet.base import clock, iccs
 from ncbnet.core.registry import members_data
 
 from . import rollups
-from .models import DailyFigure, MonthlyFigure, ReportedFigure, YearlyFigure
+from .models import DailyFigure, MonthlyFigure, YearlyFigure
 
 SMALL = 5  # counts below this (and above 0) are never published as they are
 SUPPRESSED = "< 5"
@@ -718,30 +718,17 @@ def searches(
 ) -> tuple[list[dict[str, Any]], str]:
     """The searches by country, database and outcome: those made here (this node's rows of
     `screening.searched`: at the hub the GS's and any made through the hub) and, at the hub, those
-    the nodes reported of their own (`analytics.reported`; a node holds none). The two never
-    overlap: a search is counted where it was made. Searches are never restricted."""
-    rows, sql = Select(
-        ("screening.searched",),
+    the nodes reported of their own (`screening.reported`, `analytics.reported`; a node holds none).
+    The two never overlap: a search is counted where it was made. Searches are never restricted."""
+    return Select(
+        ("screening.searched", "screening.reported"),
         ("country", "database", "outcome"),
-        _("Searches of the global databases (one per database searched), by country and outcome"),
+        _("Searches of the global databases (one per database searched), by country and outcome")
+        + " "
+        + _("and the searches the nodes reported of their own"),
         crime=False,
         fixed={"country__in": sorted(countries)} if countries is not None else {},
     ).run(Filters(from_day, to_day), published)
-    reported = ReportedFigure.objects.filter(day__gte=from_day, day__lte=to_day)
-    if countries is not None:
-        reported = reported.filter(node__in=sorted(countries))
-    grouped = reported.values("node", "database", "outcome").annotate(n=Sum("n")).order_by("node", "database")
-    totals: dict[tuple[str, str, str], int] = defaultdict(int)
-    for row in rows:
-        totals[(row["country"], row["database"], row["outcome"])] += row["n"]
-    for row in grouped:
-        totals[(row["node"], row["database"], row["outcome"])] += row["n"]
-    merged = [
-        {"country": c, "database": d, "outcome": o, "n": n, "seconds": 0.0, "late": 0}
-        for (c, d, o), n in sorted(totals.items())
-    ]
-    told = _("and the searches the nodes reported of their own")
-    return merged, f"{sql}\n{told}\n{grouped.query}"
 
 
 def screenings(f: Filters, published: bool = False) -> Figure:

@@ -33,7 +33,7 @@ from ncbnet.notices import tallies as notices
 from ncbnet.records import tallies as records
 from ncbnet.screening import tallies as screening
 
-from . import rollups
+from . import reported, rollups
 from .models import DailyFigure, MonthlyFigure, Rebuild, YearlyFigure
 
 # Every app's recount, as `recount(start, end)` of the events from `start` to `end` (excluded)
@@ -43,6 +43,7 @@ RECOUNTS: tuple[Callable[[datetime, datetime], Iterator[Count]], ...] = (
     screening.recount,
     hits.recount,
     cooperation.recount,
+    reported.recount,
 )
 LEASE = timedelta(minutes=5)  # a day takes seconds: a runner that has not renewed in this has stopped
 MAX_DAYS = 100 * 366

@@ -9,35 +9,39 @@ nothing else (no name, number or record id ever leaves the node this way). The h
 report sent again changes nothing and a missed hour heals with the next.
 
 The country of the figures is the sender's identity (the node whose key signed the envelope),
-never anything in the body: a node cannot write another country's figures. The hub's own
-`DailyFigure` is not touched (what it counts is what happened at the hub, which a rebuild
-recounts); `searches` reads both for the dashboards.
+never anything in the body: a node cannot write another country's figures. The reports kept are
+also counted in the hub's figures as their own event (`screening.reported`, changed by what each
+newer report changes, and recounted from the reports by a rebuild), so the dashboards read them
+as they read the searches made at the hub, a year as a year's rows rather than 365 days of every
+node's.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from django.db import transaction
 from django.db.models import Count, Sum
 from pydantic import BeforeValidator, Field
 
-from ncbnet.base import clock
+from ncbnet.base import clock, tally
 from ncbnet.base.node import node_id, role
 from ncbnet.config import member_codes
 from ncbnet.network import delivery, wire
 from ncbnet.network.envelope import Rejected
 from ncbnet.network.handlers import Arrived, every, register
 
+from . import rollups
 from .models import DailyFigure, ReportedDay, ReportedFigure
 
 KIND = "analytics.searches"
 SEARCHED = "screening.searched"
+REPORTED = "screening.reported"  # the figures' event of what the nodes reported
 GS = "GS"
 
 # What a search is counted by (the event contract of base.tally): the hub refuses anything else.
@@ -214,8 +218,10 @@ def searches_arrived(envelope: Arrived, body: SearchesBody) -> None:
     newer = [d for d in days if d not in kept or kept[d] < envelope.created_at]
     if not newer:
         return  # an older report than the one kept, for every day: nothing to change
-    ReportedFigure.objects.filter(node=node, day__in=newer).delete()
-    ReportedFigure.objects.bulk_create(
+    replaced = ReportedFigure.objects.filter(node=node, day__in=newer)
+    removed = [_counted(f) for f in replaced]
+    replaced.delete()
+    made = ReportedFigure.objects.bulk_create(
         [
             ReportedFigure(node=node, day=f.day, database=f.database, kind=f.kind, outcome=f.outcome, n=f.n)
             for f in body.figures
@@ -223,6 +229,8 @@ def searches_arrived(envelope: Arrived, body: SearchesBody) -> None:
         ],
         batch_size=500,
     )
+    # in the figures, as the event the dashboards read, changed by what the report changed
+    rollups.change([_counted(f) for f in made], removed)
     now = clock.now()
     for day in newer:
         ReportedDay.objects.update_or_create(
@@ -230,6 +238,20 @@ def searches_arrived(envelope: Arrived, body: SearchesBody) -> None:
             day=day,
             defaults={"received": now, "as_of": envelope.created_at, "envelope": envelope.id},
         )
+
+
+def _counted(f: ReportedFigure) -> tally.Count:
+    return tally.Count(
+        REPORTED, f.day, country=f.node, database=f.database, kind=f.kind, outcome=f.outcome, n=f.n
+    )
+
+
+def recount(start: datetime, end: datetime) -> Iterator[tally.Count]:
+    """The counts of the searches the nodes reported for the days from `start` to `end` (excluded),
+    as the reports kept hold them (the rebuild's: they are the base data of this event)."""
+    days = ReportedFigure.objects.filter(day__gte=start.date(), day__lt=end.date())
+    for f in days.iterator(chunk_size=2000):
+        yield _counted(f)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ ROLLED_BY: dict[str, tuple[str, ...]] = {
     "notice.submitted": ("notices", "kinds", "who", "crime"),
     "notice.decided": ("notices", "kinds", "who"),
     "screening.searched": ("place",),
+    "screening.reported": ("place",),
     "hit.reported": ("place", "who", "crime", "routes", "pairs"),
     "hit.answered": ("answers", "kinds", "whose"),
 }
@@ -171,6 +172,19 @@ def replace_day(day: date, counts: Sequence[Count]) -> int:
         _upsert(model, {key: added for key, added in change.items() if any(added)})
         model.objects.filter(day=first, n=0, late=0).delete()  # what the day alone held
     return len(new)
+
+
+def change(added: Sequence[Count], removed: Sequence[Count]) -> None:
+    """Inside the caller's transaction: some counts added to the figures and others taken away (a
+    node's newer report of a day's searches replacing the one kept), days, months and years; a row
+    left counting nothing is deleted."""
+    for model, period in PERIODS:
+        plus, minus = _rows(added, period), _rows(removed, period)
+        diff = _summed([*plus.items(), *((k, (-n, -s, -late)) for k, (n, s, late) in minus.items())])
+        diff = {key: values for key, values in diff.items() if any(values)}
+        if diff:
+            _upsert(model, diff)
+            model.objects.filter(day__in={key[0] for key in diff}, n=0, late=0).delete()
 
 
 def _remake(model: Table, first: date, parts: Table, after: date) -> None:

@@ -34,6 +34,9 @@ EVENTS: dict[str, str] = {
     # a screening (one name, document or vehicle searched, or one manifest row); country: the
     # bureau that screened, or GS; database: what was searched; outcome: hit or miss
     "screening.searched": "a search of the global databases",
+    # at the hub: a day's searches a bureau's node reported of its own (analytics.reported), replaced
+    # by its newer report of the day; country: the node; database; kind: how; outcome: hit or miss
+    "screening.reported": "searches a bureau's node reported to the hub",
     # a hit reported; country: where it was found; owner: the record's owner; database; iccs
     "hit.reported": "a hit on a record, reported to its owner",
     # the owner's answer; outcome: confirmed, denied, more-time; seconds from the report, late

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from ncbnet.analytics import figures, rollups
 from ncbnet.analytics.figures import MONTH_COST_DAYS, Filters, Span, spans
-from ncbnet.analytics.models import DailyFigure, MonthlyFigure, YearlyFigure
+from ncbnet.analytics.models import DailyFigure, MonthlyFigure, ReportedFigure, YearlyFigure
 from ncbnet.analytics.tests.figures import consistent, kept, months, months_of_days
 from ncbnet.base import clock, tally
 
@@ -191,3 +191,23 @@ def test_the_migration_makes_the_months_of_the_days_already_kept(transactional_d
 )
 def test_a_figure_reads_the_fewest_rows_that_keep_its_values(events, values, rolled):
     assert rollups.rolled_for(events, values) == rolled
+
+
+def test_the_migration_counts_the_reports_kept_before_they_were_counted(transactional_db):
+    """A hub that kept the nodes' reports before they were counted in the figures gets them counted."""
+    call_command("migrate", "analytics", "0008", verbosity=0)
+    ReportedFigure.objects.create(
+        node="KE", day=date(2026, 1, 31), database="persons", kind="name", outcome="miss", n=4
+    )
+    ReportedFigure.objects.create(
+        node="KE", day=date(2026, 2, 1), database="persons", kind="mrz", outcome="miss", n=1
+    )
+    call_command("migrate", "analytics", verbosity=0)
+    assert kept(YearlyFigure)[
+        (date(2026, 1, 1), "screening.reported", "KE", "", "persons", "", "", "miss", False, "place")
+    ] == (5, 0.0, 0)
+    assert consistent()
+    d = Filters(date(2026, 1, 1), date(2026, 2, 28))
+    with clock.frozen(datetime(2026, 3, 1, tzinfo=UTC)):
+        screened = figures.one(figures.gs(d), "screenings")
+    assert screened is not None and screened.rows == [["KE", 5, 0, 5]]

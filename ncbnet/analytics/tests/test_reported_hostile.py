@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ncbnet.analytics import reported
-from ncbnet.analytics.models import DailyFigure, ReportedDay, ReportedFigure
+from ncbnet.analytics import figures, rebuild, reported
+from ncbnet.analytics.models import DIMENSIONS, DailyFigure, MonthlyFigure, ReportedDay, ReportedFigure
+from ncbnet.analytics.tests.figures import consistent
 from ncbnet.base import clock, tally
 from ncbnet.base.chain import AuditEntry
 from ncbnet.conftest import arriving
@@ -290,6 +291,28 @@ def test_a_newer_report_replaces_the_day_whole(peers, before):
     assert list(ReportedFigure.objects.filter(node="BR").values_list("kind", "outcome", "n")) == [
         ("mrz", "miss", 1)
     ]
+
+
+def _counted():
+    """The reports as the figures count them: each node's day, database, kind, outcome and n."""
+    rows = DailyFigure.objects.filter(event=reported.REPORTED, rolled="")
+    return sorted(rows.values_list("country", "day", "database", "kind", "outcome", "n"))
+
+
+def test_the_reports_are_counted_in_the_figures_as_a_rebuild_recounts_them(peers, before):
+    assert _counted() == before[0]
+    assert accept(peers, report(figure(kind="mrz", n=1)), sender="BR") == "accepted"
+    now = kept()[0]
+    assert _counted() == now  # BR's day replaced whole in the figures too: 1 search, not 10
+    assert consistent()
+    d = today()
+    screened = figures.one(figures.gs(figures.Filters(d, d)), "screenings")
+    assert screened is not None and ["BR", 1, 0, 1] in screened.rows
+    live = {m: sorted(m.objects.values_list(*DIMENSIONS, "n")) for m in (DailyFigure, MonthlyFigure)}
+    job = rebuild.run(rebuild.start(d, d, "test"))
+    assert job.state == "done"
+    assert {m: sorted(m.objects.values_list(*DIMENSIONS, "n")) for m in live} == live
+    assert consistent()
 
 
 def test_an_older_report_arriving_after_a_newer_one_changes_nothing(peers, before):
