@@ -397,8 +397,8 @@ _moment: ContextVar[dict[tuple[Any, ...], tuple[list[dict[str, Any]], str]] | No
 
 @dataclass
 class Select:
-    """One grouped query of the figures, and what it says it counts: made on the months' figures for
-    the whole months of the period and on the days' for its edges, the two summed."""
+    """One grouped query of the figures, and what it says it counts: made on the rows of the years,
+    months and days that make the period (`spans`), added and taken away in one statement."""
 
     events: tuple[str, ...]
     by: tuple[str, ...]

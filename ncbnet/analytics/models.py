@@ -1,5 +1,6 @@
-"""The figures: one row per UTC day and combination of the values an event is counted by
-(`base.tally.Count`), added to in the transaction of every event it counts."""
+"""The figures: one row per UTC day (and per month, per year) and combination of the values an
+event is counted by (`base.tally.Count`), with its rolled rows (`rollups.ROLLED`), added to in the
+transaction of every event it counts."""
 
 from __future__ import annotations
 

@@ -218,25 +218,30 @@ def searches_arrived(envelope: Arrived, body: SearchesBody) -> None:
     newer = [d for d in days if d not in kept or kept[d] < envelope.created_at]
     if not newer:
         return  # an older report than the one kept, for every day: nothing to change
-    replaced = ReportedFigure.objects.filter(node=node, day__in=newer)
+    keep(node, newer, [f for f in body.figures if f.day in newer], envelope.created_at, envelope.id)
+
+
+def keep(
+    node: str, days: Sequence[date], figures: Sequence[SearchFigure], as_of: datetime, envelope: str
+) -> None:
+    """Hub, inside the caller's transaction: a node's report of `days` kept, replacing what was
+    kept of those days (the caller checked it is newer), and counted in the figures as the event
+    the dashboards read, changed by what the report changed."""
+    replaced = ReportedFigure.objects.filter(node=node, day__in=days)
     removed = [_counted(f) for f in replaced]
     replaced.delete()
     made = ReportedFigure.objects.bulk_create(
         [
             ReportedFigure(node=node, day=f.day, database=f.database, kind=f.kind, outcome=f.outcome, n=f.n)
-            for f in body.figures
-            if f.day in newer
+            for f in figures
         ],
         batch_size=500,
     )
-    # in the figures, as the event the dashboards read, changed by what the report changed
     rollups.change([_counted(f) for f in made], removed)
     now = clock.now()
-    for day in newer:
+    for day in days:
         ReportedDay.objects.update_or_create(
-            node=node,
-            day=day,
-            defaults={"received": now, "as_of": envelope.created_at, "envelope": envelope.id},
+            node=node, day=day, defaults={"received": now, "as_of": as_of, "envelope": envelope}
         )
 
 

@@ -25,10 +25,12 @@ against its database.
   them (the whole year, a quarter, a month, a region, a country, an ICCS section; bureaus of every
   size), p50 and p95 in milliseconds, after one call of each that loads the process's caches.
 
-The line also says whether the figures rebuilt are the figures as they were before the rebuild
-(`figures_before` and `figures_after`, digests of every row: equal on a second run, and for the
-records' own figures, counted live by the seed, on the first) and what the rebuilt figures count
-of the history (`counted`), which must equal what the history wrote (`history`).
+The line says how many figure rows the year made (`figure_rows`, the counts as counted;
+`rolled_rows`, `month_rows`, `year_rows`: what the dashboards read), whether the figures rebuilt
+are the figures as they were before the rebuild (`figures_before` and `figures_after`, digests of
+every row: equal on a second run, and for the records' own figures, counted live by the seed, on
+the first) and what the rebuilt figures count of the history (`counted`), which must equal what
+the history wrote (`history`).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -575,6 +575,27 @@ def hub_notices() -> str:
     return ", ".join(done) or "already done"
 
 
+def hub_publishes() -> str:
+    """The hub: the GS analyst publishes the network figures of the last twelve months and the
+    report of last year to every bureau, so a bureau's head has published figures to read."""
+    from ncbnet.analytics import figures
+    from ncbnet.analytics import services as analytics
+    from ncbnet.analytics.models import Publication
+
+    analyst = User.objects.get(username="gs-analyst")
+    period = figures.Filters.parse({})
+    last_year = clock.now().year - 1
+    done = []
+    kept = Publication.objects.filter(kind=Publication.Kind.FIGURES, start=period.start, end=period.end)
+    if not kept.exists():
+        analytics.publish(analyst, Publication.Kind.FIGURES, period.start, period.end)
+        done.append(f"figures of {period.start} to {period.end} published")
+    if not Publication.objects.filter(kind=Publication.Kind.REPORT, start__year=last_year).exists():
+        analytics.publish(analyst, Publication.Kind.REPORT, date(last_year, 1, 1), date(last_year, 12, 31))
+        done.append(f"the report of {last_year} published")
+    return ", ".join(done) or "already done"
+
+
 STORY: list[Step] = [
     Step("fr-requests", "FR", fr_requests),
     Step("br-answers", "BR", br_answers),
@@ -593,6 +614,7 @@ STORY: list[Step] = [
     Step("fr-bulk-contribution", "FR", fr_bulk_contribution),
     Step("fr-notices", "FR", fr_notices),
     Step("hub-notices", "hub", hub_notices),
+    Step("hub-publishes", "hub", hub_publishes),
 ]
 
 

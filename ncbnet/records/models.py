@@ -96,6 +96,10 @@ class Record(models.Model):
             models.Index(fields=["database", "key"], name="record_lookup"),
             models.Index(F("database"), Folded("key"), name="record_folded_lookup"),
             models.Index(fields=["retain_until"], name="record_retention"),  # the hourly job
+            # the figures' rebuild: the records withdrawn on a day (few of millions)
+            models.Index(
+                fields=["deleted_at"], name="record_withdrawn_at", condition=Q(deleted_at__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -90,7 +90,6 @@ def recount(start: datetime, end: datetime) -> Iterator[Count]:
     )
     for owner, database, data, restriction, at in first.iterator(chunk_size=2000):
         yield contributed(owner, database, data, (restriction or {}).get("access", Access.ALL), at)
-    for record in Record.objects.filter(deleted_at__gte=start, deleted_at__lt=end).only(
-        "owner", "database", "iccs", "access", "deleted_at"
-    ):
+    withdrawn_then = Record.objects.filter(deleted_at__gte=start, deleted_at__lt=end).order_by()
+    for record in withdrawn_then.only("owner", "database", "iccs", "access", "deleted_at"):
         yield withdrawn(record)

@@ -76,6 +76,12 @@ def test_the_story_leaves_requests_in_every_state_and_a_shared_case(cluster):
             60,
             f"FR's diffusion on {node}",
         )
+    # The GS's publications: the last twelve months' figures and last year's report, on every node.
+    assert cluster.count("hub", "analytics_publication") == 2
+    for node in ("FR", "BR", "KE"):
+        wait_for(
+            lambda node=node: cluster.count(node, "analytics_publication") == 2, 60, f"publications on {node}"
+        )
     # Run again, every step does nothing more.
     for name, where in steps:
         assert story(cluster, name, where.rstrip(")"))

@@ -14,9 +14,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from pypdf import PdfReader
 
-from ncbnet.analytics import figures, reports, services
+from ncbnet.analytics import figures, reported, reports, services
 from ncbnet.analytics.figures import Filters
-from ncbnet.analytics.models import Publication, Report, ReportedDay, ReportedFigure, ReportSection
+from ncbnet.analytics.models import Publication, Report, ReportSection
 from ncbnet.base import clock, tally
 from ncbnet.base.chain import AuditEntry
 from ncbnet.conftest import arriving
@@ -39,11 +39,13 @@ def counted() -> None:
     tally.count("record.contributed", AT, country="FR", owner="FR", database="vehicles", iccs="0502", n=7)
     tally.count("record.contributed", AT, country="KE", owner="KE", database="persons", iccs="0101", n=3)
     tally.count("screening.searched", AT, country="GS", database="persons", kind="name", outcome="hit", n=4)
-    ReportedDay.objects.create(node="FR", day=date(2026, 3, 1), received=AT, as_of=AT, envelope="e")
-    for database, outcome, n in (("persons", "hit", 7), ("persons", "miss", 120), ("documents", "miss", 2)):
-        ReportedFigure.objects.create(
-            node="FR", day=date(2026, 3, 1), database=database, kind="name", outcome=outcome, n=n
-        )
+    day = date(2026, 3, 1)
+    made = [("persons", "hit", 7), ("persons", "miss", 120), ("documents", "miss", 2)]
+    figures_ = [
+        reported.SearchFigure(day=day.isoformat(), database=d, kind="name", outcome=o, n=n)
+        for d, o, n in made
+    ]
+    reported.keep("FR", [day], figures_, AT, "e")
 
 
 def count_cells(fig: figures.Figure) -> list[Any]:

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from ncbnet import cli
-from ncbnet.analytics import figures, reports
-from ncbnet.analytics.models import Report, ReportedDay, ReportedFigure, ReportSection
+from ncbnet.analytics import figures, reported, reports
+from ncbnet.analytics.models import Report, ReportSection
 from ncbnet.analytics.tests.test_documents import sections
 from ncbnet.base import clock
 from ncbnet.base.chain import AuditEntry
@@ -103,11 +103,11 @@ def test_a_report_needs_a_section_a_year_and_a_language(db):
 
 
 def reported_figures(node, day, *figures):
-    ReportedDay.objects.create(node=node, day=day, received=clock.now(), as_of=clock.now(), envelope="x")
-    for database, outcome, n in figures:
-        ReportedFigure.objects.create(
-            node=node, day=day, database=database, kind="name", outcome=outcome, n=n
-        )
+    made = [
+        reported.SearchFigure(day=day.isoformat(), database=database, kind="name", outcome=outcome, n=n)
+        for database, outcome, n in figures
+    ]
+    reported.keep(node, [day], made, clock.now(), "x")
 
 
 def test_the_command_prints_its_progress_and_the_files_it_wrote(db, hub, tmp_path, capsys):
