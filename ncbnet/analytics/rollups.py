@@ -136,55 +136,62 @@ def _summed(rows: Iterable[tuple[Key, Added]]) -> dict[Key, Added]:
     return {key: (n, seconds, late) for key, (n, seconds, late) in out.items()}
 
 
-def _rows(counts: Iterable[Count], period: Callable[[date], date]) -> dict[Key, Added]:
+def _rows(counts: Iterable[Count]) -> dict[Key, Added]:
+    """The days' rows the counts add to, their rolled rows with them."""
     return _summed(
         (key, (c.n, c.seconds, c.late))
         for c in counts
         if c.n or c.late or c.seconds  # a count of nothing writes nothing
-        for key in _keys(c, period(c.day))
+        for key in _keys(c, c.day)
     )
+
+
+def _in(rows: dict[Key, Added], period: Callable[[date], date]) -> dict[Key, Added]:
+    """The days' rows summed into the rows of their `period` (the day itself, its month, its year)."""
+    return _summed(((period(key[0]), *key[1:]), added) for key, added in rows.items())
+
+
+def _less(plus: dict[Key, Added], minus: dict[Key, Added]) -> dict[Key, Added]:
+    return _summed([*plus.items(), *((k, (-n, -s, -late)) for k, (n, s, late) in minus.items())])
+
+
+def _add_difference(model: Table, difference: dict[Key, Added]) -> None:
+    """Add a difference (some of it taken away) to `model`'s rows; a row left counting nothing is
+    deleted."""
+    changed = {key: added for key, added in difference.items() if any(added)}
+    if changed:
+        _upsert(model, changed)
+        model.objects.filter(day__in={key[0] for key in changed}, n=0, late=0).delete()
 
 
 def add(counts: Sequence[Count]) -> None:
     """Add the counts to their days', months' and years' figures, in the caller's transaction (in
     that order, always), each with its rolled rows."""
-    for model, period in PERIODS:
-        rows = _rows(counts, period)
-        if not rows:
-            return
-        _upsert(model, rows)
+    days = _rows(counts)
+    if days:
+        for model, period in PERIODS:
+            _upsert(model, _in(days, period))
 
 
 def replace_day(day: date, counts: Sequence[Count]) -> int:
     """Inside the caller's transaction: the day's figures replaced by `counts` (its recount), and
     its month's and year's changed by the difference; the day's rows written."""
     days = DailyFigure.objects.filter(day=day)
-    held = list(days.values_list(*DIMENSIONS, "n", "seconds", "late"))
+    held = {row[:-3]: row[-3:] for row in days.values_list(*DIMENSIONS, "n", "seconds", "late")}
     days.delete()
-    new = _rows(counts, lambda d: d)
+    new = _rows(counts)
     _upsert(DailyFigure, new)
     for model, period in PERIODS[1:]:
-        first = period(day)
-        change = _summed(
-            [((first, *key[1:]), added) for key, added in new.items()]
-            + [((first, *row[1:-3]), (-row[-3], -row[-2], -row[-1])) for row in held]
-        )
-        _upsert(model, {key: added for key, added in change.items() if any(added)})
-        model.objects.filter(day=first, n=0, late=0).delete()  # what the day alone held
+        _add_difference(model, _in(_less(new, held), period))
     return len(new)
 
 
 def change(added: Sequence[Count], removed: Sequence[Count]) -> None:
     """Inside the caller's transaction: some counts added to the figures and others taken away (a
-    node's newer report of a day's searches replacing the one kept), days, months and years; a row
-    left counting nothing is deleted."""
+    node's newer report of a day's searches replacing the one kept), days, months and years."""
+    difference = _less(_rows(added), _rows(removed))
     for model, period in PERIODS:
-        plus, minus = _rows(added, period), _rows(removed, period)
-        diff = _summed([*plus.items(), *((k, (-n, -s, -late)) for k, (n, s, late) in minus.items())])
-        diff = {key: values for key, values in diff.items() if any(values)}
-        if diff:
-            _upsert(model, diff)
-            model.objects.filter(day__in={key[0] for key in diff}, n=0, late=0).delete()
+        _add_difference(model, _in(difference, period))
 
 
 def _remake(model: Table, first: date, parts: Table, after: date) -> None:
