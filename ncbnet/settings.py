@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "ncbnet.hits",
     "ncbnet.cooperation",
     "ncbnet.analytics",
+    "ncbnet.training",
+    "ncbnet.conference",
     "ncbnet.public",
     "ncbnet.commission",
     "ncbnet.web",

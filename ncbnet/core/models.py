@@ -146,11 +146,13 @@ class User(AbstractUser):
         SYSTEM = "system", _("Machine access")
         MEMBER = "member", _("Commission member")
         SECRETARIAT = "secretariat", _("Commission secretariat")
+        TRAINER = "trainer", _("Training staff")
+        CONFERENCE = "conference", _("Conference secretariat")
 
     ROLES_BY_KIND: ClassVar[dict[str, tuple[str, ...]]] = {
         Kind.NCB: (Role.OFFICER, Role.HEAD, Role.ADMIN),
         Kind.AGENCY: (Role.QUERY, Role.CONTRIBUTE),
-        Kind.GS: (Role.REVIEWER, Role.ANALYST, Role.NETWORK_ADMIN),
+        Kind.GS: (Role.REVIEWER, Role.ANALYST, Role.NETWORK_ADMIN, Role.TRAINER, Role.CONFERENCE),
         Kind.SYSTEM: (Role.SYSTEM,),
         Kind.COMMISSION: (Role.MEMBER, Role.SECRETARIAT),
     }
