@@ -15,6 +15,7 @@ from ncbnet.analytics import commands as analytics
 from ncbnet.audit import commands as audit
 from ncbnet.base.commands import EXIT_USAGE, CommandError, Parser, group
 from ncbnet.bench import commands as bench
+from ncbnet.conference import commands as conference
 from ncbnet.cooperation import commands as cooperation
 from ncbnet.core import commands as core
 from ncbnet.demo import commands as demo
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     records.add(sub)  # replica
     cooperation.add(sub)  # cooperation
     analytics.add(sub)  # analytics
+    conference.add(sub)  # conference
     bench.add(sub)  # bench
     demo.add(sub)  # demo
     return p
