@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ncbnet.analytics.policies import is_gs_analyst, reads_bureau_figures
 from ncbnet.base import holdings, policies
 from ncbnet.base.node import role
+from ncbnet.conference.policies import reads_conference
 from ncbnet.cooperation.policies import cooperates, is_agency_user
 from ncbnet.hits.policies import answers_hits, reads_hits
 from ncbnet.messaging.policies import can_message
@@ -58,6 +59,8 @@ def navigation(request: HttpRequest) -> list[dict[str, Any]]:
         items.append(("commission:requests", _("Commission requests")))
     if policies.is_ncb_staff(user):
         items.append(("commission:consultations", _("The Commission's consultations")))
+    if reads_conference(user):
+        items.append(("conference:overview", _("Conference")))
     if policies.is_national_user(user):
         items.append(("core:agencies", _("Agencies") if policies.is_ncb_staff(user) else _("My agency")))
     items.append(("core:countries", _("Member countries")))
