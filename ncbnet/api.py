@@ -140,6 +140,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from ncbnet.analytics.api import router as analytics_router
     from ncbnet.audit.api import router as audit_router
+    from ncbnet.conference.api import router as conference_router
     from ncbnet.cooperation.api import router as cooperation_router
     from ncbnet.core.api import router as core_router
     from ncbnet.hits.api import router as hits_router
@@ -159,6 +160,7 @@ def _register_routers() -> None:
     api.add_router("/hits", hits_router)
     api.add_router("/cooperation", cooperation_router)
     api.add_router("/analytics", analytics_router)
+    api.add_router("/conference", conference_router)
 
 
 _register_routers()
