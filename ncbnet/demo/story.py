@@ -596,6 +596,29 @@ def hub_publishes() -> str:
     return ", ".join(done) or "already done"
 
 
+def conference_steps() -> list[Step]:
+    """The Heads of NCB Conference (`demo/conference.py`): published, registered, credentialed,
+    voted on, its results published."""
+    from . import conference as c
+
+    def told(fn: Callable[[], str]) -> Callable[[], str]:
+        def run() -> str:
+            try:
+                return fn()
+            except c.NotYet as exc:
+                raise NotYet(str(exc)) from exc
+
+        return run
+
+    return [
+        Step("hub-conference", "hub", told(c.hub_conference)),
+        *(Step(f"{n.lower()}-registers", n, told(c.bureau_registers)) for n in ("FR", "BR", "KE")),
+        Step("hub-credentials", "hub", told(c.hub_credentials)),
+        *(Step(f"{n.lower()}-votes", n, told(c.bureau_votes)) for n in ("FR", "BR", "KE")),
+        Step("hub-conference-results", "hub", told(c.hub_results)),
+    ]
+
+
 STORY: list[Step] = [
     Step("fr-requests", "FR", fr_requests),
     Step("br-answers", "BR", br_answers),
@@ -615,6 +638,7 @@ STORY: list[Step] = [
     Step("fr-notices", "FR", fr_notices),
     Step("hub-notices", "hub", hub_notices),
     Step("hub-publishes", "hub", hub_publishes),
+    *conference_steps(),
 ]
 
 
