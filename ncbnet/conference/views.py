@@ -180,6 +180,7 @@ def overview(request: AuthedRequest) -> HttpResponse:
             "items": Item.objects.filter(session__conference=c),
             "registrations": c.registrations.count(),
             "credentialed": len(services.credentialed_countries(c)),
+            "to_report": services.actions_to_report(c),
         }
     return render(request, "conference/overview.html", context)
 

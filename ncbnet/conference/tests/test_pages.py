@@ -169,3 +169,23 @@ def test_the_gs_reads_but_only_its_secretariat_checks_credentials(user_factory, 
 def test_a_national_agency_is_refused(user_factory):
     agency = client_of(user_factory("agency", "query"))
     assert agency.get("/conference/").status_code == 403
+
+
+def test_the_next_conference_hears_the_actions_of_the_last(peers, gs, conference, in_plenary):
+    Resolution.objects.filter(pk=in_plenary.pk).update(state="adopted")
+    action = services.add_action(gs, in_plenary.pk, "Write the course catalogue", "KE")
+    services.move_action(gs, action.pk, "in_progress", "Two courses of four written.")
+    now = clock.now()
+    services.create_conference(
+        gs,
+        year=now.year + 1,
+        title="The next conference",
+        starts=now.date() + timedelta(days=365),
+        ends=now.date() + timedelta(days=367),
+        venue="Nairobi",
+        languages=["en"],
+        submission_deadline=now + timedelta(days=300),
+    )
+    page = client_of(gs).get("/conference/").content.decode()
+    assert "The next conference" in page and "Actions reported at this conference" in page
+    assert "Two courses of four written." in page
