@@ -34,7 +34,7 @@ class ConferenceOut(Schema):
     submission_deadline: datetime
 
 
-class RegistrationOut(Schema):
+class ConferenceRegistrationOut(Schema):
     id: UUID
     year: int
     country: str
@@ -50,17 +50,17 @@ class RegistrationOut(Schema):
         return obj.conference.year
 
 
-class RegistrationIn(Schema):
+class ConferenceRegistrationIn(Schema):
     head: str = Field(min_length=1, max_length=150)
     delegates: list[str] = Field(default_factory=list, max_length=10)
 
 
-class CredentialsIn(Schema):
+class ConferenceCredentialsIn(Schema):
     accept: bool
     reason: str = Field("", max_length=500, description="why it is rejected (required to reject)")
 
 
-class BallotOut(Schema):
+class ConferenceBallotOut(Schema):
     conference: str
     poll: str
     country: str
@@ -71,7 +71,7 @@ class BallotOut(Schema):
     signature: str
 
 
-class ResultOut(Schema):
+class ConferenceResultOut(Schema):
     entitled: int
     cast: int
     yes: int
@@ -82,7 +82,7 @@ class ResultOut(Schema):
     outcome: str
 
 
-class PollOut(Schema):
+class ConferencePollOut(Schema):
     id: UUID
     resolution: UUID
     resolution_title: str
@@ -92,7 +92,7 @@ class PollOut(Schema):
     finished_at: datetime | None
     published_at: datetime | None
     entitled: list[str]
-    result: ResultOut | None
+    result: ConferenceResultOut | None
     verified: bool | None = Field(
         description="the published ballots checked on this node and the tally recomputed"
     )
@@ -114,11 +114,11 @@ class PollOut(Schema):
         return services.verify_tally(obj.pk).ok if obj.state == Poll.State.PUBLISHED else None
 
 
-class VoteIn(Schema):
+class ConferenceVoteIn(Schema):
     choice: Literal["yes", "no", "abstain"]
 
 
-class VoteOut(Schema):
+class ConferenceVoteOut(Schema):
     nonce: UUID
     poll: UUID
     choice: str
@@ -154,7 +154,7 @@ def conferences(request: AuthedRequest) -> Any:
 
 @router.get(
     "/registrations",
-    response=list[RegistrationOut],
+    response=list[ConferenceRegistrationOut],
     auth=allow(READ),
     summary="The delegations of the current conference (a bureau sees its own)",
 )
@@ -167,11 +167,11 @@ def registrations(request: AuthedRequest) -> Any:
 
 @router.post(
     "/registrations",
-    response={201: RegistrationOut},
+    response={201: ConferenceRegistrationOut},
     auth=allow(HEAD),
     summary="Register (or change) the bureau's delegation to the current conference",
 )
-def register(request: AuthedRequest, payload: RegistrationIn) -> Status:
+def register(request: AuthedRequest, payload: ConferenceRegistrationIn) -> Status:
     try:
         reg = services.register(request.user, _current(), payload.head, payload.delegates)
     except (IllegalStep, ValueError) as exc:
@@ -181,11 +181,11 @@ def register(request: AuthedRequest, payload: RegistrationIn) -> Status:
 
 @router.post(
     "/registrations/{registration_id}/credentials",
-    response=RegistrationOut,
+    response=ConferenceRegistrationOut,
     auth=allow(SECRETARIAT),
     summary="Credential a delegation, or reject it saying why; the bureau is told",
 )
-def check(request: AuthedRequest, registration_id: UUID, payload: CredentialsIn) -> Any:
+def check(request: AuthedRequest, registration_id: UUID, payload: ConferenceCredentialsIn) -> Any:
     if not Registration.objects.filter(pk=registration_id).exists():
         raise Http404("No such registration.")
     try:
@@ -204,20 +204,23 @@ def _poll(poll_id: UUID) -> Poll:
 
 
 @router.get(
-    "/polls", response=list[PollOut], auth=allow(READ), summary="The polls, with their published results"
+    "/polls",
+    response=list[ConferencePollOut],
+    auth=allow(READ),
+    summary="The polls, with their published results",
 )
 def polls(request: AuthedRequest) -> Any:
     return list(Poll.objects.select_related("resolution").order_by("created_at"))
 
 
-@router.get("/polls/{poll_id}", response=PollOut, auth=allow(READ), summary="A poll and its result")
+@router.get("/polls/{poll_id}", response=ConferencePollOut, auth=allow(READ), summary="A poll and its result")
 def poll(request: AuthedRequest, poll_id: UUID) -> Any:
     return _poll(poll_id)
 
 
 @router.get(
     "/polls/{poll_id}/ballots",
-    response=list[BallotOut],
+    response=list[ConferenceBallotOut],
     auth=allow(READ),
     summary="The signed ballots of a published poll, for any bureau to recompute the tally",
 )
@@ -235,11 +238,11 @@ def ballots(request: AuthedRequest, poll_id: UUID) -> Any:
 
 @router.post(
     "/polls/{poll_id}/ballots",
-    response={202: VoteOut},
+    response={202: ConferenceVoteOut},
     auth=allow(HEAD),
     summary="Vote: the ballot is signed with the bureau's node key and sent to the hub, which answers",
 )
-def vote(request: AuthedRequest, poll_id: UUID, payload: VoteIn) -> Status:
+def vote(request: AuthedRequest, poll_id: UUID, payload: ConferenceVoteIn) -> Status:
     _poll(poll_id)
     try:
         b = services.vote(request.user, poll_id, payload.choice)
