@@ -82,6 +82,18 @@ def test_the_story_leaves_requests_in_every_state_and_a_shared_case(cluster):
         wait_for(
             lambda node=node: cluster.count(node, "analytics_publication") == 2, 60, f"publications on {node}"
         )
+    # The conference: FR, BR and KE credentialed, one resolution adopted and one rejected, each
+    # result on every node with its three signed ballots; the adopted one's actions.
+    assert cluster.count("hub", "conference_registration", "state = 'complete'") == 3
+    outcomes = "SELECT title, state FROM conference_resolution ORDER BY title"
+    decided = [
+        ("Amendment of the rules on retention of nominal data", "rejected"),
+        ("Training before access to the network's services", "adopted"),
+    ]
+    assert cluster.query("hub", outcomes) == decided
+    assert cluster.count("hub", "conference_action") == 2
+    for node in ("FR", "BR", "KE"):
+        wait_for(lambda node=node: cluster.query(node, outcomes) == decided, 60, f"the results on {node}")
     # Run again, every step does nothing more.
     for name, where in steps:
         assert story(cluster, name, where.rstrip(")"))
