@@ -84,3 +84,9 @@ def test_a_ballot_under_a_key_the_directory_does_not_hold_is_detected(on_a_node,
 def test_verify_tally_of_an_unknown_poll_is_a_usage_error(db, capsys):
     assert cli.main(["conference", "verify-tally", "nonsense"]) == 2
     assert "is not a poll's id" in capsys.readouterr().err
+
+
+def test_the_polls_kept_on_the_node_are_listed(on_a_node, capsys):
+    assert cli.main(["conference", "polls"]) == 0
+    out = capsys.readouterr().out
+    assert str(on_a_node.pk) in out and "published" in out and "rejected" in out
