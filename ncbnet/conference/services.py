@@ -1020,8 +1020,12 @@ def keep_result(body: Any) -> Poll:
     r = p.resolution
     r.state = body.resolution_state
     r.save()
+    checked = verify_tally(p.pk)  # kept as published either way; what this node found is audited
     audit.record(
-        "conference.result_received", subject="hub", target=p, detail={"outcome": body.result.outcome}
+        "conference.result_received",
+        subject="hub",
+        target=p,
+        detail={"outcome": body.result.outcome, "verified": checked.ok, "problems": checked.problems[:10]},
     )
     return p
 

@@ -10,6 +10,7 @@ import pytest
 from django.db import transaction
 
 from ncbnet import cli
+from ncbnet.base.chain import AuditEntry
 from ncbnet.conference import services
 from ncbnet.conference.models import Ballot, Conference, Poll
 from ncbnet.conference.tests.conftest import accept, credentialed, sent, signed_ballot
@@ -53,6 +54,8 @@ def test_the_node_recomputes_the_published_tally(on_a_node, capsys):
     verified = services.verify_tally(on_a_node.pk)
     assert verified.ok and verified.recomputed and verified.recomputed.outcome == "rejected"
     assert cli.main(["conference", "verify-tally", str(on_a_node.pk)]) == 0
+    arrived = AuditEntry.objects.get(action="conference.result_received")
+    assert arrived.detail["verified"] is True and arrived.detail["problems"] == []
     assert "2 ballots verified of 2 entitled; yes 1, no 1" in capsys.readouterr().out
 
 
