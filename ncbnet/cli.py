@@ -22,6 +22,7 @@ from ncbnet.network import commands as network
 from ncbnet.records import commands as records
 from ncbnet.screening import commands as screening
 from ncbnet.security import commands as security
+from ncbnet.training import commands as training
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     records.add(sub)  # replica
     cooperation.add(sub)  # cooperation
     analytics.add(sub)  # analytics
+    training.add(sub)  # training
     bench.add(sub)  # bench
     demo.add(sub)  # demo
     return p

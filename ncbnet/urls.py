@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("ncbnet.cooperation.urls")),
     path("", include("ncbnet.commission.urls")),
     path("", include("ncbnet.analytics.urls")),
+    path("", include("ncbnet.training.urls")),
 ]
