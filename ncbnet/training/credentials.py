@@ -23,7 +23,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ncbnet.base import clock
-from ncbnet.base.crypto import canonical, unb64
+from ncbnet.base.crypto import KeyStore, canonical, unb64
 from ncbnet.base.node import keys, role
 from ncbnet.network import delivery
 
@@ -63,9 +63,9 @@ def _hash_data(document: dict[str, Any], options: dict[str, Any]) -> bytes:
     return hashlib.sha256(canonical(options)).digest() + hashlib.sha256(canonical(document)).digest()
 
 
-def sign(document: dict[str, Any]) -> dict[str, Any]:
+def sign(document: dict[str, Any], store: KeyStore | None = None) -> dict[str, Any]:
     """The document with its `proof`, signed with this node's (the hub's) current key."""
-    store = keys()
+    store = store or keys()
     kid = store.current_id()
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     options = {
@@ -208,7 +208,7 @@ def decode_list(encoded: Any) -> bytes:
     return bits
 
 
-def status_list(revoked: set[int], valid_from: datetime) -> dict[str, Any]:
+def status_list(revoked: set[int], valid_from: datetime, store: KeyStore | None = None) -> dict[str, Any]:
     return sign(
         {
             "@context": CONTEXTS[:1],
@@ -222,7 +222,8 @@ def status_list(revoked: set[int], valid_from: datetime) -> dict[str, Any]:
                 "statusPurpose": "revocation",
                 "encodedList": encode_list(revoked),
             },
-        }
+        },
+        store,
     )
 
 
