@@ -13,7 +13,7 @@ from ncbnet.base import clock
 from ncbnet.base.ids import uuid7
 from ncbnet.conftest import arriving
 from ncbnet.network import delivery
-from ncbnet.training import credentials, services  # noqa: F401 - tests read credentials from here
+from ncbnet.training import credentials, services
 from ncbnet.training.models import Course
 
 _seq = iter(range(1, 1_000_000))
