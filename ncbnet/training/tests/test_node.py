@@ -78,7 +78,16 @@ def test_progress_statements_and_completion_sent_to_the_hub(course, officer, use
     sent = OutboxEnvelope.objects.get(kind=services.COMPLETION)
     assert sent.recipients == ["hub"]
     verbs = [s["verb"]["display"]["en"] for s in services.statements(learner, e.pk)]
-    assert verbs == ["launched", "initialized", "completed", "failed", "completed", "passed", "completed", "terminated"]
+    assert verbs == [
+        "launched",
+        "initialized",
+        "completed",
+        "failed",
+        "completed",
+        "passed",
+        "completed",
+        "terminated",
+    ]
     exported = services.statements(learner, e.pk)
     assert {s["context"]["registration"] for s in exported} == {str(e.pk)}
     assert exported[3]["result"] == {"score": {"scaled": 0.0}, "success": False}
