@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import Http404
-from ninja import Field, Router, Schema
+from ninja import Body, Field, Router, Schema, Status
 
 from ncbnet.base.api import allow
 from ncbnet.core.http import AuthedRequest
@@ -68,8 +68,8 @@ def list_courses(request: AuthedRequest) -> list[CourseOut]:
     auth=allow(TRAINER),
     summary="Publish a course (or its next version) to every node (the GS's training staff, at the hub)",
 )
-def publish_course(request: AuthedRequest, payload: CourseIn) -> tuple[int, CourseOut]:
-    return 201, _course(services.author(request.user, payload.dict()))
+def publish_course(request: AuthedRequest, payload: CourseIn) -> Status:
+    return Status(201, _course(services.author(request.user, payload.dict())))
 
 
 class EnrolmentOut(Schema):
@@ -121,7 +121,7 @@ class EnrolIn(Schema):
     auth=allow(ENROL),
     summary="Enrol people of the bureau: named, by role or by agency (the NCB)",
 )
-def enrol(request: AuthedRequest, payload: EnrolIn) -> tuple[int, list[EnrolmentOut]]:
+def enrol(request: AuthedRequest, payload: EnrolIn) -> Status:
     try:
         made = services.enrol(
             request.user,
@@ -132,7 +132,7 @@ def enrol(request: AuthedRequest, payload: EnrolIn) -> tuple[int, list[Enrolment
         )
     except LookupError as missing:
         raise Http404(str(missing)) from None
-    return 201, [_enrolment(e) for e in made]
+    return Status(201, [_enrolment(e) for e in made])
 
 
 @router.get("/enrolments", response=list[EnrolmentOut], auth=allow(LEARNER), summary="My enrolments")
@@ -146,9 +146,9 @@ def my_enrolments(request: AuthedRequest) -> list[EnrolmentOut]:
     auth=allow(LEARNER),
     summary="Enrol myself in an open course",
 )
-def self_enrol(request: AuthedRequest, payload: EnrolIn) -> tuple[int, EnrolmentOut]:
+def self_enrol(request: AuthedRequest, payload: EnrolIn) -> Status:
     try:
-        return 201, _enrolment(services.self_enrol(request.user, payload.course))
+        return Status(201, _enrolment(services.self_enrol(request.user, payload.course)))
     except LookupError as missing:
         raise Http404(str(missing)) from None
 
@@ -250,7 +250,7 @@ class VerdictOut(Schema):
     auth=allow(VERIFY, Scope.SCREENING),
     summary="Verify an Open Badges 3.0 certificate offline (the hub's key and status list held here)",
 )
-def verify(request: AuthedRequest, payload: dict[str, Any]) -> VerdictOut:
+def verify(request: AuthedRequest, payload: Body[dict[str, Any]]) -> VerdictOut:
     v = services.verify(request.user, payload)
     return VerdictOut(**v.__dict__)
 

@@ -70,7 +70,12 @@ def _course_body(c: Course) -> dict[str, Any]:
 
 
 def _invalid(exc: PydanticError) -> ValidationError:
-    return ValidationError(problems(exc))
+    """The fields at fault, each with why (the API's problem details name them)."""
+    fields: dict[str, str] = {}
+    for error in exc.errors(include_url=False, include_input=False)[:10]:
+        where = ".".join(str(p) for p in error["loc"]) or "body"
+        fields.setdefault(where, error["msg"])
+    return ValidationError(fields or problems(exc))
 
 
 @transaction.atomic
