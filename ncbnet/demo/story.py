@@ -29,6 +29,7 @@ from ncbnet.records import approval, bulk, imports, lifecycle
 from ncbnet.records.models import BulkImport, FeedJob, PendingContribution, RecordChange, ReplicaRecord
 from ncbnet.security.models import TOTPDevice
 
+from . import training
 from .credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 
@@ -615,6 +616,12 @@ STORY: list[Step] = [
     Step("fr-notices", "FR", fr_notices),
     Step("hub-notices", "hub", hub_notices),
     Step("hub-publishes", "hub", hub_publishes),
+    # Training (demo/training.py): last, as the requirements it ends with gate searches and messages.
+    Step("hub-training-courses", "hub", training.hub_courses),
+    Step("fr-training", "FR", training.bureau_takes_courses),
+    Step("br-training", "BR", training.bureau_takes_courses),
+    Step("ke-training", "KE", training.bureau_takes_courses),
+    Step("hub-training-requirements", "hub", training.hub_requirements),
 ]
 
 
