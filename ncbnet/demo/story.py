@@ -597,6 +597,18 @@ def hub_publishes() -> str:
     return ", ".join(done) or "already done"
 
 
+def _waits(fn: Callable[[], str | None], what: str) -> Callable[[], str]:
+    """A training step (demo/training.py): None from it means `what` has not arrived yet."""
+
+    def run() -> str:
+        done = fn()
+        if done is None:
+            raise NotYet(f"{what} not here yet")
+        return done
+
+    return run
+
+
 STORY: list[Step] = [
     Step("fr-requests", "FR", fr_requests),
     Step("br-answers", "BR", br_answers),
@@ -618,10 +630,10 @@ STORY: list[Step] = [
     Step("hub-publishes", "hub", hub_publishes),
     # Training (demo/training.py): last, as the requirements it ends with gate searches and messages.
     Step("hub-training-courses", "hub", training.hub_courses),
-    Step("fr-training", "FR", training.bureau_takes_courses),
-    Step("br-training", "BR", training.bureau_takes_courses),
-    Step("ke-training", "KE", training.bureau_takes_courses),
-    Step("hub-training-requirements", "hub", training.hub_requirements),
+    Step("fr-training", "FR", _waits(training.bureau_takes_courses, "the courses")),
+    Step("br-training", "BR", _waits(training.bureau_takes_courses, "the courses")),
+    Step("ke-training", "KE", _waits(training.bureau_takes_courses, "the courses")),
+    Step("hub-training-requirements", "hub", _waits(training.hub_requirements, "every bureau's completions")),
 ]
 
 

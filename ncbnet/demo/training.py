@@ -3,7 +3,8 @@ awareness, needed by everyone with network access; RULES, notices and the Rules;
 and hits), each bureau's people taking INFOSEC through the real services (their completions re-graded
 at the hub, their certificates sent back), some progress in the others, and one agency user in
 Kenya who has not passed: once the GS sets the requirements, the last step of the story, that user
-is refused searches and messages and shown what to take. Idempotent, as every step of the story."""
+is refused searches and messages and shown what to take. Idempotent, as every step of the story; a
+step whose input has not arrived yet returns None (the story says `NotYet`)."""
 
 from __future__ import annotations
 
@@ -176,17 +177,16 @@ def _not_compliant() -> str:
     return "ke-customs"
 
 
-def bureau_takes_courses() -> str:
+def bureau_takes_courses() -> str | None:
     """A bureau: the officer enrols everyone in INFOSEC and the agencies' users in SCREEN; each of
     them passes INFOSEC (but Kenya's customs user, who viewed one module); the officer has read a
     module of RULES."""
-    from ncbnet.demo.story import NotYet
     from ncbnet.training import services
     from ncbnet.training.models import Course, Enrolment
 
     codes = set(Course.objects.values_list("code", flat=True))
     if not {"INFOSEC", "RULES", "SCREEN"} <= codes:
-        raise NotYet("the courses have not reached this node yet")
+        return None  # the courses have not reached this node yet
     p = node_id().lower()
     officer = User.objects.get(username=f"{p}-officer")
     if Enrolment.objects.filter(user=officer, course__code="INFOSEC").exists():
@@ -215,10 +215,9 @@ def bureau_takes_courses() -> str:
     return f"INFOSEC passed by {', '.join(passed)}; certificates asked of the GS"
 
 
-def hub_requirements() -> str:
+def hub_requirements() -> str | None:
     """The hub: once every bureau's certificates are issued, the GS sets INFOSEC as needed by every
     role with access to the network: from then on, an account without it is refused."""
-    from ncbnet.demo.story import NotYet
     from ncbnet.training import services
     from ncbnet.training.models import Certificate
 
@@ -226,7 +225,7 @@ def hub_requirements() -> str:
         return "already done"
     issued = set(Certificate.objects.values_list("node", flat=True))
     if not {"FR", "BR", "KE"} <= issued:
-        raise NotYet("the bureaus' completions have not all reached the hub yet")
+        return None  # the bureaus' completions have not all reached the hub yet
     trainer = User.objects.get(username="gs-trainer")
     services.set_requirements(trainer, {role: ["INFOSEC"] for role in ROLES})
     return "INFOSEC required for every role with access to the network"
