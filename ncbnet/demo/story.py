@@ -610,6 +610,8 @@ def _waits(fn: Callable[[], str | None], what: str) -> Callable[[], str]:
 
 
 STORY: list[Step] = [
+    # First, so that the courses reach every bureau while the rest of the story runs.
+    Step("hub-training-courses", "hub", training.hub_courses),
     Step("fr-requests", "FR", fr_requests),
     Step("br-answers", "BR", br_answers),
     Step("fr-closes", "FR", fr_closes),
@@ -629,7 +631,6 @@ STORY: list[Step] = [
     Step("hub-notices", "hub", hub_notices),
     Step("hub-publishes", "hub", hub_publishes),
     # Training (demo/training.py): last, as the requirements it ends with gate searches and messages.
-    Step("hub-training-courses", "hub", training.hub_courses),
     Step("fr-training", "FR", _waits(training.bureau_takes_courses, "the courses")),
     Step("br-training", "BR", _waits(training.bureau_takes_courses, "the courses")),
     Step("ke-training", "KE", _waits(training.bureau_takes_courses, "the courses")),

@@ -112,7 +112,7 @@ class EnrolIn(Schema):
     course: str
     usernames: list[str] = Field(default=[], max_length=1000)
     role: str = ""
-    agency: int | None = None
+    agency: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
 @router.post(
