@@ -158,3 +158,40 @@ def passed(learner: Any, course: Course) -> Any:
     assert a.passed
     e.refresh_from_db()
     return e
+
+
+def network_examples() -> dict[str, tuple[str, dict[str, Any]]]:
+    """A valid body of each training envelope type, with the node that normally sends it (for the
+    network's hostile test of every envelope type)."""
+    now = clock.now().isoformat()
+    return {
+        services.COURSE: ("hub", course_body()),
+        services.REQUIREMENTS: (
+            "hub",
+            {"published_at": now, "requirements": [{"role": "officer", "courses": ["INFOSEC"]}]},
+        ),
+        services.COMPLETION: (
+            "BR",
+            {
+                "registration": str(uuid7()),
+                "username": "br-police",
+                "name": "Ana Souza",
+                "course_code": "INFOSEC",
+                "course_version": 1,
+                "modules_viewed": ["passwords", "handling"],
+                "answers": RIGHT,
+                "completed_at": now,
+            },
+        ),
+        services.CERTIFICATE: (
+            "hub",
+            {
+                "registration": str(uuid7()),
+                "state": "notpassing",
+                "reason": "re-graded",
+                "score": 0,
+                "credential": None,
+            },
+        ),
+        services.STATUS: ("hub", {"credential": {"id": credentials.STATUS_LIST}}),
+    }
