@@ -113,6 +113,7 @@ class EnrolIn(Schema):
     usernames: list[str] = Field(default=[], max_length=1000)
     role: str = ""
     agency: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    end: datetime | None = Field(default=None, description="when the enrolment ends (none: open-ended)")
 
 
 @router.post(
@@ -129,6 +130,7 @@ def enrol(request: AuthedRequest, payload: EnrolIn) -> Status:
             usernames=payload.usernames or None,
             by_role=payload.role,
             agency_id=payload.agency,
+            end=payload.end,
         )
     except LookupError as missing:
         raise Http404(str(missing)) from None

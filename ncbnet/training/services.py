@@ -283,6 +283,8 @@ def enrol(
         people, method = people.filter(agency_id=agency_id), Enrolment.Method.AGENCY
     else:
         raise ValidationError(_("Name the people, a role or an agency to enrol."))
+    if end is not None and (end.tzinfo is None or end <= clock.now()):
+        raise ValidationError({"end": _("The end of an enrolment is a time to come, with its time zone.")})
     made = [e for u in people.order_by("username") if (e := _enrol_one(u, c, method, actor.get_username()))]
     if end is not None:
         for e in made:

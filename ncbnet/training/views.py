@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from datetime import date, datetime, time
 from typing import Any
 
 import segno
@@ -17,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -192,6 +194,7 @@ def bureau(request: AuthedRequest) -> HttpResponse:
         how = request.POST.get("how", "")
         agency = request.POST.get("agency", "")
         try:
+            end = _end_of(request.POST.get("end", ""))
             made = services.enrol(
                 user,
                 request.POST.get("course", ""),
@@ -200,6 +203,7 @@ def bureau(request: AuthedRequest) -> HttpResponse:
                 else None,
                 by_role=request.POST.get("role", "") if how == "role" else "",
                 agency_id=int(agency) if how == "agency" and agency.isdigit() else None,
+                end=end,
             )
         except LookupError as missing:
             messages.error(request, str(missing))
@@ -224,6 +228,17 @@ def bureau(request: AuthedRequest) -> HttpResponse:
             "required": services.required(),
         },
     )
+
+
+def _end_of(text: str) -> datetime | None:
+    """The last day of an enrolment (YYYY-MM-DD), to its end in the node's time zone."""
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError({"end": _("Write the last day as YYYY-MM-DD.")}) from None
+    return timezone.make_aware(datetime.combine(day, time.max))
 
 
 def _certificate(request: AuthedRequest, certificate_id: uuid.UUID) -> Any:

@@ -146,3 +146,20 @@ def test_a_reminder_before_expiry_re_enrols_the_holder_once(peers, user_factory)
     assert renewal.method == "renewal" and renewal.user == learner
     assert Certificate.objects.get().reminded_at is not None
     assert AuditEntry.objects.filter(action="training.reminder").count() == 1
+
+
+def test_an_enrolment_ends_on_its_end_date(course, officer, user_factory, client):
+    learner = user_factory("agency", "query", username="fr-learner")
+    with pytest.raises(ValidationError, match="time to come"):
+        services.enrol(officer, "INFOSEC", usernames=["fr-learner"], end=clock.now() - timedelta(days=1))
+    (e,) = services.enrol(officer, "INFOSEC", usernames=["fr-learner"], end=clock.now() + timedelta(days=7))
+    services.open_module(learner, e.pk, "passwords")
+    with clock.travel(timedelta(days=8)), pytest.raises(ValidationError, match="ended on"):
+        services.open_module(learner, e.pk, "handling")
+    client.force_login(officer)
+    page = client.post(
+        "/training/bureau/",
+        {"course": "INFOSEC", "how": "people", "usernames": "fr-learner", "end": "31/12"},
+        follow=True,
+    )
+    assert "Write the last day as YYYY-MM-DD." in page.content.decode()
