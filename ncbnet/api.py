@@ -149,6 +149,7 @@ def _register_routers() -> None:
     from ncbnet.notices.api import router as notices_router
     from ncbnet.records.api import router as records_router
     from ncbnet.screening.api import router as screening_router
+    from ncbnet.training.api import router as training_router
 
     api.add_router("", core_router)
     api.add_router("/audit", audit_router)
@@ -161,6 +162,7 @@ def _register_routers() -> None:
     api.add_router("/cooperation", cooperation_router)
     api.add_router("/analytics", analytics_router)
     api.add_router("/conference", conference_router)
+    api.add_router("/training", training_router)
 
 
 _register_routers()

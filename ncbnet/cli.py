@@ -23,6 +23,7 @@ from ncbnet.network import commands as network
 from ncbnet.records import commands as records
 from ncbnet.screening import commands as screening
 from ncbnet.security import commands as security
+from ncbnet.training import commands as training
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     cooperation.add(sub)  # cooperation
     analytics.add(sub)  # analytics
     conference.add(sub)  # conference
+    training.add(sub)  # training
     bench.add(sub)  # bench
     demo.add(sub)  # demo
     return p

@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("ncbnet.commission.urls")),
     path("", include("ncbnet.analytics.urls")),
     path("", include("ncbnet.conference.urls")),
+    path("", include("ncbnet.training.urls")),
 ]

@@ -91,6 +91,7 @@ def _accounts(bureau: str | None) -> list[tuple[str, str, str, str | None]]:
             ("ccf-member", "commission", "member", None),
             ("ccf-secretariat", "commission", "secretariat", None),
             ("gs-conference", "gs", "conference", None),
+            ("gs-trainer", "gs", "trainer", None),
         ]
     p = bureau.lower()
     police, customs = AGENCIES[bureau][0][0], next(a for a, k in AGENCIES[bureau] if k == "customs")

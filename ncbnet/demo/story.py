@@ -29,6 +29,7 @@ from ncbnet.records import approval, bulk, imports, lifecycle
 from ncbnet.records.models import BulkImport, FeedJob, PendingContribution, RecordChange, ReplicaRecord
 from ncbnet.security.models import TOTPDevice
 
+from . import training
 from .credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 
@@ -619,7 +620,21 @@ def conference_steps() -> list[Step]:
     ]
 
 
+def _waits(fn: Callable[[], str | None], what: str) -> Callable[[], str]:
+    """A training step (demo/training.py): None from it means `what` has not arrived yet."""
+
+    def run() -> str:
+        done = fn()
+        if done is None:
+            raise NotYet(f"{what} not here yet")
+        return done
+
+    return run
+
+
 STORY: list[Step] = [
+    # First, so that the courses reach every bureau while the rest of the story runs.
+    Step("hub-training-courses", "hub", training.hub_courses),
     Step("fr-requests", "FR", fr_requests),
     Step("br-answers", "BR", br_answers),
     Step("fr-closes", "FR", fr_closes),
@@ -639,6 +654,11 @@ STORY: list[Step] = [
     Step("hub-notices", "hub", hub_notices),
     Step("hub-publishes", "hub", hub_publishes),
     *conference_steps(),
+    # Training (demo/training.py): last, as the requirements it ends with gate searches and messages.
+    Step("fr-training", "FR", _waits(training.bureau_takes_courses, "the courses")),
+    Step("br-training", "BR", _waits(training.bureau_takes_courses, "the courses")),
+    Step("ke-training", "KE", _waits(training.bureau_takes_courses, "the courses")),
+    Step("hub-training-requirements", "hub", _waits(training.hub_requirements, "every bureau's completions")),
 ]
 
 

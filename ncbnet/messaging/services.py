@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from ncbnet.base import audit, bulk, clock
+from ncbnet.base import audit, bulk, clock, gates
 from ncbnet.base.actor import Person
 from ncbnet.base.node import node_id
 from ncbnet.base.policies import has_scope
@@ -225,6 +225,7 @@ def send(actor: Person, draft: Draft, ip: str | None = None) -> Message:
 
 def _send(actor: Person, draft: Draft, ip: str | None, forwarded: Message | None = None) -> Message:
     _require(actor)
+    gates.check(actor, gates.MESSAGING)  # training and any other gate, before anything is sent
     _validate(draft)
     recipients = expand_recipients(draft.to)
     if draft.gs_copy:  # the GS's copy goes to the hub, unless this is the hub
@@ -331,6 +332,7 @@ def send_many(actor: Person, drafts: list[Draft], ip: str | None = None) -> list
     `message.batch` envelopes bounded by count and size, and one audit entry naming every message.
     One bad message refuses them all, with its place and field (`messages.<i>.<field>`)."""
     _require(actor)
+    gates.check(actor, gates.MESSAGING)  # training and any other gate, before anything is sent
     if not 1 <= len(drafts) <= MAX_BATCH:
         raise ValidationError({"messages": _("From 1 to %(n)s messages at a time.") % {"n": MAX_BATCH}})
     errors: dict[str, str] = {}
@@ -450,6 +452,7 @@ def forward(
     code and evaluation (a forward never lowers them). H2 goes no further than the original
     parties; H3 needs its restriction confirmed; content withheld from a token is not forwarded."""
     _require(actor)
+    gates.check(actor, gates.MESSAGING)  # training and any other gate, before anything is sent
     try:
         pk = uuid.UUID(str(message_id))
     except ValueError as exc:

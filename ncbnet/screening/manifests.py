@@ -32,7 +32,7 @@ from django.db.models import Q
 from django.dispatch import receiver
 from django.http import Http404
 
-from ncbnet.base import audit, bounded, clock, csvsafe, tally
+from ncbnet.base import audit, bounded, clock, csvsafe, gates, tally
 from ncbnet.base.actor import Person
 from ncbnet.base.rows import Writer
 from ncbnet.hits.schemas import Hit
@@ -189,6 +189,7 @@ def submit(
     actor: Person, filename: str, content: bytes, context: dict[str, Any], here: bool = False
 ) -> Manifest:
     """Keep the job for the node's job runner, or (`here`) for this process, which runs it now."""
+    gates.check(actor, gates.SCREENING)  # training and any other gate, before the job is kept
     columns, rows = parse(filename, content)
     now = clock.now()
     with transaction.atomic():

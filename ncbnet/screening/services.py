@@ -21,7 +21,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 from vininfo import Vin
 
-from ncbnet.base import audit, clock, holdings, tally
+from ncbnet.base import audit, clock, gates, holdings, tally
 from ncbnet.base.actor import Person
 from ncbnet.hits.schemas import Hit
 from ncbnet.records import tables
@@ -180,6 +180,7 @@ def find_documents_batch(actor: Person, queries: list[tuple[str, str]]) -> list[
 def documents(actor: Person, queries: list[tuple[str, str]], context: Context = REPORT_HITS) -> list[Result]:
     """A border system's batch of travel documents (up to 1,000): one database query, one audit
     entry naming every number, a hit report for every hit."""
+    gates.check(actor, gates.SCREENING)  # training and any other gate, before anything is searched
     results = [Result({"number": n, "issuing_country": c}) for n, c in queries]
     for result, hits in zip(results, find_documents_batch(actor, queries), strict=True):
         result.hits = hits
@@ -200,6 +201,7 @@ def documents(actor: Person, queries: list[tuple[str, str]], context: Context = 
 
 
 def document(actor: Person, number: str, issuing_country: str = "", context: Context = REPORT_HITS) -> Result:
+    gates.check(actor, gates.SCREENING)  # training and any other gate, before anything is searched
     result = Result({"number": number, "issuing_country": issuing_country})
     result.hits = find_documents(actor, number, issuing_country)
     return _finish(actor, "document", result, context, ("documents",))
@@ -209,6 +211,7 @@ def machine_readable_zone(actor: Person, text: str, context: Context = REPORT_HI
     """Read the MRZ (every check digit verified, a visa by its own layout) and screen its document;
     a bad check digit is reported with the field it guards, a state or nationality that is not an
     ICAO code on its own, and the document is screened all the same."""
+    gates.check(actor, gates.SCREENING)  # training and any other gate, before anything is searched
     parsed = mrz_module.parse(text)
     state = pycountry.countries.get(alpha_3="DEU" if parsed.issuing_state == "D" else parsed.issuing_state)
     shown = {k: v for k, v in parsed.__dict__.items() if k not in ("problems", "code_problems")}
@@ -228,6 +231,7 @@ def machine_readable_zone(actor: Person, text: str, context: Context = REPORT_HI
 
 
 def vehicle(actor: Person, vin: str = "", plate: str = "", context: Context = REPORT_HITS) -> Result:
+    gates.check(actor, gates.SCREENING)  # training and any other gate, before anything is searched
     result = Result({"vin": vin, "plate": plate})
     if vin:
         key = normal(vin)
@@ -249,6 +253,7 @@ def vehicle(actor: Person, vin: str = "", plate: str = "", context: Context = RE
 
 
 def firearm(actor: Person, serial_number: str, make: str = "", context: Context = REPORT_HITS) -> Result:
+    gates.check(actor, gates.SCREENING)  # training and any other gate, before anything is searched
     result = Result({"serial_number": serial_number, "make": make})
     serial = _holdings("firearms", actor).alias(folded=Folded("key"))
     for r in serial.filter(folded=folded(normal(serial_number))):
@@ -262,6 +267,7 @@ def artwork(actor: Person, text: str, context: Context = REPORT_HITS) -> Result:
     """Works of art by text: title, artist or description, in any order, with spelling slips.
     Candidates share at least one word with the text (in SQL); each is scored with rapidfuzz's
     token set ratio against its title and artist, both in Latin letters (`anyascii`: œ is oe)."""
+    gates.check(actor, gates.SCREENING)  # training and any other gate, before anything is searched
     result = Result({"text": text})
     words = [w for w in re.findall(r"\w{3,}", text.casefold()) if w not in ARTWORK_STOPWORDS]
     if words:
@@ -469,6 +475,7 @@ def person(
     """Screen a person by name (any script, any order), with date of birth, sex and nationality
     as qualifiers. Each hit carries its score and why, and is reported to its owner; the possible
     matches below the threshold (down to `names.POSSIBLE`) are shown with theirs, never reported."""
+    gates.check(actor, gates.SCREENING)  # training and any other gate, before anything is searched
     dob = partial_date(date_of_birth)
     result = Result({"name": name, "date_of_birth": date_of_birth, "sex": sex, "nationality": nationality})
     found = find_persons(actor, name, dob, sex.upper(), nationality, min(threshold, names.POSSIBLE))

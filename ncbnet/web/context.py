@@ -20,6 +20,7 @@ from ncbnet.notices.policies import reads_notices, reviews_notices
 from ncbnet.records.policies import reads_records, submits_for_approval
 from ncbnet.screening.policies import screens
 from ncbnet.security import accounts
+from ncbnet.training.policies import enrols_others, is_trainer, learns
 
 
 def navigation(request: HttpRequest) -> list[dict[str, Any]]:
@@ -55,6 +56,12 @@ def navigation(request: HttpRequest) -> list[dict[str, Any]]:
         items.append(("analytics:gs", _("Analytics")))
     if reads_bureau_figures(user):
         items.append(("analytics:bureau", _("Our figures")))
+    if learns(user):
+        items.append(("training:home", _("Training")))
+    if enrols_others(user):
+        items.append(("training:bureau", _("Training in the bureau")))
+    if is_trainer(user):
+        items.append(("training:gs", _("Training catalogue")))
     if policies.is_commission(user):
         items.append(("commission:requests", _("Commission requests")))
     if policies.is_ncb_staff(user):

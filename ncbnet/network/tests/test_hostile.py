@@ -23,6 +23,7 @@ from ncbnet.base.node import node_id
 from ncbnet.network import delivery, envelope, handlers, services
 from ncbnet.network.tests.test_entrance import message_body
 from ncbnet.notices.tests.test_notices import red
+from ncbnet.training.tests.helpers import network_examples as training_examples
 
 pytestmark = pytest.mark.django_db(databases=["default", "commission"])
 
@@ -493,6 +494,7 @@ def examples(peers: dict[str, Any], me: str) -> dict[str, tuple[str, dict[str, A
                 "reported_at": now,
             },
         ),
+        **training_examples(),
     }
 
 
