@@ -91,13 +91,18 @@ def _lock_figures() -> None:
 
 
 def _analyze() -> None:
-    """After a rebuild, PostgreSQL's statistics of the figures: a rebuild rewrites many rows, and
-    the planner that thinks a year of them is one row sorts on disk what it would hash in memory."""
+    """After a rebuild, PostgreSQL's statistics of the figures (a rebuild rewrites many rows, and
+    the planner that thinks a year of them is one row sorts on disk what it would hash in memory)
+    and, outside a caller's transaction, a `VACUUM` of the rows the rebuild replaced: a year's
+    rebuild leaves every month's and year's row replaced once a day, and until they are vacuumed
+    the dashboards' index scans visit each dead version (at full scale, 2.7 million of them: GS
+    dashboard p95 273 ms before, 155 ms after; autovacuum may be late or, as on the development
+    machine, off)."""
     if connection.vendor == "postgresql":
+        figures = (DailyFigure, MonthlyFigure, YearlyFigure)
+        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in figures)
         with connection.cursor() as cursor:
-            figures = (DailyFigure, MonthlyFigure, YearlyFigure)
-            tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in figures)
-            cursor.execute(f"ANALYZE {tables}")
+            cursor.execute(f"{'ANALYZE' if connection.in_atomic_block else 'VACUUM (ANALYZE)'} {tables}")
 
 
 def rebuild_day(day: date, *, month_done: bool = False, year_done: bool = False) -> int:
