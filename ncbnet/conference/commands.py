@@ -1,6 +1,6 @@
-"""`ncbnet conference verify-tally|polls|ballots`: every bureau recomputes a published tally from
-the signed ballots, against its own copy of the key directory (exit code 2, saying which ballot
-fails, when anything does not check); the polls and the ballots kept on this node."""
+"""`ncbnet conference verify-tally|polls`: every bureau recomputes a published tally from the
+signed ballots, against its own copy of the key directory (exit code 2, saying which ballot fails,
+when anything does not check); the polls kept on this node."""
 
 from __future__ import annotations
 
