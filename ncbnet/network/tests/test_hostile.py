@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from ncbnet.base import clock
 from ncbnet.base.crypto import b64, canonical
 from ncbnet.base.node import node_id
+from ncbnet.conference.tests.examples import network_examples as conference_examples
 from ncbnet.network import delivery, envelope, handlers, services
 from ncbnet.network.tests.test_entrance import message_body
 from ncbnet.notices.tests.test_notices import red
@@ -495,6 +496,7 @@ def examples(peers: dict[str, Any], me: str) -> dict[str, tuple[str, dict[str, A
             },
         ),
         **training_examples(),
+        **conference_examples(peers),
     }
 
 
