@@ -29,6 +29,7 @@ from ..policies import COOPERATE
 from ..schemas.requests import MAX_STEP_FILES_BYTES
 from ..services import escalation, tasks
 from ..services import requests as services
+from .fields import iccs_field
 
 SUBJECT_ROWS = 3
 
@@ -53,6 +54,7 @@ class RequestForm(forms.Form):
         choices=[("", "—"), *UrgencyGround.choices],
         required=False,
     )
+    iccs = iccs_field()  # the crime category, as a record's
     access = forms.ChoiceField(label=gettext_lazy("Access to the information"), choices=Access.choices)
     handling = forms.ChoiceField(
         label=gettext_lazy("Handling code"), choices=Handling.choices, initial=Handling.H0
