@@ -11,6 +11,7 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from ncbnet.base import iccs as categories
 from ncbnet.base.http import client_ip
 from ncbnet.base.node import node_id
 from ncbnet.base.policies import route
@@ -20,7 +21,6 @@ from ..models.operations import OperationState, ResultKind
 from ..policies import COOPERATE
 from ..services import groups
 from ..services import operations as ops
-from .fields import iccs_field
 
 
 def _codes(text: str) -> list[str]:
@@ -153,7 +153,7 @@ class CategoryForm(forms.Form):
     """The crime category of a result, chosen as a record's is (the rest of the result's form is
     written out in its template)."""
 
-    iccs = iccs_field()
+    iccs = categories.form_field()
 
 
 def _result(request: AuthedRequest) -> ops.ResultDraft:
