@@ -214,3 +214,16 @@ def from_charges(lines: list[str] | tuple[str, ...]) -> str:
             if (pattern is not None and pattern.search(text)) or any(term in text for term in arabic):
                 return code
     return ""
+
+
+def form_field() -> Any:
+    """The crime category in a form: a level-2 code chosen from a list grouped by section, with the
+    same label and help wherever it is asked (records, requests, operation results)."""
+    from django import forms
+
+    return forms.ChoiceField(
+        label=_("Crime category (ICCS)"),
+        choices=choices,
+        required=False,
+        help_text=_("UNODC's International Classification of Crime for Statistical Purposes"),
+    )

@@ -42,7 +42,8 @@ EVENTS: dict[str, str] = {
     # the owner's answer; outcome: confirmed, denied, more-time; seconds from the report, late
     # when past its deadline (10 minutes urgent, 1 hour otherwise)
     "hit.answered": "a hit answered by the record's owner",
-    # a cooperation request sent; country: the requesting bureau; owner: the requested one; kind
+    # a cooperation request sent; country: the requesting bureau; owner: the requested one; kind;
+    # iccs (as the request's end is counted too)
     "request.sent": "a cooperation request sent to another bureau",
     # a request's end; outcome: answered, refused, withdrawn; seconds from sending, late
     "request.closed": "a cooperation request answered, refused or withdrawn",

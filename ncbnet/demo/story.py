@@ -65,12 +65,14 @@ class Ask:
     urgent: bool = False
     urgency_ground: str = ""
     access: str = "direct"
+    iccs: str = ""  # the crime category (a level-2 ICCS code), or none
 
 
 # FR's requests to BR, one for each state BR leaves it in (the BR step's `then`).
 FR_TO_BR: list[Ask] = [
     Ask(
         title="Locate Marc DUPONT, wanted for armed robbery",
+        iccs="0401",
         kind="action",
         action="locate",
         urgent=True,
@@ -88,12 +90,14 @@ FR_TO_BR: list[Ask] = [
     ),
     Ask(
         title="Vehicle registrations linked to a fraud network",
+        iccs="0701",
         kind="information",
         subjects=[{"type": "object", "name": "AB-123-CD", "description": "Peugeot 508, grey"}],
         then="clarify",
     ),
     Ask(
         title="Bank records of a suspect's company",
+        iccs="0704",
         kind="information",
         access="indirect",
         subjects=[{"type": "object", "name": "Lefevre Import-Export Ltda"}],
@@ -107,6 +111,7 @@ FR_TO_BR: list[Ask] = [
     ),
     Ask(
         title="Hear a witness of the Lyon jewellery theft",
+        iccs="0502",
         kind="action",
         action="hear_witness",
         subjects=[{"type": "person", "name": "Rafael Teixeira"}],
@@ -114,6 +119,7 @@ FR_TO_BR: list[Ask] = [
     ),
     Ask(
         title="Address of a stolen-vehicle buyer",
+        iccs="0502",
         kind="information",
         subjects=[{"type": "person", "name": "Bruno Carvalho"}],
         then="answer_and_close",
@@ -145,6 +151,7 @@ def fr_requests() -> str:
                 handling="H1",
                 source_reliability="B",
                 information_accuracy="2",
+                iccs=spec.iccs,
             ),
         )
         made += 1
@@ -309,6 +316,10 @@ def hub_operation() -> str:
     return "operation coordinated with FR, BR and KE"
 
 
+# The operation's crime category: counterfeit and falsified medicines, acts against health and safety
+MEDICINES = "0902"
+
+
 def _results(spec: list[operations.ResultDraft]) -> str:
     op = _operation()
     if op.results.filter(reported_by=node_id()).exists():
@@ -329,6 +340,7 @@ def fr_results() -> str:
         [
             operations.ResultDraft(
                 kind="arrest",
+                iccs=MEDICINES,
                 date=_day(3),
                 person_name="Joseph Kamau",
                 date_of_birth="1975-06-14",
@@ -338,6 +350,7 @@ def fr_results() -> str:
             ),
             operations.ResultDraft(
                 kind="seizure",
+                iccs=MEDICINES,
                 date=_day(4),
                 commodity="medicines",
                 quantity="12000",
@@ -355,6 +368,7 @@ def br_results() -> str:
         [
             operations.ResultDraft(
                 kind="arrest",
+                iccs=MEDICINES,
                 date=_day(3),
                 person_name="KAMAU Joseph",
                 date_of_birth="1975-06-14",
@@ -364,6 +378,7 @@ def br_results() -> str:
             ),
             operations.ResultDraft(
                 kind="seizure",
+                iccs=MEDICINES,
                 date=_day(5),
                 commodity="medicines",
                 quantity="40000",
@@ -371,7 +386,9 @@ def br_results() -> str:
                 value_usd="120000",
                 place="Santos",
             ),
-            operations.ResultDraft(kind="site_closed", date=_day(6), count=37, note="Online pharmacies"),
+            operations.ResultDraft(
+                kind="site_closed", date=_day(6), count=37, note="Online pharmacies", iccs=MEDICINES
+            ),
         ]
     )
 

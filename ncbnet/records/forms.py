@@ -12,16 +12,6 @@ from ncbnet.base import iccs
 from .schemas import SCRIPTS
 
 
-def iccs_field() -> forms.ChoiceField:
-    """The crime category: a level-2 ICCS code, chosen from a list grouped by section."""
-    return forms.ChoiceField(
-        label=_("Crime category (ICCS)"),
-        choices=iccs.choices,
-        required=False,
-        help_text=_("UNODC's International Classification of Crime for Statistical Purposes"),
-    )
-
-
 def _with_iccs(data: dict[str, Any], cleaned: dict[str, Any]) -> dict[str, Any]:
     """The record's data with the category chosen, if one was."""
     return {**data, "iccs": cleaned["iccs"]} if cleaned.get("iccs") else data
@@ -72,7 +62,7 @@ class PersonForm(RestrictionForm):
         label=_("Distinguishing marks"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     photo = forms.FileField(label=_("Photo (JPEG, PNG or WebP, up to 1 MB)"), required=False)
-    iccs = iccs_field()
+    iccs = iccs.form_field()
     field_order = [
         "name",
         "script",
@@ -127,7 +117,7 @@ class DocumentForm(RestrictionForm):
         ],
     )
     date = forms.DateField(label=_("Date of theft or loss"), widget=forms.DateInput(attrs={"type": "date"}))
-    iccs = iccs_field()
+    iccs = iccs.form_field()
     field_order = ["number", "type", "issuing_country", "status", "date", "iccs"]
 
     def data_for_hub(self) -> dict[str, Any]:
@@ -149,7 +139,7 @@ class VehicleForm(RestrictionForm):
     model = forms.CharField(label=_("Model"), required=False, max_length=60)
     colour = forms.CharField(label=_("Colour"), required=False, max_length=40)
     country = forms.CharField(label=_("Country of registration (code)"), max_length=2)
-    iccs = iccs_field()
+    iccs = iccs.form_field()
     field_order = ["vin", "plate", "make", "model", "colour", "country", "iccs"]
 
     def data_for_hub(self) -> dict[str, Any]:
@@ -163,7 +153,7 @@ class FirearmForm(RestrictionForm):
     serial_number = forms.CharField(label=_("Serial number"), max_length=60)
     calibre = forms.CharField(label=_("Calibre"), required=False, max_length=30)
     type = forms.CharField(label=_("Type"), max_length=60)
-    iccs = iccs_field()
+    iccs = iccs.form_field()
     field_order = ["make", "model", "serial_number", "calibre", "type", "iccs"]
 
     def data_for_hub(self) -> dict[str, Any]:
@@ -179,7 +169,7 @@ class ArtworkForm(RestrictionForm):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
-    iccs = iccs_field()
+    iccs = iccs.form_field()
     field_order = ["title", "artist", "type", "dimensions", "description", "iccs"]
 
     def data_for_hub(self) -> dict[str, Any]:

@@ -297,7 +297,8 @@ def _node_event(event: tuple, node: Node) -> None:
             body = {"id": str(r.pk), "outcome": event[2], "note": "", "minutes": 20, "by": "ke-officer"}
             node.deliver(hits.ANSWER, {**body, "at": clock.now().isoformat()}, "KE")
     elif kind == "request":
-        [r] = cooperation.send(node.officer, _draft())
+        # in a crime category, or none, by turns: the sent and closed counts carry it
+        [r] = cooperation.send(node.officer, _draft(CATEGORIES[node.seq % len(CATEGORIES)]))
         node.deliver(cooperation.STEP, step_body(r.pk, "received"), "BR")
         for step in {"answered": ["answered"], "answered-twice": ["answered", "answered"]}.get(
             event[1], [event[1]] if event[1] else []
@@ -335,7 +336,8 @@ def _node_event(event: tuple, node: Node) -> None:
         answer = {"bulk_import": batch["bulk_import"], "batch": batch["batch"], "rows": outcomes}
         node.deliver(imports.OUTCOME, answer, "hub")
     elif kind == "incoming":
-        body = request_body()
+        code = CATEGORIES[node.seq % len(CATEGORIES)]
+        body = request_body(**({"iccs": code} if code else {}))
         node.deliver(cooperation.KIND, body, "BR")
         if event[1] == "answered":
             cooperation.answer(node.officer, body["request_id"], "found him")
@@ -343,8 +345,9 @@ def _node_event(event: tuple, node: Node) -> None:
             cooperation.refuse(node.officer, body["request_id"], "security", "no")
 
 
-def _draft():
+def _draft(code: str = ""):
     return cooperation.Draft(
+        iccs=code,
         to=["BR"],
         kind="information",
         title="Who owns ABC1D23?",

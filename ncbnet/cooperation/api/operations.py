@@ -19,6 +19,7 @@ from ncbnet.security.models import Scope
 
 from ..models.operations import Operation, OperationResult, OperationState, ResultKind
 from ..policies import COOPERATE
+from ..schemas.requests import Category
 from ..services import groups
 from ..services import operations as ops
 
@@ -174,6 +175,9 @@ class ResultIn(Schema):
     count: int = Field(1, ge=1, le=1_000_000, description="investigations, sites closed, victims")
     place: str = Field("", max_length=200)
     note: str = Field("", max_length=2000)
+    iccs: Category = Field(
+        "", description="the crime category: a level-2 code of UNODC's ICCS, such as 0601 (drugs), or empty"
+    )
 
     def draft(self) -> ops.ResultDraft:
         data = self.dict()
@@ -203,6 +207,7 @@ class OperationResultOut(Schema):
     place: str
     date: date
     note: str
+    iccs: str = Field(description="the crime category (a level-2 ICCS code), or empty")
     reported_at: datetime
     duplicate_of: UUID | None = Field(description="the result counted in its place, if a duplicate")
 

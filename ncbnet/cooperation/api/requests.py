@@ -24,7 +24,7 @@ from ncbnet.security.models import Scope
 
 from ..models.requests import Access, Action, Kind, RefusalGround, Request, State, UrgencyGround
 from ..policies import COOPERATE
-from ..schemas.requests import MAX_STEP_FILES_BYTES
+from ..schemas.requests import MAX_STEP_FILES_BYTES, Category
 from ..services import requests as services
 
 router = Router(tags=["cooperation"])
@@ -44,6 +44,9 @@ class RequestSubjectIn(Schema):
     hit_id: str | None = None
 
 
+ICCS_IN = "the crime category: a level-2 code of UNODC's ICCS, such as 0502 (Theft), or empty"
+
+
 class CooperationRequestIn(Schema):
     to: list[str] = Field(min_length=1, description='Country codes, "hub", "region:<code>", "group:<code>"')
     kind: Kind
@@ -60,6 +63,7 @@ class CooperationRequestIn(Schema):
     handling_note: str = Field("", max_length=500)
     source_reliability: SourceReliability = SourceReliability.X
     information_accuracy: InformationAccuracy = InformationAccuracy.FOUR
+    iccs: Category = Field("", description=ICCS_IN)
 
 
 class RequestFileOut(Schema):
@@ -115,6 +119,7 @@ class CooperationRequestOut(Schema):
     source_reliability: str
     information_accuracy: str
     group: str
+    iccs: str = Field(description="the crime category (a level-2 ICCS code), or empty")
     state: str
     created_at: datetime
     received_at: datetime | None

@@ -101,6 +101,9 @@ class OperationResult(models.Model):
     reported_by = models.CharField(max_length=8)  # node id
     reporter_name = models.CharField(max_length=200)
     kind = models.CharField(max_length=14, choices=ResultKind.choices)
+    # The crime category (a level-2 ICCS code, `base.iccs`), or "": set by the reporting bureau
+    # when it reports the result, and counted with it in the figures
+    iccs = models.CharField(max_length=4, blank=True, default="")
     # An arrest
     person_name = models.CharField(max_length=300, blank=True)
     date_of_birth = models.CharField(max_length=10, blank=True)  # may be partial: YYYY or YYYY-MM

@@ -142,6 +142,9 @@ class Request(models.Model):
     source_reliability = models.CharField(max_length=1, default="X")
     information_accuracy = models.CharField(max_length=1, default="4")
     group = models.CharField(max_length=64, blank=True)  # the group it was sent to, if any
+    # The crime category (a level-2 ICCS code, `base.iccs`), or "": set by the requester when it
+    # sends the request, and counted with it in the figures
+    iccs = models.CharField(max_length=4, blank=True, default="")
     state = models.CharField(max_length=14, choices=State.choices, default=State.SENT)
     created_at = models.DateTimeField(db_index=True)
     received_at = models.DateTimeField(null=True, blank=True)  # receipt at the requested bureau

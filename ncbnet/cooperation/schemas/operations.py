@@ -12,6 +12,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 from ncbnet.network import wire
 
 from ..models.operations import Operation, OperationResult, OperationState, ResultKind
+from .requests import Category
 
 MAX_PARTICIPANTS = 196
 MAX_AGENCIES = 500
@@ -102,6 +103,7 @@ class ResultBody(wire.Body):
     reported_by: wire.Node
     reporter_name: wire.Text300
     kind: Annotated[ResultKind, wire.CHOICE]
+    iccs: Category = ""  # absent from the results of nodes older than crime categories: none
     person_name: wire.Text300 = ""
     date_of_birth: PartialDay = ""
     nationality: Annotated[str, StringConstraints(pattern=r"^([A-Z]{2})?$")] = ""
@@ -121,6 +123,7 @@ class ResultBody(wire.Body):
         "reported_by",
         "reporter_name",
         "kind",
+        "iccs",
         "person_name",
         "date_of_birth",
         "nationality",
@@ -147,6 +150,8 @@ class ResultBody(wire.Body):
             "date": r.date.isoformat(),
             "reported_at": r.reported_at.isoformat(),
         }
+        if not body["iccs"]:
+            del body["iccs"]
         return body
 
     def fields(self) -> dict[str, Any]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
+from ncbnet.base import iccs
 from ncbnet.messaging.models import Handling, InformationAccuracy, SourceReliability
 from ncbnet.network import wire
 
@@ -17,6 +18,9 @@ MAX_SUBJECTS = 20
 MAX_STEP_FILES_BYTES = 2 * 1024 * 1024
 Text1000 = Annotated[str, StringConstraints(max_length=1000)]
 Details = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
+# A crime category as a request or a result carries it: a level-2 ICCS code, or "" for none
+# (bounded before it is looked up; anything else refuses the envelope).
+Category = Annotated[str, StringConstraints(max_length=40), AfterValidator(iccs.check)]
 
 
 class Subject(wire.Body):
@@ -54,6 +58,7 @@ class RequestBody(wire.Body):
     source_reliability: Annotated[SourceReliability, wire.CHOICE]
     information_accuracy: Annotated[InformationAccuracy, wire.CHOICE]
     group: Annotated[str, StringConstraints(max_length=64)] = ""
+    iccs: Category = ""  # absent from the requests of nodes older than crime categories: none
     created_at: wire.Stamp
 
     # The fields a request keeps as they are (all but the id and the subjects, which are parts).
@@ -75,15 +80,20 @@ class RequestBody(wire.Body):
         "source_reliability",
         "information_accuracy",
         "group",
+        "iccs",
         "created_at",
     )
 
     @classmethod
     def of(cls, request: Request) -> dict[str, Any]:
+        """The body that carries a request kept here (without a category when it has none, as
+        nodes older than crime categories read it)."""
         body: dict[str, Any] = {name: getattr(request, name) for name in cls.KEPT}
         body["created_at"] = request.created_at.isoformat()
         body["request_id"] = str(request.pk)
         body["subjects"] = request.subjects
+        if not body["iccs"]:
+            del body["iccs"]
         return body
 
     def request_fields(self) -> dict[str, Any]:

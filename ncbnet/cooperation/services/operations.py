@@ -35,6 +35,7 @@ from ..models.operations import OPERATION_STEPS, Operation, OperationResult, Ope
 from ..policies import cooperates
 from ..schemas.operations import MAX_AGENCIES, MAX_ITEMS, OperationBody, ResultBody
 from . import groups, tallies
+from .requests import category_errors
 
 KIND = "cooperation.operation"
 RESULT = "cooperation.operation.result"
@@ -300,6 +301,7 @@ class ResultDraft:
     count: int = 1
     place: str = ""
     note: str = ""
+    iccs: str = ""  # the crime category: a level-2 ICCS code, or "" for none
 
 
 PARTIAL_DAY = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -342,10 +344,12 @@ def _result_fields(r: ResultDraft) -> dict[str, Any]:
     ):
         if len(str(getattr(r, name))) > limit:
             errors[name] = _("At most %(n)s characters.") % {"n": limit}
+    errors |= category_errors(r.iccs)
     if errors:
         raise ValidationError(errors)
     return {
         "kind": r.kind,
+        "iccs": r.iccs.strip(),
         "person_name": r.person_name.strip(),
         "date_of_birth": r.date_of_birth.strip(),
         "nationality": r.nationality.strip().upper(),

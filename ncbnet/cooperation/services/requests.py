@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from ncbnet.base import audit, clock, tally
+from ncbnet.base import audit, clock, iccs, tally
 from ncbnet.base.actor import Person
 from ncbnet.base.node import node_id
 from ncbnet.messaging import services as messaging
@@ -69,6 +69,7 @@ class Draft:
     handling_note: str = ""
     source_reliability: str = SourceReliability.X
     information_accuracy: str = InformationAccuracy.FOUR
+    iccs: str = ""  # the crime category: a level-2 ICCS code, or "" for none
 
 
 def _require(actor: Person) -> None:
@@ -125,6 +126,16 @@ def what_and_why_errors(d: WhatAndWhy) -> dict[str, str]:
     return errors
 
 
+def category_errors(code: str) -> dict[str, str]:
+    """A crime category as given, checked: a level-2 ICCS code or none (`base.iccs.check`'s
+    message, which names the code to give instead, as the records' schemas give it)."""
+    try:
+        iccs.check(code)
+    except ValueError as exc:
+        return {"iccs": str(exc)}
+    return {}
+
+
 def _validate(d: Draft) -> None:
     errors: dict[str, str] = {}
     if d.kind not in Kind.values:
@@ -134,6 +145,7 @@ def _validate(d: Draft) -> None:
     if d.kind != Kind.ACTION and d.action:
         errors["action"] = _("Only a request for action names an action.")
     errors |= what_and_why_errors(d)
+    errors |= category_errors(d.iccs)
     if d.access not in Access.values:
         errors["access"] = _("Direct or indirect access.")
     errors |= messaging.handling_errors(
@@ -212,6 +224,7 @@ def send(actor: Person, draft: Draft, ip: str | None = None) -> list[Request]:
                 source_reliability=draft.source_reliability,
                 information_accuracy=draft.information_accuracy,
                 group=group,
+                iccs=draft.iccs.strip(),
                 created_at=now,
                 updated_at=now,
             )

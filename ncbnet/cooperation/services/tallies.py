@@ -5,6 +5,9 @@ always restricted, never in the figures the GS publishes to every bureau. The ho
 recount make their counts with the same functions, so a figure kept live and a figure recounted
 agree.
 
+Both carry the crime category their owner gave them (the requester, the reporting bureau), set
+when they are made and never changed, so a recount finds the category a live count used.
+
 Counted where they are seen: a request sent by the requesting node; its answer or refusal by both
 parties (the one that gave it and the one that received it); a result by every node that keeps it."""
 
@@ -32,6 +35,7 @@ def _values(r: Request) -> Values:
         "owner": _bureau(r.requested),
         "database": "requests",
         "kind": r.kind,
+        "iccs": r.iccs,
         "restricted": True,
     }
 
@@ -65,6 +69,7 @@ def result(res: OperationResult) -> Count:
         country=_bureau(res.reported_by),
         database="operations",
         kind=res.kind,
+        iccs=res.iccs,
         restricted=True,
     )
 

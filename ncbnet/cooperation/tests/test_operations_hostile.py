@@ -165,3 +165,24 @@ def test_the_same_arrest_from_two_countries_is_matched_on_arrival(peers):
     counted = OperationResult.objects.get(duplicate_of__isnull=True)
     assert str(counted.pk) == min(first["result_id"], second["result_id"])
     assert OperationResult.objects.filter(duplicate_of=counted).count() == 1
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["9999", "06", "06011", "x" * 5000, 601, None],
+    ids=["unknown", "section", "level-3", "huge", "number", "null"],
+)
+def test_a_result_with_a_crime_category_that_is_not_a_level_2_code_is_quarantined(peers, code):
+    body = kept_operation(peers)
+    held = Quarantine.objects.count()
+    r = result(body["operation_id"], iccs=code)
+    assert accept(peers, "cooperation.operation.result", r, "BR") == "quarantined"
+    assert Quarantine.objects.count() == held + 1
+    assert not OperationResult.objects.exists()
+
+
+def test_a_result_keeps_its_crime_category(peers):
+    body = kept_operation(peers)
+    r = result(body["operation_id"], iccs="0901")
+    assert accept(peers, "cooperation.operation.result", r, "BR") == "accepted"
+    assert OperationResult.objects.get().iccs == "0901"

@@ -148,3 +148,22 @@ def test_a_file_that_does_not_match_its_checksum_is_quarantined(deliver, user_fa
     }
     refused(deliver, STEP, step_body(r.pk, "answered", text="see file", files=[bad]))
     assert Request.objects.get(pk=r.pk).state == "received"
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["9999", "05", "05021", "x" * 5000, 502, ["0502"], None],
+    ids=["unknown", "section", "level-3", "huge", "number", "list", "null"],
+)
+def test_a_request_with_a_crime_category_that_is_not_a_level_2_code_is_quarantined(deliver, code):
+    refused(deliver, KIND, request_body(iccs=code))
+
+
+def test_a_request_keeps_its_crime_category_and_one_without_has_none(deliver):
+    body = request_body(iccs="0502")
+    assert deliver(KIND, body) == "accepted"
+    assert Request.objects.get(pk=body["request_id"]).iccs == "0502"
+    older = request_body()
+    older.pop("iccs", None)
+    assert deliver(KIND, older) == "accepted"
+    assert Request.objects.get(pk=older["request_id"]).iccs == ""

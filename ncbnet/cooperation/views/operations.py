@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -10,6 +11,7 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from ncbnet.base import iccs as categories
 from ncbnet.base.http import client_ip
 from ncbnet.base.node import node_id
 from ncbnet.base.policies import route
@@ -147,6 +149,13 @@ def operation_new(request: AuthedRequest) -> HttpResponse:
     )
 
 
+class CategoryForm(forms.Form):
+    """The crime category of a result, chosen as a record's is (the rest of the result's form is
+    written out in its template)."""
+
+    iccs = categories.form_field()
+
+
 def _result(request: AuthedRequest) -> ops.ResultDraft:
     p = request.POST
     count = p.get("count", "1").strip() or "1"
@@ -167,6 +176,7 @@ def _result(request: AuthedRequest) -> ops.ResultDraft:
         count=int(count),
         place=p.get("place", ""),
         note=p.get("note", ""),
+        iccs=p.get("iccs", ""),
     )
 
 
@@ -200,6 +210,7 @@ def operation_page(request: AuthedRequest, operation_id: str) -> HttpResponse:
             "errors": errors,
             "posted": request.POST,
             "kinds": ResultKind.choices,
+            "category": CategoryForm(request.POST if request.method == "POST" else None),
             "coordinating": op.coordinator == node_id(),
             "in_it": op.takes_part(node_id()),
         },

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ncbnet.base import clock, downloads, uploads
+from ncbnet.base import iccs as categories
 from ncbnet.base.http import client_ip
 from ncbnet.base.policies import HEAD_OF_NCB, route
 from ncbnet.core.http import AuthedRequest
@@ -53,6 +54,7 @@ class RequestForm(forms.Form):
         choices=[("", "—"), *UrgencyGround.choices],
         required=False,
     )
+    iccs = categories.form_field()  # the crime category, as a record's
     access = forms.ChoiceField(label=gettext_lazy("Access to the information"), choices=Access.choices)
     handling = forms.ChoiceField(
         label=gettext_lazy("Handling code"), choices=Handling.choices, initial=Handling.H0
