@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
@@ -27,7 +27,8 @@ MAX_MATERIALS = 4  # files per module
 MAX_QUESTIONS = 40
 MAX_CHOICES = 8
 MAX_VALIDITY = 3653  # ten years
-ROLES = ("officer", "head", "admin", "query", "contribute")  # a bureau's and its agencies' roles
+Role = Literal["officer", "head", "admin", "query", "contribute"]  # a bureau's and its agencies' roles
+ROLES: tuple[str, ...] = get_args(Role)
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9-]{1,15}$")]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")]
@@ -135,7 +136,7 @@ class CourseBody(Body):
 
 
 class RoleCourses(Body):
-    role: Literal[ROLES]  # type: ignore[valid-type]
+    role: Role
     courses: list[Code] = Field(max_length=50)
 
 
