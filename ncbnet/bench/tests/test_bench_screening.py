@@ -36,6 +36,9 @@ def _measured_every_part(figures: dict) -> None:
     assert figures["name_search_found_share"] > 0.5
     assert figures["document_hit_share"] > 0  # the API answered the bench's account, with hits
     assert figures["document_lookups_per_s_batched"] > 0
+    lookups = figures["document_lookup_ms"]
+    assert lookups["hit_p50"] > 0 and lookups["miss_p50"] > 0 and lookups["cpu_per_lookup"] > 0
+    assert figures["manifest_cpu_s"]["writer"] > 0
     assert figures["manifest_rows_with_hits"] > 0
 
 
