@@ -156,7 +156,9 @@ def run(
     rnd.shuffle(numbers)
     out["document_hit_share"] = round(len(held) / lookups, 2)
     if numbers:
-        single, hit, miss = [], [], []
+        single: list[float] = []
+        hit: list[float] = []
+        miss: list[float] = []
         cpu = time.process_time()
         for number in numbers:
             t = time.perf_counter()
