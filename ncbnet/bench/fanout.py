@@ -29,7 +29,6 @@ import asyncio
 import contextlib
 import json
 import os
-import resource
 import shutil
 import signal
 import sqlite3
@@ -41,20 +40,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ncbnet.bench import cpu
+
 OWNER = "KE"
 DOC = {"type": "passport", "issuing_country": "KE", "status": "stolen", "date": "2026-01-05"}
 FETCH = 100  # envelopes a simulated bureau takes from its inbox at once
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User plus system CPU time a running process has used (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _own_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 @dataclass
@@ -313,7 +303,7 @@ class Fanout:
 
     def worker_cpu_seconds(self) -> float:
         """The CPU seconds of the hub's workers so far (those stopped, and the running one)."""
-        running = _cpu_seconds(self.worker.pid) if self.worker and self.worker.poll() is None else 0.0
+        running = cpu.of_pid(self.worker.pid) if self.worker and self.worker.poll() is None else 0.0
         return self.worker_cpu + running
 
     def _reap(self, sig: signal.Signals) -> None:
@@ -321,7 +311,7 @@ class Fanout:
         self.worker.send_signal(sig)
         _pid, _status, usage = os.wait4(self.worker.pid, 0)
         self.worker.returncode = -sig
-        self.worker_cpu += usage.ru_utime + usage.ru_stime
+        self.worker_cpu += cpu.of_usage(usage)
         self.worker = None
 
     def kill_worker(self) -> None:
@@ -390,7 +380,7 @@ class Fanout:
         return False
 
     def bureaus_cpu_seconds(self) -> float:
-        running = sum(_cpu_seconds(p.pid) for p in self.bureaus if p.poll() is None)
+        running = sum(cpu.of_pid(p.pid) for p in self.bureaus if p.poll() is None)
         return self.bureaus_cpu + running
 
     def outcome(self) -> dict[str, Any]:
@@ -403,7 +393,7 @@ class Fanout:
         for proc in self.bureaus:
             _pid, status, usage = os.wait4(proc.pid, 0)
             proc.returncode = os.waitstatus_to_exitcode(status)
-            self.bureaus_cpu += usage.ru_utime + usage.ru_stime
+            self.bureaus_cpu += cpu.of_usage(usage)
         finals = []
         for i, proc in enumerate(self.bureaus):
             final = self.root / f"shard-{i}.json"
@@ -437,13 +427,13 @@ def main(nodes: int, changes: int, root: Path, shards: int = 1, timeout: float =
         bench.start()
         assert bench.nats is not None
         worker_before = bench.worker_cpu_seconds()
-        nats_before = _cpu_seconds(bench.nats.pid)
+        nats_before = cpu.of_pid(bench.nats.pid)
         bureaus_before = bench.bureaus_cpu_seconds()
         writer = bench.write(changes)
         report = bench.written(writer)
         complete = bench.wait_delivered(timeout)
         worker_cpu = bench.worker_cpu_seconds() - worker_before
-        nats_cpu = _cpu_seconds(bench.nats.pid) - nats_before
+        nats_cpu = cpu.of_pid(bench.nats.pid) - nats_before
         seen = dict(bench.outcome())
         bureaus_cpu = bench.bureaus_cpu_seconds() - bureaus_before
         envelopes = bench.outbox()
@@ -498,16 +488,15 @@ def _write(changes: int, first: int) -> None:
     from ncbnet.records import services
 
     actor = Actor("ke-officer", OWNER)
-    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_at = cpu.own()
     started, clock = time.time(), time.perf_counter()
     done = []
     for i in range(first, first + changes):
         record = services.contribute(actor, "documents", {**DOC, "number": f"FO{i:07d}"})
         done.append([str(record.pk), record.version])
     seconds = time.perf_counter() - clock
-    after = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
-    report = {"started": started, "seconds": round(seconds, 2), "cpu": round(cpu, 2), "changes": done}
+    used = cpu.own() - cpu_at
+    report = {"started": started, "seconds": round(seconds, 2), "cpu": round(used, 2), "changes": done}
     print(json.dumps(report))
 
 

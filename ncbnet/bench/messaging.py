@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ncbnet.bench import cpu
 from ncbnet.embedded import DemoNetwork, Node
 
 
@@ -77,12 +78,6 @@ async def raw_nats(url: str, seed: Path, count: int, size: int) -> float:
     return count / elapsed
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User plus system CPU time a process has used (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def run(
     messages: int, rate: float | None, path: str = "bulk", per_call: int = 200, keep: Path | None = None
 ) -> dict[str, Any]:
@@ -112,8 +107,8 @@ def run(
             time.sleep(0.1)
         # Every worker is past its start (name data, Django) once both bureaus hold the directory:
         # the CPU counted from here is the messages'.
-        cpu_before = {n.name: _cpu_seconds(w.pid) for n, w in zip(net.nodes, workers, strict=True)}
-        cpu_before["sender"] = _cpu_seconds(os.getpid())
+        cpu_before = {n.name: cpu.of_pid(w.pid) for n, w in zip(net.nodes, workers, strict=True)}
+        cpu_before["sender"] = cpu.of_pid(os.getpid())
         if os.environ.get("NCBNET_PROFILE"):
             for w in workers:  # their profiles start afresh here
                 w.send_signal(signal.SIGUSR1)
@@ -143,10 +138,10 @@ def run(
             if any(w.poll() is not None for w in workers):
                 raise RuntimeError(f"a worker stopped; see {root}/logs")
             time.sleep(0.05)
-        cpu = {
-            n.name: _cpu_seconds(w.pid) - cpu_before[n.name] for n, w in zip(net.nodes, workers, strict=True)
+        used = {
+            n.name: cpu.of_pid(w.pid) - cpu_before[n.name] for n, w in zip(net.nodes, workers, strict=True)
         }
-        cpu["sender"] = _cpu_seconds(os.getpid()) - cpu_before["sender"]
+        used["sender"] = cpu.of_pid(os.getpid()) - cpu_before["sender"]
         rows = [
             (c, u)
             for c, u in Delivery.objects.filter(node="BR").values_list("message__created_at", "updated_at")
@@ -178,7 +173,7 @@ def run(
                 if path == "bulk"
                 else "single (services.send, one per call)"
             ),
-            "cpu_ms_per_msg": {k: round(v * 1000 / messages, 2) for k, v in cpu.items()},
+            "cpu_ms_per_msg": {k: round(v * 1000 / messages, 2) for k, v in used.items()},
         }
     finally:
         with contextlib.redirect_stdout(io.StringIO()):

@@ -30,6 +30,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from ncbnet.bench import cpu
+
 
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
@@ -159,7 +161,7 @@ def run(
         single: list[float] = []
         hit: list[float] = []
         miss: list[float] = []
-        cpu = time.process_time()
+        cpu_at = cpu.own()
         for number in numbers:
             t = time.perf_counter()
             response = client.post(
@@ -171,7 +173,7 @@ def run(
                     f"document lookup failed: {response.status_code} {response.content[:200]!r}"
                 )
             (hit if response.json()["hits"] else miss).append(single[-1])
-        cpu = time.process_time() - cpu
+        used = cpu.own() - cpu_at
         # The p99 of one lookup in ten a hit is a hit's latency: each kind's median beside it, and
         # this process's CPU a lookup (the database server's is not in it).
         out["document_lookup_ms"] = {
@@ -179,7 +181,7 @@ def run(
             "p99": round(_percentile(single, 0.99), 2),
             "hit_p50": round(_percentile(hit, 0.5), 2) if hit else None,
             "miss_p50": round(_percentile(miss, 0.5), 2) if miss else None,
-            "cpu_per_lookup": round(cpu * 1000 / len(numbers), 2),
+            "cpu_per_lookup": round(used * 1000 / len(numbers), 2),
         }
         batch = [{"number": n} for n in numbers[:1000]]
         # 20 batches: long enough that a full collection of the garbage collector (about 0.4 s with the
@@ -209,16 +211,15 @@ def run(
             name = data["names"][-1]["value"]
         writer.writerow([name, _dob_text(data), numbers[i % len(numbers)] if numbers else f"ZX{i:08d}"])
     t = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = cpu.own(), cpu.children()
     job = manifests.submit(analyst, "bench.csv", rows.getvalue().encode(), {"reason": "benchmark"})
     manifests.run(job, analyst, progress=progress)
     elapsed = time.perf_counter() - t
-    after = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     # CPU seconds of this process (which writes each chunk's rows and hit reports, and screens them
     # itself when it runs alone) and of the screening processes it forked (counted once they ended).
     out["manifest_cpu_s"] = {
-        who: round(sum(getattr(a, f) - getattr(b, f) for f in ("ru_utime", "ru_stime")), 1)
-        for who, b, a in zip(("writer", "screeners"), before, after, strict=True)
+        "writer": round(cpu.own() - before[0], 1),
+        "screeners": round(cpu.children() - before[1], 1),
     }
     out["manifest_rows"] = manifest_rows
     out["manifest_rows_with_hits"] = job.hits

@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ncbnet.bench import cpu
 from ncbnet.embedded import DemoNetwork
 
 
@@ -42,11 +43,6 @@ class SnapshotNetwork(DemoNetwork):
 
     def env(self, node: Any) -> dict[str, str]:
         return super().env(node) | self.extra
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Bench:
@@ -113,11 +109,11 @@ class Bench:
         proc.send_signal(signal.SIGKILL)
         _pid, _status, usage = os.wait4(proc.pid, 0)
         proc.returncode = -9
-        self.cpu[name] += usage.ru_utime + usage.ru_stime
+        self.cpu[name] += cpu.of_usage(usage)
 
     def cpu_seconds(self, name: str) -> float:
         proc = self.workers.get(name)
-        return self.cpu[name] + (_cpu_seconds(proc.pid) if proc and proc.poll() is None else 0.0)
+        return self.cpu[name] + (cpu.of_pid(proc.pid) if proc and proc.poll() is None else 0.0)
 
     def query(self, name: str, sql: str) -> list[tuple[Any, ...]]:
         path = self.root / name.lower() / "db.sqlite3"
@@ -233,7 +229,7 @@ def run(
         started = bench.join()
         stored = bench.wait_stored(timeout, kill_at, say)
         seconds = time.time() - started
-        cpu = {
+        used = {
             "hub_worker": round(bench.cpu_seconds("hub"), 1),
             "node_worker": round(bench.cpu_seconds("FR"), 1),
         }
@@ -273,7 +269,7 @@ def run(
         "verify": verified["summary"],
         "verify_differences": verified["differences"],
         "screening_cards": cards,
-        "cpu_seconds": cpu,
+        "cpu_seconds": used,
         **seeded,
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in load_after],
