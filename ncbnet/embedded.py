@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -387,10 +388,13 @@ class DemoNetwork:
         self.data.mkdir(parents=True, exist_ok=True)
         print(f"ncbnet demo network: data in {self.data}", flush=True)
         self.start_nats()
-        logins: dict[str, list[dict[str, str]]] = {}
+        # Each node's database and keys are its own: the nodes are prepared side by side, as many
+        # at once as there are cores (each `init` and `seed` is a process busy with one).
         for node in self.nodes:
             print(f"  preparing {node.name} …", flush=True)
-            logins[node.name] = self.prepare(node)
+        with ThreadPoolExecutor(max_workers=min(len(self.nodes), os.cpu_count() or 1)) as pool:
+            prepared = list(pool.map(self.prepare, self.nodes))
+        logins = {node.name: made for node, made in zip(self.nodes, prepared, strict=True)}
         hub = self.nodes[0]
         public_files = [
             str(self.data / n.name.lower() / "keys" / self._current(n) / "public.json")

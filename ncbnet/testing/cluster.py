@@ -6,12 +6,18 @@ Tests kill and restart single processes (a node's worker, nats-server) to show n
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
+import secrets
+import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -20,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ncbnet.embedded import DemoNetwork, Node
+from ncbnet.embedded import DemoNetwork, Node, StartupFailed
 
 T = TypeVar("T")
 
@@ -78,6 +84,46 @@ def files_holding(root: Path, needle: bytes) -> tuple[list[Path], list[Path]]:
 SCOPES = ("read_messages", "send_messages", "screening", "contributions", "restricted")
 
 
+# The migrated databases of a node of each role ("hub", "ncb"), made once a test session
+_TEMPLATES: dict[str, dict[str, Path]] = {}
+_TEMPLATES_LOCK = threading.Lock()
+_DATABASES = ("db.sqlite3", "commission.sqlite3")
+_MIGRATE = """import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", interactive=False, verbosity=0)
+call_command("migrate", database="commission", interactive=False, verbosity=0)
+"""
+
+
+def _migrated(cluster: DemoNetwork, node: Node) -> dict[str, Path]:
+    """The databases of a node of `node`'s role, migrated as `ncbnet init` migrates them, in a
+    folder of their own that is removed when the session ends. A node's schema and the rows its
+    migrations write depend on its role alone (the screening index's migrations ask whether it is
+    the hub)."""
+    with _TEMPLATES_LOCK:
+        if node.role not in _TEMPLATES:
+            root = Path(tempfile.mkdtemp(prefix=f"ncbnet-migrated-{node.role}-"))
+            atexit.register(shutil.rmtree, root, ignore_errors=True)
+            # the two migrations `ncbnet init` runs, and nothing else of it (no keys: the hub's
+            # init registers its own key in its database, and a copy must hold none)
+            env = cluster.env(node) | {
+                "NCBNET_DATA_DIR": str(root),
+                "NCBNET_SECRET_KEY": secrets.token_urlsafe(50),
+            }
+            done = subprocess.run([sys.executable, "-c", _MIGRATE], env=env, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise StartupFailed(f"migrating a {node.role} template failed: {done.stderr.strip()}")
+            _TEMPLATES[node.role] = {name: root / name for name in _DATABASES}
+        return _TEMPLATES[node.role]
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    """A consistent copy of an SQLite database (its journal included), by SQLite's backup."""
+    with contextlib.closing(sqlite3.connect(source)) as src, contextlib.closing(sqlite3.connect(target)) as t:
+        src.backup(t)
+
+
 class Cluster(DemoNetwork):
     def __init__(self, data: Path, *, preload: bool = False):
         base = free_base_port(12)
@@ -94,6 +140,24 @@ class Cluster(DemoNetwork):
     def env(self, node: Node) -> dict[str, str]:
         return super().env(node) | {"NCBNET_WEB_PRELOAD": "1" if self.preload else "0"}
 
+    def prepare(self, node: Node) -> list[dict[str, str]]:
+        """The node's databases start as copies of a migrated node's of its role (`_migrated`): the
+        migrations run once a test session for each role rather than for every node of every
+        cluster (9 s of CPU each on a 2-core machine). `init` then makes the node's own keys, finds
+        nothing left to migrate, and the seed is the node's own as before. An NCB node's token for
+        the tests' calls to its API is made here too."""
+        folder = self.data / node.name.lower()
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, template in _migrated(self, node).items():
+            _copy_database(template, folder / name)
+        logins = super().prepare(node)
+        if node.name != "hub":  # made before the node's processes start, rather than beside them
+            scopes = [a for s in SCOPES for a in ("--scope", s)]
+            user = f"{node.name.lower()}-border-system"
+            made = self.ncbnet(node, "token", "create", "--user", user, "--name", "tests", *scopes)
+            self.tokens[node.name] = made.strip()
+        return logins
+
     def start(self) -> Cluster:
         """Everything up, or, when anything fails to come up, everything started stopped again
         (a failed start left a whole network running behind the test session)."""
@@ -109,18 +173,6 @@ class Cluster(DemoNetwork):
             self.servers[node.name] = self.start_server(node)
             self.workers[node.name] = self.start_worker(node)
             self.start_jobs(node)
-            if node.name != "hub":
-                scopes = [a for s in SCOPES for a in ("--scope", s)]
-                self.tokens[node.name] = self.ncbnet(
-                    node,
-                    "token",
-                    "create",
-                    "--user",
-                    f"{node.name.lower()}-border-system",
-                    "--name",
-                    "tests",
-                    *scopes,
-                ).strip()
         for node in self.nodes:
             self.wait_until_up(f"http://127.0.0.1:{node.port}/login/", self.servers[node.name])
         # The hub has pushed the directory to every node once each holds every node's keys.
