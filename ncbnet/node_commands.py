@@ -45,6 +45,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def migrate_databases() -> None:
+    """The node's database and the Commission's own (commission.router: its tables and nothing
+    else) brought to the latest migrations; Django set up."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("migrate", database="commission", interactive=False, verbosity=0)
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from ncbnet import config
 
@@ -54,8 +63,6 @@ def cmd_init(args: argparse.Namespace) -> int:
     if os.environ.get("NCBNET_MODE", "production") != "production":
         config.ensure_local_secret(data_dir)
     setup_django()
-    from django.core.management import call_command
-
     from ncbnet.base.node import keys
 
     store = keys()
@@ -65,9 +72,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     else:
         identity = store.generate()
         created = True
-    call_command("migrate", interactive=False, verbosity=0)
-    # The Commission's own database (commission.router): its tables and nothing else.
-    call_command("migrate", database="commission", interactive=False, verbosity=0)
+    migrate_databases()
     from ncbnet.base.node import role
 
     if role().keeps_directory:  # the hub knows its own key as it knows the nodes'

@@ -88,12 +88,7 @@ SCOPES = ("read_messages", "send_messages", "screening", "contributions", "restr
 _TEMPLATES: dict[str, dict[str, Path]] = {}
 _TEMPLATES_LOCK = threading.Lock()
 _DATABASES = ("db.sqlite3", "commission.sqlite3")
-_MIGRATE = """import django
-django.setup()
-from django.core.management import call_command
-call_command("migrate", interactive=False, verbosity=0)
-call_command("migrate", database="commission", interactive=False, verbosity=0)
-"""
+_MIGRATE = "import django; django.setup(); import ncbnet.node_commands as n; n.migrate_databases()"
 
 
 def _migrated(cluster: DemoNetwork, node: Node) -> dict[str, Path]:
@@ -105,8 +100,8 @@ def _migrated(cluster: DemoNetwork, node: Node) -> dict[str, Path]:
         if node.role not in _TEMPLATES:
             root = Path(tempfile.mkdtemp(prefix=f"ncbnet-migrated-{node.role}-"))
             atexit.register(shutil.rmtree, root, ignore_errors=True)
-            # the two migrations `ncbnet init` runs, and nothing else of it (no keys: the hub's
-            # init registers its own key in its database, and a copy must hold none)
+            # the migrations `ncbnet init` runs, and nothing else of it (no keys: the hub's init
+            # registers its own key in its database, and a copy must hold none)
             env = cluster.env(node) | {
                 "NCBNET_DATA_DIR": str(root),
                 "NCBNET_SECRET_KEY": secrets.token_urlsafe(50),
